@@ -1,0 +1,226 @@
+"""Valid-questionnaire (有效问卷) rules: which responses count, and an audit of why.
+
+The rules and their thresholds come from the questionnaire's ``cleaning`` and
+``screening`` sections (DOMAIN.md §2). They apply in this order, each to the
+responses that earlier rules kept, so a response is attributed to the *first*
+rule that excludes it:
+
+1. ``test_submission`` – submitted before fieldwork, or free text marking a test;
+2. ``out_of_scope``   – a screening answer outside the surveyed population;
+3. ``incomplete``     – a required item missing, ``(跳过)``, ``(空)`` or unusable;
+4. ``duplicate``      – the same answers from the same IP within the time window
+                        (the first copy is kept);
+5. ``too_fast``       – faster than the absolute floor or the share of the median
+                        duration; excluded only when also straight-lined (default).
+
+Flag-only findings are then recorded on the valid responses: ``too_fast`` (not
+straight-lined), ``straightlining``, ``same_ip``, and the cell findings of the
+tidy step (``unknown_option``, ``unreadable_value``).
+
+Entry point: :func:`clean`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .privacy import pseudonym
+from .questionnaire import Questionnaire
+from .tidy import Responses, item_columns
+
+RULE_ORDER = ("test_submission", "out_of_scope", "incomplete", "duplicate", "too_fast")
+RULE_LABELS = {
+    "test_submission": "测试问卷",
+    "out_of_scope": "非调查对象",
+    "incomplete": "必答题缺失",
+    "duplicate": "重复提交",
+    "too_fast": "答题过快",
+    "straightlining": "答案无差异",
+    "same_ip": "同一IP多份",
+    "unknown_option": "无法识别的选项",
+    "unreadable_value": "无法识别的数据",
+}
+AUDIT_COLUMNS = ("rule", "rule_label", "action", "respondent", "sheet", "row", "column", "value", "message")
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The valid responses, and one audit row per finding."""
+
+    valid: Responses
+    audit: pd.DataFrame = field(repr=False)
+    returned: int
+
+    @property
+    def n_valid(self) -> int:
+        return self.valid.n
+
+    def excluded_by_rule(self) -> dict[str, int]:
+        ex = self.audit[self.audit["action"] == "exclude"]
+        counts = ex.groupby("rule").size()
+        return {r: int(counts.get(r, 0)) for r in RULE_ORDER if counts.get(r, 0)}
+
+    def summary(self, issued: int | None = None) -> str:
+        """The report sentence 本次调查共发放问卷X份，回收Y份…，其中有效问卷Z份（有效率b%）."""
+        y, z = self.returned, self.n_valid
+        rate = f"{z / y:.2%}" if y else "—"
+        if issued:
+            head = f"本次调查共发放问卷{issued}份，回收{y}份（回收率{y / issued:.2%}）"
+        else:
+            head = f"本次调查共回收问卷{y}份"
+        text = f"{head}，其中有效问卷{z}份（有效率{rate}，按回收问卷计）"
+        parts = [f"{RULE_LABELS[r]}{n}份" for r, n in self.excluded_by_rule().items()]
+        if parts:
+            text += "；剔除" + "、".join(parts)
+        return text + "。"
+
+
+def _straightlined(data: pd.DataFrame, items: tuple[str, ...], min_items: int) -> pd.Series:
+    cols = [c for c in items if c in data.columns]
+    if len(cols) < min_items:
+        return pd.Series(False, index=data.index)
+    block = data[cols]
+    answered = block.notna().sum(axis=1)
+    return (answered >= min_items) & (block.max(axis=1) == block.min(axis=1))
+
+
+def _raw_text(responses: Responses, item_id: str, row: int) -> str:
+    """What the cell showed, for the audit: blank, or the finding's value."""
+    f = responses.findings
+    hit = f[(f["row"] == row) & (f["column"] == responses.columns.get(item_id))]
+    return str(hit["value"].iloc[0]) if len(hit) else "(空/跳过)"
+
+
+def _answer_key(data: pd.DataFrame, q: Questionnaire) -> pd.Series:
+    cols = [c for it in q.items for c in item_columns(q, data, it.id)]
+    return pd.util.hash_pandas_object(data[cols].astype(str), index=False)
+
+
+def clean(responses: Responses) -> Cleaned:
+    """Apply the questionnaire's valid-questionnaire rules; return valid responses + audit."""
+    q = responses.questionnaire
+    data = responses.data
+    rules = q.cleaning
+    keep = pd.Series(True, index=data.index)
+    rows: list[dict] = []
+
+    def add(rule, action, idx, column=None, value=None, message=""):
+        for row in idx:
+            rows.append(dict(rule=rule, action=action, row=int(row), column=column,
+                             value=None if value is None else (value(row) if callable(value) else value),
+                             message=message(row) if callable(message) else message))
+
+    def col(name):
+        return responses.columns.get(name)
+
+    # 1. test submissions
+    t = rules.test_submissions
+    if t is not None:
+        hit = pd.Series(False, index=data.index)
+        why = pd.Series("", index=data.index)
+        if t.before_fieldwork and q.fieldwork.start is not None and "submitted_at" in data:
+            early = data["submitted_at"] < pd.Timestamp(q.fieldwork.start)
+            hit |= early
+            why[early] = f"提交时间早于调查开始（{q.fieldwork.start:%Y-%m-%d}）"
+        if t.text_pattern:
+            pat = re.compile(t.text_pattern)
+            for it in q.items:
+                if it.type == "text" and it.id in data:
+                    m = data[it.id].map(lambda v: isinstance(v, str) and bool(pat.search(v))).astype(bool)
+                    why[m & ~hit] = f"{it.id} 填写内容为测试标记"
+                    hit |= m
+        idx = data.index[hit & keep]
+        add("test_submission", t.action, idx, col("submitted_at"),
+            lambda r: str(data.at[r, "submitted_at"]) if "submitted_at" in data else None, lambda r: why[r])
+        if t.action == "exclude":
+            keep[idx] = False
+
+    # 2. out of scope (screening)
+    for s in q.screening:
+        if s.item not in data:
+            continue
+        codes = {q.options(s.item).index(o) + 1 for o in s.exclude}
+        idx = data.index[data[s.item].isin(codes) & keep]
+        opts = q.options(s.item)
+        add("out_of_scope", "exclude", idx, col(s.item),
+            lambda r, s=s, opts=opts: opts[int(data.at[r, s.item]) - 1], s.reason)
+        keep[idx] = False
+
+    # 3. incomplete
+    required = [it.id for it in q.items if it.is_required and it.type != "text"]
+    block = pd.DataFrame({i: data[item_columns(q, data, i)].notna().all(axis=1) for i in required}, index=data.index)
+    missing = ~block.all(axis=1) & keep
+    idx = data.index[missing]
+    first_missing = lambda r: next(i for i in required if not block.at[r, i])  # noqa: E731
+    add("incomplete", "exclude", idx, None, lambda r: _raw_text(responses, first_missing(r), r),
+        lambda r: "必答题未作答或无法识别：" + "、".join(i for i in required if not block.at[r, i]))
+    for rec in rows[len(rows) - len(idx):]:
+        rec["column"] = col(first_missing(rec["row"]))
+    keep[idx] = False
+
+    # 4. duplicates: same answers and same IP within the window (later copies)
+    d = rules.duplicates
+    if d is not None and "submitted_at" in data and "ip" in data:
+        cand = data[keep].copy()
+        cand["_key"] = _answer_key(cand, q).astype(str) + "|" + cand["ip"].astype(str)
+        cand = cand.sort_values(["_key", "submitted_at"])
+        gap = cand.groupby("_key")["submitted_at"].diff()
+        dup = gap.notna() & (gap <= pd.Timedelta(minutes=d.window_minutes))
+        first_row = cand.groupby("_key")["submitted_at"].transform(lambda s: s.index[0])
+        idx = cand.index[dup]
+        add("duplicate", d.action, idx, col("respondent"), None,
+            lambda r: f"与第{int(first_row[r])}行答案相同、来自同一IP，间隔{gap[r].total_seconds() / 60:.1f}分钟")
+        if d.action == "exclude":
+            keep[idx] = False
+
+    # 5. too fast
+    tf = rules.too_fast
+    sl = rules.straightlining
+    lined = _straightlined(data, q.scored_items, sl.min_items if sl else 8)
+    fast_flag = pd.Index([])
+    if tf is not None and "duration_s" in data:
+        dur = data["duration_s"]
+        median = float(dur[keep].median()) if keep.any() else np.nan
+        limit = max(tf.seconds, tf.median_share * median) if not np.isnan(median) else tf.seconds
+        fast = (dur < limit) & keep
+        excl = fast & lined if tf.action == "exclude_if_straightlined" else (fast if tf.action == "exclude" else fast & False)
+        idx = data.index[excl]
+        add("too_fast", "exclude", idx, col("duration"), lambda r: f"{dur[r]:.0f}秒",
+            f"答题用时低于{limit:.0f}秒（{tf.seconds:.0f}秒或中位数{median:.0f}秒的{tf.median_share:.0%}）"
+            + ("且所有量表题答案相同" if tf.action == "exclude_if_straightlined" else ""))
+        keep[idx] = False
+        fast_flag = data.index[fast & ~excl]
+        add("too_fast", "flag", fast_flag, col("duration"), lambda r: f"{dur[r]:.0f}秒",
+            f"答题用时低于{limit:.0f}秒，答案有差异，保留")
+
+    # Flags on the valid responses
+    if sl is not None:
+        idx = data.index[lined & keep]
+        add("straightlining", sl.action, idx, None, None,
+            lambda r: f"{int(data.loc[r, list(q.scored_items)].notna().sum())}道量表题答案均为"
+                      f"“{q.options(q.scored_items[0])[int(data.at[r, q.scored_items[0]]) - 1]}”")
+        if sl.action == "exclude":
+            keep[idx] = False
+    if rules.same_ip is not None and "ip" in data:
+        ips = data.loc[keep, "ip"].dropna()
+        sizes = ips.map(ips.value_counts())
+        idx = sizes.index[sizes > 1]
+        add("same_ip", rules.same_ip.action, idx, col("ip"), None,
+            lambda r: f"与另外{int(sizes[r]) - 1}份有效问卷来自同一IP（IP不输出）")
+        if rules.same_ip.action == "exclude":
+            keep[idx] = False
+    for f in responses.findings.itertuples(index=False):
+        rows.append(dict(rule=f.rule, action="flag", row=int(f.row), column=f.column, value=f.value, message=f.message))
+
+    audit = pd.DataFrame(rows, columns=["rule", "action", "row", "column", "value", "message"])
+    audit.insert(1, "rule_label", audit["rule"].map(RULE_LABELS).fillna(audit["rule"]))
+    audit.insert(3, "respondent", audit["row"].map(lambda r: pseudonym(q.id, data.at[r, "respondent"])))
+    audit.insert(4, "sheet", responses.sheet)
+    order = {r: i for i, r in enumerate(RULE_ORDER)}
+    audit = audit.sort_values(["action", "rule", "row"], key=lambda s: s.map(order).fillna(99) if s.name == "rule" else s,
+                              ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)], returned=responses.n)

@@ -1,0 +1,386 @@
+"""Questionnaire definitions: YAML files loaded into frozen, validated models.
+
+A definition says what was asked (items, their answer scales and dimensions), which
+answers count as satisfied, how the satisfaction measures are computed and which
+annex indicator each feeds, how the export's metadata columns are named, who is
+out of scope and which valid-questionnaire (有效问卷) rules apply.
+
+Entry point: :func:`load`. Every problem is reported with the file and the path
+inside it (``questionnaires/staff.yaml: items[3].scale: …``); :func:`check` returns
+all problems at once for ``survey questionnaire check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import DefinitionError
+
+ITEM_TYPES = ("single", "matrix_row", "multiple", "text")
+MEASURE_TYPES = ("top_box", "item_mean", "answer_share", "score_index")
+METADATA_FIELDS = (
+    "respondent", "submitted_at", "duration", "source", "source_detail", "ip", "interviewer",
+)
+FORMATS = ("wjx_text", "interview")
+RULE_ACTIONS = ("exclude", "flag", "exclude_if_straightlined")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Scale(_Model):
+    """An ordered answer scale; an option's code is its 1-based position."""
+
+    options: tuple[str, ...] = Field(min_length=2)
+    satisfied: tuple[str, ...] = Field(min_length=1)
+    not_applicable: tuple[str, ...] = ()
+    scores: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("options")
+    @classmethod
+    def _unique(cls, v):
+        dup = sorted({o for o in v if v.count(o) > 1})
+        if dup:
+            raise ValueError(f"options listed twice: {', '.join(dup)}")
+        return v
+
+
+class Item(_Model):
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    number: int | None = Field(default=None, ge=1)
+    text: str = Field(min_length=1)
+    type: Literal["single", "matrix_row", "multiple", "text"]
+    scale: str | None = None
+    options: tuple[str, ...] | None = None
+    dimension: str | None = None
+    aliases: tuple[str, ...] = ()
+    required: bool | None = None
+
+    @property
+    def is_required(self) -> bool:
+        return self.type != "text" if self.required is None else self.required
+
+
+class Dimension(_Model):
+    name: str
+    description: str = ""
+
+
+class Measure(_Model):
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    label: str
+    type: Literal["top_box", "item_mean", "answer_share", "score_index"]
+    item: str | None = None
+    items: str | tuple[str, ...] | None = None
+    indicator: str | None = None
+
+
+class Screening(_Model):
+    item: str
+    exclude: tuple[str, ...] = Field(min_length=1)
+    reason: str
+
+
+class Source(_Model):
+    sheets: tuple[str, ...] = Field(min_length=1)
+    format: Literal["wjx_text", "interview"]
+
+
+class Fieldwork(_Model):
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class TooFast(_Model):
+    seconds: float = Field(default=60, ge=0)
+    median_share: float = Field(default=0.3, ge=0, le=1)
+    action: Literal["exclude", "flag", "exclude_if_straightlined"] = "exclude_if_straightlined"
+
+
+class Straightlining(_Model):
+    min_items: int = Field(default=8, ge=2)
+    action: Literal["exclude", "flag"] = "flag"
+
+
+class Duplicates(_Model):
+    window_minutes: float = Field(default=10, ge=0)
+    action: Literal["exclude", "flag"] = "exclude"
+
+
+class SameIP(_Model):
+    action: Literal["exclude", "flag"] = "flag"
+
+
+class TestSubmissions(_Model):
+    before_fieldwork: bool = True
+    text_pattern: str | None = None
+    action: Literal["exclude", "flag"] = "exclude"
+
+
+class Cleaning(_Model):
+    too_fast: TooFast | None = None
+    straightlining: Straightlining | None = None
+    duplicates: Duplicates | None = None
+    same_ip: SameIP | None = None
+    test_submissions: TestSubmissions | None = None
+
+
+class Questionnaire(_Model):
+    """A validated questionnaire definition. Build it with :func:`load`."""
+
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")
+    version: str = "1"
+    title: str
+    respondents: str = ""
+    mode: Literal["online", "interview"] = "online"
+    source: Source
+    fieldwork: Fieldwork = Fieldwork()
+    metadata: dict[str, str] = Field(default_factory=dict)
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    district_item: str | None = None
+    dimensions: tuple[Dimension, ...] = ()
+    items: tuple[Item, ...] = Field(min_length=1)
+    measures: tuple[Measure, ...] = Field(min_length=1)
+    screening: tuple[Screening, ...] = ()
+    cleaning: Cleaning = Cleaning()
+    file: str | None = None  # set by load(), for messages
+
+    # -- lookups -------------------------------------------------------------
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def options(self, item_id: str) -> tuple[str, ...]:
+        """The item's options in questionnaire order (code = position + 1)."""
+        it = self.item(item_id)
+        if it.scale is not None:
+            return self.scales[it.scale].options
+        return it.options or ()
+
+    def scale_of(self, item_id: str) -> Scale | None:
+        it = self.item(item_id)
+        return None if it.scale is None else self.scales[it.scale]
+
+    @property
+    def scored_items(self) -> tuple[str, ...]:
+        """Items that belong to a dimension (the satisfaction battery)."""
+        return tuple(it.id for it in self.items if it.dimension is not None)
+
+    def measure_items(self, measure: Measure) -> tuple[str, ...]:
+        """The items a pooled measure runs over (``scored``, a dimension, or a list)."""
+        if measure.type == "top_box":
+            return (measure.item,)
+        spec = measure.items if measure.items is not None else "scored"
+        if isinstance(spec, str):
+            if spec == "scored":
+                return self.scored_items
+            return tuple(it.id for it in self.items if it.dimension == spec)
+        return tuple(spec)
+
+    def dimension_items(self, name: str) -> tuple[str, ...]:
+        return tuple(it.id for it in self.items if it.dimension == name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({self.title})"
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
+    """Cross-references pydantic cannot see: scales, options, items, dimensions."""
+    problems: list[tuple[str, str]] = []
+    for name, sc in q.scales.items():
+        base = f"scales.{name}"
+        for field in ("satisfied", "not_applicable"):
+            for opt in getattr(sc, field):
+                if opt not in sc.options:
+                    problems.append((f"{base}.{field}", f"unknown option '{opt}'; options are {', '.join(sc.options)}"))
+        both = set(sc.satisfied) & set(sc.not_applicable)
+        if both:
+            problems.append((f"{base}.not_applicable", f"'{', '.join(sorted(both))}' cannot be both satisfied and not applicable"))
+        for opt in sc.scores:
+            if opt not in sc.options:
+                problems.append((f"{base}.scores", f"unknown option '{opt}'; options are {', '.join(sc.options)}"))
+            elif opt in sc.not_applicable:
+                problems.append((f"{base}.scores", f"'{opt}' leaves the denominator and cannot have a score"))
+        if sc.scores:
+            missing = [o for o in sc.options if o not in sc.scores and o not in sc.not_applicable]
+            if missing:
+                problems.append((f"{base}.scores", f"no score for {', '.join(missing)}"))
+
+    ids = [it.id for it in q.items]
+    dims = [d.name for d in q.dimensions]
+    for i, it in enumerate(q.items):
+        base = f"items[{i}]"
+        if ids.count(it.id) > 1:
+            problems.append((f"{base}.id", f"item id '{it.id}' is used twice"))
+        if it.type == "text":
+            if it.scale or it.options:
+                problems.append((base, "a text item has no scale or options"))
+        elif it.scale is None and not it.options:
+            problems.append((base, f"item '{it.id}' needs a scale or options"))
+        elif it.scale is not None and it.options:
+            problems.append((base, f"item '{it.id}' has both a scale and options; keep one"))
+        elif it.scale is not None and it.scale not in q.scales:
+            problems.append((f"{base}.scale", f"unknown scale '{it.scale}'; scales are {', '.join(q.scales) or '(none)'}"))
+        if it.type == "matrix_row" and it.number is None:
+            problems.append((f"{base}.number", "a matrix row needs the question number of its matrix"))
+        if it.dimension is not None:
+            if it.dimension not in dims:
+                problems.append((f"{base}.dimension", f"unknown dimension '{it.dimension}'; dimensions are {', '.join(dims) or '(none)'}"))
+            if it.scale is None:
+                problems.append((f"{base}.dimension", f"item '{it.id}' is in a dimension but has no scale"))
+    for d in dims:
+        if dims.count(d) > 1:
+            problems.append(("dimensions", f"dimension '{d}' is listed twice"))
+
+    def check_item(path: str, item_id: str | None, need_scale: bool) -> None:
+        if item_id is None:
+            problems.append((path, "an item is required here"))
+        elif item_id not in ids:
+            problems.append((path, f"unknown item '{item_id}'"))
+        elif need_scale and q.item(item_id).scale is None:
+            problems.append((path, f"item '{item_id}' has no scale (no satisfied set)"))
+
+    mids = [m.id for m in q.measures]
+    indicators = [m.indicator for m in q.measures if m.indicator]
+    for i, m in enumerate(q.measures):
+        base = f"measures[{i}]"
+        if mids.count(m.id) > 1:
+            problems.append((f"{base}.id", f"measure id '{m.id}' is used twice"))
+        if m.type == "top_box":
+            check_item(f"{base}.item", m.item, True)
+        else:
+            if m.item is not None:
+                problems.append((f"{base}.item", f"a {m.type} measure takes `items`, not `item`"))
+            spec = m.items if m.items is not None else "scored"
+            if isinstance(spec, str):
+                if spec != "scored" and spec not in dims:
+                    problems.append((f"{base}.items", f"'{spec}' is neither 'scored' nor a dimension ({', '.join(dims)})"))
+            else:
+                for j, item_id in enumerate(spec):
+                    check_item(f"{base}.items[{j}]", item_id, True)
+            if not q.measure_items(m) and not problems:
+                problems.append((f"{base}.items", "the measure runs over no item"))
+            if m.type == "score_index":
+                for item_id in q.measure_items(m):
+                    if item_id in ids and q.item(item_id).scale in q.scales and not q.scales[q.item(item_id).scale].scores:
+                        problems.append((f"{base}.items", f"item '{item_id}' has a scale without scores"))
+                        break
+        if m.indicator and indicators.count(m.indicator) > 1:
+            problems.append((f"{base}.indicator", f"indicator '{m.indicator}' is fed by more than one measure"))
+
+    for i, s in enumerate(q.screening):
+        base = f"screening[{i}]"
+        if s.item not in ids:
+            problems.append((f"{base}.item", f"unknown item '{s.item}'"))
+            continue
+        opts = q.options(s.item)
+        for opt in s.exclude:
+            if opt not in opts:
+                problems.append((f"{base}.exclude", f"unknown option '{opt}' of item '{s.item}'; options are {', '.join(opts)}"))
+    if q.district_item is not None and q.district_item not in ids:
+        problems.append(("district_item", f"unknown item '{q.district_item}'"))
+    for key in q.metadata:
+        if key not in METADATA_FIELDS:
+            problems.append((f"metadata.{key}", f"unknown metadata field; allowed: {', '.join(METADATA_FIELDS)}"))
+    if q.mode == "online" and "respondent" not in q.metadata:
+        problems.append(("metadata", "an online survey needs metadata.respondent (e.g. 序号)"))
+    return problems
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DefinitionError("questionnaire file not found", file=path,
+                              hint="check the path, or run `survey questionnaire check` on the file") from None
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path,
+                              hint="save the file as UTF-8") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DefinitionError(f"invalid YAML: {problem}", file=path, path=where,
+                              hint="fix the YAML syntax (indentation, quotes, colons)") from None
+    if not isinstance(data, dict):
+        raise DefinitionError("expected a mapping of keys (id, title, items, …) at the top level",
+                              file=path, got=type(data).__name__)
+    return data
+
+
+def check(path: str | Path) -> tuple[Questionnaire | None, list[str]]:
+    """Validate a definition file; return the model (or None) and every problem found.
+
+    Each problem reads ``path.inside.file: message``.
+    """
+    path = Path(path)
+    try:
+        data = _read_yaml(path)
+    except DefinitionError as exc:
+        return None, [f"{exc.path + ': ' if exc.path else ''}{exc.message}"]
+    data.setdefault("file", str(path))
+    try:
+        q = Questionnaire.model_validate(data)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            loc = _loc(tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("literal", "tuple", "str", "function")))))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err.get("type") == "extra_forbidden":
+                msg = "unknown key (check its spelling)"
+            out.append(f"{loc}: {msg}")
+        return None, out
+    problems = [f"{p}: {m}" for p, m in _reference_problems(q)]
+    return (None if problems else q), problems
+
+
+def load(path: str | Path) -> Questionnaire:
+    """Load and validate a questionnaire definition.
+
+    Raises :class:`~survey.errors.DefinitionError` naming the file and the path of
+    the first problem (and how many more there are).
+    """
+    q, problems = check(path)
+    if problems:
+        first, _, msg = problems[0].partition(": ")
+        more = f" (and {len(problems) - 1} more problem(s): run `survey questionnaire check {path}`)" if len(problems) > 1 else ""
+        raise DefinitionError(msg + more, file=str(path), path=first)
+    assert q is not None
+    return q
+
+
+def load_dir(folder: str | Path) -> list[Questionnaire]:
+    """Every ``*.yaml`` / ``*.yml`` definition in a folder, sorted by file name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DefinitionError("questionnaire folder not found", file=folder,
+                              hint="pass --questionnaires DIR pointing at the questionnaire YAML files")
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        raise DefinitionError("no questionnaire definitions (*.yaml) in the folder", file=folder,
+                              hint="add the questionnaire YAML files or pass --questionnaires DIR")
+    qs = [load(f) for f in files]
+    seen: dict[str, str] = {}
+    for q in qs:
+        if q.id in seen:
+            raise DefinitionError(f"questionnaire id '{q.id}' is also used by {seen[q.id]}", file=q.file, path="id")
+        seen[q.id] = q.file or ""
+    return qs

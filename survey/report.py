@@ -1,0 +1,219 @@
+"""Writing reports: xlsx workbooks and a manifest, atomically and as text.
+
+Only this module (and the CLI) writes files. Every workbook is built in memory,
+written to a temporary file beside its target and renamed, so a failed run
+never leaves a half-written report. Strings are always written as text cells — a
+free-text answer that starts with ``=`` is never a formula — and the files are
+byte-for-byte reproducible (fixed document and zip timestamps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .clean import RULE_LABELS
+from .privacy import mask_text, pseudonym
+
+FIXED_TIME = (2021, 1, 1, 0, 0, 0)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+PERCENT_COLUMNS = {"estimate", "ci_low", "ci_high", "rate", "se"}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cell_value(v):
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if hasattr(v, "item") and not isinstance(v, str):  # numpy scalars
+        return v.item()
+    if isinstance(v, str):
+        return _ILLEGAL.sub("", v)
+    return v
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, float]] | None = None) -> bytes:
+    """An xlsx workbook (one sheet per frame) as reproducible bytes; strings stay text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    import datetime as dt
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, df in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        ws.append([str(c) for c in df.columns])
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for r, row in enumerate(df.itertuples(index=False), start=2):
+            for j, v in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=j, value=_cell_value(v))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula
+                col = df.columns[j - 1]
+                if col in PERCENT_COLUMNS and isinstance(cell.value, float):
+                    cell.number_format = "0.00%"
+                elif isinstance(cell.value, float):
+                    cell.number_format = "0.00"
+        for j, col in enumerate(df.columns, start=1):
+            letter = ws.cell(row=1, column=j).column_letter
+            w = (widths or {}).get(name, {}).get(col)
+            if w is None:
+                longest = max([len(str(col))] + [len(str(x)) for x in df[col].head(200)])
+                w = min(60, max(8, longest * 1.6 + 2))
+            ws.column_dimensions[letter].width = w
+            if w >= 40:
+                for cell in ws[letter][1:]:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+    stamp = dt.datetime(*FIXED_TIME)
+    wb.properties.created = wb.properties.modified = stamp
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _fix_zip_times(buf.getvalue())
+
+
+def _fix_zip_times(data: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def _sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _shown_path(path: str | Path) -> str:
+    """A path fit for a committed manifest: relative to the working folder, else the name."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
+# -- the tables of an analysis ------------------------------------------------
+
+def indicator_table(analysis) -> pd.DataFrame:
+    rows = []
+    for ind in analysis.indicators:
+        e, s = ind.estimate, ind.score
+        fw = analysis.framework.indicator(s.indicator)
+        rows.append({
+            "indicator": s.indicator, "questionnaire": ind.questionnaire, "measure": ind.measure,
+            "n": int(e["n"]), "rate": e["estimate"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
+            "ci_method": e["ci_method"], "target": fw.target, "weight": s.weight, "score": s.score,
+            "step_mode": s.mode, "narrative": s.narrative,
+        })
+    return pd.DataFrame(rows)
+
+
+def suggestions_table(analysis) -> pd.DataFrame:
+    """Free-text answers of valid respondents, masked, with pseudonyms."""
+    rows = []
+    for s in analysis.surveys:
+        q, data = s.questionnaire, s.cleaned.valid.data
+        district = q.district_item
+        for it in q.items:
+            if it.type != "text" or it.id not in data:
+                continue
+            for r, text in data[it.id].dropna().items():
+                level = None
+                if district and district in data and pd.notna(data.at[r, district]):
+                    level = q.options(district)[int(data.at[r, district]) - 1]
+                rows.append({"questionnaire": q.id, "respondent": pseudonym(q.id, data.at[r, "respondent"]),
+                             "district": level, "item": it.id, "text": mask_text(text)})
+    return pd.DataFrame(rows, columns=["questionnaire", "respondent", "district", "item", "text"])
+
+
+def audit_summary(analysis) -> pd.DataFrame:
+    rows = []
+    for s in analysis.surveys:
+        c = s.cleaned
+        rows.append({"questionnaire": s.questionnaire.id, "sheet": s.sheet, "returned": c.returned,
+                     "valid": c.n_valid, "valid_rate": c.n_valid / c.returned if c.returned else None,
+                     **{f"excluded_{r}": n for r, n in c.excluded_by_rule().items()},
+                     "summary": c.summary()})
+    return pd.DataFrame(rows)
+
+
+COLUMN_NOTES = pd.DataFrame([
+    ("questionnaire", "问卷（questionnaires/*.yaml 的 id）"),
+    ("measure / label", "满意度口径：overall 总体满意率（总体题“非常满意+满意”占比）；item_mean 各题满意率均值；"
+                        "answer_share 满意答案占比；score_index 满意度得分指数（100/80/60/40/20 均值，÷100）"),
+    ("domain / level", "分组：overall 为全部有效样本；district 为按区"),
+    ("n", "top_box 为有效作答人数；其余口径为至少作答一题的受访者人数"),
+    ("n_eff", "有效样本量（汇总口径为线性化方差折算）"),
+    ("estimate", "估计值（比例）"),
+    ("se", "标准误"),
+    ("ci_low / ci_high", "置信区间下限 / 上限（默认 95%）"),
+    ("ci_method", "区间方法：wilson 为 Wilson 区间；*_neff 为在有效样本量上计算"),
+    ("deff", "设计效应"),
+], columns=["column", "说明"])
+
+
+def write_report(analysis, out_dir: str | Path) -> list[Path]:
+    """Write satisfaction.xlsx, audit.xlsx and manifest.json into ``out_dir``; return the paths."""
+    out = Path(out_dir)
+    audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
+                      ignore_index=True)
+    audit = audit[["questionnaire", *[c for c in audit.columns if c != "questionnaire"]]]
+    audit["value"] = audit["value"].map(lambda v: None if v is None else mask_text(str(v)))
+    files = {
+        "satisfaction.xlsx": xlsx_bytes({
+            "满意度": analysis.estimates,
+            "指标得分": indicator_table(analysis),
+            "意见建议": suggestions_table(analysis),
+            "说明": COLUMN_NOTES,
+        }),
+        "audit.xlsx": xlsx_bytes({
+            "汇总": audit_summary(analysis),
+            "审核明细": audit,
+            "规则": pd.DataFrame(list(RULE_LABELS.items()), columns=["rule", "rule_label"]),
+        }),
+    }
+    manifest = {
+        "package": "survey", "version": __version__, "name": analysis.name,
+        "inputs": {"workbook": {"path": _shown_path(analysis.workbook), "sha256": _sha256(analysis.workbook)}},
+        "questionnaires": [
+            {"id": s.questionnaire.id, "version": s.questionnaire.version, "sheet": s.sheet,
+             "path": _shown_path(s.questionnaire.file), "sha256": _sha256(s.questionnaire.file)}
+            for s in analysis.surveys if s.questionnaire.file
+        ],
+        "framework": {"id": analysis.framework.id, "file": analysis.framework.file},
+        "parameters": analysis.parameters,
+        "outputs": sorted(files),
+    }
+    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    written = []
+    for fname, data in files.items():
+        atomic_write(out / fname, data)
+        written.append(out / fname)
+    return written

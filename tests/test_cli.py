@@ -1,0 +1,127 @@
+"""The command line, as a user meets it (click's CliRunner)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from survey import __version__
+from survey.cli import main
+
+from .conftest import QDIR, RAW_2021, ROOT
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_line_error(res) -> str:
+    """A failed run prints one line on stderr, no traceback, and exits non-zero."""
+    assert res.exit_code != 0
+    assert "Traceback" not in res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_help_and_version():
+    res = run("--help")
+    assert res.exit_code == 0 and "analyze" in res.output and "questionnaire" in res.output
+    assert run("--version").output.strip() == f"survey, version {__version__}"
+    for cmd in (["analyze"], ["questionnaire"], ["questionnaire", "check"]):
+        assert run(*cmd, "--help").exit_code == 0
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, cmd in main.commands.items():
+        assert f"survey {name}" in readme, name
+        for sub in getattr(cmd, "commands", {}):
+            assert f"survey {name} {sub}" in readme, sub
+
+
+def test_python_m_survey_and_light_start_up():
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "survey", "--help"],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "Usage:" in out.stdout
+    imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines()}
+    assert not imported & {"pandas", "numpy", "statsmodels", "openpyxl", "pydantic"}
+
+
+def test_analyze_2021(tmp_path):
+    res = run("analyze", RAW_2021, "--questionnaires", QDIR, "--out", tmp_path / "r")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"社区矫正工作人员满意度 97\.43%（95% CI \d+\.\d+%–\d+\.\d+%，n=389）→ 15/15 分", res.output)
+    assert re.search(r"社区矫正对象满意度 100\.00%（95% CI 9\d\.\d+%–100\.00%，n=120）→ 5/5 分", res.output)
+    assert "有效问卷389份" in res.output
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["audit.xlsx", "manifest.json", "satisfaction.xlsx"]
+
+
+def test_step_mode_option_and_bad_choice(tmp_path):
+    res = run("analyze", RAW_2021, "-q", QDIR, "-o", tmp_path, "--step-mode", "banana")
+    assert res.exit_code == 2 and "ceil" in res.output
+
+
+def test_missing_file(tmp_path):
+    line = one_line_error(run("analyze", tmp_path / "nope.xlsx", "-q", QDIR, "-o", tmp_path / "r"))
+    assert "nope.xlsx: file not found" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_workbook_without_a_needed_sheet(tmp_path, write_xlsx):
+    book = write_xlsx({"Sheet1": [["a", "b"], [1, 2]]})
+    line = one_line_error(run("analyze", book, "-q", QDIR, "-o", tmp_path / "r"))
+    assert "book.xlsx" in line and "no sheet for questionnaire" in line
+    assert "工作人员问卷" in line and "got sheets Sheet1" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_not_an_xlsx(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"this is not a zip file")
+    line = one_line_error(run("analyze", bad, "-q", QDIR, "-o", tmp_path / "r"))
+    assert "bad.xlsx: not a readable xlsx workbook" in line
+
+
+def test_questionnaire_with_an_unknown_option(tmp_path):
+    qdir = tmp_path / "q"
+    shutil.copytree(QDIR, qdir)
+    staff = qdir / "staff.yaml"
+    staff.write_text(staff.read_text(encoding="utf-8").replace("satisfied: [非常满意, 满意]", "satisfied: [非常满意, 很满意]"),
+                     encoding="utf-8")
+    line = one_line_error(run("analyze", RAW_2021, "-q", qdir, "-o", tmp_path / "r"))
+    assert "staff.yaml: scales.satisfaction5.satisfied: unknown option '很满意'" in line
+    res = run("questionnaire", "check", staff)
+    assert res.exit_code == 1 and "unknown option '很满意'" in res.output
+
+
+def test_questionnaire_check_ok():
+    res = run("questionnaire", "check", QDIR / "staff.yaml", QDIR / "offender.yaml")
+    assert res.exit_code == 0
+    assert res.output.count(": ok") == 2
+
+
+def test_export_missing_an_item(tmp_path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(RAW_2021)
+    ws = wb["工作人员问卷"]
+    for cell in ws[1]:
+        if cell.value == "4、(工作带来的成就感)":
+            cell.value = "4、(成就)"
+    book = tmp_path / "edited.xlsx"
+    wb.save(book)
+    line = one_line_error(run("analyze", book, "-q", QDIR, "-o", tmp_path / "r"))
+    assert "edited.xlsx: sheet '工作人员问卷': 1 item(s) of questionnaire 'staff' not found" in line
+    assert "unmatched columns: 4、(成就)" in line
+
+
+@pytest.mark.parametrize("args", [["questionnaire", "check"], ["analyze"]])
+def test_missing_arguments_are_usage_errors(args):
+    assert run(*args).exit_code == 2
