@@ -88,22 +88,24 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, f
                 for cell in ws[letter][1:]:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = "A2"
-    stamp = dt.datetime(*FIXED_TIME)
-    wb.properties.created = wb.properties.modified = stamp
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
     buf = io.BytesIO()
-    wb.save(buf)
-    return _fix_zip_times(buf.getvalue())
+    # Workbook.save() would stamp `modified` with the current time; the writer does not.
+    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return buf.getvalue()
 
 
-def _fix_zip_times(data: bytes) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose members all carry the same timestamp, so equal content gives equal bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME)
+            zinfo_or_arcname.compress_type = self.compression
+        return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
 
 
 def _sha256(path: str | Path) -> str:

@@ -1,0 +1,116 @@
+"""Reports: personal data never leaves, text stays text, files are atomic and reproducible."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from survey import report
+from survey.pipeline import analyze
+from survey.privacy import mask_text, pseudonym
+from survey.read import Workbook
+
+from .conftest import QDIR, RAW_2021
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    paths = report.write_report(analyze(RAW_2021, QDIR), out)
+    return out, paths
+
+
+def all_text(path) -> str:
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            return "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    return path.read_text(encoding="utf-8")
+
+
+def raw_personal_data() -> set[str]:
+    """Phone numbers, ID numbers and IP addresses present in the raw workbook."""
+    found = set()
+    wb = Workbook(RAW_2021)
+    for sheet in wb.sheet_names:
+        for row in wb.rows(sheet):
+            for v in row:
+                s = str(v)
+                found |= set(re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", s))
+                found |= set(re.findall(r"(?<!\d)\d{17}[\dXx](?![\dXx])", s))
+                found |= set(re.findall(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", s))
+    return found
+
+
+def test_no_phone_id_or_ip_reaches_any_output(written):
+    out, paths = written
+    secrets = raw_personal_data()
+    assert len(secrets) > 50  # the raw workbook does carry them (IPs, phones, an ID number)
+    for p in paths:
+        text = all_text(p)
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, (p.name, leaked[:3])
+    # the masked forms are there instead
+    sugg = all_text(out / "satisfaction.xlsx")
+    assert re.search(r"1[3-9]\d\*{4}\d{4}", sugg) and re.search(r"\d{3}\*{11}\d{3}[\dX]", sugg)
+
+
+def test_text_starting_with_equals_is_text_not_a_formula(written):
+    out, _ = written
+    ws = load_workbook(out / "satisfaction.xlsx")["意见建议"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells, "the 2021 workbook plants a suggestion starting with '='"
+    assert all(c.data_type == "s" for c in cells)
+
+
+def test_outputs_are_reproducible(tmp_path, written):
+    out, paths = written
+    again = report.write_report(analyze(RAW_2021, QDIR), tmp_path)
+    for a, b in zip(paths, again):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_manifest_has_relative_paths_and_hashes(written):
+    out, _ = written
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["inputs"]["workbook"]["path"].endswith("2021.xlsx")
+    assert not m["inputs"]["workbook"]["path"].startswith("/")
+    assert len(m["inputs"]["workbook"]["sha256"]) == 64
+    assert {q["id"] for q in m["questionnaires"]} == {"staff", "offender"}
+
+
+def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
+    target = tmp_path / "a.xlsx"
+    target.write_bytes(b"old")
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report.os, "replace", boom)
+    with pytest.raises(OSError):
+        report.atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("请联系我13812345678", "请联系我138****5678"),
+        ("电话 +86 139-1234-5678 谢谢", "电话 +86 139****5678 谢谢"),
+        ("身份证320102198503151234", "身份证320***********1234"),
+        ("身份证32010219850315123X。", "身份证320***********123X。"),
+        ("办公室025-83751234", "办公室025-****1234"),
+        ("待遇偏低，希望提高", "待遇偏低，希望提高"),
+    ],
+)
+def test_mask_text(text, masked):
+    assert mask_text(text) == masked
+
+
+def test_pseudonyms_are_stable_and_distinct():
+    assert pseudonym("staff", "17") == pseudonym("staff", "17")
+    assert pseudonym("staff", "17") != pseudonym("staff", "18") != pseudonym("offender", "17")
