@@ -7,10 +7,12 @@ rule that excludes it:
 
 1. ``test_submission`` – submitted before fieldwork, or free text marking a test;
 2. ``out_of_scope``   – a screening answer outside the surveyed population;
-3. ``incomplete``     – a required item missing, ``(跳过)``, ``(空)`` or unusable;
-4. ``duplicate``      – the same answers from the same IP within the time window
+3. ``platform_flag``  – the platform's own quality check (腾讯问卷 清洗数据结果 无效,
+                        智能清洗数据无效概率 ≥ 0.7), where the export has it;
+4. ``incomplete``     – a required item missing, ``(跳过)``, ``(空)`` or unusable;
+5. ``duplicate``      – the same answers from the same IP within the time window
                         (the first copy is kept);
-5. ``too_fast``       – faster than the absolute floor or the share of the median
+6. ``too_fast``       – faster than the absolute floor or the share of the median
                         duration; excluded only when also straight-lined (default).
 
 Flag-only findings are then recorded on the valid responses: ``too_fast`` (not
@@ -32,10 +34,11 @@ from .privacy import pseudonym
 from .questionnaire import Questionnaire
 from .tidy import Responses, item_columns
 
-RULE_ORDER = ("test_submission", "out_of_scope", "incomplete", "duplicate", "too_fast")
+RULE_ORDER = ("test_submission", "out_of_scope", "platform_flag", "incomplete", "duplicate", "too_fast")
 RULE_LABELS = {
     "test_submission": "测试问卷",
     "out_of_scope": "非调查对象",
+    "platform_flag": "平台判定无效",
     "incomplete": "必答题缺失",
     "duplicate": "重复提交",
     "too_fast": "答题过快",
@@ -150,7 +153,22 @@ def clean(responses: Responses) -> Cleaned:
             lambda r, s=s, opts=opts: opts[int(data.at[r, s.item]) - 1], s.reason)
         keep[idx] = False
 
-    # 3. incomplete
+    # 3. the platform's quality flags
+    pf = rules.platform_flags
+    if pf is not None and ("quality_flag" in data or "invalid_probability" in data):
+        bad = pd.Series(False, index=data.index)
+        if "quality_flag" in data:
+            bad |= data["quality_flag"].map(lambda v: isinstance(v, str) and pf.invalid_text in v).astype(bool)
+        if "invalid_probability" in data:
+            bad |= data["invalid_probability"] >= pf.max_probability
+        idx = data.index[bad & keep]
+        add("platform_flag", pf.action, idx, col("quality_flag") or col("invalid_probability"),
+            lambda r: " / ".join(str(data.at[r, c]) for c in ("quality_flag", "invalid_probability") if c in data),
+            f"平台清洗结果为“{pf.invalid_text}”或无效概率≥{pf.max_probability:g}")
+        if pf.action == "exclude":
+            keep[idx] = False
+
+    # 4. incomplete
     required = [it.id for it in q.items if it.is_required and it.type != "text"]
     block = pd.DataFrame({i: data[item_columns(q, data, i)].notna().all(axis=1) for i in required}, index=data.index)
     missing = ~block.all(axis=1) & keep
@@ -162,7 +180,7 @@ def clean(responses: Responses) -> Cleaned:
         rec["column"] = col(first_missing(rec["row"]))
     keep[idx] = False
 
-    # 4. duplicates: same answers and same IP within the window (later copies)
+    # 5. duplicates: same answers and same IP within the window (later copies)
     d = rules.duplicates
     if d is not None and "submitted_at" in data and "ip" in data:
         cand = data[keep].copy()
@@ -177,7 +195,7 @@ def clean(responses: Responses) -> Cleaned:
         if d.action == "exclude":
             keep[idx] = False
 
-    # 5. too fast
+    # 6. too fast
     tf = rules.too_fast
     sl = rules.straightlining
     lined = _straightlined(data, q.scored_items, sl.min_items if sl else 8)

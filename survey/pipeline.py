@@ -92,7 +92,7 @@ def analyze(
     surveys = []
     for q in qs:
         sheet = find_sheet(wb, q)
-        responses = tidy(wb.table(sheet), q)
+        responses = tidy(wb.table(sheet), q, format=None if q.source.format == "auto" else q.source.format)
         cleaned = clean(responses)
         if cleaned.n_valid == 0:
             raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,

@@ -24,10 +24,9 @@ from .errors import DefinitionError
 ITEM_TYPES = ("single", "matrix_row", "multiple", "text")
 MEASURE_TYPES = ("top_box", "item_mean", "answer_share", "score_index")
 METADATA_FIELDS = (
-    "respondent", "submitted_at", "duration", "source", "source_detail", "ip", "interviewer",
+    "respondent", "submitted_at", "started_at", "duration", "source", "source_detail", "ip", "interviewer",
+    "quality_flag", "invalid_probability",
 )
-FORMATS = ("wjx_text", "interview")
-RULE_ACTIONS = ("exclude", "flag", "exclude_if_straightlined")
 
 
 class _Model(BaseModel):
@@ -89,7 +88,7 @@ class Screening(_Model):
 
 class Source(_Model):
     sheets: tuple[str, ...] = Field(min_length=1)
-    format: Literal["wjx_text", "interview"]
+    format: Literal["auto", "wjx_text", "wjx_code", "tencent", "interview", "generic"] = "auto"
 
 
 class Fieldwork(_Model):
@@ -123,7 +122,14 @@ class TestSubmissions(_Model):
     action: Literal["exclude", "flag"] = "exclude"
 
 
+class PlatformFlags(_Model):
+    invalid_text: str = "无效"  # 腾讯问卷 清洗数据结果 containing this marks an invalid answer sheet
+    max_probability: float = Field(default=0.7, ge=0, le=1)  # 智能清洗数据无效概率 at or above
+    action: Literal["exclude", "flag"] = "exclude"
+
+
 class Cleaning(_Model):
+    platform_flags: PlatformFlags | None = PlatformFlags()
     too_fast: TooFast | None = None
     straightlining: Straightlining | None = None
     duplicates: Duplicates | None = None
@@ -298,8 +304,6 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
     for key in q.metadata:
         if key not in METADATA_FIELDS:
             problems.append((f"metadata.{key}", f"unknown metadata field; allowed: {', '.join(METADATA_FIELDS)}"))
-    if q.mode == "online" and "respondent" not in q.metadata:
-        problems.append(("metadata", "an online survey needs metadata.respondent (e.g. 序号)"))
     return problems
 
 

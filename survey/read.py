@@ -34,6 +34,7 @@ class RawTable:
     sheet: str | None
     header_row: int
     data: pd.DataFrame = field(repr=False)
+    encoding: str | None = None  # for CSV: the encoding that decoded the file
 
     @property
     def columns(self) -> list[str]:
@@ -204,4 +205,5 @@ def _read_csv(path: Path) -> RawTable:
     import io
 
     rows = [list(r) for r in csv.reader(io.StringIO(text))]
-    return table_from_rows(rows, file=str(path), sheet=None)
+    table = table_from_rows(rows, file=str(path), sheet=None)
+    return RawTable(table.file, None, table.header_row, table.data, encoding="utf-8" if enc == "utf-8-sig" else "gbk")

@@ -107,6 +107,10 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname.compress_type = self.compression
         return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
 
+    def write(self, filename, arcname=None, *args, **kwargs):  # worksheets come from temp files
+        with open(filename, "rb") as fh:
+            return self.writestr(arcname or Path(filename).name, fh.read())
+
 
 def _sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MatchError
+from .formats import FORMATS, ExportFormat, detect, get_format
 from .questionnaire import Item, Questionnaire
 from .read import RawTable
 
@@ -28,11 +29,12 @@ SKIPPED = ("(跳过)", "（跳过）")
 BLANK = ("(空)", "（空）")
 MULTI_SEP = "┋"
 FINDING_COLUMNS = ("rule", "row", "column", "value", "message")
-META_COLUMNS = ("respondent", "submitted_at", "duration_s", "ip", "source", "interviewer")
 
 _PUNCT = re.compile(r"[\s\u3000]+")
 _HEADER = re.compile(r"^\s*[QqＱ]?(\d+)\s*(?:[、.．:：)）]|\s)\s*(.*)$", re.S)
 _SUB = re.compile(r"^[(（](.*)[)）]$", re.S)
+_SEP = re.compile(r"[:：—]|--")
+_LETTER = re.compile(r"^\s*[A-Za-z][.．、]\s*")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,}:[0-9a-fA-F:]+)")
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)
 
@@ -47,19 +49,27 @@ def normalize(text: object) -> str:
 class Header:
     column: str
     number: int | None
-    text: str  # normalised question text, or the matrix row text for `N、(row)`
-    is_row: bool
+    text: str  # normalised question text (for `N、(row)`, the row text)
+    is_row: bool  # `N、(row)`: a matrix row or a multiple-choice option column
+    sub: str | None = None  # normalised row / option text: `(row)`, or after `题干:` / `题干—`
 
 
 def parse_header(column: str) -> Header:
-    """``6、总体…`` → (6, 总体…); ``4、(成就感)`` → (4, 成就感, row); ``区`` → (None, 区)."""
+    """``6、总体…`` → (6, 总体…); ``4、(成就感)`` → (4, 成就感, row); ``区`` → (None, 区).
+
+    ``N.题干:子问题`` (腾讯问卷) and ``N、题干—子问题`` keep the part after the
+    separator as ``sub``, so a matrix row or option can match it.
+    """
     m = _HEADER.match(column)
     if m and m.group(2):
         number, rest = int(m.group(1)), m.group(2).strip()
-        sub = _SUB.match(rest)
-        if sub:
-            return Header(column, number, normalize(sub.group(1)), True)
-        return Header(column, number, normalize(rest), False)
+        paren = _SUB.match(rest)
+        if paren:
+            inner = normalize(paren.group(1))
+            return Header(column, number, inner, True, inner)
+        parts = _SEP.split(rest)
+        sub = normalize(parts[-1]) if len(parts) > 1 and parts[-1].strip() else None
+        return Header(column, number, normalize(rest), False, sub)
     return Header(column, None, normalize(column), False)
 
 
@@ -71,29 +81,41 @@ class Match:
     metadata: dict[str, str]
     by_number: tuple[str, ...] = ()  # items matched by question number only
     unused: tuple[str, ...] = ()  # export columns nobody asked for
+    options: dict[str, dict[int, str]] = field(default_factory=dict)  # multiple choice: code → 0/1 column
 
 
-def match_columns(columns: list[str], q: Questionnaire, *, file: str | None = None, sheet: str | None = None) -> Match:
+def _metadata_names(q: Questionnaire, fmt: ExportFormat) -> dict[str, tuple[str, ...]]:
+    names = dict(fmt.metadata)
+    for field_name, col in q.metadata.items():  # the questionnaire's names are tried first
+        names[field_name] = (col, *names.get(field_name, ()))
+    return names
+
+
+def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | None = None,
+                  file: str | None = None, sheet: str | None = None) -> Match:
     """Match export columns to the questionnaire's metadata fields and items.
 
     Text (or an alias) decides; the question number breaks ties and, for a single
     or text question whose wording changed, matches alone when it is unambiguous.
-    Raises :class:`MatchError` listing the unmatched items and columns when an item
-    the questionnaire needs is not in the export.
+    A multiple-choice question exported as one 0/1 column per option (问卷星 按序号,
+    腾讯问卷) is matched option by option. Raises :class:`MatchError` listing the
+    unmatched items and columns when an item the questionnaire needs is missing.
     """
+    fmt = fmt or FORMATS["generic"]
     headers = [parse_header(c) for c in columns]
     free = {h.column: h for h in headers}
     metadata: dict[str, str] = {}
-    for name, col in q.metadata.items():
-        key = normalize(col)
-        hit = next((h.column for h in free.values() if normalize(h.column) == key), None)
+    for name, cands in _metadata_names(q, fmt).items():
+        keys = [normalize(c) for c in cands]
+        hit = next((h.column for k in keys for h in free.values() if normalize(h.column) == k), None)
         if hit is not None:
             metadata[name] = hit
             del free[hit]
     items: dict[str, str] = {}
+    options: dict[str, dict[int, str]] = {}
     for it in q.items:
         keys = {normalize(t) for t in (it.text, *it.aliases)}
-        cands = [h for h in free.values() if h.text in keys]
+        cands = [h for h in free.values() if h.text in keys or (it.type == "matrix_row" and h.sub in keys)]
         if len(cands) > 1 and it.number is not None:
             cands = [h for h in cands if h.number == it.number] or cands
         if len(cands) > 1:
@@ -102,9 +124,16 @@ def match_columns(columns: list[str], q: Questionnaire, *, file: str | None = No
         if cands:
             items[it.id] = cands[0].column
             del free[cands[0].column]
+        elif it.type == "multiple":
+            per_option = _match_option_columns(it, q.options(it.id), keys, free)
+            if per_option:
+                options[it.id] = per_option
+                items[it.id] = next(iter(per_option.values()))
+                for c in per_option.values():
+                    del free[c]
     by_number = []
     for it in q.items:
-        if it.id in items or it.number is None or it.type == "matrix_row":
+        if it.id in items or it.number is None or it.type in ("matrix_row", "multiple"):
             continue
         if sum(o.number == it.number and o.type != "matrix_row" and o.id not in items for o in q.items) != 1:
             continue
@@ -122,7 +151,21 @@ def match_columns(columns: list[str], q: Questionnaire, *, file: str | None = No
             got="unmatched columns: " + (", ".join(free) or "(none)"),
             hint=f"rename the columns to the question text, or add the header as an alias in {q.file or 'the questionnaire'}",
         )
-    return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free))
+    return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free), options=options)
+
+
+def _match_option_columns(it: Item, opts: tuple[str, ...], keys: set[str], free: dict[str, Header]) -> dict[int, str]:
+    """Columns ``N、(选项)`` or ``N.题目:选项`` of a multiple-choice item, by option code."""
+    by_text = {normalize(o): k for k, o in enumerate(opts, start=1)}
+    found: dict[int, str] = {}
+    for h in free.values():
+        if h.sub is None or h.sub not in by_text:
+            continue
+        same_question = (it.number is not None and h.number == it.number) or any(
+            h.text.startswith(k) for k in keys)
+        if same_question:
+            found[by_text[h.sub]] = h.column
+    return found
 
 
 def _show(it: Item) -> str:
@@ -147,6 +190,7 @@ class Responses:
     sheet: str | None
     columns: dict[str, str]  # item id / metadata field → export column header
     findings: pd.DataFrame = field(repr=False)
+    format: str = "generic"  # the export format read (survey.formats)
 
     @property
     def n(self) -> int:
@@ -156,7 +200,8 @@ class Responses:
         """The responses where ``mask`` is true (findings kept for those rows)."""
         data = self.data[mask]
         keep = self.findings["row"].isin(data.index)
-        return Responses(self.questionnaire, data, self.file, self.sheet, self.columns, self.findings[keep])
+        return Responses(self.questionnaire, data, self.file, self.sheet, self.columns, self.findings[keep],
+                         self.format)
 
 
 def _findings(rows: list[dict]) -> pd.DataFrame:
@@ -202,9 +247,14 @@ def parse_ip(v) -> str | None:
     return m.group(1) if m else str(v)
 
 
-def tidy(raw: RawTable, q: Questionnaire) -> Responses:
-    """Match the export's columns to ``q`` and code every answer."""
-    match = match_columns(raw.columns, q, file=raw.file, sheet=raw.sheet)
+def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None = None) -> Responses:
+    """Match the export's columns to ``q`` and code every answer.
+
+    ``format`` is a name of :data:`survey.formats.FORMATS` (or None to detect it).
+    """
+    fmt = format if isinstance(format, ExportFormat) else (
+        get_format(format) if format else detect(raw.columns, raw.data))
+    match = match_columns(raw.columns, q, fmt=fmt, file=raw.file, sheet=raw.sheet)
     src = raw.data
     out: dict[str, object] = {}
     found: list[dict] = []
@@ -219,20 +269,22 @@ def tidy(raw: RawTable, q: Questionnaire) -> Responses:
                 found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]),
                                   message="negative duration"))
             out["duration_s"] = secs.where(secs >= 0)
-        elif name == "submitted_at":
+        elif name in ("submitted_at", "started_at"):
             times = pd.to_datetime(values.map(parse_time))
             for row in times.index[times.isna() & values.notna()]:
                 found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]),
                                   message="date/time not understood (expected e.g. 2021/11/05 09:32:17)"))
-            out["submitted_at"] = times
+            out[name] = times
         elif name == "ip":
             out["ip"] = values.map(parse_ip)
-        elif name == "respondent":
-            out["respondent"] = values.map(lambda v: None if v is None else str(v))
-        elif name in ("source", "interviewer"):
+        elif name == "invalid_probability":
+            out[name] = pd.to_numeric(values, errors="coerce")
+        elif name in ("respondent", "source", "interviewer", "quality_flag"):
             out[name] = values.map(lambda v: None if v is None else str(v))
     if "respondent" not in out:
         out["respondent"] = pd.Series([str(r) for r in src.index], index=src.index)
+    if "duration_s" not in out and "started_at" in out and "submitted_at" in out:
+        out["duration_s"] = (out["submitted_at"] - out["started_at"]).dt.total_seconds()
     for it in q.items:
         col = match.items.get(it.id)
         if col is None:
@@ -240,33 +292,87 @@ def tidy(raw: RawTable, q: Questionnaire) -> Responses:
         values = src[col]
         if it.type == "text":
             out[it.id] = values.map(lambda v: None if v is None or str(v) in BLANK + SKIPPED else str(v))
+        elif it.id in match.options:
+            out.update(_code_option_columns(src, it, q.options(it.id), match.options[it.id], fmt, found))
         elif it.type == "multiple":
             out.update(_code_multiple(values, it, q.options(it.id), col, found))
         else:
-            out[it.id] = _code_single(values, it, q.options(it.id), col, found)
+            out[it.id] = _code_single(values, it, q.options(it.id), col, fmt, found)
     data = pd.DataFrame(out, index=src.index)
     columns = {**match.metadata, **match.items}
-    return Responses(q, data, raw.file, raw.sheet, columns, _findings(found))
+    return Responses(q, data, raw.file, raw.sheet, columns, _findings(found), fmt.name)
 
 
-def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str, found: list[dict]) -> pd.Series:
+def _is_skipped(v, fmt: ExportFormat) -> bool:
+    if v is None or str(v).strip() in SKIPPED + BLANK:
+        return True
+    return bool(fmt.skipped_codes) and isinstance(v, (int, float)) and v in fmt.skipped_codes
+
+
+def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str, fmt: ExportFormat,
+                 found: list[dict]) -> pd.Series:
+    """Answers → codes, looked up once per distinct cell value (exports repeat a few values).
+
+    Option text is matched after normalisation, with a letter prefix (``A.非常满意``)
+    dropped if needed; a position code is taken for a 按序号 export, and for others
+    only when it is a whole number within the options.
+    """
     lookup = {normalize(o): k for k, o in enumerate(options, start=1)}
-    codes = np.full(len(values), np.nan)
-    for i, (row, v) in enumerate(values.items()):
-        if v is None or str(v) in SKIPPED + BLANK:
+    codes: dict[object, float] = {}
+    unknown: set = set()
+    for v in values.dropna().unique():
+        if _is_skipped(v, fmt):
+            codes[v] = np.nan
             continue
-        k = lookup.get(normalize(v))
-        if k is None and isinstance(v, (int, float)) and float(v).is_integer() and 1 <= v <= len(options):
-            k = int(v)  # a position code typed by hand
+        k = None
+        number = _as_int(v)
+        if fmt.values == "position" and number is not None:
+            k = number if 1 <= number <= len(options) else None
+        else:
+            k = lookup.get(normalize(v)) or lookup.get(normalize(_LETTER.sub("", str(v))))
+            if k is None and number is not None and 1 <= number <= len(options) and not isinstance(v, str):
+                k = number  # a position code typed by hand
         if k is None:
-            found.append(dict(rule="unknown_option", row=row, column=col, value=str(v),
-                              message=f"'{v}' is not an option of {it.id}; options are {', '.join(options)}"))
+            unknown.add(v)
+        codes[v] = np.nan if k is None else float(k)
+    coded = values.map(codes).astype(float)
+    for row, v in values[values.isin(unknown)].items():
+        found.append(dict(rule="unknown_option", row=row, column=col, value=str(v),
+                          message=f"'{v}' is not an option of {it.id}; options are "
+                                  + ", ".join(f"{k}={o}" if fmt.values == "position" else o
+                                              for k, o in enumerate(options, start=1))))
+    return coded
+
+
+def _as_int(v) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)) and float(v).is_integer():
+        return int(v)
+    if isinstance(v, str) and re.fullmatch(r"-?\d+(\.0+)?", v.strip()):
+        return int(float(v))
+    return None
+
+
+def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, str], fmt: ExportFormat,
+                         found: list[dict]) -> dict[str, pd.Series]:
+    """One 0/1 column per option (按序号 / 腾讯问卷) → ``{id}[k]`` 0/1 columns."""
+    out = {}
+    for k in range(1, len(options) + 1):
+        col = cols.get(k)
+        if col is None:
+            out[f"{it.id}[{k}]"] = pd.Series(np.nan, index=src.index)
             continue
-        codes[i] = k
-    return pd.Series(codes, index=values.index)
+        v = src[col]
+        chosen = v.map(lambda x: np.nan if _is_skipped(x, fmt) else (
+            1.0 if _as_int(x) == 1 or (isinstance(x, str) and normalize(x) in (normalize(options[k - 1]), "选中"))
+            else 0.0))
+        out[f"{it.id}[{k}]"] = chosen.astype(float)
+    return out
 
 
 def _code_multiple(values, it: Item, options, col, found) -> dict[str, pd.Series]:
+    """``A┋B┋其他〖…〗`` (问卷星 按文本) → ``{id}[k]`` 0/1 columns."""
     lookup = {normalize(o): k for k, o in enumerate(options, start=1)}
     mat = np.full((len(values), len(options)), np.nan)
     for i, (row, v) in enumerate(values.items()):
@@ -275,7 +381,7 @@ def _code_multiple(values, it: Item, options, col, found) -> dict[str, pd.Series
         mat[i] = 0
         for part in str(v).split(MULTI_SEP):
             part = re.sub(r"〖.*〗$", "", part.strip())  # 其他〖free text〗
-            k = lookup.get(normalize(part))
+            k = lookup.get(normalize(part)) or lookup.get(normalize(_LETTER.sub("", part)))
             if k is None:
                 found.append(dict(rule="unknown_option", row=row, column=col, value=part,
                                   message=f"'{part}' is not an option of {it.id}"))
