@@ -18,6 +18,7 @@ from . import __version__
 
 CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")
 STEP_MODES = ("ceil", "floor", "linear")
+FORMATS = ("auto", "wjx_text", "wjx_code", "tencent", "interview", "generic")  # survey.formats
 
 
 class SurveyGroup(click.Group):
@@ -91,6 +92,45 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
         click.echo(f"{sc.indicator} {e['estimate']:.2%}（{1 - alpha:.0%} CI {e['ci_low']:.2%}–{e['ci_high']:.2%}，"
                    f"n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
     click.echo("")
+    click.echo("written: " + ", ".join(str(p) for p in written))
+
+
+@main.command("clean")
+@click.argument("export", type=click.Path(path_type=Path))
+@click.option("-q", "--questionnaire", "qfile", type=click.Path(path_type=Path), required=True,
+              help="The questionnaire YAML the export answers.")
+@click.option("--sheet", default=None, help="Sheet of an xlsx export. [default: the questionnaire's, else the first]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Export format; auto detects it from the headers.")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder. [default: reports/<export name>-clean]")
+def clean_cmd(export, qfile, sheet, fmt, out):
+    """Clean one export: apply the valid-questionnaire (有效问卷) rules, write the audit.
+
+    Prints the reporting sentence (本次调查共回收问卷…有效问卷…) and writes
+    cleaned.xlsx (valid responses, pseudonymised, with a codebook) and audit.xlsx.
+    """
+    from .clean import clean
+    from .questionnaire import load
+    from .read import Workbook, read_table
+    from .report import write_clean
+    from .tidy import tidy
+
+    q = load(qfile)
+    if export.suffix.lower() == ".csv":
+        raw = read_table(export)
+    else:
+        wb = Workbook(export)
+        name = sheet or next((s for s in q.source.sheets if s in wb.sheet_names), wb.sheet_names[0])
+        raw = wb.table(name)
+    cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt))
+    written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
+    where = f"{export}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
+    click.echo(f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses")
+    click.echo(cleaned.summary())
+    flags = cleaned.audit[cleaned.audit["action"] == "flag"].groupby("rule_label").size()
+    if len(flags):
+        click.echo("标记但保留：" + "、".join(f"{k}{v}份" for k, v in flags.items()))
     click.echo("written: " + ", ".join(str(p) for p in written))
 
 

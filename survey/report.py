@@ -185,6 +185,60 @@ COLUMN_NOTES = pd.DataFrame([
 ], columns=["column", "说明"])
 
 
+PRIVATE_COLUMNS = ("ip", "interviewer", "source_detail")
+
+
+def cleaned_table(responses) -> pd.DataFrame:
+    """Valid responses for output: pseudonyms, no IP or names, free text masked, codes kept."""
+    q, data = responses.questionnaire, responses.data
+    out = data.drop(columns=[c for c in PRIVATE_COLUMNS if c in data.columns])
+    out.insert(0, "row", data.index)
+    out["respondent"] = data["respondent"].map(lambda r: pseudonym(q.id, r))
+    for it in q.items:
+        if it.type == "text" and it.id in out:
+            out[it.id] = out[it.id].map(mask_text)
+    return out.reset_index(drop=True)
+
+
+def codebook(q) -> pd.DataFrame:
+    """Item, code and option text of every closed question."""
+    rows = []
+    for it in q.items:
+        if it.type == "text":
+            continue
+        sc = q.scale_of(it.id)
+        for k, opt in enumerate(q.options(it.id), start=1):
+            rows.append({"item": it.id, "text": it.text, "dimension": it.dimension, "code": k, "option": opt,
+                         "satisfied": None if sc is None else opt in sc.satisfied,
+                         "not_applicable": None if sc is None else opt in sc.not_applicable,
+                         "score": None if sc is None else sc.scores.get(opt)})
+    return pd.DataFrame(rows)
+
+
+def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
+    """``survey clean``: cleaned.xlsx (valid responses + codebook) and audit.xlsx."""
+    out = Path(out_dir)
+    q = cleaned.valid.questionnaire
+    audit = cleaned.audit.copy()
+    audit["value"] = audit["value"].map(lambda v: None if v is None else mask_text(str(v)))
+    files = {
+        "cleaned.xlsx": xlsx_bytes({"有效问卷": cleaned_table(cleaned.valid), "编码表": codebook(q)}),
+        "audit.xlsx": xlsx_bytes({
+            "汇总": pd.DataFrame([{"questionnaire": q.id, "file": Path(cleaned.valid.file).name,
+                                  "sheet": cleaned.valid.sheet, "format": cleaned.valid.format,
+                                  "returned": cleaned.returned, "valid": cleaned.n_valid,
+                                  **{f"excluded_{r}": n for r, n in cleaned.excluded_by_rule().items()},
+                                  "summary": cleaned.summary()}]),
+            "审核明细": audit,
+        }),
+    }
+    written = []
+    for fname, data in files.items():
+        atomic_write(out / fname, data)
+        written.append(out / fname)
+    return written
+
+
 def write_report(analysis, out_dir: str | Path) -> list[Path]:
     """Write satisfaction.xlsx, audit.xlsx and manifest.json into ``out_dir``; return the paths."""
     out = Path(out_dir)

@@ -125,3 +125,37 @@ def test_export_missing_an_item(tmp_path):
 @pytest.mark.parametrize("args", [["questionnaire", "check"], ["analyze"]])
 def test_missing_arguments_are_usage_errors(args):
     assert run(*args).exit_code == 2
+
+
+def test_clean_one_export(tmp_path):
+    res = run("clean", RAW_2021, "-q", QDIR / "staff.yaml", "-o", tmp_path / "c")
+    assert res.exit_code == 0, res.output
+    assert "wjx_text export, 430 responses" in res.output
+    assert "有效问卷389份" in res.output and "重复提交8份" in res.output
+    assert "标记但保留：" in res.output
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "c" / "cleaned.xlsx")
+    ws = wb["有效问卷"]
+    header = [c.value for c in ws[1]]
+    assert ws.max_row == 390 and "ip" not in header and "overall" in header
+    assert wb["编码表"].max_row > 1
+
+
+def test_clean_a_gbk_csv(tmp_path):
+    csv_path = tmp_path / "腾讯问卷.csv"
+    rows = ["编号,开始答题时间,结束答题时间,答题时长,1.您所在的区,2.您的岗位,3.您从事社区矫正工作的年限,"
+            + ",".join(f"4.评价:{t}" for t in ["工作带来的成就感", "薪酬福利待遇", "工作强度与工作量", "职业发展与晋升空间",
+                                                 "单位对个人的关心关爱", "办公环境与工作条件"])
+            + "," + ",".join(f"5.评价:{t}" for t in ["执法工作中的人身安全保障", "突发事件处置能力与装备配备",
+                                                    "执法风险与尽职免责保障", "心理疏导与心理健康支持",
+                                                    "信息化监管手段（电子定位、视频督察）", "社会对社区矫正工作的认可"])
+            + ",6.总体而言，您对从事社区矫正工作的幸福感和安全感是否满意？,IP,清洗数据结果,"]
+    for i in range(1, 4):
+        rows.append(f"{i},2021-11-0{i} 09:00:00,2021-11-0{i} 09:05:00,300,A.玄武区,B.司法所工作人员,C.3至5年,"
+                    + ",".join(["A.非常满意"] * 12) + f",B.满意,10.0.0.{i},有效,")
+    csv_path.write_bytes("\n".join(rows).encode("gbk"))
+    res = run("clean", csv_path, "-q", QDIR / "staff.yaml", "-o", tmp_path / "c")
+    assert res.exit_code == 0, res.output
+    assert "(gbk): tencent export, 3 responses" in res.output
+    assert "有效问卷3份" in res.output
