@@ -92,7 +92,11 @@ def analyze(
     surveys = []
     for q in qs:
         sheet = find_sheet(wb, q)
-        responses = tidy(wb.table(sheet), q, format=None if q.source.format == "auto" else q.source.format)
+        raw = wb.table(sheet)
+        if raw.data.empty:
+            raise DataError(f"no responses below the header (row {raw.header_row})", file=wb.path, sheet=sheet,
+                            hint="paste the export's rows into the sheet")
+        responses = tidy(raw, q, format=None if q.source.format == "auto" else q.source.format)
         cleaned = clean(responses)
         if cleaned.n_valid == 0:
             raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,

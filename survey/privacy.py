@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import re
 
-# 18-digit resident ID (last character may be X) and 15-digit old IDs.
-_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8}|\d{5})(\d{3}[\dXx]|\d{2}[\dXx]?)(?![0-9A-Za-z])")
-_ID18 = re.compile(r"(?<!\d)(\d{3})\d{11}(\d{3}[\dXx])(?![\dA-Za-z])")
+# Resident ID numbers: 18 digits (the last may be X) or the old 15 digits.
+_ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{3})\d{11}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{3})\d{8}(\d{4})(?![0-9A-Za-z])")
 # Mainland mobile numbers, with or without +86 / 86 and separators.
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
-# Landlines such as 025-83751234.
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{7,8})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)((?:\+?86[\s-]?)?)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+# Landlines such as 025-83751234, (025)83751234, 025 8375 1234.
+_LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?)[\s-]?(\d{3,4})[\s-]?(\d{4})(?!\d)")
 
 
 def mask_text(text: str | None) -> str | None:
@@ -25,8 +25,9 @@ def mask_text(text: str | None) -> str | None:
     if text is None:
         return None
     s = _ID18.sub(lambda m: f"{m.group(1)}{'*' * 11}{m.group(2)}", str(text))
-    s = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", s)
-    s = _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)[-4:]}", s)
+    s = _MOBILE.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(4)}", s)
+    s = _ID15.sub(lambda m: f"{m.group(1)}{'*' * 8}{m.group(2)}", s)
+    s = _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", s)
     return s
 
 

@@ -31,15 +31,47 @@ PERCENT_COLUMNS = {"estimate", "ci_low", "ci_high", "rate", "se"}
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write bytes to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    write_files({path: data})
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_files(files: dict[Path, bytes]) -> list[Path]:
+    """Write several files all or nothing (as far as a file system allows).
+
+    Every file is first written to a temporary file beside its target; only when
+    all are written are they renamed into place, so a failure while writing leaves
+    the previous report set untouched.
+    """
+    from .errors import DataError
+
+    temps: dict[Path, str] = {}
+    mode = 0o666 & ~_umask()
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for path, data in files.items():
+            if path.parent.exists() and not path.parent.is_dir():
+                raise DataError("the output folder is a file", file=path.parent, hint="choose another --out folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                raise DataError("a folder is in the way of the report file", file=path, hint="move the folder away")
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps[path] = tmp
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, mode)  # mkstemp makes 0600; a report is for colleagues too
+        for path, tmp in temps.items():
+            try:
+                os.replace(tmp, path)
+            except PermissionError:
+                raise PermissionError(13, "permission denied (is it open in Excel?)", str(path)) from None
+    finally:
+        for tmp in temps.values():
+            Path(tmp).unlink(missing_ok=True)
+    return list(files)
 
 
 def _cell_value(v):
@@ -188,6 +220,14 @@ COLUMN_NOTES = pd.DataFrame([
 PRIVATE_COLUMNS = ("ip", "interviewer", "source_detail")
 
 
+def mask_audit(audit: pd.DataFrame) -> pd.DataFrame:
+    """Audit values and messages quote cells: mask phone and ID numbers in both."""
+    out = audit.copy()
+    for col in ("value", "message"):
+        out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else mask_text(str(v)))
+    return out
+
+
 def cleaned_table(responses) -> pd.DataFrame:
     """Valid responses for output: pseudonyms, no IP or names, free text masked, codes kept."""
     q, data = responses.questionnaire, responses.data
@@ -219,8 +259,7 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
     """``survey clean``: cleaned.xlsx (valid responses + codebook) and audit.xlsx."""
     out = Path(out_dir)
     q = cleaned.valid.questionnaire
-    audit = cleaned.audit.copy()
-    audit["value"] = audit["value"].map(lambda v: None if v is None else mask_text(str(v)))
+    audit = mask_audit(cleaned.audit)
     files = {
         "cleaned.xlsx": xlsx_bytes({"有效问卷": cleaned_table(cleaned.valid), "编码表": codebook(q)}),
         "audit.xlsx": xlsx_bytes({
@@ -232,11 +271,7 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
             "审核明细": audit,
         }),
     }
-    written = []
-    for fname, data in files.items():
-        atomic_write(out / fname, data)
-        written.append(out / fname)
-    return written
+    return write_files({out / name: data for name, data in files.items()})
 
 
 def write_report(analysis, out_dir: str | Path) -> list[Path]:
@@ -245,7 +280,7 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
     audit = audit[["questionnaire", *[c for c in audit.columns if c != "questionnaire"]]]
-    audit["value"] = audit["value"].map(lambda v: None if v is None else mask_text(str(v)))
+    audit = mask_audit(audit)
     files = {
         "satisfaction.xlsx": xlsx_bytes({
             "满意度": analysis.estimates,
@@ -272,8 +307,4 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
         "outputs": sorted(files),
     }
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    written = []
-    for fname, data in files.items():
-        atomic_write(out / fname, data)
-        written.append(out / fname)
-    return written
+    return write_files({out / name: data for name, data in files.items()})

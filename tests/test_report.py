@@ -45,6 +45,20 @@ def raw_personal_data() -> set[str]:
     return found
 
 
+def long_digit_runs(text: str) -> list[str]:
+    """Runs of 7+ digits once spaces, dashes, brackets and a +86 prefix are ignored —
+    independent of the masking patterns under test."""
+    if re.fullmatch(r"[A-Z][0-9a-f]{7}", text):  # a respondent pseudonym
+        return []
+    text = re.sub(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?", "", text)  # dates are not personal
+    return re.findall(r"\d{7,}", re.sub(r"(?<=\d)[\s\-()（）]+(?=\d)|\+", "", text))
+
+
+def string_cells(path) -> list[str]:
+    wb = load_workbook(path)
+    return [c.value for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
 def test_no_phone_id_or_ip_reaches_any_output(written):
     out, paths = written
     secrets = raw_personal_data()
@@ -53,6 +67,10 @@ def test_no_phone_id_or_ip_reaches_any_output(written):
         text = all_text(p)
         leaked = [s for s in secrets if s in text]
         assert not leaked, (p.name, leaked[:3])
+        if p.suffix == ".xlsx":
+            cells = string_cells(p)
+            assert not [c for c in cells if long_digit_runs(c)], p.name
+            assert not [c for c in cells if re.search(r"\b\d{1,3}(?:\.\d{1,3}){3}\b", c)], p.name
     # the masked forms are there instead
     sugg = all_text(out / "satisfaction.xlsx")
     assert re.search(r"1[3-9]\d\*{4}\d{4}", sugg) and re.search(r"\d{3}\*{11}\d{3}[\dX]", sugg)
@@ -104,6 +122,9 @@ def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypa
         ("身份证320102198503151234", "身份证320***********1234"),
         ("身份证32010219850315123X。", "身份证320***********123X。"),
         ("办公室025-83751234", "办公室025-****1234"),
+        ("+8613912340000 欢迎回访", "+86139****0000 欢迎回访"),
+        ("(025)83751234", "(025)-****1234"),
+        ("旧证320102850315123", "旧证320********5123"),
         ("待遇偏低，希望提高", "待遇偏低，希望提高"),
     ],
 )
