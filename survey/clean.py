@@ -46,6 +46,7 @@ RULE_LABELS = {
     "same_ip": "同一IP多份",
     "unknown_option": "无法识别的选项",
     "unreadable_value": "无法识别的数据",
+    "matched_by_number": "按题号匹配的列",
 }
 AUDIT_COLUMNS = ("rule", "rule_label", "action", "respondent", "sheet", "row", "column", "value", "message")
 
@@ -91,11 +92,10 @@ def _straightlined(data: pd.DataFrame, items: tuple[str, ...], min_items: int) -
     return (answered >= min_items) & (block.max(axis=1) == block.min(axis=1))
 
 
-def _raw_text(responses: Responses, item_id: str, row: int) -> str:
-    """What the cell showed, for the audit: blank, or the finding's value."""
+def _cell_findings(responses: Responses) -> dict[tuple[int, str], str]:
+    """(row, column) → the value a tidy finding quoted."""
     f = responses.findings
-    hit = f[(f["row"] == row) & (f["column"] == responses.columns.get(item_id))]
-    return str(hit["value"].iloc[0]) if len(hit) else "(空/跳过)"
+    return {(int(r), c): str(v) for r, c, v in zip(f["row"], f["column"], f["value"])}
 
 
 def _answer_key(data: pd.DataFrame, q: Questionnaire) -> pd.Series:
@@ -120,27 +120,32 @@ def clean(responses: Responses) -> Cleaned:
     def col(name):
         return responses.columns.get(name)
 
-    # 1. test submissions
+    # 1. test submissions: before fieldwork → excluded; a test-like text during fieldwork → flagged
     t = rules.test_submissions
     if t is not None:
-        hit = pd.Series(False, index=data.index)
-        why = pd.Series("", index=data.index)
+        early = pd.Series(False, index=data.index)
         if t.before_fieldwork and q.fieldwork.start is not None and "submitted_at" in data:
-            early = data["submitted_at"] < pd.Timestamp(q.fieldwork.start)
-            hit |= early
-            why[early] = f"提交时间早于调查开始（{q.fieldwork.start:%Y-%m-%d}）"
+            early = (data["submitted_at"] < pd.Timestamp(q.fieldwork.start)).fillna(False)
+        marked = pd.Series(False, index=data.index)
+        marked_item = pd.Series(None, index=data.index, dtype=object)
         if t.text_pattern:
             pat = re.compile(t.text_pattern)
             for it in q.items:
                 if it.type == "text" and it.id in data:
                     m = data[it.id].map(lambda v: isinstance(v, str) and bool(pat.search(v))).astype(bool)
-                    why[m & ~hit] = f"{it.id} 填写内容为测试标记"
-                    hit |= m
-        idx = data.index[hit & keep]
-        add("test_submission", t.action, idx, col("submitted_at"),
-            lambda r: str(data.at[r, "submitted_at"]) if "submitted_at" in data else None, lambda r: why[r])
+                    marked_item[m & ~marked] = it.id
+                    marked |= m
+        note = (lambda r: f"提交时间早于调查开始（{q.fieldwork.start:%Y-%m-%d}）"
+                + (f"，{marked_item[r]} 填写为测试标记" if marked[r] else ""))
+        idx = data.index[early & keep]
+        add("test_submission", t.action, idx, col("submitted_at"), lambda r: str(data.at[r, "submitted_at"]), note)
         if t.action == "exclude":
             keep[idx] = False
+        idx = data.index[marked & ~early & keep]
+        add("test_submission", "flag", idx, None, lambda r: data.at[r, marked_item[r]],
+            "调查期间提交，文字疑似测试标记，保留（请人工核对）")
+        for rec in rows[len(rows) - len(idx):]:
+            rec["column"] = col(marked_item[rec["row"]])
 
     # 2. out of scope (screening)
     for s in q.screening:
@@ -174,7 +179,8 @@ def clean(responses: Responses) -> Cleaned:
     missing = ~block.all(axis=1) & keep
     idx = data.index[missing]
     first_missing = lambda r: next(i for i in required if not block.at[r, i])  # noqa: E731
-    add("incomplete", "exclude", idx, None, lambda r: _raw_text(responses, first_missing(r), r),
+    quoted = _cell_findings(responses)
+    add("incomplete", "exclude", idx, None, lambda r: quoted.get((r, col(first_missing(r))), "(空/跳过)"),
         lambda r: "必答题未作答或无法识别：" + "、".join(i for i in required if not block.at[r, i]))
     for rec in rows[len(rows) - len(idx):]:
         rec["column"] = col(first_missing(rec["row"]))
@@ -188,10 +194,10 @@ def clean(responses: Responses) -> Cleaned:
         cand = cand.sort_values(["_key", "submitted_at"])
         gap = cand.groupby("_key")["submitted_at"].diff()
         dup = gap.notna() & (gap <= pd.Timedelta(minutes=d.window_minutes))
-        first_row = cand.groupby("_key")["submitted_at"].transform(lambda s: s.index[0])
+        prev_row = pd.Series(cand.index, index=cand.index).groupby(cand["_key"]).shift()
         idx = cand.index[dup]
         add("duplicate", d.action, idx, col("respondent"), None,
-            lambda r: f"与第{int(first_row[r])}行答案相同、来自同一IP，间隔{gap[r].total_seconds() / 60:.1f}分钟")
+            lambda r: f"与第{int(prev_row[r])}行答案相同、来自同一IP，间隔{gap[r].total_seconds() / 60:.1f}分钟")
         if d.action == "exclude":
             keep[idx] = False
 
@@ -218,9 +224,12 @@ def clean(responses: Responses) -> Cleaned:
     # Flags on the valid responses
     if sl is not None:
         idx = data.index[lined & keep]
-        add("straightlining", sl.action, idx, None, None,
-            lambda r: f"{int(data.loc[r, list(q.scored_items)].notna().sum())}道量表题答案均为"
-                      f"“{q.options(q.scored_items[0])[int(data.at[r, q.scored_items[0]]) - 1]}”")
+        def lined_text(r):
+            answers = data.loc[r, [i for i in q.scored_items if i in data]].dropna()
+            first = answers.index[0]
+            return f"{len(answers)}道量表题答案均为“{q.options(first)[int(answers.iloc[0]) - 1]}”"
+
+        add("straightlining", sl.action, idx, None, None, lined_text)
         if sl.action == "exclude":
             keep[idx] = False
     if rules.same_ip is not None and "ip" in data:
@@ -236,9 +245,10 @@ def clean(responses: Responses) -> Cleaned:
 
     audit = pd.DataFrame(rows, columns=["rule", "action", "row", "column", "value", "message"])
     audit.insert(1, "rule_label", audit["rule"].map(RULE_LABELS).fillna(audit["rule"]))
-    audit.insert(3, "respondent", audit["row"].map(lambda r: pseudonym(q.id, data.at[r, "respondent"])))
+    audit.insert(3, "respondent", audit["row"].map(
+        lambda r: pseudonym(q.id, data.at[r, "respondent"]) if r in data.index else None))
     audit.insert(4, "sheet", responses.sheet)
     order = {r: i for i, r in enumerate(RULE_ORDER)}
     audit = audit.sort_values(["action", "rule", "row"], key=lambda s: s.map(order).fillna(99) if s.name == "rule" else s,
-                              ascending=[False, True, True], kind="stable").reset_index(drop=True)
+                              ascending=[True, True, True], kind="stable").reset_index(drop=True)
     return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)], returned=responses.n)

@@ -32,8 +32,11 @@ class SurveyGroup(click.Group):
         except SurveyError as exc:
             raise click.ClickException(str(exc)) from None
         except PermissionError as exc:
-            raise click.ClickException(f"{exc.filename}: permission denied. Fix: close the file if it is "
-                                       "open in Excel, or choose another --out folder") from None
+            raise click.ClickException(f"{exc.filename}: {exc.strerror or 'permission denied'}. Fix: close the "
+                                       "file if it is open in Excel, or choose a folder you can write to (--out)") from None
+        except OSError as exc:  # read-only file system, a file where a folder should be, disk full …
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}. Fix: check the path, "
+                                       "or choose another --out folder") from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug, or a library failing on an odd file
@@ -49,8 +52,9 @@ class SurveyGroup(click.Group):
 def main():
     """Satisfaction surveys for public-fund performance evaluation (财政项目支出绩效评价).
 
-    Turn questionnaire definitions and raw survey exports into cleaned, weighted
-    satisfaction rates with confidence intervals, and score the annex indicators.
+    Turn questionnaire definitions and raw survey exports into cleaned satisfaction
+    rates with confidence intervals, with an audit of every exclusion, and score the
+    annex indicators.
 
     Start with:  survey analyze raw/2021.xlsx
     """
@@ -89,7 +93,7 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
     click.echo("")
     for ind in result.indicators:
         e, sc = ind.estimate, ind.score
-        click.echo(f"{sc.indicator} {e['estimate']:.2%}（{1 - alpha:.0%} CI {e['ci_low']:.2%}–{e['ci_high']:.2%}，"
+        click.echo(f"{sc.indicator} {e['estimate']:.2%}（{(1 - alpha) * 100:g}% CI {e['ci_low']:.2%}–{e['ci_high']:.2%}，"
                    f"n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
     click.echo("")
     click.echo("written: " + ", ".join(str(p) for p in written))

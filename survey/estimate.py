@@ -16,9 +16,9 @@ sampling and the interval is the binomial one (Wilson by default, statsmodels'
 ``proportion_confint``). Pooled measures are ratio estimators: their variance is
 the Taylor (linearisation) variance of the ratio over respondents, turned into an
 effective sample size n_eff = R(1 − R) / Var(R) on which the same interval method
-is computed (``ci_method`` then reads e.g. ``wilson_neff``). When R is 0 or 1 the
-variance is zero and n_eff falls back to the number of respondents, so no interval
-ever has zero width.
+is computed (``ci_method`` then reads e.g. ``wilson_neff``); n_eff is capped at the
+number of respondents. When R is 0 or 1 the variance is zero and n_eff falls back
+to the number of respondents, so no interval ever has zero width.
 
 Entry point: :func:`estimate`.
 """
@@ -146,7 +146,10 @@ def _one(q: Questionnaire, m: Measure, data: pd.DataFrame, alpha: float, method:
         n_eff, deff = float(n), (np.nan if srs_var == 0 else 1.0)
     else:
         deff = se**2 / srs_var
-        n_eff = n / deff
+        # Never more information than respondents: cap n_eff at n, as Korn & Graubard
+        # (1998) do, so a pooled measure's interval is never narrower than a
+        # binomial one on n respondents.
+        n_eff = min(float(n), n / deff)
     lo, hi = proportion_ci(est * n_eff, n_eff, alpha, method)
     return dict(n=n, n_eff=n_eff, estimate=est, se=se, ci_low=float(lo), ci_high=float(hi),
                 ci_method=f"{method}_neff", deff=deff)

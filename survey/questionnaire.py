@@ -313,6 +313,9 @@ def _read_yaml(path: Path) -> dict:
     except FileNotFoundError:
         raise DefinitionError("questionnaire file not found", file=path,
                               hint="check the path, or run `survey questionnaire check` on the file") from None
+    except IsADirectoryError:
+        raise DefinitionError("is a folder, not a questionnaire file", file=path,
+                              hint="name the .yaml file itself") from None
     except UnicodeDecodeError as exc:
         raise DefinitionError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path,
                               hint="save the file as UTF-8") from None
@@ -366,7 +369,8 @@ def load(path: str | Path) -> Questionnaire:
     if problems:
         first, _, msg = problems[0].partition(": ")
         more = f" (and {len(problems) - 1} more problem(s): run `survey questionnaire check {path}`)" if len(problems) > 1 else ""
-        raise DefinitionError(msg + more, file=str(path), path=first)
+        raise DefinitionError(msg + more, file=str(path), path=first,
+                              hint="correct the definition; `survey questionnaire check FILE` lists every problem")
     assert q is not None
     return q
 

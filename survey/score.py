@@ -75,8 +75,14 @@ def load_framework(path: str | Path | None = None) -> Framework:
             text, name = Path(path).read_text(encoding="utf-8"), str(path)
         except FileNotFoundError:
             raise DefinitionError("framework file not found", file=path) from None
+        except (IsADirectoryError, UnicodeDecodeError) as exc:
+            raise DefinitionError(f"cannot read the framework ({type(exc).__name__})", file=path,
+                                  hint="name a UTF-8 YAML file") from None
     try:
         data = yaml.safe_load(text)
+        if not isinstance(data, dict):
+            raise DefinitionError("expected a mapping with id, title and indicators", file=name,
+                                  got=type(data).__name__)
         data["file"] = name
         return Framework.model_validate(data)
     except (yaml.YAMLError, TypeError) as exc:
@@ -120,12 +126,17 @@ def score_rate(rate: float, rule: StepRule, weight: float, *, indicator: str = "
     raw = round(shortfall / rule.step, 9)  # 0.85 − 0.80 is 0.04999…; do not lose a step to it
     steps = {"ceil": math.ceil, "floor": math.floor, "linear": float}[mode](raw)
     deduction = min(weight, steps * rule.points)
+    if mode == "linear":
+        deduction = round(deduction, 2)  # scores are published to two decimals
     score = round(weight - deduction, 6)
-    if shortfall == 0:
-        text = f"满意度为{_pct(rate)}，得{_num(score)}分"
+    shown = _pct(rate)
+    if raw > 0 and shown == _pct(rule.threshold):  # 84.9999…% must not read as 85.00%
+        shown = f"{rate * 100:.6f}".rstrip("0") + "%"
+    if raw == 0:
+        text = f"满意度为{shown}，得{_num(score)}分"
     else:
         step_txt = _pct(rule.step).replace(".00", "")
         how = MODE_TEXT[mode].format(step=step_txt)
-        text = (f"满意度为{_pct(rate)}，低于{_pct(rule.threshold).replace('.00', '')}，"
+        text = (f"满意度为{shown}，低于{_pct(rule.threshold).replace('.00', '')}，"
                 f"每降低{step_txt}扣{_num(rule.points)}分（{how}），扣{_num(deduction)}分，得{_num(score)}分")
     return Score(indicator, weight, rate, float(steps), float(deduction), score, mode, text)

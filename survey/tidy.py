@@ -36,7 +36,7 @@ _SUB = re.compile(r"^[(（](.*)[)）]$", re.S)
 _SEP = re.compile(r"[:：—]|--")
 _LETTER = re.compile(r"^\s*[A-Za-z][.．、]\s*")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,}:[0-9a-fA-F:]+)")
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)
+_DURATION = re.compile(r"^\s*(-)?\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)
 
 
 def normalize(text: object) -> str:
@@ -219,10 +219,10 @@ def parse_duration(v) -> float:
     if isinstance(v, (int, float)):
         return float(v)
     m = _DURATION.match(str(v))
-    if not m or not any(m.groups()):
+    if not m or not any(m.groups()[1:]):
         return np.nan
-    h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-    return h * 3600 + mi * 60 + s
+    h, mi, s = (float(g) if g else 0.0 for g in m.groups()[1:])
+    return (-1 if m.group(1) else 1) * (h * 3600 + mi * 60 + s)
 
 
 def parse_time(v):
@@ -298,6 +298,11 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
             out.update(_code_multiple(values, it, q.options(it.id), col, found))
         else:
             out[it.id] = _code_single(values, it, q.options(it.id), col, fmt, found)
+    for item_id in match.by_number:
+        it = q.item(item_id)
+        found.append(dict(rule="matched_by_number", row=raw.header_row, column=match.items[item_id],
+                          value=match.items[item_id],
+                          message=f"按题号与 {item_id}（{_show(it)}）对应，但题目文字不同，请核对"))
     data = pd.DataFrame(out, index=src.index)
     columns = {**match.metadata, **match.items}
     return Responses(q, data, raw.file, raw.sheet, columns, _findings(found), fmt.name)
@@ -329,9 +334,9 @@ def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str
         if fmt.values == "position" and number is not None:
             k = number if 1 <= number <= len(options) else None
         else:
+            # A number in a text export is not taken as a position: a 按分数 export
+            # (5 = 非常满意) would silently reverse the scale. It becomes a finding.
             k = lookup.get(normalize(v)) or lookup.get(normalize(_LETTER.sub("", str(v))))
-            if k is None and number is not None and 1 <= number <= len(options) and not isinstance(v, str):
-                k = number  # a position code typed by hand
         if k is None:
             unknown.add(v)
         codes[v] = np.nan if k is None else float(k)

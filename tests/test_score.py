@@ -22,7 +22,8 @@ RULE = StepRule(threshold=0.85, step=0.05, points=1, mode="ceil")
         (0.8500001, "ceil", 15),
         (0.8499, "ceil", 14),      # a partial step counts as a whole step (不足5%按5%计)
         (0.8499, "floor", 15),     # only whole steps count
-        (0.8499, "linear", 14.998),
+        (0.8499, "linear", 15),    # linear deductions are published to 2 decimals: 0.002 → 0.00
+        (0.8372, "linear", 14.74),
         (0.80, "ceil", 14),        # 0.85 − 0.80 is 0.0499999… in binary: still one step
         (0.80, "floor", 14),
         (0.7999, "ceil", 13),
@@ -44,6 +45,11 @@ def test_narratives_follow_the_report():
     low = score_rate(0.8210, RULE, 15)
     assert low.score == 14 and low.deduction == 1
     assert low.narrative == "满意度为82.10%，低于85%，每降低5%扣1分（不足5%按5%计），扣1分，得14分"
+
+
+def test_a_rate_just_below_the_line_never_reads_as_85_percent():
+    s = score_rate(0.8499999, RULE, 15)
+    assert s.score == 14 and "85.00%" not in s.narrative and "84.99999%" in s.narrative
 
 
 def test_bad_inputs():
