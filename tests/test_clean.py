@@ -1,0 +1,110 @@
+"""Valid-questionnaire rules on small hand-made exports (问卷星 按文本 layout)."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.clean import clean
+from survey.questionnaire import load
+from survey.read import table_from_rows
+from survey.tidy import tidy
+
+from .conftest import QDIR
+
+STAFF = load(QDIR / "staff.yaml")
+META = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
+
+
+def header():
+    return META + [f"{it.number}、({it.text})" if it.type == "matrix_row" else f"{it.number}、{it.text}"
+                   for it in STAFF.items]
+
+
+def answer(n, when, secs, ip, matrix=None, overall="满意", text="(空)", district="江宁区", role="司法所工作人员"):
+    matrix = matrix or ["满意", "非常满意", "一般", "满意", "非常满意", "满意"] * 2
+    return [n, when, f"{secs}秒", "微信", "直接访问", f"{ip}(江苏-南京)", district, role, "1至3年", *matrix, overall, text]
+
+
+def run(rows):
+    return clean(tidy(table_from_rows([header(), *rows], file="t.xlsx", sheet="工作人员问卷"), STAFF))
+
+
+def by_rule(cleaned, action="exclude"):
+    a = cleaned.audit[cleaned.audit["action"] == action]
+    return {rule: sorted(g["row"]) for rule, g in a.groupby("rule")}
+
+
+def test_duplicates_are_later_copies_within_the_window_and_name_the_previous_copy():
+    rows = [
+        answer(1, "2021/11/05 09:00:00", 200, "1.2.3.4"),
+        answer(2, "2021/11/05 15:00:00", 200, "1.2.3.4"),  # same answers, 6 h later: kept
+        answer(3, "2021/11/05 15:05:00", 200, "1.2.3.4"),  # 5 min after row 3: a duplicate of it
+        answer(4, "2021/11/05 15:06:00", 200, "5.6.7.8"),  # other IP: kept
+    ]
+    c = run(rows)
+    assert by_rule(c) == {"duplicate": [4]}
+    msg = c.audit.loc[c.audit["rule"] == "duplicate", "message"].iloc[0]
+    assert msg.startswith("与第3行答案相同")
+    assert by_rule(c, "flag")["same_ip"] == [2, 3]
+
+
+def test_too_fast_is_excluded_only_when_straight_lined():
+    rows = [answer(i, f"2021/11/05 10:{i:02d}:00", 200, f"10.0.0.{i}") for i in range(1, 9)]
+    rows.append(answer(9, "2021/11/05 11:00:00", 20, "10.0.1.9", matrix=["非常满意"] * 12))  # fast + lined
+    rows.append(answer(10, "2021/11/05 11:01:00", 20, "10.0.1.10"))  # fast, varied
+    rows.append(answer(11, "2021/11/05 11:02:00", 300, "10.0.1.11", matrix=["非常满意"] * 12))  # lined, normal
+    c = run(rows)
+    assert by_rule(c) == {"too_fast": [10]}
+    assert by_rule(c, "flag") == {"straightlining": [12], "too_fast": [11]}
+
+
+def test_test_submissions_before_fieldwork_are_excluded_during_fieldwork_only_flagged():
+    rows = [
+        answer(1, "2021/10/30 09:00:00", 200, "1.1.1.1", text="测试"),
+        answer(2, "2021/11/03 09:00:00", 200, "2.2.2.2", text="测试环节太多，希望简化"),
+        answer(3, "2021/11/03 10:00:00", 200, "3.3.3.3"),
+    ]
+    c = run(rows)
+    assert by_rule(c) == {"test_submission": [2]}
+    flagged = c.audit[(c.audit["rule"] == "test_submission") & (c.audit["action"] == "flag")]
+    assert list(flagged["row"]) == [3] and flagged["column"].iloc[0].startswith("7、")
+    assert c.n_valid == 2
+
+
+def test_out_of_scope_and_incomplete_in_rule_order():
+    rows = [
+        answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1", role="其他人员（非社区矫正工作人员）", overall="(跳过)"),
+        answer(2, "2021/11/05 09:10:00", 200, "2.2.2.2", overall="(跳过)"),
+        answer(3, "2021/11/05 09:20:00", 200, "3.3.3.3", overall="很满意"),
+    ]
+    c = run(rows)
+    # row 2 is out of scope first (attributed once), rows 3 and 4 incomplete
+    assert by_rule(c) == {"incomplete": [3, 4], "out_of_scope": [2]}
+    assert by_rule(c, "flag") == {"unknown_option": [4]}
+    assert c.summary() == ("本次调查共回收问卷3份，其中有效问卷0份（有效率0.00%，按回收问卷计）；"
+                           "剔除非调查对象1份、必答题缺失2份。")
+
+
+def test_numbers_in_a_text_export_are_findings_not_positions():
+    rows = [answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1", overall=5)]  # a 按分数 export: 5 = 非常满意?
+    c = run(rows)
+    assert by_rule(c) == {"incomplete": [2]}
+    assert by_rule(c, "flag") == {"unknown_option": [2]}
+
+
+def test_a_question_matched_by_number_only_is_in_the_audit():
+    cols = header()
+    cols[cols.index(next(c for c in cols if c.startswith("6、")))] = "6、您对工作环境是否满意？"
+    raw = table_from_rows([cols, answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1")], file="t.xlsx", sheet="s")
+    c = clean(tidy(raw, STAFF))
+    hit = c.audit[c.audit["rule"] == "matched_by_number"]
+    assert list(hit["column"]) == ["6、您对工作环境是否满意？"] and list(hit["row"]) == [1]
+
+
+@pytest.mark.parametrize("cell, message", [("-5秒", "negative duration"), ("abc", "not understood")])
+def test_unreadable_durations_are_flagged(cell, message):
+    row = answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1")
+    row[2] = cell
+    c = run([row])
+    f = c.audit[c.audit["rule"] == "unreadable_value"]
+    assert message in f["message"].iloc[0] and f["column"].iloc[0] == "所用时间"
