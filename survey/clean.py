@@ -16,8 +16,9 @@ rule that excludes it:
                         duration; excluded only when also straight-lined (default).
 
 Flag-only findings are then recorded on the valid responses: ``too_fast`` (not
-straight-lined), ``straightlining``, ``same_ip``, and the cell findings of the
-tidy step (``unknown_option``, ``unreadable_value``).
+straight-lined), ``straightlining``, ``same_ip`` (each can be set to exclude),
+and the findings of the tidy step (``unknown_option``, ``unreadable_value``,
+``matched_by_number``).
 
 Entry point: :func:`clean`.
 """
@@ -64,9 +65,10 @@ class Cleaned:
         return self.valid.n
 
     def excluded_by_rule(self) -> dict[str, int]:
-        ex = self.audit[self.audit["action"] == "exclude"]
-        counts = ex.groupby("rule").size()
-        return {r: int(counts.get(r, 0)) for r in RULE_ORDER if counts.get(r, 0)}
+        """Exclusions per rule, in the order the rules apply (rules set to exclude last)."""
+        counts = self.audit[self.audit["action"] == "exclude"]["rule"].value_counts()
+        ordered = [r for r in RULE_ORDER if r in counts] + sorted(r for r in counts.index if r not in RULE_ORDER)
+        return {r: int(counts[r]) for r in ordered}
 
     def summary(self, issued: int | None = None) -> str:
         """The report sentence 本次调查共发放问卷X份，回收Y份…，其中有效问卷Z份（有效率b%）."""
@@ -111,11 +113,18 @@ def clean(responses: Responses) -> Cleaned:
     keep = pd.Series(True, index=data.index)
     rows: list[dict] = []
 
-    def add(rule, action, idx, column=None, value=None, message=""):
-        for row in idx:
-            rows.append(dict(rule=rule, action=action, row=int(row), column=column,
-                             value=None if value is None else (value(row) if callable(value) else value),
-                             message=message(row) if callable(message) else message))
+    def add(rule, action, mask, column=None, value=None, message=""):
+        """One audit row per kept response in ``mask``; excluding drops them from ``keep``.
+
+        ``column``, ``value`` and ``message`` are constants or functions of the row.
+        """
+        idx = data.index[mask & keep]
+        at = lambda x, r: x(r) if callable(x) else x  # noqa: E731
+        for r in idx:
+            rows.append(dict(rule=rule, action=action, row=int(r), column=at(column, r),
+                             value=at(value, r), message=at(message, r)))
+        if action == "exclude":
+            keep[idx] = False
 
     def col(name):
         return responses.columns.get(name)
@@ -126,65 +135,50 @@ def clean(responses: Responses) -> Cleaned:
         early = pd.Series(False, index=data.index)
         if t.before_fieldwork and q.fieldwork.start is not None and "submitted_at" in data:
             early = (data["submitted_at"] < pd.Timestamp(q.fieldwork.start)).fillna(False)
-        marked = pd.Series(False, index=data.index)
-        marked_item = pd.Series(None, index=data.index, dtype=object)
+        marked_item = pd.Series(None, index=data.index, dtype=object)  # the text item carrying a test mark
         if t.text_pattern:
             pat = re.compile(t.text_pattern)
             for it in q.items:
                 if it.type == "text" and it.id in data:
                     m = data[it.id].map(lambda v: isinstance(v, str) and bool(pat.search(v))).astype(bool)
-                    marked_item[m & ~marked] = it.id
-                    marked |= m
-        note = (lambda r: f"提交时间早于调查开始（{q.fieldwork.start:%Y-%m-%d}）"
-                + (f"，{marked_item[r]} 填写为测试标记" if marked[r] else ""))
-        idx = data.index[early & keep]
-        add("test_submission", t.action, idx, col("submitted_at"), lambda r: str(data.at[r, "submitted_at"]), note)
-        if t.action == "exclude":
-            keep[idx] = False
-        idx = data.index[marked & ~early & keep]
-        add("test_submission", "flag", idx, None, lambda r: data.at[r, marked_item[r]],
+                    marked_item[m & marked_item.isna()] = it.id
+        marked = marked_item.notna()
+        add("test_submission", t.action, early, col("submitted_at"), lambda r: str(data.at[r, "submitted_at"]),
+            lambda r: f"提交时间早于调查开始（{q.fieldwork.start:%Y-%m-%d}）"
+                      + (f"，{marked_item[r]} 填写为测试标记" if marked[r] else ""))
+        add("test_submission", "flag", marked, lambda r: col(marked_item[r]), lambda r: data.at[r, marked_item[r]],
             "调查期间提交，文字疑似测试标记，保留（请人工核对）")
-        for rec in rows[len(rows) - len(idx):]:
-            rec["column"] = col(marked_item[rec["row"]])
 
     # 2. out of scope (screening)
     for s in q.screening:
-        if s.item not in data:
-            continue
-        codes = {q.options(s.item).index(o) + 1 for o in s.exclude}
-        idx = data.index[data[s.item].isin(codes) & keep]
-        opts = q.options(s.item)
-        add("out_of_scope", "exclude", idx, col(s.item),
-            lambda r, s=s, opts=opts: opts[int(data.at[r, s.item]) - 1], s.reason)
-        keep[idx] = False
+        if s.item in data:
+            opts = q.options(s.item)
+            codes = {opts.index(o) + 1 for o in s.exclude}
+            add("out_of_scope", "exclude", data[s.item].isin(codes), col(s.item),
+                lambda r, s=s, opts=opts: opts[int(data.at[r, s.item]) - 1], s.reason)
 
     # 3. the platform's quality flags
     pf = rules.platform_flags
-    if pf is not None and ("quality_flag" in data or "invalid_probability" in data):
+    flag_cols = [c for c in ("quality_flag", "invalid_probability") if c in data]
+    if pf is not None and flag_cols:
         bad = pd.Series(False, index=data.index)
         if "quality_flag" in data:
             bad |= data["quality_flag"].map(lambda v: isinstance(v, str) and pf.invalid_text in v).astype(bool)
         if "invalid_probability" in data:
             bad |= data["invalid_probability"] >= pf.max_probability
-        idx = data.index[bad & keep]
-        add("platform_flag", pf.action, idx, col("quality_flag") or col("invalid_probability"),
-            lambda r: " / ".join(str(data.at[r, c]) for c in ("quality_flag", "invalid_probability") if c in data),
+        add("platform_flag", pf.action, bad, col(flag_cols[0]),
+            lambda r: " / ".join(str(data.at[r, c]) for c in flag_cols),
             f"平台清洗结果为“{pf.invalid_text}”或无效概率≥{pf.max_probability:g}")
-        if pf.action == "exclude":
-            keep[idx] = False
 
     # 4. incomplete
     required = [it.id for it in q.items if it.is_required and it.type != "text"]
-    block = pd.DataFrame({i: data[item_columns(q, data, i)].notna().all(axis=1) for i in required}, index=data.index)
-    missing = ~block.all(axis=1) & keep
-    idx = data.index[missing]
-    first_missing = lambda r: next(i for i in required if not block.at[r, i])  # noqa: E731
+    answered = pd.DataFrame({i: data[item_columns(q, data, i)].notna().all(axis=1) for i in required},
+                            index=data.index)
+    missing_items = lambda r: [i for i in required if not answered.at[r, i]]  # noqa: E731
     quoted = _cell_findings(responses)
-    add("incomplete", "exclude", idx, None, lambda r: quoted.get((r, col(first_missing(r))), "(空/跳过)"),
-        lambda r: "必答题未作答或无法识别：" + "、".join(i for i in required if not block.at[r, i]))
-    for rec in rows[len(rows) - len(idx):]:
-        rec["column"] = col(first_missing(rec["row"]))
-    keep[idx] = False
+    add("incomplete", "exclude", ~answered.all(axis=1), lambda r: col(missing_items(r)[0]),
+        lambda r: quoted.get((r, col(missing_items(r)[0])), "(空/跳过)"),
+        lambda r: "必答题未作答或无法识别：" + "、".join(missing_items(r)))
 
     # 5. duplicates: same answers and same IP within the window (later copies)
     d = rules.duplicates
@@ -193,53 +187,36 @@ def clean(responses: Responses) -> Cleaned:
         cand["_key"] = _answer_key(cand, q).astype(str) + "|" + cand["ip"].astype(str)
         cand = cand.sort_values(["_key", "submitted_at"])
         gap = cand.groupby("_key")["submitted_at"].diff()
-        dup = gap.notna() & (gap <= pd.Timedelta(minutes=d.window_minutes))
         prev_row = pd.Series(cand.index, index=cand.index).groupby(cand["_key"]).shift()
-        idx = cand.index[dup]
-        add("duplicate", d.action, idx, col("respondent"), None,
+        dup = (gap.notna() & (gap <= pd.Timedelta(minutes=d.window_minutes))).reindex(data.index, fill_value=False)
+        add("duplicate", d.action, dup, col("respondent"), None,
             lambda r: f"与第{int(prev_row[r])}行答案相同、来自同一IP，间隔{gap[r].total_seconds() / 60:.1f}分钟")
-        if d.action == "exclude":
-            keep[idx] = False
 
-    # 6. too fast
-    tf = rules.too_fast
-    sl = rules.straightlining
+    # 6. too fast (excluded when also straight-lined, by default), then flags on the valid responses
+    tf, sl = rules.too_fast, rules.straightlining
     lined = _straightlined(data, q.scored_items, sl.min_items if sl else 8)
-    fast_flag = pd.Index([])
     if tf is not None and "duration_s" in data:
         dur = data["duration_s"]
         median = float(dur[keep].median()) if keep.any() else np.nan
-        limit = max(tf.seconds, tf.median_share * median) if not np.isnan(median) else tf.seconds
-        fast = (dur < limit) & keep
-        excl = fast & lined if tf.action == "exclude_if_straightlined" else (fast if tf.action == "exclude" else fast & False)
-        idx = data.index[excl]
-        add("too_fast", "exclude", idx, col("duration"), lambda r: f"{dur[r]:.0f}秒",
+        limit = tf.seconds if np.isnan(median) else max(tf.seconds, tf.median_share * median)
+        fast = dur < limit
+        excluded = {"exclude": fast, "exclude_if_straightlined": fast & lined}.get(tf.action, fast & False)
+        seconds = lambda r: f"{dur[r]:.0f}秒"  # noqa: E731
+        add("too_fast", "exclude", excluded, col("duration"), seconds,
             f"答题用时低于{limit:.0f}秒（{tf.seconds:.0f}秒或中位数{median:.0f}秒的{tf.median_share:.0%}）"
             + ("且所有量表题答案相同" if tf.action == "exclude_if_straightlined" else ""))
-        keep[idx] = False
-        fast_flag = data.index[fast & ~excl]
-        add("too_fast", "flag", fast_flag, col("duration"), lambda r: f"{dur[r]:.0f}秒",
-            f"答题用时低于{limit:.0f}秒，答案有差异，保留")
-
-    # Flags on the valid responses
+        add("too_fast", "flag", fast, col("duration"), seconds, f"答题用时低于{limit:.0f}秒，答案有差异，保留")
     if sl is not None:
-        idx = data.index[lined & keep]
         def lined_text(r):
             answers = data.loc[r, [i for i in q.scored_items if i in data]].dropna()
             first = answers.index[0]
             return f"{len(answers)}道量表题答案均为“{q.options(first)[int(answers.iloc[0]) - 1]}”"
 
-        add("straightlining", sl.action, idx, None, None, lined_text)
-        if sl.action == "exclude":
-            keep[idx] = False
+        add("straightlining", sl.action, lined, None, None, lined_text)
     if rules.same_ip is not None and "ip" in data:
-        ips = data.loc[keep, "ip"].dropna()
-        sizes = ips.map(ips.value_counts())
-        idx = sizes.index[sizes > 1]
-        add("same_ip", rules.same_ip.action, idx, col("ip"), None,
+        sizes = data["ip"].map(data.loc[keep, "ip"].value_counts())
+        add("same_ip", rules.same_ip.action, sizes > 1, col("ip"), None,
             lambda r: f"与另外{int(sizes[r]) - 1}份有效问卷来自同一IP（IP不输出）")
-        if rules.same_ip.action == "exclude":
-            keep[idx] = False
     for f in responses.findings.itertuples(index=False):
         rows.append(dict(rule=f.rule, action="flag", row=int(f.row), column=f.column, value=f.value, message=f.message))
 
@@ -249,6 +226,7 @@ def clean(responses: Responses) -> Cleaned:
         lambda r: pseudonym(q.id, data.at[r, "respondent"]) if r in data.index else None))
     audit.insert(4, "sheet", responses.sheet)
     order = {r: i for i, r in enumerate(RULE_ORDER)}
-    audit = audit.sort_values(["action", "rule", "row"], key=lambda s: s.map(order).fillna(99) if s.name == "rule" else s,
-                              ascending=[True, True, True], kind="stable").reset_index(drop=True)
-    return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)], returned=responses.n)
+    audit = audit.sort_values(["action", "rule", "row"], kind="stable",
+                              key=lambda s: s.map(order).fillna(len(order)) if s.name == "rule" else s)
+    return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)].reset_index(drop=True),
+                   returned=responses.n)

@@ -15,10 +15,8 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .vocab import CI_METHODS, FORMAT_NAMES, STEP_MODES
 
-CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")
-STEP_MODES = ("ceil", "floor", "linear")
-FORMATS = ("auto", "wjx_text", "wjx_code", "tencent", "interview", "generic")  # survey.formats
 
 
 class SurveyGroup(click.Group):
@@ -104,7 +102,7 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
 @click.option("-q", "--questionnaire", "qfile", type=click.Path(path_type=Path), required=True,
               help="The questionnaire YAML the export answers.")
 @click.option("--sheet", default=None, help="Sheet of an xlsx export. [default: the questionnaire's, else the first]")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(("auto", *FORMAT_NAMES)), default="auto", show_default=True,
               help="Export format; auto detects it from the headers.")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="Output folder. [default: reports/<export name>-clean]")
@@ -115,6 +113,7 @@ def clean_cmd(export, qfile, sheet, fmt, out):
     cleaned.xlsx (valid responses, pseudonymised, with a codebook) and audit.xlsx.
     """
     from .clean import clean
+    from .pipeline import find_sheet
     from .questionnaire import load
     from .read import Workbook, read_table
     from .report import write_clean
@@ -125,8 +124,7 @@ def clean_cmd(export, qfile, sheet, fmt, out):
         raw = read_table(export)
     else:
         wb = Workbook(export)
-        name = sheet or next((s for s in q.source.sheets if s in wb.sheet_names), wb.sheet_names[0])
-        raw = wb.table(name)
+        raw = wb.table(sheet or find_sheet(wb, q, first_if_none=True))
     cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt))
     written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
     where = f"{export}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")

@@ -31,8 +31,8 @@ import pandas as pd
 from .errors import EstimationError, choice_error
 from .questionnaire import Measure, Questionnaire
 from .tidy import Responses
+from .vocab import CI_METHODS
 
-CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")
 ESTIMATE_COLUMNS = ("questionnaire", "measure", "label", "domain", "level", "n", "n_eff",
                     "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
 OVERALL = "全部"
@@ -125,22 +125,22 @@ def measure_values(q: Questionnaire, m: Measure, data: pd.DataFrame):
 
 
 def _one(q: Questionnaire, m: Measure, data: pd.DataFrame, alpha: float, method: str) -> dict:
+    if m.type == "top_box":  # independent answers: the binomial interval on the answers
+        y, a = measure_values(q, m, data)
+        n = int(a.sum())
+        if n == 0:
+            return _empty(n, method)
+        est = y.sum() / n
+        lo, hi = proportion_ci(y.sum(), n, alpha, method)
+        return dict(n=n, n_eff=float(n), estimate=est, se=float(np.sqrt(est * (1 - est) / n)),
+                    ci_low=float(lo), ci_high=float(hi), ci_method=method, deff=1.0)
     if m.type == "item_mean":
         pairs = measure_values(q, m, data)
         est, se, n = _item_mean([p[0] for p in pairs], [p[1] for p in pairs])
     else:
-        y, a = measure_values(q, m, data)
-        est, se, n = _ratio(y, a)
-        if m.type == "top_box":
-            n_total = int(a.sum())
-            if n_total:
-                lo, hi = proportion_ci(y.sum(), n_total, alpha, method)
-                se = float(np.sqrt(est * (1 - est) / n_total))
-                return dict(n=n_total, n_eff=float(n_total), estimate=est, se=se, ci_low=float(lo),
-                            ci_high=float(hi), ci_method=method, deff=1.0)
+        est, se, n = _ratio(*measure_values(q, m, data))
     if n == 0 or np.isnan(est):
-        return dict(n=n, n_eff=np.nan, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan,
-                    ci_method=method, deff=np.nan)
+        return _empty(n, method)
     srs_var = est * (1 - est) / n
     if se is None or np.isnan(se) or se == 0 or srs_var == 0:
         n_eff, deff = float(n), (np.nan if srs_var == 0 else 1.0)
@@ -153,6 +153,11 @@ def _one(q: Questionnaire, m: Measure, data: pd.DataFrame, alpha: float, method:
     lo, hi = proportion_ci(est * n_eff, n_eff, alpha, method)
     return dict(n=n, n_eff=n_eff, estimate=est, se=se, ci_low=float(lo), ci_high=float(hi),
                 ci_method=f"{method}_neff", deff=deff)
+
+
+def _empty(n: int, method: str) -> dict:
+    return dict(n=n, n_eff=np.nan, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan,
+                ci_method=method, deff=np.nan)
 
 
 def estimate(

@@ -54,12 +54,18 @@ class Analysis:
         return pd.concat([s.estimates for s in self.surveys], ignore_index=True)
 
 
-def find_sheet(wb: Workbook, q: Questionnaire) -> str:
-    """The sheet of the workbook that holds the questionnaire's responses."""
+def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -> str:
+    """The sheet of the workbook that holds the questionnaire's responses.
+
+    With ``first_if_none`` a workbook with none of the questionnaire's sheet names
+    (a single downloaded export) gives its first sheet instead of an error.
+    """
     names = wb.sheet_names
     for want in q.source.sheets:
         if want in names:
             return want
+    if first_if_none:
+        return names[0]
     raise DataError(
         f"no sheet for questionnaire '{q.id}' ({q.title})",
         file=wb.path, got="sheets " + ", ".join(names),

@@ -20,13 +20,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import DefinitionError
+from .vocab import ACTIONS, FORMAT_NAMES, ITEM_TYPES, MEASURE_TYPES, METADATA_FIELDS
 
-ITEM_TYPES = ("single", "matrix_row", "multiple", "text")
-MEASURE_TYPES = ("top_box", "item_mean", "answer_share", "score_index")
-METADATA_FIELDS = (
-    "respondent", "submitted_at", "started_at", "duration", "source", "source_detail", "ip", "interviewer",
-    "quality_flag", "invalid_probability",
-)
+Action = Literal[ACTIONS]
 
 
 class _Model(BaseModel):
@@ -54,7 +50,7 @@ class Item(_Model):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     number: int | None = Field(default=None, ge=1)
     text: str = Field(min_length=1)
-    type: Literal["single", "matrix_row", "multiple", "text"]
+    type: Literal[ITEM_TYPES]
     scale: str | None = None
     options: tuple[str, ...] | None = None
     dimension: str | None = None
@@ -74,7 +70,7 @@ class Dimension(_Model):
 class Measure(_Model):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     label: str
-    type: Literal["top_box", "item_mean", "answer_share", "score_index"]
+    type: Literal[MEASURE_TYPES]
     item: str | None = None
     items: str | tuple[str, ...] | None = None
     indicator: str | None = None
@@ -88,7 +84,7 @@ class Screening(_Model):
 
 class Source(_Model):
     sheets: tuple[str, ...] = Field(min_length=1)
-    format: Literal["auto", "wjx_text", "wjx_code", "tencent", "interview", "generic"] = "auto"
+    format: Literal[("auto", *FORMAT_NAMES)] = "auto"
 
 
 class Fieldwork(_Model):
@@ -99,33 +95,33 @@ class Fieldwork(_Model):
 class TooFast(_Model):
     seconds: float = Field(default=60, ge=0)
     median_share: float = Field(default=0.3, ge=0, le=1)
-    action: Literal["exclude", "flag", "exclude_if_straightlined"] = "exclude_if_straightlined"
+    action: Literal[(*ACTIONS, "exclude_if_straightlined")] = "exclude_if_straightlined"
 
 
 class Straightlining(_Model):
     min_items: int = Field(default=8, ge=2)
-    action: Literal["exclude", "flag"] = "flag"
+    action: Action = "flag"
 
 
 class Duplicates(_Model):
     window_minutes: float = Field(default=10, ge=0)
-    action: Literal["exclude", "flag"] = "exclude"
+    action: Action = "exclude"
 
 
 class SameIP(_Model):
-    action: Literal["exclude", "flag"] = "flag"
+    action: Action = "flag"
 
 
 class TestSubmissions(_Model):
     before_fieldwork: bool = True
     text_pattern: str | None = None
-    action: Literal["exclude", "flag"] = "exclude"
+    action: Action = "exclude"
 
 
 class PlatformFlags(_Model):
     invalid_text: str = "无效"  # 腾讯问卷 清洗数据结果 containing this marks an invalid answer sheet
     max_probability: float = Field(default=0.7, ge=0, le=1)  # 智能清洗数据无效概率 at or above
-    action: Literal["exclude", "flag"] = "exclude"
+    action: Action = "exclude"
 
 
 class Cleaning(_Model):

@@ -9,6 +9,7 @@ byte-for-byte reproducible (fixed document and zip timestamps).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -90,8 +91,6 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, f
     """An xlsx workbook (one sheet per frame) as reproducible bytes; strings stay text."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
-    import datetime as dt
-
     wb = Workbook()
     wb.remove(wb.active)
     for name, df in sheets.items():
@@ -191,15 +190,14 @@ def suggestions_table(analysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["questionnaire", "respondent", "district", "item", "text"])
 
 
-def audit_summary(analysis) -> pd.DataFrame:
-    rows = []
-    for s in analysis.surveys:
-        c = s.cleaned
-        rows.append({"questionnaire": s.questionnaire.id, "sheet": s.sheet, "returned": c.returned,
-                     "valid": c.n_valid, "valid_rate": c.n_valid / c.returned if c.returned else None,
-                     **{f"excluded_{r}": n for r, n in c.excluded_by_rule().items()},
-                     "summary": c.summary()})
-    return pd.DataFrame(rows)
+def summary_row(cleaned) -> dict:
+    """One line of the audit's 汇总 sheet: counts, exclusions per rule and the report sentence."""
+    v = cleaned.valid
+    return {"questionnaire": v.questionnaire.id, "file": Path(v.file).name, "sheet": v.sheet, "format": v.format,
+            "returned": cleaned.returned, "valid": cleaned.n_valid,
+            "valid_rate": cleaned.n_valid / cleaned.returned if cleaned.returned else None,
+            **{f"excluded_{r}": n for r, n in cleaned.excluded_by_rule().items()},
+            "summary": cleaned.summary()}
 
 
 COLUMN_NOTES = pd.DataFrame([
@@ -263,11 +261,7 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
     files = {
         "cleaned.xlsx": xlsx_bytes({"有效问卷": cleaned_table(cleaned.valid), "编码表": codebook(q)}),
         "audit.xlsx": xlsx_bytes({
-            "汇总": pd.DataFrame([{"questionnaire": q.id, "file": Path(cleaned.valid.file).name,
-                                  "sheet": cleaned.valid.sheet, "format": cleaned.valid.format,
-                                  "returned": cleaned.returned, "valid": cleaned.n_valid,
-                                  **{f"excluded_{r}": n for r, n in cleaned.excluded_by_rule().items()},
-                                  "summary": cleaned.summary()}]),
+            "汇总": pd.DataFrame([summary_row(cleaned)]),
             "审核明细": audit,
         }),
     }
@@ -289,7 +283,7 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
             "说明": COLUMN_NOTES,
         }),
         "audit.xlsx": xlsx_bytes({
-            "汇总": audit_summary(analysis),
+            "汇总": pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
             "审核明细": audit,
             "规则": pd.DataFrame(list(RULE_LABELS.items()), columns=["rule", "rule_label"]),
         }),

@@ -24,8 +24,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import DefinitionError, ScoringError, choice_error
+from .vocab import STEP_MODES
 
-STEP_MODES = ("ceil", "floor", "linear")
 MODE_TEXT = {"ceil": "不足{step}按{step}计", "floor": "不足{step}不扣分", "linear": "按比例扣分"}
 DEFAULT_FRAMEWORK = "nanjing-2021.yaml"
 
@@ -39,7 +39,7 @@ class StepRule(_Model):
     threshold: float = Field(gt=0, le=1)
     step: float = Field(gt=0, le=1)
     points: float = Field(gt=0)
-    mode: Literal["ceil", "floor", "linear"] = "ceil"
+    mode: Literal[STEP_MODES] = "ceil"
 
 
 class Indicator(_Model):

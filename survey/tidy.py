@@ -156,7 +156,7 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
 
 def _match_option_columns(it: Item, opts: tuple[str, ...], keys: set[str], free: dict[str, Header]) -> dict[int, str]:
     """Columns ``N、(选项)`` or ``N.题目:选项`` of a multiple-choice item, by option code."""
-    by_text = {normalize(o): k for k, o in enumerate(opts, start=1)}
+    by_text = option_lookup(opts)
     found: dict[int, str] = {}
     for h in free.values():
         if h.sub is None or h.sub not in by_text:
@@ -258,22 +258,22 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
     src = raw.data
     out: dict[str, object] = {}
     found: list[dict] = []
+
+    def unreadable(mask: pd.Series, values: pd.Series, col: str, message: str) -> None:
+        for row in values.index[mask]:
+            found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]), message=message))
+
     for name, col in match.metadata.items():
         values = src[col]
         if name == "duration":
             secs = values.map(parse_duration).astype(float)
-            for row in secs.index[secs.isna() & values.notna()]:
-                found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]),
-                                  message="duration not understood (expected e.g. 186秒 or 2分3秒)"))
-            for row in secs.index[secs < 0]:
-                found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]),
-                                  message="negative duration"))
+            unreadable(secs.isna() & values.notna(), values, col, "duration not understood (expected e.g. 186秒 or 2分3秒)")
+            unreadable(secs < 0, values, col, "negative duration")
             out["duration_s"] = secs.where(secs >= 0)
         elif name in ("submitted_at", "started_at"):
             times = pd.to_datetime(values.map(parse_time))
-            for row in times.index[times.isna() & values.notna()]:
-                found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]),
-                                  message="date/time not understood (expected e.g. 2021/11/05 09:32:17)"))
+            unreadable(times.isna() & values.notna(), values, col,
+                       "date/time not understood (expected e.g. 2021/11/05 09:32:17)")
             out[name] = times
         elif name == "ip":
             out["ip"] = values.map(parse_ip)
@@ -291,11 +291,11 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
             continue
         values = src[col]
         if it.type == "text":
-            out[it.id] = values.map(lambda v: None if v is None or str(v) in BLANK + SKIPPED else str(v))
+            out[it.id] = values.map(lambda v: None if _is_skipped(v, fmt) else str(v))
         elif it.id in match.options:
             out.update(_code_option_columns(src, it, q.options(it.id), match.options[it.id], fmt, found))
         elif it.type == "multiple":
-            out.update(_code_multiple(values, it, q.options(it.id), col, found))
+            out.update(_code_multiple(values, it, q.options(it.id), col, fmt, found))
         else:
             out[it.id] = _code_single(values, it, q.options(it.id), col, fmt, found)
     for item_id in match.by_number:
@@ -306,6 +306,16 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
     data = pd.DataFrame(out, index=src.index)
     columns = {**match.metadata, **match.items}
     return Responses(q, data, raw.file, raw.sheet, columns, _findings(found), fmt.name)
+
+
+def option_lookup(options) -> dict[str, int]:
+    """Normalised option text → code (1 = first option)."""
+    return {normalize(o): k for k, o in enumerate(options, start=1)}
+
+
+def _option_code(lookup: dict[str, int], v) -> int | None:
+    """The code of a cell's option text, with a letter prefix (``A.非常满意``) dropped if needed."""
+    return lookup.get(normalize(v)) or lookup.get(normalize(_LETTER.sub("", str(v))))
 
 
 def _is_skipped(v, fmt: ExportFormat) -> bool:
@@ -319,24 +329,22 @@ def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str
     """Answers → codes, looked up once per distinct cell value (exports repeat a few values).
 
     Option text is matched after normalisation, with a letter prefix (``A.非常满意``)
-    dropped if needed; a position code is taken for a 按序号 export, and for others
-    only when it is a whole number within the options.
+    dropped if needed. A number is an option position only in a 按序号 export; in
+    a text export it is an ``unknown_option`` finding (a 按分数 export would
+    otherwise reverse the scale silently).
     """
-    lookup = {normalize(o): k for k, o in enumerate(options, start=1)}
+    lookup = option_lookup(options)
     codes: dict[object, float] = {}
     unknown: set = set()
     for v in values.dropna().unique():
         if _is_skipped(v, fmt):
             codes[v] = np.nan
             continue
-        k = None
         number = _as_int(v)
         if fmt.values == "position" and number is not None:
             k = number if 1 <= number <= len(options) else None
         else:
-            # A number in a text export is not taken as a position: a 按分数 export
-            # (5 = 非常满意) would silently reverse the scale. It becomes a finding.
-            k = lookup.get(normalize(v)) or lookup.get(normalize(_LETTER.sub("", str(v))))
+            k = _option_code(lookup, v)
         if k is None:
             unknown.add(v)
         codes[v] = np.nan if k is None else float(k)
@@ -376,17 +384,17 @@ def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, s
     return out
 
 
-def _code_multiple(values, it: Item, options, col, found) -> dict[str, pd.Series]:
+def _code_multiple(values, it: Item, options, col, fmt: ExportFormat, found) -> dict[str, pd.Series]:
     """``A┋B┋其他〖…〗`` (问卷星 按文本) → ``{id}[k]`` 0/1 columns."""
-    lookup = {normalize(o): k for k, o in enumerate(options, start=1)}
+    lookup = option_lookup(options)
     mat = np.full((len(values), len(options)), np.nan)
     for i, (row, v) in enumerate(values.items()):
-        if v is None or str(v) in SKIPPED + BLANK:
+        if _is_skipped(v, fmt):
             continue
         mat[i] = 0
         for part in str(v).split(MULTI_SEP):
             part = re.sub(r"〖.*〗$", "", part.strip())  # 其他〖free text〗
-            k = lookup.get(normalize(part)) or lookup.get(normalize(_LETTER.sub("", part)))
+            k = _option_code(lookup, part)
             if k is None:
                 found.append(dict(rule="unknown_option", row=row, column=col, value=part,
                                   message=f"'{part}' is not an option of {it.id}"))

@@ -160,3 +160,9 @@ def test_position_out_of_range_is_a_finding(exports, tmp_path):
     r = tidy(read_table(tmp_path / "c.xlsx"), STAFF)
     f = r.findings[r.findings["rule"] == "unknown_option"]
     assert list(f["row"]) == [101] and "1=非常满意" in f["message"].iloc[0]
+
+
+def test_format_names_agree_with_the_cli_vocabulary():
+    from survey.vocab import FORMAT_NAMES
+
+    assert tuple(FORMATS) == FORMAT_NAMES

@@ -1,0 +1,17 @@
+"""The closed sets of choices, in one place and free of heavy imports.
+
+The CLI builds its ``click.Choice`` options from here without loading pandas;
+the models and functions validate against the same tuples, so the two can never
+drift apart.
+"""
+
+CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
+STEP_MODES = ("ceil", "floor", "linear")
+FORMAT_NAMES = ("wjx_text", "wjx_code", "tencent", "interview", "generic")  # survey.formats
+ITEM_TYPES = ("single", "matrix_row", "multiple", "text")
+MEASURE_TYPES = ("top_box", "item_mean", "answer_share", "score_index")
+METADATA_FIELDS = (
+    "respondent", "submitted_at", "started_at", "duration", "source", "source_detail", "ip", "interviewer",
+    "quality_flag", "invalid_probability",
+)
+ACTIONS = ("exclude", "flag")
