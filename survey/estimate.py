@@ -1,7 +1,12 @@
-"""Satisfaction measures with confidence intervals, overall and by domain.
+"""Estimates with design-based standard errors and honest intervals, overall and by domain.
 
-Every measure is a ratio of respondent-level totals, R = Σ yᵢ / Σ aᵢ, with the
-respondent as the unit:
+Every estimate here is a ratio of weighted totals, R = Σ wᵢyᵢ / Σ wᵢaᵢ, with the
+respondent as the unit; its variance is the Taylor-linearisation variance of the
+design (:meth:`survey.design.Prepared.variance`) with the influence values
+zᵢ = wᵢ(yᵢ − R aᵢ) / Σ wᵢaᵢ. A mean is the ratio with aᵢ = 1, a proportion the mean
+of a 0/1 variable; a total has zᵢ = wᵢyᵢ.
+
+Satisfaction measures (:func:`estimate`) of a questionnaire:
 
 - ``top_box``      yᵢ = 1 if the item's answer is in the satisfied set, aᵢ = 1 if
                    the item was answered with an option that counts (不了解 and the
@@ -11,57 +16,216 @@ respondent as the unit:
 - ``score_index``  yᵢ = Σ option score / 100, aᵢ = the answers that count;
 - ``item_mean``    the mean over items of each item's top-box rate.
 
-For ``top_box`` the answers are independent Bernoulli trials under simple random
-sampling and the interval is the binomial one (Wilson by default, statsmodels'
-``proportion_confint``). Pooled measures are ratio estimators: their variance is
-the Taylor (linearisation) variance of the ratio over respondents, turned into an
-effective sample size n_eff = R(1 − R) / Var(R) on which the same interval method
-is computed (``ci_method`` then reads e.g. ``wilson_neff``); n_eff is capped at the
-number of respondents. When R is 0 or 1 the variance is zero and n_eff falls back
-to the number of respondents, so no interval ever has zero width.
+Intervals (``ci_method``):
 
-Entry point: :func:`estimate`.
+- Unweighted data without a design, ``top_box``: the binomial interval on the
+  answers (statsmodels' ``proportion_confint``: wilson — default —, beta
+  (Clopper–Pearson), jeffreys, agresti_coull, normal (Wald, for comparison only)).
+- Otherwise the same method on the *effective sample size*
+  n_eff = R(1 − R) / Var(R) (Korn & Graubard 1998), reported as e.g. ``wilson_neff``;
+  ``korn_graubard`` is Clopper–Pearson on n_eff × (t_{n−1} / t_df)², df the design
+  degrees of freedom (as R ``svyciprop(method="beta")``); ``logit`` is
+  logit(R) ± t_df · SE / (R(1 − R)) transformed back (R ``svyciprop(method="logit")``).
+- At 0% or 100% the variance is zero and n_eff is undefined: every method then
+  uses the Kish effective sample size (Σw)² / Σw² of the domain's respondents, and
+  ``logit`` (undefined there) becomes Clopper–Pearson on it (``beta_kish``). No
+  interval ever has zero width or NaN bounds.
+
+``deff`` is Var(R) over the variance of the same estimate under simple random
+sampling of the same number of respondents (without replacement when the design
+has a finite population correction) — Kish's design effect, as R's ``deff=TRUE``.
+
+Entry points: :func:`estimate` (satisfaction measures of Responses) and
+:func:`estimate_column` (means, proportions and totals of any column).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from .design import Design, Prepared
 from .errors import EstimationError, choice_error
 from .questionnaire import Measure, Questionnaire
 from .tidy import Responses
-from .vocab import CI_METHODS
+from .vocab import CI_METHODS, DESIGN_CI_METHODS, SRS_CI_METHODS, STATS
 
 ESTIMATE_COLUMNS = ("questionnaire", "measure", "label", "domain", "level", "n", "n_eff",
                     "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
 OVERALL = "全部"
 
 
+# ----------------------------------------------------------------------------- intervals
+
 def proportion_ci(count, nobs, alpha: float = 0.05, method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
     """Binomial interval for ``count`` successes of ``nobs`` (arrays allowed; nobs may be fractional)."""
-    if method not in CI_METHODS:
-        raise choice_error(EstimationError, "interval method", method, CI_METHODS)
+    if method not in SRS_CI_METHODS:
+        raise choice_error(EstimationError, "interval method", method, SRS_CI_METHODS)
     from statsmodels.stats.proportion import proportion_confint
 
     count = np.asarray(count, dtype=float)
     nobs = np.asarray(nobs, dtype=float)
     lo, hi = proportion_confint(count, nobs, alpha=alpha, method=method)
     lo, hi = np.clip(np.asarray(lo, dtype=float), 0, 1), np.clip(np.asarray(hi, dtype=float), 0, 1)
-    if method == "jeffreys":
-        # Brown, Cai & DasGupta (2001, Statist. Sci. 16:101, §4.1.2): the Jeffreys
-        # interval's upper bound is 1 when x = n and its lower bound 0 when x = 0.
-        lo = np.where(count <= 0, 0.0, lo)
-        hi = np.where(count >= nobs, 1.0, hi)
+    # At x = n every interval reaches 1 and at x = 0 it starts at 0 (for Jeffreys by
+    # the convention of Brown, Cai & DasGupta 2001, Statist. Sci. 16:101, §4.1.2);
+    # say so exactly rather than 0.9999999999999999 from floating point.
+    lo = np.where(count <= 0, 0.0, lo)
+    hi = np.where(count >= nobs, 1.0, hi)
     if method == "normal":
         # Wald is for comparison only; at 0% or 100% it has zero width. Report it as
         # computed but never let it pass as an interval: widen it with Wilson's bounds.
         wl, wh = proportion_confint(count, nobs, alpha=alpha, method="wilson")
-        degenerate = (count == 0) | (count == nobs)
+        degenerate = (count <= 0) | (count >= nobs)
         lo = np.where(degenerate, np.minimum(lo, wl), lo)
         hi = np.where(degenerate, np.maximum(hi, wh), hi)
     return lo, hi
 
+
+def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str = "wilson"):
+    """Interval for a design-based proportion estimate (arrays allowed).
+
+    ``p`` estimate, ``var`` its design variance, ``n`` respondents, ``n_kish`` their
+    Kish effective size, ``df`` design degrees of freedom. Returns
+    (ci_low, ci_high, n_eff, method_used) — see the module docstring for the rules.
+    """
+    from scipy import stats
+
+    if method not in CI_METHODS:
+        raise choice_error(EstimationError, "interval method", method, CI_METHODS)
+    p, var, n, n_kish, df = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (p, var, n, n_kish, df))
+    p, var, n, n_kish, df = np.broadcast_arrays(p, var, n, n_kish, df)
+    # A variance that is zero up to rounding (a stratum share, or every answer alike) is zero.
+    boundary = (p <= 0) | (p >= 1) | ~(var > 1e-12 * np.maximum(p * (1 - p), 1e-12))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(boundary, n_kish, p * (1 - p) / var)
+    df = np.maximum(np.minimum(df, n - 1), 1)
+    used = np.full(p.shape, method if method in DESIGN_CI_METHODS else f"{method}_neff", dtype=object)
+    if method == "korn_graubard":
+        q = 1 - alpha / 2
+        n_eff = n_eff * (stats.t.ppf(q, np.maximum(n - 1, 1)) / stats.t.ppf(q, df)) ** 2
+        lo, hi = proportion_ci(p * n_eff, n_eff, alpha, "beta")
+    elif method == "logit":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            half = stats.t.ppf(1 - alpha / 2, df) * np.sqrt(var) / (p * (1 - p))
+            mid = np.log(p / (1 - p))
+            lo, hi = 1 / (1 + np.exp(-(mid - half))), 1 / (1 + np.exp(-(mid + half)))
+        blo, bhi = proportion_ci(p * n_eff, n_eff, alpha, "beta")
+        lo, hi = np.where(boundary, blo, lo), np.where(boundary, bhi, hi)
+        used = np.where(boundary, "beta_kish", used)
+    else:
+        lo, hi = proportion_ci(p * n_eff, n_eff, alpha, method)
+    used = np.where(boundary & (used != "beta_kish"), np.char.add(used.astype(str), "_kish"), used)
+    return np.asarray(lo, float), np.asarray(hi, float), n_eff, used
+
+
+def mean_ci(est, se, df, alpha: float = 0.05):
+    """Normal-theory interval est ± z·se for means and totals (R's ``confint`` default)."""
+    from scipy import stats
+
+    z = stats.norm.ppf(1 - alpha / 2)
+    return est - z * se, est + z * se
+
+
+# ----------------------------------------------------------------------------- the engine
+
+@dataclass(frozen=True)
+class Ratios:
+    """Ratio estimates for k domains: arrays of length k."""
+
+    estimate: np.ndarray
+    var: np.ndarray
+    var_srs: np.ndarray
+    n: np.ndarray
+    n_kish: np.ndarray
+
+
+def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | None = None, k: int = 1,
+          *, total: bool = False) -> Ratios:
+    """R_d = Σ w y / Σ w a over the units of each domain, with its Taylor variance.
+
+    Units with aᵢ = 0 do not count as respondents of the measure (n, Kish n_eff).
+    ``total=True`` estimates Σ w y instead (aᵢ only marks respondents).
+    Everything is group sums (``bincount``): no Python loop over units.
+    """
+    w = prep.w
+    dom = np.zeros(len(w), dtype=np.int64) if domain is None else np.asarray(domain, dtype=np.int64)
+    inside = dom >= 0
+    d = np.where(inside, dom, 0)
+    used = inside & (a > 0)
+    wu = np.where(used, w, 0.0)
+    W = np.bincount(d, weights=wu, minlength=k)
+    Y = np.bincount(d, weights=wu * y, minlength=k)
+    A = np.bincount(d, weights=wu * a, minlength=k)
+    n = np.bincount(d, weights=used.astype(float), minlength=k)
+    W2 = np.bincount(d, weights=wu * wu, minlength=k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_kish = W * W / W2
+        if total:
+            est = Y
+            e = y  # influence of a total: w y
+            z = wu * y
+        else:
+            est = Y / A
+            r = est[d]
+            abar = (A / W)[d]
+            e = (y - r * a) / abar  # residual on the scale of the estimate
+            z = wu * (y - r * a) / A[d]
+    z = np.where(used, z, 0.0)
+    var = prep.variance(z, np.where(used, d, -1), k)
+    # SRS variance of the same estimate from n respondents (Kish's deff denominator).
+    e = np.where(used, e, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_e = np.bincount(d, weights=wu * e, minlength=k) / W
+        s2 = (np.bincount(d, weights=wu * e * e, minlength=k) / W - mean_e ** 2) * n / (n - 1)
+        var_srs = s2 / n
+        if total:
+            var_srs = var_srs * W * W
+        if prep.design.fpc:  # without replacement from the domain's estimated population
+            var_srs = var_srs * np.clip(1 - n / W, 0, 1)
+    return Ratios(est, var, var_srs, n, n_kish)
+
+
+def _rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str, binomial: np.ndarray | None = None):
+    """Table columns from ratio estimates; ``binomial`` = successes for the plain SRS interval."""
+    se = np.sqrt(r.var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.where(r.var_srs > 0, r.var / r.var_srs, np.nan)
+    ok = r.n > 0
+    if proportion and binomial is not None:  # unweighted, no design: the binomial interval
+        m = method if method in SRS_CI_METHODS else "wilson"
+        lo, hi = proportion_ci(np.where(ok, binomial, 0), np.where(ok, r.n, 1), alpha, m)
+        n_eff, used = r.n.astype(float), np.full(len(r.n), m, dtype=object)
+    elif proportion:
+        lo, hi, n_eff, used = design_proportion_ci(np.where(ok, r.estimate, 0.5), r.var, r.n, r.n_kish,
+                                                   prep.df, alpha, method)
+    else:
+        lo, hi = mean_ci(r.estimate, se, prep.df, alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n_eff = np.where(np.isfinite(deff) & (deff > 0), r.n / deff, r.n_kish)
+        used = np.full(len(r.n), "normal", dtype=object)
+    out = []
+    for j in range(len(r.n)):
+        if not ok[j]:
+            out.append(dict(n=0, n_eff=np.nan, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan,
+                            ci_method=method, deff=np.nan))
+            continue
+        out.append(dict(n=int(r.n[j]), n_eff=float(n_eff[j]), estimate=float(r.estimate[j]),
+                        se=float(se[j]) if r.n[j] > 1 else np.nan, ci_low=float(lo[j]), ci_high=float(hi[j]),
+                        ci_method=str(used[j]), deff=float(deff[j])))
+    return out
+
+
+def _check_args(alpha: float, ci_method: str) -> None:
+    if ci_method not in CI_METHODS:
+        raise choice_error(EstimationError, "interval method", ci_method, CI_METHODS)
+    if not 0 < alpha < 1:
+        raise EstimationError("alpha must be between 0 and 1", got=alpha)
+
+
+# ----------------------------------------------------------------------------- satisfaction measures
 
 def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Per respondent: (value, counts) for one item; value is satisfied 0/1 or score/100."""
@@ -81,37 +245,6 @@ def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> 
     return y * a, a
 
 
-def _ratio(y: np.ndarray, a: np.ndarray):
-    """Ratio Σy/Σa, its linearised SE under SRS with replacement, and respondents n."""
-    used = a > 0
-    n = int(used.sum())
-    if n == 0:
-        return np.nan, np.nan, 0
-    y, a = y[used], a[used]
-    r = y.sum() / a.sum()
-    if n < 2:
-        return r, np.nan, n
-    z = (y - r * a) / a.mean()
-    return r, float(np.sqrt(z.var(ddof=1) / n)), n
-
-
-def _item_mean(ys: list[np.ndarray], as_: list[np.ndarray]):
-    """Mean of item rates and its linearised SE (respondent as the unit)."""
-    Y = np.column_stack(ys)
-    A = np.column_stack(as_)
-    used = A.sum(axis=1) > 0
-    n = int(used.sum())
-    Y, A = Y[used], A[used]
-    if n == 0 or (A.sum(axis=0) == 0).any():
-        return np.nan, np.nan, n
-    p = Y.sum(axis=0) / A.sum(axis=0)
-    est = p.mean()
-    if n < 2:
-        return est, np.nan, n
-    u = ((Y - p * A) / A.mean(axis=0)).mean(axis=1)
-    return est, float(np.sqrt(u.var(ddof=1) / n)), n
-
-
 def measure_values(q: Questionnaire, m: Measure, data: pd.DataFrame):
     """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item."""
     items = q.measure_items(m)
@@ -124,40 +257,39 @@ def measure_values(q: Questionnaire, m: Measure, data: pd.DataFrame):
     return y, a
 
 
-def _one(q: Questionnaire, m: Measure, data: pd.DataFrame, alpha: float, method: str) -> dict:
-    if m.type == "top_box":  # independent answers: the binomial interval on the answers
-        y, a = measure_values(q, m, data)
-        n = int(a.sum())
-        if n == 0:
-            return _empty(n, method)
-        est = y.sum() / n
-        lo, hi = proportion_ci(y.sum(), n, alpha, method)
-        return dict(n=n, n_eff=float(n), estimate=est, se=float(np.sqrt(est * (1 - est) / n)),
-                    ci_low=float(lo), ci_high=float(hi), ci_method=method, deff=1.0)
-    if m.type == "item_mean":
-        pairs = measure_values(q, m, data)
-        est, se, n = _item_mean([p[0] for p in pairs], [p[1] for p in pairs])
-    else:
-        est, se, n = _ratio(*measure_values(q, m, data))
-    if n == 0 or np.isnan(est):
-        return _empty(n, method)
-    srs_var = est * (1 - est) / n
-    if se is None or np.isnan(se) or se == 0 or srs_var == 0:
-        n_eff, deff = float(n), (np.nan if srs_var == 0 else 1.0)
-    else:
-        deff = se**2 / srs_var
-        # Never more information than respondents: cap n_eff at n, as Korn & Graubard
-        # (1998) do, so a pooled measure's interval is never narrower than a
-        # binomial one on n respondents.
-        n_eff = min(float(n), n / deff)
-    lo, hi = proportion_ci(est * n_eff, n_eff, alpha, method)
-    return dict(n=n, n_eff=n_eff, estimate=est, se=se, ci_low=float(lo), ci_high=float(hi),
-                ci_method=f"{method}_neff", deff=deff)
-
-
-def _empty(n: int, method: str) -> dict:
-    return dict(n=n, n_eff=np.nan, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan,
-                ci_method=method, deff=np.nan)
+def _item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
+    """Mean over items of the item rates p_j; z = (1/J) Σ_j w (y_j − p_j a_j) / A_j."""
+    w = prep.w
+    inside = domain >= 0
+    d = np.where(inside, domain, 0)
+    J = len(pairs)
+    z = np.zeros(len(w))
+    est = np.zeros(k)
+    any_a = np.zeros(len(w), dtype=bool)
+    var_srs = np.zeros(k)
+    for y, a in pairs:
+        used = inside & (a > 0)
+        any_a |= used
+        wu = np.where(used, w, 0.0)
+        A = np.bincount(d, weights=wu * a, minlength=k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.bincount(d, weights=wu * y, minlength=k) / A
+            z += np.where(used, wu * (y - p[d] * a) / A[d], 0.0) / J
+        est += p / J
+    wu = np.where(any_a, w, 0.0)
+    n = np.bincount(d, weights=any_a.astype(float), minlength=k)
+    W = np.bincount(d, weights=wu, minlength=k)
+    W2 = np.bincount(d, weights=wu * wu, minlength=k)
+    var = prep.variance(z, np.where(any_a, d, -1), k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # SRS variance of the same linearised statistic: s² of n·z/W-scaled residuals over n.
+        e = np.where(any_a, z * W[d] / np.where(w > 0, w, 1), 0.0)
+        mean_e = np.bincount(d, weights=wu * e, minlength=k) / W
+        s2 = (np.bincount(d, weights=wu * e * e, minlength=k) / W - mean_e ** 2) * n / (n - 1)
+        var_srs = s2 / n
+        if prep.design.fpc:
+            var_srs = var_srs * np.clip(1 - n / W, 0, 1)
+    return Ratios(np.where(n > 0, est, np.nan), var, var_srs, n, W * W / W2)
 
 
 def estimate(
@@ -165,41 +297,150 @@ def estimate(
     *,
     by: str | None = None,
     measures: list[str] | None = None,
+    design: Design | None = None,
     alpha: float = 0.05,
     ci_method: str = "wilson",
 ) -> pd.DataFrame:
     """Every satisfaction measure of the questionnaire, overall and by ``by`` (an item id).
 
-    Returns one row per (measure, domain level) with the columns of
-    ``ESTIMATE_COLUMNS``: ``n`` counts answers for ``top_box`` and respondents for
-    the pooled measures; ``estimate`` is a proportion in [0, 1] (the score index is
-    divided by 100).
+    ``design`` names weight/strata/cluster/fpc columns of ``responses.data``; without
+    one the respondents are a simple random sample, unweighted. Returns one row per
+    (measure, domain level) with the columns of ``ESTIMATE_COLUMNS``: ``n`` counts
+    answers for an unweighted ``top_box`` and respondents otherwise; ``estimate`` is a
+    proportion in [0, 1] (the score index is divided by 100).
 
     >>> est = estimate(cleaned.valid, by="district")        # doctest: +SKIP
     """
-    if ci_method not in CI_METHODS:
-        raise choice_error(EstimationError, "interval method", ci_method, CI_METHODS)
-    if not 0 < alpha < 1:
-        raise EstimationError("alpha must be between 0 and 1", got=alpha)
+    _check_args(alpha, ci_method)
     q = responses.questionnaire
     chosen = q.measures if measures is None else tuple(m for m in q.measures if m.id in measures)
     if measures is not None and len(chosen) != len(set(measures)):
         unknown = sorted(set(measures) - {m.id for m in q.measures})
         raise choice_error(EstimationError, "measure", unknown[0], [m.id for m in q.measures])
     data = responses.data
-    domains: list[tuple[str, str, pd.DataFrame]] = [("overall", OVERALL, data)]
+    design = design or Design()
+    prep = design.prepare(data, file=responses.file, sheet=responses.sheet)
+    plain = design.is_srs
+    if plain and ci_method in DESIGN_CI_METHODS:
+        plain = False  # a design method was asked for: use it on the SRS design
+    levels = [("overall", OVERALL)]
+    dom_codes = [np.zeros(len(data), dtype=np.int64)]
+    ks = [1]
     if by is not None:
         if by not in data.columns:
             raise EstimationError(f"no column '{by}' to break down by", file=responses.file, sheet=responses.sheet,
                                   expected="one of " + ", ".join(c for c in data.columns if c in {i.id for i in q.items}))
         opts = q.options(by)
-        for k, label in enumerate(opts, start=1):
-            part = data[data[by] == k]
-            if len(part):
-                domains.append((by, label, part))
+        codes = data[by].to_numpy(dtype=float)
+        present = [k for k in range(1, len(opts) + 1) if (codes == k).any()]
+        lookup = np.full(len(opts) + 2, -1, dtype=np.int64)
+        for j, k in enumerate(present):
+            lookup[k] = j
+        idx = np.where(np.isnan(codes), len(opts) + 1, codes).astype(int)
+        dom_codes.append(lookup[np.clip(idx, 0, len(opts) + 1)])
+        ks.append(len(present))
+        levels += [(by, opts[k - 1]) for k in present]
     rows = []
     for m in chosen:
-        for domain, level, part in domains:
-            rows.append(dict(questionnaire=q.id, measure=m.id, label=m.label, domain=domain, level=level,
-                             **_one(q, m, part, alpha, ci_method)))
+        results = []
+        for dom, k in zip(dom_codes, ks):
+            if m.type == "item_mean":
+                r = _item_mean(prep, measure_values(q, m, data), dom, k)
+                results += _rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method)
+            else:
+                y, a = measure_values(q, m, data)
+                if m.type == "top_box" and plain:
+                    # Independent answers under SRS: the binomial interval on the answers.
+                    inside = dom >= 0
+                    dd = np.where(inside, dom, 0)
+                    succ = np.bincount(dd, weights=np.where(inside, y, 0.0), minlength=k)
+                    cnt = np.bincount(dd, weights=np.where(inside, a, 0.0), minlength=k)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        p = succ / cnt
+                        r = Ratios(p, p * (1 - p) / cnt, p * (1 - p) / cnt, cnt, cnt)
+                    results += _rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method, binomial=succ)
+                else:
+                    r = ratio(prep, y, a, dom, k)
+                    results += _rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method)
+        for (domain, level), res in zip(levels, results):
+            rows.append(dict(questionnaire=q.id, measure=m.id, label=m.label, domain=domain, level=level, **res))
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
+
+
+# ----------------------------------------------------------------------------- any column
+
+def _is_binary(values: pd.Series) -> bool:
+    v = values.dropna().unique()
+    return len(v) > 0 and set(np.asarray(v, dtype=float)) <= {0.0, 1.0}
+
+
+def estimate_column(
+    data: pd.DataFrame,
+    var: str,
+    *,
+    design: Design | None = None,
+    by: str | None = None,
+    stat: str = "mean",
+    alpha: float = 0.05,
+    ci_method: str = "wilson",
+    file: str | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """Mean (``stat="mean"``) or total (``"total"``) of a column, overall and by ``by``.
+
+    A numeric column gives its mean or total; a 0/1 column's mean is a proportion
+    and gets a proportion interval (``ci_method``); a text column gives the
+    proportion (or total) of each of its values, like R's ``svymean(~factor)``.
+    Missing values leave the denominator (R's ``na.rm=TRUE``), keeping the design.
+
+    R ``survey`` equivalents: ``svymean(~var, design)``, ``svytotal``, ``svyby``.
+
+    >>> from survey.design import Design                                         # doctest: +SKIP
+    >>> estimate_column(apistrat, "api00", design=Design("pw", "stype", fpc="fpc"))  # 662.29, SE 9.4089
+    """
+    _check_args(alpha, ci_method)
+    if stat not in STATS:
+        raise choice_error(EstimationError, "statistic", stat, STATS)
+    for col in (var, by):
+        if col is not None and col not in data.columns:
+            raise EstimationError(f"no column '{col}' in the data", file=file, sheet=sheet,
+                                  expected="one of " + ", ".join(map(str, data.columns[:30])))
+    design = design or Design()
+    prep = design.prepare(data, file=file, sheet=sheet)
+    values = data[var]
+    numeric = pd.to_numeric(values, errors="coerce")
+    text_cells = values.notna() & numeric.isna()
+    if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:
+        i = int(np.flatnonzero(text_cells.to_numpy())[0])
+        raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
+                              row=_row_of(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
+    categorical = bool(text_cells.any())
+    domains = [("overall", OVERALL, np.zeros(len(data), dtype=np.int64), 1)]
+    if by is not None:
+        codes, uniq = pd.factorize(data[by], sort=True)
+        domains.append((by, None, codes.astype(np.int64), len(uniq)))
+        by_labels = [str(u) for u in uniq]
+    if categorical:
+        cats = sorted(values.dropna().astype(str).unique())
+        parts = [(f"{var}={c}", (values.astype(str) == c).to_numpy(float), True) for c in cats]
+        a = values.notna().to_numpy(float)
+    else:
+        y = numeric.to_numpy(float)
+        a = np.isfinite(y).astype(float)
+        parts = [(var, np.where(a > 0, y, 0.0), _is_binary(numeric))]
+    rows = []
+    for name, y, is_prop in parts:
+        for domain, level, dom, k in domains:
+            r = ratio(prep, y, a, dom, k, total=stat == "total")
+            res = _rows(r, proportion=is_prop and stat == "mean", prep=prep, alpha=alpha, method=ci_method)
+            labels = [level] if level is not None else by_labels
+            for lab, row in zip(labels, res):
+                rows.append(dict(questionnaire="", measure=name, label=stat, domain=domain, level=lab, **row))
+    return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
+
+
+def _row_of(data: pd.DataFrame, i: int) -> int:
+    label = data.index[i]
+    if data.index.name == "row" and isinstance(label, (int, np.integer)):
+        return int(label)
+    return i + 2

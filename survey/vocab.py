@@ -5,7 +5,11 @@ the models and functions validate against the same tuples, so the two can never
 drift apart.
 """
 
-CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
+SRS_CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
+DESIGN_CI_METHODS = ("korn_graubard", "logit")  # R svyciprop's "beta" and "logit"
+CI_METHODS = SRS_CI_METHODS + DESIGN_CI_METHODS
+STATS = ("mean", "total")
+LONELY_PSU = ("fail", "remove", "adjust")
 STEP_MODES = ("ceil", "floor", "linear")
 FORMAT_NAMES = ("wjx_text", "wjx_code", "tencent", "interview", "generic")  # survey.formats
 ITEM_TYPES = ("single", "matrix_row", "multiple", "text")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from survey.errors import EstimationError
-from survey.estimate import CI_METHODS, estimate, proportion_ci
+from survey.estimate import SRS_CI_METHODS, estimate, proportion_ci
 from survey.questionnaire import load
 from survey.tidy import Responses
 
@@ -44,7 +44,7 @@ def test_intervals_match_newcombe_1998(x, n, method, lo, hi):
     assert (round(float(got_lo), 4), round(float(got_hi), 4)) == (lo, hi)
 
 
-@pytest.mark.parametrize("method", CI_METHODS)
+@pytest.mark.parametrize("method", SRS_CI_METHODS)
 def test_no_zero_width_interval_at_100_percent(method):
     lo, hi = proportion_ci(120, 120, method=method)
     assert lo < 1 and hi == 1

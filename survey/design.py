@@ -1,0 +1,226 @@
+"""The sampling design: which columns are weights, strata, clusters and population sizes.
+
+A :class:`Design` only names columns; it is kept apart from the estimators (as in
+R ``survey``'s ``svydesign`` and svy), which all take the data plus the design.
+:func:`prepare` turns design + data into integer codes and arrays once, and
+:meth:`Prepared.variance` is the Taylor-linearisation variance every estimator
+uses.
+
+Variance of a linearised statistic (Wolter 2007, *Introduction to Variance
+Estimation*, §6; the estimator of R ``survey``'s ``svyrecvar`` for one stage)::
+
+    z_i        the linearised (influence) value of unit i, already weighted
+    t_hj       Σ z_i over the units of PSU j in stratum h (a PSU is a unit when
+               there are no clusters)
+    V          Σ_h (1 − f_h) · n_h / (n_h − 1) · Σ_j (t_hj − t̄_h)²
+
+with n_h the number of PSUs of stratum h and f_h = n_h / N_h its sampling
+fraction (0 — sampling with replacement — when no population size is given).
+``fpc`` values ≤ 1 are read as sampling fractions, larger values as population
+sizes (PSUs in the stratum for a cluster design), as R does.
+
+Domains (``by=``) keep the whole design: z is zero outside the domain and n_h
+counts every PSU of the stratum, so a domain's variance is never computed as if
+the domain were the sample.
+
+Degrees of freedom are PSUs − strata (R's ``degf``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import EstimationError, choice_error
+from .vocab import LONELY_PSU
+
+
+@dataclass(frozen=True)
+class Design:
+    """Names of the design columns of a data set (all optional).
+
+    - ``weights``: sampling or calibrated weights (missing means every unit weighs 1);
+    - ``strata``: stratum of each unit (e.g. the district, 区);
+    - ``cluster``: primary sampling unit (e.g. the 司法所 where interviews were held);
+    - ``fpc``: population size of the stratum (PSUs when clustered) or sampling fraction;
+    - ``lonely_psu``: a stratum with one PSU has no variance estimate: ``fail``
+      (default, an error naming it), ``remove`` (it adds nothing) or ``adjust``
+      (centred on the grand mean of PSU totals), as R's ``survey.lonely.psu``.
+
+    >>> Design(weights="pw", strata="stype", fpc="fpc")     # R: svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc)
+    Design(weights='pw', strata='stype', cluster=None, fpc='fpc', lonely_psu='fail')
+    """
+
+    weights: str | None = None
+    strata: str | None = None
+    cluster: str | None = None
+    fpc: str | None = None
+    lonely_psu: str = "fail"
+
+    def __post_init__(self):
+        if self.lonely_psu not in LONELY_PSU:
+            raise choice_error(EstimationError, "lonely_psu", self.lonely_psu, LONELY_PSU)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in (self.weights, self.strata, self.cluster, self.fpc) if c]
+
+    @property
+    def is_srs(self) -> bool:
+        """No weights, strata, clusters or fpc: simple random sampling with replacement."""
+        return not self.columns
+
+    def prepare(self, data: pd.DataFrame, *, file: str | None = None, sheet: str | None = None) -> "Prepared":
+        return prepare(data, self, file=file, sheet=sheet)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A design resolved against one data set: codes and arrays, ready for estimators."""
+
+    design: Design
+    w: np.ndarray = field(repr=False)          # weight per unit
+    stratum: np.ndarray = field(repr=False)    # stratum code per unit, 0 … H−1
+    psu: np.ndarray = field(repr=False)        # PSU code per unit, 0 … P−1 (units when no clusters)
+    psu_stratum: np.ndarray = field(repr=False)  # stratum code per PSU
+    n_psu: np.ndarray = field(repr=False)      # PSUs per stratum
+    f: np.ndarray = field(repr=False)          # sampling fraction per stratum
+    strata_labels: tuple = ()
+
+    @property
+    def n(self) -> int:
+        return len(self.w)
+
+    @property
+    def df(self) -> int:
+        """Design degrees of freedom: PSUs − strata."""
+        return int(len(self.psu_stratum) - len(self.n_psu))
+
+    @property
+    def weighted(self) -> bool:
+        return self.design.weights is not None
+
+    def variance(self, z: np.ndarray, domain: np.ndarray | None = None, k: int = 1) -> np.ndarray:
+        """Taylor variance of Σ z for each of ``k`` domains (``domain`` codes 0 … k−1, −1 = none).
+
+        ``z`` holds one linearised value per unit (zero outside its domain is implied).
+        Returns an array of k variances. Runs in O(units) with ``bincount``.
+        """
+        z = np.asarray(z, dtype=float)
+        if domain is None:
+            domain = np.zeros(len(z), dtype=np.int64)
+        inside = domain >= 0
+        dom = np.where(inside, domain, 0)
+        z = np.where(inside, z, 0.0)
+        n_p = len(self.psu_stratum)
+        if self.design.cluster is None:  # every unit is its own PSU
+            key, t = self.stratum * k + dom, z
+        else:  # PSU totals per domain
+            cell = self.psu * k + dom
+            t_full = np.bincount(cell, weights=z, minlength=n_p * k)
+            key = np.repeat(self.psu_stratum, k) * k + np.tile(np.arange(k), n_p)
+            t = t_full
+        H = len(self.n_psu)
+        s1 = np.bincount(key, weights=t, minlength=H * k).reshape(H, k)
+        s2 = np.bincount(key, weights=t * t, minlength=H * k).reshape(H, k)
+        nh = self.n_psu.astype(float)[:, None]
+        lonely = self.n_psu < 2
+        if lonely.any():
+            if self.design.lonely_psu == "fail":
+                which = [str(self.strata_labels[i]) for i in np.flatnonzero(lonely)]
+                raise EstimationError(
+                    f"stratum {', '.join(which)} has a single PSU, so its variance cannot be estimated",
+                    column=self.design.strata, got=f"{len(which)} stratum/strata with one PSU",
+                    hint="merge it with a neighbouring stratum, or set lonely_psu to 'remove' or 'adjust'")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ss = s2 - s1 * s1 / nh  # Σ_j (t_hj − t̄_h)²
+            factor = np.where(nh > 1, nh / (nh - 1), 0.0) * (1 - self.f)[:, None]
+        if lonely.any() and self.design.lonely_psu == "adjust":
+            # Centre the lonely PSU on the grand mean of PSU totals (R: lonely.psu="adjust").
+            grand = s1.sum(axis=0) / n_p
+            ss = np.where(lonely[:, None], (s1 - grand) ** 2, ss)
+            factor = np.where(lonely[:, None], (1 - self.f)[:, None], factor)
+        ss = np.maximum(ss, 0.0)  # rounding
+        return (factor * ss).sum(axis=0)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, tuple]:
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), tuple(uniques)
+
+
+def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, sheet: str | None = None) -> Prepared:
+    """Check the design columns of ``data`` and resolve them to codes and arrays."""
+    missing = [c for c in design.columns if c not in data.columns]
+    if missing:
+        raise EstimationError(f"design column '{missing[0]}' is not in the data", file=file, sheet=sheet,
+                              column=missing[0], expected="one of " + ", ".join(map(str, data.columns[:30])),
+                              hint="check the spelling of --weights/--strata/--cluster/--fpc")
+    n = len(data)
+    if n == 0:
+        raise EstimationError("no units to estimate from", file=file, sheet=sheet)
+    for col in design.columns:
+        bad = data[col].isna().to_numpy()
+        if bad.any():
+            raise EstimationError(f"design column '{col}' has an empty cell", file=file, sheet=sheet, column=col,
+                                  row=_excel_row(data, bad), hint="every unit needs a weight, stratum, cluster and fpc")
+    if design.weights:
+        w = pd.to_numeric(data[design.weights], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(w) | (w <= 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise EstimationError("weights must be positive numbers", file=file, sheet=sheet, column=design.weights,
+                                  row=_excel_row(data, bad), got=data[design.weights].iloc[i],
+                                  hint="drop units with zero weight before estimating, or fix the weight column")
+    else:
+        w = np.ones(n)
+    if design.strata:
+        stratum, labels = _codes(data[design.strata])
+    else:
+        stratum, labels = np.zeros(n, dtype=np.int64), ("",)
+    H = len(labels)
+    if design.cluster:
+        # PSU ids are nested in strata: the same id in two strata is two PSUs.
+        psu_key = pd.MultiIndex.from_arrays([stratum, data[design.cluster].to_numpy()])
+        psu, psu_uniques = pd.factorize(psu_key, sort=True)
+        psu = psu.astype(np.int64)
+        psu_stratum = np.asarray([s for s, _ in psu_uniques], dtype=np.int64)
+    else:
+        psu = np.arange(n, dtype=np.int64)
+        psu_stratum = stratum
+    n_psu = np.bincount(psu_stratum, minlength=H)
+    f = np.zeros(H)
+    if design.fpc:
+        fpc = pd.to_numeric(data[design.fpc], errors="coerce").to_numpy(dtype=float)
+        if (~np.isfinite(fpc)).any() or (fpc <= 0).any():
+            bad = ~np.isfinite(fpc) | (fpc <= 0)
+            raise EstimationError("fpc must be a population size or a sampling fraction > 0", file=file,
+                                  sheet=sheet, column=design.fpc, row=_excel_row(data, bad))
+        lo = np.full(H, np.inf)
+        hi = np.full(H, -np.inf)
+        np.minimum.at(lo, stratum, fpc)
+        np.maximum.at(hi, stratum, fpc)
+        if (hi - lo > 1e-9 * np.maximum(1, hi)).any():
+            h = int(np.flatnonzero(hi - lo > 1e-9 * np.maximum(1, hi))[0])
+            raise EstimationError(f"fpc differs within stratum '{labels[h]}'", file=file, sheet=sheet,
+                                  column=design.fpc, got=f"{lo[h]:g} and {hi[h]:g}",
+                                  hint="the population size must be the same for every unit of a stratum")
+        f = np.where(lo <= 1, lo, n_psu / lo)
+        if (f > 1 + 1e-12).any():
+            h = int(np.flatnonzero(f > 1 + 1e-12)[0])
+            raise EstimationError(f"stratum '{labels[h]}' has more sampled PSUs than its population size",
+                                  file=file, sheet=sheet, column=design.fpc, got=f"{n_psu[h]} > {lo[h]:g}",
+                                  hint="fpc must be the population size (PSUs in the stratum when clustered)")
+        f = np.minimum(f, 1.0)
+    return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels)
+
+
+def _excel_row(data: pd.DataFrame, bad: np.ndarray) -> int | None:
+    """The user's row number of the first bad unit: the index when it is Excel's, else position + 2."""
+    i = int(np.flatnonzero(bad)[0])
+    label = data.index[i]
+    if isinstance(label, (int, np.integer)) and data.index.name == "row":
+        return int(label)
+    return i + 2  # header on row 1 of a CSV or sheet

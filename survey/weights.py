@@ -1,0 +1,371 @@
+"""Survey weights: one contract, a registry of methods, diagnostics with every result.
+
+Every method takes the respondents' data (never modified) and population targets,
+and returns a :class:`Weighted`: a weight per respondent (same index as the data)
+and :class:`WeightDiagnostics` — Kish's design effect and effective n, CV, min/max,
+convergence history and the achieved against the target margins.
+
+Methods (``WEIGHT_METHODS``):
+
+``design``        N_h / n_h per stratum (the district design weight).
+``poststratify``  base × N_c / Σ_c base for each cell c of one or several crossed
+                  variables (Kalton & Flores-Cervantes 2003, §2.2).
+``rake``          iterative proportional fitting to the margins of several
+                  variables (Deming & Stephan 1940; K & F-C §2.4), until every
+                  achieved margin is within ``tol`` (relative) of its target.
+``calibrate``     linear calibration (GREG, chi-square distance; Deville & Särndal
+                  1992) to the same margins, optionally with bounds L ≤ g ≤ U on the
+                  ratio of final to base weight (the truncated linear method,
+                  solved by Newton steps over the units inside the bounds).
+``trim``          cap weights at ``upper`` × mean (and raise them to ``lower`` × mean),
+                  handing the excess to the other weights so the total is kept.
+
+Raking and calibration work on the cross-table of the margin variables, not on the
+rows: every unit of a cell gets the same factor, so the work per iteration is the
+number of cells.
+
+Targets are population counts: ``population`` is a Series indexed by the levels
+(a MultiIndex for crossed variables) or a DataFrame with the variables' columns and
+a count column; ``margins`` maps each variable to such a Series. A target category
+with no respondents, a respondent outside every target category, or margins whose
+totals disagree is a :class:`~survey.errors.WeightingError` that names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import WeightingError, choice_error
+
+
+@dataclass(frozen=True)
+class WeightDiagnostics:
+    method: str
+    n: int
+    total: float
+    min: float
+    max: float
+    mean: float
+    cv: float             # coefficient of variation of the weights (population form)
+    deff_kish: float      # 1 + CV² = n Σw² / (Σw)²
+    n_eff: float          # (Σw)² / Σw²
+    converged: bool = True
+    iterations: int = 0
+    tolerance: float | None = None
+    history: tuple[float, ...] = ()      # largest relative margin error after each iteration
+    margins: pd.DataFrame = field(default=None, repr=False)  # variable, level, target, achieved, difference
+    trimmed: int = 0
+
+    def as_dict(self) -> dict:
+        """Plain numbers for a report or ``--format json``."""
+        out = {k: getattr(self, k) for k in ("method", "n", "total", "min", "max", "mean", "cv", "deff_kish",
+                                             "n_eff", "converged", "iterations", "tolerance", "trimmed")}
+        out["history"] = list(self.history)
+        return out
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """New weights (a Series aligned with the data) and their diagnostics."""
+
+    weights: pd.Series
+    diagnostics: WeightDiagnostics
+
+
+def diagnose(w: np.ndarray, method: str, **extra) -> WeightDiagnostics:
+    w = np.asarray(w, dtype=float)
+    n, tot = len(w), float(w.sum())
+    mean = tot / n
+    cv = float(w.std() / mean) if n else np.nan
+    return WeightDiagnostics(method=method, n=n, total=tot, min=float(w.min()), max=float(w.max()), mean=mean,
+                             cv=cv, deff_kish=float(n * (w * w).sum() / tot**2), n_eff=float(tot**2 / (w * w).sum()),
+                             **extra)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _base(data: pd.DataFrame, base) -> np.ndarray:
+    if base is None:
+        return np.ones(len(data))
+    if isinstance(base, str):
+        if base not in data.columns:
+            raise WeightingError(f"no base-weight column '{base}'", expected=", ".join(map(str, data.columns[:30])))
+        b = pd.to_numeric(data[base], errors="coerce").to_numpy(float)
+    else:
+        b = np.asarray(base, dtype=float)
+        if len(b) != len(data):
+            raise WeightingError("base weights and data differ in length", got=len(b), expected=len(data))
+    if (~np.isfinite(b)).any() or (b <= 0).any():
+        raise WeightingError("base weights must be positive numbers", column=base if isinstance(base, str) else None)
+    return b
+
+
+def _levels(data: pd.DataFrame, var: str) -> pd.Series:
+    if var not in data.columns:
+        raise WeightingError(f"no column '{var}' to weight by", expected="one of " + ", ".join(map(str, data.columns[:30])))
+    col = data[var]
+    if col.isna().any():
+        i = int(np.flatnonzero(col.isna().to_numpy())[0])
+        raise WeightingError(f"respondent without a value for '{var}'", column=var, row=_row(data, i),
+                             hint="every respondent needs a category of each weighting variable")
+    return col.astype(str)
+
+
+def _row(data: pd.DataFrame, i: int) -> int:
+    label = data.index[i]
+    return int(label) if data.index.name == "row" and isinstance(label, (int, np.integer)) else i + 2
+
+
+def as_targets(population, by: list[str]) -> pd.Series:
+    """Population counts as a Series indexed by string levels (MultiIndex when crossed)."""
+    if isinstance(population, pd.DataFrame):
+        missing = [v for v in by if v not in population.columns]
+        counts = [c for c in population.columns if c not in by]
+        if missing or len(counts) != 1:
+            raise WeightingError("population table needs the weighting variables and one count column",
+                                 got=", ".join(map(str, population.columns)), expected=", ".join(by) + " + a count")
+        population = population.set_index(by)[counts[0]]
+    elif isinstance(population, Mapping):
+        population = pd.Series(population)
+    if not isinstance(population, pd.Series):
+        raise WeightingError("population targets must be a Series, mapping or table", got=type(population).__name__)
+    t = pd.to_numeric(population, errors="coerce")
+    if t.isna().any() or (t < 0).any():
+        bad = t.index[t.isna() | (t < 0)][0]
+        raise WeightingError(f"population count of '{bad}' is not a non-negative number", got=population[bad])
+    if isinstance(t.index, pd.MultiIndex):
+        t.index = pd.MultiIndex.from_tuples([tuple(str(x) for x in k) for k in t.index], names=by)
+    else:
+        t.index = pd.Index([str(x) for x in t.index], name=by[0])
+    if t.index.duplicated().any():
+        raise WeightingError(f"population category '{t.index[t.index.duplicated()][0]}' is listed twice")
+    return t.astype(float)
+
+
+def _match(sample_levels: pd.Series, targets: pd.Series, what: str) -> np.ndarray:
+    """Target position of each respondent's level; errors name the category at fault."""
+    pos = pd.Index(targets.index).get_indexer(pd.Index(sample_levels))
+    if (pos < 0).any():
+        lvl = sample_levels.iloc[int(np.flatnonzero(pos < 0)[0])]
+        raise WeightingError(f"respondents in {what} '{lvl}', which the population targets do not list",
+                             expected="one of " + ", ".join(map(str, targets.index)),
+                             hint="add the category to the frame, or fix the respondents' answer")
+    counts = np.bincount(pos, minlength=len(targets))
+    empty = (counts == 0) & (targets.to_numpy() > 0)
+    if empty.any():
+        lvl = targets.index[int(np.flatnonzero(empty)[0])]
+        raise WeightingError(f"{what} '{lvl}' has population {targets.iloc[int(np.flatnonzero(empty)[0])]:g} but no respondents",
+                             hint="merge it with a neighbouring category, or drop it from the targets")
+    return pos
+
+
+def _margin_table(var: str, targets: pd.Series, achieved: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"variable": var, "level": [str(x) if not isinstance(x, tuple) else " × ".join(x)
+                                                    for x in targets.index],
+                         "target": targets.to_numpy(), "achieved": achieved,
+                         "difference": achieved - targets.to_numpy()})
+
+
+def _result(data: pd.DataFrame, w: np.ndarray, method: str, **extra) -> Weighted:
+    return Weighted(pd.Series(w, index=data.index, name="weight"), diagnose(w, method, **extra))
+
+
+# ----------------------------------------------------------------------------- methods
+
+def design_weights(data: pd.DataFrame, strata: str, population) -> Weighted:
+    """N_h / n_h for every respondent of stratum h (``population``: N_h per stratum)."""
+    return poststratify(data, strata, population, method_name="design")
+
+
+def poststratify(data: pd.DataFrame, by: str | list[str], population, *, base=None,
+                 method_name: str = "poststratify") -> Weighted:
+    """Post-stratify: base weights scaled so each cell of ``by`` sums to its population count.
+
+    Crossing several variables makes one cell per combination (``population`` then
+    has a MultiIndex or one column per variable).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    b = _base(data, base)
+    targets = as_targets(population, by)
+    if len(by) == 1:
+        keys = _levels(data, by[0])
+    else:
+        keys = pd.Series(list(zip(*[_levels(data, v) for v in by])), index=data.index)
+    pos = _match(keys, targets, " × ".join(by))
+    cell_base = np.bincount(pos, weights=b, minlength=len(targets))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(cell_base > 0, targets.to_numpy() / cell_base, 0.0)
+    w = b * factor[pos]
+    achieved = np.bincount(pos, weights=w, minlength=len(targets))
+    return _result(data, w, method_name, margins=_margin_table(" × ".join(by), targets, achieved))
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The cross-table of the margin variables: what raking and calibration work on."""
+
+    cell: np.ndarray           # cell of each respondent
+    base: np.ndarray           # Σ base weight per cell
+    level: list[np.ndarray]    # per margin: target position of each cell
+    targets: list[pd.Series]
+    names: list[str]
+
+
+def _cells(data: pd.DataFrame, margins: Mapping[str, object], b: np.ndarray) -> _Cells:
+    if not margins:
+        raise WeightingError("no margins to weight to", hint="give at least one variable with its population counts")
+    names = list(margins)
+    targets = [as_targets(margins[v], [v]) for v in names]
+    pos = [_match(_levels(data, v), t, v) for v, t in zip(names, targets)]
+    totals = [float(t.sum()) for t in targets]
+    if max(totals) - min(totals) > 1e-6 * max(totals):
+        listing = ", ".join(f"{v} {t:g}" for v, t in zip(names, totals))
+        raise WeightingError(f"margin totals disagree: {listing}",
+                             hint="every margin must count the same population; check the frame sheet")
+    key = np.ravel_multi_index(pos, [len(t) for t in targets])
+    uniq, cell = np.unique(key, return_inverse=True)
+    level = list(np.unravel_index(uniq, [len(t) for t in targets]))
+    return _Cells(cell, np.bincount(cell, weights=b), level, targets, names)
+
+
+def _achieved(c: _Cells, cw: np.ndarray) -> list[np.ndarray]:
+    return [np.bincount(lv, weights=cw, minlength=len(t)) for lv, t in zip(c.level, c.targets)]
+
+
+def _max_error(c: _Cells, cw: np.ndarray) -> float:
+    err = 0.0
+    for got, t in zip(_achieved(c, cw), c.targets):
+        tv = t.to_numpy()
+        err = max(err, float(np.max(np.abs(got - tv) / np.where(tv > 0, tv, 1))))
+    return err
+
+
+def _margins_frame(c: _Cells, cw: np.ndarray) -> pd.DataFrame:
+    return pd.concat([_margin_table(v, t, got) for v, t, got in zip(c.names, c.targets, _achieved(c, cw))],
+                     ignore_index=True)
+
+
+def rake(data: pd.DataFrame, margins: Mapping[str, object], *, base=None, tol: float = 1e-8,
+         max_iter: int = 100) -> Weighted:
+    """Rake (iterative proportional fitting) to the population margins of several variables.
+
+    Stops when every achieved margin is within ``tol`` of its target (relative), or
+    after ``max_iter`` sweeps — then ``diagnostics.converged`` is False and the
+    history shows how far it got.
+    """
+    b = _base(data, base)
+    c = _cells(data, margins, b)
+    cw = c.base.copy()
+    history = []
+    for it in range(1, max_iter + 1):
+        for lv, t in zip(c.level, c.targets):
+            got = np.bincount(lv, weights=cw, minlength=len(t))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cw *= np.where(got > 0, t.to_numpy() / got, 0.0)[lv]
+        history.append(_max_error(c, cw))
+        if history[-1] <= tol:
+            break
+    factor = cw / c.base
+    w = b * factor[c.cell]
+    return _result(data, w, "rake", converged=history[-1] <= tol, iterations=len(history), tolerance=tol,
+                   history=tuple(history), margins=_margins_frame(c, cw))
+
+
+def calibrate(data: pd.DataFrame, margins: Mapping[str, object], *, base=None,
+              bounds: tuple[float, float] | None = None, tol: float = 1e-8, max_iter: int = 50) -> Weighted:
+    """Linear calibration to margins, optionally bounded: w = base × g with L ≤ g ≤ U.
+
+    g = 1 + x'λ solves Σ base·g·x = T (x: the 0/1 indicators of every margin's
+    levels); with ``bounds`` g is clipped to [L, U] and λ found by Newton steps over
+    the cells inside the bounds. Bounds that no weights can meet end with
+    ``converged`` False and the history of the margin errors.
+    """
+    b = _base(data, base)
+    c = _cells(data, margins, b)
+    if bounds is not None:
+        lo, hi = bounds
+        if not (0 <= lo < 1 < hi):
+            raise WeightingError("calibration bounds must satisfy 0 ≤ lower < 1 < upper", got=bounds)
+    offsets = np.cumsum([0] + [len(t) for t in c.targets])
+    X = np.zeros((len(c.base), offsets[-1]))
+    for j, lv in enumerate(c.level):
+        X[np.arange(len(c.base)), offsets[j] + lv] = 1.0
+    T = np.concatenate([t.to_numpy() for t in c.targets])
+    lam = np.zeros(X.shape[1])
+    history = []
+    for _ in range(max_iter):
+        g = 1 + X @ lam
+        inside = np.ones(len(g), dtype=bool)
+        if bounds is not None:
+            inside = (g > bounds[0]) & (g < bounds[1])
+            g = np.clip(g, *bounds)
+        resid = T - X.T @ (c.base * g)
+        history.append(_max_error(c, c.base * g))
+        if history[-1] <= tol:
+            break
+        J = X.T @ (X * (c.base * inside)[:, None])
+        lam = lam + np.linalg.lstsq(J, resid, rcond=None)[0]
+    g = 1 + X @ lam
+    if bounds is not None:
+        g = np.clip(g, *bounds)
+    if bounds is None and (g <= 0).any():
+        raise WeightingError("linear calibration gives negative or zero weights",
+                             hint="use bounds (e.g. --bounds 0.3 3) or raking instead")
+    w = b * g[c.cell]
+    err = _max_error(c, c.base * g)
+    return _result(data, w, "calibrate", converged=err <= tol, iterations=len(history), tolerance=tol,
+                   history=tuple(history), margins=_margins_frame(c, c.base * g))
+
+
+def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None = None,
+         max_iter: int = 50) -> Weighted:
+    """Trim weights to [lower, upper] × mean weight, keeping the total.
+
+    The weight cut off the largest weights is handed to the untrimmed ones in
+    proportion to their size (and the weight added to the smallest taken from them);
+    this is repeated until no weight is outside the bounds (K & F-C 2003, §3).
+    """
+    if upper is None and lower is None:
+        raise WeightingError("trimming needs an upper or a lower bound", hint="e.g. upper=3.5 (× the mean weight)")
+    if upper is not None and upper <= 1 or lower is not None and not 0 < lower < 1:
+        raise WeightingError("trimming bounds are multiples of the mean weight: lower in (0, 1), upper > 1",
+                             got=(lower, upper))
+    w = weights.to_numpy(dtype=float).copy()
+    total = w.sum()
+    hi = np.inf if upper is None else upper * total / len(w)
+    lo = 0.0 if lower is None else lower * total / len(w)
+    fixed = np.zeros(len(w), dtype=bool)
+    it = 0
+    for it in range(1, max_iter + 1):
+        out = ~fixed & ((w > hi * (1 + 1e-12)) | (w < lo * (1 - 1e-12)))
+        if not out.any():
+            break
+        fixed |= out
+        w[fixed] = np.clip(w[fixed], lo, hi)
+        free = ~fixed
+        if not free.any():
+            raise WeightingError("trimming bounds leave no weight free to take the excess", got=(lower, upper))
+        w[free] *= (total - w[fixed].sum()) / w[free].sum()
+    converged = not (~fixed & ((w > hi * (1 + 1e-9)) | (w < lo * (1 - 1e-9)))).any()
+    data = pd.DataFrame(index=weights.index)
+    return _result(data, w, "trim", converged=converged, iterations=it, trimmed=int(fixed.sum()))
+
+
+WEIGHT_METHODS: dict[str, Callable[..., Weighted]] = {
+    "design": design_weights,
+    "poststratify": poststratify,
+    "rake": rake,
+    "calibrate": calibrate,
+    "trim": trim,
+}
+
+
+def weight(method: str, *args, **kwargs) -> Weighted:
+    """Run a weighting method by name (see ``WEIGHT_METHODS``)."""
+    if method not in WEIGHT_METHODS:
+        raise choice_error(WeightingError, "weighting method", method, list(WEIGHT_METHODS))
+    return WEIGHT_METHODS[method](*args, **kwargs)

@@ -1,0 +1,148 @@
+"""Weighting methods against Kalton & Flores-Cervantes (2003) and R ``survey``.
+
+Kalton G., Flores-Cervantes I. (2003), "Weighting Methods", *Journal of Official
+Statistics* 19(2):81-97, Tables 1-4: a sample of 1000 units in the cells of
+a (4 levels) × b (3 levels), every unit starting at weight 1, population 1500.
+The same example is in R ``survey``'s tests (tests/kalton.R); the 4-decimal values
+below were printed by R 4.2 with ``survey`` 4.1-1 from::
+
+    des <- svydesign(id=~1, weights=~1, data=df)      # df: one row per sample unit
+    rake(des, list(~a,~b), list(pa,pb), control=list(epsilon=1e-10))
+    calibrate(des, ~a+b, population=c(1500, a2=550, a3=430, a4=345, b2=415, b3=720))
+    calibrate(des, ~a+b, population=…, bounds=c(0.8, 2.2))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from survey.errors import WeightingError
+from survey.weights import WEIGHT_METHODS, calibrate, design_weights, poststratify, rake, trim, weight
+
+SAMPLE = np.array([[20, 40, 40], [50, 140, 310], [100, 50, 50], [30, 100, 70]])
+POP = np.array([[80, 40, 55], [60, 150, 340], [170, 60, 200], [55, 165, 125]])
+
+
+@pytest.fixture(scope="module")
+def kalton():
+    rows = [(str(i + 1), str(j + 1)) for i in range(4) for j in range(3) for _ in range(SAMPLE[i, j])]
+    return pd.DataFrame(rows, columns=["a", "b"])
+
+
+def margins():
+    return {"a": pd.Series(POP.sum(axis=1), index=["1", "2", "3", "4"]),
+            "b": pd.Series(POP.sum(axis=0), index=["1", "2", "3"])}
+
+
+def cell_table(data, result, digits):
+    return result.weights.groupby([data["a"], data["b"]]).mean().unstack().round(digits).to_numpy()
+
+
+def test_poststratification_kalton_table(kalton):
+    # K & F-C Table 2: weight per unit = population / sample count of each cell.
+    pop = pd.DataFrame([(str(i + 1), str(j + 1), POP[i, j]) for i in range(4) for j in range(3)],
+                       columns=["a", "b", "N"])
+    got = cell_table(kalton, poststratify(kalton, ["a", "b"], pop), 2)
+    assert got.tolist() == [[4.00, 1.00, 1.38], [1.20, 1.07, 1.10], [1.70, 1.20, 4.00], [1.83, 1.65, 1.79]]
+
+
+def test_raking_kalton_table_and_r(kalton):
+    res = rake(kalton, margins(), tol=1e-10)
+    # K & F-C Table 3 (2 dp)
+    assert cell_table(kalton, res, 2).tolist() == [[1.81, 1.45, 2.02], [1.08, 0.87, 1.21], [2.20, 1.76, 2.45],
+                                                   [1.83, 1.47, 2.04]]
+    # R survey 4.1-1, rake(..., epsilon=1e-10), 4 dp
+    assert cell_table(kalton, res, 4).tolist() == [[1.8108, 1.4528, 2.0168], [1.0836, 0.8694, 1.2068],
+                                                   [2.1961, 1.7619, 2.4459], [1.8332, 1.4708, 2.0417]]
+    d = res.diagnostics
+    assert d.converged and d.history[-1] <= 1e-10 and list(d.history) == sorted(d.history, reverse=True)
+    assert (d.margins["difference"].abs() < 1e-6).all()
+
+
+def test_linear_calibration_kalton_table_and_r(kalton):
+    res = calibrate(kalton, margins())
+    # K & F-C Table 4 (2 dp)
+    assert cell_table(kalton, res, 2).tolist() == [[1.82, 1.50, 1.97], [1.09, 0.78, 1.24], [2.19, 1.88, 2.34],
+                                                   [1.83, 1.52, 1.98]]
+    # R survey 4.1-1, calibrate(des, ~a+b, population=…), 4 dp
+    assert cell_table(kalton, res, 4).tolist() == [[1.8153, 1.5022, 1.9652], [1.0948, 0.7816, 1.2446],
+                                                   [2.1908, 1.8777, 2.3407], [1.8291, 1.5160, 1.9790]]
+
+
+def test_bounded_calibration_matches_r(kalton):
+    # R survey 4.1-1: calibrate(des, ~a+b, population=…, bounds=c(0.8, 2.2)), 6 dp
+    res = calibrate(kalton, margins(), bounds=(0.8, 2.2))
+    expected = [[1.833799, 1.432324, 2.025776], [1.051353, 0.800000, 1.243330],
+                [2.200000, 2.000000, 2.200000], [1.858546, 1.457070, 2.050523]]
+    assert cell_table(kalton, res, 6) == pytest.approx(np.array(expected), abs=2e-6)
+    assert res.diagnostics.converged
+    assert res.weights.min() >= 0.8 - 1e-12 and res.weights.max() <= 2.2 + 1e-12
+
+
+def test_impossible_bounds_are_reported_not_hidden(kalton):
+    res = calibrate(kalton, margins(), bounds=(0.95, 1.05))
+    assert not res.diagnostics.converged
+    assert res.diagnostics.history[-1] > 0.01
+
+
+def test_design_weights_and_diagnostics():
+    data = pd.DataFrame({"区": ["A"] * 4 + ["B"] * 2})
+    res = design_weights(data, "区", {"A": 40, "B": 60})
+    # N_h / n_h: A 40/4 = 10, B 60/2 = 30. Σw = 100, Σw² = 4·100 + 2·900 = 2200,
+    # Kish deff = n Σw² / (Σw)² = 6 · 2200 / 10000 = 1.32, n_eff = 100² / 2200 = 4.545…
+    assert res.weights.tolist() == [10, 10, 10, 10, 30, 30]
+    d = res.diagnostics
+    assert d.deff_kish == pytest.approx(1.32) and d.n_eff == pytest.approx(10000 / 2200)
+    assert (d.min, d.max, d.total) == (10, 30, 100)
+    assert res.weights.index.equals(data.index)
+
+
+def test_trimming_keeps_the_total_and_the_bounds(kalton):
+    raked = rake(kalton, margins()).weights
+    res = trim(raked, upper=1.5, lower=0.6)  # × the mean weight 1.5 -> [0.9, 2.25]
+    assert res.weights.sum() == pytest.approx(1500)
+    assert res.weights.max() <= 2.25 + 1e-9 and res.weights.min() >= 0.9 - 1e-9
+    assert res.diagnostics.trimmed > 0 and res.diagnostics.converged
+    # untrimmed weights keep their ratios
+    free = (raked > 1.0) & (raked < 2.0)
+    ratio = res.weights[free] / raked[free]
+    assert ratio.max() - ratio.min() < 1e-12
+
+
+def test_errors_name_the_category(kalton):
+    m = margins()
+    with pytest.raises(WeightingError, match="margin totals disagree: a 1500, b 1501"):
+        rake(kalton, {"a": m["a"], "b": m["b"] + pd.Series([1, 0, 0], index=m["b"].index)})
+    with pytest.raises(WeightingError, match="b '4' has population 10 but no respondents"):
+        rake(kalton, {"a": m["a"] + pd.Series([10, 0, 0, 0], index=m["a"].index),
+                      "b": pd.concat([m["b"], pd.Series({"4": 10})])})
+    with pytest.raises(WeightingError, match="respondents in a '4', which the population targets do not list"):
+        poststratify(kalton, "a", m["a"].iloc[:3])
+    with pytest.raises(WeightingError, match="unknown weighting method 'ipf'"):
+        weight("ipf", kalton)
+    assert set(WEIGHT_METHODS) == {"design", "poststratify", "rake", "calibrate", "trim"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.floats(0.2, 5)), min_size=30, max_size=120),
+       st.integers(1, 10_000))
+def test_raked_weights_hit_every_margin(rows, seed):
+    data = pd.DataFrame(rows, columns=["x", "y", "base"])
+    data = data.assign(x=data["x"].astype(str), y=data["y"].astype(str))
+    rng = np.random.default_rng(seed)
+    tx = pd.Series(rng.uniform(10, 100, data["x"].nunique()), index=sorted(data["x"].unique()))
+    ty = pd.Series(rng.uniform(10, 100, data["y"].nunique()), index=sorted(data["y"].unique()))
+    ty *= tx.sum() / ty.sum()
+    res = rake(data, {"x": tx, "y": ty}, base="base", tol=1e-9, max_iter=2000)
+    if res.diagnostics.converged:  # sparse tables may not be rakeable; then the flag says so
+        got_x = res.weights.groupby(data["x"]).sum()
+        got_y = res.weights.groupby(data["y"]).sum()
+        assert np.allclose(got_x[tx.index], tx, rtol=1e-8) and np.allclose(got_y[ty.index], ty, rtol=1e-8)
+    assert data.columns.tolist() == ["x", "y", "base"]  # the input is not edited
+    # scaling the base weights does not change raked weights
+    again = rake(data.assign(base=data["base"] * 3), {"x": tx, "y": ty}, base="base", tol=1e-9, max_iter=2000)
+    assert np.allclose(again.weights, res.weights, rtol=1e-6)
