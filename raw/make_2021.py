@@ -15,7 +15,9 @@ headers stay in sync with them) and writes, next to itself:
 
 * 2021.xlsx        sheets 工作人员问卷 (问卷星 按文本 export, 430 rows),
                    矫正对象访谈 (122 typed interviews), 抽样框 (12 districts),
-                   对象构成 (city-wide offender margins);
+                   对象构成 (city-wide offender margins), 指标数据 (the facts and
+                   evaluator judgements the annex 评分表 is scored from) and
+                   资金分配 (the fund allocation as published);
 * 2021.truth.json  the planted truth, every count computed from the rows.
 
 Planted truth:
@@ -117,6 +119,61 @@ INTERVIEWERS = {"玄武区": ["王晓燕"], "秦淮区": ["王晓燕"], "建邺�
                 "六合区": ["赵志强"], "江北新区": ["赵志强"], "溧水区": ["孙丽华"], "高淳区": ["孙丽华"]}
 OFFENDER_SUGGESTIONS = ["希望多组织一些就业培训", "报到时间能否更灵活一些", "工作人员很耐心，没有意见",
                         "希望减少到司法所报到的次数", "电子定位手环充电不方便", "希望帮忙申请低保", "没有", "挺好的"]
+
+# ---------------------------------------------------------------- annex facts (not random)
+# 指标数据: (指标, 项目, 数值, 说明, 来源). Transcribed from the 2021 report and its annex
+# 附件-1; 说明 is the evaluator's wording that 评分过程 quotes. Sub-item marks are
+# inferred from the published 得分 (all full where the row has full marks).
+ANNEX = "2021年报告附件-1"
+FACTS = [
+    ("目标内容", "设有项目目标", 1, "有绩效目标", ANNEX),
+    ("目标内容", "项目目标明确", 1, "目标明确", ANNEX),
+    ("目标内容", "项目目标细化", 1, "目标细化", ANNEX),
+    ("目标内容", "项目目标量化", 1, "目标量化",
+     ANNEX + "：评分过程写“目标量化不足扣1分，得3分”，得分栏与总分97.0却按4分计；此处从得分栏（DOMAIN.md §5）"),
+    ("项目管理制度", "管理流程制度制定", 2, "管理制度健全", ANNEX),
+    ("项目管理制度", "严格执行管理制度", 2, "严格执行相关管理制度", ANNEX),
+    ("项目管理实施", "按计划实施", 2, "按计划实施", ANNEX),
+    ("项目管理实施", "按计划完成", 2, "按计划完成工作任务", ANNEX),
+    ("资金到位", "计划到位", 317, "根据矫正资金的实际分配到位率计算得分", "2021年报告（二）资金情况：市级财政共安排317万元"),
+    ("资金到位", "实际到位", 317, None, "2021年报告（二）资金情况：累计支出317万元，使用率100%"),
+    ("分配程序", "分配范围合理", 1, "分配各区资金范围充分合理", ANNEX),
+    ("分配程序", "分配方式合理", 1, "分配方式充分合理", ANNEX),
+    ("分配程序", "与绩效目标直接关联", 1, "与绩效目标达成具有直接关联", ANNEX),
+    ("财务管理制度", "扣分", 1, "市级有专项资金管理办法，部分区及以下未制定资金管理办法", ANNEX),
+    ("资金使用", "扣分", 1, "各区遵循专项资金使用管理制度，区级以下资金使用合规，无截留挤占挪用情况，"
+                          "个别区因资金到账时间较迟未及时使用，部分区矫正资金配比不够合理，人员工资占总额90%以上", ANNEX),
+    ("组织构架", "机构健全", 1, "组织机构健全", ANNEX),
+    ("组织构架", "分工明确", 1, "权责及分工明确", ANNEX),
+    ("完成稳控工作", "达成", 4, "各区严格落实完成稳控工作", ANNEX),
+    ("隐患排查", "重点人员排查", 3, "排查重点对象，核对监控信息", ANNEX),
+    ("隐患排查", "风险隐患研判", 3, "提供研判记录，落实管控方案", ANNEX),
+    ("完成安保工作", "严密组织部署", 2, "完成重点敏感节点安保工作", ANNEX),
+    ("完成安保工作", "管控督查到位", 2, "每日定位，每周汇报", ANNEX),
+    ("完成安保工作", "远程视频会见", 2, "各项措施落实到位", ANNEX + "（分项说明为推定）"),
+    ("重点人员监管", "落实矫正方案", 2, "方案齐全、1人1档", ANNEX),
+    ("重点人员监管", "请销假管理", 2, "监管措施落实", ANNEX),
+    ("重点人员监管", "联合走访", 4, "有工作台账", ANNEX),
+    ("帮扶困难矫正对象", "争取部门支持", 2, "提供帮扶记录，如教育、培训、心理咨询、就业咨询等", ANNEX),
+    ("帮扶困难矫正对象", "救助帮扶", 2, "每月大于两次的教育学习培训及思想汇报", ANNEX),
+    ("脱管漏管（在逃）率", "未追回", 0, "保障民众人身权、维护民众的财产权益，维护民众的生活秩序", ANNEX + "：脱管漏管（在逃）率为0"),
+    ("脱管漏管（在逃）率", "已追回", 0, None, ANNEX + "：脱管漏管（在逃）率为0"),
+    ("社区矫正工作人员规范执法", "纠正违法通知书", 0, "社区矫正工作人员执法规范，未发生执法违规情况", ANNEX),
+    ("社区矫正工作人员规范执法", "检察建议书", 0, None, ANNEX),
+    ("再犯罪率", "重新犯罪人数", 0, "社区矫正对象重新犯罪的情况统计", ANNEX + "：再犯罪率为0"),
+    ("再犯罪率", "年平均在册人数", sum(OFFENDER_FRAME.values()), None,
+     "合成数据：报告未公布在册人数，取抽样框在册社区矫正对象数之和"),
+    ("可持续影响", "区总数", 12, None, "2021年报告：主要涉及12个区司法局"),
+    ("可持续影响", "启动较慢区数", 2, "开展智慧社区矫正中心创建工作与精准实施普遍、分类、个别“三项”教育，"
+                                   "精准实施分级分类管理等任务全市有两个区启动较慢", ANNEX),
+]
+# 资金分配 as printed in the report's （二）资金情况. The districts add up to 317.03 while the
+# published total row says 317.00: kept as published, so that `survey` reports the slip.
+ALLOCATION = {"玄武区": 11.10, "秦淮区": 27.04, "建邺区": 17.90, "鼓楼区": 28.50, "栖霞区": 30.19,
+              "雨花台区": 20.90, "江宁区": 64.40, "浦口区": 15.84, "六合区": 21.53, "溧水区": 26.08,
+              "高淳区": 21.61, "江北新区": 31.94}
+ALLOCATION_TOTAL = 317.00
+ANNEX_SHEETS = ["指标数据", "资金分配"]
 
 MISSING = {None, "", "(跳过)", "(空)"}
 CUTS = (1.0, -0.1, -1.1, -1.9)           # latent-score thresholds between the 5 options
@@ -562,6 +619,31 @@ def write_margins(ws, margins):
             n += 1
 
 
+# ================================================================ sheets 5-6: annex facts, allocation
+def write_facts(ws):
+    put_row(ws, 1, ["指标", "项目", "数值", "说明", "来源"])
+    for n, row in enumerate(FACTS, start=2):
+        put_row(ws, n, list(row))
+    for col, width in zip("ABCDE", (22, 16, 10, 60, 50)):
+        ws.column_dimensions[col].width = width
+
+
+def write_allocation(ws):
+    put_row(ws, 1, ["各区", "分配金额（万元）"])
+    rows = list(ALLOCATION.items()) + [("全市合计", ALLOCATION_TOTAL)]
+    for n, (name, amount) in enumerate(rows, start=2):
+        put_row(ws, n, [name, amount])
+        ws.cell(row=n, column=2).number_format = "0.00"
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 12, 18
+
+
+def check_annex_facts():
+    keys = [(f[0], f[1]) for f in FACTS]
+    assert len(keys) == len(set(keys)), "one row per indicator and item"
+    assert list(ALLOCATION) == list(STAFF_FRAME), "districts in the frame's order"
+    assert round(sum(ALLOCATION.values()), 2) == 317.03 and ALLOCATION_TOTAL == 317.00  # the published slip
+
+
 # ================================================================ workbook output
 def put_row(ws, row, values):
     for col, v in enumerate(values, start=1):
@@ -615,6 +697,9 @@ def main():
     write_offender(sheets[1], offender_q, offender_rows)
     write_frame(sheets[2])
     write_margins(sheets[3], margins)
+    check_annex_facts()
+    write_facts(wb.create_sheet(ANNEX_SHEETS[0]))
+    write_allocation(wb.create_sheet(ANNEX_SHEETS[1]))
     save_workbook(wb, OUT_XLSX)
     OUT_TRUTH.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUT_XLSX.name} and {OUT_TRUTH.name}: staff {truth['staff']['valid']}/"

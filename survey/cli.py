@@ -73,7 +73,8 @@ def main():
               help="Confidence interval method.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
               show_default=True, help="1 − confidence level.")
-def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alpha):
+@click.option("--no-weights", is_flag=True, help="Skip weighting to the frame (unweighted estimates only).")
+def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alpha, no_weights):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
@@ -83,7 +84,8 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
     from .report import write_report
 
     qdir = questionnaires or _default_questionnaires(workbook)
-    result = run(workbook, qdir, framework=framework, step_mode=step_mode, alpha=alpha, ci_method=ci_method)
+    result = run(workbook, qdir, framework=framework, step_mode=step_mode, alpha=alpha, ci_method=ci_method,
+                 weigh=not no_weights)
     out = out or Path("reports") / result.name
     written = write_report(result, out)
     for s in result.surveys:
@@ -93,6 +95,14 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
         e, sc = ind.estimate, ind.score
         click.echo(f"{sc.indicator} {e['estimate']:.2%}（{(1 - alpha) * 100:g}% CI {e['ci_low']:.2%}–{e['ci_high']:.2%}，"
                    f"n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
+        w = next((s.weighted for s in result.surveys if s.questionnaire.id == ind.questionnaire), None)
+        if w is not None:
+            r = w[(w["measure"] == ind.measure) & (w["domain"] == "overall")].iloc[0]
+            click.echo(f"  加权 {r['estimate']:.2%}（{r['ci_low']:.2%}–{r['ci_high']:.2%}，"
+                       f"n_eff={r['n_eff']:.0f}，{r['ci_method']}）")
+    for s in result.surveys:
+        for note in s.notes:
+            click.echo(f"{s.questionnaire.id}: {note}")
     click.echo("")
     click.echo("written: " + ", ".join(str(p) for p in written))
 
@@ -136,6 +146,150 @@ def clean_cmd(export, qfile, sheet, fmt, out):
     click.echo("written: " + ", ".join(str(p) for p in written))
 
 
+def _read_any(path: Path, sheet: str | None):
+    """A CSV or a sheet of an xlsx as a RawTable (values as typed, rows as Excel numbers them)."""
+    from .read import Workbook, read_table
+
+    if path.suffix.lower() == ".csv":
+        return read_table(path)
+    wb = Workbook(path)
+    return wb.table(sheet or wb.sheet_names[0])
+
+
+def _print_table(table, fmt: str) -> None:
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
+
+
+@main.command("estimate")
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--var", required=True, help="Column to estimate (numbers: mean/total; 0/1: proportion; text: share of each value).")
+@click.option("--by", default=None, help="Column of domains (e.g. 区); the full design is kept for the variance.")
+@click.option("--weights", default=None, help="Column of weights.")
+@click.option("--strata", default=None, help="Column of strata.")
+@click.option("--cluster", default=None, help="Column of primary sampling units (one-stage clusters).")
+@click.option("--fpc", default=None, help="Column of population sizes per stratum (PSUs when clustered) or sampling fractions.")
+@click.option("--lonely-psu", type=click.Choice(("fail", "remove", "adjust")), default="fail", show_default=True,
+              help="What to do with a stratum of one PSU.")
+@click.option("--stat", type=click.Choice(("mean", "total")), default="mean", show_default=True)
+@click.option("--ci-method", type=click.Choice(CI_METHODS), default="wilson", show_default=True,
+              help="Interval for proportions (on the effective n for design data).")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
+@click.option("--sheet", default=None, help="Sheet of an xlsx file. [default: the first]")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, stat, ci_method, alpha, sheet, fmt):
+    """Design-based mean, proportion or total of a column of any CSV/xlsx.
+
+    Taylor-linearisation standard errors with strata, one-stage clusters and finite
+    population correction, as R's svymean/svytotal/svyby. For example, R's
+    svymean(~api00, svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)):
+
+        survey estimate apistrat.csv --var api00 --weights pw --strata stype --fpc fpc
+    """
+    from .design import Design
+    from .estimate import estimate_column
+
+    raw = _read_any(data, sheet)
+    design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu)
+    table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
+                            file=str(data), sheet=raw.sheet)
+    _print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
+
+
+@main.command("weight")
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--targets", type=click.Path(path_type=Path), required=True,
+              help="CSV/xlsx of population counts: for rake/calibrate the columns 变量/variable, 类别/level, "
+                   "人数/count; for poststratify/design the --by columns and one count column.")
+@click.option("--method", type=click.Choice(("design", "poststratify", "rake", "calibrate")), default="rake",
+              show_default=True)
+@click.option("--by", "by", multiple=True, help="Weighting variable(s). [default: every variable of the targets]")
+@click.option("--base", default=None, help="Column of base (design) weights. [default: 1 for everyone]")
+@click.option("--bounds", type=(float, float), default=None, help="calibrate: lower and upper bound of final/base weight.")
+@click.option("--trim-upper", type=click.FloatRange(1, min_open=True), default=None,
+              help="Then trim weights above this multiple of the mean weight, keeping the total.")
+@click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-8, show_default=True,
+              help="Raking/calibration: largest relative margin error accepted.")
+@click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--sheet", default=None, help="Sheet of an xlsx DATA file. [default: the first]")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Where to write DATA with a weight column (.csv or .xlsx). [default: <data>-weighted.csv]")
+def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_iter, sheet, out):
+    """Compute weights from population targets and export them with diagnostics.
+
+    Prints the Kish design effect, effective n, CV, min/max, convergence and the
+    achieved against the target margins; writes DATA with a ``weight`` column.
+    """
+    from .errors import WeightingError
+    from .report import atomic_write, xlsx_bytes
+    from .weights import trim, weigh_to_table
+
+    raw = _read_any(data, sheet)
+    t = _read_any(targets, None)
+    try:
+        res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
+                             max_iter=max_iter, targets_file=str(targets))
+    except WeightingError as exc:  # name the data file when the method could not
+        exc.file = exc.file or f"{data}" + (f" [{raw.sheet}]" if raw.sheet else "")
+        raise
+    if trim_upper:
+        res = trim(res.weights, upper=trim_upper)
+    d = res.diagnostics
+    table = raw.data.assign(weight=res.weights.to_numpy())
+    click.echo(f"{d.method}: n={d.n}, Σw={d.total:.6g}, min={d.min:.4g}, max={d.max:.4g}, CV={d.cv:.4f}, "
+               f"Kish deff={d.deff_kish:.4f}, n_eff={d.n_eff:.1f}"
+               + (f", {d.iterations} iterations, converged={d.converged}" if d.iterations else ""))
+    if d.margins is not None:
+        click.echo(d.margins.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
+    if not d.converged:
+        click.echo(f"warning: not converged — largest relative margin error {d.history[-1]:.3g} > {tol:g}", err=True)
+    out = out or data.with_name(f"{data.stem}-weighted.csv")
+    if out.suffix.lower() == ".xlsx":
+        atomic_write(out, xlsx_bytes({"weights": table.reset_index()}))
+    else:
+        atomic_write(out, table.reset_index().to_csv(index=False).encode("utf-8-sig"))
+    click.echo(f"written: {out}")
+
+
+@main.command("validity")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("-q", "--questionnaires", type=click.Path(path_type=Path), default=None,
+              help="Folder of questionnaire YAML files. [default: as for analyze]")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Report folder. [default: reports/<workbook name>]")
+@click.option("--min-per-district", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Fewest valid responses a district should have.")
+@click.option("--no-weights", is_flag=True, help="Skip weighting to the frame.")
+def validity_cmd(workbook, questionnaires, out, min_per_district, no_weights):
+    """Check that each survey of a workbook supports its numbers; write validity.xlsx.
+
+    Valid rate, achieved margin of error (overall and per district, with the finite
+    population correction), district mix against the frame (chi-square), Cronbach's α
+    overall and per dimension, KMO and Bartlett — each with its threshold and verdict —
+    and a paragraph for the report.
+    """
+    from .pipeline import analyze as run
+    from .report import write_files, xlsx_bytes
+    from .validity import validity_tables
+
+    result = run(workbook, questionnaires or _default_questionnaires(workbook), weigh=not no_weights,
+                 min_per_district=min_per_district)
+    out = out or Path("reports") / result.name
+    checks = [s.validity for s in result.surveys]
+    for s, v in zip(result.surveys, checks):
+        click.echo(f"{s.questionnaire.title}:")
+        for _, c in v.checks.iterrows():
+            click.echo(f"  {c['verdict']}  {c['check']}: {c['detail']}")
+        click.echo(v.paragraph)
+        click.echo("")
+    written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables(checks))})
+    click.echo("written: " + ", ".join(str(p) for p in written))
+
+
 def _default_questionnaires(workbook: Path) -> Path:
     here = Path("questionnaires")
     if here.is_dir():
@@ -169,3 +323,135 @@ def questionnaire_check(files):
                        f"{len(q.dimensions)} dimensions, {len(q.measures)} measures")
     if bad:
         sys.exit(1)
+
+
+_FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
+
+
+@main.command("sample-size")
+@click.option("-N", "--population", type=click.IntRange(min=1), default=None,
+              help="Population size (finite population correction). [default: the frame's total, else infinite]")
+@click.option("--margin", type=_FRACTION, default=0.05, show_default=True, help="Margin of error (half-width).")
+@click.option("--p", "p", type=_FRACTION, default=None, help="Expected proportion. [default: 0.5; 0.95 with --threshold]")
+@click.option("--confidence", type=_FRACTION, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--deff", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True, help="Design effect.")
+@click.option("--valid-rate", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="Expected share of valid questionnaires; inflates the number to issue.")
+@click.option("--threshold", type=_FRACTION, default=None,
+              help="Threshold mode: smallest n whose interval's lower bound stays at or above this rate (e.g. 0.85).")
+@click.option("--ci-method", type=click.Choice(CI_METHODS), default="wilson", show_default=True,
+              help="Interval for --threshold.")
+@click.option("--frame", type=click.Path(path_type=Path), default=None,
+              help="Sampling frame (csv or xlsx; sheet 抽样框 if present): districts and population counts.")
+@click.option("--sheet", default=None, help="Sheet of an xlsx frame.")
+@click.option("--population-column", default=None, help="Frame column with the counts. [default: the only numeric one]")
+@click.option("--allocation", type=click.Choice(("proportional", "equal", "neyman")), default="proportional",
+              show_default=True, help="How n is shared among the frame's districts.")
+@click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
+@click.option("--min-per-district", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
+                    population_column, allocation, p_column, min_per_district, fmt):
+    """How many responses to collect (Cochran, finite population, design effect, valid rate).
+
+    With --threshold: how many, so that the interval's lower bound stays at or above
+    the scoring threshold when the expected rate is --p. With --frame: the
+    allocation of n to districts (largest-remainder rounding, sums to n).
+    """
+    import json
+
+    from . import sampling as S
+
+    table = S.read_frame(frame, sheet=sheet) if frame else None
+    if table is not None and population is None:
+        population = int(S.population_counts(table, count_column=population_column).sum())
+    if threshold is not None:
+        res = S.threshold_sample_size(p or 0.95, threshold, confidence=confidence, method=ci_method,
+                                      population=population, valid_rate=valid_rate)
+        lines = [f"smallest n whose {confidence:.0%} {ci_method} lower bound stays ≥ {threshold:.0%} at a rate of "
+                 f"{res.p:.0%}: n = {res.n} (bound {res.ci_low:.2%}; at n = {res.n - 1}: "
+                 f"{'—' if res.ci_low_previous is None else format(res.ci_low_previous, '.2%')})"]
+    else:
+        res = S.sample_size(margin, p=p or 0.5, confidence=confidence, population=population, deff=deff,
+                            valid_rate=valid_rate)
+        lines = [f"n0 = z²p(1−p)/e² = {res.z:.4f}² × {res.p:g} × {1 - res.p:g} / {margin:g}² = {res.n0:.2f}",
+                 f"× deff {deff:g} = {res.n_deff:.2f}" if deff != 1 else "",
+                 f"finite population N = {population}: n = n0/(1 + (n0 − 1)/N) = {res.n_fpc:.2f}" if population else "",
+                 *res.notes]
+    lines.append(f"to issue at a valid rate of {valid_rate:.0%}: {res.n_issue}" if valid_rate < 1 else "")
+    alloc = None if table is None else S.allocate(res.n, table, method=allocation, min_per_stratum=min_per_district,
+                                                  p=p_column, count_column=population_column)
+    if fmt == "json":
+        out = {**res.as_dict(), "allocation": None if alloc is None else alloc.to_dict(orient="records")}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{res.n} valid responses")
+    for line in filter(None, lines):
+        click.echo("  " + line)
+    if alloc is not None:
+        click.echo(f"\n{allocation} allocation (min {min_per_district} per district):")
+        click.echo(alloc[["stratum", "population", "quota", "n"]].to_string(index=False, float_format="%.2f"))
+
+
+@main.command("score")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("-q", "--questionnaires", type=click.Path(path_type=Path), default=None,
+              help="Folder of questionnaire YAML files. [default: as for analyze]")
+@click.option("--framework", type=click.Path(path_type=Path), default=None,
+              help="Scoring framework YAML. [default: the 2021 Nanjing framework shipped with survey]")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder. [default: reports/<workbook name>]")
+@click.option("--step-mode", type=click.Choice(STEP_MODES), default=None,
+              help="How a partial step below a satisfaction threshold counts. [default: the framework's]")
+def score_cmd(workbook, questionnaires, framework, out, step_mode):
+    """Score the whole annex (评分表): write annex.xlsx and annex.docx.
+
+    WORKBOOK holds the survey sheets and the year's facts (sheet 指标数据; 资金分配
+    when present). Prints every indicator's score, the total, the grade and warnings.
+    """
+    from .annex import annex_docx_bytes, annex_xlsx_bytes, total_text
+    from .facts import read_facts
+    from .pipeline import analyze as run
+    from .report import write_files
+    from .score import score_framework, survey_rates
+
+    result = run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
+                 step_mode=step_mode)
+    card = score_framework(result.framework, read_facts(workbook), survey_rates(result.framework, result.surveys),
+                           step_mode=step_mode)
+    out = out or Path("reports") / result.name
+    written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
+    for r in card.rows:
+        click.echo(f"{r.name}：{r.score:g}/{r.weight:g} 分")
+    click.echo(f"合计：{total_text(card.total)}/{card.weight_total:g} 分，评价等级：{card.grade}")
+    for u in card.uncertainty:
+        click.echo(f"{u.indicator}：区间两端得分 {u.score_low:g}–{u.score_high:g}，满分概率 {u.p_full:.2%}")
+    for w in card.warnings:
+        click.echo(f"提示：{w}")
+    click.echo("written: " + ", ".join(str(p) for p in written))
+
+
+@main.command("audit")
+@click.argument("annex", type=click.Path(path_type=Path))
+@click.option("--step-mode", type=click.Choice(STEP_MODES), default="ceil", show_default=True,
+              help="Rounding of the satisfaction step rule when re-scoring a quoted rate.")
+def audit_cmd(annex, step_mode):
+    """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
+
+    Checks: weights add up to 100, 0 ≤ 得分 ≤ 分值, the total, "得N分" in 评分过程,
+    the satisfaction rule on the quoted rate, the grade, and (sheet 资金分配) the
+    allocation against 全市合计. Exit code 0: no findings; 1: findings.
+    """
+    import pandas as pd
+
+    from .audit import audit_annex
+
+    findings = audit_annex(annex, step_mode=step_mode)
+    for f in findings.to_dict("records"):
+        where = f"{annex} [{f['sheet']}]" + ("" if pd.isna(f["row"]) else f" row {f['row']}")
+        where += f", column {f['column']}" if f["column"] else ""
+        click.echo(f"{where}: {f['finding']}: {f['message']}")
+    if len(findings):
+        click.echo(f"{len(findings)} finding(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{annex}: no findings")

@@ -27,7 +27,8 @@ Intervals (``ci_method``):
   degrees of freedom (as R ``svyciprop(method="beta")``); ``logit`` is
   logit(R) ± t_df · SE / (R(1 − R)) transformed back (R ``svyciprop(method="logit")``).
 - At 0% or 100% the variance is zero and n_eff is undefined: every method then
-  uses the Kish effective sample size (Σw)² / Σw² of the domain's respondents, and
+  uses the Kish effective sample size (Σw)² / Σw² of the domain's respondents
+  (divided by 1 − n/N̂ when the design has a finite population correction), and
   ``logit`` (undefined there) becomes Clopper–Pearson on it (``beta_kish``). No
   interval ever has zero width or NaN bounds.
 
@@ -55,6 +56,7 @@ from .vocab import CI_METHODS, DESIGN_CI_METHODS, SRS_CI_METHODS, STATS
 ESTIMATE_COLUMNS = ("questionnaire", "measure", "label", "domain", "level", "n", "n_eff",
                     "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
 OVERALL = "全部"
+MISSING_TEXT = {"", "NA", "N/A", "#N/A", "NaN", "nan", "-", "—", "(空)", "（空）", "(跳过)", "（跳过）"}
 
 
 # ----------------------------------------------------------------------------- intervals
@@ -185,7 +187,20 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
             var_srs = var_srs * W * W
         if prep.design.fpc:  # without replacement from the domain's estimated population
             var_srs = var_srs * np.clip(1 - n / W, 0, 1)
-    return Ratios(est, var, var_srs, n, n_kish)
+    return Ratios(est, var, var_srs, n, _kish_fpc(prep, n_kish, n, W))
+
+
+def _kish_fpc(prep: Prepared, n_kish, n, W):
+    """Kish effective n, divided by 1 − n/N̂ when the design has a finite population correction.
+
+    This is the fallback n_eff at 0% and 100%: sampling most of a small district
+    without replacement tells more than the same number drawn with replacement.
+    A census (n = N̂) keeps a tiny but non-zero width (1 − f is floored at 1/N̂).
+    """
+    if not prep.design.fpc:
+        return n_kish
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return n_kish / np.clip(1 - n / W, 1 / np.maximum(W, 1), 1)
 
 
 def _rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str, binomial: np.ndarray | None = None):
@@ -289,7 +304,7 @@ def _item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
         var_srs = s2 / n
         if prep.design.fpc:
             var_srs = var_srs * np.clip(1 - n / W, 0, 1)
-    return Ratios(np.where(n > 0, est, np.nan), var, var_srs, n, W * W / W2)
+    return Ratios(np.where(n > 0, est, np.nan), var, var_srs, n, _kish_fpc(prep, W * W / W2, n, W))
 
 
 def estimate(
@@ -408,6 +423,8 @@ def estimate_column(
     design = design or Design()
     prep = design.prepare(data, file=file, sheet=sheet)
     values = data[var]
+    if values.dtype == object:  # spreadsheet spellings of a missing value
+        values = values.map(lambda v: None if isinstance(v, str) and v.strip() in MISSING_TEXT else v)
     numeric = pd.to_numeric(values, errors="coerce")
     text_cells = values.notna() & numeric.isna()
     if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:

@@ -12,22 +12,37 @@ from pathlib import Path
 import pandas as pd
 
 from .clean import Cleaned, clean
+from .design import Design
 from .errors import DataError, ScoringError
 from .estimate import OVERALL, estimate
+from .frame import read_frame, weight_responses
 from .questionnaire import Questionnaire, load_dir
 from .read import Workbook
 from .score import Framework, Score, load_framework, score_rate
 from .tidy import tidy
+from .validity import SurveyValidity, check_survey
+from .weights import Weighted
 
 
 @dataclass(frozen=True)
 class SurveyResult:
-    """One questionnaire's part of an analysis."""
+    """One questionnaire's part of an analysis.
+
+    ``estimates`` are unweighted (simple random sampling, as evaluations have always
+    reported them); ``weighted`` are the design-based estimates with the frame's
+    weights, strata and finite population correction (None when the workbook has no
+    frame or the questionnaire no weighting section — ``notes`` then says why).
+    """
 
     questionnaire: Questionnaire
     sheet: str
     cleaned: Cleaned
     estimates: pd.DataFrame = field(repr=False)
+    weighted: pd.DataFrame | None = field(default=None, repr=False)
+    weights: Weighted | None = field(default=None, repr=False)
+    design: Design | None = None
+    notes: tuple[str, ...] = ()
+    validity: SurveyValidity | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,11 @@ class Analysis:
     @property
     def estimates(self) -> pd.DataFrame:
         return pd.concat([s.estimates for s in self.surveys], ignore_index=True)
+
+    @property
+    def weighted_estimates(self) -> pd.DataFrame | None:
+        parts = [s.weighted for s in self.surveys if s.weighted is not None]
+        return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -> str:
@@ -89,8 +109,15 @@ def analyze(
     alpha: float = 0.05,
     ci_method: str = "wilson",
     name: str | None = None,
+    weigh: bool = True,
+    min_per_district: int = 5,
 ) -> Analysis:
-    """Analyse every questionnaire's sheet of an evaluation workbook and score the indicators."""
+    """Analyse every questionnaire's sheet of an evaluation workbook and score the indicators.
+
+    With ``weigh`` (default) each questionnaire with a weighting section is also
+    weighted to the workbook's frame and estimated with its design (strata =
+    district, finite population correction), beside the unweighted estimates.
+    """
     qs = load_dir(questionnaires) if isinstance(questionnaires, (str, Path)) else list(questionnaires)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
@@ -108,7 +135,26 @@ def analyze(
             raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,
                             hint="see the audit: every response was excluded")
         est = estimate(cleaned.valid, by=q.district_item, alpha=alpha, ci_method=ci_method)
-        surveys.append(SurveyResult(q, sheet, cleaned, est))
+        weighted = wts = design = frame = None
+        notes = []
+        if not weigh or q.weighting is None:
+            notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
+        elif q.weighting.frame_sheet not in wb.sheet_names:
+            notes.append(f"未加权：工作簿中没有抽样框工作表“{q.weighting.frame_sheet}”")
+        else:
+            frame = read_frame(wb, q)
+            responses, wts, design = weight_responses(cleaned.valid, frame)
+            weighted = estimate(responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
+            if not wts.diagnostics.converged:
+                notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
+                             f"{wts.diagnostics.history[-1]:.2e}")
+        if frame is None and q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names:
+            frame = read_frame(wb, q)  # validity compares the sample with the frame even unweighted
+        validity = check_survey(cleaned, est, None if frame is None else frame.population,
+                                frame_margins=None if frame is None else
+                                {q.item(k).text: v for k, v in frame.margins.items()},
+                                min_per_district=min_per_district, confidence=1 - alpha)
+        surveys.append(SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity))
     indicators = []
     for s in surveys:
         for m in s.questionnaire.measures:
@@ -122,5 +168,6 @@ def analyze(
                                    hint="every respondent left the item unanswered")
             sc = score_rate(float(row["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
             indicators.append(IndicatorResult(s.questionnaire.id, m.id, row, sc))
-    params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework")
+    params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
+                  min_per_district=min_per_district)
     return Analysis(str(workbook), name or Path(workbook).stem, tuple(surveys), tuple(indicators), fw, params)

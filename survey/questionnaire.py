@@ -133,6 +133,24 @@ class Cleaning(_Model):
     test_submissions: TestSubmissions | None = None
 
 
+class Weighting(_Model):
+    """How the valid responses are weighted to the population frame of the workbook.
+
+    ``population`` names the column of the frame sheet (one row per district) with the
+    district's population; ``margins`` are items whose population counts are rows of
+    the margins sheet (变量 = the item's text, 类别 = an option, 人数 = the count).
+    """
+
+    frame_sheet: str = "抽样框"
+    population: str
+    margins_sheet: str = "对象构成"
+    margins: tuple[str, ...] = ()
+    method: Literal["poststratify", "rake", "calibrate"] = "poststratify"
+    bounds: tuple[float, float] | None = None
+    trim_upper: float | None = Field(default=None, gt=1)
+    fpc: bool = True
+
+
 class Questionnaire(_Model):
     """A validated questionnaire definition. Build it with :func:`load`."""
 
@@ -151,6 +169,7 @@ class Questionnaire(_Model):
     measures: tuple[Measure, ...] = Field(min_length=1)
     screening: tuple[Screening, ...] = ()
     cleaning: Cleaning = Cleaning()
+    weighting: Weighting | None = None
     file: str | None = None  # set by load(), for messages
 
     # -- lookups -------------------------------------------------------------
@@ -297,6 +316,16 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 problems.append((f"{base}.exclude", f"unknown option '{opt}' of item '{s.item}'; options are {', '.join(opts)}"))
     if q.district_item is not None and q.district_item not in ids:
         problems.append(("district_item", f"unknown item '{q.district_item}'"))
+    if q.weighting is not None:
+        if q.district_item is None:
+            problems.append(("weighting", "weighting to the frame needs district_item"))
+        for i, item_id in enumerate(q.weighting.margins):
+            if item_id not in ids:
+                problems.append((f"weighting.margins[{i}]", f"unknown item '{item_id}'"))
+            elif q.item(item_id).type != "single":
+                problems.append((f"weighting.margins[{i}]", f"item '{item_id}' is not a single-choice item"))
+        if q.weighting.margins and q.weighting.method == "poststratify":
+            problems.append(("weighting.method", "margins need method rake or calibrate"))
     for key in q.metadata:
         if key not in METADATA_FIELDS:
             problems.append((f"metadata.{key}", f"unknown metadata field; allowed: {', '.join(METADATA_FIELDS)}"))

@@ -24,6 +24,7 @@ import pandas as pd
 from . import __version__
 from .clean import RULE_LABELS
 from .privacy import mask_text, pseudonym
+from .validity import validity_tables
 
 FIXED_TIME = (2021, 1, 1, 0, 0, 0)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -172,6 +173,37 @@ def indicator_table(analysis) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+WEIGHTED_COLUMNS = ("n_eff", "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
+KEYS = ["questionnaire", "measure", "domain", "level"]
+
+
+def satisfaction_table(analysis) -> pd.DataFrame:
+    """Unweighted estimates with the weighted ones beside them (columns ending in ``_w``)."""
+    est = analysis.estimates
+    weighted = analysis.weighted_estimates
+    if weighted is None:
+        return est
+    w = weighted[KEYS + list(WEIGHTED_COLUMNS)].rename(columns={c: f"{c}_w" for c in WEIGHTED_COLUMNS})
+    return est.merge(w, on=KEYS, how="left", sort=False)
+
+
+def weights_tables(analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Weight diagnostics (one row per questionnaire) and achieved against target margins."""
+    diag, margins = [], []
+    for s in analysis.surveys:
+        if s.weights is None:
+            diag.append({"questionnaire": s.questionnaire.id, "method": None, "note": "；".join(s.notes)})
+            continue
+        d = s.weights.diagnostics
+        diag.append({"questionnaire": s.questionnaire.id, **{k: v for k, v in d.as_dict().items() if k != "history"},
+                     "design": f"strata={s.design.strata}, fpc={s.design.fpc}", "note": "；".join(s.notes)})
+        if d.margins is not None:
+            margins.append(d.margins.assign(questionnaire=s.questionnaire.id))
+    m = pd.concat(margins, ignore_index=True) if margins else pd.DataFrame(
+        columns=["questionnaire", "variable", "level", "target", "achieved", "difference"])
+    return pd.DataFrame(diag), m[["questionnaire", *[c for c in m.columns if c != "questionnaire"]]]
+
+
 def suggestions_table(analysis) -> pd.DataFrame:
     """Free-text answers of valid respondents, masked, with pseudonyms."""
     rows = []
@@ -211,7 +243,11 @@ COLUMN_NOTES = pd.DataFrame([
     ("se", "标准误"),
     ("ci_low / ci_high", "置信区间下限 / 上限（默认 95%）"),
     ("ci_method", "区间方法：wilson 为 Wilson 区间；*_neff 为在有效样本量上计算"),
-    ("deff", "设计效应"),
+    ("deff", "设计效应（设计方差 ÷ 同样本量简单随机抽样方差）"),
+    ("*_w", "加权估计：按抽样框各区人数事后分层（工作人员）或对区、矫正类别、性别迭代加权（矫正对象），"
+            "以区为层、各区总体人数作有限总体校正的泰勒线性化标准误；在 0% 或 100% 时有效样本量取 Kish 有效样本量"),
+    ("korn_graubard / logit", "复杂抽样比例区间：Korn–Graubard（有效样本量上的 Clopper–Pearson）与 logit 区间"),
+    ("*_kish", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
 ], columns=["column", "说明"])
 
 
@@ -277,11 +313,14 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
     audit = mask_audit(audit)
     files = {
         "satisfaction.xlsx": xlsx_bytes({
-            "满意度": analysis.estimates,
+            "满意度": satisfaction_table(analysis),
             "指标得分": indicator_table(analysis),
+            "权重": weights_tables(analysis)[0],
+            "权重边际": weights_tables(analysis)[1],
             "意见建议": suggestions_table(analysis),
             "说明": COLUMN_NOTES,
         }),
+        "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in analysis.surveys if s.validity])),
         "audit.xlsx": xlsx_bytes({
             "汇总": pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
             "审核明细": audit,

@@ -355,6 +355,82 @@ def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None 
     return _result(data, w, "trim", converged=converged, iterations=it, trimmed=int(fixed.sum()))
 
 
+VARIABLE_NAMES = ("变量", "variable", "var")
+LEVEL_NAMES = ("类别", "level", "category", "类")
+COUNT_NAMES = ("人数", "count", "population", "N", "total", "总体", "Freq")
+
+
+def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool, file: str | None = None):
+    """Population targets from a table as typed in a spreadsheet.
+
+    ``wide=False`` (raking, calibration): long form with columns 变量/variable,
+    类别/level and 人数/count → {variable: Series(level → count)}, restricted to ``by``.
+    ``wide=True`` (post-stratification): the ``by`` columns and one count column →
+    a Series with one entry per cell (a MultiIndex when crossed).
+    """
+    def pick(names, what):
+        col = next((c for c in table.columns if str(c).strip() in names), None)
+        if col is None:
+            raise WeightingError(f"targets have no {what} column", file=file,
+                                 got="columns " + ", ".join(map(str, table.columns)), expected=" or ".join(names))
+        return col
+
+    def counts(col):
+        x = pd.to_numeric(table[col].astype(str).str.replace(",", "").str.strip(), errors="coerce")
+        bad = x.isna() | (x < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise WeightingError("population count is not a non-negative number", file=file, column=str(col),
+                                 row=_row(table, i), got=table[col].iloc[i])
+        return x.to_numpy(float)
+
+    if wide:
+        missing = [v for v in by if v not in table.columns]
+        if missing:
+            raise WeightingError(f"targets have no column '{missing[0]}'", file=file,
+                                 got="columns " + ", ".join(map(str, table.columns)))
+        rest = [c for c in table.columns if c not in by]
+        col = rest[0] if len(rest) == 1 else pick(COUNT_NAMES, "count")
+        keys = [table[v].astype(str).str.strip() for v in by]
+        index = pd.Index(keys[0]) if len(by) == 1 else pd.MultiIndex.from_arrays(keys, names=by)
+        return pd.Series(counts(col), index=index)
+    vcol, lcol, ccol = pick(VARIABLE_NAMES, "变量/variable"), pick(LEVEL_NAMES, "类别/level"), pick(COUNT_NAMES, "人数/count")
+    values = counts(ccol)
+    names = table[vcol].astype(str).str.strip()
+    wanted = list(dict.fromkeys(names)) if not by else list(by)
+    out = {}
+    for v in wanted:
+        mask = (names == v).to_numpy()
+        if not mask.any():
+            raise WeightingError(f"targets have no rows for '{v}'", file=file,
+                                 expected="one of " + ", ".join(dict.fromkeys(names)))
+        out[v] = pd.Series(values[mask], index=table[lcol].astype(str).str.strip()[mask].to_numpy())
+    return out
+
+
+def weigh_to_table(data: pd.DataFrame, targets: pd.DataFrame, method: str, *, by: list[str] | None = None,
+                   base=None, bounds=None, tol: float = 1e-8, max_iter: int = 100,
+                   targets_file: str | None = None) -> Weighted:
+    """Weight ``data`` to a targets table as typed in a spreadsheet (``survey weight``).
+
+    ``design``/``poststratify`` read the wide form (``by`` columns + a count);
+    ``rake``/``calibrate`` the long form (变量, 类别, 人数), restricted to ``by`` if given.
+    """
+    if method in ("design", "poststratify"):
+        if not by:
+            raise WeightingError(f"{method} needs the column(s) the targets are counted by (--by)", file=targets_file)
+        pop = targets_from_table(targets, by, wide=True, file=targets_file)
+        if method == "design":
+            return design_weights(data, by[0], pop)
+        return poststratify(data, by, pop, base=base)
+    if method not in ("rake", "calibrate"):
+        raise choice_error(WeightingError, "weighting method", method, ["design", "poststratify", "rake", "calibrate"])
+    margins = targets_from_table(targets, by, wide=False, file=targets_file)
+    if method == "rake":
+        return rake(data, margins, base=base, tol=tol, max_iter=max_iter)
+    return calibrate(data, margins, base=base, bounds=bounds, tol=tol, max_iter=max_iter)
+
+
 WEIGHT_METHODS: dict[str, Callable[..., Weighted]] = {
     "design": design_weights,
     "poststratify": poststratify,

@@ -60,7 +60,9 @@ def test_analyze_2021(tmp_path):
     assert re.search(r"社区矫正工作人员满意度 97\.43%（95% CI \d+\.\d+%–\d+\.\d+%，n=389）→ 15/15 分", res.output)
     assert re.search(r"社区矫正对象满意度 100\.00%（95% CI 9\d\.\d+%–100\.00%，n=120）→ 5/5 分", res.output)
     assert "有效问卷389份" in res.output
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["audit.xlsx", "manifest.json", "satisfaction.xlsx"]
+    assert re.search(r"  加权 97\.\d\d%（\d+\.\d+%–\d+\.\d+%，n_eff=\d+，wilson_neff）", res.output)
+    written = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert {"audit.xlsx", "manifest.json", "satisfaction.xlsx", "validity.xlsx"} <= set(written)
 
 
 def test_step_mode_option_and_bad_choice(tmp_path):

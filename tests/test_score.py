@@ -74,3 +74,290 @@ def test_broken_framework(tmp_path):
                  " weight: 5, rule: {threshold: 85, step: 0.05, points: 1}}\n", encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"indicators\[0\]\.rule\.threshold"):
         load_framework(p)
+
+
+# -- the full annex: every rule type, with hand-derived values ------------------------------
+
+import yaml  # noqa: E402
+
+from survey.facts import Allocation, Facts  # noqa: E402
+from survey.rules import (  # noqa: E402
+    BandsRule, ChecklistRule, HigherBetterRule, JudgementRule, LowerBetterRule, PerEventRule, QualitativeRule,
+    RatioRule, ShareFailingRule,
+)
+from survey.score import grade, rate_uncertainty, score_framework  # noqa: E402
+
+REOFFENDING = BandsRule(type="bands", label="再犯罪率", value="重新犯罪人数", per="年平均在册人数",
+                        bands=({"below": 0.001, "score": 10}, {"at_most": 0.002, "score": 8}), otherwise=0)
+
+
+def view(**items):
+    """The facts of one indicator 'x': item → value or (value, note)."""
+    return Facts.from_mapping({"x": items}).of("x")
+
+
+@pytest.mark.parametrize("count, per, score", [
+    (0, 3806, 10),     # 0%            < 0.1%          → 10
+    (3, 3806, 10),     # 0.0788%       < 0.1%          → 10
+    (1, 1000, 8),      # 0.1% exactly: not below 0.1%, ≤ 0.2% → 8
+    (2, 1000, 8),      # 0.2% exactly: "不超过0.2%" holds → 8
+    (3, 1000, 0),      # 0.3%          otherwise       → 0
+])
+def test_bands(count, per, score):
+    out = REOFFENDING.score(10, view(重新犯罪人数=count, 年平均在册人数=per))
+    assert out.score == score and out.deduction == 10 - score
+
+
+def test_bands_narrative():
+    out = REOFFENDING.score(10, view(重新犯罪人数=(0, "社区矫正对象重新犯罪的情况统计"), 年平均在册人数=3806))
+    assert out.narrative == "社区矫正对象重新犯罪的情况统计，再犯罪率为0（重新犯罪人数0/年平均在册人数3806），低于0.1%，得10分"
+    high = REOFFENDING.score(10, view(重新犯罪人数=3, 年平均在册人数=1000)).narrative
+    assert "再犯罪率为0.30%" in high and "超过0.2%" in high and high.endswith("扣10分，得0分")
+
+
+ESCAPES = PerEventRule(type="per_event", label="新增脱管漏管", events=({"name": "未追回", "points": 6},
+                                                                    {"name": "已追回", "points": 3}))
+
+
+@pytest.mark.parametrize("lost, found, score", [
+    (0, 0, 6),
+    (0, 1, 3),     # 6 − 3
+    (1, 0, 0),     # 6 − 6
+    (1, 1, 0),     # 6 − 9 → floored at 0 (扣完为止)
+    (0, 3, 0),
+])
+def test_per_event(lost, found, score):
+    assert ESCAPES.score(6, view(未追回=lost, 已追回=found)).score == score
+
+
+def test_per_event_narrative_and_bad_counts():
+    assert ESCAPES.score(6, view(未追回=0, 已追回=1)).narrative == "新增脱管漏管未追回0起、已追回1起，扣3分，得3分"
+    with pytest.raises(ScoringError, match="whole number"):
+        ESCAPES.score(6, view(未追回=-1, 已追回=0))
+    with pytest.raises(ScoringError, match="no value for '已追回'"):
+        ESCAPES.score(6, view(未追回=0))
+
+
+@pytest.mark.parametrize("actual, planned, score", [
+    (317, 317, 2),
+    (330, 317, 2),      # over 100% is still full marks
+    (300, 317, 1.89),   # 2 × 300/317 = 1.8927 → 1.89
+    (0, 317, 0),
+])
+def test_ratio(actual, planned, score):
+    rule = RatioRule(type="ratio", label="资金到位率", actual="实际到位", planned="计划到位", unit="万元")
+    out = rule.score(2, view(实际到位=actual, 计划到位=planned))
+    assert out.score == pytest.approx(score)
+    if actual == planned:
+        assert out.narrative == "资金到位率=实际到位317万元/计划到位317万元=100.00%，得2分"
+
+
+def test_ratio_needs_a_positive_plan():
+    rule = RatioRule(type="ratio", label="资金到位率", actual="实际到位", planned="计划到位")
+    with pytest.raises(ScoringError, match="must be positive"):
+        rule.score(2, view(实际到位=1, 计划到位=0))
+
+
+def test_higher_and_lower_is_better():
+    hb = HigherBetterRule(type="higher_better", label="完成率", value="完成率", target=0.95)
+    assert hb.score(4, view(完成率=0.97)).score == 4
+    assert hb.score(4, view(完成率=0.90)).score == pytest.approx(3.79)   # 4 × 0.90/0.95 = 3.789
+    lb = LowerBetterRule(type="lower_better", label="再犯罪率", value="再犯罪率", target=0.001)
+    assert lb.score(10, view(再犯罪率=0.0008)).score == 10
+    assert lb.score(10, view(再犯罪率=0.0015)).score == pytest.approx(5)  # 10 × (0.002 − 0.0015)/0.001
+    assert lb.score(10, view(再犯罪率=0.003)).score == 0                  # beyond 2 × target
+    with pytest.raises(ValueError, match="zero_at"):
+        LowerBetterRule(type="lower_better", label="x", value="x", target=0.01, zero_at=0.005)
+
+
+GOALS = ChecklistRule(type="checklist", items=[{"name": n, "points": 1} for n in
+                                               ("设有项目目标", "项目目标明确", "项目目标细化", "项目目标量化")])
+
+
+def test_checklist():
+    marks = dict(设有项目目标=(1, "有绩效目标"), 项目目标明确=(1, "目标明确"), 项目目标细化=(1, "目标细化"))
+    out = GOALS.score(4, view(**marks, 项目目标量化=(0, "目标量化不足")))
+    assert out.score == 3 and out.deduction == 1   # 4 × 1 − 1
+    assert out.narrative == "有绩效目标；目标明确；目标细化；目标量化不足扣1分，得3分"
+    assert GOALS.score(4, view(**marks, 项目目标量化=1)).narrative.endswith("；项目目标量化1分，得4分")
+    with pytest.raises(ScoringError, match="out of range"):
+        GOALS.score(4, view(**marks, 项目目标量化=2))
+    with pytest.raises(ScoringError, match="not a sub-item"):
+        GOALS.score(4, view(**marks, 项目目标量化=1, 目标量化=1))
+
+
+@pytest.mark.parametrize("failing, score", [(0, 6), (1, 5.5), (2, 5), (5, 3.5), (12, 0)])
+def test_share_failing(failing, score):
+    # 6 × failing/12 off: 2 of 12 districts late → 1 point off (the 2021 annex)
+    rule = ShareFailingRule(type="share_failing", units="区总数", failing="启动较慢区数", unit_label="个区")
+    out = rule.score(6, view(区总数=12, 启动较慢区数=failing))
+    assert out.score == pytest.approx(score)
+    if failing == 2:
+        assert out.narrative == "按12个区权重比扣1分（6×2/12），得5分"
+    with pytest.raises(ScoringError, match="whole number from 0 to 12"):
+        rule.score(6, view(区总数=12, 启动较慢区数=13))
+
+
+@pytest.mark.parametrize("level, score, ok", [
+    ("达成", 4, True), ("达成", 3.2, True),           # 达成: [0.8 × 4, 4] = [3.2, 4]
+    ("达成", 3, False),
+    ("部分达成", 3, True), ("部分达成", 2.4, True),    # 部分达成: [2.4, 3.2)
+    ("部分达成", 3.2, False),
+    ("未达成", 2, True), ("未达成", 2.5, False),       # 未达成: [0, 2.4)
+])
+def test_qualitative_band(level, score, ok):
+    rule = QualitativeRule(type="qualitative")
+    if ok:
+        assert rule.score(4, view(**{level: score})).score == score
+    else:
+        with pytest.raises(ScoringError, match="outside the band"):
+            rule.score(4, view(**{level: score}))
+
+
+def test_qualitative_needs_one_level():
+    with pytest.raises(ScoringError, match="exactly one row"):
+        QualitativeRule(type="qualitative").score(4, view(很好=4))
+
+
+def test_judgement():
+    rule = JudgementRule(type="judgement")
+    out = rule.score(2, view(扣分=(1, "部分区未制定资金管理办法")))
+    assert (out.score, out.narrative) == (1, "部分区未制定资金管理办法，扣1分，得1分")
+    assert rule.score(2, view(扣分=(0, "制度健全"))).narrative == "制度健全，得2分"
+    with pytest.raises(ScoringError, match="needs its reason"):
+        rule.score(2, view(扣分=1))
+    with pytest.raises(ScoringError, match="exceed the weight"):
+        rule.score(2, view(扣分=(3, "x")))
+
+
+@pytest.mark.parametrize("total, g", [(97.0, "优"), (90, "优"), (89.99, "良"), (80, "良"), (79.5, "中"),
+                                      (60, "中"), (59.99, "差"), (0, "差")])
+def test_grade(total, g):
+    assert grade(total) == g
+
+
+# -- framework validation ------------------------------------------------------------------
+
+def test_shipped_framework_is_the_whole_annex():
+    fw = load_framework()
+    assert len(fw.indicators) == 19 and sum(i.weight for i in fw.indicators) == 100
+    types = {i.rule.type for i in fw.indicators}
+    assert types >= {"step_deduction", "bands", "per_event", "ratio", "checklist", "share_failing",
+                     "qualitative", "judgement"}
+    assert (fw.rates.measure, fw.rates.weighted) == ("overall", "auto")
+
+
+def _shipped() -> dict:
+    from importlib import resources
+
+    return yaml.safe_load(resources.files("survey.frameworks").joinpath("nanjing-2021.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("edit, message, path", [
+    (lambda d: d["indicators"][0].update(weight=5), r"add up to", r"indicators\[0\]"),   # checklist 4 × 1 ≠ 5
+    (lambda d: d["indicators"][5].update(weight=3), r"weights \(分值\) add up to 101, expected 100", r"indicators"),
+    (lambda d: d["indicators"][2].update(name="目标内容"), r"unique; repeated: 目标内容", r"indicators"),
+    (lambda d: d["indicators"][15]["rule"].pop("value"), r"Field required", r"indicators\[15\]\.rule\.value"),
+    (lambda d: d["indicators"][15]["rule"]["bands"][0].update(score=12), r"more than the weight",
+     r"indicators\[15\]"),
+    (lambda d: d["indicators"][5]["rule"].update(type="guess"), r"guess", r"indicators\[5\]\.rule"),
+    (lambda d: d["indicators"][13]["rule"]["events"][0].pop("points"), r"Field required",
+     r"indicators\[13\]\.rule\.events\[0\]\.points"),
+    (lambda d: d["indicators"][8]["rule"].update(partial=0.9), r"partial must be below achieved",
+     r"indicators\[8\]\.rule"),
+])
+def test_framework_errors_name_file_and_path(tmp_path, edit, message, path):
+    data = _shipped()
+    edit(data)
+    p = tmp_path / "fw.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=message) as exc:
+        load_framework(p)
+    assert str(exc.value).startswith(f"{p}: ")
+    assert re_match(path, exc.value.path)
+
+
+def re_match(pattern, text):
+    import re
+
+    return re.fullmatch(pattern, text) is not None
+
+
+# -- scoring a framework -----------------------------------------------------------------
+
+def small_framework(tmp_path, indicators) -> object:
+    p = tmp_path / "small.yaml"
+    p.write_text(yaml.safe_dump({"id": "t", "title": "测试评分表", "indicators": indicators}, allow_unicode=True),
+                 encoding="utf-8")
+    return load_framework(p)
+
+
+SAT = {"level1": "绩效", "level2": "满意度", "name": "满意度", "target": "85%", "criterion": "c", "weight": 15,
+       "rule": {"type": "step_deduction", "threshold": 0.85, "step": 0.05, "points": 1}}
+JUDGE = {"level1": "管理", "level2": "制度", "name": "制度", "target": "健全", "criterion": "c", "weight": 85,
+         "rule": {"type": "judgement"}}
+
+
+def test_score_framework_totals_and_errors(tmp_path):
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    facts = Facts.from_mapping({"制度": {"扣分": (5, "制度不全")}})
+    card = score_framework(fw, facts, {"满意度": {"estimate": 0.82}})
+    # 85 − 5 = 80; 82% is one (partial) step below 85% → 15 − 1 = 14; total 94 → 优
+    assert [r.score for r in card.rows] == [80, 14] and card.total == 94 and card.grade == "优"
+    assert card.rows[1].survey and not card.rows[0].survey and card.uncertainty == ()
+    with pytest.raises(ScoringError, match="no rate for the survey-fed indicator '满意度'"):
+        score_framework(fw, facts, {})
+    with pytest.raises(ScoringError, match="制度: no value|no judgement"):
+        score_framework(fw, Facts.from_mapping({}), {"满意度": {"estimate": 0.9}})
+    with pytest.raises(ScoringError, match="'不存在' is not in the framework"):
+        score_framework(fw, Facts.from_mapping({"制度": {"扣分": (0, "ok")}, "不存在": {"a": 1}}),
+                        {"满意度": {"estimate": 0.9}})
+    with pytest.raises(ScoringError, match="unknown indicator"):
+        score_framework(fw, facts, {"满意度": {"estimate": 0.9}, "其他": {"estimate": 0.9}})
+
+
+def test_allocation_findings_become_warnings(tmp_path):
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    alloc = Allocation((("甲区", 100.01, 2), ("乙区", 217.02, 3)), total=317.00, total_row=4)
+    facts = Facts.from_mapping({"制度": {"扣分": (0, "ok")}}, allocation=alloc)
+    card = score_framework(fw, facts, {"满意度": {"estimate": 0.9}})
+    assert card.warnings == ("资金分配：各区分配金额合计317.03万元，与全市合计317.00万元不符（差+0.03万元）",)
+
+
+# -- score uncertainty -----------------------------------------------------------------
+
+def test_uncertainty_normal_straddling_the_threshold(tmp_path):
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    ind = fw.indicator("满意度")
+    # rate 86% ± se 1% (no n_eff → normal): P(rate ≥ 85%) = Φ(1) = 0.841345;
+    # P(80% ≤ rate < 85%) = Φ(−1) − Φ(−6) = 0.158655 → 14 points; 95% CI 84.04%–87.96% → 14 / 15
+    u = rate_uncertainty(ind, {"estimate": 0.86, "se": 0.01, "ci_low": 0.8404, "ci_high": 0.8796})
+    assert u.distribution.startswith("normal")
+    assert u.p_full == pytest.approx(0.841345, abs=1e-6)
+    assert dict(((a, p) for a, b, p in u.probabilities)) == pytest.approx({15: 0.841345, 14: 0.158655}, abs=1e-6)
+    assert (u.score, u.score_low, u.score_high) == (15, 14, 15)
+    assert "跨越评分阈值" in u.warning
+    card = score_framework(fw, Facts.from_mapping({"制度": {"扣分": (0, "ok")}}),
+                           {"满意度": {"estimate": 0.86, "se": 0.01, "ci_low": 0.8404, "ci_high": 0.8796}})
+    assert (card.total_low, card.total, card.total_high) == (99, 100, 100)
+    assert u.warning in card.warnings
+
+
+def test_uncertainty_beta_at_100_percent(tmp_path):
+    from scipy import stats
+
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    # 120 of 120 satisfied: Beta(120.5, 0.5) (Jeffreys) is not a point mass at 100%
+    u = rate_uncertainty(fw.indicator("满意度"), {"estimate": 1.0, "n_eff": 120, "ci_low": 0.969, "ci_high": 1.0})
+    assert u.distribution == "beta(n_eff=120.0)"
+    assert u.p_full == pytest.approx(stats.beta(120.5, 0.5).sf(0.85), abs=1e-6)
+    assert sum(p for _, _, p in u.probabilities) == pytest.approx(1, abs=1e-5)
+    assert u.warning is None and u.score_low == u.score_high == 15
+
+
+def test_uncertainty_linear_mode_gives_score_ranges(tmp_path):
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    u = rate_uncertainty(fw.indicator("满意度"), {"estimate": 0.84, "se": 0.02}, step_mode="linear")
+    # linear: 84% is 0.2 steps short → 15 − 0.2 = 14.8; the cell [80%, 85%) spans scores 14–15
+    assert u.score == pytest.approx(14.8)
+    assert any(a == 14 and b == pytest.approx(15) for a, b, _ in u.probabilities)

@@ -1,0 +1,301 @@
+"""Rendering the annex (附件-1 评分表) of a :class:`~survey.score.Scorecard` as xlsx and Word.
+
+Both renderers lay the table out like the published annex: columns 一级指标,
+二级指标, 三级指标, 指标值, 评分标准, 评分过程, 分值, 得分; repeated 一级 / 二级 cells
+merged; a 合计 row and a 评价等级 row below. The xlsx also carries the score
+uncertainty of the survey-fed rows, the fund allocation and the findings on
+sheets of their own, so the 8-column table keeps the published layout.
+
+Output is bytes, byte-for-byte reproducible (fixed document dates, fixed zip
+timestamps); strings are always text cells, never formulas. Writing the files is
+the caller's job (:func:`survey.report.write_files`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from .rules import _num
+
+HEADERS = ("一级指标", "二级指标", "三级指标", "指标值", "评分标准", "评分过程", "分值", "得分")
+WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
+DOCX_WIDTHS_CM = (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)  # 25.6 cm on A4 landscape
+TOTAL_LABEL, GRADE_LABEL = "合计", "评价等级"
+SHEET_ANNEX, SHEET_UNCERTAINTY = "评分表", "得分不确定性"
+SHEET_ALLOCATION, SHEET_NOTES = "资金分配", "说明"
+FIXED_DATE = dt.datetime(2021, 1, 1, 0, 0, 0)
+
+
+def total_text(total: float) -> str:
+    """97 → '97.0' (the annex prints the total with a decimal), 96.74 → '96.74'."""
+    return f"{total:.1f}" if round(total, 6) * 10 == int(round(total, 6) * 10) else _num(total)
+
+
+def merge_spans(values: list) -> list[tuple[int, int]]:
+    """(first, last) index runs of equal consecutive values (only runs longer than one)."""
+    spans, start = [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[start]:
+            if i - 1 > start:
+                spans.append((start, i - 1))
+            start = i
+    return spans
+
+
+def _level_spans(card) -> dict[int, list[tuple[int, int]]]:
+    """Merges of column 0 (一级) and column 1 (二级, within the same 一级)."""
+    l1 = [r.level1 for r in card.rows]
+    l2 = [(r.level1, r.level2) for r in card.rows]
+    return {0: merge_spans(l1), 1: merge_spans(l2)}
+
+
+def _row_values(r) -> list:
+    return [r.level1, r.level2, r.name, r.target, r.criterion, r.narrative, r.weight, r.score]
+
+
+def _notes(card) -> list[tuple[str, str]]:
+    out = [("框架", card.framework), ("总分", total_text(card.total)), ("评价等级", card.grade),
+           ("等级标准", "优≥90，良≥80，中≥60，差<60（按未取整总分）")]
+    if card.total_low is not None:
+        out.append(("总分区间", f"{_num(card.total_low)}–{_num(card.total_high)}"
+                               "（满意度指标取置信区间两端时的得分）"))
+    for u in card.uncertainty:
+        out.append(("抽样分布", f"{u.indicator}：{u.distribution}"))
+    out += [("提示", w) for w in card.warnings]
+    return out
+
+
+# -- xlsx ---------------------------------------------------------------------------
+
+def annex_xlsx_bytes(card) -> bytes:
+    """The annex workbook: 评分表 (the published layout), 得分不确定性, 资金分配, 说明."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.writer.excel import ExcelWriter
+
+    from .report import _FixedTimeZip
+
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    centre = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    bold = Font(bold=True)
+
+    def put(ws, row, col, value, *, align=wrap, font=None, fmt=None):
+        cell = ws.cell(row=row, column=col, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text, never a formula
+        cell.alignment, cell.border = align, border
+        if font is not None:
+            cell.font = font
+        if fmt is not None:
+            cell.number_format = fmt
+        return cell
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_ANNEX
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
+    title = ws.cell(row=1, column=1, value=f"附件-1  {card.title}")
+    title.data_type, title.font, title.alignment = "s", Font(bold=True, size=14), Alignment(horizontal="center")
+    ws.row_dimensions[1].height = 28
+    for j, h in enumerate(HEADERS, start=1):
+        put(ws, 2, j, h, align=centre, font=bold)
+    first = 3
+    for i, r in enumerate(card.rows):
+        for j, v in enumerate(_row_values(r), start=1):
+            put(ws, first + i, j, v, align=centre if j in (1, 2, 3, 4, 7, 8) else wrap)
+    for col, spans in _level_spans(card).items():
+        for a, b in spans:
+            ws.merge_cells(start_row=first + a, start_column=col + 1, end_row=first + b, end_column=col + 1)
+    end = first + len(card.rows)
+    for j in range(1, 9):
+        put(ws, end, j, None, align=centre, font=bold)
+        put(ws, end + 1, j, None, align=centre, font=bold)
+    ws.cell(row=end, column=1, value=TOTAL_LABEL).data_type = "s"
+    ws.cell(row=end, column=7, value=card.weight_total)
+    ws.cell(row=end, column=8, value=card.total).number_format = "0.0#"
+    ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=6)
+    ws.cell(row=end + 1, column=1, value=GRADE_LABEL).data_type = "s"
+    ws.cell(row=end + 1, column=7, value=card.grade).data_type = "s"
+    ws.merge_cells(start_row=end + 1, start_column=1, end_row=end + 1, end_column=6)
+    ws.merge_cells(start_row=end + 1, start_column=7, end_row=end + 1, end_column=8)
+    for j, w in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = w
+    ws.print_title_rows = "2:2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.freeze_panes = "A3"
+
+    if card.uncertainty:
+        us = wb.create_sheet(SHEET_UNCERTAINTY)
+        heads = ("三级指标", "分值", "满意度", "置信区间下限", "置信区间上限", "标准误", "有效样本量",
+                 "抽样分布", "得分", "下限处得分", "上限处得分", "满分概率", "各得分的概率", "提示")
+        for j, h in enumerate(heads, start=1):
+            put(us, 1, j, h, align=centre, font=bold)
+        for i, u in enumerate(card.uncertainty, start=2):
+            probs = "；".join(f"{_num(a) if a == b else f'{_num(a)}–{_num(b)}'}分：{p:.2%}"
+                             for a, b, p in u.probabilities)
+            vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, u.distribution,
+                    u.score, u.score_low, u.score_high, u.p_full, probs, u.warning or "")
+            fmts = (None, None, "0.00%", "0.00%", "0.00%", "0.0000", "0.0", None, None, None, None, "0.00%",
+                    None, None)
+            for j, (v, f) in enumerate(zip(vals, fmts), start=1):
+                put(us, i, j, v, fmt=f)
+        n = len(card.uncertainty) + 2
+        put(us, n, 1, "总分区间", font=bold)
+        put(us, n, 2, f"{_num(card.total_low)}–{_num(card.total_high)}")
+        for j, w in enumerate((22, 6, 9, 11, 11, 8, 10, 18, 6, 9, 9, 9, 30, 40), start=1):
+            us.column_dimensions[us.cell(row=1, column=j).column_letter].width = w
+
+    alloc = card.allocation
+    if alloc is not None:
+        al = wb.create_sheet(SHEET_ALLOCATION)
+        put(al, 1, 1, "各区", align=centre, font=bold)
+        put(al, 1, 2, "分配金额（万元）", align=centre, font=bold)
+        rows = [(n, a) for n, a, _ in alloc.districts]
+        if alloc.total is not None:
+            rows.append(("全市合计", alloc.total))
+        for i, (name, amount) in enumerate(rows, start=2):
+            put(al, i, 1, name, align=centre)
+            put(al, i, 2, amount, fmt="0.00")
+        al.column_dimensions["A"].width, al.column_dimensions["B"].width = 12, 18
+
+    ns = wb.create_sheet(SHEET_NOTES)
+    put(ns, 1, 1, "项目", font=bold)
+    put(ns, 1, 2, "内容", font=bold)
+    for i, (k, v) in enumerate(_notes(card), start=2):
+        put(ns, i, 1, k)
+        put(ns, i, 2, v)
+    ns.column_dimensions["A"].width, ns.column_dimensions["B"].width = 12, 90
+
+    from .report import FIXED_TIME
+
+    wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
+    wb.properties.creator = "survey"
+    buf = io.BytesIO()
+    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return buf.getvalue()
+
+
+# -- docx ---------------------------------------------------------------------------
+
+def _set_cell(cell, text: str, *, bold: bool = False, centre: bool = False, size: float = 9) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    cell.text = ""
+    lines = str(text).split("\n")
+    par = cell.paragraphs[0]
+    for k, line in enumerate(lines):
+        run = par.add_run(line)
+        run.bold, run.font.size = bold, Pt(size)
+        if k < len(lines) - 1:
+            run.add_break()
+    if centre:
+        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _east_asian_font(doc, name: str = "宋体") -> None:
+    from docx.oxml.ns import qn
+
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def annex_docx_bytes(card) -> bytes:
+    """The annex as a Word table (same columns, merges, 合计 and 评价等级 rows), A4 landscape."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    _east_asian_font(doc)
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.LANDSCAPE
+    sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
+    sec.left_margin = sec.right_margin = Cm(2.0)
+    sec.top_margin = sec.bottom_margin = Cm(2.0)
+    doc.add_paragraph().add_run("附件-1").bold = True
+    head = doc.add_paragraph()
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = head.add_run(card.title)
+    run.bold, run.font.size = True, Pt(14)
+
+    n = len(card.rows)
+    table = doc.add_table(rows=n + 3, cols=8)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for j, h in enumerate(HEADERS):
+        _set_cell(table.cell(0, j), h, bold=True, centre=True)
+    for i, r in enumerate(card.rows, start=1):
+        vals = _row_values(r)
+        vals[6], vals[7] = _num(r.weight), _num(r.score)
+        for j, v in enumerate(vals):
+            _set_cell(table.cell(i, j), v, centre=j in (0, 1, 2, 3, 6, 7))
+    for col, spans in _level_spans(card).items():
+        for a, b in spans:
+            top = table.cell(a + 1, col)
+            text = top.text
+            merged = top.merge(table.cell(b + 1, col))
+            _set_cell(merged, text, centre=True)  # merge() concatenates the cells' paragraphs
+    tot, grd = n + 1, n + 2
+    _set_cell(table.cell(tot, 0).merge(table.cell(tot, 5)), TOTAL_LABEL, bold=True, centre=True)
+    _set_cell(table.cell(tot, 6), _num(card.weight_total), bold=True, centre=True)
+    _set_cell(table.cell(tot, 7), total_text(card.total), bold=True, centre=True)
+    _set_cell(table.cell(grd, 0).merge(table.cell(grd, 5)), GRADE_LABEL, bold=True, centre=True)
+    _set_cell(table.cell(grd, 6).merge(table.cell(grd, 7)), card.grade, bold=True, centre=True)
+    for row in table.rows:
+        for j, cell in enumerate(row.cells):
+            cell.width = Cm(DOCX_WIDTHS_CM[j])
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    hdr = table.rows[0]._tr.get_or_add_trPr()  # repeat the header row on every page
+    from docx.oxml.ns import qn
+
+    hdr.append(hdr.makeelement(qn("w:tblHeader"), {}))
+
+    if card.uncertainty or card.warnings:
+        doc.add_paragraph()
+        for u in card.uncertainty:
+            lo = "" if u.ci_low is None else f"，置信区间{u.ci_low:.2%}–{u.ci_high:.2%}"
+            doc.add_paragraph(f"注：{u.indicator}满意度{u.estimate:.2%}{lo}，区间两端得分"
+                              f"{_num(u.score_low)}–{_num(u.score_high)}分，满分概率{u.p_full:.2%}。")
+        for w in card.warnings:
+            doc.add_paragraph(f"注：{w}。")
+
+    cp = doc.core_properties
+    cp.created = cp.modified = cp.last_printed = FIXED_DATE
+    cp.author = cp.last_modified_by = "survey"
+    cp.title, cp.revision = card.title, 1
+    raw = io.BytesIO()
+    doc.save(raw)
+    return _restamp(raw.getvalue())
+
+
+def _restamp(data: bytes) -> bytes:
+    """Rewrite a zip with every member's timestamp fixed (python-docx stamps the current time)."""
+    from .report import _FixedTimeZip
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with _FixedTimeZip(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))
+    return out.getvalue()

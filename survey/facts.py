@@ -1,0 +1,262 @@
+"""The year's facts and judgements: the workbook sheets 指标数据 and 资金分配.
+
+``指标数据`` holds one row per fact or evaluator judgement of an annex indicator:
+
+====  =====================================================================
+指标   the 三级指标 as named in the framework (社区矫正对象满意度, 再犯罪率 …)
+项目   what the number is: a fact the rule names (重新犯罪人数, 计划到位), a
+       checklist sub-item (项目目标量化), an event kind (未追回), a level
+       (达成 / 部分达成 / 未达成) or a deduction label (扣分)
+数值   the number: a count, an amount, a sub-item's mark, a score, points off
+说明   optional; the evaluator's words, quoted in 评分过程 (a deduction's reason)
+来源   optional; where the number comes from (not printed in the annex)
+====  =====================================================================
+
+``资金分配`` holds the fund allocation: 各区, 分配金额（万元）, one row per
+district and a 全市合计 row. The districts are checked against the total to the
+cent (0.005万元); a mismatch is a *finding* carried into the report, never an
+exception, because published tables do carry such slips (the 2021 report's
+districts add up to 317.03 while its total row says 317.00).
+
+Entry point: :func:`read_facts`. Errors name file, sheet, Excel row and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import DataError, ScoringError
+
+FACT_SHEET = "指标数据"
+FACT_COLUMNS = ("指标", "项目", "数值")
+NOTE_COLUMN, SOURCE_COLUMN = "说明", "来源"
+ALLOCATION_SHEET = "资金分配"
+DISTRICT_COLUMN, AMOUNT_COLUMN = "各区", "分配金额（万元）"
+TOTAL_LABELS = ("全市合计", "合计", "总计")
+TOLERANCE = 0.005  # half a cent of 万元 at two decimals
+
+
+@dataclass(frozen=True)
+class Fact:
+    indicator: str
+    item: str
+    value: float | None
+    note: str | None = None
+    source: str | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a table: where, a reason code and a message in Chinese."""
+
+    sheet: str | None
+    row: int | None
+    column: str | None
+    finding: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IndicatorFacts:
+    """The facts of one indicator, in sheet order (what a rule reads)."""
+
+    indicator: str
+    facts: tuple[Fact, ...]
+    file: str | None = None
+    sheet: str | None = None
+
+    def rows(self) -> list[Fact]:
+        return list(self.facts)
+
+    def notes(self) -> list[str]:
+        return [f.note for f in self.facts if f.note]
+
+    def _find(self, item: str) -> Fact | None:
+        return next((f for f in self.facts if f.item == item), None)
+
+    def value(self, item: str) -> float:
+        f = self._find(item)
+        if f is None:
+            raise self.error(f"no value for '{item}'", None,
+                             hint=f"add a row to sheet {FACT_SHEET}: 指标 '{self.indicator}', 项目 '{item}', 数值")
+        if f.value is None:
+            raise self.error(f"'{item}' has no number", item, hint="type the number in 数值")
+        return f.value
+
+    def error(self, message: str, item: str | None = None, **kw) -> ScoringError:
+        f = self._find(item) if item is not None else None
+        kw.setdefault("column", "数值" if f is not None else None)
+        row = f.row if f is not None else None
+        return ScoringError(f"{self.indicator}: {message}", file=self.file, sheet=self.sheet, row=row, **kw)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The fund allocation table: districts, amounts (万元) and the stated total."""
+
+    districts: tuple[tuple[str, float, int | None], ...]
+    total: float | None = None
+    total_row: int | None = None
+    file: str | None = None
+    sheet: str | None = ALLOCATION_SHEET
+
+    @property
+    def sum(self) -> float:
+        return round(sum(a for _, a, _ in self.districts), 2)
+
+    @property
+    def difference(self) -> float | None:
+        return None if self.total is None else round(self.sum - self.total, 2)
+
+    def findings(self) -> list[Finding]:
+        if self.total is None:
+            return [Finding(self.sheet, None, DISTRICT_COLUMN, "allocation_no_total",
+                            f"资金分配：没有“全市合计”行，各区合计{self.sum:.2f}万元无法核对")]
+        if abs(self.sum - self.total) > TOLERANCE:
+            return [Finding(self.sheet, self.total_row, AMOUNT_COLUMN, "allocation_sum",
+                            f"资金分配：各区分配金额合计{self.sum:.2f}万元，与全市合计{self.total:.2f}万元不符"
+                            f"（差{self.sum - self.total:+.2f}万元）")]
+        return []
+
+
+@dataclass(frozen=True)
+class Facts:
+    facts: tuple[Fact, ...] = ()
+    allocation: Allocation | None = None
+    file: str | None = None
+    sheet: str | None = FACT_SHEET
+    findings: tuple[Finding, ...] = field(default=())
+
+    @classmethod
+    def empty(cls) -> Facts:
+        return cls()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Mapping[str, object]], allocation: Allocation | None = None) -> Facts:
+        """``{indicator: {item: value or (value, note)}}`` — for tests and library use."""
+        out = []
+        for ind, items in data.items():
+            for item, v in items.items():
+                value, note = v if isinstance(v, tuple) else (v, None)
+                out.append(Fact(ind, item, None if value is None else float(value), note))
+        return cls(tuple(out), allocation, file=None, sheet=None,
+                   findings=tuple(allocation.findings()) if allocation else ())
+
+    def has(self, indicator: str) -> bool:
+        return any(f.indicator == indicator for f in self.facts)
+
+    def of(self, indicator: str) -> IndicatorFacts:
+        return IndicatorFacts(indicator, tuple(f for f in self.facts if f.indicator == indicator),
+                              self.file, self.sheet)
+
+
+# -- reading ------------------------------------------------------------------------
+
+def _number(v, *, file, sheet, row, column, what="a number"):
+    if isinstance(v, bool):
+        raise DataError(f"{what} expected", file=file, sheet=sheet, row=row, column=column, got=v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    text = str(v).strip().replace(",", "").replace("，", "")
+    try:
+        return float(text)
+    except ValueError:
+        hint = "write a plain number (0.001, not 0.1%)" if text.endswith("%") else "type a plain number"
+        raise DataError(f"not a number: {v!r}", file=file, sheet=sheet, row=row, column=column,
+                        expected=what, hint=hint) from None
+
+
+def _records(table):
+    """(Excel row, {column: value}) pairs; empty cells stay None (iterrows would make them NaN)."""
+    return zip(table.data.index, table.data.to_dict("records"))
+
+
+def _need(table, columns, what):
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataError(f"{what}: missing column(s) {', '.join(missing)}", file=table.file, sheet=table.sheet,
+                        row=table.header_row, got="columns " + ", ".join(table.columns),
+                        hint="use the header " + " | ".join(columns))
+
+
+def facts_from_table(table) -> tuple[Fact, ...]:
+    """Validate a :class:`~survey.read.RawTable` of the 指标数据 layout."""
+    _need(table, FACT_COLUMNS, f"sheet {table.sheet}")
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for row, r in _records(table):
+        where = dict(file=table.file, sheet=table.sheet, row=int(row))
+        ind, item = r["指标"], r["项目"]
+        for col, v in (("指标", ind), ("项目", item)):
+            if v is None:
+                raise DataError(f"empty {col}", column=col, hint="every row names its indicator and item", **where)
+        ind, item = str(ind), str(item)
+        if (ind, item) in seen:
+            raise DataError(f"'{ind} / {item}' appears twice (rows {seen[(ind, item)]} and {row})", column="项目",
+                            hint="keep one row per indicator and item", **where)
+        seen[(ind, item)] = int(row)
+        if r["数值"] is None:
+            raise DataError(f"'{ind} / {item}' has no number", column="数值", hint="type the number in 数值", **where)
+        value = _number(r["数值"], column="数值", **where)
+        note = r.get(NOTE_COLUMN) if NOTE_COLUMN in table.columns else None
+        source = r.get(SOURCE_COLUMN) if SOURCE_COLUMN in table.columns else None
+        out.append(Fact(ind, item, value, None if note is None else str(note),
+                        None if source is None else str(source), int(row)))
+    return tuple(out)
+
+
+def allocation_from_table(table) -> Allocation:
+    """Validate a :class:`~survey.read.RawTable` of the 资金分配 layout (各区, 分配金额（万元）, 全市合计)."""
+    _need(table, (DISTRICT_COLUMN, AMOUNT_COLUMN), f"sheet {table.sheet}")
+    districts, total, total_row, seen = [], None, None, {}
+    for row, r in _records(table):
+        where = dict(file=table.file, sheet=table.sheet, row=int(row))
+        name, v = r[DISTRICT_COLUMN], r[AMOUNT_COLUMN]
+        if name is None:
+            raise DataError("amount without a district", column=DISTRICT_COLUMN, hint="name the district", **where)
+        name = str(name).strip()
+        if v is None:
+            raise DataError(f"no amount for '{name}'", column=AMOUNT_COLUMN, hint="type the amount in 万元", **where)
+        amount = _number(v, column=AMOUNT_COLUMN, what="an amount in 万元", **where)
+        if name in TOTAL_LABELS:
+            if total is not None:
+                raise DataError("a second total row", column=DISTRICT_COLUMN, hint="keep one 全市合计 row", **where)
+            total, total_row = amount, int(row)
+            continue
+        if total is not None:
+            raise DataError(f"district '{name}' below the total row", column=DISTRICT_COLUMN,
+                            hint="put 全市合计 last", **where)
+        if name in seen:
+            raise DataError(f"district '{name}' appears twice (rows {seen[name]} and {row})", column=DISTRICT_COLUMN,
+                            hint="keep one row per district", **where)
+        seen[name] = int(row)
+        districts.append((name, amount, int(row)))
+    if not districts:
+        raise DataError("no district rows", file=table.file, sheet=table.sheet, hint="one row per district")
+    return Allocation(tuple(districts), total, total_row, table.file, table.sheet)
+
+
+def read_facts(workbook, *, sheet: str = FACT_SHEET, allocation_sheet: str | None = ALLOCATION_SHEET,
+               required: bool = True) -> Facts | None:
+    """Read and validate the facts (and the fund allocation, when its sheet exists) of a workbook.
+
+    ``workbook`` is a path or an open :class:`~survey.read.Workbook`. Without the
+    facts sheet: an error when ``required``, else None. Findings (an allocation that
+    does not add up to its total) are in ``Facts.findings``, not raised.
+    """
+    from .read import Workbook
+
+    wb = workbook if isinstance(workbook, Workbook) else Workbook(workbook)
+    if sheet not in wb.sheet_names:
+        if not required:
+            return None
+        raise DataError(f"no sheet '{sheet}' with the year's facts", file=wb.path,
+                        got="sheets " + ", ".join(wb.sheet_names),
+                        hint="add a sheet 指标数据 with columns 指标 | 项目 | 数值 | 说明 (see raw/README.md)")
+    facts = facts_from_table(wb.table(sheet))
+    alloc = None
+    if allocation_sheet and allocation_sheet in wb.sheet_names:
+        alloc = allocation_from_table(wb.table(allocation_sheet))
+    return Facts(facts, alloc, str(wb.path), sheet, tuple(alloc.findings()) if alloc else ())

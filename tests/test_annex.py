@@ -1,0 +1,149 @@
+"""The annex (附件-1 评分表) of the 2021 evaluation, generated end to end, against the published one.
+
+Published values: tests/data/annex_2021.yaml, a text transcription of the 2021 report's
+annex (19 rows, 分值 100, 得分 97.0; grade 优 by 财预〔2020〕10号: ≥ 90).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from survey.annex import HEADERS, annex_docx_bytes, annex_xlsx_bytes, merge_spans
+from survey.cli import main
+from survey.facts import read_facts
+from survey.pipeline import analyze
+from survey.score import score_framework, survey_rates
+
+from .conftest import QDIR, RAW_2021, ROOT
+
+PUBLISHED = yaml.safe_load((ROOT / "tests" / "data" / "annex_2021.yaml").read_text(encoding="utf-8"))
+
+
+def squash(text) -> str:
+    return re.sub(r"\s+", "", str(text))
+
+
+@pytest.fixture(scope="module")
+def card():
+    result = analyze(RAW_2021, QDIR)
+    return score_framework(result.framework, read_facts(RAW_2021), survey_rates(result.framework, result.surveys))
+
+
+@pytest.fixture(scope="module")
+def sheet(card):
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(annex_xlsx_bytes(card)))
+
+
+def test_scorecard_reproduces_the_published_total(card):
+    assert card.total == 97.0 and card.grade == "优" and card.weight_total == 100
+    assert len(card.rows) == len(PUBLISHED["rows"]) == 19
+
+
+def test_xlsx_cell_by_cell_against_the_published_annex(sheet):
+    ws = sheet["评分表"]
+    assert [c.value for c in ws[2]] == list(HEADERS)
+    for i, pub in enumerate(PUBLISHED["rows"]):
+        got = [c.value for c in ws[3 + i]]
+        level1, level2, name, target, criterion, _, weight, score = pub
+        assert squash(got[2]) == squash(name)
+        assert (got[6], got[7]) == (weight, score), name          # 分值 and 得分, cell by cell
+        assert squash(got[3]) == squash(target), name
+        assert squash(got[4]) == squash(criterion), name          # 评分标准 as printed
+    total = [c.value for c in ws[3 + 19]]
+    assert total[0] == "合计" and (total[6], total[7]) == (100, 97.0)
+    assert ws.cell(row=22, column=8).number_format == "0.0#"     # shown as 97.0
+    assert [c.value for c in ws[23]][0] == "评价等级" and ws.cell(row=23, column=7).value == "优"
+
+
+def test_xlsx_levels_are_merged_like_the_published_table(sheet):
+    ws = sheet["评分表"]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    # 项目管理 spans annex rows 2–8 (Excel 4–10), 项目绩效 rows 9–19 (Excel 11–21)
+    assert {"A4:A10", "A11:A21", "B4:B5", "B8:B9", "B11:B15", "B16:B18", "B20:B21"} <= merged
+    assert {"A22:F22", "A23:F23", "G23:H23", "A1:H1"} <= merged
+    levels = [(r[0], r[1]) for r in PUBLISHED["rows"]]
+    for a, b in merge_spans([l1 for l1, _ in levels]):
+        assert f"A{a + 3}:A{b + 3}" in merged
+
+
+def test_xlsx_layout_print_setup_and_text_cells(sheet):
+    ws = sheet["评分表"]
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9   # 9 = A4
+    assert ws.print_title_rows == "$2:$2"
+    assert ws.cell(row=3, column=6).alignment.wrap_text
+    assert ws.column_dimensions["F"].width >= 40
+    assert all(c.data_type == "s" for c in ws[3][:6])
+
+
+def test_xlsx_uncertainty_and_allocation_sheets(sheet):
+    assert sheet.sheetnames == ["评分表", "得分不确定性", "资金分配", "说明"]
+    unc = [[c.value for c in r] for r in sheet["得分不确定性"].iter_rows()]
+    assert [r[0] for r in unc[1:3]] == ["社区矫正工作人员满意度", "社区矫正对象满意度"]
+    staff = dict(zip(unc[0], unc[1]))
+    # 379/389 = 97.43%, Wilson 95.33%–98.60%: both ends ≥ 85% → 15 at both ends
+    assert staff["满意度"] == pytest.approx(379 / 389)
+    assert (staff["下限处得分"], staff["上限处得分"]) == (15, 15) and staff["满分概率"] > 0.9999
+    assert unc[3][:2] == ["总分区间", "97–97"]
+    alloc = [[c.value for c in r] for r in sheet["资金分配"].iter_rows()]
+    assert alloc[0] == ["各区", "分配金额（万元）"] and alloc[-1] == ["全市合计", 317]
+    notes = [r[1].value for r in sheet["说明"].iter_rows()]
+    assert any("317.03" in str(n) and "317.00" in str(n) for n in notes)
+
+
+def test_outputs_are_byte_reproducible(card):
+    assert annex_xlsx_bytes(card) == annex_xlsx_bytes(card)
+    assert annex_docx_bytes(card) == annex_docx_bytes(card)
+
+
+def test_docx_table(card):
+    import zipfile
+
+    import docx
+
+    data = annex_docx_bytes(card)
+    assert {z.date_time for z in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {(2021, 1, 1, 0, 0, 0)}
+    doc = docx.Document(io.BytesIO(data))
+    assert doc.core_properties.modified.year == 2021 and doc.sections[0].orientation == 1   # landscape
+    [table] = doc.tables
+    assert len(table.rows) == 1 + 19 + 2
+    assert [c.text for c in table.rows[0].cells] == list(HEADERS)
+    for i, pub in enumerate(PUBLISHED["rows"], start=1):
+        cells = [c.text for c in table.rows[i].cells]
+        assert (cells[2], cells[6], cells[7]) == (pub[2], str(pub[6]), str(pub[7]))
+        assert cells[0] == pub[0]                   # a merged cell reads its text on every row it spans
+    assert [c.text for c in table.rows[20].cells][-2:] == ["100", "97.0"]
+    assert table.rows[21].cells[-1].text == "优"
+    xml = table._tbl.xml
+    assert xml.count('w:vMerge w:val="restart"') == 7   # 2 merged 一级 + 5 merged 二级 blocks
+    assert 'w:gridSpan w:val="6"' in xml
+
+
+def test_survey_score_command(tmp_path):
+    res = CliRunner().invoke(main, ["score", str(RAW_2021), "-q", str(QDIR), "-o", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert "合计：97.0/100 分，评价等级：优" in res.output
+    assert "目标内容：4/4 分" in res.output and "可持续影响：5/6 分" in res.output
+    assert "317.03" in res.output
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["annex.docx", "annex.xlsx"]
+
+
+def test_survey_score_without_facts_is_one_line(tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    book = tmp_path / "2021.xlsx"
+    shutil.copy(RAW_2021, book)
+    wb = load_workbook(book)
+    del wb["指标数据"]
+    wb.save(book)
+    res = CliRunner().invoke(main, ["score", str(book), "-q", str(QDIR), "-o", str(tmp_path / "r")])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "no sheet '指标数据'" in res.output and len(res.output.strip().splitlines()) == 1

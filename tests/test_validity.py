@@ -1,0 +1,232 @@
+"""Sample validity checks (survey.validity)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pingouin
+import pytest
+
+from survey.clean import clean
+from survey.errors import DataError
+from survey.estimate import estimate
+from survey.questionnaire import load
+from survey.read import Workbook
+from survey.report import xlsx_bytes
+from survey.tidy import tidy
+from survey.validity import (FAIL, NA, PASS, bartlett_sphericity, ceiling_effect, check_survey, coverage, cronbach,
+                             item_analysis, kmo, margins, oriented_items, reliability, response_rates,
+                             validity_paragraph, validity_tables)
+
+from .conftest import QDIR, RAW_2021
+
+
+# ----------------------------------------------------------------- Cronbach's α
+def test_alpha_matches_pingouin_documented_example_listwise():
+    # pingouin.cronbach_alpha docstring (pingouin 0.5/0.7), "After listwise deletion":
+    #   pg.cronbach_alpha(data=pg.read_dataset("cronbach_wide_missing"), nan_policy="listwise")
+    #   (0.8016949152542373, array([0.581, 0.933]))   — In R: psych::alpha(data, use="complete.obs")
+    # Only α is compared: pingouin's listwise Feldt interval keeps n = 12 (the rows before
+    # deletion), ours uses the 9 complete rows that α is computed on — the interval is
+    # compared on the complete long-format example below.
+    data = pingouin.read_dataset("cronbach_wide_missing")
+    a = cronbach(data)
+    assert a.alpha == pytest.approx(0.8016949152542373, rel=1e-12)
+    assert a.n == len(data.dropna()) == 9
+    assert (a.ci_low, a.ci_high) == pytest.approx(tuple(pingouin.cronbach_alpha(data.dropna())[1]))
+    assert a.ci_low < 0.581  # wider than the n = 12 interval of the docstring
+
+
+def test_alpha_matches_pingouin_documented_long_example():
+    # pingouin.cronbach_alpha docstring, Likert-type long format:
+    #   pg.cronbach_alpha(data=pg.read_dataset("cronbach_alpha"), items="Items", scores="Scores", subject="Subj")
+    #   (0.5917188485995826, array([0.195, 0.84 ]))
+    long = pingouin.read_dataset("cronbach_alpha")
+    wide = long.pivot_table(index="Subj", columns="Items", values="Scores")
+    a = cronbach(wide)
+    assert a.alpha == pytest.approx(0.5917188485995826, rel=1e-12)
+    assert (a.ci_low, a.ci_high) == pytest.approx((0.195, 0.84), abs=1e-3)
+
+
+def test_alpha_if_deleted_and_corrected_item_total():
+    data = pingouin.read_dataset("cronbach_wide_missing").dropna()
+    ia = item_analysis(data)
+    for _, row in ia.iterrows():
+        rest = data.drop(columns=[row["item"]])
+        assert row["alpha_if_deleted"] == pytest.approx(pingouin.cronbach_alpha(rest)[0])
+        # corrected: the item against the sum of the *other* items
+        assert row["item_total_r"] == pytest.approx(np.corrcoef(data[row["item"]], rest.sum(axis=1))[0, 1])
+
+
+def test_alpha_not_computable_is_a_result_not_a_crash():
+    same = pd.DataFrame({"a": [5, 5, 5, 5], "b": [5, 5, 5, 5], "c": [5, 5, 5, 5]})  # straight-lined
+    a = cronbach(same)
+    assert not a.computable and math.isnan(a.alpha) and "答案无差异" in a.reason
+    assert "只有1个题项" in cronbach(same[["a"]]).reason
+    rel = reliability(same, {"one": ["a"]})
+    assert rel["verdict"].tolist() == [NA, NA]
+
+
+def test_ceiling_effect_share_and_alpha_without():
+    d = pd.DataFrame({"a": [5, 5, 4, 3, 2, 4], "b": [5, 5, 4, 2, 3, 5], "c": [5, np.nan, 3, 3, 2, 4]})
+    ce = ceiling_effect(d).iloc[0]
+    # rows 0 and 1 give the top value (5) on every item they answered
+    assert ce["n_ceiling"] == 2 and ce["ceiling_share"] == pytest.approx(2 / 6)
+    assert ce["alpha_without_ceiling"] == pytest.approx(cronbach(d.iloc[2:]).alpha)
+
+
+# ----------------------------------------------------------------- KMO and Bartlett
+R3 = pd.DataFrame([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]], index=list("xyz"), columns=list("xyz"))
+
+
+def _partial(rab, rac, rbc):
+    """First-order partial correlation r_ab·c (textbook formula, no matrix inverse)."""
+    return (rab - rac * rbc) / math.sqrt((1 - rac**2) * (1 - rbc**2))
+
+
+def test_kmo_by_hand_on_three_variables():
+    # Kaiser & Rice (1974): KMO = Σr² / (Σr² + Σq²), q the anti-image (partial)
+    # correlations, here first-order partials derived by hand:
+    # r_xy·z = (.5 − .4×.3)/√((1 − .16)(1 − .09)) = 0.434633
+    # r_xz·y = (.4 − .5×.3)/√((1 − .25)(1 − .09)) = 0.302613
+    # r_yz·x = (.3 − .5×.4)/√((1 − .25)(1 − .16)) = 0.125988
+    qxy, qxz, qyz = _partial(.5, .4, .3), _partial(.4, .5, .3), _partial(.3, .5, .4)
+    assert (qxy, qxz, qyz) == pytest.approx((0.434633, 0.302613, 0.125988), abs=1e-6)
+    r2 = .5**2 + .4**2 + .3**2
+    expected = r2 / (r2 + qxy**2 + qxz**2 + qyz**2)              # = 0.627861
+    res = kmo(R3, n=100)
+    assert res.overall == pytest.approx(expected, rel=1e-9)
+    assert res.overall == pytest.approx(0.62786, abs=1e-5)
+    msa_x = (.5**2 + .4**2) / (.5**2 + .4**2 + qxy**2 + qxz**2)  # = 0.593788
+    assert res.items["x"] == pytest.approx(msa_x, rel=1e-9)
+
+
+def test_bartlett_by_hand_on_three_variables():
+    # Bartlett (1951); psych::cortest.bartlett: χ² = −(n − 1 − (2p + 5)/6)·ln|R|, df = p(p−1)/2.
+    # |R| = 1 + 2(.5)(.4)(.3) − .25 − .16 − .09 = 0.62; n = 100, p = 3:
+    # χ² = −(99 − 11/6)·ln 0.62 = 46.4492, df = 3.
+    b = bartlett_sphericity(R3, n=100)
+    assert b.chi2 == pytest.approx(-(99 - 11 / 6) * math.log(0.62), rel=1e-12)
+    assert b.chi2 == pytest.approx(46.4492, abs=1e-4)
+    assert b.df == 3
+    from scipy.stats import chi2
+    assert b.p_value == pytest.approx(chi2.sf(46.4492, 3), rel=1e-4)
+
+
+def test_kmo_and_bartlett_from_data_equal_from_its_correlation_matrix():
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=(300, 1))
+    data = pd.DataFrame(f @ np.ones((1, 6)) * 0.7 + rng.normal(size=(300, 6)), columns=list("abcdef"))
+    k1, k2 = kmo(data), kmo(data.corr(), n=300)
+    assert k1.overall == pytest.approx(k2.overall) and 0.6 < k1.overall < 1
+    b1, b2 = bartlett_sphericity(data), bartlett_sphericity(data.corr(), n=300)
+    assert b1.chi2 == pytest.approx(b2.chi2) and b1.p_value < 1e-10
+    # independent items: Bartlett should not reject (seeded)
+    noise = pd.DataFrame(rng.normal(size=(300, 6)), columns=list("abcdef"))
+    assert bartlett_sphericity(noise).p_value > 0.05
+
+
+def test_straight_lined_and_singular_data_are_not_computable():
+    straight = pd.DataFrame({"a": [5] * 10, "b": [5] * 10, "c": [4, 5] * 5})
+    k, b = kmo(straight), bartlett_sphericity(straight)
+    assert not k.computable and not b.computable
+    assert "方差为0" in k.reason and "a、b" in k.reason
+    dup = pd.DataFrame({"a": [1, 2, 3, 4, 5, 2], "b": [1, 2, 3, 4, 5, 2], "c": [2, 1, 4, 3, 5, 5]})
+    assert "奇异" in kmo(dup).reason and "奇异" in bartlett_sphericity(dup).reason
+
+
+# ----------------------------------------------------------------- counts, margins, coverage
+def test_response_rates():
+    r = response_rates(430, 389, issued=550).iloc[0]
+    assert r["return_rate"] == pytest.approx(430 / 550) and r["valid_rate"] == pytest.approx(389 / 430)
+    assert r["valid_rate_issued"] == pytest.approx(389 / 550)
+    with pytest.raises(DataError):
+        response_rates(10, 11)
+
+
+def test_margin_with_fpc_by_hand():
+    est = pd.DataFrame([
+        dict(questionnaire="q", measure="m", label="L", domain="overall", level="全部", n=400, estimate=0.5,
+             se=0.025, ci_low=0.452, ci_high=0.548, deff=1.0),
+        dict(questionnaire="q", measure="m", label="L", domain="district", level="A", n=20, estimate=1.0,
+             se=0.0, ci_low=0.8389, ci_high=1.0, deff=np.nan),
+    ])
+    m = margins(est, pd.Series({"A": 100, "B": 3900}))
+    # overall: N = 4000; 1.959964 × 0.025 × √(1 − 400/4000) = 0.046484
+    assert m.loc[0, "moe_fpc"] == pytest.approx(1.959964 * 0.025 * math.sqrt(0.9), rel=1e-6)
+    assert m.loc[0, "margin"] == pytest.approx(0.046484, abs=1e-6) and m.loc[0, "verdict"] == PASS
+    # 20/20 satisfied: se = 0, yet the margin is the interval's half-width × √(1 − 20/100), never 0
+    assert m.loc[1, "margin"] == pytest.approx((1 - 0.8389) / 2 * math.sqrt(0.8))
+    assert m.loc[1, "verdict"] == FAIL
+
+
+def test_coverage_chi_square_by_hand():
+    # 40 vs 10 against a 1:1 population: expected 25/25, χ² = (15² + 15²)/25 = 18, df = 1
+    c = coverage(pd.Series({"A": 40, "B": 10}), pd.Series({"A": 500, "B": 500}), minimum=12)
+    assert c.chi2 == pytest.approx(18.0) and c.df == 1
+    assert c.p_value == pytest.approx(2.209e-5, rel=1e-3)
+    assert c.max_abs_diff == pytest.approx(0.3)
+    assert c.below_minimum == ("B",) and c.table["verdict"].tolist() == [PASS, FAIL]
+    ok = coverage(pd.Series(["A"] * 30 + ["B"] * 20), pd.Series({"A": 600, "B": 400}))
+    assert ok.chi2 == pytest.approx(0) and ok.p_value == pytest.approx(1)
+    with pytest.raises(DataError, match="not in the frame"):
+        coverage(pd.Series(["C"]), pd.Series({"A": 1}))
+
+
+# ----------------------------------------------------------------- the 2021 workbook
+@pytest.fixture(scope="module")
+def checked():
+    wb = Workbook(RAW_2021)
+    frame = wb.table("抽样框").data
+    m = wb.table("对象构成").data
+    margins_ = {var: pd.Series(g["人数"].astype(int).to_numpy(), index=g["类别"]) for var, g in m.groupby("变量")}
+    out = {}
+    for name, sheet in [("staff", "工作人员问卷"), ("offender", "矫正对象访谈")]:
+        q = load(QDIR / f"{name}.yaml")
+        cleaned = clean(tidy(wb.table(sheet), q, format=q.source.format))
+        est = estimate(cleaned.valid, by=q.district_item)
+        out[name] = (cleaned, check_survey(cleaned, est, frame, frame_margins=margins_ if name == "offender" else None))
+    return out
+
+
+def test_oriented_items_reverse_codes_and_drop_not_applicable(checked):
+    cleaned, _ = checked["offender"]
+    items = oriented_items(cleaned.valid)
+    raw = cleaned.valid.data
+    assert set(items["m_attitude"].dropna().unique()) <= {1, 2, 3, 4, 5}
+    assert (items["m_attitude"][raw["m_attitude"] == 1] == 5).all()       # 非常满意 → 5
+    assert items["e_counsel"][raw["e_counsel"] == 6].isna().all()          # 未接触 → missing
+    assert items["e_counsel"].isna().sum() == (raw["e_counsel"] == 6).sum() + raw["e_counsel"].isna().sum()
+
+
+def test_check_survey_staff(checked):
+    _, v = checked["staff"]
+    c = v.checks.set_index("check")
+    assert c.loc["Cronbach's α：全部", "verdict"] == PASS and c.loc["KMO", "verdict"] == PASS
+    assert c.loc["Bartlett球形检验（p值）", "verdict"] == PASS
+    assert c.loc["各区样本量不低于最低要求", "verdict"] == PASS
+    assert c.loc["抽样误差：总体满意率", "verdict"] == PASS
+    assert v.coverage.table["population"].sum() == 550 and v.coverage.table["n"].sum() == 389
+    assert v.ceiling["n_ceiling"].iloc[0] >= 21   # the planted all-非常满意 straight-liners
+    text = v.paragraph
+    assert "有效问卷389份" in text and "Cronbach's α系数" in text and "KMO" in text and "卡方" in text
+
+
+def test_check_survey_offender_is_honest_about_what_fails(checked):
+    _, v = checked["offender"]
+    c = v.checks.set_index("check")
+    assert c.loc["Cronbach's α：帮扶", "verdict"] == NA          # a one-item dimension
+    assert c.loc["分区抽样误差：总体满意率", "verdict"] == FAIL      # 5–23 interviews per district
+    assert {o.variable for o in v.other_margins} == {"矫正类别", "性别"}
+    assert v.coverage.table["population"].sum() == 3806
+    text = validity_paragraph(v)
+    assert "无法计算α" in text and "分区结果仅供参考" in text and "未接触" in text
+
+
+def test_validity_tables_write(checked):
+    sheets = validity_tables([v for _, v in checked.values()])
+    assert {"检验汇总", "报告段落", "抽样误差", "区县覆盖", "信度", "题项分析", "KMO与Bartlett"} <= set(sheets)
+    assert "结论" in sheets["检验汇总"].columns and "passed" not in sheets["检验汇总"].columns
+    assert xlsx_bytes(sheets)[:2] == b"PK"
