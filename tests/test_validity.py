@@ -86,6 +86,24 @@ def _partial(rab, rac, rbc):
     return (rab - rac * rbc) / math.sqrt((1 - rac**2) * (1 - rbc**2))
 
 
+def test_kmo_and_bartlett_match_r_psych_on_harman74():
+    # R 4.2, psych 2.2: the 24 psychological tests of Harman (1976), base R data set
+    # Harman74.cor (n = 145); tests/data/harman74_cor.csv is write.csv(Harman74.cor$cov).
+    #   KMO(Harman74.cor$cov)$MSA                    -> 0.8813335024
+    #   KMO(...)$MSAi["Cubes"], ["Deduction"]        -> 0.842612, 0.933514
+    #   cortest.bartlett(Harman74.cor$cov, n = 145)  -> chisq 1545.861863, df 276, p 2.399561072e-175
+    from pathlib import Path
+
+    R = pd.read_csv(Path(__file__).parent / "data" / "harman74_cor.csv", index_col=0)
+    k = kmo(R, n=145)
+    assert k.overall == pytest.approx(0.8813335024, rel=1e-9)
+    assert k.items["Cubes"] == pytest.approx(0.842612, abs=5e-7)
+    assert k.items["Deduction"] == pytest.approx(0.933514, abs=5e-7)
+    b = bartlett_sphericity(R, n=145)
+    assert b.chi2 == pytest.approx(1545.861863, rel=1e-9) and b.df == 276
+    assert b.p_value == pytest.approx(2.399561072e-175, rel=1e-6)
+
+
 def test_kmo_by_hand_on_three_variables():
     # Kaiser & Rice (1974): KMO = Σr² / (Σr² + Σq²), q the anti-image (partial)
     # correlations, here first-order partials derived by hand:
