@@ -179,9 +179,15 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--ci-method", type=click.Choice(CI_METHODS), default="wilson", show_default=True,
               help="Interval for proportions (on the effective n for design data).")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
+@click.option("--variance", type=click.Choice(("taylor", "jackknife", "bootstrap")), default="taylor",
+              show_default=True, help="Taylor linearisation, or replicate weights (numeric columns).")
+@click.option("--replicates", type=click.IntRange(min=10), default=500, show_default=True,
+              help="Bootstrap replicates.")
+@click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
 @click.option("--sheet", default=None, help="Sheet of an xlsx file. [default: the first]")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
-def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, stat, ci_method, alpha, sheet, fmt):
+def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, stat, ci_method, alpha, variance,
+                 replicates, seed, sheet, fmt):
     """Design-based mean, proportion or total of a column of any CSV/xlsx.
 
     Taylor-linearisation standard errors with strata, one-stage clusters and finite
@@ -193,10 +199,16 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, stat,
     from .design import Design
     from .estimate import estimate_column
 
+    from .replicate import replicate_estimate
+
     raw = _read_any(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu)
-    table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
-                            file=str(data), sheet=raw.sheet)
+    if variance == "taylor":
+        table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
+                                file=str(data), sheet=raw.sheet)
+    else:
+        table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
+                                   replicates=replicates, seed=seed, alpha=alpha)
     _print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
 
 
