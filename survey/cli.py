@@ -103,6 +103,13 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
     for s in result.surveys:
         for note in s.notes:
             click.echo(f"{s.questionnaire.id}: {note}")
+    if result.scorecard is not None:
+        card = result.scorecard
+        from .annex import total_text
+
+        click.echo(f"评分表：合计 {total_text(card.total)}/{card.weight_total:g} 分，评价等级 {card.grade}")
+        for w in card.warnings:
+            click.echo(f"提示：{w}")
     click.echo("")
     click.echo("written: " + ", ".join(str(p) for p in written))
 

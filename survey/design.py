@@ -109,16 +109,23 @@ class Prepared:
         Returns an array of k variances. Runs in O(units) with ``bincount``.
         """
         z = np.asarray(z, dtype=float)
-        if domain is None:
-            domain = np.zeros(len(z), dtype=np.int64)
-        inside = domain >= 0
-        dom = np.where(inside, domain, 0)
-        z = np.where(inside, z, 0.0)
+        # Speed (same sums): no domain, or every unit inside one, needs no masking
+        # copies; dom None stands for "domain 0 for every unit".
+        dom = None
+        if domain is not None:
+            domain = np.asarray(domain)
+            inside = domain >= 0
+            if inside.all():
+                dom = domain
+            else:
+                dom = np.where(inside, domain, 0)
+                z = np.where(inside, z, 0.0)
         n_p = len(self.psu_stratum)
         if self.design.cluster is None:  # every unit is its own PSU
-            key, t = self.stratum * k + dom, z
+            # With one domain every code is 0, so the key is the stratum itself.
+            key, t = (self.stratum if k == 1 else self.stratum * k + (0 if dom is None else dom)), z
         else:  # PSU totals per domain
-            cell = self.psu * k + dom
+            cell = self.psu * k + (0 if dom is None else dom)
             t_full = np.bincount(cell, weights=z, minlength=n_p * k)
             key = np.repeat(self.psu_stratum, k) * k + np.tile(np.arange(k), n_p)
             t = t_full

@@ -13,12 +13,13 @@ import pandas as pd
 
 from .clean import Cleaned, clean
 from .design import Design
-from .errors import DataError, ScoringError
+from .errors import DataError
 from .estimate import OVERALL, estimate
 from .frame import read_frame, weight_responses
 from .questionnaire import Questionnaire, load_dir
+from .facts import read_facts
 from .read import Workbook
-from .score import Framework, Score, load_framework, score_rate
+from .score import Framework, Score, Scorecard, load_framework, score_framework, score_rate, survey_rates
 from .tidy import tidy
 from .validity import SurveyValidity, check_survey
 from .weights import Weighted
@@ -63,6 +64,7 @@ class Analysis:
     indicators: tuple[IndicatorResult, ...]
     framework: Framework
     parameters: dict
+    scorecard: Scorecard | None = None  # the whole annex, when the workbook has the facts sheet
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -155,19 +157,22 @@ def analyze(
                                 {q.item(k).text: v for k, v in frame.margins.items()},
                                 min_per_district=min_per_district, confidence=1 - alpha)
         surveys.append(SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity))
+    # The survey-fed indicators take the rate the framework's `rates` setting names
+    # (measure, weighted or not); the whole annex needs the year's facts as well.
+    rates = survey_rates(fw, surveys)
     indicators = []
     for s in surveys:
         for m in s.questionnaire.measures:
-            if not m.indicator:
+            if not m.indicator or m.indicator not in rates:
                 continue
             ind = fw.indicator(m.indicator)
-            rows = s.estimates[(s.estimates["measure"] == m.id) & (s.estimates["level"] == OVERALL)]
-            row = rows.iloc[0]
-            if pd.isna(row["estimate"]):
-                raise ScoringError(f"no estimate for measure '{m.id}' of '{s.questionnaire.id}'",
-                                   hint="every respondent left the item unanswered")
-            sc = score_rate(float(row["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
-            indicators.append(IndicatorResult(s.questionnaire.id, m.id, row, sc))
+            rate = rates[m.indicator]
+            table = s.weighted if rate["column"] == "weighted estimate" else s.estimates
+            row = table[(table["measure"] == rate["measure"]) & (table["level"] == OVERALL)].iloc[0]
+            sc = score_rate(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
+            indicators.append(IndicatorResult(s.questionnaire.id, rate["measure"], row, sc))
+    facts = read_facts(wb.path, required=False)
+    card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)
-    return Analysis(str(workbook), name or Path(workbook).stem, tuple(surveys), tuple(indicators), fw, params)
+    return Analysis(str(workbook), name or Path(workbook).stem, tuple(surveys), tuple(indicators), fw, params, card)

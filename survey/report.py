@@ -327,6 +327,12 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
             "规则": pd.DataFrame(list(RULE_LABELS.items()), columns=["rule", "rule_label"]),
         }),
     }
+    card = getattr(analysis, "scorecard", None)
+    if card is not None:
+        from .annex import annex_docx_bytes, annex_xlsx_bytes
+
+        files["annex.xlsx"] = annex_xlsx_bytes(card)
+        files["annex.docx"] = annex_docx_bytes(card)
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": {"workbook": {"path": _shown_path(analysis.workbook), "sha256": _sha256(analysis.workbook)}},

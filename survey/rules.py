@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Literal, Protocol, Union
+from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -459,18 +459,16 @@ def _rule_tag(v) -> str:
 
 
 Rule = Annotated[
-    Union[
-        Annotated[StepRule, Tag("step_deduction")],
-        Annotated[BandsRule, Tag("bands")],
-        Annotated[PerEventRule, Tag("per_event")],
-        Annotated[RatioRule, Tag("ratio")],
-        Annotated[HigherBetterRule, Tag("higher_better")],
-        Annotated[LowerBetterRule, Tag("lower_better")],
-        Annotated[ChecklistRule, Tag("checklist")],
-        Annotated[ShareFailingRule, Tag("share_failing")],
-        Annotated[QualitativeRule, Tag("qualitative")],
-        Annotated[JudgementRule, Tag("judgement")],
-    ],
+    Annotated[StepRule, Tag("step_deduction")]
+    | Annotated[BandsRule, Tag("bands")]
+    | Annotated[PerEventRule, Tag("per_event")]
+    | Annotated[RatioRule, Tag("ratio")]
+    | Annotated[HigherBetterRule, Tag("higher_better")]
+    | Annotated[LowerBetterRule, Tag("lower_better")]
+    | Annotated[ChecklistRule, Tag("checklist")]
+    | Annotated[ShareFailingRule, Tag("share_failing")]
+    | Annotated[QualitativeRule, Tag("qualitative")]
+    | Annotated[JudgementRule, Tag("judgement")],
     Discriminator(_rule_tag),
 ]
 RULE_TYPES = ("step_deduction", "bands", "per_event", "ratio", "higher_better", "lower_better", "checklist",

@@ -34,7 +34,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import DefinitionError, ScoringError, choice_error
 from .rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kept here)
-    MODE_TEXT, RULE_TYPES, ChecklistRule, Rule, Score, StepRule, _num, _pct, max_score, score_rate,
+    MODE_TEXT,
+    RULE_TYPES,
+    ChecklistRule,
+    Rule,
+    Score,
+    StepRule,
+    _num,
+    _pct,
+    max_score,
+    score_rate,
 )
 
 DEFAULT_FRAMEWORK = "nanjing-2021.yaml"
@@ -152,28 +161,41 @@ def load_framework(path: str | Path | None = None) -> Framework:
 RATE_KEYS = ("estimate", "ci_low", "ci_high", "se", "n_eff")
 
 
-def pick_rate(estimates, source: RateSource, *, indicator: str = "", questionnaire: str = "") -> dict:
-    """The overall row of ``source.measure`` in an estimates table, as a dict of RATE_KEYS.
-
-    Weighted columns carry the suffix ``_w`` (``estimate_w``, ``ci_low_w`` …); a
-    weighted key that is missing falls back to the unweighted one.
-    """
-    import pandas as pd
-
+def _overall_row(estimates, source: RateSource, indicator: str, questionnaire: str):
     rows = estimates[estimates["measure"] == source.measure]
     if "domain" in rows.columns:
         rows = rows[rows["domain"] == "overall"]
+    elif "level" in rows.columns:
+        rows = rows[rows["level"] == "全部"]
     if rows.empty:
+        if len(estimates) == 0:
+            raise ScoringError(f"no estimates for '{indicator}'", hint="check that the questionnaire has valid responses")
         raise choice_error(ScoringError, f"measure for '{indicator}' in questionnaire '{questionnaire}'",
-                           source.measure, sorted(set(estimates["measure"])),
-                           path="rates.measure") if len(estimates) else \
-            ScoringError(f"no estimates for '{indicator}'", hint="check that the questionnaire has valid responses")
-    row = rows.iloc[0]
-    has_w = "estimate_w" in row.index and pd.notna(row["estimate_w"])
-    if source.weighted is True and not has_w:
+                           source.measure, sorted(set(estimates["measure"])), path="rates.measure")
+    return rows.iloc[0]
+
+
+def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicator: str = "",
+              questionnaire: str = "") -> dict:
+    """The overall row of ``source.measure`` as a dict of RATE_KEYS (+ ``column``, ``measure``).
+
+    Weighted estimates are either a table of their own (``weighted_estimates``, the
+    pipeline's design-based table with the same columns) or columns with the suffix
+    ``_w`` (``estimate_w``, ``ci_low_w`` …) in ``estimates``; a missing weighted key
+    falls back to the unweighted one. ``source.weighted``: ``auto`` takes the weighted
+    estimate when there is one, ``true`` requires it, ``false`` never takes it.
+    """
+    import pandas as pd
+
+    row = _overall_row(estimates, source, indicator, questionnaire)
+    suffix, label = "", "estimate"
+    if source.weighted is not False and weighted_estimates is not None and len(weighted_estimates):
+        row, label = _overall_row(weighted_estimates, source, indicator, questionnaire), "weighted estimate"
+    elif source.weighted is not False and "estimate_w" in row.index and pd.notna(row["estimate_w"]):
+        suffix, label = "_w", "estimate_w"
+    elif source.weighted is True:
         raise ScoringError(f"'{indicator}' asks for the weighted estimate but there is none",
                            hint="weight the sample (抽样框) or set rates.weighted: auto in the framework")
-    suffix = "_w" if has_w and source.weighted is not False else ""
     out = {}
     for k in RATE_KEYS:
         v = row.get(k + suffix, row.get(k))
@@ -181,25 +203,31 @@ def pick_rate(estimates, source: RateSource, *, indicator: str = "", questionnai
     if out["estimate"] is None:
         raise ScoringError(f"no estimate for measure '{source.measure}' of '{questionnaire}'",
                            hint="every respondent left the item unanswered")
-    out["column"] = "estimate" + suffix
+    out["column"] = label
     out["measure"] = source.measure
     return out
 
 
 def survey_rates(framework: Framework, surveys: Iterable) -> dict[str, dict]:
-    """Rates of the survey-fed indicators from ``(questionnaire, estimates)`` pairs.
+    """Rates of the survey-fed indicators.
 
-    A questionnaire feeds the indicators its measures name (``indicator:``); which
-    measure and column is the framework's ``rates`` setting. Objects with
-    ``.questionnaire`` and ``.estimates`` (the pipeline's survey results) work too.
+    ``surveys``: the pipeline's survey results (``.questionnaire``, ``.estimates`` and
+    optionally ``.weighted``) or ``(questionnaire, estimates[, weighted])`` tuples. A
+    questionnaire feeds the indicators its measures name (``indicator:``); which
+    measure, weighted or not, is the framework's ``rates`` setting.
     """
     out: dict[str, dict] = {}
     for s in surveys:
-        q, est = (s.questionnaire, s.estimates) if hasattr(s, "questionnaire") else s
+        if hasattr(s, "questionnaire"):
+            q, est, wtd = s.questionnaire, s.estimates, getattr(s, "weighted", None)
+        else:
+            q, est, *rest = s
+            wtd = rest[0] if rest else None
         for m in q.measures:
             if m.indicator and m.indicator not in out:
                 src = framework.rate_source(m.indicator)
-                out[m.indicator] = pick_rate(est, src, indicator=m.indicator, questionnaire=q.id)
+                out[m.indicator] = pick_rate(est, src, weighted_estimates=wtd, indicator=m.indicator,
+                                             questionnaire=q.id)
     return out
 
 

@@ -104,15 +104,37 @@ def _base(data: pd.DataFrame, base) -> np.ndarray:
     return b
 
 
-def _levels(data: pd.DataFrame, var: str) -> pd.Series:
+def _levels(data: pd.DataFrame, var: str) -> tuple[np.ndarray, pd.Index]:
+    """Each respondent's level of ``var`` as a code into the distinct levels (as text).
+
+    Speed: the column is factorised once and only its few distinct values are
+    turned into text (the same ``astype(str)`` as before, applied to the uniques),
+    instead of converting and hashing a million strings; matching to the targets
+    then works on the distinct levels. Codes follow first appearance, so "the first
+    respondent at fault" is the first code at fault.
+    """
     if var not in data.columns:
         raise WeightingError(f"no column '{var}' to weight by", expected="one of " + ", ".join(map(str, data.columns[:30])))
-    col = data[var]
-    if col.isna().any():
-        i = int(np.flatnonzero(col.isna().to_numpy())[0])
+    codes, uniques = pd.factorize(data[var], sort=False)
+    if len(codes) and codes.min() < 0:  # factorize marks a missing value with −1, as isna() does
+        i = int(np.flatnonzero(codes < 0)[0])
         raise WeightingError(f"respondent without a value for '{var}'", column=var, row=_row(data, i),
                              hint="every respondent needs a category of each weighting variable")
-    return col.astype(str)
+    return codes, pd.Index(pd.Series(uniques).astype(str).to_numpy(dtype=object))
+
+
+def _crossed_levels(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Index]:
+    """Like :func:`_levels` for the cells of several crossed variables (levels are tuples)."""
+    parts = [_levels(data, v) for v in by]
+    if len(parts) == 1:
+        return parts[0]
+    # One integer per combination of the variables' codes, then factorise those
+    # integers (cheap) rather than a column of Python tuples.
+    key = np.ravel_multi_index([c for c, _ in parts], [max(len(u), 1) for _, u in parts])
+    codes, ukey = pd.factorize(key, sort=False)
+    idx = np.unravel_index(ukey, [max(len(u), 1) for _, u in parts])
+    keys = [tuple(u[j] for (_, u), j in zip(parts, combo)) for combo in zip(*idx)]
+    return codes, pd.MultiIndex.from_tuples(keys) if keys else pd.Index([])
 
 
 def _row(data: pd.DataFrame, i: int) -> int:
@@ -146,15 +168,22 @@ def as_targets(population, by: list[str]) -> pd.Series:
     return t.astype(float)
 
 
-def _match(sample_levels: pd.Series, targets: pd.Series, what: str) -> np.ndarray:
-    """Target position of each respondent's level; errors name the category at fault."""
-    pos = pd.Index(targets.index).get_indexer(pd.Index(sample_levels))
-    if (pos < 0).any():
-        lvl = sample_levels.iloc[int(np.flatnonzero(pos < 0)[0])]
+def _match(levels: tuple[np.ndarray, pd.Index], targets: pd.Series, what: str) -> np.ndarray:
+    """Target position of each respondent's level; errors name the category at fault.
+
+    ``levels`` is (code per respondent, distinct levels) from :func:`_levels`: only
+    the distinct levels are looked up in the targets (speed; same positions).
+    """
+    codes, keys = levels
+    upos = pd.Index(targets.index).get_indexer(keys)
+    if (upos < 0).any():
+        lvl = keys[int(np.flatnonzero(upos < 0)[0])]  # first in order of appearance
         raise WeightingError(f"respondents in {what} '{lvl}', which the population targets do not list",
                              expected="one of " + ", ".join(map(str, targets.index)),
                              hint="add the category to the frame, or fix the respondents' answer")
-    counts = np.bincount(pos, minlength=len(targets))
+    pos = upos[codes]
+    # Respondents per target: count per distinct level, then add them up per target.
+    counts = np.bincount(upos, weights=np.bincount(codes, minlength=len(keys)), minlength=len(targets))
     empty = (counts == 0) & (targets.to_numpy() > 0)
     if empty.any():
         lvl = targets.index[int(np.flatnonzero(empty)[0])]
@@ -191,11 +220,7 @@ def poststratify(data: pd.DataFrame, by: str | list[str], population, *, base=No
     by = [by] if isinstance(by, str) else list(by)
     b = _base(data, base)
     targets = as_targets(population, by)
-    if len(by) == 1:
-        keys = _levels(data, by[0])
-    else:
-        keys = pd.Series(list(zip(*[_levels(data, v) for v in by])), index=data.index)
-    pos = _match(keys, targets, " × ".join(by))
+    pos = _match(_crossed_levels(data, by), targets, " × ".join(by))
     cell_base = np.bincount(pos, weights=b, minlength=len(targets))
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(cell_base > 0, targets.to_numpy() / cell_base, 0.0)
@@ -226,8 +251,19 @@ def _cells(data: pd.DataFrame, margins: Mapping[str, object], b: np.ndarray) -> 
         listing = ", ".join(f"{v} {t:g}" for v, t in zip(names, totals))
         raise WeightingError(f"margin totals disagree: {listing}",
                              hint="every margin must count the same population; check the frame sheet")
-    key = np.ravel_multi_index(pos, [len(t) for t in targets])
-    uniq, cell = np.unique(key, return_inverse=True)
+    dims = [len(t) for t in targets]
+    key = np.ravel_multi_index(pos, dims)
+    size = int(np.prod(dims, dtype=np.float64))
+    if size <= max(len(key), 1 << 16):
+        # Speed: the full cross-table is small (e.g. 12 × 2 × 4 = 96 cells), so find
+        # the occupied cells with one bincount instead of sorting a million keys;
+        # same cells in the same (sorted) order as np.unique.
+        occupied = np.bincount(key, minlength=size) > 0
+        uniq = np.flatnonzero(occupied)
+        renumber = np.cumsum(occupied) - 1
+        cell = renumber[key]
+    else:
+        uniq, cell = np.unique(key, return_inverse=True)
     level = list(np.unravel_index(uniq, [len(t) for t in targets]))
     return _Cells(cell, np.bincount(cell, weights=b), level, targets, names)
 

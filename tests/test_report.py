@@ -25,7 +25,7 @@ def written(tmp_path_factory):
 
 
 def all_text(path) -> str:
-    if path.suffix == ".xlsx":
+    if path.suffix in (".xlsx", ".docx"):  # both are zipped XML
         with zipfile.ZipFile(path) as z:
             return "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
     return path.read_text(encoding="utf-8")

@@ -8,9 +8,17 @@ published 评分过程 reads "满意度为97.43%,得15分" and "满意度为100%
 from __future__ import annotations
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from survey.errors import DefinitionError, ScoringError
-from survey.score import StepRule, load_framework, score_rate
+from survey.facts import Allocation, Facts
+from survey.rules import (
+    BandsRule, ChecklistRule, HigherBetterRule, JudgementRule, LowerBetterRule, PerEventRule, QualitativeRule,
+    RatioRule, ShareFailingRule,
+)
+from survey.score import StepRule, grade, load_framework, rate_uncertainty, score_framework, score_rate
 
 RULE = StepRule(threshold=0.85, step=0.05, points=1, mode="ceil")
 
@@ -78,14 +86,6 @@ def test_broken_framework(tmp_path):
 
 # -- the full annex: every rule type, with hand-derived values ------------------------------
 
-import yaml  # noqa: E402
-
-from survey.facts import Allocation, Facts  # noqa: E402
-from survey.rules import (  # noqa: E402
-    BandsRule, ChecklistRule, HigherBetterRule, JudgementRule, LowerBetterRule, PerEventRule, QualitativeRule,
-    RatioRule, ShareFailingRule,
-)
-from survey.score import grade, rate_uncertainty, score_framework  # noqa: E402
 
 REOFFENDING = BandsRule(type="bands", label="再犯罪率", value="重新犯罪人数", per="年平均在册人数",
                         bands=({"below": 0.001, "score": 10}, {"at_most": 0.002, "score": 8}), otherwise=0)
@@ -244,7 +244,8 @@ def test_shipped_framework_is_the_whole_annex():
     types = {i.rule.type for i in fw.indicators}
     assert types >= {"step_deduction", "bands", "per_event", "ratio", "checklist", "share_failing",
                      "qualitative", "judgement"}
-    assert (fw.rates.measure, fw.rates.weighted) == ("overall", "auto")
+    # the 2021 report quotes unweighted rates (379/389 = 97.43%); the model's default is auto
+    assert (fw.rates.measure, fw.rates.weighted) == ("overall", False)
 
 
 def _shipped() -> dict:
@@ -334,7 +335,7 @@ def test_uncertainty_normal_straddling_the_threshold(tmp_path):
     u = rate_uncertainty(ind, {"estimate": 0.86, "se": 0.01, "ci_low": 0.8404, "ci_high": 0.8796})
     assert u.distribution.startswith("normal")
     assert u.p_full == pytest.approx(0.841345, abs=1e-6)
-    assert dict(((a, p) for a, b, p in u.probabilities)) == pytest.approx({15: 0.841345, 14: 0.158655}, abs=1e-6)
+    assert {a: p for a, _, p in u.probabilities} == pytest.approx({15: 0.841345, 14: 0.158655}, abs=1e-6)
     assert (u.score, u.score_low, u.score_high) == (15, 14, 15)
     assert "跨越评分阈值" in u.warning
     card = score_framework(fw, Facts.from_mapping({"制度": {"扣分": (0, "ok")}}),
@@ -361,3 +362,70 @@ def test_uncertainty_linear_mode_gives_score_ranges(tmp_path):
     # linear: 84% is 0.2 steps short → 15 − 0.2 = 14.8; the cell [80%, 85%) spans scores 14–15
     assert u.score == pytest.approx(14.8)
     assert any(a == 14 and b == pytest.approx(15) for a, b, _ in u.probabilities)
+
+
+# -- which estimate feeds a satisfaction indicator (framework setting `rates`) ----------------
+
+def estimates_table(weighted: bool):
+    import pandas as pd
+
+    row = {"measure": "overall", "domain": "overall", "estimate": 0.90, "ci_low": 0.85, "ci_high": 0.94,
+           "se": 0.02, "n_eff": 200.0}
+    if weighted:
+        row |= {"estimate_w": 0.88, "ci_low_w": 0.82, "ci_high_w": 0.93, "se_w": 0.025}
+    other = dict(row, measure="item_mean", estimate=0.80)
+    district = dict(row, domain="district", estimate=0.70)
+    return pd.DataFrame([row, other, district])
+
+
+def test_pick_rate_follows_the_setting():
+    from survey.score import RateSource, pick_rate
+
+    auto = pick_rate(estimates_table(True), RateSource())
+    # auto takes the weighted columns when present; n_eff has no weighted twin and falls back
+    assert (auto["estimate"], auto["ci_low"], auto["se"], auto["n_eff"], auto["column"]) == \
+        (0.88, 0.82, 0.025, 200.0, "estimate_w")
+    assert pick_rate(estimates_table(True), RateSource(weighted=False))["estimate"] == 0.90
+    assert pick_rate(estimates_table(False), RateSource())["estimate"] == 0.90
+    assert pick_rate(estimates_table(False), RateSource(measure="item_mean"))["estimate"] == 0.80
+    # the pipeline keeps the design-based estimates in a table of their own
+    wtd = estimates_table(False).assign(estimate=0.87)
+    assert pick_rate(estimates_table(False), RateSource(), weighted_estimates=wtd)["estimate"] == 0.87
+    assert pick_rate(estimates_table(False), RateSource(weighted=False), weighted_estimates=wtd)["estimate"] == 0.90
+    with pytest.raises(ScoringError, match="asks for the weighted estimate"):
+        pick_rate(estimates_table(False), RateSource(weighted=True), indicator="x")
+    with pytest.raises(ScoringError, match="unknown measure.*'banana'.*one of item_mean, overall"):
+        pick_rate(estimates_table(False), RateSource(measure="banana"), indicator="x")
+
+
+def test_survey_rates_from_the_2021_workbook():
+    from survey.pipeline import analyze
+    from survey.score import RateSource, survey_rates
+
+    from .conftest import QDIR, RAW_2021
+
+    result = analyze(RAW_2021, QDIR)
+    rates = survey_rates(result.framework, result.surveys)
+    assert set(rates) == {"社区矫正工作人员满意度", "社区矫正对象满意度"}
+    assert rates["社区矫正工作人员满意度"]["estimate"] == pytest.approx(379 / 389)   # 97.43%, the report's
+    assert rates["社区矫正对象满意度"]["estimate"] == 1.0
+    weighted = survey_rates(result.framework.model_copy(update={"rates": RateSource(weighted="auto")}),
+                            result.surveys)
+    assert weighted["社区矫正工作人员满意度"]["column"] == "weighted estimate"
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=st.floats(0, 1), se=st.floats(0.001, 0.2), n_eff=st.one_of(st.none(), st.floats(2, 5000)),
+       mode=st.sampled_from(["ceil", "floor", "linear"]))
+def test_uncertainty_invariants(p, se, n_eff, mode):
+    from survey.score import Indicator
+
+    ind = Indicator(level1="a", level2="b", name="满意度", target="85%", criterion="c", weight=15, rule=RULE)
+    lo, hi = max(0.0, p - 2 * se), min(1.0, p + 2 * se)
+    u = rate_uncertainty(ind, {"estimate": p, "se": se, "n_eff": n_eff, "ci_low": lo, "ci_high": hi},
+                         step_mode=mode)
+    assert sum(q for _, _, q in u.probabilities) == pytest.approx(1, abs=1e-4)
+    assert 0 <= u.score_low <= u.score <= u.score_high <= 15
+    assert 0 <= u.p_full <= 1
+    assert all(0 <= a <= b <= 15 for a, b, _ in u.probabilities)
+    assert (u.warning is None) == (u.score_low == u.score_high)
