@@ -72,7 +72,7 @@ class Design:
         """No weights, strata, clusters or fpc: simple random sampling with replacement."""
         return not self.columns
 
-    def prepare(self, data: pd.DataFrame, *, file: str | None = None, sheet: str | None = None) -> "Prepared":
+    def prepare(self, data: pd.DataFrame, *, file: str | None = None, sheet: str | None = None) -> Prepared:
         return prepare(data, self, file=file, sheet=sheet)
 
 
@@ -134,13 +134,12 @@ class Prepared:
         s2 = np.bincount(key, weights=t * t, minlength=H * k).reshape(H, k)
         nh = self.n_psu.astype(float)[:, None]
         lonely = self.n_psu < 2
-        if lonely.any():
-            if self.design.lonely_psu == "fail":
-                which = [str(self.strata_labels[i]) for i in np.flatnonzero(lonely)]
-                raise EstimationError(
-                    f"stratum {', '.join(which)} has a single PSU, so its variance cannot be estimated",
-                    column=self.design.strata, got=f"{len(which)} stratum/strata with one PSU",
-                    hint="merge it with a neighbouring stratum, or set lonely_psu to 'remove' or 'adjust'")
+        if lonely.any() and self.design.lonely_psu == "fail":
+            which = [str(self.strata_labels[i]) for i in np.flatnonzero(lonely)]
+            raise EstimationError(
+                f"stratum {', '.join(which)} has a single PSU, so its variance cannot be estimated",
+                column=self.design.strata, got=f"{len(which)} stratum/strata with one PSU",
+                hint="merge it with a neighbouring stratum, or set lonely_psu to 'remove' or 'adjust'")
         with np.errstate(divide="ignore", invalid="ignore"):
             ss = s2 - s1 * s1 / nh  # Σ_j (t_hj − t̄_h)²
             factor = np.where(nh > 1, nh / (nh - 1), 0.0) * (1 - self.f)[:, None]

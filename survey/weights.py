@@ -33,8 +33,8 @@ totals disagree is a :class:`~survey.errors.WeightingError` that names it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd

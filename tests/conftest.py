@@ -9,6 +9,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 QDIR = ROOT / "questionnaires"
 RAW_2021 = ROOT / "raw" / "2021.xlsx"
+REF = ROOT / "tests" / "data" / "reference"  # R survey's api samples (see its README)
+
+
+@pytest.fixture(scope="session")
+def apistrat():
+    import pandas as pd
+
+    return pd.read_csv(REF / "apistrat.csv")
+
+
+@pytest.fixture(scope="session")
+def apiclus1():
+    """apiclus1 with two 0/1 columns for the proportion tests (R: as.numeric(x == "Yes"))."""
+    import pandas as pd
+
+    d = pd.read_csv(REF / "apiclus1.csv")
+    return d.assign(both_yes=(d["both"] == "Yes").astype(float), sch_wide_yes=(d["sch.wide"] == "Yes").astype(float))
 
 
 @pytest.fixture

@@ -17,25 +17,8 @@ from survey.design import Design
 from survey.errors import EstimationError
 from survey.estimate import design_proportion_ci, estimate_column
 
-from .conftest import ROOT
-
-REF = ROOT / "tests" / "data" / "reference"
-
 DSTRAT = Design(weights="pw", strata="stype", fpc="fpc")
 DCLUS1 = Design(weights="pw", cluster="dnum", fpc="fpc")
-
-
-@pytest.fixture(scope="module")
-def apistrat():
-    return pd.read_csv(REF / "apistrat.csv")
-
-
-@pytest.fixture(scope="module")
-def apiclus1():
-    d = pd.read_csv(REF / "apiclus1.csv")
-    d["both_yes"] = (d["both"] == "Yes").astype(float)
-    d["sch_wide_yes"] = (d["sch.wide"] == "Yes").astype(float)
-    return d
 
 
 def one(table: pd.DataFrame, level: str = "全部") -> pd.Series:

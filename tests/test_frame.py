@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from survey.cli import main
 from survey.clean import clean
+from survey.cli import main
 from survey.errors import WeightingError
 from survey.frame import read_frame, weight_responses
 from survey.pipeline import analyze, find_sheet
@@ -18,9 +18,7 @@ from survey.questionnaire import load
 from survey.read import Workbook
 from survey.tidy import tidy
 
-from .conftest import QDIR, RAW_2021, ROOT
-
-REF = ROOT / "tests" / "data" / "reference"
+from .conftest import QDIR, RAW_2021, REF
 
 
 def valid(wb, name):
@@ -37,7 +35,7 @@ def test_staff_poststratified_to_the_district_counts(wb):
     q, v = valid(wb, "staff")
     frame = read_frame(wb, q)
     assert frame.population.sum() == 550 and len(frame.population) == 12
-    out, res, design = weight_responses(v, frame)
+    out, _, design = weight_responses(v, frame)
     # Post-stratification within districts: weight = N_h / n_h, so each district sums to N_h.
     by = out.data.groupby("district")
     labels = [q.options("district")[int(k) - 1] for k in by.size().index]
@@ -51,7 +49,7 @@ def test_offenders_raked_to_three_margins(wb):
     q, v = valid(wb, "offender")
     frame = read_frame(wb, q)
     assert set(frame.margins) == {"category", "gender"}
-    out, res, _ = weight_responses(v, frame)
+    _, res, _ = weight_responses(v, frame)
     d = res.diagnostics
     assert d.method == "rake" and d.converged and d.total == pytest.approx(3806)
     assert (d.margins["difference"].abs() / d.margins["target"] < 1e-7).all()

@@ -7,7 +7,6 @@ tests/data/reference; the call is pasted above the assertion.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from survey.design import Design
@@ -15,21 +14,8 @@ from survey.errors import EstimationError
 from survey.estimate import estimate_column
 from survey.replicate import replicate_estimate, replicate_weights
 
-from .conftest import ROOT
-
-REF = ROOT / "tests" / "data" / "reference"
 DSTRAT = Design(weights="pw", strata="stype", fpc="fpc")
 DCLUS1 = Design(weights="pw", cluster="dnum", fpc="fpc")
-
-
-@pytest.fixture(scope="module")
-def apistrat():
-    return pd.read_csv(REF / "apistrat.csv")
-
-
-@pytest.fixture(scope="module")
-def apiclus1():
-    return pd.read_csv(REF / "apiclus1.csv")
 
 
 def se(table, level="全部"):
