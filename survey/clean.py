@@ -10,9 +10,12 @@ rule that excludes it:
 3. ``platform_flag``  – the platform's own quality check (腾讯问卷 清洗数据结果 无效,
                         智能清洗数据无效概率 ≥ 0.7), where the export has it;
 4. ``incomplete``     – a required item missing, ``(跳过)``, ``(空)`` or unusable;
-5. ``duplicate``      – the same answers from the same IP within the time window
+5. ``attention``      – an attention item (此题请选择…) not answered as asked;
+6. ``logic``          – an exclusive option (以上都没有) chosen with others, or two
+                        answers the questionnaire declares incompatible;
+7. ``duplicate``      – the same answers from the same IP within the time window
                         (the first copy is kept);
-6. ``too_fast``       – faster than the absolute floor or the share of the median
+8. ``too_fast``       – faster than the absolute floor or the share of the median
                         duration; excluded only when also straight-lined (default).
 
 Flag-only findings are then recorded on the valid responses: ``too_fast`` (not
@@ -35,12 +38,15 @@ from .privacy import pseudonym
 from .questionnaire import Questionnaire
 from .tidy import Responses, item_columns
 
-RULE_ORDER = ("test_submission", "out_of_scope", "platform_flag", "incomplete", "duplicate", "too_fast")
+RULE_ORDER = ("test_submission", "out_of_scope", "platform_flag", "incomplete", "attention", "logic",
+              "duplicate", "too_fast")
 RULE_LABELS = {
     "test_submission": "测试问卷",
     "out_of_scope": "非调查对象",
     "platform_flag": "平台判定无效",
     "incomplete": "必答题缺失",
+    "attention": "注意力题未通过",
+    "logic": "逻辑矛盾",
     "duplicate": "重复提交",
     "too_fast": "答题过快",
     "straightlining": "答案无差异",
@@ -70,8 +76,18 @@ class Cleaned:
         ordered = [r for r in RULE_ORDER if r in counts] + sorted(r for r in counts.index if r not in RULE_ORDER)
         return {r: int(counts[r]) for r in ordered}
 
+    @property
+    def issued(self) -> int | None:
+        """Questionnaires issued (发放), from the questionnaire's fieldwork section."""
+        return self.valid.questionnaire.fieldwork.issued
+
     def summary(self, issued: int | None = None) -> str:
-        """The report sentence 本次调查共发放问卷X份，回收Y份…，其中有效问卷Z份（有效率b%）."""
+        """The report sentence 本次调查共发放问卷X份，回收Y份…，其中有效问卷Z份（有效率b%）.
+
+        ``issued`` defaults to the questionnaire's ``fieldwork.issued``; without it the
+        sentence starts at 回收.
+        """
+        issued = issued or self.issued
         y, z = self.returned, self.n_valid
         rate = f"{z / y:.2%}" if y else "—"
         if issued:
@@ -103,6 +119,26 @@ def _cell_findings(responses: Responses) -> dict[tuple[int, str], str]:
 def _answer_key(data: pd.DataFrame, q: Questionnaire) -> pd.Series:
     cols = [c for it in q.items for c in item_columns(q, data, it.id)]
     return pd.util.hash_pandas_object(data[cols].astype(str), index=False)
+
+
+def _holds(q: Questionnaire, data: pd.DataFrame, cond) -> pd.Series:
+    """Rows whose answer to ``cond.item`` is one of ``cond.answers`` (chosen, for a multiple item)."""
+    opts = q.options(cond.item)
+    codes = [opts.index(a) + 1 for a in cond.answers]
+    if q.item(cond.item).type == "multiple":
+        cols = [f"{cond.item}[{k}]" for k in codes if f"{cond.item}[{k}]" in data]
+        return data[cols].fillna(0).astype(bool).any(axis=1) if cols else pd.Series(False, index=data.index)
+    if cond.item not in data:
+        return pd.Series(False, index=data.index)
+    return data[cond.item].isin(codes)
+
+
+def _shown(q: Questionnaire, data: pd.DataFrame, item_id: str, r) -> str | None:
+    opts = q.options(item_id)
+    if q.item(item_id).type == "multiple":
+        return "┋".join(o for k, o in enumerate(opts, start=1) if data.get(f"{item_id}[{k}]", pd.Series()).get(r) == 1)
+    v = data.at[r, item_id] if item_id in data else None
+    return None if v is None or pd.isna(v) else opts[int(v) - 1]
 
 
 def clean(responses: Responses) -> Cleaned:
@@ -180,7 +216,34 @@ def clean(responses: Responses) -> Cleaned:
         lambda r: quoted.get((r, col(missing_items(r)[0])), "(空/跳过)"),
         lambda r: "必答题未作答或无法识别：" + "、".join(missing_items(r)))
 
-    # 5. duplicates: same answers and same IP within the window (later copies)
+    # 5. attention items
+    for a in rules.attention:
+        if a.item in data:
+            opts = q.options(a.item)
+            code = opts.index(a.answer) + 1
+            shown = lambda r, a=a, opts=opts: (None if pd.isna(data.at[r, a.item])  # noqa: E731
+                                               else opts[int(data.at[r, a.item]) - 1])
+            add("attention", a.action, data[a.item].notna() & (data[a.item] != code), col(a.item), shown,
+                f"注意力题要求选择“{a.answer}”")
+
+    # 6. logic conflicts
+    lg = rules.logic
+    if lg is not None:
+        for item_id, exclusive in lg.exclusive.items():
+            opts = q.options(item_id)
+            cols = {o: f"{item_id}[{opts.index(o) + 1}]" for o in opts}
+            if not all(c in data for c in cols.values()):
+                continue
+            chosen = data[list(cols.values())].fillna(0).astype(bool)
+            for o in exclusive:
+                others = chosen.drop(columns=cols[o]).any(axis=1)
+                add("logic", lg.action, chosen[cols[o]] & others, col(cols[o]) or col(item_id), o,
+                    f"“{o}”与其他选项同时选择")
+        for c in lg.conflicts:
+            add("logic", lg.action, _holds(q, data, c.when) & _holds(q, data, c.then), col(c.then.item),
+                lambda r, c=c: _shown(q, data, c.then.item, r), c.reason)
+
+    # 7. duplicates: same answers and same IP within the window (later copies)
     d = rules.duplicates
     if d is not None and "submitted_at" in data and "ip" in data:
         cand = data[keep].copy()
@@ -192,7 +255,7 @@ def clean(responses: Responses) -> Cleaned:
         add("duplicate", d.action, dup, col("respondent"), None,
             lambda r: f"与第{int(prev_row[r])}行答案相同、来自同一IP，间隔{gap[r].total_seconds() / 60:.1f}分钟")
 
-    # 6. too fast (excluded when also straight-lined, by default), then flags on the valid responses
+    # 8. too fast (excluded when also straight-lined, by default), then flags on the valid responses
     tf, sl = rules.too_fast, rules.straightlining
     lined = _straightlined(data, q.scored_items, sl.min_items if sl else 8)
     if tf is not None and "duration_s" in data:

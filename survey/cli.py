@@ -29,6 +29,10 @@ class SurveyGroup(click.Group):
             return super().invoke(ctx)
         except SurveyError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            # (the Python docs' recipe: point stdout at devnull so the final flush cannot fail)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0) from None
         except PermissionError as exc:
             raise click.ClickException(f"{exc.filename}: {exc.strerror or 'permission denied'}. Fix: close the "
                                        "file if it is open in Excel, or choose a folder you can write to (--out)") from None

@@ -155,7 +155,7 @@ def analyze(
         validity = check_survey(cleaned, est, None if frame is None else frame.population,
                                 frame_margins=None if frame is None else
                                 {q.item(k).text: v for k, v in frame.margins.items()},
-                                min_per_district=min_per_district, confidence=1 - alpha)
+                                issued=cleaned.issued, min_per_district=min_per_district, confidence=1 - alpha)
         surveys.append(SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity))
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.

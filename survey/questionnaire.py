@@ -85,11 +85,39 @@ class Screening(_Model):
 class Source(_Model):
     sheets: tuple[str, ...] = Field(min_length=1)
     format: Literal[("auto", *FORMAT_NAMES)] = "auto"
+    # export header → item id, `id[k]` (option k of a multiple-choice item), metadata field, or null (ignore)
+    columns: dict[str, str | None] = Field(default_factory=dict)
+
+
+def column_map_problems(q: "Questionnaire", mapping: dict) -> list[tuple[str, str]]:
+    """(header, message) for each entry of a column map whose target ``q`` does not know,
+    and for targets named by two headers."""
+    ids = [it.id for it in q.items]
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for header, target in mapping.items():
+        if target is None:
+            continue
+        base, _, rest = target.partition("[")
+        if rest:
+            k = rest[:-1] if rest.endswith("]") else ""
+            if base not in ids or q.item(base).type != "multiple":
+                problems.append((str(header), f"'{base}' is not a multiple-choice item; {target} needs one"))
+            elif not k.isdigit() or not 1 <= int(k) <= len(q.options(base)):
+                problems.append((str(header), f"'{target}': option number out of range 1..{len(q.options(base))}"))
+        elif target not in ids and target not in METADATA_FIELDS:
+            problems.append((str(header), f"unknown item or metadata field '{target}'; items are {', '.join(ids)}; "
+                                          f"metadata fields are {', '.join(METADATA_FIELDS)}"))
+        if target in seen:
+            problems.append((str(header), f"'{target}' is already the column '{seen[target]}'"))
+        seen[target] = str(header)
+    return problems
 
 
 class Fieldwork(_Model):
     start: dt.date | None = None
     end: dt.date | None = None
+    issued: int | None = Field(default=None, ge=1)  # questionnaires issued (发放), for the return rate
 
 
 class TooFast(_Model):
@@ -124,8 +152,39 @@ class PlatformFlags(_Model):
     action: Action = "exclude"
 
 
+class Attention(_Model):
+    """An attention item (此题请选择“满意”): a response whose answer is not ``answer`` fails."""
+
+    item: str
+    answer: str
+    action: Action = "exclude"
+
+
+class Condition(_Model):
+    item: str
+    answers: tuple[str, ...] = Field(min_length=1)  # any of these options (chosen, for a multiple item)
+
+
+class Conflict(_Model):
+    """Answers that cannot go together: ``when`` and ``then`` both hold → a logic conflict."""
+
+    when: Condition
+    then: Condition
+    reason: str
+
+
+class Logic(_Model):
+    """Logic conflicts: exclusive options of multiple items (chosen with others) and declared conflicts."""
+
+    exclusive: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # item id → options chosen only alone
+    conflicts: tuple[Conflict, ...] = ()
+    action: Action = "exclude"
+
+
 class Cleaning(_Model):
     platform_flags: PlatformFlags | None = PlatformFlags()
+    attention: tuple[Attention, ...] = ()
+    logic: Logic | None = None
     too_fast: TooFast | None = None
     straightlining: Straightlining | None = None
     duplicates: Duplicates | None = None
@@ -316,6 +375,25 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 problems.append((f"{base}.exclude", f"unknown option '{opt}' of item '{s.item}'; options are {', '.join(opts)}"))
     if q.district_item is not None and q.district_item not in ids:
         problems.append(("district_item", f"unknown item '{q.district_item}'"))
+    def check_options(base: str, item_id: str, answers) -> None:
+        if item_id not in ids:
+            problems.append((f"{base}.item", f"unknown item '{item_id}'"))
+            return
+        opts = q.options(item_id)
+        for a in answers:
+            if a not in opts:
+                problems.append((base, f"unknown option '{a}' of item '{item_id}'; options are {', '.join(opts)}"))
+
+    for i, a in enumerate(q.cleaning.attention):
+        check_options(f"cleaning.attention[{i}]", a.item, [a.answer])
+    if q.cleaning.logic is not None:
+        for item_id, opts in q.cleaning.logic.exclusive.items():
+            check_options(f"cleaning.logic.exclusive.{item_id}", item_id, opts)
+            if item_id in ids and q.item(item_id).type != "multiple":
+                problems.append((f"cleaning.logic.exclusive.{item_id}", "exclusive options need a multiple item"))
+        for i, c in enumerate(q.cleaning.logic.conflicts):
+            check_options(f"cleaning.logic.conflicts[{i}].when", c.when.item, c.when.answers)
+            check_options(f"cleaning.logic.conflicts[{i}].then", c.then.item, c.then.answers)
     if q.weighting is not None:
         if q.district_item is None:
             problems.append(("weighting", "weighting to the frame needs district_item"))
@@ -329,6 +407,7 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
     for key in q.metadata:
         if key not in METADATA_FIELDS:
             problems.append((f"metadata.{key}", f"unknown metadata field; allowed: {', '.join(METADATA_FIELDS)}"))
+    problems += [(f"source.columns.{h}", m) for h, m in column_map_problems(q, q.source.columns)]
     return problems
 
 

@@ -177,14 +177,26 @@ WEIGHTED_COLUMNS = ("n_eff", "estimate", "se", "ci_low", "ci_high", "ci_method",
 KEYS = ["questionnaire", "measure", "domain", "level"]
 
 
-def satisfaction_table(analysis) -> pd.DataFrame:
-    """Unweighted estimates with the weighted ones beside them (columns ending in ``_w``)."""
+SUPPRESS_BELOW = 5  # a breakdown with fewer respondents is not reported (privacy and precision)
+
+
+def satisfaction_table(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame:
+    """Unweighted estimates with the weighted ones beside them (columns ending in ``_w``).
+
+    Breakdown rows (not the overall one) with fewer than ``suppress_below``
+    respondents keep their n but lose every estimate, with a note saying why.
+    """
     est = analysis.estimates
     weighted = analysis.weighted_estimates
-    if weighted is None:
-        return est
-    w = weighted[KEYS + list(WEIGHTED_COLUMNS)].rename(columns={c: f"{c}_w" for c in WEIGHTED_COLUMNS})
-    return est.merge(w, on=KEYS, how="left", sort=False)
+    if weighted is not None:
+        w = weighted[KEYS + list(WEIGHTED_COLUMNS)].rename(columns={c: f"{c}_w" for c in WEIGHTED_COLUMNS})
+        est = est.merge(w, on=KEYS, how="left", sort=False)
+    small = (est["domain"] != "overall") & (est["n"] < suppress_below)
+    values = [c for c in est.columns if c not in (*KEYS, "label", "n")]
+    est = est.astype({c: object for c in values})
+    est.loc[small, values] = None
+    est["note"] = [f"样本少于{suppress_below}人，不予报告" if s else None for s in small]
+    return est
 
 
 def weights_tables(analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -226,7 +238,9 @@ def summary_row(cleaned) -> dict:
     """One line of the audit's 汇总 sheet: counts, exclusions per rule and the report sentence."""
     v = cleaned.valid
     return {"questionnaire": v.questionnaire.id, "file": Path(v.file).name, "sheet": v.sheet, "format": v.format,
-            "returned": cleaned.returned, "valid": cleaned.n_valid,
+            "issued": cleaned.issued, "returned": cleaned.returned,
+            "return_rate": cleaned.returned / cleaned.issued if cleaned.issued else None,
+            "valid": cleaned.n_valid,
             "valid_rate": cleaned.n_valid / cleaned.returned if cleaned.returned else None,
             **{f"excluded_{r}": n for r, n in cleaned.excluded_by_rule().items()},
             "summary": cleaned.summary()}

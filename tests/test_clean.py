@@ -81,7 +81,7 @@ def test_out_of_scope_and_incomplete_in_rule_order():
     # row 2 is out of scope first (attributed once), rows 3 and 4 incomplete
     assert by_rule(c) == {"incomplete": [3, 4], "out_of_scope": [2]}
     assert by_rule(c, "flag") == {"unknown_option": [4]}
-    assert c.summary() == ("本次调查共回收问卷3份，其中有效问卷0份（有效率0.00%，按回收问卷计）；"
+    assert c.summary() == ("本次调查共发放问卷550份，回收3份（回收率0.55%），其中有效问卷0份（有效率0.00%，按回收问卷计）；"
                            "剔除非调查对象1份、必答题缺失2份。")
 
 
@@ -108,3 +108,64 @@ def test_unreadable_durations_are_flagged(cell, message):
     c = run([row])
     f = c.audit[c.audit["rule"] == "unreadable_value"]
     assert message in f["message"].iloc[0] and f["column"].iloc[0] == "所用时间"
+
+
+# ----------------------------------------------------------------- attention items and logic conflicts
+
+def staff_with_checks(tmp_path):
+    """staff.yaml plus an attention item (8), a multiple item with an exclusive option (9) and a conflict."""
+    import yaml
+
+    data = yaml.safe_load((QDIR / "staff.yaml").read_text(encoding="utf-8"))
+    data["items"] += [
+        {"id": "check", "number": 8, "text": "本题为注意力检测题，请选择“满意”", "type": "single", "scale": "satisfaction5"},
+        {"id": "training", "number": 9, "text": "您参加过哪些培训", "type": "multiple",
+         "options": ["法律业务", "心理矫治", "以上都没有"]},
+    ]
+    data["cleaning"]["attention"] = [{"item": "check", "answer": "满意"}]
+    data["cleaning"]["logic"] = {
+        "exclusive": {"training": ["以上都没有"]},
+        "conflicts": [{"when": {"item": "tenure", "answers": ["不满1年"]},
+                       "then": {"item": "h_career", "answers": ["非常不满意"]},
+                       "reason": "测试用冲突：不满1年却评价晋升空间非常不满意"}],
+    }
+    path = tmp_path / "staff_checks.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load(path)
+
+
+def test_attention_and_logic_conflicts_are_excluded_in_order(tmp_path):
+    q = staff_with_checks(tmp_path)
+    head = header()[:-1] + ["7、您对做好社区矫正工作有什么意见和建议？", "8、本题为注意力检测题，请选择“满意”",
+                            "9、您参加过哪些培训"]
+    head = [h for h in head if not h.startswith("8、") or "注意力" in h]
+
+    def row(n, check="满意", training="法律业务┋心理矫治", tenure="1至3年", career="满意"):
+        r = answer(n, f"2021/11/05 10:{n:02d}:00", 200, f"10.0.0.{n}")
+        r[8] = tenure
+        r[12] = career  # h_career is the fourth matrix row
+        return r + [check, training]
+
+    rows = [row(1), row(2, check="非常满意"), row(3, training="以上都没有┋法律业务"), row(4, training="以上都没有"),
+            row(5, tenure="不满1年", career="非常不满意"), row(6, tenure="不满1年"),
+            row(7, check="非常满意", training="以上都没有┋心理矫治")]  # fails both: attention comes first
+    c = clean(tidy(table_from_rows([head, *rows], file="t.xlsx", sheet="工作人员问卷"), q))
+    assert by_rule(c) == {"attention": [3, 8], "logic": [4, 6]}
+    a = c.audit.set_index("row")
+    assert a.at[3, "value"] == "非常满意" and "满意" in a.at[3, "message"]
+    assert a.at[4, "message"] == "“以上都没有”与其他选项同时选择"
+    assert a.at[6, "value"] == "非常不满意" and a.at[6, "message"].startswith("测试用冲突")
+    assert "注意力题未通过2份、逻辑矛盾2份" in c.summary()
+
+
+def test_checks_naming_unknown_items_or_options_are_definition_errors(tmp_path):
+    import yaml
+
+    from survey.errors import DefinitionError
+
+    data = yaml.safe_load((QDIR / "staff.yaml").read_text(encoding="utf-8"))
+    data["cleaning"]["attention"] = [{"item": "overall", "answer": "很满意"}]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"cleaning.attention\[0\].*unknown option '很满意'"):
+        load(path)

@@ -135,3 +135,14 @@ def test_mask_text(text, masked):
 def test_pseudonyms_are_stable_and_distinct():
     assert pseudonym("staff", "17") == pseudonym("staff", "17")
     assert pseudonym("staff", "17") != pseudonym("staff", "18") != pseudonym("offender", "17")
+
+
+def test_small_breakdowns_are_suppressed():
+    a = analyze(RAW_2021, QDIR)
+    full = report.satisfaction_table(a)  # default: fewer than 5 → suppressed; 2021's smallest district has 5
+    assert full["note"].isna().all()
+    t = report.satisfaction_table(a, suppress_below=6).set_index(["questionnaire", "measure", "level"])
+    row = t.loc[("offender", "overall", "玄武区")]
+    assert row["n"] == 5 and row["note"] == "样本少于6人，不予报告"
+    assert row[["estimate", "ci_low", "ci_high", "estimate_w", "se_w"]].isna().all()
+    assert t.loc[("offender", "overall", "全部"), "estimate"] == 1.0  # the overall row is never suppressed
