@@ -124,11 +124,14 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
               help="The questionnaire YAML the export answers.")
 @click.option("--sheet", default=None, help="Sheet of an xlsx export. [default: the questionnaire's, else the first]")
 @click.option("--format", "fmt", type=click.Choice(("auto", *FORMAT_NAMES)), default="auto", show_default=True,
-              help="Export format; auto detects it from the headers.")
+              help="Export format; auto detects it from the file type and headers.")
+@click.option("--columns", "colfile", type=click.Path(path_type=Path), default=None,
+              help="YAML column map 'export header: item id' (or id[k], a metadata field, null to ignore); "
+                   "overrides matching and the questionnaire's source.columns.")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="Output folder. [default: reports/<export name>-clean]")
-def clean_cmd(export, qfile, sheet, fmt, out):
-    """Clean one export: apply the valid-questionnaire (有效问卷) rules, write the audit.
+def clean_cmd(export, qfile, sheet, fmt, colfile, out):
+    """Clean one export (xlsx, CSV or SPSS .sav): apply the valid-questionnaire (有效问卷) rules, write the audit.
 
     Prints the reporting sentence (本次调查共回收问卷…有效问卷…) and writes
     cleaned.xlsx (valid responses, pseudonymised, with a codebook) and audit.xlsx.
@@ -136,17 +139,18 @@ def clean_cmd(export, qfile, sheet, fmt, out):
     from .clean import clean
     from .pipeline import find_sheet
     from .questionnaire import load
-    from .read import Workbook, read_table
+    from .read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
     from .report import write_clean
-    from .tidy import tidy
+    from .tidy import load_column_map, tidy
 
     q = load(qfile)
-    if export.suffix.lower() == ".csv":
+    columns = load_column_map(colfile, q) if colfile else None
+    if export.suffix.lower() in SINGLE_TABLE_SUFFIXES:
         raw = read_table(export)
     else:
         wb = Workbook(export)
         raw = wb.table(sheet or find_sheet(wb, q, first_if_none=True))
-    cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt))
+    cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt, columns=columns))
     written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
     where = f"{export}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
     click.echo(f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses")
@@ -186,6 +190,10 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--fpc", default=None, help="Column of population sizes per stratum (PSUs when clustered) or sampling fractions.")
 @click.option("--lonely-psu", type=click.Choice(("fail", "remove", "adjust")), default="fail", show_default=True,
               help="What to do with a stratum of one PSU.")
+@click.option("--calibrated-on", "calibration", multiple=True,
+              help="Column(s) the weights were post-stratified/raked/calibrated to: the SE then uses GREG "
+                   "residuals, as R does for such designs (repeat the option for several).")
+@click.option("--base-weights", default=None, help="With --calibrated-on: the weights before calibration. [default: 1]")
 @click.option("--stat", type=click.Choice(("mean", "total")), default="mean", show_default=True)
 @click.option("--ci-method", type=click.Choice(CI_METHODS), default="wilson", show_default=True,
               help="Interval for proportions (on the effective n for design data).")
@@ -197,8 +205,8 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
 @click.option("--sheet", default=None, help="Sheet of an xlsx file. [default: the first]")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
-def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, stat, ci_method, alpha, variance,
-                 replicates, seed, sheet, fmt):
+def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
+                 ci_method, alpha, variance, replicates, seed, sheet, fmt):
     """Design-based mean, proportion or total of a column of any CSV/xlsx.
 
     Taylor-linearisation standard errors with strata, one-stage clusters and finite
@@ -213,7 +221,8 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, stat,
     from .replicate import replicate_estimate
 
     raw = _read_any(data, sheet)
-    design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu)
+    design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
+                    calibration=tuple(calibration), calibration_base=base_weights)
     if variance == "taylor":
         table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
                                 file=str(data), sheet=raw.sheet)

@@ -168,10 +168,13 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
         exc.file, exc.sheet = exc.file or where["file"], exc.sheet or where["sheet"]
         raise
     out = responses.data.assign(weight=res.weights.to_numpy())
-    design = Design(weights="weight", strata=district)
+    # The variance knows what the weights were calibrated to (GREG residuals, as R does
+    # after postStratify/rake/calibrate); the raking started from equal base weights.
+    calibration = (district, *frame.margins)
+    design = Design(weights="weight", strata=district, calibration=calibration)
     if wt.fpc:
         out = out.assign(fpc=data[district].map(frame.population).to_numpy(dtype=float))
-        design = Design(weights="weight", strata=district, fpc="fpc")
+        design = Design(weights="weight", strata=district, fpc="fpc", calibration=calibration)
     from dataclasses import replace
 
     return replace(responses, data=out), res, design

@@ -146,3 +146,46 @@ def test_raked_weights_hit_every_margin(rows, seed):
     # scaling the base weights does not change raked weights
     again = rake(data.assign(base=data["base"] * 3), {"x": tx, "y": ty}, base="base", tol=1e-9, max_iter=2000)
     assert np.allclose(again.weights, res.weights, rtol=1e-6)
+
+
+def test_calibration_aware_standard_errors_match_r():
+    # R 4.2, survey 4.1-1, on tests/data/kalton_sample.csv (written by this R code):
+    #   df <- d[rep(1:12, d$n), c("a","b")]; df$id <- seq_len(nrow(df))
+    #   df$y <- as.numeric((df$id * 7919) %% 10 < 6 + (df$a == 3) - (df$b == 1))
+    #   df$x <- (df$id * 104729) %% 97 + 10 * df$a
+    #   des <- svydesign(id=~1, weights=~1, data=df)
+    #   r  <- rake(des, list(~a,~b), list(pa,pb), control=list(epsilon=1e-12, maxit=200))
+    #   lc <- calibrate(des, ~a+b, population=c(1500, a2=550, a3=430, a4=345, b2=415, b3=720))
+    #   ps <- postStratify(des, ~a+b, pab)
+    #   SE(svymean(~y+x, r))            -> 0.0160973636548 0.928371565259
+    #   SE(svytotal(~x, r))             -> 1392.55734789
+    #   SE(svyby(~x, ~a, r, svymean))   -> 2.80483475192 1.26511876175 1.99657411252 2.00128592536
+    #   SE(svymean(~y+x, lc))           -> 0.0160878178508 0.927683163231
+    #   SE(svymean(~y+x, ps))           -> 0.0170107029537 0.983098144637
+    #   the raked weights taken as fixed: SE(svymean(~y+x, svydesign(id=~1, weights=~w, ...))) -> 0.0161888907855 0.980718349204
+    from survey.design import Design
+    from survey.estimate import estimate_column
+
+    from .conftest import ROOT
+
+    d = pd.read_csv(ROOT / "tests" / "data" / "kalton_sample.csv").astype({"a": str, "b": str})
+    d["ab"] = d["a"] + d["b"]
+
+    def se(data, var, design, **kw):
+        return estimate_column(data, var, design=design, **kw)["se"].to_numpy()
+
+    raked = d.assign(w=rake(d, margins(), tol=1e-12, max_iter=500).weights.to_numpy())
+    cal = Design(weights="w", calibration=("a", "b"))
+    assert se(raked, "y", cal)[0] == pytest.approx(0.0160973636548, rel=1e-9)
+    assert se(raked, "x", cal)[0] == pytest.approx(0.928371565259, rel=1e-9)
+    assert se(raked, "x", cal, stat="total")[0] == pytest.approx(1392.55734789, rel=1e-9)
+    assert se(raked, "x", cal, by="a")[1:] == pytest.approx([2.80483475192, 1.26511876175, 1.99657411252,
+                                                             2.00128592536], rel=1e-8)
+    assert se(raked, "x", Design(weights="w"))[0] == pytest.approx(0.980718349204, rel=1e-9)
+    linear = d.assign(w=calibrate(d, margins()).weights.to_numpy())
+    assert se(linear, "y", cal)[0] == pytest.approx(0.0160878178508, rel=1e-9)
+    assert se(linear, "x", cal)[0] == pytest.approx(0.927683163231, rel=1e-9)
+    pop = pd.Series({f"{i + 1}{j + 1}": POP[i, j] for i in range(4) for j in range(3)})
+    post = d.assign(w=poststratify(d, "ab", pop).weights.to_numpy())
+    assert se(post, "y", Design(weights="w", calibration=("ab",)))[0] == pytest.approx(0.0170107029537, rel=1e-9)
+    assert se(post, "x", Design(weights="w", calibration=("ab",)))[0] == pytest.approx(0.983098144637, rel=1e-9)
