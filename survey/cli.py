@@ -248,9 +248,11 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
               help="Raking/calibration: largest relative margin error accepted.")
 @click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--sheet", default=None, help="Sheet of an xlsx DATA file. [default: the first]")
+@click.option("--targets-sheet", default=None, help="Sheet of an xlsx TARGETS file. [default: the first]")
+@click.option("--count", "count", default=None, help="Count column of TARGETS when it has several (e.g. 在册社区矫正对象数).")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="Where to write DATA with a weight column (.csv or .xlsx). [default: <data>-weighted.csv]")
-def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_iter, sheet, out):
+def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_iter, sheet, targets_sheet, count, out):
     """Compute weights from population targets and export them with diagnostics.
 
     Prints the Kish design effect, effective n, CV, min/max, convergence and the
@@ -261,10 +263,10 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
     from .weights import trim, weigh_to_table
 
     raw = _read_any(data, sheet)
-    t = _read_any(targets, None)
+    t = _read_any(targets, targets_sheet)
     try:
         res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
-                             max_iter=max_iter, targets_file=str(targets))
+                             max_iter=max_iter, targets_file=str(targets), count=count)
     except WeightingError as exc:  # name the data file when the method could not
         exc.file = exc.file or f"{data}" + (f" [{raw.sheet}]" if raw.sheet else "")
         raise

@@ -396,15 +396,19 @@ LEVEL_NAMES = ("类别", "level", "category", "类")
 COUNT_NAMES = ("人数", "count", "population", "N", "total", "总体", "Freq")
 
 
-def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool, file: str | None = None):
+def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool, file: str | None = None,
+                       count: str | None = None):
     """Population targets from a table as typed in a spreadsheet.
 
     ``wide=False`` (raking, calibration): long form with columns 变量/variable,
     类别/level and 人数/count → {variable: Series(level → count)}, restricted to ``by``.
     ``wide=True`` (post-stratification): the ``by`` columns and one count column →
-    a Series with one entry per cell (a MultiIndex when crossed).
+    a Series with one entry per cell (a MultiIndex when crossed). ``count`` names the
+    count column when the table has several (抽样框: 工作人员数, 在册社区矫正对象数).
     """
     def pick(names, what):
+        if count is not None and what.startswith("人数"):
+            names = (count,)
         col = next((c for c in table.columns if str(c).strip() in names), None)
         if col is None:
             raise WeightingError(f"targets have no {what} column", file=file,
@@ -426,7 +430,7 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
             raise WeightingError(f"targets have no column '{missing[0]}'", file=file,
                                  got="columns " + ", ".join(map(str, table.columns)))
         rest = [c for c in table.columns if c not in by]
-        col = rest[0] if len(rest) == 1 else pick(COUNT_NAMES, "count")
+        col = rest[0] if len(rest) == 1 and count is None else pick(COUNT_NAMES, "人数/count")
         keys = [table[v].astype(str).str.strip() for v in by]
         index = pd.Index(keys[0]) if len(by) == 1 else pd.MultiIndex.from_arrays(keys, names=by)
         return pd.Series(counts(col), index=index)
@@ -446,7 +450,7 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
 
 def weigh_to_table(data: pd.DataFrame, targets: pd.DataFrame, method: str, *, by: list[str] | None = None,
                    base=None, bounds=None, tol: float = 1e-8, max_iter: int = 100,
-                   targets_file: str | None = None) -> Weighted:
+                   targets_file: str | None = None, count: str | None = None) -> Weighted:
     """Weight ``data`` to a targets table as typed in a spreadsheet (``survey weight``).
 
     ``design``/``poststratify`` read the wide form (``by`` columns + a count);
@@ -455,13 +459,13 @@ def weigh_to_table(data: pd.DataFrame, targets: pd.DataFrame, method: str, *, by
     if method in ("design", "poststratify"):
         if not by:
             raise WeightingError(f"{method} needs the column(s) the targets are counted by (--by)", file=targets_file)
-        pop = targets_from_table(targets, by, wide=True, file=targets_file)
+        pop = targets_from_table(targets, by, wide=True, file=targets_file, count=count)
         if method == "design":
             return design_weights(data, by[0], pop)
         return poststratify(data, by, pop, base=base)
     if method not in ("rake", "calibrate"):
         raise choice_error(WeightingError, "weighting method", method, ["design", "poststratify", "rake", "calibrate"])
-    margins = targets_from_table(targets, by, wide=False, file=targets_file)
+    margins = targets_from_table(targets, by, wide=False, file=targets_file, count=count)
     if method == "rake":
         return rake(data, margins, base=base, tol=tol, max_iter=max_iter)
     return calibrate(data, margins, base=base, bounds=bounds, tol=tol, max_iter=max_iter)

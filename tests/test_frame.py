@@ -129,3 +129,17 @@ def test_survey_validity_writes_the_workbook(tmp_path):
     assert "Cronbach" in res.output and "有效问卷389份" in res.output
     sheets = pd.read_excel(tmp_path / "validity.xlsx", sheet_name=None, engine="openpyxl")
     assert "检验汇总" in sheets and "报告段落" in sheets
+
+
+def test_survey_weight_from_the_workbook_sheets(tmp_path):
+    # Post-stratify the interviews to the register counts of 抽样框 (a wide table with two count columns).
+    out = tmp_path / "w.csv"
+    args = ["weight", str(RAW_2021), "--sheet", "矫正对象访谈", "--targets", str(RAW_2021), "--targets-sheet", "抽样框",
+            "--method", "poststratify", "--by", "区", "-o", str(out)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1 and "targets have no 人数/count column" in res.output  # two candidates: say which
+    res = CliRunner().invoke(main, [*args, "--count", "在册社区矫正对象数"])
+    assert res.exit_code == 0, res.output
+    w = pd.read_csv(out, encoding="utf-8-sig")
+    assert w.groupby("区")["weight"].sum().to_dict()["江宁区"] == pytest.approx(702)
+    assert w["weight"].sum() == pytest.approx(3806)
