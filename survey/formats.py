@@ -37,25 +37,41 @@ _WJX_META = {
     "ip": ("来自IP",),
 }
 
+_TENCENT_META = {
+    "respondent": ("编号",),
+    "started_at": ("开始答题时间",),
+    "submitted_at": ("结束答题时间", "提交时间"),
+    "duration": ("答题时长", "答题时长(秒)"),
+    "ip": ("IP", "IP地址"),
+    "quality_flag": ("清洗数据结果",),
+    "invalid_probability": ("智能清洗数据无效概率",),
+}
+_INTERVIEW_META = {
+    "respondent": ("访谈编号", "编号"),
+    "submitted_at": ("访谈日期", "日期"),
+    "interviewer": ("访谈员",),
+}
+
+
+def _union(*metas: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for m in metas:
+        for k, names in m.items():
+            out[k] = out.get(k, ()) + tuple(n for n in names if n not in out.get(k, ()))
+    return out
+
+
 FORMATS: dict[str, ExportFormat] = {
     f.name: f
     for f in (
         ExportFormat("wjx_text", "问卷星 按文本", _WJX_META, "text"),
         ExportFormat("wjx_code", "问卷星 按序号", _WJX_META, "position", skipped_codes=(-2, -3)),
-        ExportFormat("tencent", "腾讯问卷", {
-            "respondent": ("编号",),
-            "started_at": ("开始答题时间",),
-            "submitted_at": ("结束答题时间", "提交时间"),
-            "duration": ("答题时长", "答题时长(秒)"),
-            "ip": ("IP", "IP地址"),
-            "quality_flag": ("清洗数据结果",),
-            "invalid_probability": ("智能清洗数据无效概率",),
-        }, "text"),
-        ExportFormat("interview", "访谈记录", {
-            "respondent": ("访谈编号", "编号"),
-            "submitted_at": ("访谈日期", "日期"),
-            "interviewer": ("访谈员",),
-        }, "text"),
+        ExportFormat("tencent", "腾讯问卷", _TENCENT_META, "text"),
+        ExportFormat("interview", "访谈记录", _INTERVIEW_META, "text"),
+        # value labels already turned codes into option text (survey.read.read_sav);
+        # the platform's metadata names are all tried, −2 / −3 without a label are skipped
+        ExportFormat("spss", "SPSS .sav（值标签）", _union(_WJX_META, _TENCENT_META, _INTERVIEW_META), "text",
+                     skipped_codes=(-2, -3)),
         ExportFormat("generic", "其他表格（按问卷定义的列名）", {}, "text"),
     )
 }
@@ -69,8 +85,10 @@ def get_format(name: str) -> ExportFormat:
     return FORMATS[name]
 
 
-def detect(columns: list[str], data: pd.DataFrame) -> ExportFormat:
-    """Guess the export format from the headers (and, for 问卷星, the cells)."""
+def detect(columns: list[str], data: pd.DataFrame, *, suffix: str | None = None) -> ExportFormat:
+    """Guess the export format from the file type, the headers and (for 问卷星) the cells."""
+    if suffix is not None and suffix.lower() in (".sav", ".zsav"):
+        return FORMATS["spss"]
     cols = {str(c).strip() for c in columns}
     if {"编号", "答题时长"} <= cols or "清洗数据结果" in cols or "智能清洗数据无效概率" in cols:
         return FORMATS["tencent"]

@@ -98,6 +98,9 @@ def column_map_problems(q: "Questionnaire", mapping: dict) -> list[tuple[str, st
     for header, target in mapping.items():
         if target is None:
             continue
+        if not isinstance(target, str):
+            problems.append((str(header), f"{target!r} is not an item id or metadata field"))
+            continue
         base, _, rest = target.partition("[")
         if rest:
             k = rest[:-1] if rest.endswith("]") else ""

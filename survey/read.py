@@ -6,11 +6,17 @@ number the user sees in Excel, so that every later message can point at a row.
 
 xlsx files are read with python-calamine when it is installed (several times
 faster than openpyxl) and with openpyxl otherwise; both give the same values.
+Title rows above the header are skipped, and a two-row header (a matrix stem in a
+merged cell above its sub-questions) is combined into ``题干—子问题`` headers.
+SPSS ``.sav`` files are read with pyreadstat: variable labels become the headers
+and value labels the cell values, so a ``.sav`` looks like a 按文本 export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +26,10 @@ import pandas as pd
 from .errors import DataError
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+SPSS_SUFFIXES = (".sav", ".zsav")
+SINGLE_TABLE_SUFFIXES = (".csv", *SPSS_SUFFIXES)  # files that hold one table (no sheets)
+SUB_SEP = "—"  # joins a stem and its sub-question: 题干—子问题
+_NUMBERED = re.compile(r"^\s*[QqＱ]?\d+\s*[、.．:：)）]")
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,9 @@ class RawTable:
     """The cells of one sheet below its header row.
 
     ``data`` has one column per header (strings, as typed) and is indexed by the
-    Excel row number; empty cells are ``None``.
+    Excel row number; empty cells are ``None``. For an SPSS file the index is the
+    case number (the row SPSS's Data View shows), ``header_row`` is 0 and
+    ``variables`` maps each header (a variable label) to its variable name.
     """
 
     file: str
@@ -35,6 +47,7 @@ class RawTable:
     header_row: int
     data: pd.DataFrame = field(repr=False)
     encoding: str | None = None  # for CSV: the encoding that decoded the file
+    variables: dict[str, str] = field(default_factory=dict, repr=False)  # SPSS: header → variable name
 
     @property
     def columns(self) -> list[str]:
@@ -127,7 +140,10 @@ def table_from_rows(rows: list[list], *, file: str, sheet: str | None) -> RawTab
     """Build a :class:`RawTable` from raw rows.
 
     The header is the first row that is at least half as wide as the widest row, so
-    title rows above the header (common in hand-made sheets) are skipped.
+    title rows above the header (common in hand-made sheets) are skipped. When that
+    row leaves columns with data unnamed (a merged cell spanning them) or repeats a
+    name, and the row below (or above) holds the sub-questions, the two rows are
+    combined: ``题干`` over ``子问题`` becomes ``题干—子问题`` (see :func:`combine_header_rows`).
     """
     rows = [[_clean_cell(v) for v in r] for r in rows]
     widths = [sum(v is not None for v in r) for r in rows]
@@ -136,26 +152,16 @@ def table_from_rows(rows: list[list], *, file: str, sheet: str | None) -> RawTab
                         hint="check that the export was pasted into this sheet")
     widest = max(widths)
     h = next(i for i, w in enumerate(widths) if w >= max(2, widest / 2) or (widest == 1 and w == 1))
-    header = rows[h]
-    last = max(i for i, v in enumerate(header) if v is not None)
-    names = []
-    for j, v in enumerate(header[: last + 1]):
-        if v is None:
-            if any(j < len(r) and r[j] is not None for r in rows[h + 1:]):
-                raise DataError("a column with data has no header", file=file, sheet=sheet, row=h + 1,
-                                column=_excel_column(j), hint="give the column a header or delete it")
-            names.append(None)
-        else:
-            names.append(_header_text(v))
-    seen: dict[str, int] = {}
-    for j, name in enumerate(names):
-        if name is None:
-            continue
-        if name in seen:
-            raise DataError(f"duplicate header '{name}'", file=file, sheet=sheet, row=h + 1,
-                            column=f"{_excel_column(seen[name])} and {_excel_column(j)}",
-                            hint="rename one of the two columns")
-        seen[name] = j
+    names = _header_names(rows[h], rows[h + 1:])
+    if _header_problem(names, rows[h + 1:]):
+        for top in (h - 1, h):  # the stem row above the sub-question row, or below it
+            if top < 0 or top + 1 >= len(rows):
+                continue
+            combined = combine_header_rows(rows[top], rows[top + 1], rows[top + 2:])
+            if combined is not None:
+                h, names = top + 1, combined
+                break
+    _check_header(names, rows[h + 1:], file=file, sheet=sheet, row=h + 1)
     keep = [j for j, n in enumerate(names) if n is not None]
     body = []
     index = []
@@ -169,6 +175,105 @@ def table_from_rows(rows: list[list], *, file: str, sheet: str | None) -> RawTab
     return RawTable(file=file, sheet=sheet, header_row=h + 1, data=data)
 
 
+def _header_names(header: list, below: list[list]) -> list[str | None]:
+    """Header texts up to the last non-empty header cell (None for an empty cell)."""
+    last = max((i for i, v in enumerate(header) if v is not None), default=-1)
+    return [None if v is None else _header_text(v) for v in header[: last + 1]]
+
+
+def _has_data(below: list[list], j: int) -> bool:
+    return any(j < len(r) and r[j] is not None for r in below)
+
+
+def _data_width(below: list[list]) -> int:
+    """One past the last column holding a value in any row (rows scanned from their end)."""
+    width = 0
+    for r in below:
+        j = len(r)
+        while j > width and r[j - 1] is None:
+            j -= 1
+        width = max(width, j)
+    return width
+
+
+def _header_problem(names: list[str | None], below: list[list]) -> bool:
+    """True if a column with data has no header, or a header is repeated."""
+    width = max(len(names), _data_width(below))
+    unnamed = any((j >= len(names) or names[j] is None) and _has_data(below, j) for j in range(width))
+    present = [n for n in names if n is not None]
+    return unnamed or len(present) != len(set(present))
+
+
+def _check_header(names: list[str | None], below: list[list], *, file, sheet, row: int) -> None:
+    for j, name in enumerate(names):  # cells right of the last header (notes) are not read
+        if name is None and _has_data(below, j):
+            raise DataError("a column with data has no header", file=file, sheet=sheet, row=row,
+                            column=_excel_column(j),
+                            hint="give the column a header or delete it (for a question header over two rows, "
+                                 "fill in every sub-question cell of the second row)")
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name is None:
+            continue
+        if name in seen:
+            raise DataError(f"duplicate header '{name}'", file=file, sheet=sheet, row=row,
+                            column=f"{_excel_column(seen[name])} and {_excel_column(j)}",
+                            hint="rename one of the two columns")
+        seen[name] = j
+
+
+def combine_header_rows(top: list, sub: list, below: list[list]) -> list[str | None] | None:
+    """Header names from a two-row header, or None if the rows do not form one.
+
+    ``top`` holds single-column headers (序号, 提交答卷时间 …, merged down over both
+    rows so ``sub`` is empty or repeats them) and stems spanning several columns —
+    a merged cell (value in its first column, blanks after, as calamine and openpyxl
+    both return it) or the same text repeated. ``sub`` holds a text in every column
+    of a stem. A stem's column is named ``题干—子问题``, or just the sub-question
+    when that already carries a question number (``4、(成就感)``). A title row over
+    the whole table is not a stem row: there must be at least one single-column
+    header beside the stems.
+    """
+    width = max(len(top), len(sub), _data_width(below))
+
+    def cell(r: list, j: int):
+        return r[j] if j < len(r) else None
+
+    names: list[str | None] = [None] * width
+    spans = 0
+    single = 0
+    j = 0
+    while j < width:
+        stem = cell(top, j)
+        if stem is None:
+            if cell(sub, j) is not None or _has_data(below, j):
+                return None  # a column outside any header cell
+            j += 1
+            continue
+        end = j + 1
+        while end < width and cell(sub, end) is not None and cell(top, end) in (None, stem):
+            end += 1
+        if end - j == 1:
+            if cell(sub, j) not in (None, stem):
+                return None  # a different value under a single header: that is a data row
+            names[j] = _header_text(stem)
+            single += 1
+        else:
+            parts = [cell(sub, k) for k in range(j, end)]
+            if not all(isinstance(p, str) for p in parts):
+                return None
+            stem_text = _header_text(stem)
+            for k, part in zip(range(j, end), parts):
+                names[k] = part if _NUMBERED.match(part) else f"{stem_text}{SUB_SEP}{part}"
+            spans += 1
+        j = end
+    if not spans or not single:
+        return None
+    while names and names[-1] is None:
+        names.pop()
+    return names
+
+
 def _excel_column(j: int) -> str:
     """0 → 'A', 26 → 'AA'."""
     s = ""
@@ -180,10 +285,12 @@ def _excel_column(j: int) -> str:
 
 
 def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
-    """Read one table from an xlsx sheet (the first if ``sheet`` is None) or a CSV file."""
+    """Read one table from an xlsx sheet (the first if ``sheet`` is None), a CSV or an SPSS file."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return _read_csv(path)
+    if path.suffix.lower() in SPSS_SUFFIXES:
+        return read_sav(path)
     wb = Workbook(path)
     return wb.table(sheet if sheet is not None else wb.sheet_names[0])
 
@@ -207,3 +314,64 @@ def _read_csv(path: Path) -> RawTable:
     rows = [list(r) for r in csv.reader(io.StringIO(text))]
     table = table_from_rows(rows, file=str(path), sheet=None)
     return RawTable(table.file, None, table.header_row, table.data, encoding="utf-8" if enc == "utf-8-sig" else "gbk")
+
+
+def read_sav(path: str | Path) -> RawTable:
+    """An SPSS ``.sav`` / ``.zsav`` file as a :class:`RawTable`, read with pyreadstat.
+
+    Headers are the variable labels (the variable name when a variable has no
+    label), so they match questions like any export header (``N、题目``,
+    ``N、(子问题)``, the question text). Cells hold the value label of a code when
+    it has one (the option text, as in a 问卷星 按文本 export) and the value
+    otherwise; system- and user-missing values are empty. Dates and times come
+    through as Python datetimes. The index is the case number.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError("file not found", file=path, hint="check the path and the file name")
+    if path.is_dir():
+        raise DataError("is a folder, not an SPSS file", file=path, hint="name the .sav file itself")
+    try:
+        import pyreadstat
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise DataError("reading SPSS files needs the pyreadstat package", file=path,
+                        hint="pip install pyreadstat") from None
+    try:
+        df, meta = pyreadstat.read_sav(str(path), user_missing=False)
+    except Exception as exc:  # pyreadstat's ReadstatError / PyreadstatError and OS errors
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise DataError(f"not a readable SPSS .sav file ({detail})", file=path,
+                        hint="export the data again from SPSS (File > Save As > .sav)") from None
+    labels = dict(zip(meta.column_names, meta.column_labels or [None] * len(meta.column_names)))
+    headers: dict[str, str] = {}
+    for name in meta.column_names:
+        header = (labels.get(name) or "").strip() or name
+        if header in headers:
+            raise DataError(f"variables {headers[header]} and {name} have the same label '{header}'", file=path,
+                            hint="give the variables distinct labels in SPSS, or map them to items by variable "
+                                 "name with a column map (source.columns or --columns)")
+        headers[header] = name
+    value_labels = meta.variable_value_labels or {}
+    data = pd.DataFrame({header: _sav_column(df[name], value_labels.get(name, {})) for header, name in headers.items()},
+                        dtype=object)
+    data.index = pd.Index(range(1, len(data) + 1), name="row")
+    return RawTable(file=str(path), sheet=None, header_row=0, data=data, variables=headers)
+
+
+def _sav_column(values: pd.Series, labels: dict) -> pd.Series:
+    """Codes → value labels, missing → None, whole floats → int, timestamps → datetime."""
+
+    def cell(v):
+        if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+            return None
+        if v in labels:
+            return _clean_cell(labels[v])
+        if isinstance(v, pd.Timestamp):
+            return v.to_pydatetime()
+        if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalar
+            v = v.item()
+        return _clean_cell(v)
+
+    out = values.astype(object)
+    mapped = {v: cell(v) for v in out.dropna().unique()}
+    return pd.Series([mapped[v] if v in mapped else cell(v) for v in out], dtype=object)

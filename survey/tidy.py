@@ -1,8 +1,9 @@
 """From a raw export table to tidy responses, guided by the questionnaire.
 
 Export columns are matched to items by question number and normalised text (or an
-alias); option text is turned into integer codes (1 = the first option of the
-scale). The result, :class:`Responses`, has one row per respondent, indexed by
+alias), after a user-supplied column map (``source.columns`` in the questionnaire,
+``--columns FILE`` on the command line) has claimed the columns it names; option
+text is turned into integer codes (1 = the first option of the scale). The result, :class:`Responses`, has one row per respondent, indexed by
 the Excel row, with standard metadata columns and one column per item.
 
 Cells that cannot be used — an option the questionnaire does not know, a
@@ -16,18 +17,21 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import MatchError
+from .errors import DefinitionError, MatchError
 from .formats import FORMATS, ExportFormat, detect, get_format
-from .questionnaire import Item, Questionnaire
+from .questionnaire import Item, Questionnaire, column_map_problems
 from .read import RawTable
+from .vocab import METADATA_FIELDS
 
 SKIPPED = ("(跳过)", "（跳过）")
 BLANK = ("(空)", "（空）")
 MULTI_SEP = "┋"
+CHOSEN = ("选中", "已选", "已选中", "是", "√", "✓", "yes", "y", "true", "checked", "selected")  # an option column's "chosen"
 FINDING_COLUMNS = ("rule", "row", "column", "value", "message")
 
 _PUNCT = re.compile(r"[\s\u3000]+")
@@ -57,8 +61,9 @@ class Header:
 def parse_header(column: str) -> Header:
     """``6、总体…`` → (6, 总体…); ``4、(成就感)`` → (4, 成就感, row); ``区`` → (None, 区).
 
-    ``N.题干:子问题`` (腾讯问卷) and ``N、题干—子问题`` keep the part after the
-    separator as ``sub``, so a matrix row or option can match it.
+    ``N.题干:子问题`` (腾讯问卷), ``N、题干—子问题`` and ``题干—子问题`` (a two-row
+    header combined by :func:`survey.read.table_from_rows`) keep the part after the
+    separator as ``sub``, so a matrix row or option can match it whatever the stem.
     """
     m = _HEADER.match(column)
     if m and m.group(2):
@@ -70,6 +75,9 @@ def parse_header(column: str) -> Header:
         parts = _SEP.split(rest)
         sub = normalize(parts[-1]) if len(parts) > 1 and parts[-1].strip() else None
         return Header(column, number, normalize(rest), False, sub)
+    parts = _SEP.split(column)
+    if len(parts) > 1 and parts[0].strip() and parts[-1].strip():
+        return Header(column, None, normalize(column), False, normalize(parts[-1]))
     return Header(column, None, normalize(column), False)
 
 
@@ -82,6 +90,7 @@ class Match:
     by_number: tuple[str, ...] = ()  # items matched by question number only
     unused: tuple[str, ...] = ()  # export columns nobody asked for
     options: dict[str, dict[int, str]] = field(default_factory=dict)  # multiple choice: code → 0/1 column
+    mapped: tuple[str, ...] = ()  # export columns placed by the column map (including ignored ones)
 
 
 def _metadata_names(q: Questionnaire, fmt: ExportFormat) -> dict[str, tuple[str, ...]]:
@@ -92,28 +101,52 @@ def _metadata_names(q: Questionnaire, fmt: ExportFormat) -> dict[str, tuple[str,
 
 
 def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | None = None,
-                  file: str | None = None, sheet: str | None = None) -> Match:
+                  file: str | None = None, sheet: str | None = None,
+                  column_map: dict[str, str | None] | None = None,
+                  variables: dict[str, str] | None = None) -> Match:
     """Match export columns to the questionnaire's metadata fields and items.
 
-    Text (or an alias) decides; the question number breaks ties and, for a single
-    or text question whose wording changed, matches alone when it is unambiguous.
-    A multiple-choice question exported as one 0/1 column per option (问卷星 按序号,
-    腾讯问卷) is matched option by option. Raises :class:`MatchError` listing the
-    unmatched items and columns when an item the questionnaire needs is missing.
+    The ``column_map`` (export header → item id, ``id[k]`` for option k of a
+    multiple-choice item, a metadata field, or None to ignore the column) is
+    applied first and overrides everything else; a header may also be an SPSS
+    variable name (``variables``: header → name). Then text (or an alias) decides;
+    the question number breaks ties and, for a single or text question whose
+    wording changed, matches alone when it is unambiguous. A multiple-choice
+    question exported as one 0/1 column per option (问卷星 按序号, 腾讯问卷) is
+    matched option by option. Raises :class:`MatchError` listing the unmatched
+    items and columns when an item the questionnaire needs is missing, and when the
+    column map names a header the export lacks or a target the questionnaire lacks.
     """
     fmt = fmt or FORMATS["generic"]
     headers = [parse_header(c) for c in columns]
     free = {h.column: h for h in headers}
     metadata: dict[str, str] = {}
+    items: dict[str, str] = {}
+    options: dict[str, dict[int, str]] = {}
+    mapped = _apply_column_map(column_map or {}, list(columns), q, variables or {}, file=file, sheet=sheet)
+    for col, target in mapped.items():
+        del free[col]
+        if target is None:
+            continue
+        m = _OPTION_TARGET.match(target)
+        if m:
+            options.setdefault(m.group(1), {})[int(m.group(2))] = col
+            items.setdefault(m.group(1), col)
+        elif target in METADATA_FIELDS:
+            metadata[target] = col
+        else:
+            items[target] = col
     for name, cands in _metadata_names(q, fmt).items():
+        if name in metadata:
+            continue
         keys = [normalize(c) for c in cands]
         hit = next((h.column for k in keys for h in free.values() if normalize(h.column) == k), None)
         if hit is not None:
             metadata[name] = hit
             del free[hit]
-    items: dict[str, str] = {}
-    options: dict[str, dict[int, str]] = {}
     for it in q.items:
+        if it.id in items:
+            continue
         keys = {normalize(t) for t in (it.text, *it.aliases)}
         cands = [h for h in free.values() if h.text in keys or (it.type == "matrix_row" and h.sub in keys)]
         if len(cands) > 1 and it.number is not None:
@@ -151,7 +184,102 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
             got="unmatched columns: " + (", ".join(free) or "(none)"),
             hint=f"rename the columns to the question text, or add the header as an alias in {q.file or 'the questionnaire'}",
         )
-    return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free), options=options)
+    return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free), options=options,
+                 mapped=tuple(mapped))
+
+
+_OPTION_TARGET = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$")
+
+
+def merge_column_maps(*maps: dict[str, str | None] | None) -> dict[str, str | None]:
+    """Column maps combined, later ones winning: by header, and by target (a later map
+    that sends another header to the same item replaces the earlier entry)."""
+    out: dict[str, str | None] = {}
+    for m in maps:
+        if not m:
+            continue
+        targets = {t for t in m.values() if t is not None}
+        out = {h: t for h, t in out.items() if h not in m and t not in targets}
+        out.update(m)
+    return out
+
+
+def _apply_column_map(column_map: dict[str, str | None], columns: list[str], q: Questionnaire,
+                      variables: dict[str, str], *, file, sheet) -> dict[str, str | None]:
+    """Export column → target for each entry of the column map (checked against both sides)."""
+    if not column_map:
+        return {}
+    problems = column_map_problems(q, column_map)
+    if problems:
+        raise MatchError("column map: " + "; ".join(f"'{k}': {m}" for k, m in problems), file=file, sheet=sheet,
+                         hint="map each header to an item id, id[k] for option k of a multiple-choice item, "
+                              "a metadata field, or null to ignore the column")
+    by_var = {name: header for header, name in variables.items()}
+    by_norm: dict[str, list[str]] = {}
+    for c in columns:
+        by_norm.setdefault(normalize(c), []).append(c)
+    out: dict[str, str | None] = {}
+    missing = []
+    for key, target in column_map.items():
+        key = str(key)
+        if key in columns:
+            col = key
+        elif key in by_var:
+            col = by_var[key]
+        elif len(by_norm.get(normalize(key), [])) == 1:
+            col = by_norm[normalize(key)][0]
+        else:
+            missing.append(key)
+            continue
+        if col in out:
+            raise MatchError(f"column map: '{key}' names the column '{col}' a second time", file=file, sheet=sheet,
+                             hint="keep one entry per export column")
+        out[col] = target
+    if missing:
+        raise MatchError(
+            f"column map names {len(missing)} header(s) not in the export: " + ", ".join(f"'{k}'" for k in missing),
+            file=file, sheet=sheet, got="columns found: " + ", ".join(columns),
+            hint="copy the header exactly as the export spells it (spaces and full/half width do not matter)")
+    return out
+
+
+def load_column_map(path, q: Questionnaire) -> dict[str, str | None]:
+    """A column map file: YAML ``export header: item id | id[k] | metadata field | null``.
+
+    The entries may also sit under a top-level ``columns:`` key (as in a
+    questionnaire's ``source.columns``). Raises :class:`DefinitionError` naming the
+    file and the entry.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DefinitionError("column map file not found", file=path, hint="check the --columns path") from None
+    except UnicodeDecodeError:
+        raise DefinitionError("not UTF-8 text", file=path, hint="save the file as UTF-8") from None
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DefinitionError(f"invalid YAML: {problem}", file=path, hint="fix the YAML syntax") from None
+    if isinstance(data, dict) and set(data) == {"columns"} and isinstance(data["columns"], dict):
+        data = data["columns"]
+    if not isinstance(data, dict) or not data:
+        raise DefinitionError("expected a mapping 'export header: item id'", file=path,
+                              got=type(data).__name__, hint="write one 'header: item_id' line per column")
+    out: dict[str, str | None] = {}
+    for key, target in data.items():
+        if target is not None and not isinstance(target, str):
+            raise DefinitionError(f"'{key}' maps to {target!r}, not an item id", file=path, path=str(key),
+                                  hint="write the item id, id[k], a metadata field or null")
+        out[str(key)] = None if target is None else target.strip()
+    problems = column_map_problems(q, out)
+    if problems:
+        key, msg = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DefinitionError(msg + more, file=path, path=key,
+                              hint=f"use an item id of {q.file or q.id}, id[k], a metadata field or null")
+    return out
 
 
 def _match_option_columns(it: Item, opts: tuple[str, ...], keys: set[str], free: dict[str, Header]) -> dict[int, str]:
@@ -247,14 +375,18 @@ def parse_ip(v) -> str | None:
     return m.group(1) if m else str(v)
 
 
-def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None = None) -> Responses:
+def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None = None,
+         columns: dict[str, str | None] | None = None) -> Responses:
     """Match the export's columns to ``q`` and code every answer.
 
     ``format`` is a name of :data:`survey.formats.FORMATS` (or None to detect it).
+    ``columns`` is a column map (header → item id / ``id[k]`` / metadata field /
+    None) laid over the questionnaire's ``source.columns``; see :func:`match_columns`.
     """
     fmt = format if isinstance(format, ExportFormat) else (
-        get_format(format) if format else detect(raw.columns, raw.data))
-    match = match_columns(raw.columns, q, fmt=fmt, file=raw.file, sheet=raw.sheet)
+        get_format(format) if format else detect(raw.columns, raw.data, suffix=Path(raw.file).suffix))
+    match = match_columns(raw.columns, q, fmt=fmt, file=raw.file, sheet=raw.sheet,
+                          column_map=merge_column_maps(q.source.columns, columns), variables=raw.variables)
     src = raw.data
     out: dict[str, object] = {}
     found: list[dict] = []
@@ -377,8 +509,9 @@ def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, s
             out[f"{it.id}[{k}]"] = pd.Series(np.nan, index=src.index)
             continue
         v = src[col]
-        chosen = v.map(lambda x: np.nan if _is_skipped(x, fmt) else (
-            1.0 if _as_int(x) == 1 or (isinstance(x, str) and normalize(x) in (normalize(options[k - 1]), "选中"))
+        chosen_text = {normalize(options[k - 1]), *(normalize(c) for c in CHOSEN if normalize(c))}
+        chosen = v.map(lambda x, yes=chosen_text: np.nan if _is_skipped(x, fmt) else (
+            1.0 if _as_int(x) == 1 or (isinstance(x, str) and (normalize(x) in yes or x.strip() in CHOSEN))
             else 0.0))
         out[f"{it.id}[{k}]"] = chosen.astype(float)
     return out

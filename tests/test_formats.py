@@ -1,15 +1,18 @@
-"""One set of responses, four export formats: the same cleaned data and rates.
+"""One set of responses, five export formats: the same cleaned data and rates.
 
 The fixtures are built here from the staff sheet of raw/2021.xlsx (问卷星 按文本):
 the same answers written as a 问卷星 按序号 export (option positions, −3 for a
 skipped question), a 腾讯问卷 CSV in GBK (``N.题目`` headers, ``A.`` option
-prefixes, 答题时长 in seconds, its quality columns, a trailing empty column) and
-a UTF-8-with-BOM CSV of the same.
+prefixes, 答题时长 in seconds, its quality columns, a trailing empty column), a
+UTF-8-with-BOM CSV of the same, and an SPSS ``.sav`` written with pyreadstat
+(ASCII variable names, question texts as variable labels, option positions with
+value labels, −3 skipped, dates as SPSS datetimes, durations in seconds).
 """
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -82,6 +85,36 @@ def as_tencent(raw) -> list[list]:
     return rows
 
 
+def as_sav(raw, path):
+    """SPSS: variables V1…, labels = headers (matrix rows by their sub-question only),
+    codes with value labels; (跳过) → −3 (declared missing on the matrix rows, a bare
+    code elsewhere), (空) → system missing."""
+    import pyreadstat
+
+    data, labels, value_labels, missing = {}, {}, {}, {}
+    for j, col in enumerate(raw.columns, start=1):
+        name, it, v = f"V{j}", item_of(col), raw.data[col]
+        if col == "提交答卷时间":
+            data[name] = pd.to_datetime(v.str.replace("/", "-"))
+        elif col == "所用时间":
+            data[name] = v.map(parse_duration)
+        elif col == "序号":
+            data[name] = v.astype(float)
+        elif it is None or it.type == "text":
+            data[name] = v.map(lambda x: "" if x is None else str(x))
+        else:
+            opts = STAFF.options(it.id)
+            data[name] = v.map(lambda x, opts=opts: -3.0 if x == "(跳过)" else float("nan") if x in SKIP
+                               else opts.index(x) + 1.0)
+            value_labels[name] = {k: o for k, o in enumerate(opts, start=1)}
+            if it.type == "matrix_row":
+                missing[name] = [-3]
+        labels[name] = it.text if it is not None and it.type == "matrix_row" else col
+    pyreadstat.write_sav(pd.DataFrame(data), str(path), column_labels=labels, variable_value_labels=value_labels,
+                         missing_ranges=missing)
+    return path
+
+
 def write_xlsx(path, rows, sheet="Sheet1"):
     from openpyxl import Workbook as XL
 
@@ -114,12 +147,14 @@ def exports(text_export, tmp_path_factory):
         "wjx_code": read_table(tmp / "wjx_code.xlsx"),
         "tencent_gbk": read_table(write_csv(tmp / "tencent_gbk.csv", tencent, "gbk")),
         "tencent_utf8": read_table(write_csv(tmp / "tencent_utf8.csv", tencent, "utf-8-sig")),
+        "spss": read_table(as_sav(text_export, tmp / "export.sav")),
     }
 
 
 def test_formats_are_detected(exports):
-    got = {name: detect(t.columns, t.data).name for name, t in exports.items()}
-    assert got == {"wjx_text": "wjx_text", "wjx_code": "wjx_code", "tencent_gbk": "tencent", "tencent_utf8": "tencent"}
+    got = {name: detect(t.columns, t.data, suffix=Path(t.file).suffix).name for name, t in exports.items()}
+    assert got == {"wjx_text": "wjx_text", "wjx_code": "wjx_code", "tencent_gbk": "tencent", "tencent_utf8": "tencent",
+                   "spss": "spss"}
     assert exports["tencent_gbk"].encoding == "gbk"
     assert exports["tencent_utf8"].encoding == "utf-8"
     interview = Workbook(RAW_2021).table("矫正对象访谈")

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from survey.errors import MatchError
+from survey.errors import DefinitionError, MatchError
 from survey.questionnaire import load
 from survey.read import table_from_rows
 from survey.tidy import match_columns, normalize, parse_duration, parse_header, parse_ip, tidy
@@ -105,3 +105,133 @@ def test_tidy_codes_answers_and_records_unknown_options():
     assert r.data.at[3, "suggestion"] == "=联系13812345678"
     f = r.findings.iloc[0]
     assert (f["rule"], f["row"], f["column"], f["value"]) == ("unknown_option", 3, "1.工作人员态度", "很满意")
+
+
+# -- user-supplied column map ------------------------------------------------------------
+
+def staff_row(i: int) -> list:
+    meta = [i, f"2021/11/{i:02d} 09:00:00", "200秒", "链接", "直接访问", f"10.0.0.{i}"]
+    return meta + [("建议" if it.type == "text" else STAFF.options(it.id)[(i + k) % 3])
+                   for k, it in enumerate(STAFF.items)]
+
+
+def test_column_map_places_columns_with_arbitrary_headers():
+    plain = staff_headers()
+    coded = ["ID", "time", "secs", "src", "detail", "addr"] + [f"Q{k}" for k in range(1, len(STAFF.items) + 1)]
+    colmap = {"ID": "respondent", "time": "submitted_at", "secs": "duration", "addr": "ip", "src": None, "detail": None}
+    colmap |= {f"Q{k}": it.id for k, it in enumerate(STAFF.items, start=1)}
+    rows = [staff_row(i) for i in range(1, 4)]
+    want = tidy(table_from_rows([plain, *rows], file="a.xlsx", sheet="s"), STAFF)
+    got = tidy(table_from_rows([coded, *rows], file="b.csv", sheet=None), STAFF, columns=colmap)
+    assert got.columns["h_pay"] == "Q5" and got.columns["ip"] == "addr"
+    cols = ["respondent", "submitted_at", "duration_s", "ip", *(it.id for it in STAFF.items)]
+    assert got.data[cols].equals(want.data[cols])
+
+
+def test_column_map_overrides_matching():
+    rows = [staff_row(1)]
+    swap = {"4、(工作带来的成就感)": "h_pay", "4、(薪酬福利待遇)": "h_achievement"}
+    r = tidy(table_from_rows([staff_headers(), *rows], file="a.xlsx", sheet="s"), STAFF, columns=swap)
+    assert r.columns["h_pay"] == "4、(工作带来的成就感)" and r.columns["h_achievement"] == "4、(薪酬福利待遇)"
+    plain = tidy(table_from_rows([staff_headers(), *rows], file="a.xlsx", sheet="s"), STAFF)
+    assert r.data.at[2, "h_pay"] == plain.data.at[2, "h_achievement"] != plain.data.at[2, "h_pay"]
+
+
+def test_column_map_header_not_in_export_lists_the_columns_found():
+    with pytest.raises(MatchError) as err:
+        match_columns(["序号", "区"], STAFF, file="x.csv", column_map={"所在区": "district", "序号": "respondent"})
+    msg = str(err.value)
+    assert "column map names 1 header(s) not in the export: '所在区'" in msg
+    assert "columns found: 序号, 区" in msg
+
+
+def test_column_map_unknown_target_lists_the_items():
+    with pytest.raises(MatchError) as err:
+        match_columns(staff_headers(), STAFF, column_map={"1、您所在的区": "distrct"})
+    msg = str(err.value)
+    assert "unknown item or metadata field 'distrct'" in msg and "items are district, role" in msg
+    assert "metadata fields are respondent" in msg
+
+
+def test_ignored_column_leaves_a_required_item_missing():
+    with pytest.raises(MatchError, match="district"):
+        match_columns(staff_headers(), STAFF, column_map={"1、您所在的区": None})
+
+
+def test_column_map_file_and_source_columns(tmp_path):
+    from survey.questionnaire import check
+    from survey.tidy import load_column_map, merge_column_maps
+
+    f = tmp_path / "map.yaml"
+    f.write_text("columns:\n  岗位: role\n  所在区: district\n", encoding="utf-8")
+    assert load_column_map(f, STAFF) == {"岗位": "role", "所在区": "district"}
+    f.write_text("岗位: rol\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as err:
+        load_column_map(f, STAFF)
+    assert str(err.value).startswith(f"{f}: 岗位: unknown item or metadata field 'rol'")
+    text = (QDIR / "staff.yaml").read_text(encoding="utf-8").replace(
+        "  format: wjx_text", "  format: wjx_text\n  columns: {岗位: role, 区县: distric, 加强方面: 'role[2]'}")
+    q, problems = check(_write(tmp_path, text))
+    assert q is None
+    assert any(p.startswith("source.columns.区县: unknown item or metadata field 'distric'") for p in problems)
+    assert any(p.startswith("source.columns.加强方面: 'role' is not a multiple-choice item") for p in problems)
+    # a later map wins by header and by target
+    assert merge_column_maps({"a": "role", "b": "district"}, {"c": "role"}) == {"b": "district", "c": "role"}
+
+
+def _write(tmp_path, text, name="q.yaml"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+MULTI = """
+id: m
+title: 多选
+source: {sheets: [s], columns: {编号: respondent}}
+scales:
+  yn: {options: [满意, 不满意], satisfied: [满意]}
+items:
+  - {id: sat, number: 1, text: 总体满意度, type: single, scale: yn}
+  - {id: need, number: 2, text: 希望加强哪些方面, type: multiple, options: [教育, 帮扶, 心理, 其他]}
+measures:
+  - {id: sat, label: 满意率, type: top_box, item: sat}
+"""
+
+
+def test_column_map_places_option_columns_of_a_multiple_item(tmp_path):
+    from survey.questionnaire import load as load_q
+
+    q = load_q(_write(tmp_path, MULTI))
+    head = ["编号", "满意度", "A", "B", "C"]
+    rows = [[1, "满意", "选中", "未选中", "是"], [2, "不满意", 0, 1, "否"]]
+    raw = table_from_rows([head, *rows], file="m.csv", sheet=None)
+    r = tidy(raw, q, columns={"满意度": "sat", "A": "need[1]", "B": "need[2]", "C": "need[3]"})
+    assert r.data["respondent"].tolist() == ["1", "2"]  # from the questionnaire's source.columns
+    assert r.data[["need[1]", "need[2]", "need[3]"]].values.tolist() == [[1, 0, 1], [0, 1, 0]]
+    assert r.data["need[4]"].isna().all()  # no column for 其他
+
+
+def test_survey_clean_with_a_columns_file(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    coded = ["ID", "time", "secs", "src", "detail", "addr"] + [f"Q{k}" for k in range(1, len(STAFF.items) + 1)]
+    data = tmp_path / "export.csv"
+    data.write_text("\n".join(",".join(map(str, r)) for r in [coded, *(staff_row(i) for i in range(1, 4))]),
+                    encoding="utf-8")
+    cmap = tmp_path / "columns.yaml"
+    cmap.write_text("ID: respondent\ntime: submitted_at\nsecs: duration\naddr: ip\n"
+                    + "".join(f"Q{k}: {it.id}\n" for k, it in enumerate(STAFF.items, start=1)), encoding="utf-8")
+
+    def run(*args):
+        return CliRunner().invoke(main, [str(x) for x in args])
+
+    res = run("clean", data, "-q", QDIR / "staff.yaml", "--columns", cmap, "-o", tmp_path / "c")
+    assert res.exit_code == 0, res.output
+    assert "generic export, 3 responses" in res.output
+    cmap.write_text("ID: respondent\nQ99: overall\n", encoding="utf-8")
+    res = run("clean", data, "-q", QDIR / "staff.yaml", "--columns", cmap, "-o", tmp_path / "d")
+    assert res.exit_code == 1
+    assert "column map names 1 header(s) not in the export: 'Q99' (got columns found: ID, time" in res.output
