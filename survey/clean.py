@@ -65,6 +65,7 @@ class Cleaned:
     valid: Responses
     audit: pd.DataFrame = field(repr=False)
     returned: int
+    issued: int | None = None  # questionnaires issued (发放): fieldwork.issued unless overridden
 
     @property
     def n_valid(self) -> int:
@@ -76,25 +77,24 @@ class Cleaned:
         ordered = [r for r in RULE_ORDER if r in counts] + sorted(r for r in counts.index if r not in RULE_ORDER)
         return {r: int(counts[r]) for r in ordered}
 
-    @property
-    def issued(self) -> int | None:
-        """Questionnaires issued (发放), from the questionnaire's fieldwork section."""
-        return self.valid.questionnaire.fieldwork.issued
-
     def summary(self, issued: int | None = None) -> str:
         """The report sentence 本次调查共发放问卷X份，回收Y份…，其中有效问卷Z份（有效率b%）.
 
-        ``issued`` defaults to the questionnaire's ``fieldwork.issued``; without it the
-        sentence starts at 回收.
+        ``issued`` defaults to ``self.issued`` (the questionnaire's ``fieldwork.issued``);
+        without it the sentence starts at 回收.
         """
         issued = issued or self.issued
         y, z = self.returned, self.n_valid
         rate = f"{z / y:.2%}" if y else "—"
+        note = ""
+        if issued and y > issued:  # the issued count belongs to another survey: do not print a rate > 100%
+            note = f"（回收数多于设定的发放数{issued}份，未计算回收率，请核对 fieldwork.issued）"
+            issued = None
         if issued:
             head = f"本次调查共发放问卷{issued}份，回收{y}份（回收率{y / issued:.2%}）"
         else:
             head = f"本次调查共回收问卷{y}份"
-        text = f"{head}，其中有效问卷{z}份（有效率{rate}，按回收问卷计）"
+        text = f"{head}，其中有效问卷{z}份（有效率{rate}，按回收问卷计）{note}"
         parts = [f"{RULE_LABELS[r]}{n}份" for r, n in self.excluded_by_rule().items()]
         if parts:
             text += "；剔除" + "、".join(parts)
@@ -292,4 +292,4 @@ def clean(responses: Responses) -> Cleaned:
     audit = audit.sort_values(["action", "rule", "row"], kind="stable",
                               key=lambda s: s.map(order).fillna(len(order)) if s.name == "rule" else s)
     return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)].reset_index(drop=True),
-                   returned=responses.n)
+                   returned=responses.n, issued=q.fieldwork.issued)

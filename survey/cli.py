@@ -128,9 +128,11 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
 @click.option("--columns", "colfile", type=click.Path(path_type=Path), default=None,
               help="YAML column map 'export header: item id' (or id[k], a metadata field, null to ignore); "
                    "overrides matching and the questionnaire's source.columns.")
+@click.option("--issued", type=click.IntRange(min=1), default=None,
+              help="Questionnaires issued (发放), for the return rate. [default: the questionnaire's fieldwork.issued]")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="Output folder. [default: reports/<export name>-clean]")
-def clean_cmd(export, qfile, sheet, fmt, colfile, out):
+def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     """Clean one export (xlsx, CSV or SPSS .sav): apply the valid-questionnaire (有效问卷) rules, write the audit.
 
     Prints the reporting sentence (本次调查共回收问卷…有效问卷…) and writes
@@ -151,6 +153,10 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, out):
         wb = Workbook(export)
         raw = wb.table(sheet or find_sheet(wb, q, first_if_none=True))
     cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt, columns=columns))
+    if issued:
+        from dataclasses import replace
+
+        cleaned = replace(cleaned, issued=issued)
     written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
     where = f"{export}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
     click.echo(f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses")
@@ -162,10 +168,10 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, out):
 
 
 def _read_any(path: Path, sheet: str | None):
-    """A CSV or a sheet of an xlsx as a RawTable (values as typed, rows as Excel numbers them)."""
-    from .read import Workbook, read_table
+    """A CSV, SPSS file or a sheet of an xlsx as a RawTable (values as typed, rows as Excel numbers them)."""
+    from .read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
 
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() in SINGLE_TABLE_SUFFIXES:
         return read_table(path)
     wb = Workbook(path)
     return wb.table(sheet or wb.sheet_names[0])

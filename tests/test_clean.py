@@ -169,3 +169,16 @@ def test_checks_naming_unknown_items_or_options_are_definition_errors(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"cleaning.attention\[0\].*unknown option '很满意'"):
         load(path)
+
+
+def test_reporting_sentence_with_issued_counts():
+    from dataclasses import replace
+
+    rows = [answer(i, f"2021/11/05 10:{i:02d}:00", 200, f"10.0.0.{i}") for i in range(1, 5)]
+    c = run(rows)
+    assert c.issued == 550  # staff.yaml: fieldwork.issued
+    assert c.summary().startswith("本次调查共发放问卷550份，回收4份（回收率0.73%），其中有效问卷4份（有效率100.00%")
+    assert replace(c, issued=5).summary().startswith("本次调查共发放问卷5份，回收4份（回收率80.00%）")
+    # more returned than issued: the issued count is wrong for this export — say so, no rate above 100%
+    text = replace(c, issued=3).summary()
+    assert text.startswith("本次调查共回收问卷4份") and "回收数多于设定的发放数3份" in text
