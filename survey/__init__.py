@@ -2,14 +2,20 @@
 
 Pipeline stages, one module each::
 
-    questionnaire.load   YAML definition        → Questionnaire
-    read.Workbook        xlsx / csv export      → RawTable
-    tidy.tidy            RawTable + definition  → Responses
-    clean.clean          Responses              → Cleaned (valid responses + audit)
-    estimate.estimate    Responses              → tidy estimates table
-    score.score_rate     rate + rule            → Score (得分 and 评分过程)
-    pipeline.analyze     a whole workbook       → Analysis
-    report.write_report  Analysis               → reports/<name>/*.xlsx
+    questionnaire.load      YAML definition             → Questionnaire
+    read.Workbook           xlsx / csv / sav export     → RawTable
+    tidy.tidy               RawTable + definition       → Responses
+    clean.clean             Responses                   → Cleaned (valid responses + audit)
+    frame.weight_responses  Responses + frame sheets    → weights + Design
+    weights.rake …          any DataFrame + targets     → Weighted (weights + diagnostics)
+    estimate.estimate       Responses (+ Design)        → tidy estimates table
+    validity.check_survey   Cleaned + estimates + frame → SurveyValidity (checks + paragraph)
+    score.score_framework   framework + facts + rates   → Scorecard (the annex, 评分表)
+    pipeline.analyze        a whole workbook            → Analysis
+    report.write_report     Analysis                    → reports/<name>/*.xlsx, annex.docx
+
+For statisticians: ``Design`` + ``estimate_column`` (R's svymean/svytotal/svyby),
+``replicate_estimate`` (jackknife, bootstrap), ``sample_size``.
 
 Importing ``survey`` is cheap; the stages load pandas and friends when used.
 """
@@ -22,8 +28,21 @@ _LAZY = {
     "read_table": ("read", "read_table"),
     "tidy": ("tidy", "tidy"),
     "clean": ("clean", "clean"),
+    "Design": ("design", "Design"),
     "estimate": ("estimate", "estimate"),
+    "estimate_column": ("estimate", "estimate_column"),
+    "replicate_estimate": ("replicate", "replicate_estimate"),
+    "weight": ("weights", "weight"),
+    "rake": ("weights", "rake"),
+    "poststratify": ("weights", "poststratify"),
+    "calibrate": ("weights", "calibrate"),
+    "trim": ("weights", "trim"),
+    "sample_size": ("sampling", "sample_size"),
+    "check_survey": ("validity", "check_survey"),
     "score_rate": ("score", "score_rate"),
+    "score_framework": ("score", "score_framework"),
+    "read_facts": ("facts", "read_facts"),
+    "audit_annex": ("audit", "audit_annex"),
     "analyze": ("pipeline", "analyze"),
     "write_report": ("report", "write_report"),
 }
