@@ -161,3 +161,10 @@ def test_clean_a_gbk_csv(tmp_path):
     assert res.exit_code == 0, res.output
     assert "(gbk): tencent export, 3 responses" in res.output
     assert "有效问卷3份" in res.output
+
+
+def test_every_lazy_top_level_name_resolves():
+    import survey
+
+    for name in survey.__all__:
+        assert getattr(survey, name) is not None, name
