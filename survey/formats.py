@@ -90,13 +90,16 @@ def detect(columns: list[str], data: pd.DataFrame, *, suffix: str | None = None)
     if suffix is not None and suffix.lower() in (".sav", ".zsav"):
         return FORMATS["spss"]
     cols = {str(c).strip() for c in columns}
-    if {"编号", "答题时长"} <= cols or "清洗数据结果" in cols or "智能清洗数据无效概率" in cols:
+    tencent = _TENCENT_META
+    if (("编号" in cols and cols & set(tencent["duration"] + tencent["submitted_at"] + tencent["started_at"]))
+            or cols & set(tencent["quality_flag"] + tencent["invalid_probability"])):
         return FORMATS["tencent"]
     if {"序号", "提交答卷时间"} <= cols:
         meta = {n for names in _WJX_META.values() for n in names} | {"总分"}
-        answers = data[[c for c in data.columns if c not in meta]]
-        cells = answers.stack() if answers.size else pd.Series(dtype=object)
-        numeric = cells.map(lambda v: isinstance(v, (int, float)) or bool(_NUMERIC.match(str(v))))
+        # The first 2,000 rows tell positions from option text; no per-cell Python calls.
+        answers = data[[c for c in data.columns if c not in meta]].head(2000)
+        cells = answers.stack().dropna() if answers.size else pd.Series(dtype=object)
+        numeric = cells.astype(str).str.fullmatch(_NUMERIC.pattern.strip("^$"))
         return FORMATS["wjx_code" if len(cells) and numeric.mean() > 0.9 else "wjx_text"]
     if "访谈编号" in cols:
         return FORMATS["interview"]

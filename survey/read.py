@@ -205,7 +205,10 @@ def _header_problem(names: list[str | None], below: list[list]) -> bool:
 
 
 def _check_header(names: list[str | None], below: list[list], *, file, sheet, row: int) -> None:
-    for j, name in enumerate(names):  # cells right of the last header (notes) are not read
+    # Notes to the right of the table, after an empty column, are not read; but data in
+    # the column right after the last header belongs to the table (e.g. the blank
+    # columns of a header cell merged over several answer columns) and must not vanish.
+    for j, name in enumerate([*names, None]):
         if name is None and _has_data(below, j):
             raise DataError("a column with data has no header", file=file, sheet=sheet, row=row,
                             column=_excel_column(j),

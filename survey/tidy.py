@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DefinitionError, MatchError
+from .errors import DataError, DefinitionError, MatchError
 from .formats import FORMATS, ExportFormat, detect, get_format
 from .questionnaire import Item, Questionnaire, column_map_problems
 from .read import RawTable
@@ -383,6 +383,9 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
     ``columns`` is a column map (header → item id / ``id[k]`` / metadata field /
     None) laid over the questionnaire's ``source.columns``; see :func:`match_columns`.
     """
+    if raw.data.empty:
+        raise DataError(f"no responses below the header (row {raw.header_row})", file=raw.file, sheet=raw.sheet,
+                        hint="paste the export's rows under the header, or check you chose the right sheet")
     fmt = format if isinstance(format, ExportFormat) else (
         get_format(format) if format else detect(raw.columns, raw.data, suffix=Path(raw.file).suffix))
     match = match_columns(raw.columns, q, fmt=fmt, file=raw.file, sheet=raw.sheet,
@@ -395,20 +398,26 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         for row in values.index[mask]:
             found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]), message=message))
 
+    def each_distinct(values: pd.Series, parse) -> pd.Series:
+        """``values.map(parse)``, parsing each distinct value once (exports repeat them a lot)."""
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        parsed = pd.Series([parse(u) for u in uniques] + [parse(None)], dtype=object)
+        return pd.Series(parsed.to_numpy()[codes], index=values.index)
+
     for name, col in match.metadata.items():
         values = src[col]
         if name == "duration":
-            secs = values.map(parse_duration).astype(float)
+            secs = each_distinct(values, parse_duration).astype(float)
             unreadable(secs.isna() & values.notna(), values, col, "duration not understood (expected e.g. 186秒 or 2分3秒)")
             unreadable(secs < 0, values, col, "negative duration")
             out["duration_s"] = secs.where(secs >= 0)
         elif name in ("submitted_at", "started_at"):
-            times = pd.to_datetime(values.map(parse_time))
+            times = pd.to_datetime(each_distinct(values, parse_time))
             unreadable(times.isna() & values.notna(), values, col,
                        "date/time not understood (expected e.g. 2021/11/05 09:32:17)")
             out[name] = times
         elif name == "ip":
-            out["ip"] = values.map(parse_ip)
+            out["ip"] = each_distinct(values, parse_ip)
         elif name == "invalid_probability":
             out[name] = pd.to_numeric(values, errors="coerce")
         elif name in ("respondent", "source", "interviewer", "quality_flag"):

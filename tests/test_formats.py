@@ -159,6 +159,14 @@ def test_formats_are_detected(exports):
     assert exports["tencent_utf8"].encoding == "utf-8"
     interview = Workbook(RAW_2021).table("矫正对象访谈")
     assert detect(interview.columns, interview.data) is FORMATS["interview"]
+    # 腾讯问卷 also labels the duration 答题时长(秒): still 腾讯问卷, or the duration,
+    # IP and 编号 columns would go unmapped and the too-fast rule silently not run.
+    # (An export without the quality-flag columns, as older downloads are.)
+    t = exports["tencent_utf8"]
+    data = t.data.drop(columns=[c for c in ("清洗数据结果", "智能清洗数据无效概率") if c in t.data])
+    data = data.rename(columns={"答题时长": "答题时长(秒)"})
+    assert "答题时长(秒)" in data.columns and "编号" in data.columns
+    assert detect(list(data.columns), data) is FORMATS["tencent"]
 
 
 def test_every_format_gives_the_same_cleaned_data(exports):

@@ -170,9 +170,15 @@ def test_incomplete_sub_question_row_is_reported_with_sheet_row_and_column(tmp_p
     assert "no header" in str(e) and "\n" not in str(e)
 
 
-def test_header_with_data_beyond_its_last_cell_still_reads_as_before():
-    raw = table_from_rows([["序号", "区"], [1, "玄武区", "备注：抽查"]], file="x.xlsx", sheet="s")
+def test_data_right_of_the_last_header_is_an_error_unless_a_blank_column_separates_it():
+    # A note after an empty column is the evaluator's, not the table's: not read.
+    raw = table_from_rows([["序号", "区"], [1, "玄武区", None, "备注：抽查"]], file="x.xlsx", sheet="s")
     assert raw.columns == ["序号", "区"]
+    # Data right next to the last header (a header merged over answer columns, or a
+    # column whose header was deleted) would silently vanish: it is an error instead.
+    with pytest.raises(DataError, match="a column with data has no header") as e:
+        table_from_rows([["序号", "3、满意度"], [1, "满意", "一般", "满意"]], file="x.xlsx", sheet="s")
+    assert (e.value.row, e.value.column) == (1, "C")
 
 
 # -- title rows, Excel serial dates, 2分3秒 -------------------------------------------
@@ -280,3 +286,15 @@ def test_survey_clean_reads_a_sav_export(tmp_path):
     assert res.exit_code == 0, res.output
     assert "export.sav: spss export, 4 responses" in res.output
     assert (tmp_path / "c" / "cleaned.xlsx").exists()
+
+
+def test_an_export_with_only_its_header_is_an_error_not_an_empty_report(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    path = tmp_path / "empty.csv"
+    path.write_text("序号,提交答卷时间,所用时间\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["clean", str(path), "-q", str(QDIR / "staff.yaml"), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 1 and "no responses below the header (row 1)" in res.output
+    assert not (tmp_path / "out").exists()
