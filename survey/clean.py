@@ -66,6 +66,7 @@ class Cleaned:
     audit: pd.DataFrame = field(repr=False)
     returned: int
     issued: int | None = None  # questionnaires issued (发放): fieldwork.issued unless overridden
+    notes: tuple[str, ...] = ()  # configured rules that could not run, and why
 
     @property
     def n_valid(self) -> int:
@@ -147,18 +148,28 @@ def clean(responses: Responses) -> Cleaned:
     data = responses.data
     rules = q.cleaning
     keep = pd.Series(True, index=data.index)
-    rows: list[dict] = []
+    parts: list[pd.DataFrame] = []
 
     def add(rule, action, mask, column=None, value=None, message=""):
         """One audit row per kept response in ``mask``; excluding drops them from ``keep``.
 
-        ``column``, ``value`` and ``message`` are constants or functions of the row.
+        ``column``, ``value`` and ``message`` are constants, Series indexed like the
+        data (taken whole — the fast path for rules that can hit thousands of
+        responses) or functions of the row.
         """
-        idx = data.index[mask & keep]
-        at = lambda x, r: x(r) if callable(x) else x  # noqa: E731
-        for r in idx:
-            rows.append(dict(rule=rule, action=action, row=int(r), column=at(column, r),
-                             value=at(value, r), message=at(message, r)))
+        idx = data.index[(mask & keep).to_numpy()]
+        if not len(idx):
+            return
+
+        def cells(x):
+            if isinstance(x, pd.Series):
+                return x.reindex(idx).to_numpy(dtype=object)
+            if callable(x):
+                return [x(r) for r in idx]
+            return [x] * len(idx)
+
+        parts.append(pd.DataFrame({"rule": rule, "action": action, "row": idx.astype(int), "column": cells(column),
+                                   "value": cells(value), "message": cells(message)}))
         if action == "exclude":
             keep[idx] = False
 
@@ -252,8 +263,10 @@ def clean(responses: Responses) -> Cleaned:
         gap = cand.groupby("_key")["submitted_at"].diff()
         prev_row = pd.Series(cand.index, index=cand.index).groupby(cand["_key"]).shift()
         dup = (gap.notna() & (gap <= pd.Timedelta(minutes=d.window_minutes))).reindex(data.index, fill_value=False)
-        add("duplicate", d.action, dup, col("respondent"), None,
-            lambda r: f"与第{int(prev_row[r])}行答案相同、来自同一IP，间隔{gap[r].total_seconds() / 60:.1f}分钟")
+        hit = dup[dup].index
+        text = pd.Series([f"与第{int(p)}行答案相同、来自同一IP，间隔{g.total_seconds() / 60:.1f}分钟"
+                          for p, g in zip(prev_row.reindex(hit), gap.reindex(hit))], index=hit, dtype=object)
+        add("duplicate", d.action, dup, col("respondent"), None, text)
 
     # 8. too fast (excluded when also straight-lined, by default), then flags on the valid responses
     tf, sl = rules.too_fast, rules.straightlining
@@ -264,7 +277,7 @@ def clean(responses: Responses) -> Cleaned:
         limit = tf.seconds if np.isnan(median) else max(tf.seconds, tf.median_share * median)
         fast = dur < limit
         excluded = {"exclude": fast, "exclude_if_straightlined": fast & lined}.get(tf.action, fast & False)
-        seconds = lambda r: f"{dur[r]:.0f}秒"  # noqa: E731
+        seconds = dur.map(lambda s: f"{s:.0f}秒", na_action="ignore")
         add("too_fast", "exclude", excluded, col("duration"), seconds,
             f"答题用时低于{limit:.0f}秒（{tf.seconds:.0f}秒或中位数{median:.0f}秒的{tf.median_share:.0%}）"
             + ("且所有量表题答案相同" if tf.action == "exclude_if_straightlined" else ""))
@@ -278,18 +291,32 @@ def clean(responses: Responses) -> Cleaned:
         add("straightlining", sl.action, lined, None, None, lined_text)
     if rules.same_ip is not None and "ip" in data:
         sizes = data["ip"].map(data.loc[keep, "ip"].value_counts())
-        add("same_ip", rules.same_ip.action, sizes > 1, col("ip"), None,
-            lambda r: f"与另外{int(sizes[r]) - 1}份有效问卷来自同一IP（IP不输出）")
-    for f in responses.findings.itertuples(index=False):
-        rows.append(dict(rule=f.rule, action="flag", row=int(f.row), column=f.column, value=f.value, message=f.message))
-
-    audit = pd.DataFrame(rows, columns=["rule", "action", "row", "column", "value", "message"])
+        shared = sizes > 1
+        text = sizes[shared].map(lambda k: f"与另外{int(k) - 1}份有效问卷来自同一IP（IP不输出）")
+        add("same_ip", rules.same_ip.action, shared.fillna(False).astype(bool), col("ip"), None, text)
+    f = responses.findings
+    if len(f):
+        parts.append(pd.DataFrame({"rule": f["rule"].to_numpy(), "action": "flag", "row": f["row"].astype(int).to_numpy(),
+                                   "column": f["column"].to_numpy(), "value": f["value"].to_numpy(),
+                                   "message": f["message"].to_numpy()}))
+    # A configured rule whose columns the export lacks is said, never silently skipped.
+    needs = {"too_fast": (rules.too_fast, ["duration_s"], "答题时长"),
+             "duplicate": (rules.duplicates, ["submitted_at", "ip"], "提交时间和IP"),
+             "same_ip": (rules.same_ip, ["ip"], "IP"),
+             "test_submission": (t if t is not None and t.before_fieldwork and q.fieldwork.start else None,
+                                 ["submitted_at"], "提交时间")}
+    notes = tuple(f"{RULE_LABELS[r]}规则未执行：导出数据中没有{what}列"
+                  for r, (rule, cols, what) in needs.items() if rule is not None and not set(cols) <= set(data))
+    columns = ["rule", "action", "row", "column", "value", "message"]
+    audit = (pd.concat(parts, ignore_index=True)[columns] if parts
+             else pd.DataFrame(columns=columns))
     audit.insert(1, "rule_label", audit["rule"].map(RULE_LABELS).fillna(audit["rule"]))
-    audit.insert(3, "respondent", audit["row"].map(
-        lambda r: pseudonym(q.id, data.at[r, "respondent"]) if r in data.index else None))
+    ids = data["respondent"].reindex(audit["row"].to_numpy())
+    names = {r: pseudonym(q.id, r) for r in ids.dropna().unique()}  # one hash per respondent
+    audit.insert(3, "respondent", [names.get(r) if pd.notna(r) else None for r in ids])
     audit.insert(4, "sheet", responses.sheet)
     order = {r: i for i, r in enumerate(RULE_ORDER)}
     audit = audit.sort_values(["action", "rule", "row"], kind="stable",
                               key=lambda s: s.map(order).fillna(len(order)) if s.name == "rule" else s)
     return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)].reset_index(drop=True),
-                   returned=responses.n, issued=q.fieldwork.issued)
+                   returned=responses.n, issued=q.fieldwork.issued, notes=notes)

@@ -264,7 +264,7 @@ def summary_row(cleaned) -> dict:
             "valid": cleaned.n_valid,
             "valid_rate": cleaned.n_valid / cleaned.returned if cleaned.returned else None,
             **{f"excluded_{r}": n for r, n in cleaned.excluded_by_rule().items()},
-            "summary": cleaned.summary()}
+            "summary": cleaned.summary(), "notes": "；".join(cleaned.notes) or None}
 
 
 COLUMN_NOTES = pd.DataFrame([

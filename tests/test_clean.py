@@ -182,3 +182,16 @@ def test_reporting_sentence_with_issued_counts():
     # more returned than issued: the issued count is wrong for this export — say so, no rate above 100%
     text = replace(c, issued=3).summary()
     assert text.startswith("本次调查共回收问卷4份") and "回收数多于设定的发放数3份" in text
+
+
+def test_rules_that_cannot_run_are_said_not_skipped_silently():
+    # An export without 所用时间 and 来自IP: too-fast, duplicate and same-IP rules cannot run.
+    keep = [0, 1, 3, 4]  # 序号, 提交答卷时间, 来源, 来源详情
+    head = [h for j, h in enumerate(header()) if j >= len(META) or j in keep]
+    rows = [[v for j, v in enumerate(answer(i, f"2021/11/05 10:{i:02d}:00", 200, "1.2.3.4"))
+             if j >= len(META) or j in keep] for i in range(1, 4)]
+    c = clean(tidy(table_from_rows([head, *rows], file="t.xlsx", sheet="工作人员问卷"), STAFF))
+    assert c.n_valid == 3
+    assert c.notes == ("答题过快规则未执行：导出数据中没有答题时长列", "重复提交规则未执行：导出数据中没有提交时间和IP列",
+                       "同一IP多份规则未执行：导出数据中没有IP列")
+    assert run([answer(1, "2021/11/05 10:00:00", 200, "1.2.3.4")]).notes == ()
