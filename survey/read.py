@@ -302,15 +302,18 @@ def _read_csv(path: Path) -> RawTable:
     if not path.exists():
         raise DataError("file not found", file=path, hint="check the path and the file name")
     raw = path.read_bytes()
+    furthest = 0
     for enc in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(enc)
             break
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            furthest = max(furthest, exc.start)  # the encoding that read further is the file's
             continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise DataError("cannot decode the file as UTF-8 or GBK", file=path,
-                        hint="save the file as UTF-8 CSV")
+    else:  # neither: say where the damage is
+        line = raw[:furthest].count(b"\n") + 1
+        raise DataError(f"cannot decode the file as UTF-8 or GBK (byte {furthest}, line {line})", file=path,
+                        row=line, hint="save the file as UTF-8 CSV, or fix the damaged line")
     import csv
     import io
 

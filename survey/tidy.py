@@ -462,7 +462,8 @@ def _option_code(lookup: dict[str, int], v) -> int | None:
 def _is_skipped(v, fmt: ExportFormat) -> bool:
     if v is None or str(v).strip() in SKIPPED + BLANK:
         return True
-    return bool(fmt.skipped_codes) and isinstance(v, (int, float)) and v in fmt.skipped_codes
+    # −2 / −3 in a 按序号 export, as numbers or — once saved as CSV — as text
+    return bool(fmt.skipped_codes) and _as_int(v) in fmt.skipped_codes
 
 
 def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str, fmt: ExportFormat,

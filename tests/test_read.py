@@ -298,3 +298,11 @@ def test_an_export_with_only_its_header_is_an_error_not_an_empty_report(tmp_path
     res = CliRunner().invoke(main, ["clean", str(path), "-q", str(QDIR / "staff.yaml"), "-o", str(tmp_path / "out")])
     assert res.exit_code == 1 and "no responses below the header (row 1)" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_csv_names_the_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes("序号,区\n1,玄武区\n2,".encode("utf-8") + b"\x81\x20\n")
+    with pytest.raises(DataError, match=r"cannot decode the file as UTF-8 or GBK \(byte \d+, line 3\)") as e:
+        read_table(path)
+    assert e.value.row == 3

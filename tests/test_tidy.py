@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from survey.errors import DefinitionError, MatchError
@@ -235,3 +236,14 @@ def test_survey_clean_with_a_columns_file(tmp_path):
     res = run("clean", data, "-q", QDIR / "staff.yaml", "--columns", cmap, "-o", tmp_path / "d")
     assert res.exit_code == 1
     assert "column map names 1 header(s) not in the export: 'Q99' (got columns found: ID, time" in res.output
+
+
+def test_skipped_codes_of_a_position_export_saved_as_csv_are_text():
+    # 问卷星 按序号 opened and re-saved as CSV: −2 / −3 arrive as the text "-2" / "-3";
+    # they are still skipped answers, not unknown options.
+    head = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"] + [
+        f"{it.number}、({it.text})" if it.type == "matrix_row" else f"{it.number}、{it.text}" for it in STAFF.items]
+    row = ["1", "2021/11/05 09:00:00", "200秒", "链接", "直接访问", "10.0.0.1", "7", "2", "2"] + ["1"] * 12 + ["-2", "-3"]
+    r = tidy(table_from_rows([head, row], file="t.csv", sheet=None), STAFF, format="wjx_code")
+    assert math.isnan(r.data.at[2, "overall"]) and pd.isna(r.data.at[2, "suggestion"])
+    assert r.findings.empty
