@@ -164,6 +164,18 @@ class _FixedTimeZip(zipfile.ZipFile):
             return self.writestr(arcname or Path(filename).name, fh.read())
 
 
+def _framework_sha256(file: str | None) -> str | None:
+    """Hash of the framework's text: a user's file, or the one shipped in the package."""
+    if not file:
+        return None
+    if Path(file).is_file():
+        return _sha256(file)
+    from importlib import resources
+
+    ref = resources.files("survey.frameworks").joinpath(Path(file).name)
+    return hashlib.sha256(ref.read_bytes()).hexdigest() if ref.is_file() else None
+
+
 def _sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -376,9 +388,10 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
              "path": _shown_path(s.questionnaire.file), "sha256": _sha256(s.questionnaire.file)}
             for s in analysis.surveys if s.questionnaire.file
         ],
-        "framework": {"id": analysis.framework.id, "file": analysis.framework.file},
+        "framework": {"id": analysis.framework.id, "file": analysis.framework.file,
+                      "sha256": _framework_sha256(analysis.framework.file)},
         "parameters": analysis.parameters,
-        "outputs": sorted(files),
+        "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return write_files({out / name: data for name, data in files.items()})

@@ -146,3 +146,16 @@ def test_small_breakdowns_are_suppressed():
     assert row["n"] == 5 and row["note"] == "样本少于6人，不予报告"
     assert row[["estimate", "ci_low", "ci_high", "estimate_w", "se_w"]].isna().all()
     assert t.loc[("offender", "overall", "全部"), "estimate"] == 1.0  # the overall row is never suppressed
+
+
+def test_manifest_traces_every_output_and_the_framework(written):
+    import hashlib
+    import json
+
+    out, paths = written
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for p in paths:
+        if p.name != "manifest.json":
+            assert manifest["outputs"][p.name] == hashlib.sha256(p.read_bytes()).hexdigest(), p.name
+    assert set(manifest["outputs"]) == {p.name for p in paths} - {"manifest.json"}
+    assert len(manifest["framework"]["sha256"]) == 64
