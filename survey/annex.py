@@ -17,7 +17,9 @@ import datetime as dt
 import io
 import zipfile
 
+from .report import FIXED_TIME, _FixedTimeZip
 from .rules import _num
+from .score import grade_rule_text
 
 HEADERS = ("一级指标", "二级指标", "三级指标", "指标值", "评分标准", "评分过程", "分值", "得分")
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
@@ -25,7 +27,6 @@ DOCX_WIDTHS_CM = (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)  # 25.6 cm on A4 lands
 TOTAL_LABEL, GRADE_LABEL = "合计", "评价等级"
 SHEET_ANNEX, SHEET_UNCERTAINTY = "评分表", "得分不确定性"
 SHEET_ALLOCATION, SHEET_NOTES = "资金分配", "说明"
-FIXED_DATE = dt.datetime(2021, 1, 1, 0, 0, 0)
 
 
 def total_text(total: float) -> str:
@@ -57,7 +58,7 @@ def _row_values(r) -> list:
 
 def _notes(card) -> list[tuple[str, str]]:
     out = [("框架", card.framework), ("总分", total_text(card.total)), ("评价等级", card.grade),
-           ("等级标准", "优≥90，良≥80，中≥60，差<60（按未取整总分）")]
+           ("等级标准", f"{grade_rule_text()}（按未取整总分）")]
     if card.total_low is not None:
         out.append(("总分区间", f"{_num(card.total_low)}–{_num(card.total_high)}"
                                "（满意度指标取置信区间两端时的得分）"))
@@ -65,6 +66,12 @@ def _notes(card) -> list[tuple[str, str]]:
         out.append(("抽样分布", f"{u.indicator}：{u.distribution}"))
     out += [("提示", w) for w in card.warnings]
     return out
+
+
+def _percent_format(shown: str | None) -> str:
+    """Excel format with the decimals of a shown rate: '79.9996%' → '0.0000%'."""
+    decimals = len(shown.rstrip("%").partition(".")[2]) if shown else 2
+    return "0." + "0" * max(2, decimals) + "%"
 
 
 # -- xlsx ---------------------------------------------------------------------------
@@ -75,8 +82,6 @@ def annex_xlsx_bytes(card) -> bytes:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.worksheet.properties import PageSetupProperties
     from openpyxl.writer.excel import ExcelWriter
-
-    from .report import _FixedTimeZip
 
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -141,12 +146,10 @@ def annex_xlsx_bytes(card) -> bytes:
         for j, h in enumerate(heads, start=1):
             put(us, 1, j, h, align=centre, font=bold)
         for i, u in enumerate(card.uncertainty, start=2):
-            probs = "；".join(f"{_num(a) if a == b else f'{_num(a)}–{_num(b)}'}分：{p:.2%}"
-                             for a, b, p in u.probabilities)
             vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, u.distribution,
-                    u.score, u.score_low, u.score_high, u.p_full, probs, u.warning or "")
-            fmts = (None, None, "0.00%", "0.00%", "0.00%", "0.0000", "0.0", None, None, None, None, "0.00%",
-                    None, None)
+                    u.score, u.score_low, u.score_high, u.p_full, u.probability_text(), u.warning or "")
+            rate_fmts = tuple(_percent_format(t) for t in u.shown)  # as many decimals as the text shows
+            fmts = (None, None, *rate_fmts, "0.0000", "0.0", None, None, None, None, "0.00%", None, None)
             for j, (v, f) in enumerate(zip(vals, fmts), start=1):
                 put(us, i, j, v, fmt=f)
         n = len(card.uncertainty) + 2
@@ -175,8 +178,6 @@ def annex_xlsx_bytes(card) -> bytes:
         put(ns, i, 1, k)
         put(ns, i, 2, v)
     ns.column_dimensions["A"].width, ns.column_dimensions["B"].width = 12, 90
-
-    from .report import FIXED_TIME
 
     wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
     wb.properties.creator = "survey"
@@ -274,14 +275,15 @@ def annex_docx_bytes(card) -> bytes:
     if card.uncertainty or card.warnings:
         doc.add_paragraph()
         for u in card.uncertainty:
-            lo = "" if u.ci_low is None else f"，置信区间{u.ci_low:.2%}–{u.ci_high:.2%}"
-            doc.add_paragraph(f"注：{u.indicator}满意度{u.estimate:.2%}{lo}，区间两端得分"
+            est, lo, hi = u.shown
+            ci = "" if lo is None or hi is None else f"，置信区间{lo}–{hi}"
+            doc.add_paragraph(f"注：{u.indicator}满意度{est}{ci}，区间两端得分"
                               f"{_num(u.score_low)}–{_num(u.score_high)}分，满分概率{u.p_full:.2%}。")
         for w in card.warnings:
             doc.add_paragraph(f"注：{w}。")
 
     cp = doc.core_properties
-    cp.created = cp.modified = cp.last_printed = FIXED_DATE
+    cp.created = cp.modified = cp.last_printed = dt.datetime(*FIXED_TIME)
     cp.author = cp.last_modified_by = "survey"
     cp.title, cp.revision = card.title, 1
     raw = io.BytesIO()
@@ -291,8 +293,6 @@ def annex_docx_bytes(card) -> bytes:
 
 def _restamp(data: bytes) -> bytes:
     """Rewrite a zip with every member's timestamp fixed (python-docx stamps the current time)."""
-    from .report import _FixedTimeZip
-
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with _FixedTimeZip(out, "w", zipfile.ZIP_DEFLATED) as dst:

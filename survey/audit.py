@@ -15,9 +15,19 @@ row with no 三级指标 but numbers in 分值 / 得分) and optionally a row na
 ``narrative_score``  "得N分" in 评分过程 differs from 得分
 ``satisfaction``     the step rule of 评分标准 applied to the rate quoted in
                      评分过程 ("满意度为97.43%") gives another score than 得分
+``satisfaction_unchecked``  评分过程 quotes a satisfaction rate but the rule of
+                     评分标准 cannot be read, so the score is not checked
 ``grade``            the 评价等级 given does not match the total (优 ≥ 90 …)
 ``allocation_sum``   the districts do not add up to 全市合计
 ==================  ===============================================================
+
+Texts are NFKC-normalised first (full-width ％ and digits read as % and digits).
+The rate is the last one quoted after 满意度 (preferring one introduced by 为 / 达 /
+实际: "目标满意度85%，实际满意度为82.10%" reads 82.10%). Criteria read: full marks at
+"超过85%得满分" / "85%及以上的，得满分" / "达到85%以上得满分", steps "每降低5%扣1分" /
+"每降低5个百分点扣1分" / "每下降5%，扣1分". A total row is one whose 一级 … 三级指标
+cells start with 合计 / 总分 / 总计 (or, with no 三级指标, that has numbers); it may
+carry the grade ("合计（评价等级：优）"). Grades may be written 优秀 / 良好 / 中等 / 较差.
 
 Rows are the ones Excel shows. A table that cannot be read at all (no such
 header row) is an error, not a finding.
@@ -26,35 +36,38 @@ header row) is an error, not a finding.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .annex import HEADERS
-from .errors import DataError, ScoringError
-from .facts import ALLOCATION_SHEET, Finding, allocation_from_table
+from .errors import DataError, ScoringError, choice_error
+from .facts import ALLOCATION_SHEET, Finding, allocation_from_table, parse_number
 from .rules import StepRule, _num, score_rate
-from .score import grade
+from .score import GRADES, grade
+from .vocab import STEP_MODES
 
 FINDING_COLUMNS = ("sheet", "row", "column", "finding", "message")
 TOTAL_WORDS = ("合计", "总分", "总计")
 GRADE_WORDS = ("评价等级", "等级", "评价结果")
-_SCORE = re.compile(r"得\s*(\d+(?:\.\d+)?)\s*分")
-_RATE = re.compile(r"满意度(?:为|是|达到|：|:)?\s*(\d+(?:\.\d+)?)\s*%")
-_FULL = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:及以上|以上)?\s*(?:的)?\s*得满分")
-_STEP = re.compile(r"每降低\s*(\d+(?:\.\d+)?)\s*%\s*扣\s*(\d+(?:\.\d+)?)\s*分")
+GRADE_SYNONYMS = {"优秀": "优", "良好": "良", "中等": "中", "较差": "差"}
+_NUM = r"(\d+(?:\.\d+)?)"
+_SCORE = re.compile(r"得\s*" + _NUM + r"\s*分")
+# 满意度, up to 8 characters that are no digit, %, or clause break (为 / 达到 / 调查结果为 …), the rate
+_RATE = re.compile(r"(实际)?满意度([^\d%,;。；：:]{0,8}?)[:：]?\s*" + _NUM + r"\s*%")
+_FULL = re.compile(_NUM + r"%[^\d%]{0,8}?得?满分")
+_STEP = re.compile(r"每(?:降低|下降|减少|低)" + _NUM + r"(?:%|个百分点)[,，]?扣" + _NUM + r"分")
+_GRADE = re.compile(r"(?:评价等级|等级|评价结果)[^优良中差]{0,4}?(优秀|良好|中等|较差|优|良|中|差)")
+
+
+def _norm(text: str) -> str:
+    """NFKC (full-width ％, digits and colons become ASCII) without whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def _text(v) -> str:
     return "" if v is None else str(v).strip()
-
-
-def _num_or_none(v):
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None
-    if isinstance(v, bool):
-        raise ValueError(v)
-    if isinstance(v, (int, float)):
-        return float(v)
-    return float(str(v).strip())
 
 
 def _find_header(rows: list[list]) -> tuple[int, dict[str, int]]:
@@ -67,20 +80,52 @@ def _find_header(rows: list[list]) -> tuple[int, dict[str, int]]:
 
 
 def parse_step_rule(criterion: str) -> StepRule | None:
-    """The step rule of a criterion such as "超过85%得满分，低于85%每降低5%扣1分"."""
-    full, step = _FULL.search(criterion), _STEP.search(re.sub(r"\s+", "", criterion))
+    """The step rule of a criterion such as "超过85%得满分，低于85%每降低5%扣1分" (None if unreadable)."""
+    text = _norm(criterion)
+    full, step = _FULL.search(text), _STEP.search(text)
     if not (full and step):
         return None
-    return StepRule(threshold=float(full.group(1)) / 100, step=float(step.group(1)) / 100,
-                    points=float(step.group(2)))
+    try:
+        return StepRule(threshold=float(full.group(1)) / 100, step=float(step.group(1)) / 100,
+                        points=float(step.group(2)))
+    except ValidationError:  # "超过185%得满分", "每降低0%": not a rule that can be applied
+        return None
+
+
+def quoted_rate(narrative: str) -> str | None:
+    """The satisfaction rate a 评分过程 quotes, as written ("82.10"): the last one after
+    满意度, preferring those introduced by 为 / 达 / 实际."""
+    found = list(_RATE.finditer(_norm(narrative)))
+    if not found:
+        return None
+    preferred = [m for m in found if m.group(1) or re.search(r"[为达是]", m.group(2))]
+    return (preferred or found)[-1].group(3)
+
+
+def _grade_in(texts: list[str]) -> str | None:
+    joined = _norm("".join(texts))
+    m = _GRADE.search(joined)
+    if m:
+        return GRADE_SYNONYMS.get(m.group(1), m.group(1))
+    words = {g for _, g in GRADES} | set(GRADE_SYNONYMS)
+    for t in texts:
+        t = _norm(t)
+        if t in words:
+            return GRADE_SYNONYMS.get(t, t)
+    return None
 
 
 def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
-    """Findings on a filled-in annex workbook, one row each: sheet, row, column, finding, message."""
+    """Findings on a filled-in annex workbook, one row each: sheet, row, column, finding, message.
+
+    ``step_mode`` (ceil / floor / linear) is how the satisfaction rule counts a partial step.
+    """
     import pandas as pd
 
     from .read import Workbook, table_from_rows
 
+    if step_mode not in STEP_MODES:
+        raise choice_error(ScoringError, "step mode", step_mode, STEP_MODES)
     wb = Workbook(path)
     sheet = wb.sheet_names[0]
     rows = wb.rows(sheet)
@@ -98,27 +143,34 @@ def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
         j = col[name]
         return rows[r][j] if j < len(rows[r]) else None
 
+    def number(r, name):
+        try:
+            return parse_number(cell(r, name))
+        except DataError:
+            add(r + 1, name, "not_a_number", f"{name}“{_text(cell(r, name))}”不是数字")
+            return None
+
     items, total, grade_given = [], None, None
+    lead_cols = [col[c] for c in ("一级指标", "二级指标", "三级指标")]
     for i in range(h + 1, len(rows)):
         excel = i + 1
         texts = [_text(v) for v in rows[i]]
         if not any(texts):
             continue
-        name, lead = _text(cell(i, "三级指标")), "".join(texts[: col["三级指标"] + 1])
-        if not name and any(w in "".join(texts) for w in GRADE_WORDS):
-            found = [g for g in "优良中差" if any(t == g or t.endswith(g) for t in texts if t)]
-            grade_given = (excel, found[0] if found else None)
+        name = _text(cell(i, "三级指标"))
+        lead = [_norm(texts[j]) for j in lead_cols if j < len(texts)]
+        has_grade = any(w in _norm("".join(texts)) for w in GRADE_WORDS)
+        # a total row first: its label may fill the merged 一级 … 三级 cells and carry the grade
+        is_total = any(t.startswith(TOTAL_WORDS) for t in lead)
+        if not is_total and not name and has_grade:
+            grade_given = (excel, _grade_in(texts))
             continue
-        nums = {}
-        for c in ("分值", "得分"):
-            try:
-                nums[c] = _num_or_none(cell(i, c))
-            except ValueError:
-                add(excel, c, "not_a_number", f"{c}“{_text(cell(i, c))}”不是数字")
-                nums[c] = None
-        if not name:
-            if any(w in lead for w in TOTAL_WORDS) or nums["分值"] is not None or nums["得分"] is not None:
+        nums = {c: number(i, c) for c in ("分值", "得分")}
+        if is_total or not name:
+            if is_total or nums["分值"] is not None or nums["得分"] is not None:
                 total = (excel, nums["分值"], nums["得分"])
+                if has_grade:
+                    grade_given = (excel, _grade_in(texts))
             continue
         items.append((excel, name, nums["分值"], nums["得分"], _text(cell(i, "评分过程")),
                       _text(cell(i, "评分标准"))))
@@ -133,21 +185,28 @@ def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
     for excel, name, w, s, narrative, criterion in items:
         if w is not None and s is not None and not (0 <= s <= w + 1e-9):
             add(excel, "得分", "score_range", f"{name}：得分{_num(s)}不在0–{_num(w)}之间")
-        quoted = _SCORE.findall(narrative)
+        quoted = _SCORE.findall(_norm(narrative))
         if quoted and s is not None and abs(float(quoted[-1]) - s) > 1e-6:
             add(excel, "评分过程", "narrative_score",
                 f"{name}：评分过程写“得{quoted[-1]}分”，得分栏为{_num(s)}")
-        rate, rule = _RATE.search(narrative), parse_step_rule(criterion)
-        if rate and rule and s is not None and w is not None:
-            r = float(rate.group(1)) / 100
-            try:
-                expect = score_rate(min(r, 1.0), rule, w, indicator=name, mode=step_mode).score
-            except ScoringError:
-                expect = None
-            if expect is not None and abs(expect - s) > 1e-6:
-                add(excel, "得分", "satisfaction",
-                    f"{name}：满意度{rate.group(1)}%按评分标准（{_num(rule.threshold * 100)}%满分，每降低"
-                    f"{_num(rule.step * 100)}%扣{_num(rule.points)}分，{step_mode}）应得{_num(expect)}分，得分栏为{_num(s)}")
+        rate = quoted_rate(narrative)
+        if rate is None or s is None or w is None:
+            continue
+        rule = parse_step_rule(criterion)
+        if rule is None:
+            add(excel, "评分标准", "satisfaction_unchecked",
+                f"{name}：评分过程写满意度{rate}%，但评分标准中读不出扣分规则（如“超过85%得满分，"
+                f"每降低5%扣1分”），得分未核对")
+            continue
+        r = float(rate) / 100
+        if r > 1:
+            add(excel, "评分过程", "satisfaction_unchecked", f"{name}：满意度{rate}%超过100%，得分未核对")
+            continue
+        expect = score_rate(r, rule, w, indicator=name, mode=step_mode).score
+        if abs(expect - s) > 1e-6:
+            add(excel, "得分", "satisfaction",
+                f"{name}：满意度{rate}%按评分标准（{_num(rule.threshold * 100)}%满分，每降低"
+                f"{_num(rule.step * 100)}%扣{_num(rule.points)}分，{step_mode}）应得{_num(expect)}分，得分栏为{_num(s)}")
     total_score = s_sum
     if total is None:
         add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{_num(s_sum)}）")

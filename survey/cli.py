@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .vocab import CI_METHODS, FORMAT_NAMES, STEP_MODES
+from .vocab import CI_METHODS, FORMAT_NAMES, SRS_CI_METHODS, STEP_MODES
 
 
 
@@ -94,6 +94,8 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
     written = write_report(result, out)
     for s in result.surveys:
         click.echo(f"{s.questionnaire.title}（{s.sheet}）：{s.cleaned.summary()}")
+        for note in s.cleaned.notes:
+            click.echo(f"  注意：{note}")
     click.echo("")
     for ind in result.indicators:
         e, sc = ind.estimate, ind.score
@@ -161,6 +163,8 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     where = f"{export}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
     click.echo(f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses")
     click.echo(cleaned.summary())
+    for note in cleaned.notes:
+        click.echo(f"注意：{note}")
     flags = cleaned.audit[cleaned.audit["action"] == "flag"].groupby("rule_label").size()
     if len(flags):
         click.echo("标记但保留：" + "、".join(f"{k}{v}份" for k, v in flags.items()))
@@ -365,6 +369,8 @@ def questionnaire_check(files):
         sys.exit(1)
 
 
+# sample-size: a plan has no design, so binomial intervals only (SRS_CI_METHODS)
+
 _FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
 
 
@@ -379,11 +385,12 @@ _FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
               help="Expected share of valid questionnaires; inflates the number to issue.")
 @click.option("--threshold", type=_FRACTION, default=None,
               help="Threshold mode: smallest n whose interval's lower bound stays at or above this rate (e.g. 0.85).")
-@click.option("--ci-method", type=click.Choice(CI_METHODS), default="wilson", show_default=True,
-              help="Interval for --threshold.")
+@click.option("--ci-method", type=click.Choice(SRS_CI_METHODS), default="wilson", show_default=True,
+              help="Binomial interval for --threshold.")
 @click.option("--frame", type=click.Path(path_type=Path), default=None,
               help="Sampling frame (csv or xlsx; sheet 抽样框 if present): districts and population counts.")
 @click.option("--sheet", default=None, help="Sheet of an xlsx frame.")
+@click.option("--district-column", default=None, help="Frame column with the districts. [default: the first]")
 @click.option("--population-column", default=None, help="Frame column with the counts. [default: the only numeric one]")
 @click.option("--allocation", type=click.Choice(("proportional", "equal", "neyman")), default="proportional",
               show_default=True, help="How n is shared among the frame's districts.")
@@ -391,7 +398,7 @@ _FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
 @click.option("--min-per-district", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
-                    population_column, allocation, p_column, min_per_district, fmt):
+                    district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
 
     With --threshold: how many, so that the interval's lower bound stays at or above
@@ -402,9 +409,13 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
 
     from . import sampling as S
 
-    table = S.read_frame(frame, sheet=sheet) if frame else None
-    if table is not None and population is None:
-        population = int(S.population_counts(table, count_column=population_column).sum())
+    if allocation == "neyman" and frame and not p_column:
+        raise click.UsageError("--allocation neyman needs --p-column: the frame column with each district's "
+                               "expected rate")
+    raw = S.read_frame(frame, sheet=sheet) if frame else None
+    cols = {"count_column": population_column, "stratum_column": district_column}
+    if raw is not None and population is None:
+        population = int(S.frame_population(raw.data, **cols, file=raw.file, sheet=raw.sheet).sum())
     if threshold is not None:
         res = S.threshold_sample_size(p or 0.95, threshold, confidence=confidence, method=ci_method,
                                       population=population, valid_rate=valid_rate)
@@ -414,13 +425,10 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     else:
         res = S.sample_size(margin, p=p or 0.5, confidence=confidence, population=population, deff=deff,
                             valid_rate=valid_rate)
-        lines = [f"n0 = z²p(1−p)/e² = {res.z:.4f}² × {res.p:g} × {1 - res.p:g} / {margin:g}² = {res.n0:.2f}",
-                 f"× deff {deff:g} = {res.n_deff:.2f}" if deff != 1 else "",
-                 f"finite population N = {population}: n = n0/(1 + (n0 − 1)/N) = {res.n_fpc:.2f}" if population else "",
-                 *res.notes]
-    lines.append(f"to issue at a valid rate of {valid_rate:.0%}: {res.n_issue}" if valid_rate < 1 else "")
-    alloc = None if table is None else S.allocate(res.n, table, method=allocation, min_per_stratum=min_per_district,
-                                                  p=p_column, count_column=population_column)
+        lines = res.steps()
+    lines += [f"to issue at a valid rate of {valid_rate:.0%}: {res.n_issue}" if valid_rate < 1 else "", *res.notes]
+    alloc = None if raw is None else S.allocate(res.n, raw.data, method=allocation, min_per_stratum=min_per_district,
+                                                p=p_column, **cols, file=raw.file, sheet=raw.sheet)
     if fmt == "json":
         out = {**res.as_dict(), "allocation": None if alloc is None else alloc.to_dict(orient="records")}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -453,12 +461,12 @@ def score_cmd(workbook, questionnaires, framework, out, step_mode):
     from .facts import read_facts
     from .pipeline import analyze as run
     from .report import write_files
-    from .score import score_framework, survey_rates
 
     result = run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
                  step_mode=step_mode)
-    card = score_framework(result.framework, read_facts(workbook), survey_rates(result.framework, result.surveys),
-                           step_mode=step_mode)
+    card = result.scorecard
+    if card is None:
+        read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
     out = out or Path("reports") / result.name
     written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
     for r in card.rows:
@@ -489,7 +497,7 @@ def audit_cmd(annex, step_mode):
     findings = audit_annex(annex, step_mode=step_mode)
     for f in findings.to_dict("records"):
         where = f"{annex} [{f['sheet']}]" + ("" if pd.isna(f["row"]) else f" row {f['row']}")
-        where += f", column {f['column']}" if f["column"] else ""
+        where += f", column {f['column']}" if pd.notna(f["column"]) else ""
         click.echo(f"{where}: {f['finding']}: {f['message']}")
     if len(findings):
         click.echo(f"{len(findings)} finding(s)", err=True)

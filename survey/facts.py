@@ -14,15 +14,20 @@
 
 ``资金分配`` holds the fund allocation: 各区, 分配金额（万元）, one row per
 district and a 全市合计 row. The districts are checked against the total to the
-cent (0.005万元); a mismatch is a *finding* carried into the report, never an
-exception, because published tables do carry such slips (the 2021 report's
-districts add up to 317.03 while its total row says 317.00).
+last printed digit, 0.01万元 (100元): a difference of 0.005万元 or less is taken as
+rounding. A mismatch is a *finding* carried into the report, never an exception,
+because published tables do carry such slips (the 2021 report's districts add up
+to 317.03 while its total row says 317.00).
+
+Numbers (数值, 分配金额) must be finite: "nan" or "inf" typed in a cell is an error
+(:func:`parse_number`, shared with the audit of a filled-in annex).
 
 Entry point: :func:`read_facts`. Errors name file, sheet, Excel row and column.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,7 +39,7 @@ NOTE_COLUMN, SOURCE_COLUMN = "说明", "来源"
 ALLOCATION_SHEET = "资金分配"
 DISTRICT_COLUMN, AMOUNT_COLUMN = "各区", "分配金额（万元）"
 TOTAL_LABELS = ("全市合计", "合计", "总计")
-TOLERANCE = 0.005  # half a cent of 万元 at two decimals
+TOLERANCE = 0.005  # 万元: half of the last printed digit (0.01万元 = 100元)
 
 
 @dataclass(frozen=True)
@@ -154,18 +159,27 @@ class Facts:
 
 # -- reading ------------------------------------------------------------------------
 
-def _number(v, *, file, sheet, row, column, what="a number"):
+def parse_number(v, *, file=None, sheet=None, row=None, column=None, what: str = "a number") -> float | None:
+    """A cell as a finite number: numbers as they are, text such as "1,234.5" or " 10.10 "
+    parsed; an empty cell is None. Anything else (text, a boolean, nan, inf) is a
+    :class:`~survey.errors.DataError` with the cell's location."""
+    where = dict(file=file, sheet=sheet, row=row, column=column)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
     if isinstance(v, bool):
-        raise DataError(f"{what} expected", file=file, sheet=sheet, row=row, column=column, got=v)
+        raise DataError(f"{what} expected", got=v, **where)
     if isinstance(v, (int, float)):
-        return float(v)
-    text = str(v).strip().replace(",", "").replace("，", "")
-    try:
-        return float(text)
-    except ValueError:
-        hint = "write a plain number (0.001, not 0.1%)" if text.endswith("%") else "type a plain number"
-        raise DataError(f"not a number: {v!r}", file=file, sheet=sheet, row=row, column=column,
-                        expected=what, hint=hint) from None
+        x = float(v)
+    else:
+        text = str(v).strip().replace(",", "").replace("，", "")
+        try:
+            x = float(text)
+        except ValueError:
+            hint = "write a plain number (0.001, not 0.1%)" if text.endswith("%") else "type a plain number"
+            raise DataError(f"not a number: {v!r}", expected=what, hint=hint, **where) from None
+    if not math.isfinite(x):
+        raise DataError(f"not a finite number: {v!r}", expected=what, hint="type the number itself", **where)
+    return x
 
 
 def _records(table):
@@ -197,9 +211,9 @@ def facts_from_table(table) -> tuple[Fact, ...]:
             raise DataError(f"'{ind} / {item}' appears twice (rows {seen[(ind, item)]} and {row})", column="项目",
                             hint="keep one row per indicator and item", **where)
         seen[(ind, item)] = int(row)
-        if r["数值"] is None:
+        value = parse_number(r["数值"], column="数值", **where)
+        if value is None:
             raise DataError(f"'{ind} / {item}' has no number", column="数值", hint="type the number in 数值", **where)
-        value = _number(r["数值"], column="数值", **where)
         note = r.get(NOTE_COLUMN) if NOTE_COLUMN in table.columns else None
         source = r.get(SOURCE_COLUMN) if SOURCE_COLUMN in table.columns else None
         out.append(Fact(ind, item, value, None if note is None else str(note),
@@ -217,9 +231,9 @@ def allocation_from_table(table) -> Allocation:
         if name is None:
             raise DataError("amount without a district", column=DISTRICT_COLUMN, hint="name the district", **where)
         name = str(name).strip()
-        if v is None:
+        amount = parse_number(v, column=AMOUNT_COLUMN, what="an amount in 万元", **where)
+        if amount is None:
             raise DataError(f"no amount for '{name}'", column=AMOUNT_COLUMN, hint="type the amount in 万元", **where)
-        amount = _number(v, column=AMOUNT_COLUMN, what="an amount in 万元", **where)
         if name in TOTAL_LABELS:
             if total is not None:
                 raise DataError("a second total row", column=DISTRICT_COLUMN, hint="keep one 全市合计 row", **where)

@@ -14,12 +14,12 @@ import pandas as pd
 from .clean import Cleaned, clean
 from .design import Design
 from .errors import DataError
-from .estimate import OVERALL, estimate
+from .estimate import estimate
 from .frame import read_frame, weight_responses
 from .questionnaire import Questionnaire, load_dir
 from .facts import read_facts
 from .read import Workbook
-from .score import Framework, Score, Scorecard, load_framework, score_framework, score_rate, survey_rates
+from .score import Framework, Score, Scorecard, load_framework, score_framework, survey_rates
 from .tidy import tidy
 from .validity import SurveyValidity, check_survey
 from .weights import Weighted
@@ -152,25 +152,27 @@ def analyze(
                              f"{wts.diagnostics.history[-1]:.2e}")
         if frame is None and q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names:
             frame = read_frame(wb, q)  # validity compares the sample with the frame even unweighted
-        validity = check_survey(cleaned, est, None if frame is None else frame.population,
+        # The achieved margin is the one of the reported (design) estimates when weighted: their
+        # se carries the weights' design effect and, with the design's fpc, the FPC already.
+        validity = check_survey(cleaned, est if weighted is None else weighted,
+                                None if frame is None else frame.population,
                                 frame_margins=None if frame is None else
                                 {q.item(k).text: v for k, v in frame.margins.items()},
-                                issued=cleaned.issued, min_per_district=min_per_district, confidence=1 - alpha)
+                                issued=cleaned.issued, min_per_district=min_per_district, confidence=1 - alpha,
+                                se_includes_fpc=weighted is not None and design.fpc is not None)
         surveys.append(SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity))
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
+    # Any rule that scores one value can take the rate (score_value); `rate["row"]` is
+    # the estimates row it came from.
+    from .score import score_value
+
     rates = survey_rates(fw, surveys)
     indicators = []
-    for s in surveys:
-        for m in s.questionnaire.measures:
-            if not m.indicator or m.indicator not in rates:
-                continue
-            ind = fw.indicator(m.indicator)
-            rate = rates[m.indicator]
-            table = s.weighted if rate["column"] == "weighted estimate" else s.estimates
-            row = table[(table["measure"] == rate["measure"]) & (table["level"] == OVERALL)].iloc[0]
-            sc = score_rate(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
-            indicators.append(IndicatorResult(s.questionnaire.id, rate["measure"], row, sc))
+    for indicator, rate in rates.items():
+        ind = fw.indicator(indicator)
+        sc = score_value(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
+        indicators.append(IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], sc))
     facts = read_facts(wb.path, required=False)
     card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,

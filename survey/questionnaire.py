@@ -16,17 +16,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from .definitions import FrozenModel as _Model
+from .definitions import read_yaml, validation_problems
 from .errors import DefinitionError
 from .vocab import ACTIONS, FORMAT_NAMES, ITEM_TYPES, MEASURE_TYPES, METADATA_FIELDS
 
 Action = Literal[ACTIONS]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
 class Scale(_Model):
@@ -276,13 +273,6 @@ class Questionnaire(_Model):
         return f"{self.id} ({self.title})"
 
 
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
     """Cross-references pydantic cannot see: scales, options, items, dimensions."""
     problems: list[tuple[str, str]] = []
@@ -415,29 +405,7 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DefinitionError("questionnaire file not found", file=path,
-                              hint="check the path, or run `survey questionnaire check` on the file") from None
-    except IsADirectoryError:
-        raise DefinitionError("is a folder, not a questionnaire file", file=path,
-                              hint="name the .yaml file itself") from None
-    except UnicodeDecodeError as exc:
-        raise DefinitionError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path,
-                              hint="save the file as UTF-8") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DefinitionError(f"invalid YAML: {problem}", file=path, path=where,
-                              hint="fix the YAML syntax (indentation, quotes, colons)") from None
-    if not isinstance(data, dict):
-        raise DefinitionError("expected a mapping of keys (id, title, items, …) at the top level",
-                              file=path, got=type(data).__name__)
-    return data
+    return read_yaml(path, what="questionnaire", keys="id, title, items, …")
 
 
 def check(path: str | Path) -> tuple[Questionnaire | None, list[str]]:
@@ -454,14 +422,7 @@ def check(path: str | Path) -> tuple[Questionnaire | None, list[str]]:
     try:
         q = Questionnaire.model_validate(data)
     except ValidationError as exc:
-        out = []
-        for err in exc.errors():
-            loc = _loc(tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("literal", "tuple", "str", "function")))))
-            msg = err["msg"].removeprefix("Value error, ")
-            if err.get("type") == "extra_forbidden":
-                msg = "unknown key (check its spelling)"
-            out.append(f"{loc}: {msg}")
-        return None, out
+        return None, [f"{loc}: {msg}" for loc, msg in validation_problems(exc, data)]
     problems = [f"{p}: {m}" for p, m in _reference_problems(q)]
     return (None if problems else q), problems
 

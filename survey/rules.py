@@ -18,33 +18,41 @@ Each rule is a frozen pydantic model whose ``type`` names it in the framework YA
 ``judgement``       evaluator deductions, each with its reason
 =================  =====================================================================
 
-Every rule but ``step_deduction`` takes its numbers from the year's facts (the
-workbook sheet 指标数据, see :mod:`survey.facts`): ``rule.score(weight, view)``
-where ``view`` is that indicator's facts. A rule returns an :class:`Outcome`: the
-score, the deduction and the 评分过程 text in the style of the 2021 annex
-("…，扣1分，得1分"). Evaluator notes (the facts' 说明) lead the text.
+A rule takes its numbers from the year's facts (the workbook sheet 指标数据, see
+:mod:`survey.facts`): ``rule.score(weight, view)`` where ``view`` is that
+indicator's facts, and ``rule.reads()`` names the items it reads (None: any label,
+for judgements). A rule that scores one value (:func:`rate_item`: step deduction,
+higher / lower is better, bands without ``per``) can take a survey rate instead
+(:func:`score_value`). A rule returns an :class:`Outcome`: the score, the deduction
+and the 评分过程 text in the style of the 2021 annex ("…，扣1分，得1分"). Evaluator
+notes (the facts' 说明) lead the text. A value shown next to a score gets the
+decimals it needs to read as that score (:func:`shown_value`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
+from .definitions import FrozenModel as _Model
 from .errors import ScoringError, choice_error
 from .vocab import STEP_MODES
 
 MODE_TEXT = {"ceil": "不足{step}按{step}计", "floor": "不足{step}不扣分", "linear": "按比例扣分"}
 QUALITATIVE_BANDS = ("达成", "部分达成", "未达成")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+RATE_ITEM = "满意度"      # the 指标数据 item of a step rule's rate (when no questionnaire gives it)
+SCORE_DECIMALS = 2        # scores that are not whole are published to two decimals
 
 
 # -- formatting ---------------------------------------------------------------
+
+def _published(x: float) -> float:
+    return round(x, SCORE_DECIMALS)
+
 
 def _pct(x: float) -> str:
     return f"{x * 100:.2f}%"
@@ -62,6 +70,30 @@ def _num(x: float) -> str:
 
 def _amount(x: float) -> str:
     return f"{x:,.2f}" if not float(x).is_integer() else f"{x:,.0f}"
+
+
+def shown_value(x: float, key: Callable[[float], object], *, percent: bool = True, max_digits: int = 12) -> str:
+    """``x`` as the narrative shows it next to its score: two decimals (in % when
+    ``percent``), more while the value shown would score differently.
+
+    ``key(v)`` identifies the scoring band or step of a value (its score and which side
+    of the threshold it is on); decimals are added until ``key(shown) == key(x)``, so a
+    reader who re-scores the shown value gets the published score: a rate of 0.799996
+    reads "79.9996%", not "80.00%" (which is one step up); 2 re-offenders of 2003 read
+    "0.0998%", not "0.10%" (which is not below 0.1%).
+    """
+    want = key(x)
+    text = ""
+    for d in range(2, max_digits + 1):
+        if percent:
+            text = f"{x * 100:.{d}f}%"
+            back = float(text[:-1]) / 100
+        else:
+            text = _num(x) if d == 2 else f"{x:.{d}f}".rstrip("0").rstrip(".")
+            back = float(text)
+        if key(back) == want:
+            return text
+    return text
 
 
 @dataclass(frozen=True)
@@ -84,11 +116,37 @@ class FactView(Protocol):
     def error(self, message: str, item: str | None = None, **kw) -> ScoringError: ...
 
 
-def _finish(weight: float, deduction: float, parts: list[str]) -> Outcome:
+@dataclass(frozen=True)
+class RateView:
+    """A survey rate seen as the one fact a rule reads (``item`` = the rate)."""
+
+    indicator: str
+    item: str
+    rate: float
+
+    def value(self, item: str) -> float:
+        if item != self.item:
+            raise self.error(f"no value for '{item}'; a survey rate gives only '{self.item}'")
+        return self.rate
+
+    def rows(self) -> list:
+        return []
+
+    def notes(self) -> list[str]:
+        return []
+
+    def error(self, message: str, item: str | None = None, **kw) -> ScoringError:
+        return ScoringError(f"{self.indicator}: {message}", **kw)
+
+
+def _finish(weight: float, deduction: float, parts: list[str], *, sep: str = "，",
+            state_deduction: bool = True) -> Outcome:
+    """The outcome: deduction clamped to 0 … weight; text = parts, "扣N分" (unless a part
+    already says it: ``state_deduction=False``) and "得N分"."""
     deduction = round(min(weight, max(0.0, deduction)), 6)
     score = round(weight - deduction, 6)
-    text = "，".join(p for p in parts if p)
-    if deduction > 0:
+    text = sep.join(p for p in parts if p)
+    if state_deduction and deduction > 0:
         text += f"{'，' if text else ''}扣{_num(deduction)}分"
     text += f"{'，' if text else ''}得{_num(score)}分"
     return Outcome(score, deduction, text)
@@ -112,19 +170,40 @@ class StepRule(_Model):
         k = math.ceil(round(self.threshold / self.step, 9))
         return [max(0.0, self.threshold - i * self.step) for i in range(k + 1)]
 
+    def reads(self) -> tuple[str, ...]:
+        return (RATE_ITEM,)
+
+    def score(self, weight: float, view: FactView, *, mode: str | None = None) -> Outcome:
+        s = score_rate(view.value(RATE_ITEM), self, weight, indicator=view.indicator, mode=mode)
+        return Outcome(s.score, s.deduction, s.narrative)
+
 
 @dataclass(frozen=True)
 class Score:
-    """One satisfaction indicator's score and the text of its 评分过程."""
+    """One survey-fed indicator's score and the text of its 评分过程.
+
+    ``steps`` and ``mode`` are a step rule's (None for other rules).
+    """
 
     indicator: str
     weight: float
     rate: float
-    steps: float
+    steps: float | None
     deduction: float
     score: float
-    mode: str
+    mode: str | None
     narrative: str
+
+
+def _step_score(rate: float, rule: StepRule, weight: float, mode: str) -> tuple[float, float, float, float]:
+    """(shortfall in steps, steps counted, deduction, score) of a rate."""
+    shortfall = max(0.0, rule.threshold - rate)
+    raw = round(shortfall / rule.step, 9)  # 0.85 − 0.80 is 0.04999…; do not lose a step to it
+    steps = {"ceil": math.ceil, "floor": math.floor, "linear": float}[mode](raw)
+    deduction = min(weight, steps * rule.points)
+    if mode == "linear":
+        deduction = _published(deduction)
+    return raw, float(steps), float(deduction), round(weight - deduction, 6)
 
 
 def score_rate(rate: float, rule: StepRule, weight: float, *, indicator: str = "", mode: str | None = None) -> Score:
@@ -132,23 +211,20 @@ def score_rate(rate: float, rule: StepRule, weight: float, *, indicator: str = "
 
     shortfall = threshold − rate (0 if the rate reaches the threshold)
     steps = ceil / floor / exactly shortfall ÷ step; score = max(0, weight − steps × points).
-    The rate is compared unrounded; the narrative shows it to two decimals in %.
+    The rate is compared unrounded; the narrative shows it to two decimals in %, more
+    when two would read as another step (:func:`shown_value`).
     """
     mode = mode or rule.mode
     if mode not in STEP_MODES:
         raise choice_error(ScoringError, "step mode", mode, STEP_MODES)
-    if rate is None or not (0 <= rate <= 1):
-        raise ScoringError(f"satisfaction rate of '{indicator}' is not a proportion", got=rate, expected="0 … 1")
-    shortfall = max(0.0, rule.threshold - rate)
-    raw = round(shortfall / rule.step, 9)  # 0.85 − 0.80 is 0.04999…; do not lose a step to it
-    steps = {"ceil": math.ceil, "floor": math.floor, "linear": float}[mode](raw)
-    deduction = min(weight, steps * rule.points)
-    if mode == "linear":
-        deduction = round(deduction, 2)  # scores are published to two decimals
-    score = round(weight - deduction, 6)
-    shown = _pct(rate)
-    if raw > 0 and shown == _pct(rule.threshold):  # 84.9999…% must not read as 85.00%
-        shown = f"{rate * 100:.6f}".rstrip("0") + "%"
+    _check_rate(rate, indicator)
+    raw, steps, deduction, score = _step_score(rate, rule, weight, mode)
+
+    def key(v):
+        r, _, _, s = _step_score(v, rule, weight, mode)
+        return r == 0, s
+
+    shown = shown_value(rate, key)
     if raw == 0:
         text = f"满意度为{shown}，得{_num(score)}分"
     else:
@@ -156,7 +232,13 @@ def score_rate(rate: float, rule: StepRule, weight: float, *, indicator: str = "
         how = MODE_TEXT[mode].format(step=step_txt)
         text = (f"满意度为{shown}，低于{_pct(rule.threshold).replace('.00', '')}，"
                 f"每降低{step_txt}扣{_num(rule.points)}分（{how}），扣{_num(deduction)}分，得{_num(score)}分")
-    return Score(indicator, weight, rate, float(steps), float(deduction), score, mode, text)
+    return Score(indicator, weight, rate, steps, deduction, score, mode, text)
+
+
+def _check_rate(rate, indicator: str) -> None:
+    if rate is None or not (0 <= rate <= 1):
+        raise ScoringError(f"satisfaction rate of '{indicator}' is not a proportion", got=rate, expected="0 … 1",
+                           hint="a rate is a proportion: 0.9743, not 97.43")
 
 
 # -- bands ----------------------------------------------------------------------
@@ -211,21 +293,32 @@ class BandsRule(_Model):
     bands: tuple[Band, ...] = Field(min_length=1)
     otherwise: float = Field(default=0, ge=0)
 
+    def reads(self) -> tuple[str, ...]:
+        return (self.value,) if self.per is None else (self.value, self.per)
+
+    def cuts(self) -> list[float]:
+        return sorted({v for b in self.bands for v in (b.below, b.at_most, b.at_least, b.above) if v is not None})
+
+    def band_of(self, x: float) -> int:
+        """Index of the first band that holds (len(bands): none holds, ``otherwise``)."""
+        return next((k for k, b in enumerate(self.bands) if b.holds(x)), len(self.bands))
+
     def score(self, weight: float, view: FactView) -> Outcome:
         x = view.value(self.value)
         shown = ""
         if self.per is not None:
+            if x < 0:
+                raise view.error(f"'{self.value}' is a count and must not be negative", self.value, got=_num(x))
             d = view.value(self.per)
             if d <= 0:
                 raise view.error(f"'{self.per}' must be positive to compute {self.label}", self.per, got=d)
             shown = f"（{self.value}{_num(x)}/{self.per}{_num(d)}）"
             x = x / d
         fmt = _pct_short if self.percent else _num
-        value = (_pct(x) if self.percent else _num(x)) if x != 0 else "0"
-        for band in self.bands:
-            if band.holds(x):
-                s, why = band.score, band.text(fmt)
-                break
+        value = "0" if x == 0 else shown_value(x, self.band_of, percent=self.percent)
+        k = self.band_of(x)
+        if k < len(self.bands):
+            s, why = self.bands[k].score, self.bands[k].text(fmt)
         else:
             s, why = self.otherwise, self.bands[-1].complement(fmt)
         return _finish(weight, weight - s, [_lead(view), f"{self.label}为{value}{shown}", why])
@@ -245,6 +338,9 @@ class PerEventRule(_Model):
     type: Literal["per_event"]
     label: str = ""                   # leads the counts: 当年新增脱管漏管（在逃）
     events: tuple[Event, ...] = Field(min_length=1)
+
+    def reads(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.events)
 
     def score(self, weight: float, view: FactView) -> Outcome:
         counts, deduction = [], 0.0
@@ -269,6 +365,12 @@ class RatioRule(_Model):
     unit: str = ""                       # 万元
     target: float = Field(default=1.0, gt=0)
 
+    def reads(self) -> tuple[str, ...]:
+        return (self.actual, self.planned)
+
+    def of(self, weight: float, r: float) -> float:
+        return weight if r >= self.target else _published(weight * r / self.target)
+
     def score(self, weight: float, view: FactView) -> Outcome:
         a, p = view.value(self.actual), view.value(self.planned)
         if p <= 0:
@@ -276,9 +378,9 @@ class RatioRule(_Model):
         if a < 0:
             raise view.error(f"'{self.actual}' must not be negative", self.actual, got=a)
         r = a / p
-        s = weight if r >= self.target else round(weight * r / self.target, 2)
-        text = f"{self.label}={self.actual}{_amount(a)}{self.unit}/{self.planned}{_amount(p)}{self.unit}={_pct(r)}"
-        return _finish(weight, weight - s, [_lead(view), text])
+        shown = shown_value(r, lambda v: (v >= self.target, self.of(weight, v)))
+        text = f"{self.label}={self.actual}{_amount(a)}{self.unit}/{self.planned}{_amount(p)}{self.unit}={shown}"
+        return _finish(weight, weight - self.of(weight, r), [_lead(view), text])
 
 
 class HigherBetterRule(_Model):
@@ -290,14 +392,24 @@ class HigherBetterRule(_Model):
     target: float = Field(gt=0)
     percent: bool = True
 
+    def reads(self) -> tuple[str, ...]:
+        return (self.value,)
+
+    def cuts(self) -> list[float]:
+        return [self.target]
+
+    def of(self, weight: float, x: float) -> float:
+        return weight if x >= self.target else _published(weight * x / self.target)
+
     def score(self, weight: float, view: FactView) -> Outcome:
         x = view.value(self.value)
         if x < 0:
             raise view.error(f"'{self.value}' must not be negative", self.value, got=x)
-        s = weight if x >= self.target else round(weight * x / self.target, 2)
         fmt = _pct if self.percent else _num
+        shown = shown_value(x, lambda v: (v >= self.target, self.of(weight, v)), percent=self.percent)
         cmp = "达到" if x >= self.target else "低于"
-        return _finish(weight, weight - s, [_lead(view), f"{self.label}为{fmt(x)}，{cmp}目标值{fmt(self.target)}"])
+        return _finish(weight, weight - self.of(weight, x),
+                       [_lead(view), f"{self.label}为{shown}，{cmp}目标值{fmt(self.target)}"])
 
 
 class LowerBetterRule(_Model):
@@ -318,16 +430,28 @@ class LowerBetterRule(_Model):
             raise ValueError(f"zero_at ({self.zero_at}) must be greater than target ({self.target})")
         return self
 
+    @property
+    def zero(self) -> float:
+        return self.zero_at if self.zero_at is not None else 2 * self.target
+
+    def reads(self) -> tuple[str, ...]:
+        return (self.value,)
+
+    def cuts(self) -> list[float]:
+        return [self.target, self.zero]
+
+    def of(self, weight: float, x: float) -> float:
+        if x <= self.target:
+            return weight
+        return _published(max(0.0, weight * (self.zero - x) / (self.zero - self.target)))
+
     def score(self, weight: float, view: FactView) -> Outcome:
         x = view.value(self.value)
-        zero = self.zero_at if self.zero_at is not None else 2 * self.target
-        if x <= self.target:
-            s = weight
-        else:
-            s = round(max(0.0, weight * (zero - x) / (zero - self.target)), 2)
         fmt = _pct if self.percent else _num
+        shown = shown_value(x, lambda v: (v <= self.target, self.of(weight, v)), percent=self.percent)
         cmp = "未超过" if x <= self.target else "超过"
-        return _finish(weight, weight - s, [_lead(view), f"{self.label}为{fmt(x)}，{cmp}目标值{fmt(self.target)}"])
+        return _finish(weight, weight - self.of(weight, x),
+                       [_lead(view), f"{self.label}为{shown}，{cmp}目标值{fmt(self.target)}"])
 
 
 # -- checklist, share failing, qualitative, judgement -----------------------------
@@ -351,12 +475,10 @@ class ChecklistRule(_Model):
             raise ValueError(f"sub-item names must be unique: {', '.join(dup)}")
         return self
 
+    def reads(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.items)
+
     def score(self, weight: float, view: FactView) -> Outcome:
-        known = {i.name for i in self.items}
-        for f in view.rows():
-            if f.item not in known:
-                raise view.error(f"'{f.item}' is not a sub-item of this checklist", f.item,
-                                 expected="one of " + ", ".join(i.name for i in self.items))
         parts, deduction = [], 0.0
         notes = {f.item: f.note for f in view.rows()}
         for it in self.items:
@@ -368,8 +490,7 @@ class ChecklistRule(_Model):
             deduction += off
             note = notes.get(it.name) or f"{it.name}{_num(mark)}分"
             parts.append(note + (f"扣{_num(off)}分" if off > 0 else ""))
-        score = round(weight - deduction, 6)
-        return Outcome(score, round(deduction, 6), f"{'；'.join(parts)}，得{_num(score)}分")
+        return _finish(weight, deduction, parts, sep="；", state_deduction=False)
 
 
 class ShareFailingRule(_Model):
@@ -380,18 +501,20 @@ class ShareFailingRule(_Model):
     failing: str = Field(min_length=1)    # fact item: 启动较慢区数
     unit_label: str = "个单位"
 
+    def reads(self) -> tuple[str, ...]:
+        return (self.units, self.failing)
+
     def score(self, weight: float, view: FactView) -> Outcome:
         u, f = view.value(self.units), view.value(self.failing)
         if u <= 0 or not float(u).is_integer():
             raise view.error(f"'{self.units}' must be a whole number > 0", self.units, got=u)
         if not (0 <= f <= u) or not float(f).is_integer():
             raise view.error(f"'{self.failing}' must be a whole number from 0 to {_num(u)}", self.failing, got=f)
-        d = round(weight * f / u, 2)
+        d = _published(weight * f / u)
         if d == 0:
             return _finish(weight, 0, [_lead(view), f"{_num(u)}{self.unit_label}均达标"])
         how = f"按{_num(u)}{self.unit_label}权重比扣{_num(d)}分（{_num(weight)}×{_num(f)}/{_num(u)}）"
-        return Outcome(round(weight - d, 6), d, "，".join(p for p in (_lead(view), how) if p)
-                       + f"，得{_num(weight - d)}分")
+        return _finish(weight, d, [_lead(view), how], state_deduction=False)
 
 
 class QualitativeRule(_Model):
@@ -406,6 +529,9 @@ class QualitativeRule(_Model):
         if self.partial >= self.achieved:
             raise ValueError("partial must be below achieved")
         return self
+
+    def reads(self) -> tuple[str, ...]:
+        return QUALITATIVE_BANDS
 
     def band(self, weight: float, level: str) -> tuple[float, float, bool]:
         """(low, high, high_included) of a level's score band."""
@@ -435,6 +561,9 @@ class JudgementRule(_Model):
     """Evaluator deductions: one fact row per deduction, 数值 = points off, 说明 = reason."""
 
     type: Literal["judgement"]
+
+    def reads(self) -> None:
+        return None  # any label: each row is one deduction
 
     def score(self, weight: float, view: FactView) -> Outcome:
         rows = view.rows()
@@ -482,3 +611,43 @@ def max_score(rule, weight: float) -> float | None:
     if isinstance(rule, ChecklistRule):
         return sum(i.points for i in rule.items)
     return None
+
+
+# -- rules that take a survey rate ------------------------------------------------
+
+RATE_RULE_TYPES = ("step_deduction", "higher_better", "lower_better", "bands (without per)")
+
+
+def rate_item(rule) -> str | None:
+    """The one fact a rule scores, when a survey rate can stand for it (else None).
+
+    Step deduction, higher / lower is better and bands without ``per`` take a single
+    value; the others need several facts or the evaluator's marks.
+    """
+    if isinstance(rule, StepRule):
+        return RATE_ITEM
+    if isinstance(rule, (HigherBetterRule, LowerBetterRule)) or (isinstance(rule, BandsRule) and rule.per is None):
+        return rule.value
+    return None
+
+
+def score_value(rate: float, rule, weight: float, *, indicator: str = "", mode: str | None = None) -> Score:
+    """Score a survey rate by any rule that takes one value (:func:`rate_item`).
+
+    A step rule scores it with :func:`score_rate` (``mode`` overrides its rounding);
+    the other rules read the rate as their value fact.
+    """
+    if isinstance(rule, StepRule):
+        return score_rate(rate, rule, weight, indicator=indicator, mode=mode)
+    item = rate_item(rule)
+    if item is None:
+        raise ScoringError(f"'{indicator}': a {rule.type} rule cannot score a survey rate",
+                           expected="a rule that takes one value: " + ", ".join(RATE_RULE_TYPES))
+    _check_rate(rate, indicator)
+    out = rule.score(weight, RateView(indicator, item, rate))
+    return Score(indicator, weight, rate, None, out.deduction, out.score, None, out.narrative)
+
+
+def rate_cuts(rule) -> list[float]:
+    """Rates in [0, 1] where a rate-taking rule's score can jump or change slope."""
+    return [c for c in rule.cuts() if 0 <= c <= 1]

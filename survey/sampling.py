@@ -25,9 +25,11 @@ Three questions, each a public function over plain numbers or a frame:
 - :func:`allocate` — share n among districts (strata) of a frame:
   ``proportional`` (n_h ∝ N_h), ``equal`` (n_h = n/H) or ``neyman``
   (n_h ∝ N_h·S_h, S_h a standard deviation or √(p_h(1 − p_h))), with a minimum
-  per district and never more than N_h. Districts held at their minimum (or at
-  N_h) are fixed and the rest is shared again until nothing moves; the
-  fractional quotas are then turned into integers by the **largest remainder**
+  per district and never more than N_h: the fractional quotas are
+  q_h = clip(λ·w_h, min_h, N_h) with the one λ that makes Σ q_h = n (found by
+  bisection; Σ q_h is non-decreasing in λ), so every district strictly between
+  its minimum and N_h gets the same quota per unit of w_h. They are then turned
+  into integers by the **largest remainder**
   method (Hamilton): every district gets the integer part of its quota and the
   units left over go, one each, to the largest fractional parts (ties in frame
   order). The integers add up to n exactly and respect the minimum and N_h.
@@ -36,13 +38,14 @@ Three questions, each a public function over plain numbers or a frame:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError, SurveyError, choice_error
-from .vocab import CI_METHODS
+from .frame import population_table
+from .vocab import SRS_CI_METHODS
 
 ALLOCATIONS = ("proportional", "equal", "neyman")
 _EPS = 1e-9
@@ -57,7 +60,11 @@ def z_value(confidence: float) -> float:
     from scipy.stats import norm
 
     _check_open(confidence, "confidence", "--confidence")
-    return float(norm.ppf(0.5 + confidence / 2))
+    z = float(norm.ppf(0.5 + confidence / 2))
+    if not math.isfinite(z):
+        raise SamplingError("confidence is too close to 1: the normal quantile is infinite", got=confidence,
+                            hint="pass --confidence such as 0.95 or 0.99")
+    return z
 
 
 def _check_open(v: float, what: str, option: str) -> None:
@@ -90,6 +97,17 @@ class SampleSize:
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    def steps(self) -> list[str]:
+        """The chain as computed, one line a step (the formula actually used, with its numbers)."""
+        lines = [f"n0 = z²p(1−p)/e² = {self.z:.4f}² × {self.p:g} × {1 - self.p:g} / {self.margin:g}² = {self.n0:.2f}"]
+        m = "n0"
+        if self.deff != 1:
+            lines.append(f"n1 = n0 × deff = {self.n0:.2f} × {self.deff:g} = {self.n_deff:.2f}")
+            m = "n1"
+        if self.population is not None:
+            lines.append(f"finite population N = {self.population}: n = {m}/(1 + ({m} − 1)/N) = {self.n_fpc:.2f}")
+        return lines
 
 
 def sample_size(
@@ -126,6 +144,10 @@ def sample_size(
     else:
         population = int(population)
         n_fpc = n_deff / (1 + (n_deff - 1) / population)
+    if not (math.isfinite(n_deff) and math.isfinite(n_fpc / valid_rate)):
+        raise SamplingError("the sample size is not a finite number", got=f"n0 × deff = {n_deff:g}",
+                            hint="check --deff and --confidence (a design effect such as 1.5, a confidence "
+                                 "such as 0.95)")
     n = _ceil(n_fpc)
     n_issue = _ceil(n_fpc / valid_rate)
     if population is not None and n_issue > population:
@@ -149,6 +171,7 @@ class ThresholdSize:
     population: int | None
     n_issue: int
     valid_rate: float
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -159,12 +182,13 @@ def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson"
     """Lower interval bound at n respondents when the observed rate is exactly p.
 
     The count is p·n (fractional); with ``population`` the interval is narrowed
-    around p by √((N − n)/(N − 1)). Arrays of n are allowed.
+    around p by √((N − n)/(N − 1)). Arrays of n are allowed. ``method`` is one of
+    statsmodels' binomial intervals (:data:`survey.vocab.SRS_CI_METHODS`): the
+    design-based ones need a design, which a plan does not have.
     """
     from statsmodels.stats.proportion import proportion_confint
 
-    if method not in CI_METHODS:
-        raise choice_error(SamplingError, "interval method", method, CI_METHODS)
+    _check_method(method)
     n = np.asarray(n, dtype=float)
     lo, _ = proportion_confint(p * n, n, alpha=1 - confidence, method=method)
     lo = np.asarray(lo, dtype=float)
@@ -172,6 +196,13 @@ def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson"
         f = np.sqrt(np.clip((population - n) / max(population - 1, 1), 0, 1))
         lo = p - (p - lo) * f
     return lo
+
+
+def _check_method(method: str) -> None:
+    if method not in SRS_CI_METHODS:
+        err = choice_error(SamplingError, "interval method", method, SRS_CI_METHODS)
+        err.hint = "a sample-size plan has no design: use a binomial interval"
+        raise err
 
 
 def threshold_sample_size(
@@ -190,7 +221,8 @@ def threshold_sample_size(
     """
     _check_open(p, "expected proportion p", "--p")
     _check_open(threshold, "threshold", "--threshold")
-    _check_open(confidence, "confidence", "--confidence")
+    z_value(confidence)  # a confidence in (0, 1) with a finite quantile
+    _check_method(method)
     if not (0 < valid_rate <= 1):
         raise SamplingError("expected valid-response rate must be in (0, 1]", got=valid_rate)
     if p <= threshold:
@@ -210,65 +242,34 @@ def threshold_sample_size(
             prev = None if n == 1 else float(lower_bound(n - 1, p, confidence=confidence, method=method,
                                                          population=population))
             n_issue = _ceil(n / valid_rate)
-            if population is not None:
-                n_issue = min(n_issue, int(population))
+            notes = []
+            if population is not None and n_issue > population:
+                notes.append(f"issuing {n_issue} exceeds the population {int(population)}: survey everyone (census)")
+                n_issue = int(population)
             return ThresholdSize(n, float(lo[ok[0]]), prev, p, threshold, confidence, method,
-                                 None if population is None else int(population), n_issue, valid_rate)
+                                 None if population is None else int(population), n_issue, valid_rate,
+                                 tuple(notes))
         start = stop + 1
     raise SamplingError(f"no n up to {limit} keeps the lower bound at or above the threshold",
                         got=f"p = {p:g}, threshold = {threshold:g}", hint="raise the expected rate or the population")
 
 
-def population_counts(frame, *, count_column: str | None = None, stratum_column: str | None = None,
-                      file: str | None = None, sheet: str | None = None) -> pd.Series:
-    """A frame as population counts per stratum (a Series indexed by stratum name).
+def frame_population(frame, *, count_column: str | None = None, stratum_column: str | None = None,
+                     file: str | None = None, sheet: str | None = None) -> pd.Series:
+    """Population counts per stratum (whole numbers) from a Series (stratum → count) or a frame table.
 
-    ``frame`` is a Series (stratum → count) or a DataFrame; the stratum column
-    defaults to the first text column, the count column to the only numeric one.
+    A table goes through :func:`survey.frame.population_table` (total rows skipped,
+    located errors); ``stratum_column`` defaults to its first column and
+    ``count_column`` to the only other numeric column.
     """
     if isinstance(frame, pd.Series):
-        s = frame.copy()
+        table = pd.DataFrame({"stratum": [str(k).strip() for k in frame.index], "count": frame.to_numpy()})
+        stratum_column, count_column = "stratum", "count"
     elif isinstance(frame, pd.DataFrame):
-        cols = [str(c) for c in frame.columns]
-        df = frame.copy()
-        df.columns = cols
-        if stratum_column is None:
-            text = [c for c in cols if not pd.api.types.is_numeric_dtype(pd.to_numeric(df[c], errors="coerce"))
-                    or pd.to_numeric(df[c], errors="coerce").isna().all()]
-            if not text:
-                raise DataError("the frame has no column of district names", file=file, sheet=sheet,
-                                got="columns " + ", ".join(cols), hint="add a column such as 区")
-            stratum_column = text[0]
-        if stratum_column not in cols:
-            raise DataError(f"no column '{stratum_column}' in the frame", file=file, sheet=sheet,
-                            expected="one of " + ", ".join(cols))
-        if count_column is None:
-            numeric = [c for c in cols if c != stratum_column and pd.to_numeric(df[c], errors="coerce").notna().all()]
-            if len(numeric) != 1:
-                raise DataError("which frame column holds the population counts?", file=file, sheet=sheet,
-                                got="numeric columns " + (", ".join(numeric) or "(none)"),
-                                hint="name it (count_column / --population-column)")
-            count_column = numeric[0]
-        if count_column not in cols:
-            raise DataError(f"no column '{count_column}' in the frame", file=file, sheet=sheet,
-                            expected="one of " + ", ".join(cols))
-        s = pd.Series(df[count_column].to_numpy(), index=df[stratum_column].astype(str).str.strip(),
-                      name=count_column)
+        table = frame.rename(columns=str)
     else:
         raise DataError("a frame must be a table of districts and counts", got=type(frame).__name__)
-    values = pd.to_numeric(s, errors="coerce")
-    bad = values.isna() | (values < 0) | (values.round() != values)
-    if bad.any():
-        first = s.index[bad.to_numpy()][0]
-        raise DataError(f"population count of '{first}' is not a whole number ≥ 0", file=file, sheet=sheet,
-                        column=count_column, got=s[bad].iloc[0], hint="type the count as a number")
-    if s.index.duplicated().any():
-        dup = s.index[s.index.duplicated()][0]
-        raise DataError(f"district '{dup}' is listed twice in the frame", file=file, sheet=sheet)
-    out = values.astype(int)
-    out.index = out.index.astype(str)
-    out.index.name = "stratum"
-    return out
+    return population_table(table, stratum_column, count_column, file=file, sheet=sheet, whole=True)
 
 
 def largest_remainder(quota, floor_at=None, cap=None) -> np.ndarray:
@@ -300,17 +301,24 @@ def allocate(
     sd=None,
     p=None,
     count_column: str | None = None,
+    stratum_column: str | None = None,
+    file: str | None = None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     """Share ``n`` responses among the strata of ``frame``.
 
-    Returns one row per stratum: ``stratum, population, weight, quota, n,
-    sampling_fraction``; ``n`` adds up to the requested total. ``sd`` (or ``p``)
-    gives the per-stratum spread for Neyman allocation: a number for all strata
-    or a Series by stratum.
+    ``frame`` is a Series (stratum → population) or a frame table (see
+    :func:`frame_population`). Returns one row per stratum: ``stratum, population,
+    weight, quota, n, sampling_fraction``; ``n`` adds up to the requested total.
+    ``sd`` (or ``p``) gives the per-stratum spread for Neyman allocation: a number
+    for all strata, a Series by stratum, or the name of a column of the frame table.
+
+    >>> allocate(10, pd.Series({"A": 300, "B": 100}))["n"].tolist()
+    [8, 2]
     """
     if method not in ALLOCATIONS:
         raise choice_error(SamplingError, "allocation", method, ALLOCATIONS)
-    pop = population_counts(frame, count_column=count_column)
+    pop = frame_population(frame, count_column=count_column, stratum_column=stratum_column, file=file, sheet=sheet)
     sd, p = (_frame_column(frame, v, pop) if isinstance(v, str) else v for v in (sd, p))
     if int(n) != n or n < 0:
         raise SamplingError("the sample size to allocate must be a whole number ≥ 0", got=n)
@@ -323,7 +331,7 @@ def allocate(
         raise SamplingError("the sample is larger than the population", got=n, expected=f"at most {int(N.sum())}")
     mins = (min_per_stratum.reindex(pop.index).fillna(0) if isinstance(min_per_stratum, pd.Series)
             else pd.Series(min_per_stratum, index=pop.index)).to_numpy(dtype=float)
-    mins = np.minimum(mins, N)  # a district smaller than the minimum is surveyed in full
+    mins = np.minimum(np.ceil(mins - _EPS), N)  # a district smaller than the minimum is surveyed in full
     if mins.sum() > n:
         raise SamplingError("the minimum per district does not fit in the sample",
                             got=f"{int(mins.sum())} needed by the minimums, n = {n}",
@@ -335,7 +343,7 @@ def allocate(
     else:
         if sd is None and p is None:
             raise SamplingError("Neyman allocation needs each district's standard deviation or expected rate",
-                                hint="pass sd= or p= (a number or one value per district)")
+                                hint="pass sd= or p= (a number, one value per district, or a frame column)")
         if sd is not None:
             S = (sd.reindex(pop.index) if isinstance(sd, pd.Series) else pd.Series(sd, index=pop.index)).to_numpy(dtype=float)
         else:
@@ -349,8 +357,8 @@ def allocate(
         w = N * S
         if w.sum() == 0:
             w = N.copy()  # no spread anywhere: Neyman degenerates to proportional
-    quota = _fixed_point_quota(n, w, mins, N)
-    alloc = largest_remainder(quota, floor_at=np.ceil(mins - _EPS), cap=N)
+    quota = clipped_quota(n, w, mins, N)
+    alloc = largest_remainder(quota, floor_at=mins, cap=N)
     weight = w / w.sum() if w.sum() else w
     out = pd.DataFrame({"stratum": pop.index, "population": N.astype(int), "weight": weight, "quota": quota,
                         "n": alloc.astype(int)})
@@ -359,47 +367,74 @@ def allocate(
 
 
 def _frame_column(frame, column: str, pop: pd.Series) -> pd.Series:
-    """A per-stratum column of the frame (e.g. each district's expected rate), aligned with ``pop``."""
+    """A per-stratum column of the frame table (e.g. each district's expected rate), aligned with ``pop``.
+
+    Cells are taken from the rows :func:`survey.frame.population_table` read each
+    stratum from (``pop.attrs['rows']``), so skipped total rows shift nothing.
+    """
+    where = {"file": pop.attrs.get("file"), "sheet": pop.attrs.get("sheet")}
     if not isinstance(frame, pd.DataFrame) or column not in frame.columns:
-        raise DataError(f"no column '{column}' in the frame",
+        raise DataError(f"no column '{column}' in the frame", **where,
                         expected="one of " + ", ".join(map(str, getattr(frame, "columns", []))))
-    values = pd.to_numeric(frame[column], errors="coerce")
-    if values.isna().any():
-        raise DataError(f"frame column '{column}' has a cell that is not a number", column=column)
-    return pd.Series(values.to_numpy(dtype=float), index=pop.index)
+    out = {}
+    for name, row in pop.attrs["rows"].items():
+        i = int(frame.index.get_loc(row)) if frame.index.name == "row" else row - 2
+        cell = frame[column].iloc[i]
+        try:
+            out[name] = float(str(cell).replace(",", "").strip())
+        except ValueError:
+            out[name] = np.nan
+        if not np.isfinite(out[name]):
+            raise DataError(f"frame column '{column}' has a cell that is not a number", **where, row=row,
+                            column=column, got=cell)
+    return pd.Series(out, dtype=float).reindex(pop.index)
 
 
-def _fixed_point_quota(n: int, w: np.ndarray, mins: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """Fractional quotas ∝ w, held at the minimum below and at the population above."""
-    fixed = np.zeros(len(w), dtype=bool)
-    quota = np.zeros(len(w))
-    for _ in range(len(w) + 1):
-        free = ~fixed
-        rest = n - quota[fixed].sum()
-        wf = np.where(free, w, 0.0)
-        quota = np.where(fixed, quota, rest * wf / wf.sum() if wf.sum() > 0 else 0.0)
-        low = free & (quota < mins - _EPS)
-        high = free & (quota > cap + _EPS)
-        if not low.any() and not high.any():
+def clipped_quota(n: float, w, mins, cap) -> np.ndarray:
+    """Fractional quotas q_h = clip(λ·w_h, min_h, cap_h) adding up to ``n``.
+
+    Σ clip(λ·w_h, min_h, cap_h) is continuous and non-decreasing in λ, from Σ min_h
+    at λ = 0 to its largest value once every district with w_h > 0 is at its cap;
+    λ is found by bisection and then solved exactly on the districts left strictly
+    between their bounds, so those get quotas proportional to w_h. When even the
+    largest value falls short (the rest of n must go to districts with w_h = 0,
+    e.g. a Neyman spread of 0), that rest is shared by their room cap_h − min_h.
+    """
+    w, mins, cap = (np.asarray(x, dtype=float) for x in (w, mins, cap))
+    pos = w > 0
+    full = np.where(pos, cap, mins)
+    if not pos.any() or n >= full.sum() - 1e-9:
+        room = cap - full
+        rest = n - full.sum()
+        return full + (room * rest / room.sum() if rest > 0 and room.sum() > 0 else 0.0)
+    lo, hi = 0.0, float(np.max(cap[pos] / w[pos]))
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if np.clip(mid * w, mins, cap).sum() < n:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-15 * hi:
             break
-        quota = np.where(low, mins, np.where(high, cap, quota))
-        fixed |= low | high
-    if abs(quota.sum() - n) > 1e-6:  # every stratum fixed and the total still off: fill up to the caps
-        room = cap - quota
-        quota = quota + room * (n - quota.sum()) / room.sum()
-    return quota
+    lam = (lo + hi) / 2
+    q = np.clip(lam * w, mins, cap)
+    free = pos & (lam * w > mins) & (lam * w < cap)
+    if free.any():  # exact on the free districts: Σ q = n, and q_h / w_h the same for all of them
+        lam = (n - q[~free].sum()) / w[free].sum()
+        q = np.where(free, lam * w, q)
+    return q
 
 
-def read_frame(path, *, sheet: str | None = None) -> pd.DataFrame:
-    """A frame table from a file (csv, or an xlsx sheet — 抽样框 when present); see :func:`population_counts`."""
+def read_frame(path, *, sheet: str | None = None):
+    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a
+    :class:`survey.read.RawTable`: the cells indexed by Excel row, with its file and
+    sheet, for :func:`frame_population` and :func:`allocate`."""
     from pathlib import Path
 
     from .read import Workbook, read_table
 
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        raw = read_table(path)
-    else:
-        wb = Workbook(path)
-        raw = wb.table(sheet or ("抽样框" if "抽样框" in wb.sheet_names else wb.sheet_names[0]))
-    return raw.data.reset_index(drop=True)
+        return read_table(path)
+    wb = Workbook(path)
+    return wb.table(sheet or ("抽样框" if "抽样框" in wb.sheet_names else wb.sheet_names[0]))

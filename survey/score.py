@@ -12,13 +12,18 @@ and the survey rates into a :class:`Scorecard`: one row per indicator with its
 评分过程, the total and the grade (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差; on the
 unrounded total).
 
-Score uncertainty, for each survey-fed (step_deduction) indicator: the score at
-the interval's ends, the probability of each score under the sampling
-distribution of the rate, and the probability of full marks. The distribution is
-Beta(p·n_eff + ½, (1 − p)·n_eff + ½) when n_eff is known (Jeffreys; never a point
-mass at 0% or 100%), else Normal(p, se) with the mass outside [0, 1] put on the
-ends. The total's interval takes every survey-fed score at its interval's low end
-and at its high end (all rules are monotone in the rate).
+An indicator is survey-fed when a questionnaire measure names it (``indicator:``)
+or its rule is ``step_deduction``; any rule that scores one value (step deduction,
+higher / lower is better, bands without ``per``) can take the rate.
+
+Score uncertainty, for each survey-fed indicator: the score at the interval's
+ends, the probability of each score under the sampling distribution of the rate,
+and the probability of full marks (the probability of the scores equal to the
+weight). The distribution is Beta(p·n_eff + ½, (1 − p)·n_eff + ½) when n_eff is
+known (Jeffreys; never a point mass at 0% or 100%), else Normal(p, se) with the
+mass outside [0, 1] put on the ends; without either the rate is taken as exact.
+The total's interval takes every survey-fed row at the worse and at the better of
+its interval's two end scores (every rule is monotone in the rate).
 """
 
 from __future__ import annotations
@@ -29,12 +34,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .errors import DefinitionError, ScoringError, choice_error
+from .definitions import FrozenModel as _Model
+from .definitions import problems_error, read_yaml, validation_problems
+from .errors import DataError, DefinitionError, ScoringError, choice_error
 from .rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kept here)
     MODE_TEXT,
+    RATE_RULE_TYPES,
     RULE_TYPES,
     ChecklistRule,
     Rule,
@@ -43,15 +50,15 @@ from .rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kep
     _num,
     _pct,
     max_score,
+    rate_cuts,
+    rate_item,
     score_rate,
+    score_value,
+    shown_value,
 )
 
 DEFAULT_FRAMEWORK = "nanjing-2021.yaml"
 GRADES = ((90.0, "优"), (80.0, "良"), (60.0, "中"), (0.0, "差"))
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
 class RateSource(_Model):
@@ -77,6 +84,11 @@ class Indicator(_Model):
     rule: Rule
     rates: RateSource | None = None   # overrides the framework's setting (survey-fed rows only)
 
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _rule_by_name(cls, v):
+        return {"type": v} if isinstance(v, str) else v  # `rule: judgement`; a rule with parameters says which are missing
+
     @model_validator(mode="after")
     def _rule_fits_weight(self):
         top = max_score(self.rule, self.weight)
@@ -87,8 +99,14 @@ class Indicator(_Model):
         return self
 
     @property
-    def survey_fed(self) -> bool:
-        return self.rule.type == "step_deduction"
+    def needs_rate(self) -> bool:
+        """A step rule scores a satisfaction rate and nothing else."""
+        return isinstance(self.rule, StepRule)
+
+    @property
+    def takes_rate(self) -> bool:
+        """The rule scores one value, so a questionnaire measure can feed it."""
+        return rate_item(self.rule) is not None
 
 
 class Framework(_Model):
@@ -119,41 +137,26 @@ class Framework(_Model):
         return self.indicator(name).rates or self.rates
 
 
-def _loc(err: dict) -> str:
-    parts, loc = [], list(err["loc"])
-    for k, p in enumerate(loc):
-        if k and loc[k - 1] == "rule" and p in RULE_TYPES:
-            continue  # the union's tag, not a key of the file
-        parts.append(f"[{p}]" if isinstance(p, int) else f".{p}")
-    return "".join(parts).lstrip(".") or "indicators"
-
-
 def load_framework(path: str | Path | None = None) -> Framework:
-    """Load a scoring framework; ``None`` loads the one shipped with the package."""
+    """Load a scoring framework; ``None`` loads the one shipped with the package.
+
+    Every problem is reported at once, each with its path inside the file
+    (``fw.yaml: indicators[5].rule.items: Field required``).
+    """
+    keys = "id, title, rates, indicators"
     if path is None:
         ref = resources.files("survey.frameworks").joinpath(DEFAULT_FRAMEWORK)
-        text, name = ref.read_text(encoding="utf-8"), f"survey/frameworks/{DEFAULT_FRAMEWORK}"
+        name = f"survey/frameworks/{DEFAULT_FRAMEWORK}"
+        data = read_yaml(text=ref.read_text(encoding="utf-8"), name=name, what="framework", keys=keys)
     else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), str(path)
-        except FileNotFoundError:
-            raise DefinitionError("framework file not found", file=path) from None
-        except (IsADirectoryError, UnicodeDecodeError) as exc:
-            raise DefinitionError(f"cannot read the framework ({type(exc).__name__})", file=path,
-                                  hint="name a UTF-8 YAML file") from None
+        name = str(path)
+        data = read_yaml(path, what="framework", keys=keys)
+    data["file"] = name
     try:
-        data = yaml.safe_load(text)
-        if not isinstance(data, dict):
-            raise DefinitionError("expected a mapping with id, title and indicators", file=name,
-                                  got=type(data).__name__)
-        data["file"] = name
         return Framework.model_validate(data)
-    except (yaml.YAMLError, TypeError) as exc:
-        raise DefinitionError(f"invalid framework YAML: {exc}", file=name) from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        raise DefinitionError(msg, file=name, path=_loc(err)) from None
+        raise problems_error(name, validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators"),
+                             hint="correct the framework (survey/rules.py lists every rule's parameters)") from None
 
 
 # -- rates from the estimates -------------------------------------------------------
@@ -161,7 +164,8 @@ def load_framework(path: str | Path | None = None) -> Framework:
 RATE_KEYS = ("estimate", "ci_low", "ci_high", "se", "n_eff")
 
 
-def _overall_row(estimates, source: RateSource, indicator: str, questionnaire: str):
+def overall_row(estimates, source: RateSource, indicator: str = "", questionnaire: str = ""):
+    """The whole-sample row of ``source.measure`` in an estimates table."""
     rows = estimates[estimates["measure"] == source.measure]
     if "domain" in rows.columns:
         rows = rows[rows["domain"] == "overall"]
@@ -177,7 +181,8 @@ def _overall_row(estimates, source: RateSource, indicator: str, questionnaire: s
 
 def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicator: str = "",
               questionnaire: str = "") -> dict:
-    """The overall row of ``source.measure`` as a dict of RATE_KEYS (+ ``column``, ``measure``).
+    """The overall row of ``source.measure`` as a dict of RATE_KEYS (+ ``column``, ``measure``,
+    ``questionnaire`` and ``row``, the table row itself).
 
     Weighted estimates are either a table of their own (``weighted_estimates``, the
     pipeline's design-based table with the same columns) or columns with the suffix
@@ -187,10 +192,10 @@ def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicat
     """
     import pandas as pd
 
-    row = _overall_row(estimates, source, indicator, questionnaire)
+    row = overall_row(estimates, source, indicator, questionnaire)
     suffix, label = "", "estimate"
     if source.weighted is not False and weighted_estimates is not None and len(weighted_estimates):
-        row, label = _overall_row(weighted_estimates, source, indicator, questionnaire), "weighted estimate"
+        row, label = overall_row(weighted_estimates, source, indicator, questionnaire), "weighted estimate"
     elif source.weighted is not False and "estimate_w" in row.index and pd.notna(row["estimate_w"]):
         suffix, label = "_w", "estimate_w"
     elif source.weighted is True:
@@ -203,9 +208,23 @@ def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicat
     if out["estimate"] is None:
         raise ScoringError(f"no estimate for measure '{source.measure}' of '{questionnaire}'",
                            hint="every respondent left the item unanswered")
-    out["column"] = label
-    out["measure"] = source.measure
+    out.update(column=label, measure=source.measure, questionnaire=questionnaire, row=row)
     return out
+
+
+def _fed_indicator(framework: Framework, q, i: int, name: str) -> None:
+    """A questionnaire's ``measures[i].indicator`` must name a framework indicator whose rule takes a rate."""
+    where = dict(file=q.file, path=f"measures[{i}].indicator")
+    names = [ind.name for ind in framework.indicators]
+    if name not in names:
+        raise choice_error(DefinitionError, f"indicator (not in the framework {framework.file or framework.id})",
+                           name, names, **where)
+    ind = framework.indicator(name)
+    if not ind.takes_rate:
+        raise ScoringError(f"indicator '{name}' has a {ind.rule.type} rule, which cannot score a survey rate",
+                           got=ind.rule.type, **where,
+                           expected="a rule that takes one value: " + ", ".join(RATE_RULE_TYPES),
+                           hint="remove `indicator:` from the measure, or give the indicator such a rule")
 
 
 def survey_rates(framework: Framework, surveys: Iterable) -> dict[str, dict]:
@@ -214,7 +233,9 @@ def survey_rates(framework: Framework, surveys: Iterable) -> dict[str, dict]:
     ``surveys``: the pipeline's survey results (``.questionnaire``, ``.estimates`` and
     optionally ``.weighted``) or ``(questionnaire, estimates[, weighted])`` tuples. A
     questionnaire feeds the indicators its measures name (``indicator:``); which
-    measure, weighted or not, is the framework's ``rates`` setting.
+    measure, weighted or not, is the framework's ``rates`` setting. An indicator the
+    framework lacks, or whose rule cannot take a rate, is an error naming the
+    questionnaire file and ``measures[i].indicator``.
     """
     out: dict[str, dict] = {}
     for s in surveys:
@@ -223,7 +244,9 @@ def survey_rates(framework: Framework, surveys: Iterable) -> dict[str, dict]:
         else:
             q, est, *rest = s
             wtd = rest[0] if rest else None
-        for m in q.measures:
+        for i, m in enumerate(q.measures):
+            if m.indicator:
+                _fed_indicator(framework, q, i, m.indicator)
             if m.indicator and m.indicator not in out:
                 src = framework.rate_source(m.indicator)
                 out[m.indicator] = pick_rate(est, src, weighted_estimates=wtd, indicator=m.indicator,
@@ -241,6 +264,12 @@ def grade(total: float) -> str:
     return GRADES[-1][1]
 
 
+def grade_rule_text() -> str:
+    """'优≥90，良≥80，中≥60，差<60' from :data:`GRADES`."""
+    parts = [f"{g}≥{_num(cut)}" for cut, g in GRADES[:-1]]
+    return "，".join(parts + [f"{GRADES[-1][1]}<{_num(GRADES[-2][0])}"])
+
+
 @dataclass(frozen=True)
 class ScoreRow:
     level1: str
@@ -253,6 +282,10 @@ class ScoreRow:
     score: float
     rule: str
     survey: bool = False
+
+
+def _range(a: float, b: float) -> str:
+    return _num(a) if abs(a - b) < 1e-9 else f"{_num(a)}–{_num(b)}"
 
 
 @dataclass(frozen=True)
@@ -273,6 +306,11 @@ class RateUncertainty:
     p_full: float
     probabilities: tuple[tuple[float, float, float], ...]  # (score_min, score_max, probability), high first
     warning: str | None = None
+    shown: tuple[str, str | None, str | None] = ("", None, None)  # estimate, ci_low, ci_high as the text shows them
+
+    def probability_text(self) -> str:
+        """'15分：99.99%；14分：0.01%' (a range of scores: '14–15分')."""
+        return "；".join(f"{_range(a, b)}分：{p:.2%}" for a, b, p in self.probabilities)
 
 
 @dataclass(frozen=True)
@@ -299,20 +337,27 @@ class Scorecard:
         cols = ["level1", "level2", "name", "target", "criterion", "narrative", "weight", "score"]
         return pd.DataFrame([{c: getattr(r, c) for c in cols} for r in self.rows], columns=cols)
 
-    def uncertainty_frame(self):
-        import pandas as pd
 
-        rows = [{"indicator": u.indicator, "weight": u.weight, "estimate": u.estimate, "ci_low": u.ci_low,
-                 "ci_high": u.ci_high, "se": u.se, "n_eff": u.n_eff, "distribution": u.distribution,
-                 "score": u.score, "score_at_ci_low": u.score_low, "score_at_ci_high": u.score_high,
-                 "p_full": u.p_full,
-                 "score_probabilities": "；".join(f"{_range(a, b)}分：{p:.4f}" for a, b, p in u.probabilities),
-                 "warning": u.warning} for u in self.uncertainty]
-        return pd.DataFrame(rows)
+def _check_fact_items(ind: Indicator, view, allowed: tuple[str, ...] | None) -> None:
+    """Every 指标数据 row of an indicator must be one its rule reads."""
+    if allowed is None:
+        return
+    for f in view.rows():
+        if f.item not in allowed:
+            raise DataError(f"'{ind.name} / {f.item}': the {ind.rule.type} rule of '{ind.name}' does not read "
+                            f"'{f.item}'", file=view.file, sheet=view.sheet, row=f.row, column="项目",
+                            got=f.item, expected="one of " + ", ".join(allowed),
+                            hint="correct 项目, or delete the row")
 
 
-def _range(a: float, b: float) -> str:
-    return _num(a) if abs(a - b) < 1e-9 else f"{_num(a)}–{_num(b)}"
+def _rate_from_facts(ind: Indicator, view) -> dict:
+    """A step rule's rate typed in 指标数据 (no questionnaire gives it): a proportion."""
+    item = rate_item(ind.rule)
+    v = view.value(item)
+    if not 0 <= v <= 1:
+        raise view.error(f"'{item}' is a proportion", item, got=_num(v), expected="0 … 1",
+                         hint=f"type {v / 100:.4g}, not {_num(v)}" if 1 < v <= 100 else "type a proportion")
+    return {"estimate": v}
 
 
 def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mapping] | None = None, *,
@@ -321,8 +366,11 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
 
     ``facts``: a :class:`survey.facts.Facts` (the 指标数据 sheet), or None when every
     indicator is survey-fed. ``rates``: indicator name → mapping with ``estimate``
-    and, for the uncertainty, ``ci_low``, ``ci_high``, ``se``, ``n_eff``.
-    ``step_mode`` overrides the step rules' rounding mode (ceil / floor / linear).
+    and, for the uncertainty, ``ci_low``, ``ci_high``, ``se``, ``n_eff``; any indicator
+    whose rule takes one value (:func:`survey.rules.rate_item`) can be fed a rate. A
+    step rule without a rate takes its 满意度 from the facts. ``step_mode`` overrides
+    the step rules' rounding mode (ceil / floor / linear). A 指标数据 row the
+    indicator's rule does not read is an error.
     """
     from .facts import Facts
 
@@ -335,18 +383,28 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
                                row=f.row, column="指标", expected="one of " + ", ".join(i.name for i in framework.indicators),
                                hint="correct the name (it must be the 三级指标 as in the framework)")
     for name in rates:
-        framework.indicator(name)  # an unknown indicator is an error, not silently dropped
+        if not framework.indicator(name).takes_rate:  # an unknown indicator is an error, not silently dropped
+            raise ScoringError(f"'{name}' has a {framework.indicator(name).rule.type} rule, which cannot score a rate",
+                               file=framework.file)
     rows, unc, warnings = [], [], []
     for ind in framework.indicators:
-        if ind.survey_fed:
+        view = facts.of(ind.name)
+        fed = ind.name in rates or ind.needs_rate
+        _check_fact_items(ind, view, (rate_item(ind.rule),) if fed else ind.rule.reads())
+        if fed:
             rate = rates.get(ind.name)
-            if rate is None and facts.has(ind.name):
-                rate = {"estimate": facts.of(ind.name).value("满意度")}
+            if rate is None and view.rows():
+                rate = _rate_from_facts(ind, view)
+            elif rate is not None and view.rows():
+                f = view.rows()[0]
+                where = f"第{f.row}行" if f.row is not None else ""
+                warnings.append(f"{ind.name}：问卷估计值{_pct(float(rate['estimate']))}与指标数据{where}的"
+                                f"{f.item}{'' if f.value is None else _num(f.value)}同时给出，采用问卷估计值")
             if rate is None:
                 raise ScoringError(f"no rate for the survey-fed indicator '{ind.name}'",
                                    hint="give a questionnaire measure with this indicator, or a 指标数据 row "
-                                        f"'{ind.name} / 满意度'")
-            sc = score_rate(float(rate["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
+                                        f"'{ind.name} / {rate_item(ind.rule)}'")
+            sc = score_value(float(rate["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
             score, text = sc.score, sc.narrative
             if rate.get("ci_low") is not None or rate.get("se") is not None or rate.get("n_eff") is not None:
                 u = rate_uncertainty(ind, rate, step_mode=step_mode)
@@ -354,15 +412,16 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
                 if u.warning:
                     warnings.append(u.warning)
         else:
-            out = ind.rule.score(ind.weight, facts.of(ind.name))
+            out = ind.rule.score(ind.weight, view)
             score, text = out.score, out.narrative
         rows.append(ScoreRow(ind.level1, ind.level2, ind.name, ind.target, ind.criterion, text,
-                             ind.weight, score, ind.rule.type, ind.survey_fed))
+                             ind.weight, score, ind.rule.type, fed))
     total = round(sum(r.score for r in rows), 6)
     total_low = total_high = None
     if unc:
-        total_low = round(total + sum(u.score_low - u.score for u in unc), 6)
-        total_high = round(total + sum(u.score_high - u.score for u in unc), 6)
+        # a rule may fall with the rate (lower_better): each row's worst and best end
+        total_low = round(total + sum(min(u.score_low, u.score_high) - u.score for u in unc), 6)
+        total_high = round(total + sum(max(u.score_low, u.score_high) - u.score for u in unc), 6)
         if grade(total_low) != grade(total_high):
             warnings.append(f"总分区间{_num(total_low)}–{_num(total_high)}分跨越评价等级界限"
                             f"（{grade(total_low)}/{grade(total_high)}），等级取决于满意度抽样误差")
@@ -375,8 +434,8 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
 
 # -- uncertainty ----------------------------------------------------------------
 
-def _cdf(rate: Mapping, mode: str):
-    """(name, cdf on [0, 1]) of the rate's sampling distribution."""
+def _cdf(rate: Mapping):
+    """(name, P(rate ≤ x) on [0, 1]) of the rate's sampling distribution; cdf None without se / n_eff."""
     from scipy import stats
 
     p, n_eff, se = float(rate["estimate"]), rate.get("n_eff"), rate.get("se")
@@ -386,39 +445,47 @@ def _cdf(rate: Mapping, mode: str):
     if se is not None and se > 0:
         d = stats.norm(p, se)
         return f"normal(se={se:.4f})", lambda x: 0.0 if x < 0 else 1.0 if x >= 1 else float(d.cdf(x))
-    return "none", lambda x: float(x >= p) if x < 1 else 1.0
+    return "none", None
 
 
 def rate_uncertainty(ind: Indicator, rate: Mapping, *, step_mode: str | None = None) -> RateUncertainty:
-    """Scores at the interval's ends and the probability of each score (a step rule's cells)."""
+    """Scores at the interval's ends and the probability of each score.
+
+    The rate's range [0, 1] is cut where the rule's score can jump or change slope
+    (a step rule's threshold, threshold − step …; a band's bounds; a linear rule's
+    target); each cell gets its probability under the sampling distribution and the
+    range of scores over its inside (one score, or a range for linear scoring).
+    Without se or n_eff the rate is taken as exact: its own score, probability 1.
+    ``p_full`` is the probability of the cells that score the full weight.
+    """
     rule = ind.rule
-    mode = step_mode or rule.mode
 
     def s(x):
-        return score_rate(min(1.0, max(0.0, x)), rule, ind.weight, indicator=ind.name, mode=mode).score
+        return score_value(min(1.0, max(0.0, x)), rule, ind.weight, indicator=ind.name, mode=step_mode).score
 
     p = float(rate["estimate"])
     lo, hi = rate.get("ci_low"), rate.get("ci_high")
-    name, cdf = _cdf(rate, mode)
-    # cells between the rates where the score can change; the top cell [threshold, 1] is full marks
-    cuts = sorted(set(rule.cuts()) | {0.0, 1.0})
-    probs: dict[tuple[float, float], float] = {}
-    for a, b in zip(cuts, cuts[1:]):
-        mass = cdf(b) - (cdf(a) if a > 0 else 0.0)
-        if a >= rule.threshold:
-            key = (ind.weight, ind.weight)
-        else:
-            mid = (a + b) / 2
-            key = (s(a), s(b - 1e-12)) if mode == "linear" else (s(mid), s(mid))
-        probs[key] = probs.get(key, 0.0) + max(0.0, mass)
-    table = tuple(sorted(((a, b, round(q, 6)) for (a, b), q in probs.items() if q > 5e-7), reverse=True))
+    name, cdf = _cdf(rate)
     score = s(p)
+    probs: dict[tuple[float, float], float] = {}
+    if cdf is None:
+        probs[(score, score)] = 1.0
+    else:
+        cuts = sorted(set(rate_cuts(rule)) | {0.0, 1.0})
+        for a, b in zip(cuts, cuts[1:]):
+            mass = max(0.0, cdf(b) - (cdf(a) if a > 0 else 0.0))
+            d = min(1e-7, (b - a) / 4)
+            inside = (s(a + d), s((a + b) / 2), s(b - d))
+            key = (min(inside), max(inside))
+            probs[key] = probs.get(key, 0.0) + mass
+    table = tuple(sorted(((a, b, round(q, 6)) for (a, b), q in probs.items() if q > 5e-7), reverse=True))
+    p_full = round(sum(q for (a, b), q in probs.items() if a == b == ind.weight), 6)
     s_lo = s(lo) if lo is not None else score
     s_hi = s(hi) if hi is not None else score
-    p_full = round(1 - cdf(rule.threshold - 1e-12), 6)  # P(rate ≥ threshold)
+    shown = tuple(None if x is None else shown_value(x, s) for x in (p, lo, hi))
     warning = None
     if s_lo != s_hi:
-        warning = (f"{ind.name}：满意度置信区间{_pct(lo)}–{_pct(hi)}跨越评分阈值，"
-                   f"得分可能为{_num(s_lo)}–{_num(s_hi)}分（满分概率{p_full:.1%}）")
+        warning = (f"{ind.name}：满意度置信区间{shown[1]}–{shown[2]}跨越评分阈值，"
+                   f"得分可能为{_range(min(s_lo, s_hi), max(s_lo, s_hi))}分（满分概率{p_full:.1%}）")
     return RateUncertainty(ind.name, ind.weight, p, lo, hi, rate.get("se"), rate.get("n_eff"), name,
-                           score, s_lo, s_hi, p_full, table, warning)
+                           score, s_lo, s_hi, p_full, table, warning, shown)

@@ -5,7 +5,8 @@ Each check is a public function over plain DataFrames, so it runs on any survey:
 - :func:`response_rates`   issued / returned / valid and their rates;
 - :func:`margins`          achieved margin of error of every row of a tidy
                            estimates table (``survey.estimate``), with the finite
-                           population correction;
+                           population correction (applied here, or already in the
+                           se of design-based estimates: ``se_includes_fpc``);
 - :func:`coverage`         sample mix against a frame margin (districts, or any
                            other category): counts, shares, response rates, the
                            minimum per category, chi-square goodness of fit
@@ -41,11 +42,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .sampling import population_counts, z_value
+from .estimate import OVERALL
+from .frame import _labels as option_labels
+from .sampling import z_value
 
 PASS, FAIL, NA = "通过", "未通过", "无法计算"
-THRESHOLDS = dict(alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05)
-OVERALL = "全部"
+THRESHOLDS = dict(alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05, fit_p=0.05)
 
 
 def _verdict(ok) -> str:
@@ -74,19 +76,32 @@ MARGIN_COLUMNS = ("questionnaire", "measure", "label", "domain", "level", "n", "
 
 
 def margins(estimates: pd.DataFrame, population=None, *, confidence: float = 0.95,
-            max_margin: float = THRESHOLDS["margin"]) -> pd.DataFrame:
+            max_margin: float = THRESHOLDS["margin"], se_includes_fpc: bool = False) -> pd.DataFrame:
     """Achieved margin of error of each estimate row.
 
     ``population`` is the overall N (int) or a Series of N by domain level (the
-    overall row then uses its sum). Columns:
+    overall row then uses its sum). ``se_includes_fpc`` says that the estimates
+    come from a design with a finite population correction (``Design(fpc=…)``):
+    their se and interval already carry √(1 − n/N), which is then not applied
+    again. Columns:
 
     - ``half_width``  half the reported interval, (ci_high − ci_low)/2;
     - ``moe_fpc``     z·se·√(1 − n/N) — se already carries the design effect of
                       the estimate (``deff`` = se² / SRS variance); without N no FPC;
+                      z·se when ``se_includes_fpc``;
     - ``moe_p50``     the conservative margin at p = 50%: z·√(deff·0.25/n)·√(1 − n/N),
-                      the usual "抽样误差" of a report;
+                      the usual "抽样误差" of a report (``deff`` is relative to simple
+                      random sampling without replacement when the design has an FPC,
+                      so the factor √(1 − n/N) belongs here in both cases);
     - ``margin``      the larger of ``moe_fpc`` and the FPC-scaled ``half_width``
                       (never zero at 0% or 100%), judged against ``max_margin``.
+
+    >>> est = pd.DataFrame(dict(level=["全部"], n=[400], se=[0.025], ci_low=[0.452], ci_high=[0.548],
+    ...                         deff=[1.0]))
+    >>> round(float(margins(est, 4000)["margin"][0]), 4)       # 1.96 × 0.025 × √(1 − 0.1)
+    0.0465
+    >>> round(float(margins(est, 4000, se_includes_fpc=True)["margin"][0]), 4)   # 1.96 × 0.025
+    0.049
     """
     z = z_value(confidence)
     e = estimates.copy()
@@ -103,9 +118,10 @@ def margins(estimates: pd.DataFrame, population=None, *, confidence: float = 0.9
     deff = e["deff"].astype(float).fillna(1.0) if "deff" in e else 1.0
     e["population"] = N
     e["half_width"] = (e["ci_high"] - e["ci_low"]) / 2
-    e["moe_fpc"] = z * e["se"].astype(float) * fpc
+    once = 1.0 if se_includes_fpc else fpc  # the FPC applied once: by the design, or here
+    e["moe_fpc"] = z * e["se"].astype(float) * once
     e["moe_p50"] = z * np.sqrt(deff * 0.25 / n.where(n > 0)) * fpc
-    e["margin"] = np.fmax(e["moe_fpc"], e["half_width"] * fpc)
+    e["margin"] = np.fmax(e["moe_fpc"], e["half_width"] * once)
     e["threshold"] = max_margin
     ok = e["margin"] <= max_margin + 1e-12
     e["passed"] = [None if pd.isna(m) else bool(o) for m, o in zip(e["margin"], ok)]
@@ -129,6 +145,7 @@ class Coverage:
     max_abs_diff: float
     below_minimum: tuple[str, ...]
     note: str = ""
+    alpha: float = THRESHOLDS["fit_p"]   # the fit test's significance level
 
     @property
     def passed_minimum(self) -> bool:
@@ -136,32 +153,47 @@ class Coverage:
 
     @property
     def passed_fit(self) -> bool | None:
-        return None if np.isnan(self.p_value) else bool(self.p_value >= 0.05)
+        """The sample mix is consistent with the frame: χ² p-value ≥ ``alpha`` (None when untestable)."""
+        return None if np.isnan(self.p_value) else bool(self.p_value >= self.alpha)
 
 
-def coverage(sample, population, *, minimum=0, variable: str = "district", alpha: float = 0.05) -> Coverage:
+def coverage(sample, population, *, minimum=0, variable: str = "district",
+             alpha: float = THRESHOLDS["fit_p"]) -> Coverage:
     """Compare sample counts with population counts per category.
 
     ``sample`` is a Series of counts by category (or the raw category labels of
     the respondents); ``population`` a Series of counts by category (see
-    :func:`survey.sampling.population_counts`). A category of the sample that is
-    not in the population is a :class:`DataError`. Chi-square goodness of fit of
-    the sample counts against n·N_h/N (``scipy.stats.chisquare``); categories
-    with an expected count below 5 are named in ``note``.
+    :func:`survey.frame.population_table`, whose file, sheet and rows the errors
+    then name). A category of the sample that is not in the population, or one
+    with population 0 but respondents, is a :class:`DataError`. Chi-square
+    goodness of fit of the sample counts against n·N_h/N
+    (``scipy.stats.chisquare``), judged at ``alpha`` (``passed_fit``: p ≥ alpha);
+    categories with an expected count below 5 are named in ``note``.
     """
     from scipy.stats import chisquare
 
     pop = population if isinstance(population, pd.Series) else pd.Series(population)
-    pop = pop.astype(float)
-    pop.index = pop.index.astype(str)
+    attrs = dict(getattr(pop, "attrs", {}))
+    where = {"file": attrs.get("file"), "sheet": attrs.get("sheet")}
+    pop = pd.Series(pd.to_numeric(pop, errors="coerce").to_numpy(dtype=float), index=pop.index.astype(str))
+    if pop.isna().any() or (pop < 0).any():
+        bad = pop.index[(pop.isna() | (pop < 0)).to_numpy()][0]
+        raise DataError(f"{variable}: population of '{bad}' is not a non-negative number", **where,
+                        row=attrs.get("rows", {}).get(bad), hint="build the counts with survey.frame.population_table")
     smp = sample if isinstance(sample, pd.Series) and pd.api.types.is_numeric_dtype(sample) and \
         not sample.index.equals(pd.RangeIndex(len(sample))) else pd.Series(sample).dropna().astype(str).value_counts()
     smp.index = smp.index.astype(str)
     extra = sorted(set(smp.index) - set(pop.index))
     if extra:
-        raise DataError(f"{variable}: sample categories not in the frame: {', '.join(extra)}",
+        raise DataError(f"{variable}: sample categories not in the frame: {', '.join(extra)}", **where,
                         expected="one of " + ", ".join(pop.index), hint="fix the frame or the category labels")
     counts = smp.reindex(pop.index).fillna(0).astype(float)
+    empty = [c for c in pop.index if pop[c] == 0 and counts[c] > 0]
+    if empty:
+        c = empty[0]
+        raise DataError(f"{variable}: '{c}' has population 0 in the frame but {int(counts[c])} respondents", **where,
+                        row=attrs.get("rows", {}).get(c), column=attrs.get("column"),
+                        got=f"N_h = 0, n_h = {int(counts[c])}", hint="correct the frame count, or the respondents' answers")
     mins = (minimum.reindex(pop.index).fillna(0) if isinstance(minimum, pd.Series)
             else pd.Series(float(minimum), index=pop.index)).astype(float)
     mins = np.minimum(mins, pop)  # a category smaller than the minimum needs all its members
@@ -188,7 +220,8 @@ def coverage(sample, population, *, minimum=0, variable: str = "district", alpha
         if small:
             note = f"期望频数小于5的类别：{'、'.join(small)}（卡方近似可能不准）"
     below = tuple(t.loc[~t["n"].ge(t["minimum"]), "category"])
-    return Coverage(variable, t, chi2, df, p, float(t["share_diff"].abs().max()) if n else np.nan, below, note)
+    return Coverage(variable, t, chi2, df, p, float(t["share_diff"].abs().max()) if n else np.nan, below, note,
+                    alpha)
 
 
 # --------------------------------------------------------------------------- reliability
@@ -279,12 +312,16 @@ def reliability(data: pd.DataFrame, dimensions: dict[str, list[str]] | None = No
 def ceiling_effect(data: pd.DataFrame, top=None) -> pd.DataFrame:
     """Share of respondents giving the top option on every item they answered, and α without them.
 
-    ``top`` is the top value (default: each column's maximum observed value);
-    respondents with no answer at all are left out.
+    ``top`` is the top value of the scale — a number, or one per column (a dict or
+    Series); :func:`check_survey` passes each item's scale top. Without it each
+    column's maximum *observed* value is taken, which overstates the effect when
+    nobody chose the top option of some item. Respondents with no answer at all
+    are left out.
     """
     d = data.apply(pd.to_numeric, errors="coerce")
     d = d[d.notna().any(axis=1)]
-    tops = d.max() if top is None else pd.Series(top, index=d.columns)
+    tops = d.max() if top is None else (pd.Series(top, dtype=float).reindex(d.columns) if isinstance(
+        top, (dict, pd.Series)) else pd.Series(float(top), index=d.columns))
     at_top = (d.eq(tops) | d.isna()).all(axis=1)
     a_all, a_wo = cronbach(data), cronbach(d[~at_top])
     return pd.DataFrame([dict(n=len(d), n_ceiling=int(at_top.sum()),
@@ -387,28 +424,49 @@ def bartlett_sphericity(data: pd.DataFrame, *, n: int | None = None) -> Bartlett
 
 
 # --------------------------------------------------------------------------- one questionnaire
+def _orientation(sc) -> np.ndarray:
+    """Lookup code → oriented value of a scale: index = option code (1-based), NaN for
+    not-applicable options and codes outside the scale; satisfied options at the high end."""
+    valid = [o for o in sc.options if o not in sc.not_applicable]
+    k = len(valid)
+    best_first = True
+    ends = (sc.scores.get(valid[0]), sc.scores.get(valid[-1])) if sc.scores and k > 1 else (None, None)
+    if None not in ends and ends[0] != ends[1]:
+        best_first = ends[0] > ends[1]
+    else:  # by the satisfied set: the end of the scale its options sit at
+        pos = [i for i, o in enumerate(valid) if o in sc.satisfied]
+        other = [i for i, o in enumerate(valid) if o not in sc.satisfied]
+        best_first = not pos or not other or np.mean(pos) < np.mean(other)
+    lut = np.full(len(sc.options) + 1, np.nan)
+    for j, o in enumerate(sc.options, start=1):
+        if o in valid:
+            rank = valid.index(o) + 1
+            lut[j] = k + 1 - rank if best_first else rank
+    return lut
+
+
 def oriented_items(responses) -> pd.DataFrame:
     """The scored items of ``Responses`` as numbers where higher = more satisfied.
 
     Item codes are option positions (1 = first option); not-applicable options
-    (未接触 …) become missing; the remaining options are ranked and reversed when
-    the first option is the best one (by the scale's scores, else by convention:
-    非常满意 first), so 非常满意 = 5 … 非常不满意 = 1.
+    (未接触 …) become missing; the remaining options are ranked 1…k and reversed
+    when the best option comes first — by the scale's scores when its two ends
+    score differently, else by where the scale's ``satisfied`` options sit — so
+    非常满意 = k … 非常不满意 = 1 whichever way the questionnaire lists them.
     """
     q = responses.questionnaire
     out = {}
     for item in q.scored_items:
-        sc = q.scale_of(item)
-        valid = [o for o in sc.options if o not in sc.not_applicable]
-        rank = {j: valid.index(o) + 1 for j, o in enumerate(sc.options, start=1) if o in valid}
-        best_first = True
-        if sc.scores and len(valid) > 1:
-            best_first = sc.scores.get(valid[0], 0) >= sc.scores.get(valid[-1], 0)
-        k = len(valid)
-        codes = responses.data[item]
-        out[item] = codes.map(lambda c: np.nan if pd.isna(c) or int(c) not in rank else
-                              (k + 1 - rank[int(c)] if best_first else rank[int(c)])).astype(float)
+        lut = _orientation(q.scale_of(item))
+        codes = pd.to_numeric(responses.data[item], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(codes) & (codes >= 1) & (codes < len(lut)) & (codes == np.round(codes))
+        out[item] = np.where(ok, lut[np.where(ok, codes, 0).astype(int)], np.nan)
     return pd.DataFrame(out, index=responses.data.index)
+
+
+def scale_tops(q) -> dict[str, float]:
+    """Each scored item's top oriented value (the number of options that count), for :func:`ceiling_effect`."""
+    return {item: float(np.nanmax(_orientation(q.scale_of(item)))) for item in q.scored_items}
 
 
 @dataclass(frozen=True)
@@ -437,81 +495,62 @@ class SurveyValidity:
 CHECK_COLUMNS = ("questionnaire", "check", "value", "threshold", "passed", "verdict", "detail")
 
 
-def _frame_column_for(frame: pd.DataFrame, q) -> str | None:
-    """The frame's count column named after the questionnaire's respondents (工作人员数 → 工作人员)."""
-    text = f"{q.respondents} {q.title}"
-    hits = []
-    for c in map(str, frame.columns):
-        if pd.to_numeric(frame[c], errors="coerce").isna().any():
-            continue  # the district names, notes …
-        stem = c.removesuffix("人数").removesuffix("数").strip()
-        if stem and stem in text:
-            hits.append(c)
-    return hits[0] if len(hits) == 1 else None
-
-
 def check_survey(
     cleaned,
     estimates: pd.DataFrame,
-    frame: pd.DataFrame | pd.Series | None = None,
+    population: pd.Series | None = None,
     *,
-    population_column: str | None = None,
-    district_column: str | None = None,
     frame_margins: dict[str, pd.Series] | None = None,
     issued: int | None = None,
     min_per_district: int | pd.Series = 5,
     confidence: float = 0.95,
+    se_includes_fpc: bool = False,
     max_margin: float = THRESHOLDS["margin"],
     min_alpha: float = THRESHOLDS["alpha"],
     min_kmo: float = THRESHOLDS["kmo"],
     bartlett_alpha: float = THRESHOLDS["bartlett_p"],
+    fit_alpha: float = THRESHOLDS["fit_p"],
 ) -> SurveyValidity:
     """All validity checks for one questionnaire.
 
     ``cleaned`` is a :class:`survey.clean.Cleaned`, ``estimates`` its tidy estimates
-    table (overall and by district), ``frame`` the sampling frame (抽样框: a district
-    column and population counts; with several count columns, ``population_column``
-    names the one for this questionnaire — by default the column whose name, without
-    数, appears in the questionnaire's respondents or title, e.g. 工作人员数 for the
-    staff survey). ``frame_margins`` maps an item id or item text (矫正类别) to
-    population counts by option label (对象构成). ``issued`` is the number of
-    questionnaires issued, when known.
+    table (overall and by district) — the design-based ones when the survey is
+    weighted (then ``se_includes_fpc`` if the design has a finite population
+    correction), so the margin carries the weights' design effect. ``population``
+    is the population by district (a Series by option label, as
+    :func:`survey.frame.population_table` or ``Frame.population`` give it).
+    ``frame_margins`` maps an item id or item text (矫正类别) to population counts
+    by option label (对象构成). ``issued`` is the number of questionnaires issued,
+    when known. The district mix is judged at ``fit_alpha``, Bartlett's test at
+    ``bartlett_alpha``.
     """
     v = cleaned.valid
     q = v.questionnaire
     counts = response_rates(cleaned.returned, cleaned.n_valid, issued)
+    if population is not None and not isinstance(population, pd.Series):
+        raise DataError("check_survey takes the population by district as a Series", got=type(population).__name__,
+                        hint="read a frame table with survey.frame.population_table(table, district_col, count_col)")
+    pop = population
 
-    pop = None
-    if frame is not None:
-        col = population_column
-        if col is None and isinstance(frame, pd.DataFrame):
-            col = _frame_column_for(frame, q)
-        pop = population_counts(frame, count_column=col, stratum_column=district_column)
-
-    mt = margins(estimates, pop, confidence=confidence, max_margin=max_margin)
+    mt = margins(estimates, pop, confidence=confidence, max_margin=max_margin, se_includes_fpc=se_includes_fpc)
 
     cov = None
-    labels = None
-    if q.district_item and q.district_item in v.data:
-        opts = q.options(q.district_item)
-        labels = v.data[q.district_item].map(lambda c: opts[int(c) - 1] if pd.notna(c) else np.nan)
-    if pop is not None and labels is not None:
-        cov = coverage(labels, pop, minimum=min_per_district, variable="district")
+    if pop is not None and q.district_item and q.district_item in v.data:
+        cov = coverage(option_labels(v, q.district_item), pop, minimum=min_per_district, variable="district",
+                       alpha=fit_alpha)
     others = []
     for key, counts_by in (frame_margins or {}).items():
         item = next((it for it in q.items if key in (it.id, it.text) or key in it.aliases), None)
         if item is None or item.id not in v.data:
             raise DataError(f"frame margin '{key}' matches no item of questionnaire '{q.id}'",
                             expected="an item id or text of " + ", ".join(it.id for it in q.items if it.options))
-        opts = q.options(item.id)
-        lab = v.data[item.id].map(lambda c: opts[int(c) - 1] if pd.notna(c) else np.nan)
-        others.append(coverage(lab, counts_by, variable=str(key)))
+        others.append(coverage(option_labels(v, item.id), counts_by, variable=str(key), alpha=fit_alpha))
 
     items = oriented_items(v)
     dims = {d.name: list(q.dimension_items(d.name)) for d in q.dimensions if q.dimension_items(d.name)}
     rel = reliability(items, dims, min_alpha=min_alpha)
     ia = item_analysis(items)
-    ceil = ceiling_effect(items)
+    ceil = ceiling_effect(items, top=scale_tops(q))
     k, b = kmo(items), bartlett_sphericity(items)
 
     rows = []
@@ -537,12 +576,10 @@ def check_survey(
         add("各区样本量不低于最低要求", float(cov.table["n"].min()), float(cov.table["minimum"].max()),
             cov.passed_minimum, "低于最低样本量：" + "、".join(cov.below_minimum) if cov.below_minimum else
             f"各区均不少于{int(cov.table['minimum'].max())}份")
-        add("区分布卡方拟合优度（p值）", cov.p_value, bartlett_alpha,
-            None if np.isnan(cov.p_value) else bool(cov.p_value >= bartlett_alpha),
+        add("区分布卡方拟合优度（p值）", cov.p_value, cov.alpha, cov.passed_fit,
             f"χ²={cov.chi2:.2f}，df={cov.df}，最大占比差{cov.max_abs_diff:.2%}" + (f"；{cov.note}" if cov.note else ""))
     for o in others:
-        add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, bartlett_alpha,
-            None if np.isnan(o.p_value) else bool(o.p_value >= bartlett_alpha),
+        add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,
             f"χ²={o.chi2:.2f}，df={o.df}，最大占比差{o.max_abs_diff:.2%}" + (f"；{o.note}" if o.note else ""))
     for _, r in rel.iterrows():
         add(f"Cronbach's α：{r['scale']}", r["alpha"], min_alpha, r["passed"],
@@ -553,9 +590,9 @@ def check_survey(
         b.reason or f"χ²={b.chi2:.2f}，df={b.df}，n={b.n}")
     checks = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
     params = dict(confidence=confidence, max_margin=max_margin, min_alpha=min_alpha, min_kmo=min_kmo,
-                  bartlett_alpha=bartlett_alpha, min_per_district=min_per_district if not isinstance(
-                      min_per_district, pd.Series) else "per district", population_column=pop.name if pop is not None else None,
-                  issued=issued)
+                  bartlett_alpha=bartlett_alpha, fit_alpha=fit_alpha, se_includes_fpc=se_includes_fpc,
+                  min_per_district=min_per_district if not isinstance(min_per_district, pd.Series) else "per district",
+                  population_column=pop.name if pop is not None else None, issued=issued)
     return SurveyValidity(q.id, q.title, counts, mt, cov, tuple(others), rel, ia, ceil, k, b, checks, params)
 
 

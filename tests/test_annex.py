@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from survey.annex import HEADERS, annex_docx_bytes, annex_xlsx_bytes, merge_spans
+from survey.annex import HEADERS, annex_docx_bytes, annex_xlsx_bytes
 from survey.cli import main
 from survey.facts import read_facts
 from survey.pipeline import analyze
@@ -65,12 +65,13 @@ def test_xlsx_cell_by_cell_against_the_published_annex(sheet):
 def test_xlsx_levels_are_merged_like_the_published_table(sheet):
     ws = sheet["评分表"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    # 项目管理 spans annex rows 2–8 (Excel 4–10), 项目绩效 rows 9–19 (Excel 11–21)
-    assert {"A4:A10", "A11:A21", "B4:B5", "B8:B9", "B11:B15", "B16:B18", "B20:B21"} <= merged
-    assert {"A22:F22", "A23:F23", "G23:H23", "A1:H1"} <= merged
-    levels = [(r[0], r[1]) for r in PUBLISHED["rows"]]
-    for a, b in merge_spans([l1 for l1, _ in levels]):
-        assert f"A{a + 3}:A{b + 3}" in merged
+    # From the published annex (tests/data/annex_2021.yaml), annex row k in Excel row k + 2:
+    # 一级: 项目决策 row 1 alone; 项目管理 rows 2–8 (Excel 4–10); 项目绩效 rows 9–19 (Excel 11–21).
+    # 二级: 项目管理 2–3, 财务管理 6–7, 项目产出 9–13, 社会效益 14–16, 服务对象满意度 18–19; the
+    # others are single rows. Then the title, the 合计 row and the 评价等级 row.
+    assert merged == {"A4:A10", "A11:A21",
+                      "B4:B5", "B8:B9", "B11:B15", "B16:B18", "B20:B21",
+                      "A1:H1", "A22:F22", "A23:F23", "G23:H23"}
 
 
 def test_xlsx_layout_print_setup_and_text_cells(sheet):
@@ -98,8 +99,17 @@ def test_xlsx_uncertainty_and_allocation_sheets(sheet):
 
 
 def test_outputs_are_byte_reproducible(card):
+    import zipfile
+
     assert annex_xlsx_bytes(card) == annex_xlsx_bytes(card)
     assert annex_docx_bytes(card) == annex_docx_bytes(card)
+    # two builds within one second would match even with the clock in them: the dates must be fixed
+    for data in (annex_xlsx_bytes(card), annex_docx_bytes(card)):
+        assert {z.date_time for z in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {(2021, 1, 1, 0, 0, 0)}
+    from openpyxl import load_workbook
+
+    props = load_workbook(io.BytesIO(annex_xlsx_bytes(card))).properties
+    assert props.created.year == props.modified.year == 2021
 
 
 def test_docx_table(card):
@@ -147,3 +157,28 @@ def test_survey_score_without_facts_is_one_line(tmp_path):
     res = CliRunner().invoke(main, ["score", str(book), "-q", str(QDIR), "-o", str(tmp_path / "r")])
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "no sheet '指标数据'" in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_a_rate_near_a_cut_is_shown_in_its_step_in_the_notes(tmp_path):
+    """Finding 4: every rate shown next to a score reads as that score ("84.99999%", not "85.00%")."""
+    import docx
+
+    from survey.facts import Facts
+    from survey.score import load_framework
+
+    p = tmp_path / "fw.yaml"
+    p.write_text(yaml.safe_dump({"id": "t", "title": "测试", "indicators": [
+        {"level1": "a", "level2": "b", "name": "制度", "target": "t", "criterion": "c", "weight": 85,
+         "rule": {"type": "judgement"}},
+        {"level1": "a", "level2": "c", "name": "满意度", "target": "85%", "criterion": "c", "weight": 15,
+         "rule": {"type": "step_deduction", "threshold": 0.85, "step": 0.05, "points": 1}}]}, allow_unicode=True),
+        encoding="utf-8")
+    card = score_framework(load_framework(p), Facts.from_mapping({"制度": {"扣分": (0, "ok")}}),
+                           {"满意度": {"estimate": 0.8499999, "se": 0.01, "ci_low": 0.83, "ci_high": 0.8699}})
+    assert card.rows[1].narrative.startswith("满意度为84.99999%，低于85%")
+    notes = [par.text for par in docx.Document(io.BytesIO(annex_docx_bytes(card))).paragraphs]
+    assert "注：满意度满意度84.99999%，置信区间83.00%–86.99%，区间两端得分14–15分，满分概率50.00%。" in notes
+    from openpyxl import load_workbook
+
+    unc = load_workbook(io.BytesIO(annex_xlsx_bytes(card)))["得分不确定性"]
+    assert unc.cell(row=2, column=3).number_format == "0.00000%"    # 84.99999%

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from survey.audit import audit_annex, parse_step_rule
 from survey.cli import main
-from survey.errors import DataError
+from survey.errors import DataError, ScoringError
 
 from .conftest import ROOT
 
@@ -25,7 +25,7 @@ HEADERS = ["一级指标", "二级指标", "三级指标", "指标值", "评分�
 FIRST = 4  # Excel row of the first indicator: title lines in rows 1-2, header in row 3
 
 
-def build(path, table=PUBLISHED, *, allocation=True, grade=None, total=True):
+def build(path, table=PUBLISHED, *, allocation=True, grade=None, total=True, total_row=None):
     """The table as an evaluator's xlsx: title rows, header, merged-looking level cells, total row."""
     from openpyxl import Workbook
 
@@ -45,7 +45,9 @@ def build(path, table=PUBLISHED, *, allocation=True, grade=None, total=True):
             row[1] = None
         prev = level
         ws.append(row)
-    if total:
+    if total_row is not None:
+        ws.append(total_row)
+    elif total:
         ws.append([None] * 6 + [table["total"]["weight"], table["total"]["score"]])
     if grade is not None:
         ws.append(["评价等级", None, None, None, None, None, grade])
@@ -147,3 +149,107 @@ def test_survey_audit_command(tmp_path):
     assert res.exit_code == 0 and res.output.strip() == f"{ok}: no findings"
     res = CliRunner().invoke(main, ["audit", str(tmp_path / "nope.xlsx")])
     assert res.exit_code == 1 and res.output.startswith("Error: ") and "file not found" in res.output
+
+
+# -- review fixes ---------------------------------------------------------------------------
+
+STAFF = 17   # annex row of 社区矫正工作人员满意度 (Excel row 21): weight 15, rule 85% / 5% / 1 point
+
+
+def staff_findings(tmp_path, narrative, score=15, criterion=None, **kw):
+    cells = {(STAFF, 5): narrative, (STAFF, 7): score}
+    if criterion is not None:
+        cells[(STAFF, 4)] = criterion
+    table = edited(cells=cells, total={"score": 97.0 - 15 + score})
+    out = audit_annex(build(tmp_path / "s.xlsx", table, allocation=False), **kw)
+    return [(r["row"], r["finding"]) for r in out.to_dict("records") if r["row"] != FIRST]
+
+
+@pytest.mark.parametrize("narrative", [
+    "满意度为８２．１０％，得15分",            # full-width digits and ％ (NFKC)
+    "满意度达82.10%，得15分",
+    "调查满意度结果为82.10%，得15分",
+    "目标满意度85%，实际满意度为82.10%，得15分",   # the last / the actual rate, not the target
+])
+def test_satisfaction_rate_forms(tmp_path, narrative):
+    # 82.10% is one (partial) step below 85% → 14 under ceil, not 15
+    assert staff_findings(tmp_path, narrative) == [(21, "satisfaction")]
+
+
+def test_the_target_rate_is_not_taken_for_the_actual_one(tmp_path):
+    assert staff_findings(tmp_path, "目标满意度85%，实际满意度为82.10%，得14分", score=14) == []
+
+
+@pytest.mark.parametrize("criterion", [
+    "满意度达到85%及以上的，得满分；每降低5个百分点扣1分，扣完为止。",
+    "85%以上得满分，每下降5%，扣1分",
+])
+def test_satisfaction_criterion_forms(tmp_path, criterion):
+    assert staff_findings(tmp_path, "满意度为82.10%，得15分", criterion=criterion) == [(21, "satisfaction")]
+
+
+def test_unparseable_criterion_with_a_quoted_rate(tmp_path):
+    got = staff_findings(tmp_path, "满意度为82.10%，得15分", criterion="根据满意度调查结果酌情给分")
+    assert got == [(21, "satisfaction_unchecked")]
+    out = audit_annex(build(tmp_path / "u.xlsx", edited(cells={(STAFF, 4): "酌情给分"}), allocation=False))
+    row = out[out["finding"] == "satisfaction_unchecked"].iloc[0]
+    assert row["column"] == "评分标准" and "满意度97.43%" in row["message"] and "得分未核对" in row["message"]
+
+
+@pytest.mark.parametrize("mode, score, expected", [
+    # 82.10% is 2.9 points below 85%: 0.58 of a 5% step
+    ("ceil", 14, []),                           # a partial step counts whole: 15 − 1
+    ("floor", 14, [(21, "satisfaction")]),      # only whole steps: 15 − 0 = 15, not 14
+    ("floor", 15, []),
+    ("linear", 14.42, []),                      # 15 − 0.58
+    ("linear", 14, [(21, "satisfaction")]),
+])
+def test_step_modes(tmp_path, mode, score, expected):
+    got = staff_findings(tmp_path, f"满意度为82.10%，得{score}分", score=score, step_mode=mode)
+    assert got == expected
+
+
+def test_floor_message_says_the_mode(tmp_path):
+    table = edited(cells={(STAFF, 5): "满意度为82.10%，得14分", (STAFF, 7): 14}, total={"score": 96.0})
+    out = audit_annex(build(tmp_path / "f.xlsx", table, allocation=False), step_mode="floor")
+    assert list(out["message"])[-1] == ("社区矫正工作人员满意度：满意度82.10%按评分标准（85%满分，每降低5%扣1分，floor）"
+                                        "应得15分，得分栏为14")
+
+
+def test_an_unknown_step_mode_is_an_error(tmp_path):
+    with pytest.raises(ScoringError, match="unknown step mode 'round'.*one of ceil, floor, linear"):
+        audit_annex(build(tmp_path / "t.xlsx", allocation=False), step_mode="round")
+
+
+@pytest.mark.parametrize("given, message", [("优秀", None), ("优", None), ("良好", "评价等级为良，总分97应为优"),
+                                            ("中等", "评价等级为中，总分97应为优")])
+def test_grade_words(tmp_path, given, message):
+    out = audit_annex(build(tmp_path / "g.xlsx", grade=given, allocation=False))
+    assert list(out.loc[out["finding"] == "grade", "message"]) == ([] if message is None else [message])
+
+
+def test_total_row_carrying_the_grade(tmp_path):
+    ok = build(tmp_path / "a.xlsx", allocation=False, total_row=["合计（评价等级：优）"] + [None] * 5 + [100, 97.0])
+    assert findings(ok) == [(FIRST, "narrative_score")]
+    bad = build(tmp_path / "b.xlsx", allocation=False, total_row=["合计（评价等级：良好）"] + [None] * 5 + [100, 97.0])
+    out = audit_annex(bad)
+    assert [(r["row"], r["finding"], r["message"]) for r in out.to_dict("records")][1:] == [
+        (23, "grade", "评价等级为良，总分97应为优")]
+
+
+def test_total_label_repeated_across_merged_cells(tmp_path):
+    book = build(tmp_path / "m.xlsx", allocation=False, total_row=["合计", "合计", "合计", None, None, None, 100, 98.0])
+    assert findings(book) == [(FIRST, "narrative_score"), (23, "total_sum")]   # not an indicator named 合计
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_non_finite_scores_are_not_numbers(tmp_path, value):
+    got = findings(build(tmp_path / "n.xlsx", edited(cells={(18, 7): value}), allocation=False))
+    assert (22, "not_a_number") in got
+
+
+def test_cli_prints_no_column_for_a_finding_without_one(tmp_path):
+    book = build(tmp_path / "2021.xlsx", grade="良")   # grade (no column) beside findings with a column
+    res = CliRunner().invoke(main, ["audit", str(book)])
+    [line] = [x for x in res.output.splitlines() if ": grade: " in x]
+    assert line == f"{book} [附件-1] row 24: grade: 评价等级为良，总分97应为优"

@@ -46,6 +46,11 @@ def test_facts_optional_when_not_required(write_xlsx):
     ([HEAD, ["a", "b", 1, None], ["a", "b", 2, None]], r"'a / b' appears twice \(rows 2 and 3\)", "row 3"),
     ([HEAD, [None, "b", 1, None]], r"empty 指标", "row 2, column '指标'"),
     ([HEAD, ["a", "b", None, "note"]], r"'a / b' has no number", "row 2, column '数值'"),
+    ([HEAD, ["a", "b", " ", "note"]], r"'a / b' has no number", "row 2, column '数值'"),
+    # non-finite numbers would silently change scores (nan compares false with every cut)
+    ([HEAD, ["a", "b", 1, None], ["a", "c", "nan", None]], r"not a finite number: 'nan'", "row 3, column '数值'"),
+    ([HEAD, ["a", "b", "inf", None]], r"not a finite number: 'inf'", "row 2, column '数值'"),
+    ([HEAD, ["a", "b", "-Infinity", None]], r"not a finite number", "row 2, column '数值'"),
 ])
 def test_bad_fact_sheets(write_xlsx, rows, message, where):
     book = write_xlsx({"指标数据": rows})
@@ -62,6 +67,7 @@ ALLOC_HEAD = ["各区", "分配金额（万元）"]
     ([ALLOC_HEAD, ["甲区", 1], ["全市合计", 1], ["乙区", 2]], r"below the total row", "row 4"),
     ([ALLOC_HEAD, ["甲区", 1], ["甲区", 2]], r"'甲区' appears twice", "row 3"),
     ([["区", "金额"], ["甲区", 1]], r"missing column\(s\) 各区, 分配金额（万元）", "row 1"),
+    ([ALLOC_HEAD, ["甲区", 1], ["乙区", "NaN"]], r"not a finite number", "row 3, column '分配金额（万元）'"),
 ])
 def test_bad_allocation_sheets(write_xlsx, rows, message, where):
     book = write_xlsx({"指标数据": [HEAD, ["a", "b", 1, None]], "资金分配": rows})
@@ -79,3 +85,13 @@ def test_allocation_that_adds_up_and_one_without_total(write_xlsx):
                            "资金分配": [ALLOC_HEAD, ["甲区", 10], ["乙区", 20]]}, "nt.xlsx")
     [f] = read_facts(no_total).findings
     assert f.finding == "allocation_no_total" and "30.00" in f.message
+
+
+def test_parse_number():
+    from survey.facts import parse_number
+
+    assert parse_number(" 1,234.50 ") == 1234.5 and parse_number(3) == 3.0 and parse_number("") is None
+    with pytest.raises(DataError, match="not a finite number"):
+        parse_number(float("nan"), file="f.xlsx", sheet="s", row=2, column="数值")
+    with pytest.raises(DataError, match="a number expected"):
+        parse_number(True)

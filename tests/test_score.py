@@ -182,8 +182,7 @@ def test_checklist():
     assert GOALS.score(4, view(**marks, 项目目标量化=1)).narrative.endswith("；项目目标量化1分，得4分")
     with pytest.raises(ScoringError, match="out of range"):
         GOALS.score(4, view(**marks, 项目目标量化=2))
-    with pytest.raises(ScoringError, match="not a sub-item"):
-        GOALS.score(4, view(**marks, 项目目标量化=1, 目标量化=1))
+    # a row that is no sub-item is rejected by score_framework (test_fact_rows_a_rule_does_not_read)
 
 
 @pytest.mark.parametrize("failing, score", [(0, 6), (1, 5.5), (2, 5), (5, 3.5), (12, 0)])
@@ -266,6 +265,9 @@ def _shipped() -> dict:
      r"indicators\[13\]\.rule\.events\[0\]\.points"),
     (lambda d: d["indicators"][8]["rule"].update(partial=0.9), r"partial must be below achieved",
      r"indicators\[8\]\.rule"),
+    # a rule named without its parameters says which are missing (not "Unable to extract tag")
+    (lambda d: d["indicators"][0].update(rule="checklist"), r"Field required", r"indicators\[0\]\.rule\.items"),
+    (lambda d: d["indicators"][0].update(rule=42), r"expected a mapping with its type", r"indicators\[0\]\.rule"),
 ])
 def test_framework_errors_name_file_and_path(tmp_path, edit, message, path):
     data = _shipped()
@@ -345,13 +347,13 @@ def test_uncertainty_normal_straddling_the_threshold(tmp_path):
 
 
 def test_uncertainty_beta_at_100_percent(tmp_path):
-    from scipy import stats
-
     fw = small_framework(tmp_path, [JUDGE, SAT])
     # 120 of 120 satisfied: Beta(120.5, 0.5) (Jeffreys) is not a point mass at 100%
     u = rate_uncertainty(fw.indicator("满意度"), {"estimate": 1.0, "n_eff": 120, "ci_low": 0.969, "ci_high": 1.0})
     assert u.distribution == "beta(n_eff=120.0)"
-    assert u.p_full == pytest.approx(stats.beta(120.5, 0.5).sf(0.85), abs=1e-6)
+    # P(rate ≥ 85%) under Beta(120.5, 0.5), from R 4.x:
+    #   Rscript -e 'print(pbeta(0.85,120.5,0.5,lower.tail=FALSE), digits=15)'  →  0.999999999594663
+    assert u.p_full == pytest.approx(0.999999999594663, abs=1e-6)
     assert sum(p for _, _, p in u.probabilities) == pytest.approx(1, abs=1e-5)
     assert u.warning is None and u.score_low == u.score_high == 15
 
@@ -429,3 +431,229 @@ def test_uncertainty_invariants(p, se, n_eff, mode):
     assert 0 <= u.p_full <= 1
     assert all(0 <= a <= b <= 15 for a, b, _ in u.probabilities)
     assert (u.warning is None) == (u.score_low == u.score_high)
+    # full marks: exactly the table's cells that score the weight, in every mode
+    assert u.p_full == pytest.approx(sum(q for a, b, q in u.probabilities if a == b == 15), abs=1e-5)
+
+
+# -- review fixes -------------------------------------------------------------------------
+
+def _shipped_with(tmp_path, edit, name="fw.yaml"):
+    data = _shipped()
+    edit(data)
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def test_a_rule_named_without_parameters_that_needs_none_loads(tmp_path):
+    fw = load_framework(_shipped_with(tmp_path, lambda d: d["indicators"][5].update(rule="judgement")))
+    assert fw.indicators[5].rule.type == "judgement"
+
+
+def test_framework_lists_every_problem_with_its_path(tmp_path):
+    def edit(d):
+        d["indicators"][15]["rule"].pop("value")
+        d["indicators"][13]["rule"]["events"][0].pop("points")
+
+    p = _shipped_with(tmp_path, edit)
+    with pytest.raises(DefinitionError) as exc:
+        load_framework(p)
+    text = str(exc.value)
+    assert text.startswith(f"{p}: 2 problems: ")
+    assert "indicators[13].rule.events[0].points: Field required" in text
+    assert "indicators[15].rule.value: Field required" in text
+
+
+def test_framework_yaml_syntax_error_is_one_line(tmp_path):
+    p = tmp_path / "fw.yaml"
+    p.write_text("id: x\ntitle: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"line \d+, column \d+: invalid YAML") as exc:
+        load_framework(p)
+    assert "\n" not in str(exc.value) and "<unicode string>" not in str(exc.value)
+
+
+HB_STAFF = {"type": "higher_better", "label": "满意度", "value": "满意度", "target": 0.99}
+
+
+def test_a_survey_rate_can_feed_a_higher_better_rule(tmp_path):
+    """Finding 1: a survey-fed indicator with a non-step rule used to crash (AttributeError: 'mode')."""
+    from click.testing import CliRunner
+
+    from survey.cli import main
+    from survey.pipeline import analyze
+
+    from .conftest import QDIR, RAW_2021
+
+    p = _shipped_with(tmp_path, lambda d: d["indicators"][17].update(rule=HB_STAFF))
+    result = analyze(RAW_2021, QDIR, framework=p)
+    # 379/389 = 97.43% below the target 99%: 15 × 0.974293 / 0.99 = 14.7620 → 14.76; total 97 − 0.24
+    [staff] = [r for r in result.scorecard.rows if r.name == "社区矫正工作人员满意度"]
+    assert staff.score == 14.76 and staff.survey
+    assert staff.narrative == "满意度为97.43%，低于目标值99.00%，扣0.24分，得14.76分"
+    assert result.scorecard.total == pytest.approx(96.76)
+    assert result.indicators[0].score.score == 14.76 and result.indicators[0].score.mode is None
+    res = CliRunner().invoke(main, ["score", str(RAW_2021), "-q", str(QDIR), "--framework", str(p),
+                                    "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "社区矫正工作人员满意度：14.76/15 分" in res.output
+
+
+def test_higher_better_uncertainty(tmp_path):
+    hb = dict(SAT, rule=HB_STAFF)
+    fw = small_framework(tmp_path, [JUDGE, hb])
+    u = rate_uncertainty(fw.indicator("满意度"), {"estimate": 0.97, "se": 0.01, "ci_low": 0.95, "ci_high": 0.99})
+    # full marks at ≥ 99%: P = 1 − Φ((0.99 − 0.97)/0.01) = 1 − Φ(2) = 0.022750 (standard normal table)
+    assert u.p_full == pytest.approx(0.022750, abs=1e-6)
+    assert (u.score_low, u.score, u.score_high) == (14.39, 14.7, 15)   # 15 × 0.95/0.99, 15 × 0.97/0.99
+    assert u.probabilities[0] == (15, 15, pytest.approx(0.022750, abs=1e-6))
+
+
+def _questionnaires_pointing_at(tmp_path, indicator):
+    import shutil
+
+    from .conftest import QDIR
+
+    qdir = tmp_path / "q"
+    shutil.copytree(QDIR, qdir)
+    off = qdir / "offender.yaml"
+    off.write_text(off.read_text(encoding="utf-8").replace("indicator: 社区矫正对象满意度", f"indicator: {indicator}"),
+                   encoding="utf-8")
+    return qdir
+
+
+def test_a_measure_feeding_a_rule_without_a_value_names_the_questionnaire(tmp_path):
+    from survey.pipeline import analyze
+
+    from .conftest import RAW_2021
+
+    with pytest.raises(ScoringError, match="checklist rule, which cannot score a survey rate") as exc:
+        analyze(RAW_2021, _questionnaires_pointing_at(tmp_path, "目标内容"))
+    assert re_match(r"measures\[\d+\]\.indicator", exc.value.path)
+    assert str(exc.value).startswith(str(tmp_path / "q" / "offender.yaml") + ": measures[")
+
+
+def test_an_unknown_indicator_is_blamed_on_the_questionnaire(tmp_path):
+    from survey.pipeline import analyze
+
+    from .conftest import RAW_2021
+
+    with pytest.raises(DefinitionError, match="unknown indicator.*'不存在的指标'") as exc:
+        analyze(RAW_2021, _questionnaires_pointing_at(tmp_path, "不存在的指标"))
+    assert exc.value.file == str(tmp_path / "q" / "offender.yaml")
+    assert re_match(r"measures\[\d+\]\.indicator", exc.value.path)
+
+
+def test_p_full_in_floor_mode(tmp_path):
+    """Finding 2: floor mode gives full marks down to threshold − step (exclusive)."""
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    u = rate_uncertainty(fw.indicator("满意度"), {"estimate": 0.83, "se": 0.02}, step_mode="floor")
+    # floor: 15 points for rate > 80%: P = 1 − Φ((0.80 − 0.83)/0.02) = Φ(1.5) = 0.933193 (standard normal table)
+    assert u.p_full == pytest.approx(0.933193, abs=1e-6)
+    ceil = rate_uncertainty(fw.indicator("满意度"), {"estimate": 0.83, "se": 0.02}, step_mode="ceil")
+    # ceil: 15 points for rate ≥ 85%: 1 − Φ(1) = 0.158655
+    assert ceil.p_full == pytest.approx(0.158655, abs=1e-6)
+
+
+def test_exact_rate_on_the_threshold_without_se(tmp_path):
+    """Finding 14: no se / n_eff: the rate is exact, and 85% exactly is full marks."""
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    u = rate_uncertainty(fw.indicator("满意度"), {"estimate": 0.85, "ci_low": 0.85, "ci_high": 0.85})
+    assert u.distribution == "none" and u.score == 15
+    assert u.probabilities == ((15, 15, 1.0),) and u.p_full == 1.0
+
+
+def test_narrative_rate_is_shown_in_its_step():
+    s = score_rate(0.799996, RULE, 15)
+    assert s.score == 13
+    assert s.narrative.startswith("满意度为79.9996%，低于85%") and "80.00%" not in s.narrative
+
+
+def test_bands_value_is_shown_in_its_band():
+    out = REOFFENDING.score(10, view(重新犯罪人数=2, 年平均在册人数=2003))
+    # 2/2003 = 0.0998502%: below 0.1% → 10; "0.10%" would read as not below 0.1%
+    assert out.narrative == "再犯罪率为0.0999%（重新犯罪人数2/年平均在册人数2003），低于0.1%，得10分"
+
+
+@settings(max_examples=200, deadline=None)
+@given(rate=st.floats(0, 1), mode=st.sampled_from(["ceil", "floor", "linear"]))
+def test_the_shown_rate_scores_the_same(rate, mode):
+    import re
+
+    s = score_rate(rate, RULE, 15, mode=mode)
+    shown = float(re.match(r"满意度为([\d.]+)%", s.narrative).group(1)) / 100
+    assert score_rate(shown, RULE, 15, mode=mode).score == s.score
+
+
+@settings(max_examples=200, deadline=None)
+@given(count=st.integers(0, 50), per=st.integers(1, 100_000))
+def test_the_shown_band_value_scores_the_same(count, per):
+    import re
+
+    out = REOFFENDING.score(10, view(重新犯罪人数=count, 年平均在册人数=per))
+    shown = float(re.match(r"再犯罪率为([\d.]+)%?", out.narrative).group(1)) / 100
+    assert REOFFENDING.score(10, view(重新犯罪人数=shown * 1000, 年平均在册人数=1000)).score == out.score
+
+
+def test_bands_reject_a_negative_count():
+    with pytest.raises(ScoringError, match="'重新犯罪人数' is a count and must not be negative"):
+        REOFFENDING.score(10, view(重新犯罪人数=-1, 年平均在册人数=3806))
+
+
+def test_a_rate_typed_in_percent_in_the_facts_is_located(tmp_path, write_xlsx):
+    from survey.facts import read_facts
+
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    book = write_xlsx({"指标数据": [["指标", "项目", "数值", "说明"], ["制度", "扣分", 0, "ok"],
+                                    ["满意度", "满意度", 97.43, None]]})
+    with pytest.raises(ScoringError) as exc:
+        score_framework(fw, read_facts(book), {})
+    text = str(exc.value)
+    assert "sheet '指标数据', row 3, column '数值'" in text and "type 0.9743, not 97.43" in text
+
+
+def test_a_rate_given_twice_warns_which_is_used(tmp_path, write_xlsx):
+    from survey.facts import read_facts
+
+    fw = small_framework(tmp_path, [JUDGE, SAT])
+    book = write_xlsx({"指标数据": [["指标", "项目", "数值", "说明"], ["制度", "扣分", 0, "ok"],
+                                    ["满意度", "满意度", 0.95, None]]})
+    card = score_framework(fw, read_facts(book), {"满意度": {"estimate": 0.82}})
+    assert card.rows[1].score == 14   # the survey's 82%, not the sheet's 95%
+    assert card.warnings == ("满意度：问卷估计值82.00%与指标数据第3行的满意度0.95同时给出，采用问卷估计值",)
+    # the sheet alone still feeds it
+    assert score_framework(fw, read_facts(book)).rows[1].score == 15
+
+
+ESC = {"level1": "绩效", "level2": "社会效益", "name": "脱管漏管", "target": "0", "criterion": "c", "weight": 6,
+       "rule": {"type": "per_event", "events": [{"name": "未追回", "points": 6}, {"name": "已追回", "points": 3}]}}
+
+
+def test_fact_rows_a_rule_does_not_read(tmp_path, write_xlsx):
+    """Finding 10: 脱管漏管 / 未找到 = 2 used to be ignored (6/6)."""
+    from survey.errors import DataError
+    from survey.facts import read_facts
+
+    fw = small_framework(tmp_path, [dict(JUDGE, weight=79), ESC, SAT])
+    book = write_xlsx({"指标数据": [["指标", "项目", "数值", "说明"], ["制度", "扣分", 0, "ok"],
+                                    ["脱管漏管", "未追回", 0, None], ["脱管漏管", "已追回", 0, None],
+                                    ["脱管漏管", "未找到", 2, None]]})
+    with pytest.raises(DataError, match="does not read '未找到'") as exc:
+        score_framework(fw, read_facts(book), {"满意度": {"estimate": 0.9}})
+    assert "sheet '指标数据', row 5, column '项目'" in str(exc.value)
+    assert "expected one of 未追回, 已追回" in str(exc.value)
+    # a checklist's unknown sub-item, and a survey-fed indicator's other rows, likewise
+    goals = {"level1": "决策", "level2": "目标", "name": "目标内容", "target": "明晰", "criterion": "c", "weight": 4,
+             "rule": {"type": "checklist", "items": [{"name": "设有项目目标", "points": 4}]}}
+    fw = small_framework(tmp_path, [dict(JUDGE, weight=81), goals, SAT])
+    with pytest.raises(DataError, match="does not read '目标量化'"):
+        score_framework(fw, Facts.from_mapping({"制度": {"扣分": (0, "ok")},
+                                                "目标内容": {"设有项目目标": 4, "目标量化": 1}}), {"满意度": {"estimate": 0.9}})
+    with pytest.raises(DataError, match="expected one of 满意度"):
+        score_framework(fw, Facts.from_mapping({"制度": {"扣分": (0, "ok")}, "目标内容": {"设有项目目标": 4},
+                                                "满意度": {"满意率": 0.9}}), {"满意度": {"estimate": 0.9}})
+
+
+def test_grade_rule_text_follows_grades():
+    from survey.score import grade_rule_text
+
+    assert grade_rule_text() == "优≥90，良≥80，中≥60，差<60"

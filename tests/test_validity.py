@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -10,15 +12,34 @@ import pingouin
 import pytest
 
 from survey.clean import clean
-from survey.errors import DataError
-from survey.estimate import estimate
-from survey.questionnaire import load
+from survey.design import Design
+from survey.errors import DataError, WeightingError
+from survey.estimate import estimate, estimate_column
+from survey.frame import population_table, read_frame, weight_responses
+from survey.pipeline import analyze
+from survey.questionnaire import Scale, load
 from survey.read import Workbook
 from survey.report import xlsx_bytes
 from survey.tidy import tidy
-from survey.validity import (FAIL, NA, PASS, bartlett_sphericity, ceiling_effect, check_survey, coverage, cronbach,
-                             item_analysis, kmo, margins, oriented_items, reliability, response_rates,
-                             validity_paragraph, validity_tables)
+from survey.validity import (
+    FAIL,
+    NA,
+    PASS,
+    bartlett_sphericity,
+    ceiling_effect,
+    check_survey,
+    coverage,
+    cronbach,
+    item_analysis,
+    kmo,
+    margins,
+    oriented_items,
+    reliability,
+    response_rates,
+    scale_tops,
+    validity_paragraph,
+    validity_tables,
+)
 
 from .conftest import QDIR, RAW_2021
 
@@ -50,14 +71,23 @@ def test_alpha_matches_pingouin_documented_long_example():
     assert (a.ci_low, a.ci_high) == pytest.approx((0.195, 0.84), abs=1e-3)
 
 
-def test_alpha_if_deleted_and_corrected_item_total():
+# R 4.2.2, psych 2.2.9, on the 9 complete rows of pingouin's "cronbach_wide_missing"
+# (written with pg.read_dataset("cronbach_wide_missing").dropna().to_csv("cw.csv", index=False)):
+#   a <- psych::alpha(na.omit(read.csv("cw.csv")))
+#   format(a$item.stats$r.drop, digits=12)    # corrected item–total r (item vs the sum of the others)
+#   format(a$alpha.drop$raw_alpha, digits=12) # α if the item is deleted
+PSYCH_R_DROP = [0.118887659656, 0.399291825942, 0.428571428571, 0.000000000000, 0.518562978842, 0.780670868297,
+                0.554478862095, 0.780670868297, 0.448129079765, 0.448129079765, 0.614192268640]
+PSYCH_ALPHA_DROP = [0.812720848057, 0.792452830189, 0.789241622575, 0.829475308642, 0.779645191410, 0.747567844342,
+                    0.775413711584, 0.747567844342, 0.787795992714, 0.787795992714, 0.776014109347]
+
+
+def test_alpha_if_deleted_and_corrected_item_total_match_r_psych():
     data = pingouin.read_dataset("cronbach_wide_missing").dropna()
     ia = item_analysis(data)
-    for _, row in ia.iterrows():
-        rest = data.drop(columns=[row["item"]])
-        assert row["alpha_if_deleted"] == pytest.approx(pingouin.cronbach_alpha(rest)[0])
-        # corrected: the item against the sum of the *other* items
-        assert row["item_total_r"] == pytest.approx(np.corrcoef(data[row["item"]], rest.sum(axis=1))[0, 1])
+    assert ia["item"].tolist() == [f"Q{i}" for i in range(1, 12)]
+    assert ia["item_total_r"].tolist() == pytest.approx(PSYCH_R_DROP, abs=1e-11)
+    assert ia["alpha_if_deleted"].tolist() == pytest.approx(PSYCH_ALPHA_DROP, abs=1e-11)
 
 
 def test_alpha_not_computable_is_a_result_not_a_crash():
@@ -67,6 +97,15 @@ def test_alpha_not_computable_is_a_result_not_a_crash():
     assert "只有1个题项" in cronbach(same[["a"]]).reason
     rel = reliability(same, {"one": ["a"]})
     assert rel["verdict"].tolist() == [NA, NA]
+
+
+def test_ceiling_effect_uses_the_scale_top_when_given():
+    # Nobody chose 5 on item b: by the observed maximum (4) rows 0 and 1 would be "at the
+    # ceiling"; on a 1–5 scale only row 0 (5, 4 → not all 5) … none is.
+    d = pd.DataFrame({"a": [5, 5, 3, 2], "b": [4, 4, 3, 1]})
+    assert ceiling_effect(d).iloc[0]["n_ceiling"] == 2
+    assert ceiling_effect(d, top=5).iloc[0]["n_ceiling"] == 0
+    assert ceiling_effect(d, top={"a": 5, "b": 4}).iloc[0]["n_ceiling"] == 2
 
 
 def test_ceiling_effect_share_and_alpha_without():
@@ -164,6 +203,33 @@ def test_response_rates():
         response_rates(10, 11)
 
 
+def test_margin_of_fpc_design_estimates_applies_the_fpc_once():
+    # A stratified design with a finite population correction: the se from
+    # estimate_column already carries √(1 − n_h/N_h); margins must not apply it again.
+    y = [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0]
+    data = pd.DataFrame({"y": y, "h": ["A"] * 6 + ["B"] * 6, "N": [20] * 6 + [30] * 6})
+    data["w"] = data["N"] / 6
+    est = estimate_column(data, "y", design=Design(weights="w", strata="h", fpc="N"), by="h")
+    z = 1.959963984540054
+    m = margins(est, pd.Series({"A": 20, "B": 30}), se_includes_fpc=True)
+    assert m["moe_fpc"].tolist() == pytest.approx((z * est["se"]).tolist(), rel=1e-12)
+    assert (m["margin"] >= m["moe_fpc"]).all() and (m["margin"] >= m["half_width"] - 1e-15).all()
+    # the same rows read as SRS estimates would be shrunk a second time by √(1 − 12/50)
+    twice = margins(est, pd.Series({"A": 20, "B": 30}))
+    assert twice.loc[0, "moe_fpc"] == pytest.approx(z * est.loc[0, "se"] * math.sqrt(1 - 12 / 50), rel=1e-12)
+
+
+def test_pipeline_checks_the_margin_of_the_weighted_estimates():
+    a = analyze(RAW_2021, QDIR)
+    staff = a.surveys[0]
+    w = staff.weighted.set_index(["measure", "level"]).loc[("overall", "全部")]
+    m = staff.validity.margins.set_index(["measure", "level"]).loc[("overall", "全部")]
+    assert staff.validity.parameters["se_includes_fpc"] is True
+    # z·se of the design estimate (weights' deff and FPC inside), not the unweighted se × √(1 − n/N)
+    assert m["moe_fpc"] == pytest.approx(1.959963984540054 * w["se"], rel=1e-9)
+    assert m["estimate"] == w["estimate"] and m["n"] == w["n"]
+
+
 def test_margin_with_fpc_by_hand():
     est = pd.DataFrame([
         dict(questionnaire="q", measure="m", label="L", domain="overall", level="全部", n=400, estimate=0.5,
@@ -193,20 +259,78 @@ def test_coverage_chi_square_by_hand():
         coverage(pd.Series(["C"]), pd.Series({"A": 1}))
 
 
+def test_coverage_judges_the_fit_at_its_own_alpha():
+    # 30 vs 20 against 1:1: χ² = (5² + 5²)/25 = 2, p = 0.1573 — passes at 0.05, fails at 0.2
+    smp, pop = pd.Series({"A": 30, "B": 20}), pd.Series({"A": 500, "B": 500})
+    assert coverage(smp, pop).p_value == pytest.approx(0.157299, rel=1e-5)
+    assert coverage(smp, pop).passed_fit is True
+    assert coverage(smp, pop, alpha=0.2).passed_fit is False
+
+
+def test_coverage_errors_name_the_frame_cell(write_xlsx):
+    path = write_xlsx({"抽样框": [["区", "人数"], ["A", 100], ["B", 0], ["合计", 100]]})
+    raw = Workbook(path).table("抽样框")
+    pop = population_table(raw.data, "区", "人数", file=raw.file, sheet=raw.sheet)
+    with pytest.raises(DataError, match="'B' has population 0 in the frame but 2 respondents") as e:
+        coverage(pd.Series(["A", "B", "B"]), pop)
+    assert (e.value.sheet, e.value.row) == ("抽样框", 3) and e.value.file == str(path)
+    assert "For each axis slice" not in str(e.value)
+    with pytest.raises(DataError, match="sample categories not in the frame: C") as e:
+        coverage(pd.Series(["A", "C"]), pop)
+    assert e.value.file == str(path) and e.value.sheet == "抽样框"
+
+
+def test_weighting_refuses_a_zero_population_district_with_respondents(write_xlsx):
+    wb = Workbook(RAW_2021)
+    q = load(QDIR / "staff.yaml")
+    v = clean(tidy(wb.table("工作人员问卷"), q, format=q.source.format)).valid
+    rows = [["区", "工作人员数"]] + [[d, 0 if d == "秦淮区" else 40] for d in q.options("district")[:12]]
+    rows.append(["合计", 440])
+    frame = read_frame(Workbook(write_xlsx({"抽样框": rows})), q)
+    assert "合计" not in frame.population.index and frame.population.sum() == 440
+    with pytest.raises(WeightingError, match="'秦淮区' has population 0 in the frame but 31 respondents") as e:
+        weight_responses(v, frame)
+    assert (e.value.sheet, e.value.row) == ("抽样框", 3)
+
+
 # ----------------------------------------------------------------- the 2021 workbook
 @pytest.fixture(scope="module")
 def checked():
     wb = Workbook(RAW_2021)
-    frame = wb.table("抽样框").data
+    frame = wb.table("抽样框")
     m = wb.table("对象构成").data
     margins_ = {var: pd.Series(g["人数"].astype(int).to_numpy(), index=g["类别"]) for var, g in m.groupby("变量")}
     out = {}
-    for name, sheet in [("staff", "工作人员问卷"), ("offender", "矫正对象访谈")]:
+    for name, sheet, column in [("staff", "工作人员问卷", "工作人员数"), ("offender", "矫正对象访谈", "在册社区矫正对象数")]:
         q = load(QDIR / f"{name}.yaml")
         cleaned = clean(tidy(wb.table(sheet), q, format=q.source.format))
         est = estimate(cleaned.valid, by=q.district_item)
-        out[name] = (cleaned, check_survey(cleaned, est, frame, frame_margins=margins_ if name == "offender" else None))
+        pop = population_table(frame.data, "区", column, file=frame.file, sheet=frame.sheet)
+        out[name] = (cleaned, check_survey(cleaned, est, pop, frame_margins=margins_ if name == "offender" else None))
     return out
+
+
+def _stub(scale: Scale, codes):
+    """Responses-like object with one scored item 'x' on ``scale``."""
+    q = SimpleNamespace(scored_items=("x",), scale_of=lambda item: scale)
+    return SimpleNamespace(questionnaire=q, data=pd.DataFrame({"x": codes}, dtype=float))
+
+
+def test_oriented_items_put_the_satisfied_options_on_top():
+    worst_first = Scale(options=("非常不满意", "不满意", "一般", "满意", "非常满意"), satisfied=("满意", "非常满意"))
+    best_first = Scale(options=("非常满意", "满意", "一般", "不满意", "非常不满意", "未接触"), satisfied=("非常满意", "满意"),
+                       not_applicable=("未接触",))
+    # no scores: the satisfied set decides — 非常满意 is 5 whichever end it is typed at
+    assert oriented_items(_stub(worst_first, [5, 1, 3, np.nan]))["x"].tolist()[:3] == [5, 1, 3]
+    assert oriented_items(_stub(best_first, [1, 5, 6, 7]))["x"].tolist()[:2] == [5, 1]
+    assert oriented_items(_stub(best_first, [1, 5, 6, 7]))["x"].iloc[2:].isna().all()  # 未接触, out of range
+    assert scale_tops(SimpleNamespace(scored_items=("x",), scale_of=lambda i: best_first)) == {"x": 5.0}
+
+
+def test_check_survey_takes_a_population_series_only(checked):
+    cleaned, _ = checked["staff"]
+    with pytest.raises(DataError, match="population_table"):
+        check_survey(cleaned, estimate(cleaned.valid), Workbook(RAW_2021).table("抽样框").data)
 
 
 def test_oriented_items_reverse_codes_and_drop_not_applicable(checked):
@@ -227,7 +351,10 @@ def test_check_survey_staff(checked):
     assert c.loc["各区样本量不低于最低要求", "verdict"] == PASS
     assert c.loc["抽样误差：总体满意率", "verdict"] == PASS
     assert v.coverage.table["population"].sum() == 550 and v.coverage.table["n"].sum() == 389
-    assert v.ceiling["n_ceiling"].iloc[0] >= 21   # the planted all-非常满意 straight-liners
+    # the planted all-非常满意 straight-liners among the valid responses (raw/2021.truth.json)
+    truth = json.loads((RAW_2021.parent / "2021.truth.json").read_text(encoding="utf-8"))
+    assert truth["staff"]["lookalikes"]["straightlined_valid"] == 25
+    assert v.ceiling["n_ceiling"].iloc[0] == 25
     text = v.paragraph
     assert "有效问卷389份" in text and "Cronbach's α系数" in text and "KMO" in text and "卡方" in text
 
@@ -248,3 +375,18 @@ def test_validity_tables_write(checked):
     assert {"检验汇总", "报告段落", "抽样误差", "区县覆盖", "信度", "题项分析", "KMO与Bartlett"} <= set(sheets)
     assert "结论" in sheets["检验汇总"].columns and "passed" not in sheets["检验汇总"].columns
     assert xlsx_bytes(sheets)[:2] == b"PK"
+
+
+def test_check_survey_takes_the_ceiling_at_the_scale_top(checked):
+    # Nobody answers 非常满意 (code 1) on h_pay: by the observed maximum the 25 straight-liners
+    # (非常满意 everywhere, now 满意 on h_pay) would still be "at the ceiling"; by the scale's top
+    # (5 = 非常满意) none is.
+    from dataclasses import replace
+
+    cleaned, _ = checked["staff"]
+    data = cleaned.valid.data.copy()
+    data["h_pay"] = data["h_pay"].replace(1, 2)
+    edited = replace(cleaned, valid=replace(cleaned.valid, data=data))
+    v = check_survey(edited, estimate(edited.valid))
+    assert v.ceiling["n_ceiling"].iloc[0] == 0
+    assert ceiling_effect(oriented_items(edited.valid)).iloc[0]["n_ceiling"] >= 25  # the observed-max reading
