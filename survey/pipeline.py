@@ -19,7 +19,7 @@ from .frame import read_frame, weight_responses
 from .questionnaire import Questionnaire, load_dir
 from .facts import read_facts
 from .read import Workbook
-from .score import Framework, Score, Scorecard, load_framework, score_framework, survey_rates
+from .score import Framework, Score, Scorecard, load_framework, score_framework, score_value, survey_rates
 from .tidy import tidy
 from .validity import SurveyValidity, check_survey
 from .weights import Weighted
@@ -102,6 +102,42 @@ def _annex_position(q: Questionnaire, fw: Framework) -> int:
     return min((names.index(m.indicator) for m in q.measures if m.indicator in names), default=len(names))
 
 
+def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
+            min_per_district: int) -> SurveyResult:
+    """One questionnaire's sheet: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
+    sheet = find_sheet(wb, q)
+    responses = tidy(wb.table(sheet), q, format=None if q.source.format == "auto" else q.source.format)
+    cleaned = clean(responses)
+    if cleaned.n_valid == 0:
+        raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,
+                        hint="see the audit: every response was excluded")
+    est = estimate(cleaned.valid, by=q.district_item, alpha=alpha, ci_method=ci_method)
+    has_frame = q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names
+    # validity compares the sample with the frame even when it is not weighted
+    frame = read_frame(wb, q) if has_frame else None
+    weighted = wts = design = None
+    notes = []
+    if not weigh or q.weighting is None:
+        notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
+    elif frame is None:
+        notes.append(f"未加权：工作簿中没有抽样框工作表“{q.weighting.frame_sheet}”")
+    else:
+        weighted_responses, wts, design = weight_responses(cleaned.valid, frame)
+        weighted = estimate(weighted_responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
+        if not wts.diagnostics.converged:
+            notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
+                         f"{wts.diagnostics.history[-1]:.2e}")
+    # The achieved margin is the one of the reported (design) estimates when weighted: their
+    # se carries the weights' design effect and, with the design's fpc, the FPC already.
+    validity = check_survey(cleaned, est if weighted is None else weighted,
+                            None if frame is None else frame.population,
+                            frame_margins=None if frame is None else
+                            {q.item(k).text: v for k, v in frame.margins.items()},
+                            issued=cleaned.issued, min_per_district=min_per_district, confidence=1 - alpha,
+                            se_includes_fpc=weighted is not None and design.fpc is not None)
+    return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
+
+
 def analyze(
     workbook: str | Path,
     questionnaires: str | Path | list[Questionnaire] = "questionnaires",
@@ -124,49 +160,12 @@ def analyze(
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
     wb = Workbook(workbook)
-    surveys = []
-    for q in qs:
-        sheet = find_sheet(wb, q)
-        raw = wb.table(sheet)
-        if raw.data.empty:
-            raise DataError(f"no responses below the header (row {raw.header_row})", file=wb.path, sheet=sheet,
-                            hint="paste the export's rows into the sheet")
-        responses = tidy(raw, q, format=None if q.source.format == "auto" else q.source.format)
-        cleaned = clean(responses)
-        if cleaned.n_valid == 0:
-            raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,
-                            hint="see the audit: every response was excluded")
-        est = estimate(cleaned.valid, by=q.district_item, alpha=alpha, ci_method=ci_method)
-        weighted = wts = design = frame = None
-        notes = []
-        if not weigh or q.weighting is None:
-            notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
-        elif q.weighting.frame_sheet not in wb.sheet_names:
-            notes.append(f"未加权：工作簿中没有抽样框工作表“{q.weighting.frame_sheet}”")
-        else:
-            frame = read_frame(wb, q)
-            responses, wts, design = weight_responses(cleaned.valid, frame)
-            weighted = estimate(responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
-            if not wts.diagnostics.converged:
-                notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
-                             f"{wts.diagnostics.history[-1]:.2e}")
-        if frame is None and q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names:
-            frame = read_frame(wb, q)  # validity compares the sample with the frame even unweighted
-        # The achieved margin is the one of the reported (design) estimates when weighted: their
-        # se carries the weights' design effect and, with the design's fpc, the FPC already.
-        validity = check_survey(cleaned, est if weighted is None else weighted,
-                                None if frame is None else frame.population,
-                                frame_margins=None if frame is None else
-                                {q.item(k).text: v for k, v in frame.margins.items()},
-                                issued=cleaned.issued, min_per_district=min_per_district, confidence=1 - alpha,
-                                se_includes_fpc=weighted is not None and design.fpc is not None)
-        surveys.append(SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity))
+    surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district)
+               for q in qs]
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
     # Any rule that scores one value can take the rate (score_value); `rate["row"]` is
     # the estimates row it came from.
-    from .score import score_value
-
     rates = survey_rates(fw, surveys)
     indicators = []
     for indicator, rate in rates.items():
