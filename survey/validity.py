@@ -616,7 +616,10 @@ def validity_paragraph(v: SurveyValidity) -> str:
     if len(ov):
         head = ov.iloc[0]
         fpc = f"（总体{int(head['population'])}人，已做有限总体校正）" if pd.notna(head["population"]) else ""
-        text = (f"在{conf:.0%}置信水平下，{head['label']}{_pct(head['estimate'])}的抽样误差为±{_pct(head['margin'])}{fpc}，"
+        # design-based estimates (weighted to the frame) differ a little from the unweighted
+        # rate quoted in the annex: say which one this is
+        label = head["label"] + ("（按抽样框加权）" if v.parameters.get("se_includes_fpc") else "")
+        text = (f"在{conf:.0%}置信水平下，{label}{_pct(head['estimate'])}的抽样误差为±{_pct(head['margin'])}{fpc}，"
                 f"按最保守的50%比例计算的抽样误差为±{_pct(head['moe_p50'])}")
         thr = v.parameters.get("max_margin", 0.05)
         text += f"，{'满足' if head['passed'] else '未满足'}抽样误差不超过{thr:.0%}的要求"
