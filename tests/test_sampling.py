@@ -64,7 +64,8 @@ def test_issue_example_3800():
     (0.12, 544, 587, 588), (0.11, 648, 699, 699), (0.10, 784, 846, 846), (0.05, 3136, 3382, 3382)])
 def test_deff_and_valid_rate_match_the_dhs_manual(rse, individuals, households, issue):
     # DHS Sampling and Household Listing Manual (ICF International, Calverton MD, 2012),
-    # §1.6.2, sample-size table: p = 0.20, deft = 1.40, individual response rate 0.96,
+    # §1.6.2, sample-size table (transcribed in the DHS Program user forum,
+    # userforum.dhsprogram.com, thread 5155, 2016): p = 0.20, deft = 1.40, individual response rate 0.96,
     # household response rate 0.92, 1.05 target persons per household;
     # n = deft² (1/p − 1) / RSE² — the standard-error form (z = 1) with margin e = RSE·p —
     # and households = n / (0.96 × 0.92 × 1.05), rounded up. The manual rounds n to the nearest
