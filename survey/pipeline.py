@@ -133,7 +133,10 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
                             None if frame is None else frame.population,
                             frame_margins=None if frame is None else
                             {q.item(k).text: v for k, v in frame.margins.items()},
-                            issued=cleaned.issued, min_per_district=min_per_district, confidence=1 - alpha,
+                            # an issued count below the returns belongs to another survey: the
+                            # reporting sentence already says so; validity goes without it
+                            issued=cleaned.issued if (cleaned.issued or 0) >= cleaned.returned else None,
+                            min_per_district=min_per_district, confidence=1 - alpha,
                             se_includes_fpc=weighted is not None and design.fpc is not None)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
 

@@ -147,3 +147,12 @@ def test_survey_weight_from_the_workbook_sheets(tmp_path):
     w = pd.read_csv(out, encoding="utf-8-sig")
     assert w.groupby("区")["weight"].sum().to_dict()["江宁区"] == pytest.approx(702)
     assert w["weight"].sum() == pytest.approx(3806)
+
+
+def test_an_issued_count_below_the_returns_does_not_stop_the_analysis():
+    staff = load(QDIR / "staff.yaml")
+    staff = staff.model_copy(update={"fieldwork": staff.fieldwork.model_copy(update={"issued": 100})})
+    a = analyze(RAW_2021, [staff, load(QDIR / "offender.yaml")])
+    s = a.surveys[0]
+    assert "回收数多于设定的发放数100份" in s.cleaned.summary()
+    assert pd.isna(s.validity.counts.iloc[0]["issued"])
