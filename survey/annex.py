@@ -56,6 +56,25 @@ def _row_values(r) -> list:
     return [r.level1, r.level2, r.name, r.target, r.criterion, r.narrative, r.weight, r.score]
 
 
+def _text_width(text: str) -> int:
+    """Display width in Excel's character units: a CJK character takes two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def row_height(values, widths, *, line: float = 15.0) -> float:
+    """Points for a row whose cells wrap in columns of ``widths`` characters.
+
+    Neither Excel nor LibreOffice grows a row for wrapped text written by a program,
+    so the table sets each height from the longest cell (lines × 15 pt, 11 pt font).
+    """
+    lines = 1
+    for v, w in zip(values, widths):
+        if isinstance(v, str) and v:
+            per_line = max(1, int(w) - 1)
+            lines = max(lines, sum(-(-_text_width(part) // per_line) or 1 for part in v.split("\n")))
+    return lines * line
+
+
 def _notes(card) -> list[tuple[str, str]]:
     out = [("框架", card.framework), ("总分", total_text(card.total)), ("评价等级", card.grade),
            ("等级标准", f"{grade_rule_text()}（按未取整总分）")]
@@ -113,6 +132,8 @@ def annex_xlsx_bytes(card) -> bytes:
     for i, r in enumerate(card.rows):
         for j, v in enumerate(_row_values(r), start=1):
             put(ws, first + i, j, v, align=centre if j in (1, 2, 3, 4, 7, 8) else wrap)
+        # the level cells are merged over several rows: only the row's own cells set its height
+        ws.row_dimensions[first + i].height = row_height(_row_values(r)[2:], WIDTHS[2:])
     for col, spans in _level_spans(card).items():
         for a, b in spans:
             ws.merge_cells(start_row=first + a, start_column=col + 1, end_row=first + b, end_column=col + 1)
@@ -224,6 +245,7 @@ def annex_docx_bytes(card) -> bytes:
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
     doc = Document()
@@ -267,9 +289,10 @@ def annex_docx_bytes(card) -> bytes:
         for j, cell in enumerate(row.cells):
             cell.width = Cm(DOCX_WIDTHS_CM[j])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    # Word reads the cell widths; LibreOffice and WPS read the table grid: set both.
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), DOCX_WIDTHS_CM):
+        col.set(qn("w:w"), str(int(Cm(width).twips)))
     hdr = table.rows[0]._tr.get_or_add_trPr()  # repeat the header row on every page
-    from docx.oxml.ns import qn
-
     hdr.append(hdr.makeelement(qn("w:tblHeader"), {}))
 
     if card.uncertainty or card.warnings:

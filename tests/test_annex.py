@@ -182,3 +182,25 @@ def test_a_rate_near_a_cut_is_shown_in_its_step_in_the_notes(tmp_path):
 
     unc = load_workbook(io.BytesIO(annex_xlsx_bytes(card)))["得分不确定性"]
     assert unc.cell(row=2, column=3).number_format == "0.00000%"    # 84.99999%
+
+
+def test_rows_are_tall_enough_for_their_text_and_the_word_grid_has_the_widths(card):
+    # Programs that open the file do not grow a row for wrapped text: the height is set.
+    # 26 CJK characters (52 units) in a 16-wide column wrap to ceil(52 / 15) = 4 lines → 60 pt.
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from survey.annex import row_height
+
+    assert row_height(["社" * 26], [16]) == 60.0
+    assert row_height(["短", 4, None], [16, 7, 7]) == 15.0
+    ws = load_workbook(io.BytesIO(annex_xlsx_bytes(card)))["评分表"]
+    heights = [ws.row_dimensions[r].height for r in range(3, 3 + len(card.rows))]
+    assert min(heights) >= 15 and max(heights) >= 75  # 脱管漏管's criterion runs to five lines and more
+    assert ws.row_dimensions[3 + len(card.rows)].height is None  # the 合计 row keeps the default
+    # LibreOffice and WPS lay a Word table out from its grid, not the cell widths
+    doc = Document(io.BytesIO(annex_docx_bytes(card)))
+    from docx.oxml.ns import qn
+
+    grid = [int(c.get(qn("w:w"))) for c in doc.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid == [round(w * 567) for w in (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)]  # 1 cm = 567 twips
