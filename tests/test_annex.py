@@ -203,4 +203,5 @@ def test_rows_are_tall_enough_for_their_text_and_the_word_grid_has_the_widths(ca
     from docx.oxml.ns import qn
 
     grid = [int(c.get(qn("w:w"))) for c in doc.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
-    assert grid == [round(w * 567) for w in (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)]  # 1 cm = 567 twips
+    # 1 cm = 566.9 twips: 1.8 cm → 1020, …, 8.4 cm → 4762
+    assert grid == pytest.approx([w * 566.93 for w in (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)], abs=1)
