@@ -58,8 +58,8 @@ class Design:
       everyone, as when an unweighted sample is raked); the regression uses them,
       as R does.
 
-    >>> Design(weights="pw", strata="stype", fpc="fpc")     # R: svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc)
-    Design(weights='pw', strata='stype', cluster=None, fpc='fpc', lonely_psu='fail')
+    >>> Design(weights="pw", strata="stype", fpc="fpc").columns  # R: svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc)
+    ['pw', 'stype', 'fpc']
     """
 
     weights: str | None = None

@@ -443,8 +443,14 @@ def estimate_column(
 
     R ``survey`` equivalents: ``svymean(~var, design)``, ``svytotal``, ``svyby``.
 
-    >>> from survey.design import Design                                         # doctest: +SKIP
-    >>> estimate_column(apistrat, "api00", design=Design("pw", "stype", fpc="fpc"))  # 662.29, SE 9.4089
+    >>> import pandas as pd
+    >>> from survey.design import Design
+    >>> d = pd.DataFrame({"y": [3.0, 5, 4, 8], "w": [10.0, 10, 30, 30], "h": ["a", "a", "b", "b"]})
+    >>> row = estimate_column(d, "y", design=Design(weights="w", strata="h")).iloc[0]
+    >>> float(row["estimate"]), round(float(row["se"]), 4)   # (10·3 + 10·5 + 30·4 + 30·8) / 80
+    (5.5, 1.5207)
+
+    On R's ``apistrat`` (tests/test_design.py) this gives 662.29, SE 9.4089.
     """
     _check_args(alpha, ci_method)
     if stat not in STATS:
