@@ -352,7 +352,7 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
 
 
 def write_report(analysis, out_dir: str | Path) -> list[Path]:
-    """Write satisfaction.xlsx, audit.xlsx and manifest.json into ``out_dir``; return the paths."""
+    """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths."""
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
@@ -380,6 +380,9 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
 
         files["annex.xlsx"] = annex_xlsx_bytes(card)
         files["annex.docx"] = annex_docx_bytes(card)
+    from .page import report_html
+
+    files["report.html"] = report_html(analysis)
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": {"workbook": {"path": _shown_path(analysis.workbook), "sha256": _sha256(analysis.workbook)}},
