@@ -78,19 +78,23 @@ class Cleaned:
         ordered = [r for r in RULE_ORDER if r in counts] + sorted(r for r in counts.index if r not in RULE_ORDER)
         return {r: int(counts[r]) for r in ordered}
 
+    def usable_issued(self, issued: int | None = None) -> int | None:
+        """``issued`` (default ``self.issued``) when it can be: fewer than returned belongs to another survey."""
+        issued = issued or self.issued
+        return issued if issued and issued >= self.returned else None
+
     def summary(self, issued: int | None = None) -> str:
         """The report sentence 本次调查共发放问卷X份，回收Y份…，其中有效问卷Z份（有效率b%）.
 
         ``issued`` defaults to ``self.issued`` (the questionnaire's ``fieldwork.issued``);
         without it the sentence starts at 回收.
         """
-        issued = issued or self.issued
         y, z = self.returned, self.n_valid
         rate = f"{z / y:.2%}" if y else "—"
+        given, issued = issued or self.issued, self.usable_issued(issued)
         note = ""
-        if issued and y > issued:  # the issued count belongs to another survey: do not print a rate > 100%
-            note = f"（回收数多于设定的发放数{issued}份，未计算回收率，请核对 fieldwork.issued）"
-            issued = None
+        if given and not issued:  # the issued count belongs to another survey: no rate above 100%
+            note = f"（回收数多于设定的发放数{given}份，未计算回收率，请核对 fieldwork.issued）"
         if issued:
             head = f"本次调查共发放问卷{issued}份，回收{y}份（回收率{y / issued:.2%}）"
         else:

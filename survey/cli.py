@@ -18,7 +18,6 @@ from . import __version__
 from .vocab import CI_METHODS, FORMAT_NAMES, SRS_CI_METHODS, STEP_MODES
 
 
-
 class SurveyGroup(click.Group):
     """Turns library errors into one-line messages (no traceback) in one place."""
 
@@ -171,16 +170,6 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     click.echo("written: " + ", ".join(str(p) for p in written))
 
 
-def _read_any(path: Path, sheet: str | None):
-    """A CSV, SPSS file or a sheet of an xlsx as a RawTable (values as typed, rows as Excel numbers them)."""
-    from .read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
-
-    if path.suffix.lower() in SINGLE_TABLE_SUFFIXES:
-        return read_table(path)
-    wb = Workbook(path)
-    return wb.table(sheet or wb.sheet_names[0])
-
-
 def _print_table(table, fmt: str) -> None:
     if fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
@@ -227,10 +216,10 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
     """
     from .design import Design
     from .estimate import estimate_column
-
+    from .read import read_table
     from .replicate import replicate_estimate
 
-    raw = _read_any(data, sheet)
+    raw = read_table(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
                     calibration=tuple(calibration), calibration_base=base_weights)
     if variance == "taylor":
@@ -269,11 +258,12 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
     achieved against the target margins; writes DATA with a ``weight`` column.
     """
     from .errors import WeightingError
+    from .read import read_table
     from .report import atomic_write, xlsx_bytes
     from .weights import trim, weigh_to_table
 
-    raw = _read_any(data, sheet)
-    t = _read_any(targets, targets_sheet)
+    raw = read_table(data, sheet)
+    t = read_table(targets, targets_sheet)
     try:
         res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
                              max_iter=max_iter, targets_file=str(targets), count=count)

@@ -18,6 +18,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .errors import DefinitionError
 
 
+def repeated(names) -> list[str]:
+    """The names listed more than once, sorted (for the 'must be unique' checks)."""
+    names = list(names)
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 class FrozenModel(BaseModel):
     """Base of every definition model: immutable, unknown keys are errors, text stripped."""
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EstimationError, choice_error
+from .read import excel_row
 from .vocab import LONELY_PSU
 
 
@@ -219,14 +220,14 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         bad = data[col].isna().to_numpy()
         if bad.any():
             raise EstimationError(f"design column '{col}' has an empty cell", file=file, sheet=sheet, column=col,
-                                  row=_excel_row(data, bad), hint="every unit needs a weight, stratum, cluster and fpc")
+                                  row=excel_row(data, int(np.flatnonzero(bad)[0])), hint="every unit needs a weight, stratum, cluster and fpc")
     if design.weights:
         w = pd.to_numeric(data[design.weights], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(w) | (w <= 0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise EstimationError("weights must be positive numbers", file=file, sheet=sheet, column=design.weights,
-                                  row=_excel_row(data, bad), got=data[design.weights].iloc[i],
+                                  row=excel_row(data, int(np.flatnonzero(bad)[0])), got=data[design.weights].iloc[i],
                                   hint="drop units with zero weight before estimating, or fix the weight column")
     else:
         w = np.ones(n)
@@ -251,7 +252,7 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         if (~np.isfinite(fpc)).any() or (fpc <= 0).any():
             bad = ~np.isfinite(fpc) | (fpc <= 0)
             raise EstimationError("fpc must be a population size or a sampling fraction > 0", file=file,
-                                  sheet=sheet, column=design.fpc, row=_excel_row(data, bad))
+                                  sheet=sheet, column=design.fpc, row=excel_row(data, int(np.flatnonzero(bad)[0])))
         lo = np.full(H, np.inf)
         hi = np.full(H, -np.inf)
         np.minimum.at(lo, stratum, fpc)
@@ -275,14 +276,6 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
                 else pd.to_numeric(data[design.calibration_base], errors="coerce").to_numpy(dtype=float))
         if (~np.isfinite(base)).any() or (base <= 0).any():
             raise EstimationError("base weights must be positive numbers", file=file, sheet=sheet,
-                                  column=design.calibration_base, row=_excel_row(data, ~(base > 0)))
+                                  column=design.calibration_base, row=excel_row(data, int(np.flatnonzero(~(base > 0))[0])))
     return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base)
 
-
-def _excel_row(data: pd.DataFrame, bad: np.ndarray) -> int | None:
-    """The user's row number of the first bad unit: the index when it is Excel's, else position + 2."""
-    i = int(np.flatnonzero(bad)[0])
-    label = data.index[i]
-    if isinstance(label, (int, np.integer)) and data.index.name == "row":
-        return int(label)
-    return i + 2  # header on row 1 of a CSV or sheet

@@ -50,6 +50,7 @@ import pandas as pd
 from .design import Design, Prepared
 from .errors import EstimationError, choice_error
 from .questionnaire import Measure, Questionnaire
+from .read import excel_row
 from .tidy import Responses
 from .vocab import CI_METHODS, DESIGN_CI_METHODS, SRS_CI_METHODS, STATS
 
@@ -123,7 +124,7 @@ def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str
     return np.asarray(lo, float), np.asarray(hi, float), n_eff, used
 
 
-def mean_ci(est, se, df, alpha: float = 0.05):
+def mean_ci(est, se, alpha: float = 0.05):
     """Normal-theory interval est ± z·se for means and totals (R's ``confint`` default)."""
     from scipy import stats
 
@@ -250,7 +251,7 @@ def _rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: 
         lo, hi, n_eff, used = design_proportion_ci(np.where(ok, r.estimate, 0.5), r.var, r.n, r.n_kish,
                                                    prep.df, alpha, method)
     else:
-        lo, hi = mean_ci(r.estimate, se, prep.df, alpha)
+        lo, hi = mean_ci(r.estimate, se, alpha)
         with np.errstate(divide="ignore", invalid="ignore"):
             n_eff = np.where(np.isfinite(deff) & (deff > 0), r.n / deff, r.n_kish)
         used = np.full(len(r.n), "normal", dtype=object)
@@ -469,7 +470,7 @@ def estimate_column(
     if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:
         i = int(np.flatnonzero(text_cells.to_numpy())[0])
         raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
-                              row=_row_of(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
+                              row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
     categorical = bool(text_cells.any())
     domains = [("overall", OVERALL, None, 1)]  # None: one domain holding every unit
     if by is not None:
@@ -499,9 +500,3 @@ def estimate_column(
                 rows.append(dict(questionnaire="", measure=name, label=stat, domain=domain, level=lab, **row))
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
-
-def _row_of(data: pd.DataFrame, i: int) -> int:
-    label = data.index[i]
-    if data.index.name == "row" and isinstance(label, (int, np.integer)):
-        return int(label)
-    return i + 2

@@ -22,7 +22,7 @@ import pandas as pd
 from .design import Design
 from .errors import DataError, SurveyError, WeightingError
 from .questionnaire import Questionnaire
-from .read import Workbook
+from .read import Workbook, excel_row
 from .tidy import Responses, normalize
 from .weights import Weighted, calibrate, poststratify, rake, trim
 
@@ -42,20 +42,12 @@ class Frame:
 
 
 def _number(value, *, file, sheet, row, column) -> float:
-    try:
-        x = float(str(value).replace(",", "").strip())
-    except ValueError:
-        x = np.nan
-    if not np.isfinite(x) or x < 0:
+    """A count cell that must be a non-negative number (see :func:`_count_value`)."""
+    x = _count_value(value)
+    if np.isnan(x) or x < 0:
         raise WeightingError("population count is not a non-negative number", file=file, sheet=sheet, row=row,
                              column=column, got=value, hint="type the count as a number")
     return x
-
-
-def _excel_row(table: pd.DataFrame, i: int) -> int:
-    """The row number Excel shows for the i-th row of a sheet's table (header in row 1 otherwise)."""
-    label = table.index[i]
-    return int(label) if table.index.name == "row" and isinstance(label, (int, np.integer)) else i + 2
 
 
 def _blank(value) -> bool:
@@ -135,7 +127,7 @@ def population_table(
     for i in keep:
         raw = table[count_col].iloc[i]
         x = _count_value(raw)
-        row = _excel_row(table, i)
+        row = excel_row(table, i)
         if np.isnan(x) or x < 0 or (whole and x != round(x)):
             raise error("population count is not a " + ("whole number ≥ 0" if whole else "non-negative number"),
                         **where, row=row, column=str(count_col), got="(blank)" if _blank(raw) else raw,

@@ -15,11 +15,19 @@ from .clean import Cleaned, clean
 from .design import Design
 from .errors import DataError
 from .estimate import estimate
+from .facts import read_facts
 from .frame import read_frame, weight_responses
 from .questionnaire import Questionnaire, load_dir
-from .facts import read_facts
 from .read import Workbook
-from .score import Framework, Score, Scorecard, load_framework, score_framework, score_value, survey_rates
+from .score import (
+    Framework,
+    Score,
+    Scorecard,
+    load_framework,
+    score_framework,
+    score_value,
+    survey_rates,
+)
 from .tidy import tidy
 from .validity import SurveyValidity, check_survey
 from .weights import Weighted
@@ -133,9 +141,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
                             None if frame is None else frame.population,
                             frame_margins=None if frame is None else
                             {q.item(k).text: v for k, v in frame.margins.items()},
-                            # an issued count below the returns belongs to another survey: the
-                            # reporting sentence already says so; validity goes without it
-                            issued=cleaned.issued if (cleaned.issued or 0) >= cleaned.returned else None,
+                            issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
                             se_includes_fpc=weighted is not None and design.fpc is not None)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
@@ -175,7 +181,7 @@ def analyze(
         ind = fw.indicator(indicator)
         sc = score_value(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
         indicators.append(IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], sc))
-    facts = read_facts(wb.path, required=False)
+    facts = read_facts(wb, required=False)
     card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 
 from .definitions import FrozenModel as _Model
-from .definitions import read_yaml, validation_problems
+from .definitions import read_yaml, repeated, validation_problems
 from .errors import DefinitionError
 from .vocab import ACTIONS, FORMAT_NAMES, ITEM_TYPES, MEASURE_TYPES, METADATA_FIELDS
 
@@ -37,7 +37,7 @@ class Scale(_Model):
     @field_validator("options")
     @classmethod
     def _unique(cls, v):
-        dup = sorted({o for o in v if v.count(o) > 1})
+        dup = repeated(v)
         if dup:
             raise ValueError(f"options listed twice: {', '.join(dup)}")
         return v

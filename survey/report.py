@@ -271,8 +271,7 @@ def summary_row(cleaned) -> dict:
     v = cleaned.valid
     return {"questionnaire": v.questionnaire.id, "file": Path(v.file).name, "sheet": v.sheet, "format": v.format,
             "issued": cleaned.issued, "returned": cleaned.returned,
-            "return_rate": (cleaned.returned / cleaned.issued
-                            if cleaned.issued and cleaned.returned <= cleaned.issued else None),
+            "return_rate": cleaned.returned / cleaned.usable_issued() if cleaned.usable_issued() else None,
             "valid": cleaned.n_valid,
             "valid_rate": cleaned.n_valid / cleaned.returned if cleaned.returned else None,
             **{f"excluded_{r}": n for r, n in cleaned.excluded_by_rule().items()},

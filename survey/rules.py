@@ -39,6 +39,7 @@ from typing import Annotated, Literal, Protocol
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from .definitions import FrozenModel as _Model
+from .definitions import repeated
 from .errors import ScoringError, choice_error
 from .vocab import STEP_MODES
 
@@ -267,19 +268,15 @@ class Band(_Model):
             return x >= self.at_least
         return x > self.above
 
+    def _say(self, words: dict[str, str], fmt) -> str:
+        key = next(k for k in words if getattr(self, k) is not None)  # exactly one bound is set
+        return words[key] + fmt(getattr(self, key))
+
     def text(self, fmt) -> str:
-        for key, word in (("below", "低于"), ("at_most", "不超过"), ("at_least", "不低于"), ("above", "高于")):
-            v = getattr(self, key)
-            if v is not None:
-                return word + fmt(v)
-        raise AssertionError  # pragma: no cover
+        return self._say({"below": "低于", "at_most": "不超过", "at_least": "不低于", "above": "高于"}, fmt)
 
     def complement(self, fmt) -> str:
-        for key, word in (("below", "不低于"), ("at_most", "超过"), ("at_least", "低于"), ("above", "不超过")):
-            v = getattr(self, key)
-            if v is not None:
-                return word + fmt(v)
-        raise AssertionError  # pragma: no cover
+        return self._say({"below": "不低于", "at_most": "超过", "at_least": "低于", "above": "不超过"}, fmt)
 
 
 class BandsRule(_Model):
@@ -469,8 +466,7 @@ class ChecklistRule(_Model):
 
     @model_validator(mode="after")
     def _unique(self):
-        names = [i.name for i in self.items]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        dup = repeated(i.name for i in self.items)
         if dup:
             raise ValueError(f"sub-item names must be unique: {', '.join(dup)}")
         return self

@@ -38,7 +38,7 @@ Three questions, each a public function over plain numbers or a frame:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -96,7 +96,7 @@ class SampleSize:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return asdict(self)
 
     def steps(self) -> list[str]:
         """The chain as computed, one line a step (the formula actually used, with its numbers)."""
@@ -174,7 +174,7 @@ class ThresholdSize:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return asdict(self)
 
 
 def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson",

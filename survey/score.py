@@ -37,7 +37,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .definitions import FrozenModel as _Model
-from .definitions import problems_error, read_yaml, validation_problems
+from .definitions import problems_error, read_yaml, repeated, validation_problems
 from .errors import DataError, DefinitionError, ScoringError, choice_error
 from .rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kept here)
     MODE_TEXT,
@@ -118,8 +118,7 @@ class Framework(_Model):
 
     @model_validator(mode="after")
     def _whole(self):
-        names = [i.name for i in self.indicators]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        dup = repeated(i.name for i in self.indicators)
         if dup:
             raise ValueError(f"indicator names must be unique; repeated: {', '.join(dup)}")
         total = sum(i.weight for i in self.indicators)

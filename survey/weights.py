@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import WeightingError, choice_error
+from .read import excel_row
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def _levels(data: pd.DataFrame, var: str) -> tuple[np.ndarray, pd.Index]:
     codes, uniques = pd.factorize(data[var], sort=False)
     if len(codes) and codes.min() < 0:  # factorize marks a missing value with −1, as isna() does
         i = int(np.flatnonzero(codes < 0)[0])
-        raise WeightingError(f"respondent without a value for '{var}'", column=var, row=_row(data, i),
+        raise WeightingError(f"respondent without a value for '{var}'", column=var, row=excel_row(data, i),
                              hint="every respondent needs a category of each weighting variable")
     return codes, pd.Index(pd.Series(uniques).astype(str).to_numpy(dtype=object))
 
@@ -135,11 +136,6 @@ def _crossed_levels(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.I
     idx = np.unravel_index(ukey, [max(len(u), 1) for _, u in parts])
     keys = [tuple(u[j] for (_, u), j in zip(parts, combo)) for combo in zip(*idx)]
     return codes, pd.MultiIndex.from_tuples(keys) if keys else pd.Index([])
-
-
-def _row(data: pd.DataFrame, i: int) -> int:
-    label = data.index[i]
-    return int(label) if data.index.name == "row" and isinstance(label, (int, np.integer)) else i + 2
 
 
 def as_targets(population, by: list[str]) -> pd.Series:
@@ -421,7 +417,7 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise WeightingError("population count is not a non-negative number", file=file, column=str(col),
-                                 row=_row(table, i), got=table[col].iloc[i])
+                                 row=excel_row(table, i), got=table[col].iloc[i])
         return x.to_numpy(float)
 
     if wide:
