@@ -23,11 +23,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from survey.clean import clean  # noqa: E402
-from survey.questionnaire import load  # noqa: E402
-from survey.read import Workbook  # noqa: E402
-from survey.report import write_clean  # noqa: E402
-from survey.tidy import tidy  # noqa: E402
+from survey.definitions.questionnaire import load  # noqa: E402
+from survey.evaluation.clean import clean  # noqa: E402
+from survey.inputs.read import Workbook  # noqa: E402
+from survey.inputs.tidy import tidy  # noqa: E402
+from survey.render.report import write_clean  # noqa: E402
 
 META = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
 

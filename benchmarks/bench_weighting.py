@@ -48,9 +48,9 @@ import pandas as pd
 # Run from a checkout without installing: make ``survey`` importable from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from survey.design import Design
-from survey.estimate import estimate_column
-from survey.weights import poststratify, rake
+from survey.stats.design import Design
+from survey.stats.estimate import estimate_column
+from survey.stats.weights import poststratify, rake
 
 DISTRICTS = [f"D{i:02d}" for i in range(1, 13)]
 GENDERS = ["F", "M"]

@@ -286,7 +286,7 @@ class Staff:
         if self.rng.random() < 0.02:                       # a few left the page open
             return int(self.rng.integers(900, 4000))
         while True:
-            d = int(round(self.rng.lognormal(np.log(median), 0.4)))
+            d = round(self.rng.lognormal(np.log(median), 0.4))
             if d >= low:
                 return d
 
@@ -630,7 +630,7 @@ def write_facts(ws):
 
 def write_allocation(ws):
     put_row(ws, 1, ["各区", "分配金额（万元）"])
-    rows = list(ALLOCATION.items()) + [("全市合计", ALLOCATION_TOTAL)]
+    rows = [*list(ALLOCATION.items()), ("全市合计", ALLOCATION_TOTAL)]
     for n, (name, amount) in enumerate(rows, start=2):
         put_row(ws, n, [name, amount])
         ws.cell(row=n, column=2).number_format = "0.00"

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .vocab import CI_METHODS, FORMAT_NAMES, SRS_CI_METHODS, STEP_MODES
+from survey import __version__
+from survey.definitions.vocab import CI_METHODS, FORMAT_NAMES, OVERALL, SRS_CI_METHODS, STEP_MODES, WEIGHTING_METHODS
 
 
 class SurveyGroup(click.Group):
     """Turns library errors into one-line messages (no traceback) in one place."""
 
     def invoke(self, ctx):
-        from .errors import SurveyError
+        from survey.errors import SurveyError
 
         try:
             return super().invoke(ctx)
@@ -83,8 +83,8 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
     questionnaire lists under source.sheets).
     """
-    from .pipeline import analyze as run
-    from .report import write_report
+    from survey.pipeline import analyze as run
+    from survey.render.report import write_report
 
     qdir = questionnaires or _default_questionnaires(workbook)
     result = run(workbook, qdir, framework=framework, step_mode=step_mode, alpha=alpha, ci_method=ci_method,
@@ -102,7 +102,7 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
                    f"n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
         w = next((s.weighted for s in result.surveys if s.questionnaire.id == ind.questionnaire), None)
         if w is not None:
-            r = w[(w["measure"] == ind.measure) & (w["domain"] == "overall")].iloc[0]
+            r = w[(w["measure"] == ind.measure) & (w["domain"] == OVERALL)].iloc[0]
             click.echo(f"  加权 {r['estimate']:.2%}（{r['ci_low']:.2%}–{r['ci_high']:.2%}，"
                        f"n_eff={r['n_eff']:.0f}，{r['ci_method']}）")
     for s in result.surveys:
@@ -110,7 +110,7 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
             click.echo(f"{s.questionnaire.id}: {note}")
     if result.scorecard is not None:
         card = result.scorecard
-        from .annex import total_text
+        from survey.render.annex import total_text
 
         click.echo(f"评分表：合计 {total_text(card.total)}/{card.weight_total:g} 分，评价等级 {card.grade}")
         for w in card.warnings:
@@ -139,12 +139,12 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     Prints the reporting sentence (本次调查共回收问卷…有效问卷…) and writes
     cleaned.xlsx (valid responses, pseudonymised, with a codebook) and audit.xlsx.
     """
-    from .clean import clean
-    from .pipeline import find_sheet
-    from .questionnaire import load
-    from .read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
-    from .report import write_clean
-    from .tidy import load_column_map, tidy
+    from survey.definitions.questionnaire import load
+    from survey.evaluation.clean import clean
+    from survey.inputs.read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
+    from survey.inputs.tidy import load_column_map, tidy
+    from survey.pipeline import find_sheet
+    from survey.render.report import write_clean
 
     q = load(qfile)
     columns = load_column_map(colfile, q) if colfile else None
@@ -214,10 +214,10 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 
         survey estimate apistrat.csv --var api00 --weights pw --strata stype --fpc fpc
     """
-    from .design import Design
-    from .estimate import estimate_column
-    from .read import read_table
-    from .replicate import replicate_estimate
+    from survey.inputs.read import read_table
+    from survey.stats.design import Design
+    from survey.stats.estimate import estimate_column
+    from survey.stats.replicate import replicate_estimate
 
     raw = read_table(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
@@ -236,7 +236,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 @click.option("--targets", type=click.Path(path_type=Path), required=True,
               help="CSV/xlsx of population counts: for rake/calibrate the columns 变量/variable, 类别/level, "
                    "人数/count; for poststratify/design the --by columns and one count column.")
-@click.option("--method", type=click.Choice(("design", "poststratify", "rake", "calibrate")), default="rake",
+@click.option("--method", type=click.Choice(WEIGHTING_METHODS), default="rake",
               show_default=True)
 @click.option("--by", "by", multiple=True, help="Weighting variable(s). [default: every variable of the targets]")
 @click.option("--base", default=None, help="Column of base (design) weights. [default: 1 for everyone]")
@@ -257,10 +257,10 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
     Prints the Kish design effect, effective n, CV, min/max, convergence and the
     achieved against the target margins; writes DATA with a ``weight`` column.
     """
-    from .errors import WeightingError
-    from .read import read_table
-    from .report import atomic_write, xlsx_bytes
-    from .weights import trim, weigh_to_table
+    from survey.errors import WeightingError
+    from survey.inputs.read import read_table
+    from survey.render.report import atomic_write, xlsx_bytes
+    from survey.stats.weights import trim, weigh_to_table
 
     raw = read_table(data, sheet)
     t = read_table(targets, targets_sheet)
@@ -306,9 +306,9 @@ def validity_cmd(workbook, questionnaires, out, min_per_district, no_weights):
     overall and per dimension, KMO and Bartlett — each with its threshold and verdict —
     and a paragraph for the report.
     """
-    from .pipeline import analyze as run
-    from .report import write_files, xlsx_bytes
-    from .validity import validity_tables
+    from survey.pipeline import analyze as run
+    from survey.render.report import write_files, xlsx_bytes
+    from survey.render.validity import validity_paragraph, validity_tables
 
     result = run(workbook, questionnaires or _default_questionnaires(workbook), weigh=not no_weights,
                  min_per_district=min_per_district)
@@ -318,7 +318,7 @@ def validity_cmd(workbook, questionnaires, out, min_per_district, no_weights):
         click.echo(f"{s.questionnaire.title}:")
         for _, c in v.checks.iterrows():
             click.echo(f"  {c['verdict']}  {c['check']}: {c['detail']}")
-        click.echo(v.paragraph)
+        click.echo(validity_paragraph(v))
         click.echo("")
     written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables(checks))})
     click.echo("written: " + ", ".join(str(p) for p in written))
@@ -341,7 +341,7 @@ def questionnaire():
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def questionnaire_check(files):
     """Validate definition files and print every problem found."""
-    from .questionnaire import check
+    from survey.definitions.questionnaire import check
 
     bad = 0
     for f in files:
@@ -397,12 +397,14 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     """
     import json
 
-    from . import sampling as S
+    from survey.stats import sampling as S
 
     if allocation == "neyman" and frame and not p_column:
         raise click.UsageError("--allocation neyman needs --p-column: the frame column with each district's "
                                "expected rate")
-    raw = S.read_frame(frame, sheet=sheet) if frame else None
+    from survey.inputs.frame import read_frame_file
+
+    raw = read_frame_file(frame, sheet=sheet) if frame else None
     cols = {"count_column": population_column, "stratum_column": district_column}
     if raw is not None and population is None:
         population = int(S.frame_population(raw.data, **cols, file=raw.file, sheet=raw.sheet).sum())
@@ -447,10 +449,10 @@ def score_cmd(workbook, questionnaires, framework, out, step_mode):
     WORKBOOK holds the survey sheets and the year's facts (sheet 指标数据; 资金分配
     when present). Prints every indicator's score, the total, the grade and warnings.
     """
-    from .annex import annex_docx_bytes, annex_xlsx_bytes, total_text
-    from .facts import read_facts
-    from .pipeline import analyze as run
-    from .report import write_files
+    from survey.inputs.facts import read_facts
+    from survey.pipeline import analyze as run
+    from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes, total_text
+    from survey.render.report import write_files
 
     result = run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
                  step_mode=step_mode)
@@ -482,7 +484,7 @@ def audit_cmd(annex, step_mode):
     """
     import pandas as pd
 
-    from .audit import audit_annex
+    from survey.evaluation.audit import audit_annex
 
     findings = audit_annex(annex, step_mode=step_mode)
     for f in findings.to_dict("records"):

@@ -15,6 +15,8 @@ to fix the input. The CLI prints ``str(error)`` on one line and exits non-zero.
 
 from __future__ import annotations
 
+import numbers
+
 
 class SurveyError(Exception):
     """Base class: a problem with the user's input, explained and located."""
@@ -108,3 +110,19 @@ def choice_error(kind: type[SurveyError], what: str, got: object, allowed, **whe
         expected="one of " + ", ".join(map(str, allowed)),
         **where,
     )
+
+
+def excel_row(data, i: int) -> int:
+    """The row number the user sees for the i-th row of the table ``data``.
+
+    A sheet read by :mod:`survey.inputs.read` is indexed by its Excel rows (index
+    name ``row``); any other DataFrame is numbered as if its header were row 1.
+
+    >>> import pandas as pd
+    >>> excel_row(pd.DataFrame({"a": [1, 2]}), 1)
+    3
+    """
+    label = data.index[i]
+    if data.index.name == "row" and isinstance(label, numbers.Integral):
+        return int(label)
+    return i + 2

@@ -1,7 +1,7 @@
 """The whole chain for one evaluation workbook: read → tidy → clean → estimate → score.
 
 :func:`analyze` is pure apart from reading its inputs; writing the report is
-:func:`survey.report.write_report`'s job. ``survey analyze`` is these two calls.
+:func:`survey.render.report.write_report`'s job. ``survey analyze`` is these two calls.
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .clean import Cleaned, clean
-from .design import Design
-from .errors import DataError
-from .estimate import estimate
-from .facts import read_facts
-from .frame import read_frame, weight_responses
-from .questionnaire import Questionnaire, load_dir
-from .read import Workbook
-from .score import (
+from survey.definitions.questionnaire import Questionnaire, load_dir
+from survey.errors import DataError
+from survey.evaluation.clean import Cleaned, clean
+from survey.evaluation.measures import estimate
+from survey.evaluation.score import (
     Framework,
     Score,
     Scorecard,
@@ -28,9 +24,14 @@ from .score import (
     score_value,
     survey_rates,
 )
-from .tidy import tidy
-from .validity import SurveyValidity, check_survey
-from .weights import Weighted
+from survey.evaluation.validity import SurveyValidity, check_survey
+from survey.evaluation.weighting import weight_responses
+from survey.inputs.facts import read_facts
+from survey.inputs.frame import read_frame
+from survey.inputs.read import Workbook
+from survey.inputs.tidy import tidy
+from survey.stats.design import Design
+from survey.stats.weights import Weighted
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from survey.annex import HEADERS, annex_docx_bytes, annex_xlsx_bytes
 from survey.cli import main
-from survey.facts import read_facts
+from survey.evaluation.score import score_framework, survey_rates
+from survey.inputs.facts import read_facts
 from survey.pipeline import analyze
-from survey.score import score_framework, survey_rates
+from survey.render.annex import HEADERS, annex_docx_bytes, annex_xlsx_bytes
 
 from .conftest import QDIR, RAW_2021, ROOT
 
@@ -59,7 +59,7 @@ def test_xlsx_cell_by_cell_against_the_published_annex(sheet):
     total = [c.value for c in ws[3 + 19]]
     assert total[0] == "合计" and (total[6], total[7]) == (100, 97.0)
     assert ws.cell(row=22, column=8).number_format == "0.0#"     # shown as 97.0
-    assert [c.value for c in ws[23]][0] == "评价等级" and ws.cell(row=23, column=7).value == "优"
+    assert next(c.value for c in ws[23]) == "评价等级" and ws.cell(row=23, column=7).value == "优"
 
 
 def test_xlsx_levels_are_merged_like_the_published_table(sheet):
@@ -163,8 +163,8 @@ def test_a_rate_near_a_cut_is_shown_in_its_step_in_the_notes(tmp_path):
     """Finding 4: every rate shown next to a score reads as that score ("84.99999%", not "85.00%")."""
     import docx
 
-    from survey.facts import Facts
-    from survey.score import load_framework
+    from survey.evaluation.score import load_framework
+    from survey.inputs.facts import Facts
 
     p = tmp_path / "fw.yaml"
     p.write_text(yaml.safe_dump({"id": "t", "title": "测试", "indicators": [
@@ -190,7 +190,7 @@ def test_rows_are_tall_enough_for_their_text_and_the_word_grid_has_the_widths(ca
     from docx import Document
     from openpyxl import load_workbook
 
-    from survey.annex import row_height
+    from survey.render.annex import row_height
 
     assert row_height(["社" * 26], [16]) == 60.0
     assert row_height(["短", 4, None], [16, 7, 7]) == 15.0

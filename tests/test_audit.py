@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from survey.audit import audit_annex, parse_step_rule
 from survey.cli import main
 from survey.errors import DataError, ScoringError
+from survey.evaluation.audit import audit_annex, parse_step_rule
 
 from .conftest import ROOT
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from survey.clean import clean
-from survey.questionnaire import load
-from survey.read import table_from_rows
-from survey.tidy import tidy
+from survey.definitions.questionnaire import load
+from survey.evaluation.clean import clean
+from survey.inputs.read import table_from_rows
+from survey.inputs.tidy import tidy
 
 from .conftest import QDIR
 
@@ -136,15 +136,14 @@ def staff_with_checks(tmp_path):
 
 def test_attention_and_logic_conflicts_are_excluded_in_order(tmp_path):
     q = staff_with_checks(tmp_path)
-    head = header()[:-1] + ["7、您对做好社区矫正工作有什么意见和建议？", "8、本题为注意力检测题，请选择“满意”",
-                            "9、您参加过哪些培训"]
+    head = [*header()[:-1], "7、您对做好社区矫正工作有什么意见和建议？", "8、本题为注意力检测题，请选择“满意”", "9、您参加过哪些培训"]
     head = [h for h in head if not h.startswith("8、") or "注意力" in h]
 
     def row(n, check="满意", training="法律业务┋心理矫治", tenure="1至3年", career="满意"):
         r = answer(n, f"2021/11/05 10:{n:02d}:00", 200, f"10.0.0.{n}")
         r[8] = tenure
         r[12] = career  # h_career is the fourth matrix row
-        return r + [check, training]
+        return [*r, check, training]
 
     rows = [row(1), row(2, check="非常满意"), row(3, training="以上都没有┋法律业务"), row(4, training="以上都没有"),
             row(5, tenure="不满1年", career="非常不满意"), row(6, tenure="不满1年"),

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from survey.definitions.questionnaire import load
 from survey.errors import EstimationError
-from survey.estimate import SRS_CI_METHODS, estimate, proportion_ci
-from survey.questionnaire import load
-from survey.tidy import Responses
+from survey.evaluation.measures import estimate
+from survey.inputs.tidy import Responses
+from survey.stats.estimate import SRS_CI_METHODS, proportion_ci
 
 from .conftest import QDIR
 

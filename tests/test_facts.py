@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from survey.errors import DataError
-from survey.facts import read_facts
+from survey.inputs.facts import read_facts
 
 from .conftest import RAW_2021
 
@@ -88,7 +88,7 @@ def test_allocation_that_adds_up_and_one_without_total(write_xlsx):
 
 
 def test_parse_number():
-    from survey.facts import parse_number
+    from survey.inputs.facts import parse_number
 
     assert parse_number(" 1,234.50 ") == 1234.5 and parse_number(3) == 3.0 and parse_number("") is None
     with pytest.raises(DataError, match="not a finite number"):

@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from survey.clean import clean
-from survey.estimate import estimate
-from survey.formats import FORMATS, detect
-from survey.questionnaire import load
-from survey.read import Workbook, read_table
-from survey.tidy import parse_duration, tidy
+from survey.definitions.questionnaire import load
+from survey.evaluation.clean import clean
+from survey.evaluation.measures import estimate
+from survey.inputs.formats import FORMATS, detect
+from survey.inputs.read import Workbook, read_table
+from survey.inputs.tidy import parse_duration, tidy
 
 from .conftest import QDIR, RAW_2021
 
@@ -206,6 +206,6 @@ def test_position_out_of_range_is_a_finding(exports, tmp_path):
 
 
 def test_format_names_agree_with_the_cli_vocabulary():
-    from survey.vocab import FORMAT_NAMES
+    from survey.definitions.vocab import FORMAT_NAMES
 
     assert tuple(FORMATS) == FORMAT_NAMES

@@ -9,14 +9,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from survey.clean import clean
 from survey.cli import main
+from survey.definitions.questionnaire import load
 from survey.errors import WeightingError
-from survey.frame import read_frame, weight_responses
+from survey.evaluation.clean import clean
+from survey.evaluation.weighting import weight_responses
+from survey.inputs.frame import read_frame
+from survey.inputs.read import Workbook
+from survey.inputs.tidy import tidy
 from survey.pipeline import analyze, find_sheet
-from survey.questionnaire import load
-from survey.read import Workbook
-from survey.tidy import tidy
+from survey.render.validity import validity_paragraph
 
 from .conftest import QDIR, RAW_2021, REF
 
@@ -92,10 +94,10 @@ def test_analyze_reports_weighted_beside_unweighted():
     assert off["estimate"] == 1 and off["ci_low"] < 1 and off["ci_high"] == 1 and off["ci_method"].endswith("_kish")
     assert a.surveys[1].validity is not None
     # the paragraph quotes the weighted rate and says so (the annex quotes the unweighted one)
-    assert "总体满意率（按抽样框加权）97.46%" in a.surveys[0].validity.paragraph
+    assert "总体满意率（按抽样框加权）97.46%" in validity_paragraph(a.surveys[0].validity)
     unweighted = analyze(RAW_2021, QDIR, weigh=False)
     assert unweighted.surveys[0].weighted is None
-    assert "总体满意率97.43%" in unweighted.surveys[0].validity.paragraph
+    assert "总体满意率97.43%" in validity_paragraph(unweighted.surveys[0].validity)
 
 
 def test_survey_estimate_reproduces_svymean_dstrat():

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
+from survey.inputs.read import Workbook
 from survey.pipeline import analyze
-from survey.read import Workbook
 
 from .conftest import QDIR, RAW_2021, ROOT
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from survey.definitions.questionnaire import check, load, load_dir
 from survey.errors import DefinitionError
-from survey.questionnaire import check, load, load_dir
 
 from .conftest import QDIR
 

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import survey.read as read_mod
+import survey.inputs.read as read_mod
 from survey.cli import main
+from survey.definitions.questionnaire import load
 from survey.errors import DataError
-from survey.questionnaire import load
-from survey.read import Workbook, combine_header_rows, read_table, table_from_rows
-from survey.tidy import tidy
+from survey.inputs.read import Workbook, combine_header_rows, read_table, table_from_rows
+from survey.inputs.tidy import tidy
 
 from .conftest import QDIR
 
@@ -104,7 +104,7 @@ def test_merged_matrix_stems_are_combined_with_their_sub_questions(tmp_path, rea
     path = write_two_row_xlsx(tmp_path / "m.xlsx", top, sub, merges, body)
     raw = Workbook(path).table("工作人员问卷")
     assert raw.header_row == 2 and list(raw.data.index) == [3, 4, 5, 6, 7]
-    assert raw.columns[:7] == META + ["1、您所在的区"]
+    assert raw.columns[:7] == [*META, "1、您所在的区"]
     assert "4、请评价您的工作感受—工作带来的成就感" in raw.columns
     flat = tidy(table_from_rows([one_row_header(), *body], file="f.xlsx", sheet="s"), STAFF)
     got = tidy(raw, STAFF)
@@ -302,7 +302,7 @@ def test_an_export_with_only_its_header_is_an_error_not_an_empty_report(tmp_path
 
 def test_a_damaged_csv_names_the_line(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_bytes("序号,区\n1,玄武区\n2,".encode("utf-8") + b"\x81\x20\n")
+    path.write_bytes("序号,区\n1,玄武区\n2,".encode() + b"\x81\x20\n")
     with pytest.raises(DataError, match=r"cannot decode the file as UTF-8 or GBK \(byte \d+, line 3\)") as e:
         read_table(path)
     assert e.value.row == 3

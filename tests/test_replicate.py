@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from survey.design import Design
 from survey.errors import EstimationError
-from survey.estimate import estimate_column
-from survey.replicate import replicate_estimate, replicate_weights
+from survey.stats.design import Design
+from survey.stats.estimate import estimate_column
+from survey.stats.replicate import replicate_estimate, replicate_weights
 
 DSTRAT = Design(weights="pw", strata="stype", fpc="fpc")
 DCLUS1 = Design(weights="pw", cluster="dnum", fpc="fpc")

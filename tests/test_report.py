@@ -9,10 +9,10 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from survey import report
+from survey.inputs.privacy import mask_text, pseudonym
+from survey.inputs.read import Workbook
 from survey.pipeline import analyze
-from survey.privacy import mask_text, pseudonym
-from survey.read import Workbook
+from survey.render import files, report
 
 from .conftest import QDIR, RAW_2021
 
@@ -85,7 +85,7 @@ def test_text_starting_with_equals_is_text_not_a_formula(written):
 
 
 def test_outputs_are_reproducible(tmp_path, written):
-    out, paths = written
+    _out, paths = written
     again = report.write_report(analyze(RAW_2021, QDIR), tmp_path)
     for a, b in zip(paths, again):
         assert a.read_bytes() == b.read_bytes(), a.name
@@ -107,7 +107,7 @@ def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypa
     def boom(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(report.os, "replace", boom)
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError):
         report.atomic_write(target, b"new")
     assert target.read_bytes() == b"old"

@@ -1,4 +1,4 @@
-"""Sample-size planning (survey.sampling) and the `survey sample-size` command."""
+"""Sample-size planning (survey.stats.sampling) and the `survey sample-size` command."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
 from survey.cli import main
+from survey.definitions.cells import population_table
+from survey.definitions.vocab import DESIGN_CI_METHODS, SRS_CI_METHODS
 from survey.errors import DataError, SurveyError
-from survey.frame import population_table
-from survey.sampling import (
+from survey.stats.sampling import (
     ALLOCATIONS,
     SamplingError,
     allocate,
@@ -24,7 +25,6 @@ from survey.sampling import (
     sample_size,
     threshold_sample_size,
 )
-from survey.vocab import DESIGN_CI_METHODS, SRS_CI_METHODS
 
 from .conftest import RAW_2021
 
@@ -247,7 +247,7 @@ def test_allocation_errors():
 def test_allocation_invariants(pops, frac, minimum, method):
     N = np.array(pops)
     frame = pd.Series(N, index=[f"d{i}" for i in range(len(N))])
-    n = int(round(frac * N.sum()))
+    n = round(frac * N.sum())
     need = np.minimum(minimum, N).sum()
     if need > n or N.sum() == 0:
         return
@@ -339,7 +339,7 @@ def test_cli_frame_with_a_total_row_and_located_errors(tmp_path):
 
 
 def test_population_table_skips_totals_and_locates_errors(write_xlsx):
-    from survey.read import Workbook
+    from survey.inputs.read import Workbook
 
     path = write_xlsx({"抽样框": [["区", "工作人员数", "在册社区矫正对象数"], ["玄武区", "1,038", 152],
                                   ["秦淮区", 45, 236], ["全市合计", "1,083", 388]]})

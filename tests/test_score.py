@@ -12,13 +12,20 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey.errors import DefinitionError, ScoringError
-from survey.facts import Allocation, Facts
-from survey.rules import (
-    BandsRule, ChecklistRule, HigherBetterRule, JudgementRule, LowerBetterRule, PerEventRule, QualitativeRule,
-    RatioRule, ShareFailingRule,
+from survey.definitions.rules import (
+    BandsRule,
+    ChecklistRule,
+    HigherBetterRule,
+    JudgementRule,
+    LowerBetterRule,
+    PerEventRule,
+    QualitativeRule,
+    RatioRule,
+    ShareFailingRule,
 )
-from survey.score import StepRule, grade, load_framework, rate_uncertainty, score_framework, score_rate
+from survey.errors import DefinitionError, ScoringError
+from survey.evaluation.score import StepRule, grade, load_framework, rate_uncertainty, score_framework, score_rate
+from survey.inputs.facts import Allocation, Facts
 
 RULE = StepRule(threshold=0.85, step=0.05, points=1, mode="ceil")
 
@@ -381,7 +388,7 @@ def estimates_table(weighted: bool):
 
 
 def test_pick_rate_follows_the_setting():
-    from survey.score import RateSource, pick_rate
+    from survey.evaluation.score import RateSource, pick_rate
 
     auto = pick_rate(estimates_table(True), RateSource())
     # auto takes the weighted columns when present; n_eff has no weighted twin and falls back
@@ -401,8 +408,8 @@ def test_pick_rate_follows_the_setting():
 
 
 def test_survey_rates_from_the_2021_workbook():
+    from survey.evaluation.score import RateSource, survey_rates
     from survey.pipeline import analyze
-    from survey.score import RateSource, survey_rates
 
     from .conftest import QDIR, RAW_2021
 
@@ -420,7 +427,7 @@ def test_survey_rates_from_the_2021_workbook():
 @given(p=st.floats(0, 1), se=st.floats(0.001, 0.2), n_eff=st.one_of(st.none(), st.floats(2, 5000)),
        mode=st.sampled_from(["ceil", "floor", "linear"]))
 def test_uncertainty_invariants(p, se, n_eff, mode):
-    from survey.score import Indicator
+    from survey.evaluation.score import Indicator
 
     ind = Indicator(level1="a", level2="b", name="满意度", target="85%", criterion="c", weight=15, rule=RULE)
     lo, hi = max(0.0, p - 2 * se), min(1.0, p + 2 * se)
@@ -600,7 +607,7 @@ def test_bands_reject_a_negative_count():
 
 
 def test_a_rate_typed_in_percent_in_the_facts_is_located(tmp_path, write_xlsx):
-    from survey.facts import read_facts
+    from survey.inputs.facts import read_facts
 
     fw = small_framework(tmp_path, [JUDGE, SAT])
     book = write_xlsx({"指标数据": [["指标", "项目", "数值", "说明"], ["制度", "扣分", 0, "ok"],
@@ -612,7 +619,7 @@ def test_a_rate_typed_in_percent_in_the_facts_is_located(tmp_path, write_xlsx):
 
 
 def test_a_rate_given_twice_warns_which_is_used(tmp_path, write_xlsx):
-    from survey.facts import read_facts
+    from survey.inputs.facts import read_facts
 
     fw = small_framework(tmp_path, [JUDGE, SAT])
     book = write_xlsx({"指标数据": [["指标", "项目", "数值", "说明"], ["制度", "扣分", 0, "ok"],
@@ -631,7 +638,7 @@ ESC = {"level1": "绩效", "level2": "社会效益", "name": "脱管漏管", "ta
 def test_fact_rows_a_rule_does_not_read(tmp_path, write_xlsx):
     """Finding 10: 脱管漏管 / 未找到 = 2 used to be ignored (6/6)."""
     from survey.errors import DataError
-    from survey.facts import read_facts
+    from survey.inputs.facts import read_facts
 
     fw = small_framework(tmp_path, [dict(JUDGE, weight=79), ESC, SAT])
     book = write_xlsx({"指标数据": [["指标", "项目", "数值", "说明"], ["制度", "扣分", 0, "ok"],
@@ -654,6 +661,6 @@ def test_fact_rows_a_rule_does_not_read(tmp_path, write_xlsx):
 
 
 def test_grade_rule_text_follows_grades():
-    from survey.score import grade_rule_text
+    from survey.evaluation.score import grade_rule_text
 
     assert grade_rule_text() == "优≥90，良≥80，中≥60，差<60"

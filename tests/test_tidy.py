@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
+from survey.definitions.questionnaire import load
 from survey.errors import DefinitionError, MatchError
-from survey.questionnaire import load
-from survey.read import table_from_rows
-from survey.tidy import match_columns, normalize, parse_duration, parse_header, parse_ip, tidy
+from survey.inputs.read import table_from_rows
+from survey.inputs.tidy import match_columns, normalize, parse_duration, parse_header, parse_ip, tidy
 
 from .conftest import QDIR
 
@@ -160,8 +160,8 @@ def test_ignored_column_leaves_a_required_item_missing():
 
 
 def test_column_map_file_and_source_columns(tmp_path):
-    from survey.questionnaire import check
-    from survey.tidy import load_column_map, merge_column_maps
+    from survey.definitions.questionnaire import check
+    from survey.inputs.tidy import load_column_map, merge_column_maps
 
     f = tmp_path / "map.yaml"
     f.write_text("columns:\n  岗位: role\n  所在区: district\n", encoding="utf-8")
@@ -201,7 +201,7 @@ measures:
 
 
 def test_column_map_places_option_columns_of_a_multiple_item(tmp_path):
-    from survey.questionnaire import load as load_q
+    from survey.definitions.questionnaire import load as load_q
 
     q = load_q(_write(tmp_path, MULTI))
     head = ["编号", "满意度", "A", "B", "C"]

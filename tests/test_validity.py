@@ -1,4 +1,4 @@
-"""Sample validity checks (survey.validity)."""
+"""Sample validity checks (survey.evaluation.validity)."""
 
 from __future__ import annotations
 
@@ -11,34 +11,37 @@ import pandas as pd
 import pingouin
 import pytest
 
-from survey.clean import clean
-from survey.design import Design
+from survey.definitions.cells import population_table
+from survey.definitions.questionnaire import Scale, load
+from survey.definitions.vocab import FAIL, PASS
+from survey.definitions.vocab import NOT_COMPUTABLE as NA
 from survey.errors import DataError, WeightingError
-from survey.estimate import estimate, estimate_column
-from survey.frame import population_table, read_frame, weight_responses
-from survey.pipeline import analyze
-from survey.questionnaire import Scale, load
-from survey.read import Workbook
-from survey.report import xlsx_bytes
-from survey.tidy import tidy
-from survey.validity import (
-    FAIL,
-    NA,
-    PASS,
-    bartlett_sphericity,
-    ceiling_effect,
+from survey.evaluation.clean import clean
+from survey.evaluation.measures import estimate
+from survey.evaluation.validity import (
     check_survey,
     coverage,
+    margins,
+    oriented_items,
+    response_rates,
+    scale_tops,
+)
+from survey.evaluation.weighting import weight_responses
+from survey.inputs.frame import read_frame
+from survey.inputs.read import Workbook
+from survey.inputs.tidy import tidy
+from survey.pipeline import analyze
+from survey.render.report import xlsx_bytes
+from survey.render.validity import validity_paragraph, validity_tables
+from survey.stats.design import Design
+from survey.stats.estimate import estimate_column
+from survey.stats.reliability import (
+    bartlett_sphericity,
+    ceiling_effect,
     cronbach,
     item_analysis,
     kmo,
-    margins,
-    oriented_items,
     reliability,
-    response_rates,
-    scale_tops,
-    validity_paragraph,
-    validity_tables,
 )
 
 from .conftest import QDIR, RAW_2021
@@ -355,7 +358,7 @@ def test_check_survey_staff(checked):
     truth = json.loads((RAW_2021.parent / "2021.truth.json").read_text(encoding="utf-8"))
     assert truth["staff"]["lookalikes"]["straightlined_valid"] == 25
     assert v.ceiling["n_ceiling"].iloc[0] == 25
-    text = v.paragraph
+    text = validity_paragraph(v)
     assert "有效问卷389份" in text and "Cronbach's α系数" in text and "KMO" in text and "卡方" in text
 
 

@@ -20,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from survey.definitions.vocab import FRAME_WEIGHTING_METHODS, WEIGHTING_METHODS
 from survey.errors import WeightingError
-from survey.weights import WEIGHT_METHODS, calibrate, design_weights, poststratify, rake, trim, weight
+from survey.stats.weights import WEIGHTING, calibrate, design_weights, poststratify, rake, trim, weight
 
 SAMPLE = np.array([[20, 40, 40], [50, 140, 310], [100, 50, 50], [30, 100, 70]])
 POP = np.array([[80, 40, 55], [60, 150, 340], [170, 60, 200], [55, 165, 125]])
@@ -123,8 +124,19 @@ def test_errors_name_the_category(kalton):
     with pytest.raises(WeightingError, match="respondents in a '4', which the population targets do not list"):
         poststratify(kalton, "a", m["a"].iloc[:3])
     with pytest.raises(WeightingError, match="unknown weighting method 'ipf'"):
-        weight("ipf", kalton)
-    assert set(WEIGHT_METHODS) == {"design", "poststratify", "rake", "calibrate", "trim"}
+        weight("ipf", kalton, m)
+
+
+def test_one_registry_of_weighting_methods(kalton):
+    # the light vocabulary the CLI and the questionnaire models read is the registry's keys
+    assert tuple(WEIGHTING) == WEIGHTING_METHODS
+    assert set(FRAME_WEIGHTING_METHODS) <= set(WEIGHTING)
+    m = margins()
+    # dispatch by name gives the method's own result
+    assert np.allclose(weight("rake", kalton, m).weights, rake(kalton, m).weights)
+    assert np.allclose(weight("poststratify", kalton, m["a"], by=["a"]).weights, poststratify(kalton, "a", m["a"]).weights)
+    with pytest.raises(WeightingError, match="needs the column"):
+        weight("design", kalton, m["a"].rename_axis(None))
 
 
 @settings(max_examples=40, deadline=None)
@@ -163,8 +175,8 @@ def test_calibration_aware_standard_errors_match_r():
     #   SE(svymean(~y+x, lc))           -> 0.0160878178508 0.927683163231
     #   SE(svymean(~y+x, ps))           -> 0.0170107029537 0.983098144637
     #   the raked weights taken as fixed: SE(svymean(~y+x, svydesign(id=~1, weights=~w, ...))) -> 0.0161888907855 0.980718349204
-    from survey.design import Design
-    from survey.estimate import estimate_column
+    from survey.stats.design import Design
+    from survey.stats.estimate import estimate_column
 
     from .conftest import ROOT
 

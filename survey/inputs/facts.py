@@ -31,7 +31,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import DataError, ScoringError
+from survey.errors import DataError, ScoringError
 
 FACT_SHEET = "指标数据"
 FACT_COLUMNS = ("指标", "项目", "数值")
@@ -196,7 +196,7 @@ def _need(table, columns, what):
 
 
 def facts_from_table(table) -> tuple[Fact, ...]:
-    """Validate a :class:`~survey.read.RawTable` of the 指标数据 layout."""
+    """Validate a :class:`~survey.inputs.read.RawTable` of the 指标数据 layout."""
     _need(table, FACT_COLUMNS, f"sheet {table.sheet}")
     seen: dict[tuple[str, str], int] = {}
     out = []
@@ -222,7 +222,7 @@ def facts_from_table(table) -> tuple[Fact, ...]:
 
 
 def allocation_from_table(table) -> Allocation:
-    """Validate a :class:`~survey.read.RawTable` of the 资金分配 layout (各区, 分配金额（万元）, 全市合计)."""
+    """Validate a :class:`~survey.inputs.read.RawTable` of the 资金分配 layout (各区, 分配金额（万元）, 全市合计)."""
     _need(table, (DISTRICT_COLUMN, AMOUNT_COLUMN), f"sheet {table.sheet}")
     districts, total, total_row, seen = [], None, None, {}
     for row, r in _records(table):
@@ -256,11 +256,11 @@ def read_facts(workbook, *, sheet: str = FACT_SHEET, allocation_sheet: str | Non
                required: bool = True) -> Facts | None:
     """Read and validate the facts (and the fund allocation, when its sheet exists) of a workbook.
 
-    ``workbook`` is a path or an open :class:`~survey.read.Workbook`. Without the
+    ``workbook`` is a path or an open :class:`~survey.inputs.read.Workbook`. Without the
     facts sheet: an error when ``required``, else None. Findings (an allocation that
     does not add up to its total) are in ``Facts.findings``, not raised.
     """
-    from .read import Workbook
+    from survey.inputs.read import Workbook
 
     wb = workbook if isinstance(workbook, Workbook) else Workbook(workbook)
     if sheet not in wb.sheet_names:

@@ -2,7 +2,7 @@
 
 Every estimate here is a ratio of weighted totals, R = Σ wᵢyᵢ / Σ wᵢaᵢ, with the
 respondent as the unit; its variance is the Taylor-linearisation variance of the
-design (:meth:`survey.design.Prepared.variance`) with the influence values
+design (:meth:`survey.stats.design.Prepared.variance`) with the influence values
 zᵢ = wᵢ(yᵢ − R aᵢ) / Σ wᵢaᵢ. A mean is the ratio with aᵢ = 1, a proportion the mean
 of a 0/1 variable; a total has zᵢ = wᵢyᵢ.
 
@@ -47,16 +47,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .design import Design, Prepared
-from .errors import EstimationError, choice_error
-from .questionnaire import Measure, Questionnaire
-from .read import excel_row
-from .tidy import Responses
-from .vocab import CI_METHODS, DESIGN_CI_METHODS, SRS_CI_METHODS, STATS
+from survey.definitions.vocab import CI_METHODS, DESIGN_CI_METHODS, OVERALL, OVERALL_LEVEL, SRS_CI_METHODS, STATS
+from survey.errors import EstimationError, choice_error, excel_row
+from survey.stats.design import Design, Prepared
 
 ESTIMATE_COLUMNS = ("questionnaire", "measure", "label", "domain", "level", "n", "n_eff",
                     "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
-OVERALL = "全部"
 MISSING_TEXT = {"", "NA", "N/A", "#N/A", "NaN", "nan", "-", "—", "(空)", "（空）", "(跳过)", "（跳过）"}
 
 
@@ -221,10 +217,10 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
             var_srs = var_srs * W * W
         if prep.design.fpc:  # without replacement from the domain's estimated population
             var_srs = var_srs * np.clip(1 - n / W, 0, 1)
-    return Ratios(est, var, var_srs, n, _kish_fpc(prep, n_kish, n, W))
+    return Ratios(est, var, var_srs, n, kish_fpc(prep, n_kish, n, W))
 
 
-def _kish_fpc(prep: Prepared, n_kish, n, W):
+def kish_fpc(prep: Prepared, n_kish, n, W):
     """Kish effective n, divided by 1 − n/N̂ when the design has a finite population correction.
 
     This is the fallback n_eff at 0% and 100%: sampling most of a small district
@@ -237,7 +233,7 @@ def _kish_fpc(prep: Prepared, n_kish, n, W):
         return n_kish / np.clip(1 - n / W, 1 / np.maximum(W, 1), 1)
 
 
-def _rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str, binomial: np.ndarray | None = None):
+def estimate_rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str, binomial: np.ndarray | None = None):
     """Table columns from ratio estimates; ``binomial`` = successes for the plain SRS interval."""
     se = np.sqrt(r.var)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -267,46 +263,14 @@ def _rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: 
     return out
 
 
-def _check_args(alpha: float, ci_method: str) -> None:
+def check_interval_args(alpha: float, ci_method: str) -> None:
     if ci_method not in CI_METHODS:
         raise choice_error(EstimationError, "interval method", ci_method, CI_METHODS)
     if not 0 < alpha < 1:
         raise EstimationError("alpha must be between 0 and 1", got=alpha)
 
 
-# ----------------------------------------------------------------------------- satisfaction measures
-
-def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per respondent: (value, counts) for one item; value is satisfied 0/1 or score/100."""
-    sc = q.scale_of(item_id)
-    codes = data[item_id].to_numpy(dtype=float)
-    k = len(sc.options)
-    sat = np.zeros(k + 1)
-    val = np.zeros(k + 1)
-    counts = np.zeros(k + 1)
-    for j, opt in enumerate(sc.options, start=1):
-        counts[j] = opt not in sc.not_applicable
-        sat[j] = opt in sc.satisfied
-        val[j] = sc.scores.get(opt, 0.0) / 100
-    idx = np.where(np.isnan(codes), 0, codes).astype(int)
-    a = counts[idx]
-    y = (sat if what == "satisfied" else val)[idx]
-    return y * a, a
-
-
-def measure_values(q: Questionnaire, m: Measure, data: pd.DataFrame):
-    """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item."""
-    items = q.measure_items(m)
-    what = "score" if m.type == "score_index" else "satisfied"
-    pairs = [_codes_to(q, i, data, what) for i in items]
-    if m.type == "item_mean":
-        return pairs
-    y = np.sum([p[0] for p in pairs], axis=0)
-    a = np.sum([p[1] for p in pairs], axis=0)
-    return y, a
-
-
-def _item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
+def item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
     """Mean over items of the item rates p_j; z = (1/J) Σ_j w (y_j − p_j a_j) / A_j."""
     w = prep.w
     inside = domain >= 0
@@ -338,82 +302,7 @@ def _item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
         var_srs = s2 / n
         if prep.design.fpc:
             var_srs = var_srs * np.clip(1 - n / W, 0, 1)
-    return Ratios(np.where(n > 0, est, np.nan), var, var_srs, n, _kish_fpc(prep, W * W / W2, n, W))
-
-
-def estimate(
-    responses: Responses,
-    *,
-    by: str | None = None,
-    measures: list[str] | None = None,
-    design: Design | None = None,
-    alpha: float = 0.05,
-    ci_method: str = "wilson",
-) -> pd.DataFrame:
-    """Every satisfaction measure of the questionnaire, overall and by ``by`` (an item id).
-
-    ``design`` names weight/strata/cluster/fpc columns of ``responses.data``; without
-    one the respondents are a simple random sample, unweighted. Returns one row per
-    (measure, domain level) with the columns of ``ESTIMATE_COLUMNS``: ``n`` counts
-    answers for an unweighted ``top_box`` and respondents otherwise; ``estimate`` is a
-    proportion in [0, 1] (the score index is divided by 100).
-
-    >>> est = estimate(cleaned.valid, by="district")        # doctest: +SKIP
-    """
-    _check_args(alpha, ci_method)
-    q = responses.questionnaire
-    chosen = q.measures if measures is None else tuple(m for m in q.measures if m.id in measures)
-    if measures is not None and len(chosen) != len(set(measures)):
-        unknown = sorted(set(measures) - {m.id for m in q.measures})
-        raise choice_error(EstimationError, "measure", unknown[0], [m.id for m in q.measures])
-    data = responses.data
-    design = design or Design()
-    prep = design.prepare(data, file=responses.file, sheet=responses.sheet)
-    plain = design.is_srs
-    if plain and ci_method in DESIGN_CI_METHODS:
-        plain = False  # a design method was asked for: use it on the SRS design
-    levels = [("overall", OVERALL)]
-    dom_codes = [np.zeros(len(data), dtype=np.int64)]
-    ks = [1]
-    if by is not None:
-        if by not in data.columns:
-            raise EstimationError(f"no column '{by}' to break down by", file=responses.file, sheet=responses.sheet,
-                                  expected="one of " + ", ".join(c for c in data.columns if c in {i.id for i in q.items}))
-        opts = q.options(by)
-        codes = data[by].to_numpy(dtype=float)
-        present = [k for k in range(1, len(opts) + 1) if (codes == k).any()]
-        lookup = np.full(len(opts) + 2, -1, dtype=np.int64)
-        for j, k in enumerate(present):
-            lookup[k] = j
-        idx = np.where(np.isnan(codes), len(opts) + 1, codes).astype(int)
-        dom_codes.append(lookup[np.clip(idx, 0, len(opts) + 1)])
-        ks.append(len(present))
-        levels += [(by, opts[k - 1]) for k in present]
-    rows = []
-    for m in chosen:
-        results = []
-        for dom, k in zip(dom_codes, ks):
-            if m.type == "item_mean":
-                r = _item_mean(prep, measure_values(q, m, data), dom, k)
-                results += _rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method)
-            else:
-                y, a = measure_values(q, m, data)
-                if m.type == "top_box" and plain:
-                    # Independent answers under SRS: the binomial interval on the answers.
-                    inside = dom >= 0
-                    dd = np.where(inside, dom, 0)
-                    succ = np.bincount(dd, weights=np.where(inside, y, 0.0), minlength=k)
-                    cnt = np.bincount(dd, weights=np.where(inside, a, 0.0), minlength=k)
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        p = succ / cnt
-                        r = Ratios(p, p * (1 - p) / cnt, p * (1 - p) / cnt, cnt, cnt)
-                    results += _rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method, binomial=succ)
-                else:
-                    r = ratio(prep, y, a, dom, k)
-                    results += _rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method)
-        for (domain, level), res in zip(levels, results):
-            rows.append(dict(questionnaire=q.id, measure=m.id, label=m.label, domain=domain, level=level, **res))
-    return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
+    return Ratios(np.where(n > 0, est, np.nan), var, var_srs, n, kish_fpc(prep, W * W / W2, n, W))
 
 
 # ----------------------------------------------------------------------------- any column
@@ -445,7 +334,7 @@ def estimate_column(
     R ``survey`` equivalents: ``svymean(~var, design)``, ``svytotal``, ``svyby``.
 
     >>> import pandas as pd
-    >>> from survey.design import Design
+    >>> from survey.stats.design import Design
     >>> d = pd.DataFrame({"y": [3.0, 5, 4, 8], "w": [10.0, 10, 30, 30], "h": ["a", "a", "b", "b"]})
     >>> row = estimate_column(d, "y", design=Design(weights="w", strata="h")).iloc[0]
     >>> float(row["estimate"]), round(float(row["se"]), 4)   # (10·3 + 10·5 + 30·4 + 30·8) / 80
@@ -453,7 +342,7 @@ def estimate_column(
 
     On R's ``apistrat`` (tests/test_design.py) this gives 662.29, SE 9.4089.
     """
-    _check_args(alpha, ci_method)
+    check_interval_args(alpha, ci_method)
     if stat not in STATS:
         raise choice_error(EstimationError, "statistic", stat, STATS)
     for col in (var, by):
@@ -472,7 +361,7 @@ def estimate_column(
         raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
                               row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
     categorical = bool(text_cells.any())
-    domains = [("overall", OVERALL, None, 1)]  # None: one domain holding every unit
+    domains = [(OVERALL, OVERALL_LEVEL, None, 1)]  # None: one domain holding every unit
     if by is not None:
         if by == design.strata:
             # Speed: the strata are already factorised (same sort=True codes and
@@ -494,7 +383,7 @@ def estimate_column(
     for name, y, is_prop in parts:
         for domain, level, dom, k in domains:
             r = ratio(prep, y, a, dom, k, total=stat == "total")
-            res = _rows(r, proportion=is_prop and stat == "mean", prep=prep, alpha=alpha, method=ci_method)
+            res = estimate_rows(r, proportion=is_prop and stat == "mean", prep=prep, alpha=alpha, method=ci_method)
             labels = [level] if level is not None else by_labels
             for lab, row in zip(labels, res):
                 rows.append(dict(questionnaire="", measure=name, label=stat, domain=domain, level=lab, **row))

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from survey import __version__
+from survey.definitions.vocab import OVERALL
+from survey.render.validity import validity_paragraph
 
 STYLE = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto;
@@ -50,8 +52,8 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
 
 
 def _estimates(s) -> str:
-    est = s.estimates[s.estimates["domain"] == "overall"]
-    w = None if s.weighted is None else s.weighted[s.weighted["domain"] == "overall"].set_index("measure")
+    est = s.estimates[s.estimates["domain"] == OVERALL]
+    w = None if s.weighted is None else s.weighted[s.weighted["domain"] == OVERALL].set_index("measure")
     rows = []
     for _, r in est.iterrows():
         row = [_e(r["label"]), _e(int(r["n"])), _pct(r["estimate"]), _ci(r["ci_low"], r["ci_high"])]
@@ -74,13 +76,13 @@ def _checks(s) -> str:
     for _, c in v.checks.iterrows():
         css = {"通过": "pass", "未通过": "fail"}.get(str(c["verdict"]), "")
         rows.append([_e(c["check"]), f'<span class="{css}">{_e(c["verdict"])}</span>', _e(c["detail"])])
-    return _table(["检验", "结论", "说明"], rows) + f"<p>{_e(v.paragraph)}</p>"
+    return _table(["检验", "结论", "说明"], rows) + f"<p>{_e(validity_paragraph(v))}</p>"
 
 
 def _annex(card) -> str:
     rows = [[_e(r.level1), _e(r.level2), _e(r.name), _e(r.target), _e(r.criterion), _e(r.narrative),
              _e(f"{r.weight:g}"), _e(f"{r.score:g}")] for r in card.rows]
-    from .annex import total_text
+    from survey.render.annex import total_text
 
     rows.append(["<b>合计</b>", "", "", "", "", "", _e(f"{card.weight_total:g}"), f"<b>{_e(total_text(card.total))}</b>"])
     rows.append(["<b>评价等级</b>", "", "", "", "", "", "", f"<b>{_e(card.grade)}</b>"])

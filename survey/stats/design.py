@@ -33,9 +33,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .errors import EstimationError, choice_error
-from .read import excel_row
-from .vocab import LONELY_PSU
+from survey.definitions.vocab import LONELY_PSU
+from survey.errors import EstimationError, choice_error, excel_row
 
 
 @dataclass(frozen=True)

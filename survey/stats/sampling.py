@@ -43,9 +43,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, SurveyError, choice_error
-from .frame import population_table
-from .vocab import SRS_CI_METHODS
+from survey.definitions.cells import population_table
+from survey.definitions.vocab import SRS_CI_METHODS
+from survey.errors import DataError, SurveyError, choice_error
 
 ALLOCATIONS = ("proportional", "equal", "neyman")
 _EPS = 1e-9
@@ -74,7 +74,7 @@ def _check_open(v: float, what: str, option: str) -> None:
 
 def _ceil(x: float) -> int:
     """Round up, ignoring floating-point noise (100.0000000001 is 100)."""
-    return int(math.ceil(x - _EPS))
+    return math.ceil(x - _EPS)
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson"
 
     The count is p·n (fractional); with ``population`` the interval is narrowed
     around p by √((N − n)/(N − 1)). Arrays of n are allowed. ``method`` is one of
-    statsmodels' binomial intervals (:data:`survey.vocab.SRS_CI_METHODS`): the
+    statsmodels' binomial intervals (:data:`survey.definitions.vocab.SRS_CI_METHODS`): the
     design-based ones need a design, which a plan does not have.
     """
     from statsmodels.stats.proportion import proportion_confint
@@ -258,7 +258,7 @@ def frame_population(frame, *, count_column: str | None = None, stratum_column: 
                      file: str | None = None, sheet: str | None = None) -> pd.Series:
     """Population counts per stratum (whole numbers) from a Series (stratum → count) or a frame table.
 
-    A table goes through :func:`survey.frame.population_table` (total rows skipped,
+    A table goes through :func:`survey.inputs.frame.population_table` (total rows skipped,
     located errors); ``stratum_column`` defaults to its first column and
     ``count_column`` to the only other numeric column.
     """
@@ -279,7 +279,7 @@ def largest_remainder(quota, floor_at=None, cap=None) -> np.ndarray:
     remainder; ties go to the earlier stratum.
     """
     q = np.asarray(quota, dtype=float)
-    total = int(round(q.sum()))
+    total = round(q.sum())
     base = np.floor(q + _EPS).astype(int)
     if floor_at is not None:
         base = np.maximum(base, np.asarray(floor_at, dtype=int))
@@ -369,7 +369,7 @@ def allocate(
 def _frame_column(frame, column: str, pop: pd.Series) -> pd.Series:
     """A per-stratum column of the frame table (e.g. each district's expected rate), aligned with ``pop``.
 
-    Cells are taken from the rows :func:`survey.frame.population_table` read each
+    Cells are taken from the rows :func:`survey.inputs.frame.population_table` read each
     stratum from (``pop.attrs['rows']``), so skipped total rows shift nothing.
     """
     where = {"file": pop.attrs.get("file"), "sheet": pop.attrs.get("sheet")}
@@ -423,18 +423,3 @@ def clipped_quota(n: float, w, mins, cap) -> np.ndarray:
         lam = (n - q[~free].sum()) / w[free].sum()
         q = np.where(free, lam * w, q)
     return q
-
-
-def read_frame(path, *, sheet: str | None = None):
-    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a
-    :class:`survey.read.RawTable`: the cells indexed by Excel row, with its file and
-    sheet, for :func:`frame_population` and :func:`allocate`."""
-    from pathlib import Path
-
-    from .read import Workbook, read_table
-
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        return read_table(path)
-    wb = Workbook(path)
-    return wb.table(sheet or ("抽样框" if "抽样框" in wb.sheet_names else wb.sheet_names[0]))

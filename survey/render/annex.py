@@ -1,4 +1,4 @@
-"""Rendering the annex (附件-1 评分表) of a :class:`~survey.score.Scorecard` as xlsx and Word.
+"""Rendering the annex (附件-1 评分表) of a :class:`~survey.evaluation.score.Scorecard` as xlsx and Word.
 
 Both renderers lay the table out like the published annex: columns 一级指标,
 二级指标, 三级指标, 指标值, 评分标准, 评分过程, 分值, 得分; repeated 一级 / 二级 cells
@@ -8,7 +8,7 @@ sheets of their own, so the 8-column table keeps the published layout.
 
 Output is bytes, byte-for-byte reproducible (fixed document dates, fixed zip
 timestamps); strings are always text cells, never formulas. Writing the files is
-the caller's job (:func:`survey.report.write_files`).
+the caller's job (:func:`survey.render.report.write_files`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import datetime as dt
 import io
 import zipfile
 
-from .report import FIXED_TIME, _FixedTimeZip
-from .rules import _num
-from .score import grade_rule_text
+from survey.definitions.vocab import ANNEX_HEADERS
+from survey.evaluation.score import grade_rule_text
+from survey.formatting import fmt_num
+from survey.render.office import FIXED_TIME, FixedTimeZip, restamp
 
-HEADERS = ("一级指标", "二级指标", "三级指标", "指标值", "评分标准", "评分过程", "分值", "得分")
+HEADERS = ANNEX_HEADERS
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
 DOCX_WIDTHS_CM = (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)  # 25.6 cm on A4 landscape
 TOTAL_LABEL, GRADE_LABEL = "合计", "评价等级"
@@ -31,7 +32,7 @@ SHEET_ALLOCATION, SHEET_NOTES = "资金分配", "说明"
 
 def total_text(total: float) -> str:
     """97 → '97.0' (the annex prints the total with a decimal), 96.74 → '96.74'."""
-    return f"{total:.1f}" if round(total, 6) * 10 == int(round(total, 6) * 10) else _num(total)
+    return f"{total:.1f}" if round(total, 6) * 10 == int(round(total, 6) * 10) else fmt_num(total)
 
 
 def merge_spans(values: list) -> list[tuple[int, int]]:
@@ -79,7 +80,7 @@ def _notes(card) -> list[tuple[str, str]]:
     out = [("框架", card.framework), ("总分", total_text(card.total)), ("评价等级", card.grade),
            ("等级标准", f"{grade_rule_text()}（按未取整总分）")]
     if card.total_low is not None:
-        out.append(("总分区间", f"{_num(card.total_low)}–{_num(card.total_high)}"
+        out.append(("总分区间", f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}"
                                "（满意度指标取置信区间两端时的得分）"))
     for u in card.uncertainty:
         out.append(("抽样分布", f"{u.indicator}：{u.distribution}"))
@@ -175,7 +176,7 @@ def annex_xlsx_bytes(card) -> bytes:
                 put(us, i, j, v, fmt=f)
         n = len(card.uncertainty) + 2
         put(us, n, 1, "总分区间", font=bold)
-        put(us, n, 2, f"{_num(card.total_low)}–{_num(card.total_high)}")
+        put(us, n, 2, f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}")
         for j, w in enumerate((22, 6, 9, 11, 11, 8, 10, 18, 6, 9, 9, 9, 30, 40), start=1):
             us.column_dimensions[us.cell(row=1, column=j).column_letter].width = w
 
@@ -203,7 +204,7 @@ def annex_xlsx_bytes(card) -> bytes:
     wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
     wb.properties.creator = "survey"
     buf = io.BytesIO()
-    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+    with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
     return buf.getvalue()
 
@@ -270,7 +271,7 @@ def annex_docx_bytes(card) -> bytes:
         _set_cell(table.cell(0, j), h, bold=True, centre=True)
     for i, r in enumerate(card.rows, start=1):
         vals = _row_values(r)
-        vals[6], vals[7] = _num(r.weight), _num(r.score)
+        vals[6], vals[7] = fmt_num(r.weight), fmt_num(r.score)
         for j, v in enumerate(vals):
             _set_cell(table.cell(i, j), v, centre=j in (0, 1, 2, 3, 6, 7))
     for col, spans in _level_spans(card).items():
@@ -281,7 +282,7 @@ def annex_docx_bytes(card) -> bytes:
             _set_cell(merged, text, centre=True)  # merge() concatenates the cells' paragraphs
     tot, grd = n + 1, n + 2
     _set_cell(table.cell(tot, 0).merge(table.cell(tot, 5)), TOTAL_LABEL, bold=True, centre=True)
-    _set_cell(table.cell(tot, 6), _num(card.weight_total), bold=True, centre=True)
+    _set_cell(table.cell(tot, 6), fmt_num(card.weight_total), bold=True, centre=True)
     _set_cell(table.cell(tot, 7), total_text(card.total), bold=True, centre=True)
     _set_cell(table.cell(grd, 0).merge(table.cell(grd, 5)), GRADE_LABEL, bold=True, centre=True)
     _set_cell(table.cell(grd, 6).merge(table.cell(grd, 7)), card.grade, bold=True, centre=True)
@@ -301,7 +302,7 @@ def annex_docx_bytes(card) -> bytes:
             est, lo, hi = u.shown
             ci = "" if lo is None or hi is None else f"，置信区间{lo}–{hi}"
             doc.add_paragraph(f"注：{u.indicator}满意度{est}{ci}，区间两端得分"
-                              f"{_num(u.score_low)}–{_num(u.score_high)}分，满分概率{u.p_full:.2%}。")
+                              f"{fmt_num(u.score_low)}–{fmt_num(u.score_high)}分，满分概率{u.p_full:.2%}。")
         for w in card.warnings:
             doc.add_paragraph(f"注：{w}。")
 
@@ -311,14 +312,4 @@ def annex_docx_bytes(card) -> bytes:
     cp.title, cp.revision = card.title, 1
     raw = io.BytesIO()
     doc.save(raw)
-    return _restamp(raw.getvalue())
-
-
-def _restamp(data: bytes) -> bytes:
-    """Rewrite a zip with every member's timestamp fixed (python-docx stamps the current time)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with _FixedTimeZip(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            dst.writestr(name, src.read(name))
-    return out.getvalue()
+    return restamp(raw.getvalue())

@@ -9,159 +9,19 @@ byte-for-byte reproducible (fixed document and zip timestamps).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import json
-import os
-import re
-import tempfile
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .clean import RULE_LABELS
-from .privacy import mask_text, pseudonym
-from .validity import validity_tables
-
-FIXED_TIME = (2021, 1, 1, 0, 0, 0)
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-PERCENT_COLUMNS = {"estimate", "ci_low", "ci_high", "rate", "se"}
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file and a rename."""
-    write_files({path: data})
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_files(files: dict[Path, bytes]) -> list[Path]:
-    """Write several files all or nothing (as far as a file system allows).
-
-    Every file is first written to a temporary file beside its target; only when
-    all are written are they renamed into place, so a failure while writing leaves
-    the previous report set untouched.
-    """
-    from .errors import DataError
-
-    temps: dict[Path, str] = {}
-    mode = 0o666 & ~_umask()
-    try:
-        for path, data in files.items():
-            if path.parent.exists() and not path.parent.is_dir():
-                raise DataError("the output folder is a file", file=path.parent, hint="choose another --out folder")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_dir():
-                raise DataError("a folder is in the way of the report file", file=path, hint="move the folder away")
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps[path] = tmp
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, mode)  # mkstemp makes 0600; a report is for colleagues too
-        for path, tmp in temps.items():
-            try:
-                os.replace(tmp, path)
-            except PermissionError:
-                raise PermissionError(13, "permission denied (is it open in Excel?)", str(path)) from None
-    finally:
-        for tmp in temps.values():
-            Path(tmp).unlink(missing_ok=True)
-    return list(files)
-
-
-def _cell_value(v):
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
-    if hasattr(v, "item") and not isinstance(v, str):  # numpy scalars
-        return v.item()
-    if isinstance(v, str):
-        return _ILLEGAL.sub("", v)
-    return v
-
-
-def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, float]] | None = None) -> bytes:
-    """An xlsx workbook (one sheet per frame) as reproducible bytes; strings stay text.
-
-    Written in openpyxl's write-only mode from whole columns (no per-cell pandas
-    indexing): a 50,000-row audit takes seconds, not a minute. Only cells that need a
-    style are cell objects — numbers (two decimals, or % for rate columns), text in a
-    wide wrapped column, and text starting with ``=`` (kept as text, never a formula).
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for name, df in sheets.items():
-        ws = wb.create_sheet(name[:31])
-        cols = list(df.columns)
-        wrapped = set()
-        for j, col in enumerate(cols):
-            w = (widths or {}).get(name, {}).get(col)
-            if w is None:
-                longest = max([len(str(col))] + [len(str(x)) for x in df[col].head(200)])
-                w = min(60, max(8, longest * 1.6 + 2))
-            ws.column_dimensions[get_column_letter(j + 1)].width = w
-            if w >= 40:
-                wrapped.add(j)
-        ws.freeze_panes = "A2"
-        header = []
-        for col in cols:
-            cell = WriteOnlyCell(ws, str(col))
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        formats = ["0.00%" if col in PERCENT_COLUMNS else "0.00" for col in cols]
-        columns = [[_cell_value(v) for v in df[col].tolist()] for col in cols]
-        for values in zip(*columns):
-            row = []
-            for j, v in enumerate(values):
-                if isinstance(v, float):
-                    cell = WriteOnlyCell(ws, v)
-                    cell.number_format = formats[j]
-                elif isinstance(v, str) and (j in wrapped or v.startswith("=")):
-                    cell = WriteOnlyCell(ws, v)
-                    cell.data_type = "s"  # never a formula
-                else:
-                    row.append(v)
-                    continue
-                if j in wrapped:
-                    cell.alignment = wrap
-                row.append(cell)
-            ws.append(row)
-    from openpyxl.writer.excel import ExcelWriter
-
-    wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
-    buf = io.BytesIO()
-    # Workbook.save() would stamp `modified` with the current time; the writer does not.
-    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
-    return buf.getvalue()
-
-
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip whose members all carry the same timestamp, so equal content gives equal bytes."""
-
-    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME)
-            zinfo_or_arcname.compress_type = self.compression
-        return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
-
-    def write(self, filename, arcname=None, *args, **kwargs):  # worksheets come from temp files
-        with open(filename, "rb") as fh:
-            return self.writestr(arcname or Path(filename).name, fh.read())
+from survey import __version__
+from survey.definitions.vocab import OVERALL
+from survey.evaluation.clean import RULE_LABELS
+from survey.inputs.privacy import mask_text, pseudonym
+from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
+from survey.render.office import xlsx_bytes
+from survey.render.validity import validity_tables
 
 
 def _framework_sha256(file: str | None) -> str | None:
@@ -223,7 +83,7 @@ def satisfaction_table(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.Dat
     if weighted is not None:
         w = weighted[KEYS + list(WEIGHTED_COLUMNS)].rename(columns={c: f"{c}_w" for c in WEIGHTED_COLUMNS})
         est = est.merge(w, on=KEYS, how="left", sort=False)
-    small = (est["domain"] != "overall") & (est["n"] < suppress_below)
+    small = (est["domain"] != OVERALL) & (est["n"] < suppress_below)
     values = [c for c in est.columns if c not in (*KEYS, "label", "n")]
     est = est.astype({c: object for c in values})
     est.loc[small, values] = None
@@ -377,11 +237,11 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
     }
     card = getattr(analysis, "scorecard", None)
     if card is not None:
-        from .annex import annex_docx_bytes, annex_xlsx_bytes
+        from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
 
         files["annex.xlsx"] = annex_xlsx_bytes(card)
         files["annex.docx"] = annex_docx_bytes(card)
-    from .page import report_html
+    from survey.render.page import report_html
 
     files["report.html"] = report_html(analysis)
     manifest = {

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import DefinitionError
+from survey.errors import DefinitionError
 
 
 def repeated(names) -> list[str]:

@@ -19,7 +19,7 @@ Each rule is a frozen pydantic model whose ``type`` names it in the framework YA
 =================  =====================================================================
 
 A rule takes its numbers from the year's facts (the workbook sheet 指标数据, see
-:mod:`survey.facts`): ``rule.score(weight, view)`` where ``view`` is that
+:mod:`survey.inputs.facts`): ``rule.score(weight, view)`` where ``view`` is that
 indicator's facts, and ``rule.reads()`` names the items it reads (None: any label,
 for judgements). A rule that scores one value (:func:`rate_item`: step deduction,
 higher / lower is better, bands without ``per``) can take a survey rate instead
@@ -38,10 +38,11 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from .definitions import FrozenModel as _Model
-from .definitions import repeated
-from .errors import ScoringError, choice_error
-from .vocab import STEP_MODES
+from survey.definitions.base import FrozenModel as _Model
+from survey.definitions.base import repeated
+from survey.definitions.vocab import STEP_MODES
+from survey.errors import ScoringError, choice_error
+from survey.formatting import fmt_amount, fmt_num, fmt_pct, fmt_pct_short
 
 MODE_TEXT = {"ceil": "不足{step}按{step}计", "floor": "不足{step}不扣分", "linear": "按比例扣分"}
 QUALITATIVE_BANDS = ("达成", "部分达成", "未达成")
@@ -53,24 +54,6 @@ SCORE_DECIMALS = 2        # scores that are not whole are published to two decim
 
 def _published(x: float) -> float:
     return round(x, SCORE_DECIMALS)
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.2f}%"
-
-
-def _pct_short(x: float) -> str:
-    """0.85 → '85%', 0.001 → '0.1%' (criterion style)."""
-    return f"{x * 100:.6f}".rstrip("0").rstrip(".") + "%"
-
-
-def _num(x: float) -> str:
-    x = round(float(x), 6)
-    return f"{x:g}" if x.is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-def _amount(x: float) -> str:
-    return f"{x:,.2f}" if not float(x).is_integer() else f"{x:,.0f}"
 
 
 def shown_value(x: float, key: Callable[[float], object], *, percent: bool = True, max_digits: int = 12) -> str:
@@ -90,7 +73,7 @@ def shown_value(x: float, key: Callable[[float], object], *, percent: bool = Tru
             text = f"{x * 100:.{d}f}%"
             back = float(text[:-1]) / 100
         else:
-            text = _num(x) if d == 2 else f"{x:.{d}f}".rstrip("0").rstrip(".")
+            text = fmt_num(x) if d == 2 else f"{x:.{d}f}".rstrip("0").rstrip(".")
             back = float(text)
         if key(back) == want:
             return text
@@ -107,7 +90,7 @@ class Outcome:
 
 
 class FactView(Protocol):
-    """The facts of one indicator (implemented by :class:`survey.facts.IndicatorFacts`)."""
+    """The facts of one indicator (implemented by :class:`survey.inputs.facts.IndicatorFacts`)."""
 
     indicator: str
 
@@ -148,8 +131,8 @@ def _finish(weight: float, deduction: float, parts: list[str], *, sep: str = "�
     score = round(weight - deduction, 6)
     text = sep.join(p for p in parts if p)
     if state_deduction and deduction > 0:
-        text += f"{'，' if text else ''}扣{_num(deduction)}分"
-    text += f"{'，' if text else ''}得{_num(score)}分"
+        text += f"{'，' if text else ''}扣{fmt_num(deduction)}分"
+    text += f"{'，' if text else ''}得{fmt_num(score)}分"
     return Outcome(score, deduction, text)
 
 
@@ -227,12 +210,12 @@ def score_rate(rate: float, rule: StepRule, weight: float, *, indicator: str = "
 
     shown = shown_value(rate, key)
     if raw == 0:
-        text = f"满意度为{shown}，得{_num(score)}分"
+        text = f"满意度为{shown}，得{fmt_num(score)}分"
     else:
-        step_txt = _pct(rule.step).replace(".00", "")
+        step_txt = fmt_pct(rule.step).replace(".00", "")
         how = MODE_TEXT[mode].format(step=step_txt)
-        text = (f"满意度为{shown}，低于{_pct(rule.threshold).replace('.00', '')}，"
-                f"每降低{step_txt}扣{_num(rule.points)}分（{how}），扣{_num(deduction)}分，得{_num(score)}分")
+        text = (f"满意度为{shown}，低于{fmt_pct(rule.threshold).replace('.00', '')}，"
+                f"每降低{step_txt}扣{fmt_num(rule.points)}分（{how}），扣{fmt_num(deduction)}分，得{fmt_num(score)}分")
     return Score(indicator, weight, rate, steps, deduction, score, mode, text)
 
 
@@ -305,13 +288,13 @@ class BandsRule(_Model):
         shown = ""
         if self.per is not None:
             if x < 0:
-                raise view.error(f"'{self.value}' is a count and must not be negative", self.value, got=_num(x))
+                raise view.error(f"'{self.value}' is a count and must not be negative", self.value, got=fmt_num(x))
             d = view.value(self.per)
             if d <= 0:
                 raise view.error(f"'{self.per}' must be positive to compute {self.label}", self.per, got=d)
-            shown = f"（{self.value}{_num(x)}/{self.per}{_num(d)}）"
+            shown = f"（{self.value}{fmt_num(x)}/{self.per}{fmt_num(d)}）"
             x = x / d
-        fmt = _pct_short if self.percent else _num
+        fmt = fmt_pct_short if self.percent else fmt_num
         value = "0" if x == 0 else shown_value(x, self.band_of, percent=self.percent)
         k = self.band_of(x)
         if k < len(self.bands):
@@ -346,7 +329,7 @@ class PerEventRule(_Model):
             if n < 0 or not float(n).is_integer():
                 raise view.error("an event count must be a whole number ≥ 0", e.name, got=n)
             deduction += n * e.points
-            counts.append(f"{e.name}{_num(n)}{e.unit}")
+            counts.append(f"{e.name}{fmt_num(n)}{e.unit}")
         return _finish(weight, deduction, [_lead(view), self.label + "、".join(counts)])
 
 
@@ -376,7 +359,7 @@ class RatioRule(_Model):
             raise view.error(f"'{self.actual}' must not be negative", self.actual, got=a)
         r = a / p
         shown = shown_value(r, lambda v: (v >= self.target, self.of(weight, v)))
-        text = f"{self.label}={self.actual}{_amount(a)}{self.unit}/{self.planned}{_amount(p)}{self.unit}={shown}"
+        text = f"{self.label}={self.actual}{fmt_amount(a)}{self.unit}/{self.planned}{fmt_amount(p)}{self.unit}={shown}"
         return _finish(weight, weight - self.of(weight, r), [_lead(view), text])
 
 
@@ -402,7 +385,7 @@ class HigherBetterRule(_Model):
         x = view.value(self.value)
         if x < 0:
             raise view.error(f"'{self.value}' must not be negative", self.value, got=x)
-        fmt = _pct if self.percent else _num
+        fmt = fmt_pct if self.percent else fmt_num
         shown = shown_value(x, lambda v: (v >= self.target, self.of(weight, v)), percent=self.percent)
         cmp = "达到" if x >= self.target else "低于"
         return _finish(weight, weight - self.of(weight, x),
@@ -444,7 +427,7 @@ class LowerBetterRule(_Model):
 
     def score(self, weight: float, view: FactView) -> Outcome:
         x = view.value(self.value)
-        fmt = _pct if self.percent else _num
+        fmt = fmt_pct if self.percent else fmt_num
         shown = shown_value(x, lambda v: (v <= self.target, self.of(weight, v)), percent=self.percent)
         cmp = "未超过" if x <= self.target else "超过"
         return _finish(weight, weight - self.of(weight, x),
@@ -481,11 +464,11 @@ class ChecklistRule(_Model):
             mark = view.value(it.name)
             if not 0 <= mark <= it.points:
                 raise view.error(f"mark of '{it.name}' out of range", it.name, got=mark,
-                                 expected=f"0 … {_num(it.points)}")
+                                 expected=f"0 … {fmt_num(it.points)}")
             off = it.points - mark
             deduction += off
-            note = notes.get(it.name) or f"{it.name}{_num(mark)}分"
-            parts.append(note + (f"扣{_num(off)}分" if off > 0 else ""))
+            note = notes.get(it.name) or f"{it.name}{fmt_num(mark)}分"
+            parts.append(note + (f"扣{fmt_num(off)}分" if off > 0 else ""))
         return _finish(weight, deduction, parts, sep="；", state_deduction=False)
 
 
@@ -505,11 +488,11 @@ class ShareFailingRule(_Model):
         if u <= 0 or not float(u).is_integer():
             raise view.error(f"'{self.units}' must be a whole number > 0", self.units, got=u)
         if not (0 <= f <= u) or not float(f).is_integer():
-            raise view.error(f"'{self.failing}' must be a whole number from 0 to {_num(u)}", self.failing, got=f)
+            raise view.error(f"'{self.failing}' must be a whole number from 0 to {fmt_num(u)}", self.failing, got=f)
         d = _published(weight * f / u)
         if d == 0:
-            return _finish(weight, 0, [_lead(view), f"{_num(u)}{self.unit_label}均达标"])
-        how = f"按{_num(u)}{self.unit_label}权重比扣{_num(d)}分（{_num(weight)}×{_num(f)}/{_num(u)}）"
+            return _finish(weight, 0, [_lead(view), f"{fmt_num(u)}{self.unit_label}均达标"])
+        how = f"按{fmt_num(u)}{self.unit_label}权重比扣{fmt_num(d)}分（{fmt_num(weight)}×{fmt_num(f)}/{fmt_num(u)}）"
         return _finish(weight, d, [_lead(view), how], state_deduction=False)
 
 
@@ -547,8 +530,8 @@ class QualitativeRule(_Model):
         s = view.value(f.item)
         inside = lo - 1e-9 <= s <= hi + 1e-9 if closed else lo - 1e-9 <= s < hi - 1e-9
         if not inside:
-            raise view.error(f"score {_num(s)} is outside the band of '{f.item}'", f.item, got=s,
-                             expected=f"{_num(lo)} ≤ score {'≤' if closed else '<'} {_num(hi)}",
+            raise view.error(f"score {fmt_num(s)} is outside the band of '{f.item}'", f.item, got=s,
+                             expected=f"{fmt_num(lo)} ≤ score {'≤' if closed else '<'} {fmt_num(hi)}",
                              hint="change the score or the level")
         return _finish(weight, weight - s, [_lead(view), f"评价为{f.item}"])
 
@@ -574,7 +557,7 @@ class JudgementRule(_Model):
                 raise view.error("a deduction needs its reason in 说明", f.item, column="说明")
             deduction += d
         if deduction > weight + 1e-9:
-            raise view.error("deductions exceed the weight", None, got=_num(deduction), expected=f"≤ {_num(weight)}")
+            raise view.error("deductions exceed the weight", None, got=fmt_num(deduction), expected=f"≤ {fmt_num(weight)}")
         return _finish(weight, deduction, [_lead(view)])
 
 

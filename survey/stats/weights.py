@@ -5,7 +5,7 @@ and returns a :class:`Weighted`: a weight per respondent (same index as the data
 and :class:`WeightDiagnostics` — Kish's design effect and effective n, CV, min/max,
 convergence history and the achieved against the target margins.
 
-Methods (``WEIGHT_METHODS``):
+Methods (the registry :data:`WEIGHTING`, and :func:`trim` after any of them):
 
 ``design``        N_h / n_h per stratum (the district design weight).
 ``poststratify``  base × N_c / Σ_c base for each cell c of one or several crossed
@@ -39,8 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import WeightingError, choice_error
-from .read import excel_row
+from survey.errors import WeightingError, choice_error, excel_row
 
 
 @dataclass(frozen=True)
@@ -293,7 +292,7 @@ def rake(data: pd.DataFrame, margins: Mapping[str, object], *, base=None, tol: f
     c = _cells(data, margins, b)
     cw = c.base.copy()
     history = []
-    for it in range(1, max_iter + 1):
+    for _it in range(1, max_iter + 1):
         for lv, t in zip(c.level, c.targets):
             got = np.bincount(lv, weights=cw, minlength=len(t))
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -363,7 +362,7 @@ def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None 
     """
     if upper is None and lower is None:
         raise WeightingError("trimming needs an upper or a lower bound", hint="e.g. upper=3.5 (× the mean weight)")
-    if upper is not None and upper <= 1 or lower is not None and not 0 < lower < 1:
+    if (upper is not None and upper <= 1) or (lower is not None and not 0 < lower < 1):
         raise WeightingError("trimming bounds are multiples of the mean weight: lower in (0, 1), upper > 1",
                              got=(lower, upper))
     w = weights.to_numpy(dtype=float).copy()
@@ -444,40 +443,87 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
     return out
 
 
+@dataclass(frozen=True)
+class WeightingMethod:
+    """A weighting method in the registry: its name, the shape of targets it takes, and the function.
+
+    ``targets`` is ``"cells"`` (one population count per cell of the ``by`` columns: a
+    Series, with a MultiIndex when crossed) or ``"margins"`` (counts per level of each
+    variable: a mapping variable → Series). ``run(data, targets, by=…, base=…, bounds=…,
+    tol=…, max_iter=…)`` returns a :class:`Weighted`.
+    """
+
+    name: str
+    targets: str
+    run: Callable[..., Weighted]
+    summary: str
+
+
+def _run_design(data, targets, *, by, **_):
+    return design_weights(data, by[0], targets)
+
+
+def _run_poststratify(data, targets, *, by, base=None, **_):
+    return poststratify(data, by, targets, base=base)
+
+
+def _run_rake(data, targets, *, base=None, tol=1e-8, max_iter=None, **_):
+    return rake(data, targets, base=base, tol=tol, **({} if max_iter is None else {"max_iter": max_iter}))
+
+
+def _run_calibrate(data, targets, *, base=None, bounds=None, tol=1e-8, max_iter=None, **_):
+    return calibrate(data, targets, base=base, bounds=bounds, tol=tol,
+                     **({} if max_iter is None else {"max_iter": max_iter}))
+
+
+# The one list of weighting methods: dispatch, CLI choices (through survey.definitions.vocab,
+# which a test keeps equal to these keys) and questionnaire validation all read it.
+WEIGHTING: dict[str, WeightingMethod] = {m.name: m for m in (
+    WeightingMethod("design", "cells", _run_design, "N_h / n_h in each stratum (R: svydesign(weights=))"),
+    WeightingMethod("poststratify", "cells", _run_poststratify, "post-stratification to cell counts (R: postStratify)"),
+    WeightingMethod("rake", "margins", _run_rake, "raking to several margins (R: rake)"),
+    WeightingMethod("calibrate", "margins", _run_calibrate, "linear calibration, optionally bounded (R: calibrate)"),
+)}
+
+
+def weight(method: str, data: pd.DataFrame, targets, *, by: list[str] | None = None, base=None,
+           bounds: tuple[float, float] | None = None, tol: float = 1e-8, max_iter: int | None = None) -> Weighted:
+    """Weight ``data`` to ``targets`` with a method of :data:`WEIGHTING`, by name.
+
+    ``targets`` has the shape the method takes (see :class:`WeightingMethod`); ``by``
+    names the cell columns of the ``cells`` methods (default: the targets' index names).
+
+    >>> d = pd.DataFrame({"区": ["A", "A", "B"]})
+    >>> weight("poststratify", d, pd.Series({"A": 10.0, "B": 30.0}), by=["区"]).weights.tolist()
+    [5.0, 5.0, 30.0]
+    """
+    if method not in WEIGHTING:
+        raise choice_error(WeightingError, "weighting method", method, list(WEIGHTING))
+    m = WEIGHTING[method]
+    if m.targets == "cells" and not by:
+        names = [n for n in getattr(targets, "index", pd.Index([])).names if n is not None]
+        if not names:
+            raise WeightingError(f"{method} needs the column(s) the targets are counted by (by=…)")
+        by = names
+    return m.run(data, targets, by=list(by or []), base=base, bounds=bounds, tol=tol, max_iter=max_iter)
+
+
 def weigh_to_table(data: pd.DataFrame, targets: pd.DataFrame, method: str, *, by: list[str] | None = None,
                    base=None, bounds=None, tol: float = 1e-8, max_iter: int = 100,
                    targets_file: str | None = None, count: str | None = None) -> Weighted:
     """Weight ``data`` to a targets table as typed in a spreadsheet (``survey weight``).
 
-    ``design``/``poststratify`` read the wide form (``by`` columns + a count);
-    ``rake``/``calibrate`` the long form (变量, 类别, 人数), restricted to ``by`` if given.
+    Methods that take cell counts (``design``, ``poststratify``) read the wide form
+    (``by`` columns + a count); those that take margins (``rake``, ``calibrate``) the
+    long form (变量, 类别, 人数), restricted to ``by`` if given.
     """
-    if method in ("design", "poststratify"):
+    if method not in WEIGHTING:
+        raise choice_error(WeightingError, "weighting method", method, list(WEIGHTING))
+    m = WEIGHTING[method]
+    if m.targets == "cells":
         if not by:
             raise WeightingError(f"{method} needs the column(s) the targets are counted by (--by)", file=targets_file)
         pop = targets_from_table(targets, by, wide=True, file=targets_file, count=count)
-        if method == "design":
-            return design_weights(data, by[0], pop)
-        return poststratify(data, by, pop, base=base)
-    if method not in ("rake", "calibrate"):
-        raise choice_error(WeightingError, "weighting method", method, ["design", "poststratify", "rake", "calibrate"])
-    margins = targets_from_table(targets, by, wide=False, file=targets_file, count=count)
-    if method == "rake":
-        return rake(data, margins, base=base, tol=tol, max_iter=max_iter)
-    return calibrate(data, margins, base=base, bounds=bounds, tol=tol, max_iter=max_iter)
-
-
-WEIGHT_METHODS: dict[str, Callable[..., Weighted]] = {
-    "design": design_weights,
-    "poststratify": poststratify,
-    "rake": rake,
-    "calibrate": calibrate,
-    "trim": trim,
-}
-
-
-def weight(method: str, *args, **kwargs) -> Weighted:
-    """Run a weighting method by name (see ``WEIGHT_METHODS``)."""
-    if method not in WEIGHT_METHODS:
-        raise choice_error(WeightingError, "weighting method", method, list(WEIGHT_METHODS))
-    return WEIGHT_METHODS[method](*args, **kwargs)
+    else:
+        pop = targets_from_table(targets, by, wide=False, file=targets_file, count=count)
+    return weight(method, data, pop, by=by, base=base, bounds=bounds, tol=tol, max_iter=max_iter)

@@ -4,7 +4,7 @@ Each check is a public function over plain DataFrames, so it runs on any survey:
 
 - :func:`response_rates`   issued / returned / valid and their rates;
 - :func:`margins`          achieved margin of error of every row of a tidy
-                           estimates table (``survey.estimate``), with the finite
+                           estimates table (``survey.stats.estimate``), with the finite
                            population correction (applied here, or already in the
                            se of design-based estimates: ``se_includes_fpc``);
 - :func:`coverage`         sample mix against a frame margin (districts, or any
@@ -41,17 +41,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .estimate import OVERALL
-from .frame import _labels as option_labels
-from .sampling import z_value
+from survey.definitions.vocab import OVERALL_LEVEL, verdict
+from survey.errors import DataError
+from survey.inputs.tidy import option_labels
+from survey.stats.reliability import (
+    KMO,
+    Bartlett,
+    bartlett_sphericity,
+    ceiling_effect,
+    item_analysis,
+    kmo,
+    reliability,
+)
+from survey.stats.sampling import z_value
 
-PASS, FAIL, NA = "通过", "未通过", "无法计算"
 THRESHOLDS = dict(alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05, fit_p=0.05)
-
-
-def _verdict(ok) -> str:
-    return NA if ok is None else (PASS if ok else FAIL)
 
 
 # --------------------------------------------------------------------------- counts
@@ -108,9 +112,9 @@ def margins(estimates: pd.DataFrame, population=None, *, confidence: float = 0.9
     if isinstance(population, pd.Series):
         pops = {str(k): float(v) for k, v in population.items()}
         total = float(population.sum())
-        N = e["level"].map(lambda lv: total if lv == OVERALL else pops.get(str(lv), np.nan))
+        N = e["level"].map(lambda lv: total if lv == OVERALL_LEVEL else pops.get(str(lv), np.nan))
     elif population is not None:
-        N = pd.Series(np.where(e["level"] == OVERALL, float(population), np.nan), index=e.index)
+        N = pd.Series(np.where(e["level"] == OVERALL_LEVEL, float(population), np.nan), index=e.index)
     else:
         N = pd.Series(np.nan, index=e.index)
     n = e["n"].astype(float)
@@ -125,7 +129,7 @@ def margins(estimates: pd.DataFrame, population=None, *, confidence: float = 0.9
     e["threshold"] = max_margin
     ok = e["margin"] <= max_margin + 1e-12
     e["passed"] = [None if pd.isna(m) else bool(o) for m, o in zip(e["margin"], ok)]
-    e["verdict"] = [_verdict(p) for p in e["passed"]]
+    e["verdict"] = [verdict(p) for p in e["passed"]]
     for c in MARGIN_COLUMNS:
         if c not in e:
             e[c] = np.nan
@@ -163,7 +167,7 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
 
     ``sample`` is a Series of counts by category (or the raw category labels of
     the respondents); ``population`` a Series of counts by category (see
-    :func:`survey.frame.population_table`, whose file, sheet and rows the errors
+    :func:`survey.inputs.frame.population_table`, whose file, sheet and rows the errors
     then name). A category of the sample that is not in the population, or one
     with population 0 but respondents, is a :class:`DataError`. Chi-square
     goodness of fit of the sample counts against n·N_h/N
@@ -179,7 +183,7 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     if pop.isna().any() or (pop < 0).any():
         bad = pop.index[(pop.isna() | (pop < 0)).to_numpy()][0]
         raise DataError(f"{variable}: population of '{bad}' is not a non-negative number", **where,
-                        row=attrs.get("rows", {}).get(bad), hint="build the counts with survey.frame.population_table")
+                        row=attrs.get("rows", {}).get(bad), hint="build the counts with survey.inputs.frame.population_table")
     smp = sample if isinstance(sample, pd.Series) and pd.api.types.is_numeric_dtype(sample) and \
         not sample.index.equals(pd.RangeIndex(len(sample))) else pd.Series(sample).dropna().astype(str).value_counts()
     smp.index = smp.index.astype(str)
@@ -207,7 +211,7 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     t["expected"] = n * t["population_share"]
     t["minimum"] = mins.to_numpy()
     t["passed"] = (t["n"] >= t["minimum"]).to_list()
-    t["verdict"] = [_verdict(p) for p in t["passed"]]
+    t["verdict"] = [verdict(p) for p in t["passed"]]
     use = t["population"] > 0
     note = ""
     if n == 0 or use.sum() < 2:
@@ -222,205 +226,6 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     below = tuple(t.loc[~t["n"].ge(t["minimum"]), "category"])
     return Coverage(variable, t, chi2, df, p, float(t["share_diff"].abs().max()) if n else np.nan, below, note,
                     alpha)
-
-
-# --------------------------------------------------------------------------- reliability
-@dataclass(frozen=True)
-class Alpha:
-    """Cronbach's α with its Feldt interval, or why it cannot be computed."""
-
-    alpha: float
-    ci_low: float
-    ci_high: float
-    n: int            # respondents used (complete on every item)
-    k: int            # items
-    reason: str = ""  # why α is not computable ('' when it is)
-
-    @property
-    def computable(self) -> bool:
-        return not self.reason
-
-
-def _complete(data: pd.DataFrame) -> pd.DataFrame:
-    return data.apply(pd.to_numeric, errors="coerce").dropna(axis=0, how="any")
-
-
-def _zero_variance(data: pd.DataFrame) -> list[str]:
-    return [str(c) for c in data.columns if data[c].nunique(dropna=True) <= 1]
-
-
-def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> Alpha:
-    """Cronbach's α of the columns of ``data`` (respondents × items), listwise.
-
-    Calls ``pingouin.cronbach_alpha(nan_policy='listwise')`` — SPSS's and
-    ``psych::alpha(use='complete.obs')``'s convention — after checking that α
-    exists: at least two items, two complete respondents and a total score that
-    varies. Rows with a missing item are dropped *before* the call, so Feldt's
-    interval uses the n that α is computed on (pingouin's own listwise option keeps
-    the n before deletion for the interval).
-    """
-    d = _complete(data)
-    k, n = d.shape[1], d.shape[0]
-    if k < 2:
-        return Alpha(np.nan, np.nan, np.nan, n, k, f"只有{k}个题项，α至少需要2个题项")
-    if n < 2:
-        return Alpha(np.nan, np.nan, np.nan, n, k, f"完整作答的受访者只有{n}人")
-    if d.sum(axis=1).var(ddof=1) == 0:
-        return Alpha(np.nan, np.nan, np.nan, n, k, "所有受访者总分相同（答案无差异），α无定义")
-    import pingouin
-
-    a, (lo, hi) = pingouin.cronbach_alpha(data=d, nan_policy="listwise", ci=ci)
-    return Alpha(float(a), float(lo), float(hi), n, k)
-
-
-def item_analysis(data: pd.DataFrame) -> pd.DataFrame:
-    """Per item (listwise complete respondents): n, mean, sd, corrected item–total
-    correlation (the item against the sum of the *other* items) and α if the item
-    is deleted."""
-    d = _complete(data)
-    rows = []
-    for c in d.columns:
-        rest = d.drop(columns=[c])
-        other = rest.sum(axis=1)
-        r = np.nan
-        if d[c].std(ddof=1) > 0 and other.std(ddof=1) > 0:
-            r = float(np.corrcoef(d[c], other)[0, 1])
-        a = cronbach(rest)
-        rows.append(dict(item=str(c), n=len(d), mean=float(d[c].mean()) if len(d) else np.nan,
-                         sd=float(d[c].std(ddof=1)) if len(d) > 1 else np.nan, item_total_r=r,
-                         alpha_if_deleted=a.alpha, note=a.reason if not a.computable else
-                         ("该题无差异，无法计算题总相关" if np.isnan(r) else "")))
-    return pd.DataFrame(rows, columns=["item", "n", "mean", "sd", "item_total_r", "alpha_if_deleted", "note"])
-
-
-RELIABILITY_COLUMNS = ("scale", "k", "n", "alpha", "ci_low", "ci_high", "threshold", "passed", "verdict", "note")
-
-
-def reliability(data: pd.DataFrame, dimensions: dict[str, list[str]] | None = None, *,
-                min_alpha: float = THRESHOLDS["alpha"]) -> pd.DataFrame:
-    """α overall (every column) and per dimension, each with threshold and verdict."""
-    scales = [(OVERALL, list(data.columns))] + list((dimensions or {}).items())
-    rows = []
-    for name, items in scales:
-        a = cronbach(data[list(items)])
-        ok = None if not a.computable else a.alpha >= min_alpha
-        rows.append(dict(scale=name, k=a.k, n=a.n, alpha=a.alpha, ci_low=a.ci_low, ci_high=a.ci_high,
-                         threshold=min_alpha, passed=ok, verdict=_verdict(ok), note=a.reason))
-    return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
-
-
-def ceiling_effect(data: pd.DataFrame, top=None) -> pd.DataFrame:
-    """Share of respondents giving the top option on every item they answered, and α without them.
-
-    ``top`` is the top value of the scale — a number, or one per column (a dict or
-    Series); :func:`check_survey` passes each item's scale top. Without it each
-    column's maximum *observed* value is taken, which overstates the effect when
-    nobody chose the top option of some item. Respondents with no answer at all
-    are left out.
-    """
-    d = data.apply(pd.to_numeric, errors="coerce")
-    d = d[d.notna().any(axis=1)]
-    tops = d.max() if top is None else (pd.Series(top, dtype=float).reindex(d.columns) if isinstance(
-        top, (dict, pd.Series)) else pd.Series(float(top), index=d.columns))
-    at_top = (d.eq(tops) | d.isna()).all(axis=1)
-    a_all, a_wo = cronbach(data), cronbach(d[~at_top])
-    return pd.DataFrame([dict(n=len(d), n_ceiling=int(at_top.sum()),
-                              ceiling_share=at_top.mean() if len(d) else np.nan,
-                              alpha=a_all.alpha, alpha_without_ceiling=a_wo.alpha,
-                              n_without_ceiling=a_wo.n, note=a_wo.reason)])
-
-
-# --------------------------------------------------------------------------- validity
-@dataclass(frozen=True)
-class KMO:
-    overall: float
-    items: pd.Series = field(repr=False)   # MSA per item
-    n: int
-    reason: str = ""
-
-    @property
-    def computable(self) -> bool:
-        return not self.reason
-
-
-@dataclass(frozen=True)
-class Bartlett:
-    chi2: float
-    df: int
-    p_value: float
-    n: int
-    reason: str = ""
-
-    @property
-    def computable(self) -> bool:
-        return not self.reason
-
-
-def _correlation(data_or_corr: pd.DataFrame, n: int | None) -> tuple[pd.DataFrame | None, int, str]:
-    """(R, n, reason): a correlation matrix given as such (with n), or Pearson R of complete rows."""
-    x = data_or_corr
-    square = x.shape[0] == x.shape[1] and list(map(str, x.index)) == list(map(str, x.columns)) and \
-        np.allclose(np.diag(x.to_numpy(dtype=float)), 1.0)
-    if square and n is not None:
-        return x.astype(float), int(n), ""
-    d = _complete(x)
-    if d.shape[1] < 2:
-        return None, len(d), f"只有{d.shape[1]}个题项"
-    if len(d) < 3:
-        return None, len(d), f"完整作答的受访者只有{len(d)}人"
-    const = _zero_variance(d)
-    if const:
-        return None, len(d), f"题项{'、'.join(const)}无差异（方差为0，常见于答案全部相同），相关矩阵无法计算"
-    return d.corr(), len(d), ""
-
-
-def _singular(R: np.ndarray) -> bool:
-    return np.linalg.cond(R) > 1e12
-
-
-def kmo(data: pd.DataFrame, *, n: int | None = None) -> KMO:
-    """Kaiser–Meyer–Olkin measure of sampling adequacy.
-
-    With anti-image correlations q_ij = −(R⁻¹)_ij / √((R⁻¹)_ii (R⁻¹)_jj):
-    KMO = Σr²_ij / (Σr²_ij + Σq²_ij) over i ≠ j, and per item MSA_i with the sums
-    over j ≠ i (Kaiser & Rice 1974; psych::KMO and SPSS use the same). ``data`` is
-    respondents × items or a correlation matrix (then pass ``n``).
-    """
-    R, m, reason = _correlation(data, n)
-    if R is None:
-        return KMO(np.nan, pd.Series(dtype=float), m, reason)
-    r = R.to_numpy(dtype=float)
-    if _singular(r):
-        return KMO(np.nan, pd.Series(np.nan, index=R.columns), m,
-                   "相关矩阵奇异（某题项可由其他题项线性表示），反像矩阵不存在")
-    inv = np.linalg.inv(r)
-    d = np.sqrt(np.diag(inv))
-    q = -inv / np.outer(d, d)
-    off = ~np.eye(len(r), dtype=bool)
-    r2, q2 = np.where(off, r**2, 0), np.where(off, q**2, 0)
-    overall = r2.sum() / (r2.sum() + q2.sum())
-    items = pd.Series(r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0)), index=R.columns, name="msa")
-    return KMO(float(overall), items, m)
-
-
-def bartlett_sphericity(data: pd.DataFrame, *, n: int | None = None) -> Bartlett:
-    """Bartlett's (1951) test that the population correlation matrix is the identity.
-
-    χ² = −(n − 1 − (2p + 5)/6)·ln|R| with df = p(p − 1)/2 (psych::cortest.bartlett,
-    SPSS). ``data`` is respondents × items or a correlation matrix (then pass ``n``).
-    """
-    from scipy.stats import chi2 as chi2_dist
-
-    R, m, reason = _correlation(data, n)
-    if R is None:
-        return Bartlett(np.nan, 0, np.nan, m, reason)
-    p = R.shape[0]
-    sign, logdet = np.linalg.slogdet(R.to_numpy(dtype=float))
-    df = p * (p - 1) // 2
-    if sign <= 0 or _singular(R.to_numpy(dtype=float)):
-        return Bartlett(np.nan, df, np.nan, m, "相关矩阵奇异（行列式为0），检验无法计算")
-    stat = -(m - 1 - (2 * p + 5) / 6) * logdet
-    return Bartlett(float(stat), df, float(chi2_dist.sf(stat, df)), m)
 
 
 # --------------------------------------------------------------------------- one questionnaire
@@ -487,10 +292,6 @@ class SurveyValidity:
     checks: pd.DataFrame = field(repr=False)
     parameters: dict = field(default_factory=dict)
 
-    @property
-    def paragraph(self) -> str:
-        return validity_paragraph(self)
-
 
 CHECK_COLUMNS = ("questionnaire", "check", "value", "threshold", "passed", "verdict", "detail")
 
@@ -513,12 +314,12 @@ def check_survey(
 ) -> SurveyValidity:
     """All validity checks for one questionnaire.
 
-    ``cleaned`` is a :class:`survey.clean.Cleaned`, ``estimates`` its tidy estimates
+    ``cleaned`` is a :class:`survey.evaluation.clean.Cleaned`, ``estimates`` its tidy estimates
     table (overall and by district) — the design-based ones when the survey is
     weighted (then ``se_includes_fpc`` if the design has a finite population
     correction), so the margin carries the weights' design effect. ``population``
     is the population by district (a Series by option label, as
-    :func:`survey.frame.population_table` or ``Frame.population`` give it).
+    :func:`survey.inputs.frame.population_table` or ``Frame.population`` give it).
     ``frame_margins`` maps an item id or item text (矫正类别) to population counts
     by option label (对象构成). ``issued`` is the number of questionnaires issued,
     when known. The district mix is judged at ``fit_alpha``, Bartlett's test at
@@ -529,7 +330,7 @@ def check_survey(
     counts = response_rates(cleaned.returned, cleaned.n_valid, issued)
     if population is not None and not isinstance(population, pd.Series):
         raise DataError("check_survey takes the population by district as a Series", got=type(population).__name__,
-                        hint="read a frame table with survey.frame.population_table(table, district_col, count_col)")
+                        hint="read a frame table with survey.inputs.frame.population_table(table, district_col, count_col)")
     pop = population
 
     mt = margins(estimates, pop, confidence=confidence, max_margin=max_margin, se_includes_fpc=se_includes_fpc)
@@ -557,15 +358,15 @@ def check_survey(
 
     def add(check, value, threshold, ok, detail=""):
         rows.append(dict(questionnaire=q.id, check=check, value=value, threshold=threshold,
-                         passed=ok, verdict="—" if threshold is None else _verdict(ok), detail=detail))
+                         passed=ok, verdict="—" if threshold is None else verdict(ok), detail=detail))
 
     add("有效率（有效/回收）", counts["valid_rate"].iloc[0], None, None,
         f"回收{cleaned.returned}份，有效{cleaned.n_valid}份")
-    ov = mt[mt["level"] == OVERALL]
+    ov = mt[mt["level"] == OVERALL_LEVEL]
     for _, r in ov.iterrows():
         add(f"抽样误差：{r['label']}", r["margin"], max_margin, r["passed"],
             f"n={int(r['n'])}" + (f"，N={int(r['population'])}" if pd.notna(r["population"]) else "，未做有限总体校正"))
-    dist = mt[(mt["level"] != OVERALL)]
+    dist = mt[(mt["level"] != OVERALL_LEVEL)]
     if len(dist):
         main = dist[dist["measure"] == dist["measure"].iloc[0]]
         bad = main[main["passed"] == False]  # noqa: E712
@@ -594,145 +395,3 @@ def check_survey(
                   min_per_district=min_per_district if not isinstance(min_per_district, pd.Series) else "per district",
                   population_column=pop.name if pop is not None else None, issued=issued)
     return SurveyValidity(q.id, q.title, counts, mt, cov, tuple(others), rel, ia, ceil, k, b, checks, params)
-
-
-# --------------------------------------------------------------------------- report text
-def _pct(x, digits=2) -> str:
-    return "—" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
-
-
-def validity_paragraph(v: SurveyValidity) -> str:
-    """A Chinese paragraph on the sample's validity, written from the numbers (honest on failures)."""
-    c = v.counts.iloc[0]
-    parts = []
-    if pd.notna(c["issued"]):
-        parts.append(f"{v.title}共发放问卷{int(c['issued'])}份，回收{int(c['returned'])}份（回收率{_pct(c['return_rate'])}），"
-                     f"其中有效问卷{int(c['valid'])}份（有效率{_pct(c['valid_rate'])}，按回收问卷计）。")
-    else:
-        parts.append(f"{v.title}共回收问卷{int(c['returned'])}份，其中有效问卷{int(c['valid'])}份"
-                     f"（有效率{_pct(c['valid_rate'])}，按回收问卷计）。")
-    conf = v.parameters.get("confidence", 0.95)
-    ov = v.margins[v.margins["level"] == OVERALL]
-    if len(ov):
-        head = ov.iloc[0]
-        fpc = f"（总体{int(head['population'])}人，已做有限总体校正）" if pd.notna(head["population"]) else ""
-        # design-based estimates (weighted to the frame) differ a little from the unweighted
-        # rate quoted in the annex: say which one this is
-        label = head["label"] + ("（按抽样框加权）" if v.parameters.get("se_includes_fpc") else "")
-        text = (f"在{conf:.0%}置信水平下，{label}{_pct(head['estimate'])}的抽样误差为±{_pct(head['margin'])}{fpc}，"
-                f"按最保守的50%比例计算的抽样误差为±{_pct(head['moe_p50'])}")
-        thr = v.parameters.get("max_margin", 0.05)
-        text += f"，{'满足' if head['passed'] else '未满足'}抽样误差不超过{thr:.0%}的要求"
-        if head["passed"] and head["moe_p50"] > thr:
-            text += f"（保守口径超过{thr:.0%}，对满意率以外、接近50%的比例精度不足）"
-        dist = v.margins[(v.margins["level"] != OVERALL) & (v.margins["measure"] == head["measure"])]
-        if len(dist):
-            bad = dist[dist["passed"] == False]  # noqa: E712
-            if len(bad):
-                text += f"；分区样本较小，{len(bad)}个区的抽样误差超过{thr:.0%}，分区结果仅供参考"
-        parts.append(text + "。")
-    rel = v.reliability
-    r0 = rel.iloc[0]
-    if r0["passed"] is None:
-        parts.append(f"量表信度无法计算：{r0['note']}。")
-    else:
-        dims = rel.iloc[1:]
-        dtext = "、".join(f"{r['scale']}{r['alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
-        nd = [f"{r['scale']}（{r['note']}）" for _, r in dims.iterrows() if r["passed"] is None]
-        dropped = int(c["valid"]) - int(r0["n"])
-        t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['alpha']:.3f}"
-             f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
-             + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
-             f"{'达到' if r0['passed'] else '未达到'}0.7的可接受标准")
-        if dtext:
-            t += f"；各维度α系数分别为{dtext}"
-            weak = [r["scale"] for _, r in dims.iterrows() if r["passed"] is False]
-            if weak:
-                t += f"，其中{'、'.join(weak)}低于0.7"
-        if nd:
-            t += f"；{'、'.join(nd)}无法计算α"
-        ce = v.ceiling.iloc[0]
-        if ce["n_ceiling"] > 0:
-            t += (f"。{int(ce['n_ceiling'])}名受访者（{_pct(ce['ceiling_share'])}）所有题项均选择最高等级，存在天花板效应，"
-                  f"剔除后α系数为{'无法计算' if pd.isna(ce['alpha_without_ceiling']) else format(ce['alpha_without_ceiling'], '.3f')}")
-        parts.append(t + "。")
-    k, b = v.kmo, v.bartlett
-    if not k.computable or not b.computable:
-        parts.append(f"效度检验无法计算：{k.reason or b.reason}。")
-    else:
-        good = k.overall >= v.parameters.get("min_kmo", 0.6) and b.p_value < v.parameters.get("bartlett_alpha", 0.05)
-        ptxt = "p<0.001" if b.p_value < 0.001 else f"p={b.p_value:.3f}"
-        parts.append(f"KMO值为{k.overall:.3f}，Bartlett球形检验χ²={b.chi2:.2f}（df={b.df}，{ptxt}），"
-                     f"{'适合' if good else '不完全适合'}进行因子分析，{'结构效度良好' if good else '结构效度有待检验'}。")
-    if v.coverage is not None:
-        cv = v.coverage
-        pv = "—" if np.isnan(cv.p_value) else f"{cv.p_value:.3f}"
-        t = (f"样本覆盖全部{len(cv.table)}个区中的{int((cv.table['n'] > 0).sum())}个，"
-             f"样本区分布与总体的卡方拟合优度检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），各区占比最大相差{_pct(cv.max_abs_diff)}，")
-        t += "样本结构与总体无显著差异，具有代表性" if cv.passed_fit else (
-            "样本区分布与总体存在显著差异，宜加权调整" if cv.passed_fit is False else "无法检验区分布")
-        if cv.below_minimum:
-            t += f"；{'、'.join(cv.below_minimum)}样本量低于最低要求（{int(cv.table['minimum'].max())}份）"
-        for o in v.other_margins:
-            t += (f"；{o.variable}结构χ²={o.chi2:.2f}（p={o.p_value:.3f}），"
-                  + ("与总体一致" if o.passed_fit else "与总体存在差异" if o.passed_fit is False else "无法检验"))
-        parts.append(t + "。")
-    return "".join(parts)
-
-
-SHEET_HEADERS = {
-    "questionnaire": "问卷", "check": "检验项目", "value": "结果", "threshold": "标准", "verdict": "结论",
-    "detail": "说明", "issued": "发放", "returned": "回收", "valid": "有效", "return_rate": "回收率",
-    "valid_rate": "有效率（按回收）", "valid_rate_issued": "有效率（按发放）", "measure": "口径", "label": "指标",
-    "domain": "分组", "level": "组别", "n": "样本量", "population": "总体", "estimate": "估计值",
-    "ci_low": "置信下限", "ci_high": "置信上限", "half_width": "区间半宽", "moe_fpc": "抽样误差（FPC）",
-    "moe_p50": "保守抽样误差（p=50%）", "margin": "抽样误差", "variable": "变量", "category": "类别",
-    "population_share": "总体占比", "sample_share": "样本占比", "share_diff": "占比差", "response_rate": "样本/总体",
-    "expected": "期望样本量", "minimum": "最低样本量", "scale": "量表", "k": "题项数", "alpha": "α系数",
-    "item": "题项", "mean": "均值", "sd": "标准差", "item_total_r": "校正题总相关", "alpha_if_deleted": "删除该题后α",
-    "note": "备注", "n_ceiling": "全选最高等级人数", "ceiling_share": "天花板比例",
-    "alpha_without_ceiling": "剔除后α", "n_without_ceiling": "剔除后样本量", "msa": "MSA",
-}
-
-
-def _zh(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.drop(columns=[c for c in ("passed",) if c in df.columns])
-    return out.rename(columns=SHEET_HEADERS)
-
-
-def validity_tables(results) -> dict[str, pd.DataFrame]:
-    """The sheets of ``validity.xlsx`` (Chinese sheet names and headers) for one or more questionnaires."""
-    results = [results] if isinstance(results, SurveyValidity) else list(results)
-
-    def cat(get, with_q=True):
-        frames = []
-        for v in results:
-            df = get(v)
-            if df is None or len(df) == 0:
-                continue
-            df = df.copy()
-            if with_q and "questionnaire" not in df:
-                df.insert(0, "questionnaire", v.questionnaire)
-            frames.append(df)
-        return _zh(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
-
-    def kmo_table(v):
-        rows = [dict(item="全部", msa=v.kmo.overall, note=v.kmo.reason)]
-        rows += [dict(item=str(i), msa=float(m), note="") for i, m in v.kmo.items.items()]
-        b = v.bartlett
-        rows.append(dict(item="Bartlett χ²", msa=b.chi2, note=b.reason or f"df={b.df}，p={b.p_value:.3g}，n={b.n}"))
-        return pd.DataFrame(rows)
-
-    return {
-        "检验汇总": cat(lambda v: v.checks),
-        "报告段落": pd.DataFrame({"问卷": [v.questionnaire for v in results], "段落": [v.paragraph for v in results]}),
-        "样本与回收": cat(lambda v: v.counts),
-        "抽样误差": cat(lambda v: v.margins),
-        "区县覆盖": cat(lambda v: v.coverage.table if v.coverage is not None else None),
-        "其他结构": cat(lambda v: pd.concat([o.table for o in v.other_margins], ignore_index=True)
-                     if v.other_margins else None),
-        "信度": cat(lambda v: v.reliability),
-        "题项分析": cat(lambda v: v.items),
-        "天花板效应": cat(lambda v: v.ceiling),
-        "KMO与Bartlett": cat(kmo_table),
-    }

@@ -21,26 +21,15 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from survey.errors import DataError
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 SPSS_SUFFIXES = (".sav", ".zsav")
 SINGLE_TABLE_SUFFIXES = (".csv", *SPSS_SUFFIXES)  # files that hold one table (no sheets)
 
 
-def excel_row(data: pd.DataFrame, i: int) -> int:
-    """The row number the user sees for the i-th row of ``data``.
-
-    A sheet read by this module is indexed by its Excel rows (index name ``row``);
-    any other DataFrame is numbered as if its header were row 1.
-    """
-    label = data.index[i]
-    if data.index.name == "row" and isinstance(label, int | np.integer):
-        return int(label)
-    return i + 2
 SUB_SEP = "—"  # joins a stem and its sub-question: 题干—子问题
 _NUMBERED = re.compile(r"^\s*[QqＱ]?\d+\s*[、.．:：)）]")
 

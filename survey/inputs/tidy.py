@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, DefinitionError, MatchError
-from .formats import FORMATS, ExportFormat, detect, get_format
-from .questionnaire import Item, Questionnaire, column_map_problems
-from .read import RawTable
-from .vocab import METADATA_FIELDS
+from survey.definitions.questionnaire import Item, Questionnaire, column_map_problems
+from survey.definitions.vocab import METADATA_FIELDS
+from survey.errors import DataError, DefinitionError, MatchError
+from survey.inputs.formats import FORMATS, ExportFormat, detect, get_format
+from survey.inputs.read import RawTable
 
 SKIPPED = ("(跳过)", "（跳过）")
 BLANK = ("(空)", "（空）")
@@ -62,7 +62,7 @@ def parse_header(column: str) -> Header:
     """``6、总体…`` → (6, 总体…); ``4、(成就感)`` → (4, 成就感, row); ``区`` → (None, 区).
 
     ``N.题干:子问题`` (腾讯问卷), ``N、题干—子问题`` and ``题干—子问题`` (a two-row
-    header combined by :func:`survey.read.table_from_rows`) keep the part after the
+    header combined by :func:`survey.inputs.read.table_from_rows`) keep the part after the
     separator as ``sub``, so a matrix row or option can match it whatever the stem.
     """
     m = _HEADER.match(column)
@@ -318,13 +318,13 @@ class Responses:
     sheet: str | None
     columns: dict[str, str]  # item id / metadata field → export column header
     findings: pd.DataFrame = field(repr=False)
-    format: str = "generic"  # the export format read (survey.formats)
+    format: str = "generic"  # the export format read (survey.inputs.formats)
 
     @property
     def n(self) -> int:
         return len(self.data)
 
-    def subset(self, mask) -> "Responses":
+    def subset(self, mask) -> Responses:
         """The responses where ``mask`` is true (findings kept for those rows)."""
         data = self.data[mask]
         keep = self.findings["row"].isin(data.index)
@@ -379,7 +379,7 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
          columns: dict[str, str | None] | None = None) -> Responses:
     """Match the export's columns to ``q`` and code every answer.
 
-    ``format`` is a name of :data:`survey.formats.FORMATS` (or None to detect it).
+    ``format`` is a name of :data:`survey.inputs.formats.FORMATS` (or None to detect it).
     ``columns`` is a column map (header → item id / ``id[k]`` / metadata field /
     None) laid over the questionnaire's ``source.columns``; see :func:`match_columns`.
     """
@@ -551,3 +551,11 @@ def item_columns(q: Questionnaire, data: pd.DataFrame, item_id: str) -> list[str
     if item_id in data.columns:
         return [item_id]
     return [c for c in data.columns if c.startswith(f"{item_id}[")]
+
+
+def option_labels(responses: Responses, item_id: str) -> pd.Series:
+    """An item's codes as option labels (NaN stays NaN)."""
+    opts = np.array(("", *tuple(responses.questionnaire.options(item_id))), dtype=object)
+    codes = responses.data[item_id].to_numpy(dtype=float)
+    lab = opts[np.where(np.isnan(codes), 0, codes).astype(int)]
+    return pd.Series(np.where(np.isnan(codes), None, lab), index=responses.data.index, dtype=object)

@@ -18,10 +18,17 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from .definitions import FrozenModel as _Model
-from .definitions import read_yaml, repeated, validation_problems
-from .errors import DefinitionError
-from .vocab import ACTIONS, FORMAT_NAMES, ITEM_TYPES, MEASURE_TYPES, METADATA_FIELDS
+from survey.definitions.base import FrozenModel as _Model
+from survey.definitions.base import read_yaml, repeated, validation_problems
+from survey.definitions.vocab import (
+    ACTIONS,
+    FORMAT_NAMES,
+    FRAME_WEIGHTING_METHODS,
+    ITEM_TYPES,
+    MEASURE_TYPES,
+    METADATA_FIELDS,
+)
+from survey.errors import DefinitionError
 
 Action = Literal[ACTIONS]
 
@@ -86,7 +93,7 @@ class Source(_Model):
     columns: dict[str, str | None] = Field(default_factory=dict)
 
 
-def column_map_problems(q: "Questionnaire", mapping: dict) -> list[tuple[str, str]]:
+def column_map_problems(q: Questionnaire, mapping: dict) -> list[tuple[str, str]]:
     """(header, message) for each entry of a column map whose target ``q`` does not know,
     and for targets named by two headers."""
     ids = [it.id for it in q.items]
@@ -204,7 +211,7 @@ class Weighting(_Model):
     population: str
     margins_sheet: str = "对象构成"
     margins: tuple[str, ...] = ()
-    method: Literal["poststratify", "rake", "calibrate"] = "poststratify"
+    method: Literal[FRAME_WEIGHTING_METHODS] = "poststratify"
     bounds: tuple[float, float] | None = None
     trim_upper: float | None = Field(default=None, gt=1)
     fpc: bool = True

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .privacy import pseudonym
-from .questionnaire import Questionnaire
-from .tidy import Responses, item_columns
+from survey.definitions.questionnaire import Questionnaire
+from survey.inputs.privacy import pseudonym
+from survey.inputs.tidy import Responses, item_columns
 
 RULE_ORDER = ("test_submission", "out_of_scope", "platform_flag", "incomplete", "attention", "logic",
               "duplicate", "too_fast")

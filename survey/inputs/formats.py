@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import DataError, choice_error
+from survey.errors import DataError, choice_error
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("wjx_code", "问卷星 按序号", _WJX_META, "position", skipped_codes=(-2, -3)),
         ExportFormat("tencent", "腾讯问卷", _TENCENT_META, "text"),
         ExportFormat("interview", "访谈记录", _INTERVIEW_META, "text"),
-        # value labels already turned codes into option text (survey.read.read_sav);
+        # value labels already turned codes into option text (survey.inputs.read.read_sav);
         # the platform's metadata names are all tried, −2 / −3 without a label are skipped
         ExportFormat("spss", "SPSS .sav（值标签）", _union(_WJX_META, _TENCENT_META, _INTERVIEW_META), "text",
                      skipped_codes=(-2, -3)),

@@ -1,13 +1,13 @@
 """Scoring the annex (评分表): the framework, the scorecard and the score's uncertainty.
 
 The framework is data (``survey/frameworks/*.yaml``): the three levels of every
-indicator, 指标值, 评分标准 text, 分值 and a rule (:mod:`survey.rules`). It loads
+indicator, 指标值, 评分标准 text, 分值 and a rule (:mod:`survey.definitions.rules`). It loads
 into frozen, validated models; an error names the file and the path inside it
 (``nanjing-2021.yaml: indicators[3].rule.items: …``). Validation: names unique,
 weights add up to 100, every rule's parameters present, a checklist's sub-items
 add up to the weight, no band scores more than the weight.
 
-:func:`score_framework` turns a framework, the year's facts (:mod:`survey.facts`)
+:func:`score_framework` turns a framework, the year's facts (:mod:`survey.inputs.facts`)
 and the survey rates into a :class:`Scorecard`: one row per indicator with its
 评分过程, the total and the grade (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差; on the
 unrounded total).
@@ -28,6 +28,7 @@ its interval's two end scores (every rule is monotone in the rate).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,10 +37,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .definitions import FrozenModel as _Model
-from .definitions import problems_error, read_yaml, repeated, validation_problems
-from .errors import DataError, DefinitionError, ScoringError, choice_error
-from .rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kept here)
+from survey.definitions.base import FrozenModel as _Model
+from survey.definitions.base import problems_error, read_yaml, repeated, validation_problems
+from survey.definitions.rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kept here)
     MODE_TEXT,
     RATE_RULE_TYPES,
     RULE_TYPES,
@@ -47,8 +47,6 @@ from .rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kep
     Rule,
     Score,
     StepRule,
-    _num,
-    _pct,
     max_score,
     rate_cuts,
     rate_item,
@@ -56,6 +54,9 @@ from .rules import (  # noqa: F401  (StepRule, Score, score_rate: public API kep
     score_value,
     shown_value,
 )
+from survey.definitions.vocab import OVERALL, OVERALL_LEVEL
+from survey.errors import DataError, DefinitionError, ScoringError, choice_error
+from survey.formatting import fmt_num, fmt_pct
 
 DEFAULT_FRAMEWORK = "nanjing-2021.yaml"
 GRADES = ((90.0, "优"), (80.0, "良"), (60.0, "中"), (0.0, "差"))
@@ -93,9 +94,9 @@ class Indicator(_Model):
     def _rule_fits_weight(self):
         top = max_score(self.rule, self.weight)
         if isinstance(self.rule, ChecklistRule) and abs(top - self.weight) > 1e-9:
-            raise ValueError(f"the sub-items' points add up to {_num(top)}, the weight is {_num(self.weight)}")
+            raise ValueError(f"the sub-items' points add up to {fmt_num(top)}, the weight is {fmt_num(self.weight)}")
         if top is not None and top > self.weight + 1e-9:
-            raise ValueError(f"a band scores {_num(top)}, more than the weight {_num(self.weight)}")
+            raise ValueError(f"a band scores {fmt_num(top)}, more than the weight {fmt_num(self.weight)}")
         return self
 
     @property
@@ -123,7 +124,7 @@ class Framework(_Model):
             raise ValueError(f"indicator names must be unique; repeated: {', '.join(dup)}")
         total = sum(i.weight for i in self.indicators)
         if abs(total - 100) > 1e-6:
-            raise ValueError(f"the weights (分值) add up to {_num(total)}, expected 100")
+            raise ValueError(f"the weights (分值) add up to {fmt_num(total)}, expected 100")
         return self
 
     def indicator(self, name: str) -> Indicator:
@@ -167,9 +168,9 @@ def overall_row(estimates, source: RateSource, indicator: str = "", questionnair
     """The whole-sample row of ``source.measure`` in an estimates table."""
     rows = estimates[estimates["measure"] == source.measure]
     if "domain" in rows.columns:
-        rows = rows[rows["domain"] == "overall"]
+        rows = rows[rows["domain"] == OVERALL]
     elif "level" in rows.columns:
-        rows = rows[rows["level"] == "全部"]
+        rows = rows[rows["level"] == OVERALL_LEVEL]
     if rows.empty:
         if len(estimates) == 0:
             raise ScoringError(f"no estimates for '{indicator}'", hint="check that the questionnaire has valid responses")
@@ -265,8 +266,8 @@ def grade(total: float) -> str:
 
 def grade_rule_text() -> str:
     """'优≥90，良≥80，中≥60，差<60' from :data:`GRADES`."""
-    parts = [f"{g}≥{_num(cut)}" for cut, g in GRADES[:-1]]
-    return "，".join(parts + [f"{GRADES[-1][1]}<{_num(GRADES[-2][0])}"])
+    parts = [f"{g}≥{fmt_num(cut)}" for cut, g in GRADES[:-1]]
+    return "，".join([*parts, f"{GRADES[-1][1]}<{fmt_num(GRADES[-2][0])}"])
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,7 @@ class ScoreRow:
 
 
 def _range(a: float, b: float) -> str:
-    return _num(a) if abs(a - b) < 1e-9 else f"{_num(a)}–{_num(b)}"
+    return fmt_num(a) if abs(a - b) < 1e-9 else f"{fmt_num(a)}–{fmt_num(b)}"
 
 
 @dataclass(frozen=True)
@@ -322,7 +323,7 @@ class Scorecard:
     uncertainty: tuple[RateUncertainty, ...] = ()
     total_low: float | None = None
     total_high: float | None = None
-    allocation: object = field(default=None, repr=False)  # survey.facts.Allocation or None
+    allocation: object = field(default=None, repr=False)  # survey.inputs.facts.Allocation or None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -354,8 +355,8 @@ def _rate_from_facts(ind: Indicator, view) -> dict:
     item = rate_item(ind.rule)
     v = view.value(item)
     if not 0 <= v <= 1:
-        raise view.error(f"'{item}' is a proportion", item, got=_num(v), expected="0 … 1",
-                         hint=f"type {v / 100:.4g}, not {_num(v)}" if 1 < v <= 100 else "type a proportion")
+        raise view.error(f"'{item}' is a proportion", item, got=fmt_num(v), expected="0 … 1",
+                         hint=f"type {v / 100:.4g}, not {fmt_num(v)}" if 1 < v <= 100 else "type a proportion")
     return {"estimate": v}
 
 
@@ -363,15 +364,15 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
                     step_mode: str | None = None, title: str | None = None) -> Scorecard:
     """Score every indicator of the framework.
 
-    ``facts``: a :class:`survey.facts.Facts` (the 指标数据 sheet), or None when every
+    ``facts``: a :class:`survey.inputs.facts.Facts` (the 指标数据 sheet), or None when every
     indicator is survey-fed. ``rates``: indicator name → mapping with ``estimate``
     and, for the uncertainty, ``ci_low``, ``ci_high``, ``se``, ``n_eff``; any indicator
-    whose rule takes one value (:func:`survey.rules.rate_item`) can be fed a rate. A
+    whose rule takes one value (:func:`survey.definitions.rules.rate_item`) can be fed a rate. A
     step rule without a rate takes its 满意度 from the facts. ``step_mode`` overrides
     the step rules' rounding mode (ceil / floor / linear). A 指标数据 row the
     indicator's rule does not read is an error.
     """
-    from .facts import Facts
+    from survey.inputs.facts import Facts
 
     facts = facts if facts is not None else Facts.empty()
     rates = dict(rates or {})
@@ -397,8 +398,8 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
             elif rate is not None and view.rows():
                 f = view.rows()[0]
                 where = f"第{f.row}行" if f.row is not None else ""
-                warnings.append(f"{ind.name}：问卷估计值{_pct(float(rate['estimate']))}与指标数据{where}的"
-                                f"{f.item}{'' if f.value is None else _num(f.value)}同时给出，采用问卷估计值")
+                warnings.append(f"{ind.name}：问卷估计值{fmt_pct(float(rate['estimate']))}与指标数据{where}的"
+                                f"{f.item}{'' if f.value is None else fmt_num(f.value)}同时给出，采用问卷估计值")
             if rate is None:
                 raise ScoringError(f"no rate for the survey-fed indicator '{ind.name}'",
                                    hint="give a questionnaire measure with this indicator, or a 指标数据 row "
@@ -422,7 +423,7 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
         total_low = round(total + sum(min(u.score_low, u.score_high) - u.score for u in unc), 6)
         total_high = round(total + sum(max(u.score_low, u.score_high) - u.score for u in unc), 6)
         if grade(total_low) != grade(total_high):
-            warnings.append(f"总分区间{_num(total_low)}–{_num(total_high)}分跨越评价等级界限"
+            warnings.append(f"总分区间{fmt_num(total_low)}–{fmt_num(total_high)}分跨越评价等级界限"
                             f"（{grade(total_low)}/{grade(total_high)}），等级取决于满意度抽样误差")
     alloc = facts.allocation
     if alloc is not None:
@@ -471,7 +472,7 @@ def rate_uncertainty(ind: Indicator, rate: Mapping, *, step_mode: str | None = N
         probs[(score, score)] = 1.0
     else:
         cuts = sorted(set(rate_cuts(rule)) | {0.0, 1.0})
-        for a, b in zip(cuts, cuts[1:]):
+        for a, b in itertools.pairwise(cuts):
             mass = max(0.0, cdf(b) - (cdf(a) if a > 0 else 0.0))
             d = min(1e-7, (b - a) / 4)
             inside = (s(a + d), s((a + b) / 2), s(b - d))

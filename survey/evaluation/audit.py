@@ -41,12 +41,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .annex import HEADERS
-from .errors import DataError, ScoringError, choice_error
-from .facts import ALLOCATION_SHEET, Finding, allocation_from_table, parse_number
-from .rules import StepRule, _num, score_rate
-from .score import GRADES, grade
-from .vocab import STEP_MODES
+from survey.definitions.rules import StepRule, score_rate
+from survey.definitions.vocab import ANNEX_HEADERS as HEADERS
+from survey.definitions.vocab import STEP_MODES
+from survey.errors import DataError, ScoringError, choice_error
+from survey.evaluation.score import GRADES, grade
+from survey.formatting import fmt_num
+from survey.inputs.facts import ALLOCATION_SHEET, Finding, allocation_from_table, parse_number
 
 FINDING_COLUMNS = ("sheet", "row", "column", "finding", "message")
 TOTAL_WORDS = ("合计", "总分", "总计")
@@ -122,7 +123,7 @@ def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
     """
     import pandas as pd
 
-    from .read import Workbook, table_from_rows
+    from survey.inputs.read import Workbook, table_from_rows
 
     if step_mode not in STEP_MODES:
         raise choice_error(ScoringError, "step mode", step_mode, STEP_MODES)
@@ -179,16 +180,16 @@ def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
     scores = [s for _, _, _, s, _, _ in items if s is not None]
     w_sum, s_sum = round(sum(weights), 6), round(sum(scores), 6)
     if abs(w_sum - 100) > 1e-6:
-        add(items[-1][0] if items else h + 1, "分值", "weights_sum", f"各指标分值合计{_num(w_sum)}，应为100")
+        add(items[-1][0] if items else h + 1, "分值", "weights_sum", f"各指标分值合计{fmt_num(w_sum)}，应为100")
     if total is not None and total[1] is not None and abs(total[1] - w_sum) > 1e-6:
-        add(total[0], "分值", "weights_sum", f"合计行分值{_num(total[1])}，各指标分值合计{_num(w_sum)}")
+        add(total[0], "分值", "weights_sum", f"合计行分值{fmt_num(total[1])}，各指标分值合计{fmt_num(w_sum)}")
     for excel, name, w, s, narrative, criterion in items:
         if w is not None and s is not None and not (0 <= s <= w + 1e-9):
-            add(excel, "得分", "score_range", f"{name}：得分{_num(s)}不在0–{_num(w)}之间")
+            add(excel, "得分", "score_range", f"{name}：得分{fmt_num(s)}不在0–{fmt_num(w)}之间")
         quoted = _SCORE.findall(_norm(narrative))
         if quoted and s is not None and abs(float(quoted[-1]) - s) > 1e-6:
             add(excel, "评分过程", "narrative_score",
-                f"{name}：评分过程写“得{quoted[-1]}分”，得分栏为{_num(s)}")
+                f"{name}：评分过程写“得{quoted[-1]}分”，得分栏为{fmt_num(s)}")
         rate = quoted_rate(narrative)
         if rate is None or s is None or w is None:
             continue
@@ -205,21 +206,21 @@ def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
         expect = score_rate(r, rule, w, indicator=name, mode=step_mode).score
         if abs(expect - s) > 1e-6:
             add(excel, "得分", "satisfaction",
-                f"{name}：满意度{rate}%按评分标准（{_num(rule.threshold * 100)}%满分，每降低"
-                f"{_num(rule.step * 100)}%扣{_num(rule.points)}分，{step_mode}）应得{_num(expect)}分，得分栏为{_num(s)}")
+                f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
+                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{step_mode}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
     total_score = s_sum
     if total is None:
-        add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{_num(s_sum)}）")
+        add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{fmt_num(s_sum)}）")
     elif total[2] is not None:
         total_score = total[2]
         if abs(total[2] - s_sum) > 1e-6:
-            add(total[0], "得分", "total_sum", f"合计得分{_num(total[2])}，各指标得分合计{_num(s_sum)}")
+            add(total[0], "得分", "total_sum", f"合计得分{fmt_num(total[2])}，各指标得分合计{fmt_num(s_sum)}")
     if grade_given is not None:
         excel, g = grade_given
         if g is None:
             add(excel, None, "grade", "评价等级行没有写明优、良、中或差")
         elif g != grade(total_score):
-            add(excel, None, "grade", f"评价等级为{g}，总分{_num(total_score)}应为{grade(total_score)}")
+            add(excel, None, "grade", f"评价等级为{g}，总分{fmt_num(total_score)}应为{grade(total_score)}")
 
     if ALLOCATION_SHEET in wb.sheet_names:
         table = table_from_rows(wb.rows(ALLOCATION_SHEET), file=str(wb.path), sheet=ALLOCATION_SHEET)

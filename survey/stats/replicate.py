@@ -3,7 +3,7 @@
 :func:`replicate_weights` builds a matrix of replicate weights from a design;
 :func:`replicate_estimate` re-computes a ratio (mean, proportion) or total with every
 replicate and turns the spread into a standard error. Both work on the same
-:class:`~survey.design.Design` as the Taylor estimators and return the same tidy
+:class:`~survey.stats.design.Design` as the Taylor estimators and return the same tidy
 table shape, so the two can be compared side by side.
 
 - ``jackknife`` — JK1 without strata, JKn with strata (Rust & Rao 1996): replicate
@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .design import Design, Prepared
-from .errors import EstimationError, choice_error
+from survey.definitions.vocab import OVERALL, OVERALL_LEVEL
+from survey.errors import EstimationError, choice_error
+from survey.stats.design import Design, Prepared
 
 REPLICATE_METHODS = ("jackknife", "bootstrap")
 
@@ -85,12 +86,12 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
     The squared deviations are taken from the mean of the replicates, or from the
     full-sample estimate with ``mse=True`` (R's ``svrepdesign(mse=)``, default FALSE).
 
-    Returns the columns of :data:`survey.estimate.ESTIMATE_COLUMNS`; ``ci_method`` reads
+    Returns the columns of :data:`survey.stats.estimate.ESTIMATE_COLUMNS`; ``ci_method`` reads
     ``normal_<method>`` (estimate ± z·SE; for a proportion clipped to [0, 1]).
     """
     from scipy import stats
 
-    from .estimate import ESTIMATE_COLUMNS, OVERALL
+    from survey.stats.estimate import ESTIMATE_COLUMNS
 
     design = design or Design()
     if var not in data.columns or (by is not None and by not in data.columns):
@@ -103,7 +104,7 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
     a = np.isfinite(y).astype(float)
     y = np.where(a > 0, y, 0.0)
     is_prop = stat == "mean" and set(np.unique(y[a > 0])) <= {0.0, 1.0}
-    domains = [("overall", OVERALL, np.ones(len(y), dtype=bool))]
+    domains = [(OVERALL, OVERALL_LEVEL, np.ones(len(y), dtype=bool))]
     if by is not None:
         for level in sorted(data[by].dropna().astype(str).unique()):
             domains.append((by, level, (data[by].astype(str) == level).to_numpy()))

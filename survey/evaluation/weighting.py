@@ -1,0 +1,79 @@
+"""Weighting the valid responses of a questionnaire to its frame.
+
+:func:`weight_responses` takes the responses and the :class:`~survey.inputs.frame.Frame`
+read for them and applies the questionnaire's weighting section (post-stratification
+to the unit counts, or raking / calibration to the unit and margin counts, then
+trimming) with :mod:`survey.stats.weights`; :func:`frame_design` is the design the
+estimates should then use (strata = unit, fpc = the unit's population, calibration
+variables for the GREG variance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import WeightingError
+from survey.inputs.frame import Frame
+from survey.inputs.tidy import Responses, option_labels
+from survey.stats.design import Design
+from survey.stats.weights import WEIGHTING, Weighted, trim, weight
+
+
+def _check_zero_population(data: pd.DataFrame, district: str, frame: Frame) -> None:
+    """A frame cell of 0 people where respondents answered: the frame or the answers are wrong."""
+    margins = [(district, frame.population, frame.sheet)]
+    margins += [(item_id, counts, frame.margins_sheet) for item_id, counts in frame.margins.items()]
+    for col, counts, sheet in margins:
+        n = data[col].value_counts()
+        zero = [c for c in counts.index if counts[c] == 0 and n.get(c, 0) > 0]
+        if zero:
+            c = zero[0]
+            raise WeightingError(f"'{c}' has population 0 in the frame but {int(n[c])} respondents",
+                                 file=frame.file, sheet=sheet, row=counts.attrs.get("rows", {}).get(c),
+                                 got=f"N_h = 0, n_h = {int(n[c])}",
+                                 hint="correct the frame count, or the respondents' answers")
+
+
+def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Weighted, Design]:
+    """Weight the (valid) responses to the frame as the questionnaire's weighting section says.
+
+    Returns the responses with two added columns — ``weight`` and ``fpc`` (the
+    district's population) — the :class:`Weighted` result with its diagnostics, and the
+    design for :func:`survey.evaluation.measures.estimate`.
+    """
+    q = responses.questionnaire
+    wt = q.weighting
+    district = q.district_item
+    data = pd.DataFrame({district: option_labels(responses, district)})
+    for item_id in frame.margins:
+        data[item_id] = option_labels(responses, item_id)
+    missing = data.isna().any(axis=1)
+    if missing.any():
+        row = data.index[int(np.flatnonzero(missing.to_numpy())[0])]
+        col = data.columns[data.loc[row].isna().to_numpy()][0]
+        raise WeightingError(f"a valid response has no answer to '{q.item(col).text}', needed for weighting",
+                             file=responses.file, sheet=responses.sheet, row=int(row),
+                             hint="make the item required in the questionnaire, or fill the answer in")
+    where = dict(file=frame.file, sheet=frame.sheet)
+    _check_zero_population(data, district, frame)
+    try:
+        targets = frame.population if WEIGHTING[wt.method].targets == "cells" else {district: frame.population,
+                                                                                     **frame.margins}
+        res = weight(wt.method, data, targets, by=[district], bounds=wt.bounds)
+        if wt.trim_upper:
+            res = trim(res.weights, upper=wt.trim_upper)
+    except WeightingError as exc:
+        exc.file, exc.sheet = exc.file or where["file"], exc.sheet or where["sheet"]
+        raise
+    out = responses.data.assign(weight=res.weights.to_numpy())
+    # The variance knows what the weights were calibrated to (GREG residuals, as R does
+    # after postStratify/rake/calibrate); the raking started from equal base weights.
+    calibration = (district, *frame.margins)
+    design = Design(weights="weight", strata=district, calibration=calibration)
+    if wt.fpc:
+        out = out.assign(fpc=data[district].map(frame.population).to_numpy(dtype=float))
+        design = Design(weights="weight", strata=district, fpc="fpc", calibration=calibration)
+    return replace(responses, data=out), res, design

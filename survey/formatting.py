@@ -1,0 +1,40 @@
+"""Numbers as the report prints them: one formatter per kind of number.
+
+Every module that writes a number into text (评分过程, the validity paragraph, the
+console, html) uses these, so 97.43% reads the same everywhere. They take plain
+floats and return text; a missing value (None or NaN) prints as ``missing``.
+
+>>> fmt_pct(0.974293), fmt_pct(None), fmt_pct_short(0.85), fmt_num(6.0), fmt_num(1 / 3), fmt_amount(3170300)
+('97.43%', '—', '85%', '6', '0.33', '3,170,300')
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def fmt_pct(x, digits: int = 2, *, missing: str = "—") -> str:
+    """A proportion as a percentage with ``digits`` decimals: 0.974293 → '97.43%'."""
+    return missing if _missing(x) else f"{float(x) * 100:.{digits}f}%"
+
+
+def fmt_pct_short(x: float) -> str:
+    """A threshold as a criterion prints it, without trailing zeros: 0.85 → '85%', 0.001 → '0.1%'."""
+    return f"{x * 100:.6f}".rstrip("0").rstrip(".") + "%"
+
+
+def fmt_num(x, *, missing: str = "—") -> str:
+    """A score or count: whole numbers without decimals, others to at most two: 6.0 → '6', 2.5 → '2.5'."""
+    if _missing(x):
+        return missing
+    x = round(float(x), 6)
+    return f"{x:g}" if x.is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_amount(x: float) -> str:
+    """A money amount with thousands separators: two decimals unless whole."""
+    return f"{x:,.2f}" if not float(x).is_integer() else f"{x:,.0f}"

@@ -1,0 +1,143 @@
+"""The population frame of an evaluation workbook, and weighting a questionnaire to it.
+
+A questionnaire's ``weighting`` section names the frame sheet (one row per
+district, e.g. 抽样框 with 区 / 工作人员数 / 在册社区矫正对象数), the column with its
+population, and optionally a margins sheet (对象构成: 变量 / 类别 / 人数) for raking.
+:func:`population_table` turns a frame table into population counts by district
+(the one reader of such tables: :func:`read_frame`, ``survey sample-size --frame``
+and the validity checks use it); :func:`read_frame` reads and checks those cells
+against the questionnaire's options;
+:func:`weight_responses` weights the valid responses with :mod:`survey.stats.weights` and
+returns the data with ``weight`` and ``fpc`` columns plus the :class:`Design` that
+estimates should use (strata = district, fpc = the district's population).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from survey.definitions.cells import number_value, population_table
+from survey.definitions.questionnaire import Questionnaire
+from survey.errors import WeightingError
+from survey.inputs.read import Workbook, read_table
+from survey.inputs.tidy import normalize
+
+MARGIN_COLUMNS = ("变量", "类别", "人数")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Population counts for one questionnaire: per district, and per option of margin items."""
+
+    file: str
+    sheet: str
+    population: pd.Series                     # district option → N
+    margins: dict[str, pd.Series] = field(default_factory=dict)  # item id → option → N
+    margins_sheet: str | None = None
+
+
+def _number(value, *, file, sheet, row, column) -> float:
+    """A count cell that must be a non-negative number (see :func:`survey.definitions.cells.number_value`)."""
+    x = number_value(value)
+    if np.isnan(x) or x < 0:
+        raise WeightingError("population count is not a non-negative number", file=file, sheet=sheet, row=row,
+                             column=column, got=value, hint="type the count as a number")
+    return x
+
+
+def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
+    """Read the questionnaire's population counts from the workbook's frame sheets."""
+    wt = q.weighting
+    if wt is None:
+        raise WeightingError(f"questionnaire '{q.id}' has no weighting section", file=q.file,
+                             hint="add weighting: {population: <frame column>} to the questionnaire")
+    if wt.frame_sheet not in wb.sheet_names:
+        raise WeightingError(f"no frame sheet '{wt.frame_sheet}'", file=wb.path,
+                             got="sheets " + ", ".join(wb.sheet_names),
+                             hint=f"add a sheet {wt.frame_sheet} with one row per district, or run without weights")
+    table = wb.table(wt.frame_sheet).data
+    district = q.item(q.district_item)
+    names = {normalize(n) for n in (district.text, *district.aliases, district.id, "区", "区县", "地区")}
+    dcol = next((c for c in table.columns if normalize(c) in names), None)
+    if dcol is None or wt.population not in table.columns:
+        missing = wt.population if dcol is not None else f"{district.text} (the district column)"
+        raise WeightingError(f"frame sheet has no column {missing}", file=wb.path, sheet=wt.frame_sheet,
+                             got="columns " + ", ".join(map(str, table.columns)),
+                             hint=f"name the columns as in {q.file}: weighting.population")
+    options = q.options(q.district_item)
+    counts = population_table(table, dcol, wt.population, file=wb.path, sheet=wt.frame_sheet, error=WeightingError)
+    pop, rows = {}, {}
+    for name, value in counts.items():
+        row = counts.attrs["rows"][name]
+        label = _option(str(name), options)
+        if label is None:
+            raise WeightingError(f"unknown district '{name}' in the frame", file=wb.path, sheet=wt.frame_sheet,
+                                 row=row, column=str(dcol), expected="one of " + ", ".join(options))
+        if label in pop:
+            raise WeightingError(f"district '{label}' is listed twice in the frame", file=wb.path,
+                                 sheet=wt.frame_sheet, row=row, column=str(dcol))
+        pop[label], rows[label] = value, row
+    margins = {}
+    if wt.margins:
+        margins = _read_margins(wb, q)
+    population = pd.Series(pop, dtype=float, name=str(wt.population))
+    population.attrs = {**counts.attrs, "rows": rows}
+    return Frame(wb.path, wt.frame_sheet, population, margins, wt.margins_sheet if wt.margins else None)
+
+
+def _option(value: str, options) -> str | None:
+    v = normalize(value)
+    return next((o for o in options if normalize(o) == v), None)
+
+
+def _read_margins(wb: Workbook, q: Questionnaire) -> dict[str, pd.Series]:
+    wt = q.weighting
+    sheet = wt.margins_sheet
+    if sheet not in wb.sheet_names:
+        raise WeightingError(f"no margins sheet '{sheet}'", file=wb.path, got="sheets " + ", ".join(wb.sheet_names),
+                             hint=f"add a sheet {sheet} with columns {' / '.join(MARGIN_COLUMNS)}")
+    table = wb.table(sheet).data
+    missing = [c for c in MARGIN_COLUMNS if c not in table.columns]
+    if missing:
+        raise WeightingError(f"margins sheet lacks column {missing[0]}", file=wb.path, sheet=sheet,
+                             got="columns " + ", ".join(map(str, table.columns)), expected=" / ".join(MARGIN_COLUMNS))
+    by_name = {}
+    for item_id in wt.margins:
+        it = q.item(item_id)
+        for n in (it.text, *it.aliases, it.id):
+            by_name[normalize(n)] = item_id
+    out: dict[str, dict] = {item_id: {} for item_id in wt.margins}
+    rows: dict[str, dict] = {item_id: {} for item_id in wt.margins}
+    for row, var, cat, count in zip(table.index, table["变量"], table["类别"], table["人数"]):
+        item_id = by_name.get(normalize(str(var)))
+        if item_id is None:
+            continue  # a margin this questionnaire is not raked to
+        label = _option(str(cat), q.options(item_id))
+        if label is None:
+            raise WeightingError(f"unknown category '{cat}' of {var}", file=wb.path, sheet=sheet, row=int(row),
+                                 column="类别", expected="one of " + ", ".join(q.options(item_id)))
+        out[item_id][label] = _number(count, file=wb.path, sheet=sheet, row=int(row), column="人数")
+        rows[item_id][label] = int(row)
+    for item_id, counts in out.items():
+        if not counts:
+            raise WeightingError(f"margins sheet has no rows for {q.item(item_id).text}", file=wb.path, sheet=sheet,
+                                 hint=f"add rows with 变量 = {q.item(item_id).text}")
+    result = {k: pd.Series(v, dtype=float) for k, v in out.items()}
+    for k, series in result.items():
+        series.attrs = {"file": str(wb.path), "sheet": sheet, "column": "人数", "rows": rows[k]}
+    return result
+
+
+def read_frame_file(path, *, sheet: str | None = None):
+    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a
+    :class:`survey.inputs.read.RawTable`: the cells indexed by Excel row, with its file and
+    sheet, for :func:`survey.stats.sampling.frame_population` and :func:`~survey.stats.sampling.allocate`."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return read_table(path)
+    wb = Workbook(path)
+    return wb.table(sheet or ("抽样框" if "抽样框" in wb.sheet_names else wb.sheet_names[0]))

@@ -1,0 +1,157 @@
+"""The validity checks as a reader sees them: the Chinese paragraph and the sheets of validity.xlsx.
+
+:func:`validity_paragraph` writes the paragraph for the report from the numbers of a
+:class:`~survey.evaluation.validity.SurveyValidity` (honest on failures);
+:func:`validity_tables` lays out the sheets of ``validity.xlsx`` with Chinese names
+and headers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from survey.definitions.vocab import OVERALL_LEVEL
+from survey.evaluation.validity import SurveyValidity
+
+
+# --------------------------------------------------------------------------- report text
+def _pct(x, digits=2) -> str:
+    return "—" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
+
+
+def validity_paragraph(v: SurveyValidity) -> str:
+    """A Chinese paragraph on the sample's validity, written from the numbers (honest on failures)."""
+    c = v.counts.iloc[0]
+    parts = []
+    if pd.notna(c["issued"]):
+        parts.append(f"{v.title}共发放问卷{int(c['issued'])}份，回收{int(c['returned'])}份（回收率{_pct(c['return_rate'])}），"
+                     f"其中有效问卷{int(c['valid'])}份（有效率{_pct(c['valid_rate'])}，按回收问卷计）。")
+    else:
+        parts.append(f"{v.title}共回收问卷{int(c['returned'])}份，其中有效问卷{int(c['valid'])}份"
+                     f"（有效率{_pct(c['valid_rate'])}，按回收问卷计）。")
+    conf = v.parameters.get("confidence", 0.95)
+    ov = v.margins[v.margins["level"] == OVERALL_LEVEL]
+    if len(ov):
+        head = ov.iloc[0]
+        fpc = f"（总体{int(head['population'])}人，已做有限总体校正）" if pd.notna(head["population"]) else ""
+        # design-based estimates (weighted to the frame) differ a little from the unweighted
+        # rate quoted in the annex: say which one this is
+        label = head["label"] + ("（按抽样框加权）" if v.parameters.get("se_includes_fpc") else "")
+        text = (f"在{conf:.0%}置信水平下，{label}{_pct(head['estimate'])}的抽样误差为±{_pct(head['margin'])}{fpc}，"
+                f"按最保守的50%比例计算的抽样误差为±{_pct(head['moe_p50'])}")
+        thr = v.parameters.get("max_margin", 0.05)
+        text += f"，{'满足' if head['passed'] else '未满足'}抽样误差不超过{thr:.0%}的要求"
+        if head["passed"] and head["moe_p50"] > thr:
+            text += f"（保守口径超过{thr:.0%}，对满意率以外、接近50%的比例精度不足）"
+        dist = v.margins[(v.margins["level"] != OVERALL_LEVEL) & (v.margins["measure"] == head["measure"])]
+        if len(dist):
+            bad = dist[dist["passed"] == False]  # noqa: E712
+            if len(bad):
+                text += f"；分区样本较小，{len(bad)}个区的抽样误差超过{thr:.0%}，分区结果仅供参考"
+        parts.append(text + "。")
+    rel = v.reliability
+    r0 = rel.iloc[0]
+    if r0["passed"] is None:
+        parts.append(f"量表信度无法计算：{r0['note']}。")
+    else:
+        dims = rel.iloc[1:]
+        dtext = "、".join(f"{r['scale']}{r['alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
+        nd = [f"{r['scale']}（{r['note']}）" for _, r in dims.iterrows() if r["passed"] is None]
+        dropped = int(c["valid"]) - int(r0["n"])
+        t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['alpha']:.3f}"
+             f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
+             + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
+             f"{'达到' if r0['passed'] else '未达到'}0.7的可接受标准")
+        if dtext:
+            t += f"；各维度α系数分别为{dtext}"
+            weak = [r["scale"] for _, r in dims.iterrows() if r["passed"] is False]
+            if weak:
+                t += f"，其中{'、'.join(weak)}低于0.7"
+        if nd:
+            t += f"；{'、'.join(nd)}无法计算α"
+        ce = v.ceiling.iloc[0]
+        if ce["n_ceiling"] > 0:
+            t += (f"。{int(ce['n_ceiling'])}名受访者（{_pct(ce['ceiling_share'])}）所有题项均选择最高等级，存在天花板效应，"
+                  f"剔除后α系数为{'无法计算' if pd.isna(ce['alpha_without_ceiling']) else format(ce['alpha_without_ceiling'], '.3f')}")
+        parts.append(t + "。")
+    k, b = v.kmo, v.bartlett
+    if not k.computable or not b.computable:
+        parts.append(f"效度检验无法计算：{k.reason or b.reason}。")
+    else:
+        good = k.overall >= v.parameters.get("min_kmo", 0.6) and b.p_value < v.parameters.get("bartlett_alpha", 0.05)
+        ptxt = "p<0.001" if b.p_value < 0.001 else f"p={b.p_value:.3f}"
+        parts.append(f"KMO值为{k.overall:.3f}，Bartlett球形检验χ²={b.chi2:.2f}（df={b.df}，{ptxt}），"
+                     f"{'适合' if good else '不完全适合'}进行因子分析，{'结构效度良好' if good else '结构效度有待检验'}。")
+    if v.coverage is not None:
+        cv = v.coverage
+        pv = "—" if np.isnan(cv.p_value) else f"{cv.p_value:.3f}"
+        t = (f"样本覆盖全部{len(cv.table)}个区中的{int((cv.table['n'] > 0).sum())}个，"
+             f"样本区分布与总体的卡方拟合优度检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），各区占比最大相差{_pct(cv.max_abs_diff)}，")
+        t += "样本结构与总体无显著差异，具有代表性" if cv.passed_fit else (
+            "样本区分布与总体存在显著差异，宜加权调整" if cv.passed_fit is False else "无法检验区分布")
+        if cv.below_minimum:
+            t += f"；{'、'.join(cv.below_minimum)}样本量低于最低要求（{int(cv.table['minimum'].max())}份）"
+        for o in v.other_margins:
+            t += (f"；{o.variable}结构χ²={o.chi2:.2f}（p={o.p_value:.3f}），"
+                  + ("与总体一致" if o.passed_fit else "与总体存在差异" if o.passed_fit is False else "无法检验"))
+        parts.append(t + "。")
+    return "".join(parts)
+
+
+SHEET_HEADERS = {
+    "questionnaire": "问卷", "check": "检验项目", "value": "结果", "threshold": "标准", "verdict": "结论",
+    "detail": "说明", "issued": "发放", "returned": "回收", "valid": "有效", "return_rate": "回收率",
+    "valid_rate": "有效率（按回收）", "valid_rate_issued": "有效率（按发放）", "measure": "口径", "label": "指标",
+    "domain": "分组", "level": "组别", "n": "样本量", "population": "总体", "estimate": "估计值",
+    "ci_low": "置信下限", "ci_high": "置信上限", "half_width": "区间半宽", "moe_fpc": "抽样误差（FPC）",
+    "moe_p50": "保守抽样误差（p=50%）", "margin": "抽样误差", "variable": "变量", "category": "类别",
+    "population_share": "总体占比", "sample_share": "样本占比", "share_diff": "占比差", "response_rate": "样本/总体",
+    "expected": "期望样本量", "minimum": "最低样本量", "scale": "量表", "k": "题项数", "alpha": "α系数",
+    "item": "题项", "mean": "均值", "sd": "标准差", "item_total_r": "校正题总相关", "alpha_if_deleted": "删除该题后α",
+    "note": "备注", "n_ceiling": "全选最高等级人数", "ceiling_share": "天花板比例",
+    "alpha_without_ceiling": "剔除后α", "n_without_ceiling": "剔除后样本量", "msa": "MSA",
+}
+
+
+def _zh(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.drop(columns=[c for c in ("passed",) if c in df.columns])
+    return out.rename(columns=SHEET_HEADERS)
+
+
+def validity_tables(results) -> dict[str, pd.DataFrame]:
+    """The sheets of ``validity.xlsx`` (Chinese sheet names and headers) for one or more questionnaires."""
+    results = [results] if isinstance(results, SurveyValidity) else list(results)
+
+    def cat(get, with_q=True):
+        frames = []
+        for v in results:
+            df = get(v)
+            if df is None or len(df) == 0:
+                continue
+            df = df.copy()
+            if with_q and "questionnaire" not in df:
+                df.insert(0, "questionnaire", v.questionnaire)
+            frames.append(df)
+        return _zh(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+
+    def kmo_table(v):
+        rows = [dict(item=OVERALL_LEVEL, msa=v.kmo.overall, note=v.kmo.reason)]
+        rows += [dict(item=str(i), msa=float(m), note="") for i, m in v.kmo.items.items()]
+        b = v.bartlett
+        rows.append(dict(item="Bartlett χ²", msa=b.chi2, note=b.reason or f"df={b.df}，p={b.p_value:.3g}，n={b.n}"))
+        return pd.DataFrame(rows)
+
+    return {
+        "检验汇总": cat(lambda v: v.checks),
+        "报告段落": pd.DataFrame({"问卷": [v.questionnaire for v in results], "段落": [validity_paragraph(v) for v in results]}),
+        "样本与回收": cat(lambda v: v.counts),
+        "抽样误差": cat(lambda v: v.margins),
+        "区县覆盖": cat(lambda v: v.coverage.table if v.coverage is not None else None),
+        "其他结构": cat(lambda v: pd.concat([o.table for o in v.other_margins], ignore_index=True)
+                     if v.other_margins else None),
+        "信度": cat(lambda v: v.reliability),
+        "题项分析": cat(lambda v: v.items),
+        "天花板效应": cat(lambda v: v.ceiling),
+        "KMO与Bartlett": cat(kmo_table),
+    }
