@@ -81,15 +81,20 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
-    questionnaire lists under source.sheets).
+    questionnaire lists under source.sheets), or an evaluation folder (survey init)
+    whose inputs are sheets of one workbook; its report goes to FOLDER/reports/<name>.
     """
     from survey.pipeline import analyze as run
     from survey.render.report import write_report
 
+    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
+    if folder is not None:  # an evaluation folder: its workbook, questionnaires and framework
+        workbook, framework = folder.workbook, framework or folder.framework
+        questionnaires = questionnaires or list(folder.questionnaires)
     qdir = questionnaires or _default_questionnaires(workbook)
     result = run(workbook, qdir, framework=framework, step_mode=step_mode, alpha=alpha, ci_method=ci_method,
                  weigh=not no_weights)
-    out = out or Path("reports") / result.name
+    out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
     written = write_report(result, out)
     for s in result.surveys:
         click.echo(f"{s.questionnaire.title}（{s.sheet}）：{s.cleaned.summary()}")
@@ -495,3 +500,80 @@ def audit_cmd(annex, step_mode):
         click.echo(f"{len(findings)} finding(s)", err=True)
         sys.exit(1)
     click.echo(f"{annex}: no findings")
+
+
+# -- evaluation folders and frameworks ------------------------------------------------
+
+def _evaluation_folder(folder: Path):
+    """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
+    from survey.evaluation.folder import workbook_run
+
+    run = workbook_run(folder)
+    for w in run.inputs.evaluation.warnings():
+        click.echo(f"提示：{w}")
+    return run
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--from", "example", default="blank", show_default=True,
+              help="The example to start from: blank (a skeleton to edit) or nanjing-2021 (the reference case).")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+def init_cmd(folder, example, force):
+    """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
+
+    FOLDER is created; an existing folder must be empty unless --force. README.md lists the
+    next steps; `survey framework check` and `survey questionnaire check` accept what it writes.
+    """
+    from survey.examples import example_files
+    from survey.render.files import write_files
+
+    files = example_files(example)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
+        raise click.ClickException(f"{folder}: exists and is not an empty folder. Fix: name a new folder, "
+                                   "or add --force to write into it")
+    written = write_files({folder / rel: data for rel, data in files.items()})
+    click.echo(f"written: {len(written)} files in {folder} (from {example})")
+    click.echo(f"next: edit {folder / 'evaluation.yaml'}, then see {folder / 'README.md'}")
+
+
+@main.group()
+def framework():
+    """Scoring frameworks (评分表 YAML): check one, print the rule reference."""
+
+
+@framework.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def framework_check(files):
+    """Check framework files and print every problem: weights adding up to 100, every level
+    filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
+    its numbers can be read. Exit code 0: no problems; 1: problems."""
+    from survey.evaluation.framework_check import check_framework
+
+    bad = 0
+    for f in files:
+        result = check_framework(f)
+        if result.problems:
+            bad += 1
+            click.echo(f"{f}: {len(result.problems)} problem(s)", err=True)
+            for p in result.problems:
+                click.echo(f"  {f}: {p}", err=True)
+        else:
+            fw = result.framework
+            by_level: dict[str, float] = {}
+            for ind in fw.indicators:
+                by_level[ind.level1] = by_level.get(ind.level1, 0) + ind.weight
+            levels = "，".join(f"{k} {v:g}" for k, v in by_level.items())
+            click.echo(f"{f}: ok — {fw.id} “{fw.title}”, {len(fw.indicators)} indicators, "
+                       f"{sum(by_level.values()):g} points ({levels})")
+    if bad:
+        sys.exit(1)
+
+
+@framework.command("rules")
+def framework_rules():
+    """Print the rule reference (Markdown): every rule type and parameter, with meaning, unit
+    and example. docs/rules.md is this output."""
+    from survey.definitions.reference import rule_reference
+
+    click.echo(rule_reference(), nl=False)

@@ -136,12 +136,14 @@ def _steps(path: str, rule, text: str) -> list[Problem]:
                                                        f"{fmt_num(rule.points)} per {rule_step}"))
         better = getattr(rule, "better", "higher")
         if (direction == "up") != (better == "lower"):
-            out.append(Problem(path, "criterion_step", f"the criterion deducts per step {'above' if direction == 'up' else 'below'}"
-                                                       f" the threshold, the rule when the value is "
-                                                       f"{'above' if better == 'lower' else 'below'} it (better: {better})"))
+            said = "above" if direction == "up" else "below"
+            out.append(Problem(path, "criterion_step", f"the criterion deducts per step {said} the threshold, the rule "
+                                                       f"when the value is {'above' if better == 'lower' else 'below'} it "
+                                                       f"(better: {better})"))
     mode = "ceil" if re.search(r"不足.{0,8}?按.{0,8}?计", text) else "linear" if "按比例" in text else None
     if mode is not None and mode != rule.mode:
-        out.append(Problem(path, "criterion_mode", f"the criterion counts a partial step as {mode}, the rule's mode is {rule.mode}"))
+        out.append(Problem(path, "criterion_mode",
+                           f"the criterion counts a partial step as {mode}, the rule's mode is {rule.mode}"))
     return out
 
 
@@ -176,7 +178,8 @@ def _criterion(i: int, ind: Indicator) -> list[Problem]:
         for k, (b, it) in enumerate(zip(brackets, rule.items)):
             if not _close(b, it.points):
                 out.append(Problem(f"{path}.rule.items[{k}]", "criterion_points",
-                                   f"the criterion gives sub-item {k + 1} {fmt_num(b)}分, the rule's '{it.name}' {fmt_num(it.points)}"))
+                                   f"the criterion gives sub-item {k + 1} {fmt_num(b)}分, the rule's '{it.name}' "
+                                   f"{fmt_num(it.points)}"))
     if isinstance(rule, (StepRule, PerStepRule)):
         out += _steps(f"{path}.rule", rule, text)
     elif isinstance(rule, BandsRule):
@@ -220,7 +223,8 @@ def check_framework(path: str | Path) -> FrameworkCheck:
     try:
         data = read_yaml(path, what="framework", keys="id, title, rates, indicators")
     except DefinitionError as exc:
-        return FrameworkCheck(name, None, (Problem("(file)", "unreadable", exc.message + (f" ({exc.path})" if exc.path else "")),))
+        where = f" ({exc.path})" if exc.path else ""
+        return FrameworkCheck(name, None, (Problem("(file)", "unreadable", exc.message + where),))
     problems = _structure(data)
     seen = {(p.path, p.code) for p in problems}
     framework = None
