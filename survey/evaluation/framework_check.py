@@ -14,7 +14,7 @@ inside the file and a reason code:
 ``invalid``              a value the models refuse (a rule parameter out of range …)
 ``criterion_threshold``  the criterion's full-marks rate ("≥85%满分") differs from the rule's
 ``criterion_step``       its step or points ("每低5个百分点扣2分") differ from the rule's
-``criterion_mode``       it says how a partial step counts (不足…按…计 / 按比例) otherwise
+``criterion_mode``       it says how a partial step counts (不足…按…计 / 不足…不扣分 / 按比例) otherwise
 ``criterion_points``     the points in brackets ("（2分）") do not add up to the weight,
                          or differ from a checklist's sub-items
 ``criterion_bands``      a band bound or score the criterion does not mention, or the other way
@@ -140,7 +140,8 @@ def _steps(path: str, rule, text: str) -> list[Problem]:
             out.append(Problem(path, "criterion_step", f"the criterion deducts per step {said} the threshold, the rule "
                                                        f"when the value is {'above' if better == 'lower' else 'below'} it "
                                                        f"(better: {better})"))
-    mode = "ceil" if re.search(r"不足.{0,8}?按.{0,8}?计", text) else "linear" if "按比例" in text else None
+    mode = ("ceil" if re.search(r"不足.{0,8}?按.{0,8}?计", text) else "floor" if re.search(r"不足.{0,8}?不扣", text)
+            else "linear" if "按比例" in text else None)
     if mode is not None and mode != rule.mode:
         out.append(Problem(path, "criterion_mode",
                            f"the criterion counts a partial step as {mode}, the rule's mode is {rule.mode}"))
