@@ -101,4 +101,6 @@ def count_steps(shortfall: float, step: float, mode: str) -> float:
     not lose a step to floating point.
     """
     raw = round(max(0.0, shortfall) / step, 9)
-    return float({"ceil": math.ceil, "floor": math.floor, "linear": float}[mode](raw))
+    if mode == "ceil":
+        return float(math.ceil(raw))
+    return float(math.floor(raw)) if mode == "floor" else raw

@@ -17,6 +17,7 @@ from __future__ import annotations
 import typing
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from survey.definitions.rules import Rule
@@ -154,7 +155,7 @@ def _nested(annotation) -> type[BaseModel] | None:
     return None
 
 
-def _models_and_fields() -> list[tuple[str, type[BaseModel], str, object]]:
+def _models_and_fields() -> list[tuple[str, type[BaseModel], str, FieldInfo]]:
     """(rule type or nested model name, model, field name, field info) for every parameter."""
     out = []
     for rtype, model in rule_models().items():

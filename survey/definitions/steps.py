@@ -47,7 +47,7 @@ class PerStepRule(FrozenModel):
     threshold: float = Field(ge=0)
     step: float = Field(gt=0)
     points: float = Field(gt=0)
-    mode: Literal[STEP_MODES] = "ceil"
+    mode: Literal[STEP_MODES] = "ceil"  # type: ignore[valid-type]
     better: Literal["higher", "lower"] = "higher"
     percent: bool = True
     unit: str = ""                              # unit of a value that is not a percentage: 次

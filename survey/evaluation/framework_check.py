@@ -240,8 +240,8 @@ def check_framework(path: str | Path) -> FrameworkCheck:
                 continue  # reported as missing_level / missing_text
             if (where, code) not in seen:
                 problems.append(Problem(where, code, message))
-    inds = data.get("indicators") if isinstance(data.get("indicators"), list) else []
-    for i, raw in enumerate(inds):
+    inds = data.get("indicators")
+    for i, raw in enumerate(inds if isinstance(inds, list) else []):
         try:
             ind = framework.indicators[i] if framework is not None else Indicator.model_validate(raw)
         except ValidationError:
