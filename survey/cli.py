@@ -547,11 +547,16 @@ def framework():
 def framework_check(files):
     """Check framework files and print every problem: weights adding up to 100, every level
     filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
-    its numbers can be read. Exit code 0: no problems; 1: problems."""
+    its numbers can be read. A FILE that is an evaluation folder checks the framework its
+    evaluation.yaml names. Exit code 0: no problems; 1: problems."""
+    from survey.definitions.evaluation import load_evaluation
     from survey.evaluation.framework_check import check_framework
 
     bad = 0
     for f in files:
+        if f.is_dir():  # an evaluation folder: the framework its evaluation.yaml names
+            ev = load_evaluation(f)
+            f = ev.folder / ev.framework
         result = check_framework(f)
         if result.problems:
             bad += 1

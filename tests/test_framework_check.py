@@ -141,6 +141,15 @@ def test_cli_framework_check(tmp_path):
     res = runner.invoke(main, ["framework", "check", str(bad)])
     assert res.exit_code == 1
     assert "weights_sum" in res.output and "Traceback" not in res.output
+    # an evaluation folder: the framework its evaluation.yaml names
+    assert runner.invoke(main, ["init", str(tmp_path / "ev")]).exit_code == 0
+    res = runner.invoke(main, ["framework", "check", str(tmp_path / "ev")])
+    assert res.exit_code == 0 and "framework.yaml: ok" in res.output
+
+
+def test_a_weight_written_as_text_counts(tmp_path):
+    data = edited(i0={"weight": "5"})
+    assert check_framework(write(tmp_path, data)).ok
 
 
 # -- the rule reference ----------------------------------------------------------

@@ -95,6 +95,16 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) < 1e-9
 
 
+def _number(v) -> float | None:
+    """A weight as the model reads it (5, 5.0 or "5"), else None (the model reports it)."""
+    if isinstance(v, bool):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
 def _structure(data: dict) -> list[Problem]:
     """Weights and levels, read from the file itself (so they are checked even when a rule is invalid)."""
     out: list[Problem] = []
@@ -105,8 +115,8 @@ def _structure(data: dict) -> list[Problem]:
     for i, ind in enumerate(inds):
         if not isinstance(ind, dict):
             continue
-        w = ind.get("weight")
-        if isinstance(w, (int, float)) and not isinstance(w, bool):
+        w = _number(ind.get("weight"))
+        if w is not None:
             total, counted = total + w, counted + 1
         for key, words in (*LEVELS.items(), *TEXTS.items()):
             v = ind.get(key)
