@@ -179,3 +179,26 @@ def test_a_fieldwork_date_outside_the_year_is_a_warning():
         "export": "raw/r.csv", "fieldwork": {"start": "2021-10-01", "end": "2024-02-01"}}}})
     warnings = ev.warnings()
     assert len(warnings) == 1 and "2021-10-01" in warnings[0] and "2023" in warnings[0]
+
+
+def test_a_sheet_the_workbook_lacks_is_named_with_its_key(tmp_path):
+    folder = init(tmp_path, "nanjing-2021")
+    text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
+    text = text.replace("export: 工作人员问卷", "export: 工作人员").replace("frame: 抽样框", "frame: 框")
+    (folder / "evaluation.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        workbook_run(folder)
+    message = str(exc.value)
+    assert "2 sheet(s)" in message
+    assert "questionnaires.staff.export[0]: '工作人员'" in message and "inputs.frame: '框'" in message
+
+
+def test_the_folder_fieldwork_and_sheets_reach_the_questionnaires(tmp_path):
+    folder = init(tmp_path, "nanjing-2021")
+    text = (folder / "evaluation.yaml").read_text(encoding="utf-8").replace("issued: 550", "issued: 600")
+    (folder / "evaluation.yaml").write_text(text, encoding="utf-8")
+    runs = workbook_run(folder)
+    staff = next(q for q in runs.questionnaires if q.id == "staff")
+    assert staff.fieldwork.issued == 600 and staff.source.sheets == ("工作人员问卷",)
+    offender = next(q for q in runs.questionnaires if q.id == "offender")
+    assert (offender.weighting.frame_sheet, offender.weighting.margins_sheet) == ("抽样框", "对象构成")

@@ -16,6 +16,7 @@ from survey.definitions.evaluation import Inputs, load_evaluation, resolve_input
 from survey.definitions.questionnaire import Questionnaire, load
 from survey.errors import DataError
 from survey.inputs.facts import ALLOCATION_SHEET, FACT_SHEET
+from survey.inputs.read import Workbook
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,12 @@ def _questionnaire(inputs: Inputs, i: int) -> Questionnaire:
 
 
 def workbook_run(folder: str | Path) -> WorkbookRun:
-    """The workbook, questionnaires and framework of an evaluation folder whose inputs are sheets of one workbook."""
+    """The workbook, questionnaires and framework of an evaluation folder whose inputs are sheets of one workbook.
+
+    Every sheet evaluation.yaml names must be in the workbook (all missing ones are listed with
+    their keys); the questionnaires take the folder's export sheets, fieldwork (what the folder
+    gives overrides the questionnaire file) and frame / margins sheets.
+    """
     inputs = resolve_inputs(load_evaluation(folder))
     workbook = inputs.single_workbook
     if workbook is None:
@@ -60,6 +66,12 @@ def workbook_run(folder: str | Path) -> WorkbookRun:
                         "of one workbook", file=inputs.evaluation.file, path="inputs",
                         got=", ".join(sorted({str(x.path) for x in inputs.tables()})),
                         hint="put them as sheets in inputs.workbook, or run `survey analyze` on a workbook")
+    names = Workbook(workbook).sheet_names
+    missing = [f"{x.key}: '{x.sheet}'" for x in inputs.tables() if x.sheet not in names]
+    if missing:
+        raise DataError(f"{len(missing)} sheet(s) named in evaluation.yaml are not in {workbook}: " + "; ".join(missing),
+                        file=inputs.evaluation.file, got="sheets " + ", ".join(names),
+                        hint="correct the sheet names in evaluation.yaml, or rename the sheets")
     for ref, sheet in ((inputs.facts, FACT_SHEET), (inputs.allocation, ALLOCATION_SHEET)):
         if ref is not None and ref.sheet != sheet:
             raise DataError(f"the pipeline reads this input from the sheet '{sheet}'", file=inputs.evaluation.file,
