@@ -194,3 +194,10 @@ def test_docs_rules_md_is_the_generated_reference():
 def test_rule_union_and_rule_types_agree():
     union = typing.get_args(Rule)[0]
     assert len(typing.get_args(union)) == len(RULE_TYPES)
+
+
+def test_the_framework_and_indicator_keys_are_in_the_reference():
+    from survey.evaluation.score import Framework, Indicator
+
+    assert set(reference.FRAMEWORK_KEYS) == set(Framework.model_fields) - {"file"}
+    assert set(reference.INDICATOR_KEYS) == set(Indicator.model_fields)

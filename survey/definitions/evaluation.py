@@ -26,6 +26,7 @@ evaluation's workbook (``inputs.workbook``), or both (``{file: raw/x.xlsx, sheet
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from survey.definitions.questionnaire import Fieldwork
 from survey.errors import DefinitionError
 
 EVALUATION_FILE = "evaluation.yaml"
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")   # as a questionnaire's id
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".sav", ".zsav")
 SHEETLESS_SUFFIXES = (".csv", ".sav", ".zsav")   # files that hold one table
 AREA_UNITS = ("省", "市", "区", "县", "乡镇", "街道", "社区", "村")  # the usual ones; any other word is accepted
@@ -133,9 +135,10 @@ class Evaluation(FrozenModel):
     @field_validator("questionnaires")
     @classmethod
     def _ids(cls, v):
-        bad = [k for k in v if not str(k).replace("_", "").replace("-", "").isalnum()]
+        bad = [str(k) for k in v if not _ID.match(str(k))]
         if bad:
-            raise ValueError(f"questionnaire ids are letters, digits, _ and -: {', '.join(map(str, bad))}")
+            raise ValueError(f"a questionnaire's key is its id (ASCII letters, digits, _ and -, as in its file): "
+                             f"{', '.join(bad)}")
         return v
 
     @property

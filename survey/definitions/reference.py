@@ -135,6 +135,28 @@ PARAMETERS: dict[tuple[str, str], tuple[str, str, str]] = {
 }
 
 
+# the keys of a framework file and of each indicator (survey.evaluation.score.Framework / Indicator;
+# a test keeps these equal to the models' fields)
+FRAMEWORK_KEYS: dict[str, tuple[str, str]] = {
+    "id": ("a short name of the framework, recorded in manifest.json", "nanjing-community-correction"),
+    "title": ("the annex title (评分表 标题)", "某县2023年某专项资金项目绩效评价指标评分表"),
+    "rates": ("which estimate feeds the survey-fed indicators: `measure` (default overall) and `weighted` "
+              "(auto / true / false)", "{measure: overall, weighted: auto}"),
+    "indicators": ("the indicators, in the order of the table; their weights add up to 100", "[…]"),
+}
+INDICATOR_KEYS: dict[str, tuple[str, str]] = {
+    "level1": ("一级指标", "决策"),
+    "level2": ("二级指标", "绩效目标"),
+    "name": ("三级指标 (unique; the 指标 of the facts sheet and a questionnaire measure's `indicator:`)", "目标内容"),
+    "target": ("指标值, as printed", "≥90%"),
+    "criterion": ("评分标准, as printed (`survey framework check` compares its numbers with the rule)",
+                  "预算执行率≥90%得满分，每低1个百分点扣0.5分"),
+    "weight": ("分值", "5"),
+    "rule": ("the rule: a type and its parameters (below)", "{type: judgement}"),
+    "rates": ("this indicator's own `rates:` setting (survey-fed indicators only)", "{weighted: false}"),
+}
+
+
 def rule_models() -> dict[str, type[BaseModel]]:
     """Rule type → its model, read from the ``rule:`` union (so a new rule shows up here)."""
     union = typing.get_args(Rule)[0]
@@ -206,6 +228,11 @@ def rule_reference() -> str:
            "are written 0.85, not 85%. Rules that score one value (step_deduction, per_step, higher_better, "
            "lower_better, bands without `per`) can take a survey rate instead: a questionnaire measure whose "
            "`indicator:` names the indicator.", ""]
+    out += ["## A framework file", "", "| key | meaning | example |", "|---|---|---|"]
+    out += [f"| `{k}` | {m} | `{e}` |" for k, (m, e) in FRAMEWORK_KEYS.items()]
+    out += ["", "Each indicator:", "", "| key | meaning | example |", "|---|---|---|"]
+    out += [f"| `{k}` | {m} | `{e}` |" for k, (m, e) in INDICATOR_KEYS.items()]
+    out += [""]
     for rtype, model in rule_models().items():
         summary, criterion, example = RULES.get(rtype, ("(undocumented)", "", ""))
         out += [f"## `{rtype}`", "", summary, "", f"Criterion it reads like: {criterion}", "",
