@@ -256,5 +256,11 @@ def check_framework(path: str | Path) -> FrameworkCheck:
             ind = framework.indicators[i] if framework is not None else Indicator.model_validate(raw)
         except ValidationError:
             continue  # its problems are listed above
-        problems += _criterion(i, ind)
-    return FrameworkCheck(name, framework, tuple(problems))
+        problems += [Problem(q.path, q.code, f"'{ind.name}': {q.message}") for q in _criterion(i, ind)]
+    return FrameworkCheck(name, framework, tuple(sorted(problems, key=_position)))
+
+
+def _position(p: Problem) -> int:
+    """Problems of the whole file first, then by indicator (the order within one is kept: sorted is stable)."""
+    m = re.match(r"indicators\[(\d+)\]", p.path)
+    return -1 if m is None else int(m.group(1))
