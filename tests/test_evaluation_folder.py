@@ -99,10 +99,11 @@ def test_the_example_copies_agree_with_the_repository():
     """The example is a copy of questionnaires/, the built-in framework and raw/2021.xlsx until the
     built-in ones go: when one changes, copy it to survey/examples/nanjing-2021/ too."""
     files = example_files("nanjing-2021")
-    assert files["framework.yaml"] == (ROOT / "survey/frameworks/nanjing-2021.yaml").read_bytes()
-    for q in ("staff", "offender"):
-        assert files[f"questionnaires/{q}.yaml"] == (ROOT / f"questionnaires/{q}.yaml").read_bytes(), q
-    assert files["raw/2021.xlsx"] == (ROOT / "raw/2021.xlsx").read_bytes()
+    pairs = {"framework.yaml": "survey/frameworks/nanjing-2021.yaml", "questionnaires/staff.yaml": "questionnaires/staff.yaml",
+             "questionnaires/offender.yaml": "questionnaires/offender.yaml", "raw/2021.xlsx": "raw/2021.xlsx"}
+    for copy, original in pairs.items():
+        assert files[copy] == (ROOT / original).read_bytes(), \
+            f"{original} changed: copy it to survey/examples/nanjing-2021/{copy} (the example is a copy)"
 
 
 def test_analyze_an_evaluation_folder(tmp_path):
