@@ -173,17 +173,17 @@ def analyze(workbook, out, **options):
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
     questionnaire lists under source.sheets), or an evaluation folder (survey init)
-    whose inputs are sheets of one workbook: its questionnaires and framework are used
-    unless -q / --framework say otherwise, and the report goes to FOLDER/reports/<name>.
+    whose inputs are sheets of one workbook: its questionnaires, framework, confidence and
+    minimum cell are used unless -q / --framework / --alpha / --min-per-district say
+    otherwise, and the report goes to FOLDER/reports/<name>.
     """
     from survey.render.console import analysis_lines, written_line
     from survey.render.report import write_report
 
     folder = _evaluation_folder(workbook) if workbook.is_dir() else None
-    if folder is not None:  # an evaluation folder: its workbook, questionnaires and framework
+    if folder is not None:  # an evaluation folder: its workbook, questionnaires, framework and thresholds
         workbook = folder.workbook
-        options["questionnaires"] = options["questionnaires"] or list(folder.questionnaires)
-        options["framework"] = options["framework"] or folder.framework
+        options.update(_folder_options(folder, options))
     result = _analyze(workbook, **options)
     written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
@@ -518,6 +518,21 @@ def _evaluation_folder(folder: Path):
     for w in run.inputs.evaluation.warnings():
         click.echo(f"提示：{w}")
     return run
+
+
+def _folder_options(folder, options: dict) -> dict:
+    """The folder's questionnaires and framework, and its thresholds (confidence, minimum cell)
+    for the options left at their defaults."""
+    ctx = click.get_current_context()
+    given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    t = folder.inputs.evaluation.thresholds
+    out = {"questionnaires": options["questionnaires"] or list(folder.questionnaires),
+           "framework": options["framework"] or folder.framework}
+    if "alpha" not in given:
+        out["alpha"] = round(1 - t.confidence, 10)
+    if "min_per_district" not in given:
+        out["min_per_district"] = t.min_cell
+    return out
 
 
 @main.command("init")

@@ -114,6 +114,13 @@ def test_analyze_an_evaluation_folder(tmp_path):
     assert re.search(r"社区矫正对象满意度 100\.00%.*→ 5/5 分", res.output)
     assert "评分表：合计 97.0/100 分，评价等级 优" in res.output
     assert (folder / "reports" / "2021" / "annex.xlsx").exists()
+    # the folder's confidence reaches the intervals (90%), unless --alpha says otherwise
+    text = (folder / "evaluation.yaml").read_text(encoding="utf-8").replace("confidence: 0.95", "confidence: 0.90")
+    (folder / "evaluation.yaml").write_text(text, encoding="utf-8")
+    res = run("analyze", folder, "-o", folder / "r90")
+    assert res.exit_code == 0 and "（90% CI" in res.output, res.output
+    res = run("analyze", folder, "-o", folder / "r95", "--alpha", "0.05")
+    assert res.exit_code == 0 and "（95% CI" in res.output, res.output
 
 
 def test_a_folder_of_separate_files_is_not_run_yet(tmp_path):
