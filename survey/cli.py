@@ -590,7 +590,8 @@ def framework_check(files):
             for ind in fw.indicators:
                 by_level[ind.level1] = by_level.get(ind.level1, 0) + ind.weight
             levels = "，".join(f"{k} {v:g}" for k, v in by_level.items())
-            click.echo(f"{f}: ok — {fw.id} “{fw.title}”, {len(fw.indicators)} indicators, "
+            n = len(fw.indicators)
+            click.echo(f"{f}: ok — {fw.id} “{fw.title}”, {n} indicator{'' if n == 1 else 's'}, "
                        f"{sum(by_level.values()):g} points ({levels})")
     if bad:
         sys.exit(1)
