@@ -81,14 +81,14 @@ PARAMETERS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("step_deduction", "step"): ("one step below the threshold", "proportion (0.05 = 5 points)", "0.05"),
     ("step_deduction", "points"): ("points off per step", "分", "1"),
     ("step_deduction", "mode"): ("a partial step: ceil (counts whole, 不足5%按5%计), floor (not counted), "
-                                 "linear (pro rata)", "ceil / floor / linear", "ceil"),
+                                 "linear (pro rata); `--step-mode` overrides it", "ceil / floor / linear", "ceil"),
     ("per_step", "label"): ("what the value is called in 评分过程", "text", "预算执行率"),
     ("per_step", "value"): ("the 指标数据 项目 holding the value [default: label]", "fact item", "预算执行率"),
     ("per_step", "threshold"): ("full marks at this value or better", "proportion, or `unit`", "0.9"),
     ("per_step", "step"): ("one step (0.01 = one percentage point)", "proportion, or `unit`", "0.01"),
     ("per_step", "points"): ("points off per step", "分", "0.5"),
-    ("per_step", "mode"): ("a partial step: ceil (counts whole), floor (not counted), linear (pro rata)",
-                           "ceil / floor / linear", "ceil"),
+    ("per_step", "mode"): ("a partial step: ceil (counts whole), floor (not counted), linear (pro rata); "
+                           "`--step-mode` does not change it", "ceil / floor / linear", "ceil"),
     ("per_step", "better"): ("higher: points off below the threshold; lower: points off above it",
                              "higher / lower", "higher"),
     ("per_step", "percent"): ("value, threshold and step are proportions shown in %", "true / false", "true"),
