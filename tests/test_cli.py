@@ -243,7 +243,7 @@ def test_choices_come_from_the_vocabulary():
     from survey.stats.sampling import ALLOCATIONS
 
     assert vocab.ALLOCATIONS == ALLOCATIONS
-    assert vocab.VARIANCE_METHODS == ("taylor", *REPLICATE_METHODS)
+    assert ("taylor", *REPLICATE_METHODS) == vocab.VARIANCE_METHODS
     closed = {v for k in dir(vocab) if k.isupper() and isinstance(getattr(vocab, k), tuple)
               for v in [tuple(getattr(vocab, k))]}
     for name, cmd in _commands():
