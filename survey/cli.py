@@ -135,8 +135,9 @@ weights_option = click.option("--no-weights", is_flag=True,
 analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option)
 
 
-def table_format_option(*choices: str):
-    """``--format``: how a table is printed (from ``TABLE_FORMATS``)."""
+def table_format_option(*, csv: bool = True):
+    """``--format``: how a table is printed (``TABLE_FORMATS``; without csv where the output is not one table)."""
+    choices = tuple(f for f in TABLE_FORMATS if csv or f != "csv")
     return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
                         help="Print as an aligned table, " + " or ".join(choices[1:]) + ".")
 
@@ -254,7 +255,7 @@ def _print_table(table, fmt: str) -> None:
               help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
 @sheet_option()
-@table_format_option(*TABLE_FORMATS)
+@table_format_option()
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
                  ci_method, alpha, variance, replicates, seed, sheet, fmt):
     """Design-based mean, proportion or total of a column of any CSV/xlsx.
@@ -410,7 +411,7 @@ def questionnaire_check(files):
               show_default=True, help="How n is shared among the frame's districts.")
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
 @district_option
-@table_format_option("table", "json")
+@table_format_option(csv=False)
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
                     district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
