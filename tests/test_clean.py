@@ -349,3 +349,33 @@ def test_rules_not_run_and_issued():
 def test_flagged_by_rule():
     c = run([answer(1, "2021/11/05 10:00:00", 200, "1.1.1.1"), answer(2, "2021/11/05 12:00:00", 200, "1.1.1.1")])
     assert c.flagged_by_rule() == {"同一IP多份": 2}
+
+
+def tiny(q, **columns):
+    """Responses of ``q`` straight from columns (rows 2, 3, …), as tidy would give them."""
+    from survey.inputs.tidy import FINDING_COLUMNS, Responses
+
+    data = pd.DataFrame(columns, index=range(2, 2 + len(next(iter(columns.values())))))
+    return Responses(q, data, "t.csv", None, {c: f"[{c}]" for c in data}, pd.DataFrame(columns=list(FINDING_COLUMNS)))
+
+
+def test_rule_platform_flag_alone():
+    r = tiny(STAFF, quality_flag=["有效", "无效", "有效"], invalid_probability=[0.1, 0.2, 0.7])
+    found = C.platform_flag(r, all_kept(r), STAFF)
+    assert rows_of(found, "exclude") == [3, 4] and list(found["column"]) == ["[quality_flag]"] * 2
+    assert list(found["value"]) == ["无效 / 0.2", "有效 / 0.7"]
+    assert C.platform_flag(tiny(STAFF, overall=[1.0]), all_kept(tiny(STAFF, overall=[1.0])), STAFF).empty
+
+
+def test_rule_attention_and_logic_alone(tmp_path):
+    q = staff_with_checks(tmp_path)  # check: choose 满意 (code 2); training: 以上都没有 (3) exclusive
+    r = tiny(q, check=[2.0, 1.0, None], tenure=[2.0, 1.0, 1.0], h_career=[2.0, 5.0, 1.0],
+             **{"training[1]": [1, 0, 1], "training[2]": [0, 0, 0], "training[3]": [1, 1, 0]})
+    att = C.attention(r, all_kept(r), q)
+    assert rows_of(att, "exclude") == [3] and att["value"].iloc[0] == "非常满意"  # an unanswered check is no failure
+    found = C.logic(r, all_kept(r), q)
+    assert rows_of(found, "exclude") == [2, 3]
+    assert list(found["message"]) == ["“以上都没有”与其他选项同时选择", "测试用冲突：不满1年却评价晋升空间非常不满意"]
+    kept = all_kept(r)
+    kept[2] = False  # excluded by attention already: logic reports only what is still kept
+    assert rows_of(C.logic(r, kept, q)) == [3]
