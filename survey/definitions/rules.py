@@ -54,7 +54,7 @@ QUALITATIVE_BANDS = ("达成", "部分达成", "未达成")
 RATE_ITEM = "满意度"      # the 指标数据 item of a step rule's rate (when no questionnaire gives it)
 
 
-# -- the outcome and the facts a rule reads: survey.definitions.outcome ----------------
+# -- a survey rate as the fact a rule reads (Outcome, FactView, shown_value: definitions/outcome.py) --
 
 @dataclass(frozen=True)
 class RateView:
