@@ -119,6 +119,14 @@ def test_bands_against_their_criterion(tmp_path):
     assert any("band at 0.3%" in f for f in found) and any("names 0.2%" in f for f in found)
 
 
+def test_a_band_no_value_reaches(tmp_path):
+    nanjing = yaml.safe_load((ROOT / "survey/frameworks/nanjing-2021.yaml").read_text(encoding="utf-8"))
+    i, ind = next((i, x) for i, x in enumerate(nanjing["indicators"]) if x["rule"]["type"] == "bands")
+    ind["rule"]["bands"] = [{"at_most": 0.002, "score": 8}, {"below": 0.001, "score": 10}]  # the order swapped
+    found = codes(check_framework(write(tmp_path, nanjing)))
+    assert (f"indicators[{i}].rule.bands[1]", "invalid") in found
+
+
 def test_every_problem_at_once(tmp_path):
     data = edited(i0={"weight": 6, "level1": None}, i9={"rule": {"type": "step_deduction", "threshold": 0.85,
                                                                   "step": 0.05, "points": 1, "mod": "ceil"}})

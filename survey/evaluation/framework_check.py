@@ -11,7 +11,8 @@ inside the file and a reason code:
 ``missing_text``         an indicator without 指标值 (target) or 评分标准 (criterion)
 ``unknown_parameter``    a key the framework or the rule does not know (a typo)
 ``missing_parameter``    a parameter the rule needs is not given
-``invalid``              a value the models refuse (a rule parameter out of range …)
+``invalid``              a value the models refuse (a rule parameter out of range …), or a band
+                         no value reaches
 ``criterion_threshold``  the criterion's full-marks rate ("≥85%满分") differs from the rule's
 ``criterion_step``       its step or points ("每低5个百分点扣2分") differ from the rule's
 ``criterion_mode``       it says how a partial step counts (不足…按…计 / 不足…不扣分 / 按比例) otherwise
@@ -158,8 +159,18 @@ def _steps(path: str, rule, text: str) -> list[Problem]:
     return out
 
 
+def _unreachable(rule: BandsRule) -> list[int]:
+    """Bands no value reaches, because an earlier band always holds first ([below 0.2, below 0.1])."""
+    cuts = rule.cuts()
+    probes = [-1e18, 1e18, *cuts, *(c - 1e-9 for c in cuts), *(c + 1e-9 for c in cuts)]
+    reached = {rule.band_of(x) for x in probes}
+    return [k for k in range(len(rule.bands)) if k not in reached]
+
+
 def _bands(path: str, rule: BandsRule, text: str) -> list[Problem]:
-    out: list[Problem] = []
+    out = [Problem(f"{path}.bands[{k}]", "invalid", "no value reaches this band: an earlier band always holds first "
+                                                    "(bands are tried in order; list the narrower one first)")
+           for k in _unreachable(rule)]
     if rule.percent:
         said = {round(float(x) / 100, 9) for x in _PCT.findall(text)}
         bounds = {round(b, 9) for b in rule.cuts()}
