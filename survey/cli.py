@@ -562,29 +562,14 @@ def framework_check(files):
     filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
     its numbers can be read. A FILE that is an evaluation folder checks the framework its
     evaluation.yaml names. Exit code 0: no problems; 1: problems."""
-    from survey.definitions.evaluation import load_evaluation
     from survey.evaluation.framework_check import check_framework
 
     bad = 0
     for f in files:
-        if f.is_dir():  # an evaluation folder: the framework its evaluation.yaml names
-            ev = load_evaluation(f)
-            f = ev.folder / ev.framework
         result = check_framework(f)
-        if result.problems:
-            bad += 1
-            click.echo(f"{f}: {len(result.problems)} problem(s)", err=True)
-            for p in result.problems:
-                click.echo(f"  {f}: {p}", err=True)
-        else:
-            fw = result.framework
-            by_level: dict[str, float] = {}
-            for ind in fw.indicators:
-                by_level[ind.level1] = by_level.get(ind.level1, 0) + ind.weight
-            levels = "，".join(f"{k} {v:g}" for k, v in by_level.items())
-            n = len(fw.indicators)
-            click.echo(f"{f}: ok — {fw.id} “{fw.title}”, {n} indicator{'' if n == 1 else 's'}, "
-                       f"{sum(by_level.values()):g} points ({levels})")
+        bad += not result.ok
+        for line in result.lines():
+            click.echo(line, err=not result.ok)
     if bad:
         sys.exit(1)
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from survey.definitions.base import read_yaml, validation_problems
+from survey.definitions.evaluation import load_evaluation
 from survey.definitions.rules import (
     RULE_TYPES,
     BandsRule,
@@ -82,6 +83,19 @@ class FrameworkCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def lines(self) -> list[str]:
+        """What ``survey framework check`` prints: the problems, or one line with the points per 一级指标."""
+        if self.problems:
+            return [f"{self.file}: {len(self.problems)} problem(s)", *(f"  {self.file}: {p}" for p in self.problems)]
+        fw = self.framework
+        assert fw is not None  # no problem: it loaded
+        by_level: dict[str, float] = {}
+        for ind in fw.indicators:
+            by_level[ind.level1] = by_level.get(ind.level1, 0) + ind.weight
+        n, levels = len(fw.indicators), "，".join(f"{k} {fmt_num(v)}" for k, v in by_level.items())
+        return [f"{self.file}: ok — {fw.id} “{fw.title}”, {n} indicator{'' if n == 1 else 's'}, "
+                f"{fmt_num(sum(by_level.values()))} points ({levels})"]
 
 
 def _code(path: str, message: str) -> str:
@@ -240,7 +254,13 @@ def _target(path: str, ind: Indicator) -> list[Problem]:
 
 
 def check_framework(path: str | Path) -> FrameworkCheck:
-    """Every problem of a framework file (an empty list: it loads and its criteria agree with its rules)."""
+    """Every problem of a framework file (an empty list: it loads and its criteria agree with its rules).
+
+    ``path`` may be an evaluation folder: the framework its evaluation.yaml names is checked.
+    """
+    if Path(path).is_dir():
+        ev = load_evaluation(path)
+        path = ev.folder / ev.framework
     name = str(path)
     try:
         data = read_yaml(path, what="framework", keys="id, title, rates, indicators")
