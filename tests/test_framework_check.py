@@ -209,3 +209,18 @@ def test_the_framework_and_indicator_keys_are_in_the_reference():
 
     assert set(reference.FRAMEWORK_KEYS) == set(Framework.model_fields) - {"file"}
     assert set(reference.INDICATOR_KEYS) == set(Indicator.model_fields)
+
+
+def test_fact_rows_list_what_each_rule_reads():
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(Rule)
+    for rtype, (_, _, example) in reference.RULES.items():
+        rule = adapter.validate_python(yaml.safe_load(example))
+        rows = reference.fact_rows(rule)
+        assert rows and all(r.holds and r.example for r in rows), rtype
+        reads = rule.reads()
+        if rtype == "qualitative":
+            assert rows[0].item in reads
+        elif reads is not None:
+            assert [r.item for r in rows] == list(reads), rtype

@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import typing
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -72,6 +73,21 @@ RULES: dict[str, tuple[str, str, str]] = {
         "The evaluator's deductions: one fact row per deduction (数值 = points off, 说明 = the reason).",
         "制定专项资金管理制度（2分），不健全的酌情扣分",
         "{type: judgement}"),
+}
+
+# rule type → the 指标数据 rows it reads, in words (fact_rows lists them for a given rule)
+_FACTS: dict[str, str] = {
+    "step_deduction": "满意度 (a proportion), only when no questionnaire measure feeds the indicator",
+    "per_step": "the item `value` (default `label`): a proportion, or a number in `unit`",
+    "bands": "`value` (and `per`)",
+    "per_event": "each event's `name`: the number of events",
+    "ratio": "`actual` and `planned`: amounts in `unit`",
+    "higher_better": "`value`",
+    "lower_better": "`value`",
+    "checklist": "each sub-item's `name`: the evaluator's mark (0 … points), 说明 the reason",
+    "share_failing": "`units` and `failing`: whole numbers",
+    "qualitative": "one row whose 项目 is 达成 / 部分达成 / 未达成 and whose 数值 is the score",
+    "judgement": "any 项目, one row per deduction: 数值 the points off, 说明 the reason",
 }
 
 # (rule type or nested model name, parameter) → (meaning, unit, example)
@@ -157,6 +173,60 @@ INDICATOR_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class FactRow:
+    """One 指标数据 row a rule reads: its 项目, what 数值 holds (with its unit) and an example."""
+
+    item: str
+    holds: str
+    example: str
+
+
+def _value_row(item: str, percent: bool, unit: str, example: float) -> FactRow:
+    return FactRow(item, "a proportion (0.9 = 90%)" if percent else f"a number{f' ({unit})' if unit else ''}",
+                   str(example))
+
+
+def fact_rows(rule) -> list[FactRow]:
+    """The 指标数据 rows a rule reads (for a template of the facts sheet).
+
+    Every item of ``rule.reads()`` is listed (a test keeps them equal); a judgement reads any
+    label and a qualitative rule one row whose 项目 is the level.
+
+    >>> from survey.definitions.rules import RatioRule
+    >>> [r.item for r in fact_rows(RatioRule(type="ratio", label="资金到位率", actual="实际到位", planned="计划到位"))]
+    ['实际到位', '计划到位']
+    """
+    t = rule.type
+    if t == "step_deduction":   # only when no questionnaire measure feeds the indicator
+        return [FactRow("满意度", "a proportion (0.9743 = 97.43%), when no questionnaire gives the rate", "0.9743")]
+    if t == "per_step":
+        return [_value_row(rule.item, rule.percent, rule.unit, rule.threshold)]
+    if t in ("higher_better", "lower_better"):
+        return [_value_row(rule.value, rule.percent, "", rule.target)]
+    if t == "bands":
+        if rule.per is None:
+            return [_value_row(rule.value, rule.percent, "", rule.cuts()[0])]
+        return [FactRow(rule.value, f"the numerator of {rule.label} (a count)", "2"),
+                FactRow(rule.per, f"the denominator of {rule.label}", "2000")]
+    if t == "ratio":
+        amount = f"an amount{f' ({rule.unit})' if rule.unit else ''}"
+        return [FactRow(rule.actual, amount, "317"), FactRow(rule.planned, amount, "317")]
+    if t == "per_event":
+        return [FactRow(e.name, f"the number of events ({e.unit}), 0 for none", "0") for e in rule.events]
+    if t == "checklist":
+        return [FactRow(i.name, f"the evaluator's mark, 0 … {i.points:g} (说明: why)", f"{i.points:g}") for i in rule.items]
+    if t == "share_failing":
+        return [FactRow(rule.units, "the number of units (a whole number)", "12"),
+                FactRow(rule.failing, "the units that fail (a whole number)", "0")]
+    if t == "qualitative":
+        return [FactRow("达成", "one row: 项目 is the level (达成 / 部分达成 / 未达成), 数值 the score inside its band",
+                        f"{rule.achieved:g} × 分值 … 分值 for 达成")]
+    if t == "judgement":
+        return [FactRow("扣分", "points off (0 for none), one row per deduction; 说明: the reason", "0")]
+    raise ValueError(f"no fact rows for rule type '{t}'")
+
+
 def rule_models() -> dict[str, type[BaseModel]]:
     """Rule type → its model, read from the ``rule:`` union (so a new rule shows up here)."""
     union = typing.get_args(Rule)[0]
@@ -195,7 +265,7 @@ def _doc(owner: str, name: str) -> tuple[str, str, str] | None:
 
 def undocumented() -> list[str]:
     """Rule types and parameters the reference does not describe (``type.parameter``)."""
-    missing = [f"{t}" for t in rule_models() if t not in RULES]
+    missing = [f"{t}" for t in rule_models() if t not in RULES or t not in _FACTS]
     missing += [f"{owner}.{name}" for owner, _, name, _ in _models_and_fields() if _doc(owner, name) is None]
     return sorted(set(missing))
 
@@ -237,6 +307,7 @@ def rule_reference() -> str:
         summary, criterion, example = RULES.get(rtype, ("(undocumented)", "", ""))
         out += [f"## `{rtype}`", "", summary, "", f"Criterion it reads like: {criterion}", "",
                 "```yaml", f"rule: {example}", "```", ""]
+        out += [f"Facts it reads (指标数据 项目): {_FACTS.get(rtype, '')}", ""]
         if len(model.model_fields) > 1:
             out += [*_table(rtype, model), ""]
         else:
