@@ -40,7 +40,6 @@ EVALUATION_FILE = "evaluation.yaml"
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")   # as a questionnaire's id
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".sav", ".zsav")
 SHEETLESS_SUFFIXES = (".csv", ".sav", ".zsav")   # files that hold one table
-AREA_UNITS = ("省", "市", "区", "县", "乡镇", "街道", "社区", "村")  # the usual ones; any other word is accepted
 
 
 class InputRef(FrozenModel):
@@ -125,7 +124,7 @@ class Evaluation(FrozenModel):
     year: int = Field(ge=1990, le=2100)           # 评价年度
     commissioned_by: str = Field(min_length=1)    # 委托方
     evaluator: str = ""                           # 评价机构
-    area_unit: str = Field(min_length=1)          # 区 / 县 / 乡镇 / 街道 / 村 …
+    area_unit: str = Field(min_length=1)          # 区 / 县 / 乡镇 / 街道 / 村 … (any word)
     framework: str = "framework.yaml"
     questionnaires: dict[str, QuestionnaireInputs] = Field(min_length=1)
     inputs: TableInputs = TableInputs()
