@@ -1,0 +1,302 @@
+"""Looking at an input file before any reader touches it: resource limits and hostile files.
+
+A reader (calamine, openpyxl, pyreadstat) handed a hostile file may hang (a named
+pipe), eat gigabytes (a compressed sheet expanding to 1.5 GB, one stray cell at row
+1,048,576 making a dense 27-million-cell grid) or die in native code. So every file
+is checked first, cheaply, and refused with one line naming the file, the sheet and
+the limit when it is not what it claims to be:
+
+- :func:`check_regular_file`: the path is a regular file (not a FIFO, a device, a folder)
+  and not larger than :attr:`Limits.max_file_mb`;
+- :func:`inspect_xlsx`: the bytes are a zip (an OLE2 file is an encrypted workbook or an old
+  .xls; text is a CSV renamed .xlsx), with at most :attr:`Limits.max_entries` entries, each
+  entry's *actual* expanded size (streamed, never trusted from the header) within
+  :attr:`Limits.max_xlsx_mb` in total and :attr:`Limits.max_ratio` times its compressed size,
+  no DTD in any XML part (entity bombs, external entities), no link to another workbook;
+  and for each worksheet, the bounding box of the cells that hold a value, so that
+  :meth:`XlsxInfo.check_sheet` can refuse a sheet whose grid would exceed
+  :attr:`Limits.max_cells` before it is expanded.
+
+The limits can be raised with a :class:`Limits` argument, or from the command line with
+the environment variables ``SURVEY_MAX_CELLS``, ``SURVEY_MAX_XLSX_MB``, ``SURVEY_MAX_FILE_MB``,
+``SURVEY_MAX_RATIO`` and ``SURVEY_MAX_ENTRIES``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from survey.errors import DataError
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CHUNK = 1 << 20
+_MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much an input may cost before it is refused (raise them for very large surveys)."""
+
+    max_file_mb: float = 512          # size of any input file on disk
+    max_xlsx_mb: float = 512          # sum of the expanded sizes of an xlsx's zip entries
+    max_ratio: float = 200            # expanded / compressed size of one entry (only checked above 1 MB)
+    max_entries: int = 10_000         # zip entries in an xlsx
+    max_cells: int = 5_000_000        # rows × columns of the grid a sheet's values span
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """The defaults, overridden by ``SURVEY_MAX_CELLS`` … where set."""
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"SURVEY_{f.name.upper()}")
+            if raw:
+                try:
+                    values[f.name] = type(getattr(cls, f.name))(float(raw))
+                except ValueError:
+                    raise DataError(f"SURVEY_{f.name.upper()} is not a number", got=raw,
+                                    hint="set it to a number or unset it") from None
+        return cls(**values)
+
+
+def _env_hint(name: str, value) -> str:
+    return f"or raise the limit (SURVEY_{name.upper()}={value} in the environment, or Limits({name}=…))"
+
+
+def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = "file") -> int:
+    """Refuse what is not a regular, readable file of sane size; return its size in bytes."""
+    limits = limits or Limits.from_env()
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DataError("file not found", file=path, hint="check the path and the file name") from None
+    except OSError as exc:
+        raise DataError(f"cannot read the file ({exc.strerror})", file=path, hint="check the path") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataError(f"is a folder, not a {what}", file=path, hint=f"name the {what} itself")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise DataError(f"is {kind}, not a regular file", file=path,
+                        hint="save the data to a file first and name that file")
+    if st.st_size > limits.max_file_mb * _MB:
+        raise DataError(f"the file is {st.st_size / _MB:.0f} MB, over the limit of {limits.max_file_mb:g} MB",
+                        file=path, hint="split the file, " + _env_hint("max_file_mb", int(st.st_size / _MB) + 1))
+    return st.st_size
+
+
+def _not_a_zip(path: Path, head: bytes) -> DataError:
+    if head.startswith(OLE2_MAGIC[:4]):
+        with open(path, "rb") as fh:
+            block = fh.read(1 << 16)
+        if "EncryptionInfo".encode("utf-16-le") in block or "EncryptedPackage".encode("utf-16-le") in block:
+            return DataError("the workbook is password-protected (encrypted)", file=path,
+                             hint="open it in Excel, remove the password (File → Info → Protect Workbook) and save")
+        return DataError("this is an old Excel 97-2003 file (.xls format), not an .xlsx workbook", file=path,
+                         hint="open it in Excel and save it as .xlsx (Excel Workbook)")
+    if not head:
+        return DataError("the file is empty", file=path, hint="export the data again")
+    text = head.lstrip(b"\xef\xbb\xbf")
+    if b"\x00" not in text[:512] and (b"," in text or b"\t" in text or b"\n" in text):
+        return DataError("this is a text (CSV) file with an .xlsx name", file=path,
+                         hint="rename it to .csv, or open it in Excel and save it as .xlsx")
+    return DataError("not a readable xlsx workbook (not a zip file)", file=path,
+                     hint="open the file in Excel and save it again as .xlsx")
+
+
+_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+# A cell that holds something: <c r="B12" …> (not self-closing) — empty styled cells are <c r="B12" s="3"/>.
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
+_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?>')
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_REL = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?>')
+
+
+def column_number(letters: bytes | str) -> int:
+    """'A' → 1, 'AA' → 27."""
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+@dataclass
+class _Box:
+    rows: int = 0      # last row holding a value
+    cols: int = 0      # last column holding a value
+    row_cell: str = ""  # a cell in the last row
+    col_cell: str = ""  # a cell in the last column
+    declared: str = ""  # the <dimension ref> as written
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def farthest(self) -> str:
+        return self.row_cell if self.row_cell == self.col_cell else f"{self.row_cell} and {self.col_cell}"
+
+
+@dataclass
+class XlsxInfo:
+    """What :func:`inspect_xlsx` found: the sheets' entries and the extent of their values."""
+
+    path: Path
+    limits: Limits
+    sheets: dict[str, str] = field(default_factory=dict)   # sheet name → zip entry
+    boxes: dict[str, _Box] = field(default_factory=dict)    # zip entry → extent of its values
+
+    def check_sheet(self, sheet: str) -> None:
+        """Refuse a sheet whose values span a grid larger than ``max_cells`` (before reading it)."""
+        box = self.boxes.get(self.sheets.get(sheet, ""))
+        if box is None or box.cells <= self.limits.max_cells:
+            return
+        raise DataError(f"the sheet's values span {box.rows:,} rows × {box.cols:,} columns ({box.cells:,} cells, "
+                        f"over the limit of {self.limits.max_cells:,}); the farthest values are in {box.farthest}",
+                        file=self.path, sheet=sheet,
+                        hint=f"delete the stray cells below or right of the table (Ctrl+End shows the last one), "
+                             + _env_hint("max_cells", box.cells))
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    return {k.decode().split(":")[-1]: v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag)}
+
+
+def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, path: Path, limits: Limits, on_chunk=None) -> int:
+    """Expand one entry chunk by chunk, refusing it past the budget or the ratio; return its size."""
+    size = 0
+    tail = b""
+    ratio_cap = max(_MB, limits.max_ratio * max(info.compress_size, 1))
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                return size
+            size += len(chunk)
+            if size > budget:
+                raise DataError(f"the workbook expands to more than {limits.max_xlsx_mb:g} MB (entry {info.filename})",
+                                file=path, hint="this is not a normal export (a zip bomb?); "
+                                + _env_hint("max_xlsx_mb", int(limits.max_xlsx_mb * 4)))
+            if size > ratio_cap:
+                raise DataError(f"entry {info.filename} expands more than {limits.max_ratio:g} times its compressed "
+                                f"size", file=path, hint="this is not a normal export (a zip bomb?); "
+                                + _env_hint("max_ratio", int(limits.max_ratio * 10)))
+            window = tail + chunk
+            if info.filename.endswith((".xml", ".rels", ".vml")) and _DTD.search(window):
+                raise DataError(f"entry {info.filename} declares a DTD or entities (an XML entity bomb or external "
+                                "entity)", file=path, hint="open the file in Excel and save it again as .xlsx")
+            if on_chunk is not None:
+                on_chunk(window, len(tail))
+            tail = chunk[-256:]
+
+
+def _scan_cells(box: _Box):
+    """The chunk callback that grows ``box`` to every non-empty cell (a cell seen twice changes nothing)."""
+
+    def on_chunk(window: bytes, overlap: int) -> None:
+        if not box.declared:
+            m = _DIMENSION.search(window)
+            if m:
+                box.declared = m.group(0).split(b'"')[1].decode()
+        for m in _CELL.finditer(window):
+            if m.group(3) == b"/":
+                continue
+            row, col = int(m.group(2)), column_number(m.group(1))
+            if row > box.rows:
+                box.rows, box.row_cell = row, (m.group(1) + m.group(2)).decode()
+            if col > box.cols:
+                box.cols, box.col_cell = col, (m.group(1) + m.group(2)).decode()
+
+    return on_chunk
+
+
+def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
+    """Check an xlsx file before it is read (see the module's docstring); raise DataError if hostile."""
+    path = Path(path)
+    limits = limits or Limits.from_env()
+    check_regular_file(path, limits, what="workbook")
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.startswith(b"PK"):
+        raise _not_a_zip(path, head)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DataError(f"not a readable xlsx workbook: damaged or truncated ({exc})", file=path,
+                        hint="copy or download the file again, or open it in Excel and save it again") from None
+    info = XlsxInfo(path, limits)
+    with zf:
+        entries = zf.infolist()
+        if len(entries) > limits.max_entries:
+            raise DataError(f"the workbook has {len(entries):,} zip entries, over the limit of {limits.max_entries:,}",
+                            file=path, hint="this is not a normal export; " + _env_hint("max_entries", len(entries)))
+        names = {e.filename for e in entries}
+        if "xl/workbook.xml" not in names:
+            raise DataError("a zip file, but not an xlsx workbook (no xl/workbook.xml)", file=path,
+                            hint="open the file in Excel and save it as .xlsx")
+        if any(n.startswith("xl/externalLinks/") for n in names):
+            raise DataError("the workbook links to other workbooks (external links)", file=path,
+                            hint="in Excel use Data → Edit Links → Break Link (keeps the values), save, and try again")
+        budget = int(limits.max_xlsx_mb * _MB)
+        _check_declared(path, entries, budget, limits)
+        parts: dict[str, bytes] = {}
+        try:
+            for e in entries:
+                if e.is_dir():
+                    continue
+                if e.filename.startswith("xl/worksheets/") and e.filename.endswith(".xml"):
+                    box = info.boxes.setdefault(e.filename, _Box())
+                    budget -= _stream(zf, e, budget, path, limits, _scan_cells(box))
+                elif e.filename in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+                    chunks: list[bytes] = []
+                    budget -= _stream(zf, e, budget, path, limits, lambda w, o: chunks.append(w[o:]))
+                    parts[e.filename] = b"".join(chunks)
+                else:
+                    budget -= _stream(zf, e, budget, path, limits)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise DataError(f"not a readable xlsx workbook: damaged ({type(exc).__name__}: {exc})", file=path,
+                            hint="copy or download the file again, or open it in Excel and save it again") from None
+    info.sheets = _sheet_entries(path, parts)
+    return info
+
+
+def _check_declared(path: Path, entries: list[zipfile.ZipInfo], budget: int, limits: Limits) -> None:
+    """The sizes the zip's directory declares (honest in all but forged files, which the streaming catches)."""
+    total = sum(e.file_size for e in entries)
+    if total > budget:
+        raise DataError(f"the workbook expands to {total / _MB:,.0f} MB, over the limit of {limits.max_xlsx_mb:g} MB",
+                        file=path, hint="this is not a normal export (a zip bomb?); "
+                        + _env_hint("max_xlsx_mb", int(total / _MB) + 1))
+    for e in entries:
+        if e.file_size > _MB and e.file_size > limits.max_ratio * max(e.compress_size, 1):
+            raise DataError(f"entry {e.filename} expands {e.file_size / max(e.compress_size, 1):,.0f} times its "
+                            f"compressed size, over the limit of {limits.max_ratio:g}", file=path,
+                            hint="this is not a normal export (a zip bomb?); "
+                            + _env_hint("max_ratio", int(e.file_size / max(e.compress_size, 1)) + 1))
+
+
+def _sheet_entries(path: Path, parts: dict[str, bytes]) -> dict[str, str]:
+    """Sheet name → its zip entry, from workbook.xml and its relationships; refuses external sheets."""
+    rels = {}
+    for tag in _REL.findall(parts.get("xl/_rels/workbook.xml.rels", b"")):
+        a = _attrs(tag)
+        if a.get("TargetMode", "").lower() == "external" and "worksheet" in a.get("Type", ""):
+            raise DataError(f"a sheet of the workbook lives outside it ({a.get('Target')})", file=path,
+                            hint="open the workbook in Excel, copy the sheet's values in, and save")
+        target = a.get("Target", "").lstrip("/")
+        rels[a.get("Id")] = target if target.startswith("xl/") else f"xl/{target}"
+    out = {}
+    for tag in _SHEET.findall(parts.get("xl/workbook.xml", b"")):
+        a = _attrs(tag)
+        if "name" in a and a.get("id") in rels:
+            out[_unescape(a["name"])] = rels[a["id"]]
+    return out
+
+
+def _unescape(s: str) -> str:
+    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
