@@ -117,7 +117,7 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
             raise DefinitionError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=shown,
                                   hint="save the file as UTF-8") from None
     try:
-        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader, stricter
+        data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader, stricter
     except _StrictProblem as exc:
         where = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
         raise DefinitionError(exc.message, file=shown, path=where,

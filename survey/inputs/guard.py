@@ -65,7 +65,10 @@ class Limits:
 
 
 def _env_hint(name: str, value) -> str:
-    return f"or raise the limit (SURVEY_{name.upper()}={value} in the environment, or Limits({name}=…))"
+    return f"raise the limit (SURVEY_{name.upper()}={value} in the environment, or Limits({name}=…))"
+
+
+_BOMB = "this is not a normal export (a zip bomb?); if the file is genuine, "
 
 
 def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = "file") -> int:
@@ -85,7 +88,7 @@ def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = 
                         hint="save the data to a file first and name that file")
     if st.st_size > limits.max_file_mb * _MB:
         raise DataError(f"the file is {st.st_size / _MB:.0f} MB, over the limit of {limits.max_file_mb:g} MB",
-                        file=path, hint="split the file, " + _env_hint("max_file_mb", int(st.st_size / _MB) + 1))
+                        file=path, hint="split the file, or " + _env_hint("max_file_mb", int(st.st_size / _MB) + 1))
     return st.st_size
 
 
@@ -112,6 +115,7 @@ _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 # A cell that holds something: <c r="B12" …> (not self-closing) — empty styled cells are <c r="B12" s="3"/>.
 _CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
+_ANY_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?(/?)>')
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?>')
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?>')
@@ -131,6 +135,7 @@ class _Box:
     cols: int = 0      # last column holding a value
     row_cell: str = ""  # a cell in the last row
     col_cell: str = ""  # a cell in the last column
+    count: int = 0      # cells holding something, with or without an r="…" reference
     declared: str = ""  # the <dimension ref> as written
 
     @property
@@ -154,12 +159,15 @@ class XlsxInfo:
     def check_sheet(self, sheet: str) -> None:
         """Refuse a sheet whose values span a grid larger than ``max_cells`` (before reading it)."""
         box = self.boxes.get(self.sheets.get(sheet, ""))
-        if box is None or box.cells <= self.limits.max_cells:
+        if box is None or max(box.cells, box.count) <= self.limits.max_cells:
             return
+        if box.cells <= self.limits.max_cells:
+            raise DataError(f"the sheet holds {box.count:,} cells, over the limit of {self.limits.max_cells:,}",
+                            file=self.path, sheet=sheet, hint="split the data, or " + _env_hint("max_cells", box.count))
         raise DataError(f"the sheet's values span {box.rows:,} rows × {box.cols:,} columns ({box.cells:,} cells, "
                         f"over the limit of {self.limits.max_cells:,}); the farthest values are in {box.farthest}",
                         file=self.path, sheet=sheet,
-                        hint=f"delete the stray cells below or right of the table (Ctrl+End shows the last one), "
+                        hint="delete the stray cells below or right of the table (Ctrl+End shows the last one), or "
                              + _env_hint("max_cells", box.cells))
 
 
@@ -180,11 +188,11 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, path: Path,
             size += len(chunk)
             if size > budget:
                 raise DataError(f"the workbook expands to more than {limits.max_xlsx_mb:g} MB (entry {info.filename})",
-                                file=path, hint="this is not a normal export (a zip bomb?); "
+                                file=path, hint=_BOMB
                                 + _env_hint("max_xlsx_mb", int(limits.max_xlsx_mb * 4)))
             if size > ratio_cap:
                 raise DataError(f"entry {info.filename} expands more than {limits.max_ratio:g} times its compressed "
-                                f"size", file=path, hint="this is not a normal export (a zip bomb?); "
+                                f"size", file=path, hint=_BOMB
                                 + _env_hint("max_ratio", int(limits.max_ratio * 10)))
             window = tail + chunk
             if info.filename.endswith((".xml", ".rels", ".vml")) and _DTD.search(window):
@@ -203,6 +211,7 @@ def _scan_cells(box: _Box):
             m = _DIMENSION.search(window)
             if m:
                 box.declared = m.group(0).split(b'"')[1].decode()
+        box.count += sum(m.group(1) != b"/" for m in _ANY_CELL.finditer(window, overlap))
         for m in _CELL.finditer(window):
             if m.group(3) == b"/":
                 continue
@@ -234,7 +243,7 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
         entries = zf.infolist()
         if len(entries) > limits.max_entries:
             raise DataError(f"the workbook has {len(entries):,} zip entries, over the limit of {limits.max_entries:,}",
-                            file=path, hint="this is not a normal export; " + _env_hint("max_entries", len(entries)))
+                            file=path, hint="this is not a normal export; if it is genuine, " + _env_hint("max_entries", len(entries)))
         names = {e.filename for e in entries}
         if "xl/workbook.xml" not in names:
             raise DataError("a zip file, but not an xlsx workbook (no xl/workbook.xml)", file=path,
@@ -254,7 +263,7 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
                     budget -= _stream(zf, e, budget, path, limits, _scan_cells(box))
                 elif e.filename in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
                     chunks: list[bytes] = []
-                    budget -= _stream(zf, e, budget, path, limits, lambda w, o: chunks.append(w[o:]))
+                    budget -= _stream(zf, e, budget, path, limits, lambda w, o, into=chunks: into.append(w[o:]))
                     parts[e.filename] = b"".join(chunks)
                 else:
                     budget -= _stream(zf, e, budget, path, limits)
@@ -270,13 +279,13 @@ def _check_declared(path: Path, entries: list[zipfile.ZipInfo], budget: int, lim
     total = sum(e.file_size for e in entries)
     if total > budget:
         raise DataError(f"the workbook expands to {total / _MB:,.0f} MB, over the limit of {limits.max_xlsx_mb:g} MB",
-                        file=path, hint="this is not a normal export (a zip bomb?); "
+                        file=path, hint=_BOMB
                         + _env_hint("max_xlsx_mb", int(total / _MB) + 1))
     for e in entries:
         if e.file_size > _MB and e.file_size > limits.max_ratio * max(e.compress_size, 1):
             raise DataError(f"entry {e.filename} expands {e.file_size / max(e.compress_size, 1):,.0f} times its "
                             f"compressed size, over the limit of {limits.max_ratio:g}", file=path,
-                            hint="this is not a normal export (a zip bomb?); "
+                            hint=_BOMB
                             + _env_hint("max_ratio", int(e.file_size / max(e.compress_size, 1)) + 1))
 
 

@@ -29,8 +29,8 @@ _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@((?:[A-Za-z0-9-]+\.)+[A-Za-z
 # IPv4 addresses: the first and last parts are kept.
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3})\.\d{1,3}\.\d{1,3}\.(\d{1,3})(?![\d.])")
 # QQ and WeChat ids after their label (QQ：123456789, 微信号：abc_123, wechat: abc-123).
-_LABELLED = re.compile(r"(?<![A-Za-z])((?:QQ|qq|Qq|ＱＱ|扣扣|微信号?|VX|vx|Vx|WeChat|wechat|Wechat|weixin|WX|wx)\s*(?:号码|号)?\s*[:：]?\s*)"
-                       r"([A-Za-z0-9][A-Za-z0-9_-]{4,})")
+_LABELLED = re.compile(r"(?<![A-Za-z])((?:QQ|ＱＱ|扣扣|微信号?|VX|WeChat|weixin|WX)\s*(?:号码|号)?\s*[:：]?\s*)"
+                       r"([A-Za-z0-9][A-Za-z0-9_-]{4,})", re.IGNORECASE)
 # Item wordings that ask for personal data: the answers are masked whole.
 PERSONAL_WORDS = re.compile(r"姓名|名字|称呼|联系人|联系方式|联系电话|电话|手机|邮箱|电子邮件|e-?mail|微信|QQ|身份证|住址|地址",
                             re.IGNORECASE)

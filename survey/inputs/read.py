@@ -95,6 +95,9 @@ class Workbook:
             raise DataError("is a folder, not a workbook", file=self.path, hint="name the .xlsx file itself")
         if self.path.suffix.lower() not in XLSX_SUFFIXES:
             check_regular_file(self.path, limits, what="workbook")
+            if self.path.suffix.lower() == ".xls":
+                raise DataError("this is an old Excel 97-2003 file (.xls), not an .xlsx workbook", file=self.path,
+                                hint="open it in Excel and save it as .xlsx (Excel Workbook)")
             raise DataError(f"unsupported file type '{self.path.suffix}'", file=self.path,
                             expected="an .xlsx workbook", hint="save the file as .xlsx")
         self.info = inspect_xlsx(self.path, limits)
