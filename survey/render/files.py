@@ -14,8 +14,9 @@ Every output is built in memory as bytes and handed to :func:`write_files`:
   folder: a second run waits up to ``lock_timeout`` seconds, then fails with a message
   naming the lock; a lock left by a process that no longer runs is taken over.
 
-:func:`csv_bytes` is the one CSV writer: UTF-8 with a BOM (Excel reads it), and
-formula-looking text neutralised (see :func:`csv_safe`).
+:func:`csv_bytes` is the one CSV writer: UTF-8 with a BOM (Excel reads it), CRLF line
+ends (RFC 4180, so a CR or LF inside a cell is quoted), and formula-looking text
+neutralised (see :func:`csv_safe`).
 """
 
 from __future__ import annotations
@@ -52,13 +53,13 @@ def csv_bytes(table: pd.DataFrame, *, index: bool = False) -> bytes:
     """A table as CSV bytes (UTF-8 with BOM) with every formula-looking text cell prefixed by ``'``."""
     safe = table.copy()
     for col in safe.columns:
-        if safe[col].dtype == object:
-            safe[col] = safe[col].map(csv_safe)
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col].dtype):
+            safe[col] = safe[col].astype(object).map(csv_safe)
     safe.columns = [csv_safe(c) if isinstance(c, str) else c for c in safe.columns]
-    if index and safe.index.dtype == object:
+    if index and (safe.index.dtype == object or pd.api.types.is_string_dtype(safe.index.dtype)):
         safe.index = safe.index.map(csv_safe)
     buf = io.StringIO()
-    safe.to_csv(buf, index=index)
+    safe.to_csv(buf, index=index, lineterminator="\r\n")  # RFC 4180; a CR inside a cell is then quoted
     return buf.getvalue().encode("utf-8-sig")
 
 
