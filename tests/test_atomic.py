@@ -120,9 +120,8 @@ def test_a_folder_that_cannot_be_swapped_gets_its_old_files_back(tmp_path, monke
 
 def test_a_second_run_waits_then_fails_with_a_clear_message(tmp_path):
     out = tmp_path / "r"
-    with folder_lock(out.resolve()):
-        with pytest.raises(DataError) as exc:
-            write_files({out / "a.txt": b"x", out / "b.txt": b"y"}, lock_timeout=0.3)
+    with folder_lock(out.resolve()), pytest.raises(DataError) as exc:
+        write_files({out / "a.txt": b"x", out / "b.txt": b"y"}, lock_timeout=0.3)
     assert "another survey run" in str(exc.value) and ".r.lock" in str(exc.value)
     assert not out.exists()
     write_files({out / "a.txt": b"x", out / "b.txt": b"y"}, lock_timeout=0.3)  # released: the next run writes

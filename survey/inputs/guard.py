@@ -77,18 +77,18 @@ def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = 
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise DataError("file not found", file=path, hint="check the path and the file name") from None
+        raise DataError("file not found", file=str(path), hint="check the path and the file name") from None
     except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror})", file=path, hint="check the path") from None
+        raise DataError(f"cannot read the file ({exc.strerror})", file=str(path), hint="check the path") from None
     if stat.S_ISDIR(st.st_mode):
-        raise DataError(f"is a folder, not a {what}", file=path, hint=f"name the {what} itself")
+        raise DataError(f"is a folder, not a {what}", file=str(path), hint=f"name the {what} itself")
     if not stat.S_ISREG(st.st_mode):
         kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
-        raise DataError(f"is {kind}, not a regular file", file=path,
+        raise DataError(f"is {kind}, not a regular file", file=str(path),
                         hint="save the data to a file first and name that file")
     if st.st_size > limits.max_file_mb * _MB:
         raise DataError(f"the file is {st.st_size / _MB:.0f} MB, over the limit of {limits.max_file_mb:g} MB",
-                        file=path, hint="split the file, or " + _env_hint("max_file_mb", int(st.st_size / _MB) + 1))
+                        file=str(path), hint="split the file, or " + _env_hint("max_file_mb", int(st.st_size / _MB) + 1))
     return st.st_size
 
 
@@ -97,17 +97,17 @@ def _not_a_zip(path: Path, head: bytes) -> DataError:
         with open(path, "rb") as fh:
             block = fh.read(1 << 16)
         if "EncryptionInfo".encode("utf-16-le") in block or "EncryptedPackage".encode("utf-16-le") in block:
-            return DataError("the workbook is password-protected (encrypted)", file=path,
+            return DataError("the workbook is password-protected (encrypted)", file=str(path),
                              hint="open it in Excel, remove the password (File → Info → Protect Workbook) and save")
-        return DataError("this is an old Excel 97-2003 file (.xls format), not an .xlsx workbook", file=path,
+        return DataError("this is an old Excel 97-2003 file (.xls format), not an .xlsx workbook", file=str(path),
                          hint="open it in Excel and save it as .xlsx (Excel Workbook)")
     if not head:
-        return DataError("the file is empty", file=path, hint="export the data again")
+        return DataError("the file is empty", file=str(path), hint="export the data again")
     text = head.lstrip(b"\xef\xbb\xbf")
     if b"\x00" not in text[:512] and (b"," in text or b"\t" in text or b"\n" in text):
-        return DataError("this is a text (CSV) file with an .xlsx name", file=path,
+        return DataError("this is a text (CSV) file with an .xlsx name", file=str(path),
                          hint="rename it to .csv, or open it in Excel and save it as .xlsx")
-    return DataError("not a readable xlsx workbook (not a zip file)", file=path,
+    return DataError("not a readable xlsx workbook (not a zip file)", file=str(path),
                      hint="open the file in Excel and save it again as .xlsx")
 
 
@@ -163,10 +163,10 @@ class XlsxInfo:
             return
         if box.cells <= self.limits.max_cells:
             raise DataError(f"the sheet holds {box.count:,} cells, over the limit of {self.limits.max_cells:,}",
-                            file=self.path, sheet=sheet, hint="split the data, or " + _env_hint("max_cells", box.count))
+                            file=str(self.path), sheet=sheet, hint="split the data, or " + _env_hint("max_cells", box.count))
         raise DataError(f"the sheet's values span {box.rows:,} rows × {box.cols:,} columns ({box.cells:,} cells, "
                         f"over the limit of {self.limits.max_cells:,}); the farthest values are in {box.farthest}",
-                        file=self.path, sheet=sheet,
+                        file=str(self.path), sheet=sheet,
                         hint="delete the stray cells below or right of the table (Ctrl+End shows the last one), or "
                              + _env_hint("max_cells", box.cells))
 
@@ -188,16 +188,16 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, path: Path,
             size += len(chunk)
             if size > budget:
                 raise DataError(f"the workbook expands to more than {limits.max_xlsx_mb:g} MB (entry {info.filename})",
-                                file=path, hint=_BOMB
+                                file=str(path), hint=_BOMB
                                 + _env_hint("max_xlsx_mb", int(limits.max_xlsx_mb * 4)))
             if size > ratio_cap:
                 raise DataError(f"entry {info.filename} expands more than {limits.max_ratio:g} times its compressed "
-                                f"size", file=path, hint=_BOMB
+                                f"size", file=str(path), hint=_BOMB
                                 + _env_hint("max_ratio", int(limits.max_ratio * 10)))
             window = tail + chunk
             if info.filename.endswith((".xml", ".rels", ".vml")) and _DTD.search(window):
                 raise DataError(f"entry {info.filename} declares a DTD or entities (an XML entity bomb or external "
-                                "entity)", file=path, hint="open the file in Excel and save it again as .xlsx")
+                                "entity)", file=str(path), hint="open the file in Excel and save it again as .xlsx")
             if on_chunk is not None:
                 on_chunk(window, len(tail))
             tail = chunk[-256:]
@@ -236,20 +236,21 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise DataError(f"not a readable xlsx workbook: damaged or truncated ({exc})", file=path,
+        raise DataError(f"not a readable xlsx workbook: damaged or truncated ({exc})", file=str(path),
                         hint="copy or download the file again, or open it in Excel and save it again") from None
     info = XlsxInfo(path, limits)
     with zf:
         entries = zf.infolist()
         if len(entries) > limits.max_entries:
             raise DataError(f"the workbook has {len(entries):,} zip entries, over the limit of {limits.max_entries:,}",
-                            file=path, hint="this is not a normal export; if it is genuine, " + _env_hint("max_entries", len(entries)))
+                            file=str(path),
+                            hint="this is not a normal export; if it is genuine, " + _env_hint("max_entries", len(entries)))
         names = {e.filename for e in entries}
         if "xl/workbook.xml" not in names:
-            raise DataError("a zip file, but not an xlsx workbook (no xl/workbook.xml)", file=path,
+            raise DataError("a zip file, but not an xlsx workbook (no xl/workbook.xml)", file=str(path),
                             hint="open the file in Excel and save it as .xlsx")
         if any(n.startswith("xl/externalLinks/") for n in names):
-            raise DataError("the workbook links to other workbooks (external links)", file=path,
+            raise DataError("the workbook links to other workbooks (external links)", file=str(path),
                             hint="in Excel use Data → Edit Links → Break Link (keeps the values), save, and try again")
         budget = int(limits.max_xlsx_mb * _MB)
         _check_declared(path, entries, budget, limits)
@@ -268,7 +269,7 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
                 else:
                     budget -= _stream(zf, e, budget, path, limits)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise DataError(f"not a readable xlsx workbook: damaged ({type(exc).__name__}: {exc})", file=path,
+            raise DataError(f"not a readable xlsx workbook: damaged ({type(exc).__name__}: {exc})", file=str(path),
                             hint="copy or download the file again, or open it in Excel and save it again") from None
     info.sheets = _sheet_entries(path, parts)
     return info
@@ -279,12 +280,12 @@ def _check_declared(path: Path, entries: list[zipfile.ZipInfo], budget: int, lim
     total = sum(e.file_size for e in entries)
     if total > budget:
         raise DataError(f"the workbook expands to {total / _MB:,.0f} MB, over the limit of {limits.max_xlsx_mb:g} MB",
-                        file=path, hint=_BOMB
+                        file=str(path), hint=_BOMB
                         + _env_hint("max_xlsx_mb", int(total / _MB) + 1))
     for e in entries:
         if e.file_size > _MB and e.file_size > limits.max_ratio * max(e.compress_size, 1):
             raise DataError(f"entry {e.filename} expands {e.file_size / max(e.compress_size, 1):,.0f} times its "
-                            f"compressed size, over the limit of {limits.max_ratio:g}", file=path,
+                            f"compressed size, over the limit of {limits.max_ratio:g}", file=str(path),
                             hint=_BOMB
                             + _env_hint("max_ratio", int(e.file_size / max(e.compress_size, 1)) + 1))
 
@@ -295,7 +296,7 @@ def _sheet_entries(path: Path, parts: dict[str, bytes]) -> dict[str, str]:
     for tag in _REL.findall(parts.get("xl/_rels/workbook.xml.rels", b"")):
         a = _attrs(tag)
         if a.get("TargetMode", "").lower() == "external" and "worksheet" in a.get("Type", ""):
-            raise DataError(f"a sheet of the workbook lives outside it ({a.get('Target')})", file=path,
+            raise DataError(f"a sheet of the workbook lives outside it ({a.get('Target')})", file=str(path),
                             hint="open the workbook in Excel, copy the sheet's values in, and save")
         target = a.get("Target", "").lstrip("/")
         rels[a.get("Id")] = target if target.startswith("xl/") else f"xl/{target}"

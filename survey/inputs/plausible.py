@@ -26,8 +26,12 @@ MAX_DURATION_DAYS = 30
 DATE_SLACK_DAYS = 365
 
 
+def _show(value) -> str:
+    return f"{value:.6g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
 def _finding(rule: str, row, column, value, message: str) -> dict:
-    return dict(rule=rule, row=row, column=column, value=str(value), message=message)
+    return dict(rule=rule, row=row, column=column, value=_show(value), message=message)
 
 
 def duration_findings(secs: pd.Series, values: pd.Series, column: str, fieldwork) -> tuple[pd.Series, list[dict]]:
@@ -37,7 +41,7 @@ def duration_findings(secs: pd.Series, values: pd.Series, column: str, fieldwork
         days = max(days, 10 * ((fieldwork.end - fieldwork.start).days + 1))
     bad = secs.notna() & (~np.isfinite(secs.to_numpy(dtype=float)) | (secs > days * 86400))
     found = [_finding("implausible_duration", row, column, values[row],
-                      f"答题时长 {values[row]} 超过 {days} 天，不可信，已视为缺失")
+                      f"答题时长 {_show(values[row])} 超过 {days} 天，不可信，已视为缺失")
              for row in secs.index[bad]]
     return secs.where(~bad), found
 

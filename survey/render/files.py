@@ -76,10 +76,10 @@ def _umask() -> int:
 
 def _check_folder(folder: Path, names) -> None:
     if folder.exists() and not folder.is_dir():
-        raise DataError("the output folder is a file", file=folder, hint="choose another --out folder")
+        raise DataError("the output folder is a file", file=str(folder), hint="choose another --out folder")
     for name in names:
         if (folder / name).is_dir():
-            raise DataError("a folder is in the way of the report file", file=folder / name,
+            raise DataError("a folder is in the way of the report file", file=str(folder) / name,
                             hint="move the folder away")
 
 
@@ -113,7 +113,7 @@ def folder_lock(folder: Path, timeout: float = LOCK_TIMEOUT):
                 lock.unlink(missing_ok=True)
                 continue
             if time.monotonic() >= deadline:
-                raise DataError(f"another survey run (process {pid or '?'}) is writing this folder", file=folder,
+                raise DataError(f"another survey run (process {pid or '?'}) is writing this folder", file=str(folder),
                                 got=f"lock file {lock}",
                                 hint="wait for that run to finish and try again (delete the lock file only if "
                                      "no survey run is active)") from None
