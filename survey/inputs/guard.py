@@ -13,9 +13,15 @@ the limit when it is not what it claims to be:
   entry's *actual* expanded size (streamed, never trusted from the header) within
   :attr:`Limits.max_xlsx_mb` in total and :attr:`Limits.max_ratio` times its compressed size,
   no DTD in any XML part (entity bombs, external entities), no link to another workbook;
-  and for each worksheet, the bounding box of the cells that hold a value, so that
-  :meth:`XlsxInfo.check_sheet` can refuse a sheet whose grid would exceed
-  :attr:`Limits.max_cells` before it is expanded.
+  and for each worksheet a cheap bound of its grid (largest row × 26, 702 or the largest
+  three-letter column), so that :meth:`XlsxInfo.check_sheet` can refuse a sheet whose grid
+  would exceed :attr:`Limits.max_cells` before it is expanded. A sheet over the bound is
+  read once more for the exact extent of the cells that hold a *value* (formatting far
+  below the table is not a value; calamine ignores it too). The sheet's ``<dimension>`` is
+  not trusted: it counts formatted cells and a hostile file can make it say anything.
+
+The check costs about 1 s per 70 MB of sheet XML (a 50,000-row export: a fraction of a
+second); the exact pass, when needed, about 5 s per 70 MB.
 
 The limits can be raised with a :class:`Limits` argument, or from the command line with
 the environment variables ``SURVEY_MAX_CELLS``, ``SURVEY_MAX_XLSX_MB``, ``SURVEY_MAX_FILE_MB``,
@@ -27,6 +33,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field, fields
@@ -112,10 +119,13 @@ def _not_a_zip(path: Path, head: bytes) -> DataError:
 
 
 _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 # A cell that holds something: <c r="B12" …> (not self-closing) — empty styled cells are <c r="B12" s="3"/>.
-_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
-_ANY_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?(/?)>')
+# A cell reference and whether its tag closes at once (<c r="B12" s="3"/>: styled but empty).
+_CELL = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
+_ROW = re.compile(rb'<row r="(\d{1,7})"')               # literal prefixes: fast scans
+_ROW_WITHOUT_R = re.compile(rb'<row(?=[\s>/])(?![^>]*\sr=")')
+_COL3 = re.compile(rb' r="([A-Z]{3})\d')
+_COL2 = re.compile(rb' r="[A-Z]{2}\d')
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?>')
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?>')
@@ -131,12 +141,22 @@ def column_number(letters: bytes | str) -> int:
 
 @dataclass
 class _Box:
-    rows: int = 0      # last row holding a value
-    cols: int = 0      # last column holding a value
-    row_cell: str = ""  # a cell in the last row
-    col_cell: str = ""  # a cell in the last column
-    count: int = 0      # cells holding something, with or without an r="…" reference
-    declared: str = ""  # the <dimension ref> as written
+    """The extent of a sheet: a cheap upper bound first, the exact extent of its values when needed."""
+
+    entry: str = ""
+    bound_rows: int = 0      # largest <row r="…">
+    bound_cols: int = 0      # 26, 702, or the largest three-letter column
+    rows_without_r: bool = False
+    count: int = 0           # <c …> tags, empty or not
+    exact: bool = False
+    rows: int = 0            # last row holding a value
+    cols: int = 0            # last column holding a value
+    row_cell: str = ""       # a cell in the last row
+    col_cell: str = ""       # a cell in the last column
+
+    @property
+    def bound(self) -> int:
+        return self.bound_rows * self.bound_cols
 
     @property
     def cells(self) -> int:
@@ -157,9 +177,20 @@ class XlsxInfo:
     boxes: dict[str, _Box] = field(default_factory=dict)    # zip entry → extent of its values
 
     def check_sheet(self, sheet: str) -> None:
-        """Refuse a sheet whose values span a grid larger than ``max_cells`` (before reading it)."""
+        """Refuse a sheet whose values span a grid larger than ``max_cells`` (before reading it).
+
+        The bound found while inspecting settles almost every sheet; only a sheet whose bound
+        is over the limit (formatting far below the table, a stray value) is read once more
+        for the exact extent of the cells that hold a value.
+        """
         box = self.boxes.get(self.sheets.get(sheet, ""))
-        if box is None or max(box.cells, box.count) <= self.limits.max_cells:
+        if box is None:
+            return
+        if box.count <= self.limits.max_cells and box.bound <= self.limits.max_cells and not box.rows_without_r:
+            return
+        if not box.exact:
+            _exact_extent(self.path, box)
+        if max(box.cells, box.count) <= self.limits.max_cells:
             return
         if box.cells <= self.limits.max_cells:
             raise DataError(f"the sheet holds {box.count:,} cells, over the limit of {self.limits.max_cells:,}",
@@ -175,53 +206,129 @@ def _attrs(tag: bytes) -> dict[str, str]:
     return {k.decode().split(":")[-1]: v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag)}
 
 
-def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, path: Path, limits: Limits, on_chunk=None) -> int:
+def _expanded(fh, info: zipfile.ZipInfo):
+    """An entry's bytes, chunk by chunk, expanded from its raw data — never trusting the declared size.
+
+    Python's zipfile stops at the size the directory declares; a forged small size would hide
+    what another reader (calamine) would expand. So the deflate stream is read to its real end,
+    and a size or CRC that disagrees with the directory is damage.
+    """
+    if info.flag_bits & 0x1:
+        raise zipfile.BadZipFile(f"entry {info.filename} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise zipfile.BadZipFile(f"entry {info.filename} uses an unusual compression ({info.compress_type})")
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header of {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    left = info.compress_size
+    size, crc = 0, 0
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    while True:
+        if inflate is not None and inflate.unconsumed_tail:
+            data = inflate.unconsumed_tail
+        elif inflate is not None and inflate.eof:
+            break
+        else:
+            if left <= 0:
+                if inflate is None:
+                    break
+                raise zipfile.BadZipFile(f"the data of {info.filename} ends early")
+            data = fh.read(min(_CHUNK, left))
+            if not data:
+                raise zipfile.BadZipFile(f"the data of {info.filename} is truncated")
+            left -= len(data)
+        out = data if inflate is None else inflate.decompress(data, _CHUNK)
+        if out:
+            size += len(out)
+            if size > info.file_size:  # a forged directory: stop at once, whatever the real size
+                raise zipfile.BadZipFile(f"{info.filename} expands beyond the size the zip directory declares")
+            crc = zlib.crc32(out, crc)
+            yield out
+    if size != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(f"the size or CRC of {info.filename} disagrees with the zip directory")
+
+
+def _stream(fh, info: zipfile.ZipInfo, budget: int, path: Path, limits: Limits, on_chunk=None) -> int:
     """Expand one entry chunk by chunk, refusing it past the budget or the ratio; return its size."""
     size = 0
     tail = b""
     ratio_cap = max(_MB, limits.max_ratio * max(info.compress_size, 1))
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            if not chunk:
-                return size
-            size += len(chunk)
-            if size > budget:
-                raise DataError(f"the workbook expands to more than {limits.max_xlsx_mb:g} MB (entry {info.filename})",
-                                file=str(path), hint=_BOMB
-                                + _env_hint("max_xlsx_mb", int(limits.max_xlsx_mb * 4)))
-            if size > ratio_cap:
-                raise DataError(f"entry {info.filename} expands more than {limits.max_ratio:g} times its compressed "
-                                f"size", file=str(path), hint=_BOMB
-                                + _env_hint("max_ratio", int(limits.max_ratio * 10)))
-            window = tail + chunk
-            if info.filename.endswith((".xml", ".rels", ".vml")) and _DTD.search(window):
-                raise DataError(f"entry {info.filename} declares a DTD or entities (an XML entity bomb or external "
-                                "entity)", file=str(path), hint="open the file in Excel and save it again as .xlsx")
-            if on_chunk is not None:
-                on_chunk(window, len(tail))
-            tail = chunk[-256:]
+    for chunk in _expanded(fh, info):
+        size += len(chunk)
+        if size > budget:
+            raise DataError(f"the workbook expands to more than {limits.max_xlsx_mb:g} MB (entry {info.filename})",
+                            file=str(path), hint=_BOMB
+                            + _env_hint("max_xlsx_mb", int(limits.max_xlsx_mb * 4)))
+        if size > ratio_cap:
+            raise DataError(f"entry {info.filename} expands more than {limits.max_ratio:g} times its compressed "
+                            f"size", file=str(path), hint=_BOMB
+                            + _env_hint("max_ratio", int(limits.max_ratio * 10)))
+        window = tail + chunk
+        if info.filename.endswith((".xml", ".rels", ".vml")) and _DTD.search(window):
+            raise DataError(f"entry {info.filename} declares a DTD or entities (an XML entity bomb or external "
+                            "entity)", file=str(path), hint="open the file in Excel and save it again as .xlsx")
+        if on_chunk is not None:
+            on_chunk(window, len(tail))
+        tail = chunk[-256:]
+    return size
 
 
-def _scan_cells(box: _Box):
-    """The chunk callback that grows ``box`` to every non-empty cell (a cell seen twice changes nothing)."""
+def _odd_rows(window: bytes) -> bool:
+    """Rows whose position calamine infers (no r="…"), or tags with a namespace prefix: settle them exactly."""
+    if b":row" in window or b":c " in window:
+        return True
+    m = _ROW_WITHOUT_R.search(window)
+    return m is not None and window.find(b">", m.start()) != -1  # a tag cut by the window's end is not one
+
+
+def _bound_cells(box: _Box):
+    """The chunk callback of the inspection: a cheap upper bound of the sheet's grid."""
 
     def on_chunk(window: bytes, overlap: int) -> None:
-        if not box.declared:
-            m = _DIMENSION.search(window)
-            if m:
-                box.declared = m.group(0).split(b'"')[1].decode()
-        box.count += sum(m.group(1) != b"/" for m in _ANY_CELL.finditer(window, overlap))
-        for m in _CELL.finditer(window):
-            if m.group(3) == b"/":
-                continue
-            row, col = int(m.group(2)), column_number(m.group(1))
-            if row > box.rows:
-                box.rows, box.row_cell = row, (m.group(1) + m.group(2)).decode()
-            if col > box.cols:
-                box.cols, box.col_cell = col, (m.group(1) + m.group(2)).decode()
+        chunk = window[overlap:]
+        box.count += chunk.count(b"<c ") + chunk.count(b"<c>")
+        rows = _ROW.findall(window)
+        if rows:
+            box.bound_rows = max(box.bound_rows, *map(int, rows))
+        box.rows_without_r = box.rows_without_r or _odd_rows(window)
+        cols3 = _COL3.findall(window)
+        if cols3:
+            box.bound_cols = max(box.bound_cols, *(column_number(c) for c in set(cols3)))
+        elif box.bound_cols < 702 and _COL2.search(window):
+            box.bound_cols = 702
+        else:
+            box.bound_cols = max(box.bound_cols, 26)
 
     return on_chunk
+
+
+def _exact_extent(path: Path, box: _Box) -> None:
+    """Read a sheet's entry once more for the exact extent of the cells holding a value."""
+
+    def on_chunk(window: bytes, overlap: int) -> None:
+        cells = [(c, r) for c, r, empty in _CELL.findall(window) if not empty]
+        if not cells:
+            return
+        last_row = max(cells, key=lambda cr: (len(cr[1]), cr[1]))
+        last_col = max(cells, key=lambda cr: (len(cr[0]), cr[0]))
+        if int(last_row[1]) > box.rows:
+            box.rows, box.row_cell = int(last_row[1]), (last_row[0] + last_row[1]).decode()
+        if column_number(last_col[0]) > box.cols:
+            box.cols, box.col_cell = column_number(last_col[0]), (last_col[0] + last_col[1]).decode()
+
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
+        info = zf.getinfo(box.entry)
+        n_rows, tail = 0, b""
+        for chunk in _expanded(raw, info):
+            on_chunk(tail + chunk, len(tail))  # the overlap catches a cell cut by the chunk's end
+            tail = chunk[-256:]
+            n_rows += len(re.findall(rb"<(?:\w+:)?row[\s>]", chunk))
+        if n_rows > box.rows:  # rows without r="…": calamine numbers them in order
+            box.rows, box.row_cell = n_rows, f"row {n_rows}"
+    box.exact = True
 
 
 def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
@@ -239,7 +346,7 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
         raise DataError(f"not a readable xlsx workbook: damaged or truncated ({exc})", file=str(path),
                         hint="copy or download the file again, or open it in Excel and save it again") from None
     info = XlsxInfo(path, limits)
-    with zf:
+    with zf, open(path, "rb") as raw:
         entries = zf.infolist()
         if len(entries) > limits.max_entries:
             raise DataError(f"the workbook has {len(entries):,} zip entries, over the limit of {limits.max_entries:,}",
@@ -260,14 +367,14 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
                 if e.is_dir():
                     continue
                 if e.filename.startswith("xl/worksheets/") and e.filename.endswith(".xml"):
-                    box = info.boxes.setdefault(e.filename, _Box())
-                    budget -= _stream(zf, e, budget, path, limits, _scan_cells(box))
+                    box = info.boxes.setdefault(e.filename, _Box(entry=e.filename))
+                    budget -= _stream(raw, e, budget, path, limits, _bound_cells(box))
                 elif e.filename in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
                     chunks: list[bytes] = []
-                    budget -= _stream(zf, e, budget, path, limits, lambda w, o, into=chunks: into.append(w[o:]))
+                    budget -= _stream(raw, e, budget, path, limits, lambda w, o, into=chunks: into.append(w[o:]))
                     parts[e.filename] = b"".join(chunks)
                 else:
-                    budget -= _stream(zf, e, budget, path, limits)
+                    budget -= _stream(raw, e, budget, path, limits)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
             raise DataError(f"not a readable xlsx workbook: damaged ({type(exc).__name__}: {exc})", file=str(path),
                             hint="copy or download the file again, or open it in Excel and save it again") from None
