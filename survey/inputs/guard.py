@@ -118,7 +118,6 @@ def _not_a_zip(path: Path, head: bytes) -> DataError:
                      hint="open the file in Excel and save it again as .xlsx")
 
 
-_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 # A cell that holds something: <c r="B12" …> (not self-closing) — empty styled cells are <c r="B12" s="3"/>.
 # A cell reference and whether its tag closes at once (<c r="B12" s="3"/>: styled but empty).
 _CELL = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
@@ -267,7 +266,7 @@ def _stream(fh, info: zipfile.ZipInfo, budget: int, path: Path, limits: Limits, 
                             f"size", file=str(path), hint=_BOMB
                             + _env_hint("max_ratio", int(limits.max_ratio * 10)))
         window = tail + chunk
-        if info.filename.endswith((".xml", ".rels", ".vml")) and _DTD.search(window):
+        if (b"<!DOCTYPE" in window or b"<!ENTITY" in window) and info.filename.endswith((".xml", ".rels", ".vml")):
             raise DataError(f"entry {info.filename} declares a DTD or entities (an XML entity bomb or external "
                             "entity)", file=str(path), hint="open the file in Excel and save it again as .xlsx")
         if on_chunk is not None:
@@ -276,9 +275,9 @@ def _stream(fh, info: zipfile.ZipInfo, budget: int, path: Path, limits: Limits, 
     return size
 
 
-def _odd_rows(window: bytes) -> bool:
-    """Rows whose position calamine infers (no r="…"), or tags with a namespace prefix: settle them exactly."""
-    if b":row" in window or b":c " in window:
+def _odd_rows(window: bytes, first: bool) -> bool:
+    """Rows whose position calamine infers (no r="…"), or prefixed tags (<x:row>): settle them exactly."""
+    if first and re.search(rb"<\w+:worksheet\b", window):
         return True
     m = _ROW_WITHOUT_R.search(window)
     return m is not None and window.find(b">", m.start()) != -1  # a tag cut by the window's end is not one
@@ -289,11 +288,11 @@ def _bound_cells(box: _Box):
 
     def on_chunk(window: bytes, overlap: int) -> None:
         chunk = window[overlap:]
-        box.count += chunk.count(b"<c ") + chunk.count(b"<c>")
+        box.count += chunk.count(b"<c ")
         rows = _ROW.findall(window)
         if rows:
             box.bound_rows = max(box.bound_rows, *map(int, rows))
-        box.rows_without_r = box.rows_without_r or _odd_rows(window)
+        box.rows_without_r = box.rows_without_r or _odd_rows(window, first=overlap == 0)
         cols3 = _COL3.findall(window)
         if cols3:
             box.bound_cols = max(box.bound_cols, *(column_number(c) for c in set(cols3)))
