@@ -92,7 +92,8 @@ def test_no_personal_data_in_any_output(seeded):
 
 
 def test_the_masked_forms_are_there(seeded):
-    sat = pd.read_excel(next(p for p in seeded["outputs"] if p.name == "satisfaction.xlsx"), sheet_name="意见建议", engine="openpyxl")
+    sat = pd.read_excel(next(p for p in seeded["outputs"] if p.name == "satisfaction.xlsx"), sheet_name="意见建议",
+                        engine="openpyxl")
     texts = "\n".join(sat["text"].astype(str))
     assert "z***@example.com" in texts and "10.*.*.56" in texts and "QQ：98*******" in texts
     assert "微信号：a*******" in texts and "138****5678" in texts
@@ -133,7 +134,8 @@ def test_formula_looking_text_in_the_weight_csv(tmp_path):
 
 
 def test_repeated_ids_keep_their_own_pseudonyms_and_are_found(seeded):
-    cleaned = pd.read_excel(next(p for p in seeded["outputs"] if p.name == "cleaned.xlsx"), sheet_name="有效问卷", engine="openpyxl")
+    cleaned = pd.read_excel(next(p for p in seeded["outputs"] if p.name == "cleaned.xlsx"), sheet_name="有效问卷",
+                            engine="openpyxl")
     rows = cleaned[cleaned["row"].isin([200, 201, 202])]
     assert len(rows) == 3 and rows["respondent"].nunique() == 3
     audit = pd.read_excel(next(p for p in seeded["outputs"] if p.name == "audit.xlsx" and p.parent.name == "clean"),
