@@ -134,6 +134,25 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
     assert (tmp_path / "r" / "a.txt").read_bytes() == b"x"
 
 
+def test_what_a_killed_run_left_is_recovered(tmp_path):
+    """Killed between the two renames: the old report sits in .r.old-…; the next run puts it back first."""
+    (tmp_path / ".r.old-abc").mkdir()
+    (tmp_path / ".r.old-abc" / "keep.txt").write_bytes(b"old")
+    (tmp_path / ".r.new-def").mkdir()
+    (tmp_path / ".r.lock").write_text("999999999")
+    write_files({tmp_path / "r" / "a.txt": b"x", tmp_path / "r" / "b.txt": b"y"})
+    assert _snapshot(tmp_path / "r") == {"a.txt": b"x", "b.txt": b"y", "keep.txt": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_a_symlinked_report_folder_is_written_through(tmp_path):
+    real = tmp_path / "real"
+    write_files({real / "a.txt": b"old", real / "b.txt": b"old"})
+    (tmp_path / "link").symlink_to(real)
+    write_files({tmp_path / "link" / "a.txt": b"new", tmp_path / "link" / "b.txt": b"new"})
+    assert (tmp_path / "link").is_symlink() and _snapshot(real) == {"a.txt": b"new", "b.txt": b"new"}
+
+
 def test_concurrent_runs_do_not_interleave(tmp_path):
     out = tmp_path / "r"
     names = [f"f{i}.txt" for i in range(8)]

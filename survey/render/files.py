@@ -12,7 +12,8 @@ Every output is built in memory as bytes and handed to :func:`write_files`:
   gets each file by rename, and a failure renames the previous files back.
 - a lock file beside the folder (``.<name>.lock``) serialises runs writing into one
   folder: a second run waits up to ``lock_timeout`` seconds, then fails with a message
-  naming the lock; a lock left by a process that no longer runs is taken over.
+  naming the lock; a lock left by a process that no longer runs is taken over, and what
+  such a run left beside the folder is cleared (a report it had moved aside is put back).
 
 :func:`csv_bytes` is the one CSV writer: UTF-8 with a BOM (Excel reads it), CRLF line
 ends (RFC 4180, so a CR or LF inside a cell is quoted), and formula-looking text
@@ -22,6 +23,7 @@ neutralised (see :func:`csv_safe`).
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import os
 import shutil
@@ -134,6 +136,8 @@ def _write(path: Path, data: bytes, mode: int) -> None:
 
 def _swappable(folder: Path) -> bool:
     """A folder that can be replaced as a whole: absent, or holding only files, and not the working folder."""
+    if folder.is_symlink():  # swapping would replace the link, not the folder it points to
+        return False
     if not folder.exists():
         return True
     if folder == folder.parent or Path.cwd().is_relative_to(folder) or not os.access(folder.parent, os.W_OK):
@@ -212,6 +216,15 @@ def _replace_files(folder: Path, named: dict[str, bytes], mode: int) -> None:
             Path(backup).unlink(missing_ok=True)
 
 
+def _recover(folder: Path) -> None:
+    """Under the lock: clear what a killed run left beside the folder, and put back a report it had moved aside."""
+    olds = sorted(folder.parent.glob(f".{glob.escape(folder.name)}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and not folder.exists():  # killed between moving the old report aside and renaming the new one in
+        os.rename(olds.pop(), folder)
+    for leftover in [*olds, *folder.parent.glob(f".{glob.escape(folder.name)}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def write_files(files: dict[Path, bytes], *, lock_timeout: float = LOCK_TIMEOUT) -> list[Path]:
     """Write several files all or nothing; return their paths (as given).
 
@@ -227,6 +240,7 @@ def write_files(files: dict[Path, bytes], *, lock_timeout: float = LOCK_TIMEOUT)
         _check_folder(folder, named)
         folder.parent.mkdir(parents=True, exist_ok=True)
         with folder_lock(folder, lock_timeout):
+            _recover(folder)
             if len(named) > 1 and _swappable(folder):
                 _swap_folder(folder, named, mode)
             else:
