@@ -73,6 +73,22 @@ def unique_respondents(ids: pd.Series, column: str | None) -> tuple[pd.Series, l
     return out, found
 
 
+def check_metadata(out: dict, src: pd.DataFrame, columns: dict[str, str], fieldwork) -> list[dict]:
+    """Every check above on tidy's metadata columns ``out`` (updated in place: durations
+    blanked, repeated ids made unique); ``columns`` maps a metadata field to its export column."""
+    found: list[dict] = []
+    if "duration_s" in out:
+        col = columns.get("duration")
+        values = src[col] if col in src else out["duration_s"]
+        out["duration_s"], odd = duration_findings(out["duration_s"], values, col or "duration", fieldwork)
+        found += odd
+    if "submitted_at" in out and columns.get("submitted_at") in src:
+        col = columns["submitted_at"]
+        found += date_findings(out["submitted_at"], src[col], col, fieldwork)
+    out["respondent"], odd = unique_respondents(out["respondent"], columns.get("respondent"))
+    return found + odd
+
+
 def safe_time(v):
     """A datetime outside pandas' range (year 9999) → NaT instead of an exception."""
     try:

@@ -404,15 +404,12 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
             secs = each_distinct(values, parse_duration).astype(float)
             unreadable(secs.isna() & values.notna(), values, col, "duration not understood (expected e.g. 186秒 or 2分3秒)")
             unreadable(secs < 0, values, col, "negative duration")
-            secs, odd = plausible.duration_findings(secs.where(secs >= 0), values, col, q.fieldwork)
-            found.extend(odd)
-            out["duration_s"] = secs
+            out["duration_s"] = secs.where(secs >= 0)
         elif name in ("submitted_at", "started_at"):
             times = pd.to_datetime(each_distinct(values, parse_time))
             unreadable(times.isna() & values.notna(), values, col,
                        "date/time not understood (expected e.g. 2021/11/05 09:32:17)")
             out[name] = times
-            found.extend(plausible.date_findings(times, values, col, q.fieldwork) if name == "submitted_at" else [])
         elif name == "ip":
             out["ip"] = each_distinct(values, parse_ip)
         elif name == "invalid_probability":
@@ -421,10 +418,9 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
             out[name] = values.map(lambda v: None if v is None else str(v))
     if "respondent" not in out:
         out["respondent"] = pd.Series([str(r) for r in src.index], index=src.index)
-    out["respondent"], odd = plausible.unique_respondents(out["respondent"], match.metadata.get("respondent"))
-    found.extend(odd)
     if "duration_s" not in out and "started_at" in out and "submitted_at" in out:
         out["duration_s"] = (out["submitted_at"] - out["started_at"]).dt.total_seconds()
+    found.extend(plausible.check_metadata(out, src, match.metadata, q.fieldwork))  # blanks absurd durations
     for it in q.items:
         col = match.items.get(it.id)
         if col is None:
