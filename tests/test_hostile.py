@@ -82,6 +82,18 @@ def test_the_fifo_is_refused_for_csv_and_sav_too(tmp_path):
             read_table(H.fifo(tmp_path, name))
 
 
+def test_a_csv_with_a_huge_cell_is_one_located_error(tmp_path):
+    path = H.write(tmp_path / "long.csv", b'a,b\n1,2\n3,"' + b"x" * 200_000 + b'"\n')
+    with pytest.raises(DataError, match=r"long.csv: row 3: cannot read the CSV \(field larger than field limit"):
+        read_table(path)
+
+
+def test_an_xlsx_named_csv_is_said(tmp_path):
+    path = H.write(tmp_path / "export.csv", H.zip_bytes(H.xlsx_parts()))
+    with pytest.raises(DataError, match="an Excel workbook with a .csv name"):
+        read_table(path)
+
+
 def test_a_styled_but_empty_cell_far_below_is_not_a_value(tmp_path):
     """Formatting a whole column (<c r="Z1048576" s="0"/>) is not a stray value: the table reads as it is."""
     table = read_table(H.stray_cell_xlsx(tmp_path, styled_only=True))
@@ -163,6 +175,14 @@ def test_yaml_is_strict_data(text, message, line):
         read_yaml(text=text, name="q.yaml", what="questionnaire", keys="id, …")
     msg = str(exc.value)
     assert msg.startswith(f"q.yaml: line {line}") and message in msg
+
+
+def test_a_fifo_as_a_definition_file_is_refused_not_read(tmp_path):
+    path = H.fifo(tmp_path, "staff.yaml")
+    with pytest.raises(DefinitionError, match="not a regular file"):
+        read_yaml(path, what="questionnaire", keys="id, …")
+    res = CliRunner().invoke(main, ["questionnaire", "check", str(path)])
+    assert res.exit_code == 1 and "not a regular file" in res.output and "Traceback" not in res.output
 
 
 def test_small_anchors_are_fine():

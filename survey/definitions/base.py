@@ -36,6 +36,7 @@ class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+MAX_DEFINITION_BYTES = 10 * 2**20  # a definition file is a few KB; more is not one
 MAX_ALIAS_NODES = 10_000  # nodes that aliases (*name) may add to a definition file in all
 
 
@@ -95,6 +96,21 @@ class StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _check_definition_file(p: Path, what: str, shown: str) -> None:
+    """A regular file of sane size (a named pipe would hang the read)."""
+    import stat
+
+    st = p.stat()  # FileNotFoundError is the caller's
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(str(p))
+    if not stat.S_ISREG(st.st_mode):
+        raise DefinitionError(f"is not a regular file (a named pipe or device), not a {what} file", file=shown,
+                              hint=f"name the {what} .yaml file itself")
+    if st.st_size > MAX_DEFINITION_BYTES:
+        raise DefinitionError(f"{st.st_size / 2**20:.0f} MB is too large for a {what} file", file=shown,
+                              hint="check that you named the right file")
+
+
 def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str | None = None,
               name: str | None = None) -> dict:
     """The top-level mapping of a definition file (or of ``text``, shown as ``name``).
@@ -106,6 +122,7 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     if text is None:
         p = Path(path)
         try:
+            _check_definition_file(p, what, shown)
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise DefinitionError(f"{what} file not found", file=shown,

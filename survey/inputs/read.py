@@ -342,7 +342,13 @@ def _read_csv(path: Path, limits: Limits | None = None) -> RawTable:
     import csv
     import io
 
-    rows = [list(r) for r in csv.reader(io.StringIO(text))]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [list(r) for r in reader]
+    except csv.Error as exc:  # a cell over 128 KB, a damaged quote …
+        raise DataError(f"cannot read the CSV ({exc})", file=str(path), row=reader.line_num,
+                        hint="check that line in a text editor (an unclosed quote, a huge cell), or save the "
+                             "file again from Excel as CSV UTF-8") from None
     table = table_from_rows(rows, file=str(path), sheet=None)
     return RawTable(table.file, None, table.header_row, table.data, encoding="utf-8" if enc == "utf-8-sig" else "gbk")
 
