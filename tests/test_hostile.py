@@ -90,7 +90,7 @@ def test_a_csv_with_a_huge_cell_is_one_located_error(tmp_path):
 
 def test_an_xlsx_named_csv_is_said(tmp_path):
     path = H.write(tmp_path / "export.csv", H.zip_bytes(H.xlsx_parts()))
-    with pytest.raises(DataError, match="an Excel workbook with a .csv name"):
+    with pytest.raises(DataError, match=r"an Excel workbook with a \.csv name"):
         read_table(path)
 
 
