@@ -100,6 +100,24 @@ def test_a_styled_but_empty_cell_far_below_is_not_a_value(tmp_path):
     assert table.columns == ["a", "b"] and len(table.data) == 1
 
 
+def test_formatting_over_many_empty_cells_is_not_counted(tmp_path):
+    """50,000 styled empty cells under a two-row table: over a 10,000-cell limit as tags, not as values."""
+    empties = b"".join(b'<row r="%d"><c r="A%d" s="1"/></row>' % (r, r) for r in range(3, 50_003))
+    sheet = H.SHEET_HEAD + H.ROWS[:-len(b"</sheetData>")] + empties + b"</sheetData></worksheet>"
+    path = H.write(tmp_path / "styled-many.xlsx", H.zip_bytes(H.xlsx_parts(sheet)))
+    table = Workbook(path, limits=Limits(max_cells=10_000)).table("Sheet1")
+    assert table.columns == ["a", "b"] and len(table.data) == 1
+
+
+def test_rows_without_references_are_counted(tmp_path):
+    rows = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 20_000
+    path = H.write(tmp_path / "no-r.xlsx", H.zip_bytes(H.xlsx_parts(H.SHEET_HEAD + b"<sheetData>" + rows
+                                                                    + b"</sheetData></worksheet>")))
+    with pytest.raises(DataError, match="20,000 rows"):
+        Workbook(path, limits=Limits(max_cells=10_000)).table("Sheet1")
+    assert len(Workbook(path).table("Sheet1").data) == 19_999  # within the default limit: read
+
+
 def test_the_cell_limit_names_the_sheet_the_cell_and_how_to_raise_it(tmp_path):
     path = H.stray_cell_xlsx(tmp_path, row=20_000, column="B")
     with pytest.raises(DataError) as exc:

@@ -309,6 +309,7 @@ def _exact_extent(path: Path, box: _Box) -> None:
 
     def on_chunk(window: bytes, overlap: int) -> None:
         cells = [(c, r) for c, r, empty in _CELL.findall(window) if not empty]
+        box.count += len(cells) - sum(not e for _, _, e in _CELL.findall(window[:overlap]))  # value cells only
         if not cells:
             return
         last_row = max(cells, key=lambda cr: (len(cr[1]), cr[1]))
@@ -318,15 +319,18 @@ def _exact_extent(path: Path, box: _Box) -> None:
         if column_number(last_col[0]) > box.cols:
             box.cols, box.col_cell = column_number(last_col[0]), (last_col[0] + last_col[1]).decode()
 
+    box.count = 0
     with zipfile.ZipFile(path) as zf, open(path, "rb") as raw:
         info = zf.getinfo(box.entry)
-        n_rows, tail = 0, b""
+        n_rows, without_r, tail = 0, False, b""
         for chunk in _expanded(raw, info):
             on_chunk(tail + chunk, len(tail))  # the overlap catches a cell cut by the chunk's end
+            without_r = without_r or _odd_rows(tail + chunk, first=not tail)
             tail = chunk[-256:]
             n_rows += len(re.findall(rb"<(?:\w+:)?row[\s>]", chunk))
-        if n_rows > box.rows:  # rows without r="…": calamine numbers them in order
-            box.rows, box.row_cell = n_rows, f"row {n_rows}"
+        if without_r and n_rows > box.rows:  # rows without r="…": calamine numbers them in order
+            box.rows, box.row_cell, box.cols = n_rows, f"row {n_rows}", max(box.cols, 1)
+            box.col_cell = box.col_cell or box.row_cell
     box.exact = True
 
 
