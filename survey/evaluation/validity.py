@@ -55,7 +55,7 @@ from survey.stats.reliability import (
 )
 from survey.stats.sampling import z_value
 
-THRESHOLDS = dict(alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05, fit_p=0.05)
+THRESHOLDS = dict(cronbach_alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05, fit_p=0.05)
 
 
 # --------------------------------------------------------------------------- counts
@@ -307,7 +307,7 @@ def check_survey(
     confidence: float = 0.95,
     se_includes_fpc: bool = False,
     max_margin: float = THRESHOLDS["margin"],
-    min_alpha: float = THRESHOLDS["alpha"],
+    min_cronbach_alpha: float = THRESHOLDS["cronbach_alpha"],
     min_kmo: float = THRESHOLDS["kmo"],
     bartlett_alpha: float = THRESHOLDS["bartlett_p"],
     fit_alpha: float = THRESHOLDS["fit_p"],
@@ -349,7 +349,7 @@ def check_survey(
 
     items = oriented_items(v)
     dims = {d.name: list(q.dimension_items(d.name)) for d in q.dimensions if q.dimension_items(d.name)}
-    rel = reliability(items, dims, min_alpha=min_alpha)
+    rel = reliability(items, dims, min_cronbach_alpha=min_cronbach_alpha)
     ia = item_analysis(items)
     ceil = ceiling_effect(items, top=scale_tops(q))
     k, b = kmo(items), bartlett_sphericity(items)
@@ -383,14 +383,14 @@ def check_survey(
         add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,
             f"χ²={o.chi2:.2f}，df={o.df}，最大占比差{o.max_abs_diff:.2%}" + (f"；{o.note}" if o.note else ""))
     for _, r in rel.iterrows():
-        add(f"Cronbach's α：{r['scale']}", r["alpha"], min_alpha, r["passed"],
+        add(f"Cronbach's α：{r['scale']}", r["cronbach_alpha"], min_cronbach_alpha, r["passed"],
             r["note"] or f"{r['k']}题，n={r['n']}，95% CI {r['ci_low']:.3f}–{r['ci_high']:.3f}")
     add("KMO", k.overall, min_kmo, None if not k.computable else bool(k.overall >= min_kmo), k.reason or f"n={k.n}")
     add("Bartlett球形检验（p值）", b.p_value, bartlett_alpha,
         None if not b.computable else bool(b.p_value < bartlett_alpha),
         b.reason or f"χ²={b.chi2:.2f}，df={b.df}，n={b.n}")
     checks = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
-    params = dict(confidence=confidence, max_margin=max_margin, min_alpha=min_alpha, min_kmo=min_kmo,
+    params = dict(confidence=confidence, max_margin=max_margin, min_cronbach_alpha=min_cronbach_alpha, min_kmo=min_kmo,
                   bartlett_alpha=bartlett_alpha, fit_alpha=fit_alpha, se_includes_fpc=se_includes_fpc,
                   min_per_district=min_per_district if not isinstance(min_per_district, pd.Series) else "per district",
                   population_column=pop.name if pop is not None else None, issued=issued)

@@ -56,10 +56,10 @@ def validity_paragraph(v: SurveyValidity) -> str:
         parts.append(f"量表信度无法计算：{r0['note']}。")
     else:
         dims = rel.iloc[1:]
-        dtext = "、".join(f"{r['scale']}{r['alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
+        dtext = "、".join(f"{r['scale']}{r['cronbach_alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
         nd = [f"{r['scale']}（{r['note']}）" for _, r in dims.iterrows() if r["passed"] is None]
         dropped = int(c["valid"]) - int(r0["n"])
-        t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['alpha']:.3f}"
+        t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['cronbach_alpha']:.3f}"
              f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
              + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
              f"{'达到' if r0['passed'] else '未达到'}0.7的可接受标准")
@@ -73,7 +73,7 @@ def validity_paragraph(v: SurveyValidity) -> str:
         ce = v.ceiling.iloc[0]
         if ce["n_ceiling"] > 0:
             t += (f"。{int(ce['n_ceiling'])}名受访者（{_pct(ce['ceiling_share'])}）所有题项均选择最高等级，存在天花板效应，"
-                  f"剔除后α系数为{'无法计算' if pd.isna(ce['alpha_without_ceiling']) else format(ce['alpha_without_ceiling'], '.3f')}")
+                  f"剔除后α系数为{'无法计算' if pd.isna(ce['cronbach_alpha_without_ceiling']) else format(ce['cronbach_alpha_without_ceiling'], '.3f')}")
         parts.append(t + "。")
     k, b = v.kmo, v.bartlett
     if not k.computable or not b.computable:
@@ -107,10 +107,10 @@ SHEET_HEADERS = {
     "ci_low": "置信下限", "ci_high": "置信上限", "half_width": "区间半宽", "moe_fpc": "抽样误差（FPC）",
     "moe_p50": "保守抽样误差（p=50%）", "margin": "抽样误差", "variable": "变量", "category": "类别",
     "population_share": "总体占比", "sample_share": "样本占比", "share_diff": "占比差", "response_rate": "样本/总体",
-    "expected": "期望样本量", "minimum": "最低样本量", "scale": "量表", "k": "题项数", "alpha": "α系数",
-    "item": "题项", "mean": "均值", "sd": "标准差", "item_total_r": "校正题总相关", "alpha_if_deleted": "删除该题后α",
+    "expected": "期望样本量", "minimum": "最低样本量", "scale": "量表", "k": "题项数", "cronbach_alpha": "α系数",
+    "item": "题项", "mean": "均值", "sd": "标准差", "item_total_r": "校正题总相关", "cronbach_alpha_if_deleted": "删除该题后α",
     "note": "备注", "n_ceiling": "全选最高等级人数", "ceiling_share": "天花板比例",
-    "alpha_without_ceiling": "剔除后α", "n_without_ceiling": "剔除后样本量", "msa": "MSA",
+    "cronbach_alpha_without_ceiling": "剔除后α", "n_without_ceiling": "剔除后样本量", "msa": "MSA",
 }
 
 

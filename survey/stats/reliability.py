@@ -28,10 +28,10 @@ MIN_CRONBACH_ALPHA = 0.7  # acceptable reliability (DOMAIN.md §2)
 
 # --------------------------------------------------------------------------- reliability
 @dataclass(frozen=True)
-class Alpha:
+class CronbachAlpha:
     """Cronbach's α with its Feldt interval, or why it cannot be computed."""
 
-    alpha: float
+    cronbach_alpha: float
     ci_low: float
     ci_high: float
     n: int            # respondents used (complete on every item)
@@ -51,7 +51,7 @@ def _zero_variance(data: pd.DataFrame) -> list[str]:
     return [str(c) for c in data.columns if data[c].nunique(dropna=True) <= 1]
 
 
-def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> Alpha:
+def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> CronbachAlpha:
     """Cronbach's α of the columns of ``data`` (respondents × items), listwise.
 
     Calls ``pingouin.cronbach_alpha(nan_policy='listwise')`` — SPSS's and
@@ -64,15 +64,15 @@ def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> Alpha:
     d = _complete(data)
     k, n = d.shape[1], d.shape[0]
     if k < 2:
-        return Alpha(np.nan, np.nan, np.nan, n, k, f"只有{k}个题项，α至少需要2个题项")
+        return CronbachAlpha(np.nan, np.nan, np.nan, n, k, f"只有{k}个题项，α至少需要2个题项")
     if n < 2:
-        return Alpha(np.nan, np.nan, np.nan, n, k, f"完整作答的受访者只有{n}人")
+        return CronbachAlpha(np.nan, np.nan, np.nan, n, k, f"完整作答的受访者只有{n}人")
     if d.sum(axis=1).var(ddof=1) == 0:
-        return Alpha(np.nan, np.nan, np.nan, n, k, "所有受访者总分相同（答案无差异），α无定义")
+        return CronbachAlpha(np.nan, np.nan, np.nan, n, k, "所有受访者总分相同（答案无差异），α无定义")
     import pingouin
 
     a, (lo, hi) = pingouin.cronbach_alpha(data=d, nan_policy="listwise", ci=ci)
-    return Alpha(float(a), float(lo), float(hi), n, k)
+    return CronbachAlpha(float(a), float(lo), float(hi), n, k)
 
 
 def item_analysis(data: pd.DataFrame) -> pd.DataFrame:
@@ -90,24 +90,24 @@ def item_analysis(data: pd.DataFrame) -> pd.DataFrame:
         a = cronbach(rest)
         rows.append(dict(item=str(c), n=len(d), mean=float(d[c].mean()) if len(d) else np.nan,
                          sd=float(d[c].std(ddof=1)) if len(d) > 1 else np.nan, item_total_r=r,
-                         alpha_if_deleted=a.alpha, note=a.reason if not a.computable else
+                         cronbach_alpha_if_deleted=a.cronbach_alpha, note=a.reason if not a.computable else
                          ("该题无差异，无法计算题总相关" if np.isnan(r) else "")))
-    return pd.DataFrame(rows, columns=["item", "n", "mean", "sd", "item_total_r", "alpha_if_deleted", "note"])
+    return pd.DataFrame(rows, columns=["item", "n", "mean", "sd", "item_total_r", "cronbach_alpha_if_deleted", "note"])
 
 
-RELIABILITY_COLUMNS = ("scale", "k", "n", "alpha", "ci_low", "ci_high", "threshold", "passed", "verdict", "note")
+RELIABILITY_COLUMNS = ("scale", "k", "n", "cronbach_alpha", "ci_low", "ci_high", "threshold", "passed", "verdict", "note")
 
 
 def reliability(data: pd.DataFrame, dimensions: dict[str, list[str]] | None = None, *,
-                min_alpha: float = MIN_CRONBACH_ALPHA) -> pd.DataFrame:
+                min_cronbach_alpha: float = MIN_CRONBACH_ALPHA) -> pd.DataFrame:
     """α overall (every column) and per dimension, each with threshold and verdict."""
     scales = [(OVERALL_LEVEL, list(data.columns)), *list((dimensions or {}).items())]
     rows = []
     for name, items in scales:
         a = cronbach(data[list(items)])
-        ok = None if not a.computable else a.alpha >= min_alpha
-        rows.append(dict(scale=name, k=a.k, n=a.n, alpha=a.alpha, ci_low=a.ci_low, ci_high=a.ci_high,
-                         threshold=min_alpha, passed=ok, verdict=verdict(ok), note=a.reason))
+        ok = None if not a.computable else a.cronbach_alpha >= min_cronbach_alpha
+        rows.append(dict(scale=name, k=a.k, n=a.n, cronbach_alpha=a.cronbach_alpha, ci_low=a.ci_low, ci_high=a.ci_high,
+                         threshold=min_cronbach_alpha, passed=ok, verdict=verdict(ok), note=a.reason))
     return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
 
 
@@ -128,7 +128,7 @@ def ceiling_effect(data: pd.DataFrame, top=None) -> pd.DataFrame:
     a_all, a_wo = cronbach(data), cronbach(d[~at_top])
     return pd.DataFrame([dict(n=len(d), n_ceiling=int(at_top.sum()),
                               ceiling_share=at_top.mean() if len(d) else np.nan,
-                              alpha=a_all.alpha, alpha_without_ceiling=a_wo.alpha,
+                              cronbach_alpha=a_all.cronbach_alpha, cronbach_alpha_without_ceiling=a_wo.cronbach_alpha,
                               n_without_ceiling=a_wo.n, note=a_wo.reason)])
 
 
