@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from survey.cli import main
 from survey.evaluation.score import score_framework, survey_rates
 from survey.inputs.facts import read_facts
-from survey.pipeline import analyze
 from survey.render.annex import HEADERS, annex_docx_bytes, annex_xlsx_bytes
 
 from .conftest import QDIR, RAW_2021, ROOT
@@ -29,8 +28,8 @@ def squash(text) -> str:
 
 
 @pytest.fixture(scope="module")
-def card():
-    result = analyze(RAW_2021, QDIR)
+def card(analysis_2021):
+    result = analysis_2021
     return score_framework(result.framework, read_facts(RAW_2021), survey_rates(result.framework, result.surveys))
 
 

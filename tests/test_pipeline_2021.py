@@ -12,16 +12,15 @@ import json
 import pytest
 
 from survey.inputs.read import Workbook
-from survey.pipeline import analyze
 
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import RAW_2021, ROOT
 
 TRUTH = json.loads((ROOT / "raw" / "2021.truth.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def result():
-    return analyze(RAW_2021, QDIR)
+def result(analysis_2021):
+    return analysis_2021
 
 
 def survey(result, qid):

@@ -18,9 +18,9 @@ from .conftest import QDIR, RAW_2021
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
+def written(tmp_path_factory, analysis_2021):
     out = tmp_path_factory.mktemp("report")
-    paths = report.write_report(analyze(RAW_2021, QDIR), out)
+    paths = report.write_report(analysis_2021, out)
     return out, paths
 
 
@@ -137,8 +137,8 @@ def test_pseudonyms_are_stable_and_distinct():
     assert pseudonym("staff", "17") != pseudonym("staff", "18") != pseudonym("offender", "17")
 
 
-def test_small_breakdowns_are_suppressed():
-    a = analyze(RAW_2021, QDIR)
+def test_small_breakdowns_are_suppressed(analysis_2021):
+    a = analysis_2021
     full = report.satisfaction_table(a)  # default: fewer than 5 → suppressed; 2021's smallest district has 5
     assert full["note"].isna().all()
     t = report.satisfaction_table(a, suppress_below=6).set_index(["questionnaire", "measure", "level"])
@@ -161,7 +161,7 @@ def test_manifest_traces_every_output_and_the_framework(written):
     assert len(manifest["framework"]["sha256"]) == 64
 
 
-def test_report_html_gathers_the_results(written):
+def test_report_html_gathers_the_results(written, analysis_2021):
     out, paths = written
     assert "report.html" in {p.name for p in paths}
     page = (out / "report.html").read_text(encoding="utf-8")
@@ -170,5 +170,5 @@ def test_report_html_gathers_the_results(written):
     assert "<b>97.0</b>" in page and "<b>优</b>" in page  # the annex total and grade
     assert "Cronbach" in page and "按抽样框加权" in page
     # free text stays in satisfaction.xlsx (masked): none of the suggestions is on the page
-    texts = report.suggestions_table(analyze(RAW_2021, QDIR))["text"].dropna()
+    texts = report.suggestions_table(analysis_2021)["text"].dropna()
     assert len(texts) > 10 and not [t for t in texts if len(t) > 4 and t in page]

@@ -407,13 +407,11 @@ def test_pick_rate_follows_the_setting():
         pick_rate(estimates_table(False), RateSource(measure="banana"), indicator="x")
 
 
-def test_survey_rates_from_the_2021_workbook():
+def test_survey_rates_from_the_2021_workbook(analysis_2021):
     from survey.evaluation.score import RateSource, survey_rates
-    from survey.pipeline import analyze
 
-    from .conftest import QDIR, RAW_2021
 
-    result = analyze(RAW_2021, QDIR)
+    result = analysis_2021
     rates = survey_rates(result.framework, result.surveys)
     assert set(rates) == {"社区矫正工作人员满意度", "社区矫正对象满意度"}
     assert rates["社区矫正工作人员满意度"]["estimate"] == pytest.approx(379 / 389)   # 97.43%, the report's
