@@ -137,6 +137,19 @@ def test_pseudonyms_are_stable_and_distinct():
     assert pseudonym("staff", "17") != pseudonym("staff", "18") != pseudonym("offender", "17")
 
 
+def test_column_notes_state_the_analysis_not_2021(analysis_2021):
+    from dataclasses import replace
+
+    notes = report.column_notes(analysis_2021, suppress_below=3).set_index("column")["说明"]
+    assert notes["note"] == "样本少于3人的分组不报告估计值"
+    assert notes["ci_low / ci_high"].endswith("（95%）")
+    # each questionnaire's method and variables, from its definition's weighting section
+    assert "社区矫正工作人员幸福感和安全感调查按抽样框各区人数事后分层，以区为层、各区总体人数作有限总体校正" in notes["*_w"]
+    assert "社区矫正对象满意度访谈对区、矫正类别、性别迭代加权（raking）" in notes["*_w"]
+    unweighted = replace(analysis_2021, surveys=tuple(replace(s, weights=None) for s in analysis_2021.surveys))
+    assert report.column_notes(unweighted).set_index("column").loc["*_w", "说明"].startswith("加权估计：本次未加权")
+
+
 def test_small_breakdowns_are_suppressed(analysis_2021):
     a = analysis_2021
     full = report.satisfaction_table(a)  # default: fewer than 5 → suppressed; 2021's smallest district has 5

@@ -372,6 +372,14 @@ def test_check_survey_offender_is_honest_about_what_fails(checked):
     assert "无法计算α" in text and "分区结果仅供参考" in text and "未接触" in text
 
 
+def test_the_paragraph_states_the_reliability_threshold_it_judged_by(checked):
+    cleaned, v = checked["staff"]
+    assert "达到0.7的可接受标准" in validity_paragraph(v)  # the default, DOMAIN.md §2
+    strict = check_survey(cleaned, estimate(cleaned.valid), min_cronbach_alpha=0.99)
+    assert strict.reliability["threshold"].eq(0.99).all()
+    assert "未达到0.99的可接受标准" in validity_paragraph(strict)
+
+
 def test_validity_tables_write(checked):
     sheets = validity_tables([v for _, v in checked.values()])
     assert {"检验汇总", "报告段落", "抽样误差", "区县覆盖", "信度", "题项分析", "KMO与Bartlett"} <= set(sheets)
