@@ -20,8 +20,8 @@ from survey.evaluation.score import (
     Score,
     Scorecard,
     load_framework,
+    score_fed,
     score_framework,
-    score_value,
     survey_rates,
 )
 from survey.evaluation.validity import SurveyValidity, check_survey
@@ -174,16 +174,16 @@ def analyze(
                for q in qs]
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
-    # Any rule that scores one value can take the rate (score_value); `rate["row"]` is
-    # the estimates row it came from.
+    # Each rate is scored once, by score_fed: the scorecard's survey-fed rows are the
+    # indicators' scores (without the facts, score_fed alone); `rate["row"]` is the
+    # estimates row it came from.
     rates = survey_rates(fw, surveys)
-    indicators = []
-    for indicator, rate in rates.items():
-        ind = fw.indicator(indicator)
-        sc = score_value(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
-        indicators.append(IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], sc))
     facts = read_facts(wb, required=False)
     card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
+    scores = ({sc.indicator: sc for sc in card.scores} if card is not None else
+              {name: score_fed(fw.indicator(name), rate, step_mode=step_mode) for name, rate in rates.items()})
+    indicators = [IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], scores[name])
+                  for name, rate in rates.items()]
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)
     return Analysis(str(workbook), name or Path(workbook).stem, tuple(surveys), tuple(indicators), fw, params, card)

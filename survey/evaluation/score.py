@@ -325,6 +325,7 @@ class Scorecard:
     total_high: float | None = None
     allocation: object = field(default=None, repr=False)  # survey.inputs.facts.Allocation or None
     warnings: tuple[str, ...] = ()
+    scores: tuple[Score, ...] = ()  # the survey-fed rows' scores (score_fed), in row order
 
     @property
     def weight_total(self) -> float:
@@ -360,6 +361,24 @@ def _rate_from_facts(ind: Indicator, view) -> dict:
     return {"estimate": v}
 
 
+def score_fed(ind: Indicator, rate: Mapping, *, step_mode: str | None = None) -> Score:
+    """Score a survey-fed indicator from its rate: the one place a survey rate is scored.
+
+    :func:`score_framework` scores its survey-fed rows with it, and the pipeline's
+    indicators are those rows (or, without the year's facts, this function's results).
+    ``rate`` is a mapping with ``estimate`` (a proportion); ``step_mode`` overrides a
+    step rule's rounding mode.
+
+    >>> ind = Indicator(level1="项目绩效", level2="满意度", name="工作人员满意度", target="≥85%",
+    ...                 criterion="超过85%得满分，低于85%每降低5%扣1分", weight=15,
+    ...                 rule=dict(type="step_deduction", threshold=0.85, step=0.05, points=1))
+    >>> sc = score_fed(ind, {"estimate": 379 / 389})   # the 2021 annex: "满意度为97.43%，得15分"
+    >>> sc.score, sc.narrative
+    (15.0, '满意度为97.43%，得15分')
+    """
+    return score_value(float(rate["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
+
+
 def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mapping] | None = None, *,
                     step_mode: str | None = None, title: str | None = None) -> Scorecard:
     """Score every indicator of the framework.
@@ -386,7 +405,7 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
         if not framework.indicator(name).takes_rate:  # an unknown indicator is an error, not silently dropped
             raise ScoringError(f"'{name}' has a {framework.indicator(name).rule.type} rule, which cannot score a rate",
                                file=framework.file)
-    rows, unc, warnings = [], [], []
+    rows, unc, warnings, scores = [], [], [], []
     for ind in framework.indicators:
         view = facts.of(ind.name)
         fed = ind.name in rates or ind.needs_rate
@@ -404,7 +423,8 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
                 raise ScoringError(f"no rate for the survey-fed indicator '{ind.name}'",
                                    hint="give a questionnaire measure with this indicator, or a 指标数据 row "
                                         f"'{ind.name} / {rate_item(ind.rule)}'")
-            sc = score_value(float(rate["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
+            sc = score_fed(ind, rate, step_mode=step_mode)
+            scores.append(sc)
             score, text = sc.score, sc.narrative
             if rate.get("ci_low") is not None or rate.get("se") is not None or rate.get("n_eff") is not None:
                 u = rate_uncertainty(ind, rate, step_mode=step_mode)
@@ -429,7 +449,7 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
     if alloc is not None:
         warnings.extend(f.message for f in alloc.findings())
     return Scorecard(title or framework.title, framework.id, tuple(rows), total, grade(total), tuple(unc),
-                     total_low, total_high, alloc, tuple(warnings))
+                     total_low, total_high, alloc, tuple(warnings), tuple(scores))
 
 
 # -- uncertainty ----------------------------------------------------------------
