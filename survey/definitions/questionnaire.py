@@ -21,16 +21,14 @@ from pydantic import Field, ValidationError, field_validator
 from survey.definitions.base import FrozenModel as _Model
 from survey.definitions.base import read_yaml, repeated, validation_problems
 from survey.definitions.vocab import (
-    ACTIONS,
-    FORMAT_NAMES,
-    FRAME_WEIGHTING_METHODS,
-    ITEM_TYPES,
-    MEASURE_TYPES,
     METADATA_FIELDS,
+    Action,
+    FormatName,
+    FrameWeightingMethod,
+    ItemType,
+    MeasureType,
 )
 from survey.errors import DefinitionError
-
-Action = Literal[ACTIONS]
 
 
 class Scale(_Model):
@@ -54,7 +52,7 @@ class Item(_Model):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     number: int | None = Field(default=None, ge=1)
     text: str = Field(min_length=1)
-    type: Literal[ITEM_TYPES]
+    type: ItemType
     scale: str | None = None
     options: tuple[str, ...] | None = None
     dimension: str | None = None
@@ -74,7 +72,7 @@ class Dimension(_Model):
 class Measure(_Model):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     label: str
-    type: Literal[MEASURE_TYPES]
+    type: MeasureType
     item: str | None = None
     items: str | tuple[str, ...] | None = None
     indicator: str | None = None
@@ -88,7 +86,7 @@ class Screening(_Model):
 
 class Source(_Model):
     sheets: tuple[str, ...] = Field(min_length=1)
-    format: Literal[("auto", *FORMAT_NAMES)] = "auto"
+    format: Literal["auto", FormatName] = "auto"
     # export header → item id, `id[k]` (option k of a multiple-choice item), metadata field, or null (ignore)
     columns: dict[str, str | None] = Field(default_factory=dict)
 
@@ -130,7 +128,7 @@ class Fieldwork(_Model):
 class TooFast(_Model):
     seconds: float = Field(default=60, ge=0)
     median_share: float = Field(default=0.3, ge=0, le=1)
-    action: Literal[(*ACTIONS, "exclude_if_straightlined")] = "exclude_if_straightlined"
+    action: Literal[Action, "exclude_if_straightlined"] = "exclude_if_straightlined"
 
 
 class Straightlining(_Model):
@@ -211,7 +209,7 @@ class Weighting(_Model):
     population: str
     margins_sheet: str = "对象构成"
     margins: tuple[str, ...] = ()
-    method: Literal[FRAME_WEIGHTING_METHODS] = "poststratify"
+    method: FrameWeightingMethod = "poststratify"
     bounds: tuple[float, float] | None = None
     trim_upper: float | None = Field(default=None, gt=1)
     fpc: bool = True
@@ -264,7 +262,7 @@ class Questionnaire(_Model):
     def measure_items(self, measure: Measure) -> tuple[str, ...]:
         """The items a pooled measure runs over (``scored``, a dimension, or a list)."""
         if measure.type == "top_box":
-            return (measure.item,)
+            return () if measure.item is None else (measure.item,)
         spec = measure.items if measure.items is not None else "scored"
         if isinstance(spec, str):
             if spec == "scored":
@@ -358,7 +356,8 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 problems.append((f"{base}.items", "the measure runs over no item"))
             if m.type == "score_index":
                 for item_id in q.measure_items(m):
-                    if item_id in ids and q.item(item_id).scale in q.scales and not q.scales[q.item(item_id).scale].scores:
+                    scale = q.item(item_id).scale if item_id in ids else None
+                    if scale is not None and scale in q.scales and not q.scales[scale].scores:
                         problems.append((f"{base}.items", f"item '{item_id}' has a scale without scores"))
                         break
         if m.indicator and indicators.count(m.indicator) > 1:

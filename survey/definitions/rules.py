@@ -40,7 +40,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from survey.definitions.base import FrozenModel as _Model
 from survey.definitions.base import repeated
-from survey.definitions.vocab import STEP_MODES
+from survey.definitions.vocab import STEP_MODES, StepMode
 from survey.errors import ScoringError, choice_error
 from survey.formatting import fmt_amount, fmt_num, fmt_pct, fmt_pct_short
 
@@ -147,7 +147,7 @@ class StepRule(_Model):
     threshold: float = Field(gt=0, le=1)
     step: float = Field(gt=0, le=1)
     points: float = Field(gt=0)
-    mode: Literal[STEP_MODES] = "ceil"
+    mode: StepMode = "ceil"
 
     def cuts(self) -> list[float]:
         """Rates where the score can change: threshold, threshold − step, … down to 0."""
@@ -183,7 +183,8 @@ def _step_score(rate: float, rule: StepRule, weight: float, mode: str) -> tuple[
     """(shortfall in steps, steps counted, deduction, score) of a rate."""
     shortfall = max(0.0, rule.threshold - rate)
     raw = round(shortfall / rule.step, 9)  # 0.85 − 0.80 is 0.04999…; do not lose a step to it
-    steps = {"ceil": math.ceil, "floor": math.floor, "linear": float}[mode](raw)
+    count: dict[str, Callable[[float], float]] = {"ceil": math.ceil, "floor": math.floor, "linear": float}
+    steps = count[mode](raw)
     deduction = min(weight, steps * rule.points)
     if mode == "linear":
         deduction = _published(deduction)
@@ -249,7 +250,7 @@ class Band(_Model):
             return x <= self.at_most
         if self.at_least is not None:
             return x >= self.at_least
-        return x > self.above
+        return self.above is not None and x > self.above
 
     def _say(self, words: dict[str, str], fmt) -> str:
         key = next(k for k in words if getattr(self, k) is not None)  # exactly one bound is set
@@ -561,7 +562,7 @@ class JudgementRule(_Model):
         return _finish(weight, deduction, [_lead(view)])
 
 
-def _rule_tag(v) -> str:
+def _rule_tag(v) -> str | None:
     t = v.get("type", "step_deduction") if isinstance(v, dict) else getattr(v, "type", None)
     return t
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from survey.definitions.questionnaire import Measure, Questionnaire
 from survey.definitions.vocab import DESIGN_CI_METHODS, OVERALL, OVERALL_LEVEL
-from survey.errors import EstimationError, choice_error
+from survey.errors import DefinitionError, EstimationError, choice_error
 from survey.inputs.tidy import Responses
 from survey.stats.design import Design
 from survey.stats.estimate import ESTIMATE_COLUMNS, Ratios, check_interval_args, estimate_rows, item_mean, ratio
@@ -32,6 +32,8 @@ from survey.stats.estimate import ESTIMATE_COLUMNS, Ratios, check_interval_args,
 def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Per respondent: (value, counts) for one item; value is satisfied 0/1 or score/100."""
     sc = q.scale_of(item_id)
+    if sc is None:  # a measure's items have a scale (the questionnaire's validation)
+        raise DefinitionError(f"item '{item_id}' of '{q.id}' has no scale", file=q.file, hint="give the item a scale")
     codes = data[item_id].to_numpy(dtype=float)
     k = len(sc.options)
     sat = np.zeros(k + 1)

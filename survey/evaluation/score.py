@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -201,7 +201,7 @@ def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicat
     elif source.weighted is True:
         raise ScoringError(f"'{indicator}' asks for the weighted estimate but there is none",
                            hint="weight the sample (抽样框) or set rates.weighted: auto in the framework")
-    out = {}
+    out: dict[str, Any] = {}
     for k in RATE_KEYS:
         v = row.get(k + suffix, row.get(k))
         out[k] = None if v is None or pd.isna(v) else float(v)
@@ -409,7 +409,8 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
     for ind in framework.indicators:
         view = facts.of(ind.name)
         fed = ind.name in rates or ind.needs_rate
-        _check_fact_items(ind, view, (rate_item(ind.rule),) if fed else ind.rule.reads())
+        item = rate_item(ind.rule)
+        _check_fact_items(ind, view, (() if item is None else (item,)) if fed else ind.rule.reads())
         if fed:
             rate = rates.get(ind.name)
             if rate is None and view.rows():
@@ -502,7 +503,8 @@ def rate_uncertainty(ind: Indicator, rate: Mapping, *, step_mode: str | None = N
     p_full = round(sum(q for (a, b), q in probs.items() if a == b == ind.weight), 6)
     s_lo = s(lo) if lo is not None else score
     s_hi = s(hi) if hi is not None else score
-    shown = tuple(None if x is None else shown_value(x, s) for x in (p, lo, hi))
+    shown: tuple[str, str | None, str | None] = (
+        shown_value(p, s), None if lo is None else shown_value(lo, s), None if hi is None else shown_value(hi, s))
     warning = None
     if s_lo != s_hi:
         warning = (f"{ind.name}：满意度置信区间{shown[1]}–{shown[2]}跨越评分阈值，"

@@ -235,9 +235,9 @@ def _orientation(sc) -> np.ndarray:
     valid = [o for o in sc.options if o not in sc.not_applicable]
     k = len(valid)
     best_first = True
-    ends = (sc.scores.get(valid[0]), sc.scores.get(valid[-1])) if sc.scores and k > 1 else (None, None)
-    if None not in ends and ends[0] != ends[1]:
-        best_first = ends[0] > ends[1]
+    first, last = (sc.scores.get(valid[0]), sc.scores.get(valid[-1])) if sc.scores and k > 1 else (None, None)
+    if first is not None and last is not None and first != last:
+        best_first = first > last
     else:  # by the satisfied set: the end of the scale its options sit at
         pos = [i for i, o in enumerate(valid) if o in sc.satisfied]
         other = [i for i, o in enumerate(valid) if o not in sc.satisfied]

@@ -24,7 +24,7 @@ from survey.stats.weights import WEIGHTING, Weighted, trim, weight
 
 def _check_zero_population(data: pd.DataFrame, district: str, frame: Frame) -> None:
     """A frame cell of 0 people where respondents answered: the frame or the answers are wrong."""
-    margins = [(district, frame.population, frame.sheet)]
+    margins: list[tuple[str, pd.Series, str | None]] = [(district, frame.population, frame.sheet)]
     margins += [(item_id, counts, frame.margins_sheet) for item_id, counts in frame.margins.items()]
     for col, counts, sheet in margins:
         n = data[col].value_counts()
@@ -45,8 +45,10 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
     design for :func:`survey.evaluation.measures.estimate`.
     """
     q = responses.questionnaire
-    wt = q.weighting
-    district = q.district_item
+    wt, district = q.weighting, q.district_item
+    if wt is None or district is None:  # read_frame has checked both
+        raise WeightingError(f"questionnaire '{q.id}' needs a weighting section and a district_item to be weighted",
+                             file=q.file, hint="add weighting: {population: <frame column>} and district_item")
     data = pd.DataFrame({district: option_labels(responses, district)})
     for item_id in frame.margins:
         data[item_id] = option_labels(responses, item_id)
@@ -57,7 +59,6 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
         raise WeightingError(f"a valid response has no answer to '{q.item(col).text}', needed for weighting",
                              file=responses.file, sheet=responses.sheet, row=int(row),
                              hint="make the item required in the questionnaire, or fill the answer in")
-    where = dict(file=frame.file, sheet=frame.sheet)
     _check_zero_population(data, district, frame)
     try:
         targets = frame.population if WEIGHTING[wt.method].targets == "cells" else {district: frame.population,
@@ -66,7 +67,7 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
         if wt.trim_upper:
             res = trim(res.weights, upper=wt.trim_upper)
     except WeightingError as exc:
-        exc.file, exc.sheet = exc.file or where["file"], exc.sheet or where["sheet"]
+        exc.file, exc.sheet = exc.file or str(frame.file), exc.sheet or frame.sheet
         raise
     out = responses.data.assign(weight=res.weights.to_numpy())
     # The variance knows what the weights were calibrated to (GREG residuals, as R does

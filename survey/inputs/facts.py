@@ -224,7 +224,8 @@ def facts_from_table(table) -> tuple[Fact, ...]:
 def allocation_from_table(table) -> Allocation:
     """Validate a :class:`~survey.inputs.read.RawTable` of the 资金分配 layout (各区, 分配金额（万元）, 全市合计)."""
     _need(table, (DISTRICT_COLUMN, AMOUNT_COLUMN), f"sheet {table.sheet}")
-    districts, total, total_row, seen = [], None, None, {}
+    districts, total, total_row = [], None, None
+    seen: dict[str, int] = {}
     for row, r in _records(table):
         where = dict(file=table.file, sheet=table.sheet, row=int(row))
         name, v = r[DISTRICT_COLUMN], r[AMOUNT_COLUMN]

@@ -20,6 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -89,7 +90,7 @@ class Workbook:
             raise DataError(f"unsupported file type '{self.path.suffix}'", file=self.path,
                             expected="an .xlsx workbook", hint="save the file as .xlsx")
         self._cal = _open_calamine(self.path)
-        self._opx = None
+        self._opx: Any = None  # an openpyxl workbook, when calamine cannot read the file
         if self._cal is None:
             import openpyxl
 

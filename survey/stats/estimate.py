@@ -361,7 +361,8 @@ def estimate_column(
         raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
                               row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
     categorical = bool(text_cells.any())
-    domains = [(OVERALL, OVERALL_LEVEL, None, 1)]  # None: one domain holding every unit
+    # (domain, level or None for one per code, codes or None for one domain holding every unit, levels)
+    domains: list[tuple[str, str | None, np.ndarray | None, int]] = [(OVERALL, OVERALL_LEVEL, None, 1)]
     if by is not None:
         if by == design.strata:
             # Speed: the strata are already factorised (same sort=True codes and

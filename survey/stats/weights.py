@@ -420,6 +420,8 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
         return x.to_numpy(float)
 
     if wide:
+        if not by:
+            raise WeightingError("cell targets need the columns they are counted by (by=…)", file=file)
         missing = [v for v in by if v not in table.columns]
         if missing:
             raise WeightingError(f"targets have no column '{missing[0]}'", file=file,
