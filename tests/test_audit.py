@@ -217,7 +217,7 @@ def test_floor_message_says_the_mode(tmp_path):
 
 
 def test_an_unknown_step_mode_is_an_error(tmp_path):
-    with pytest.raises(ScoringError, match="unknown step mode 'round'.*one of ceil, floor, linear"):
+    with pytest.raises(ScoringError, match=r"unknown step mode 'round'.*one of ceil, floor, linear"):
         audit_annex(build(tmp_path / "t.xlsx", allocation=False), step_mode="round")
 
 

@@ -136,7 +136,8 @@ def staff_with_checks(tmp_path):
 
 def test_attention_and_logic_conflicts_are_excluded_in_order(tmp_path):
     q = staff_with_checks(tmp_path)
-    head = [*header()[:-1], "7、您对做好社区矫正工作有什么意见和建议？", "8、本题为注意力检测题，请选择“满意”", "9、您参加过哪些培训"]
+    head = [*header()[:-1], "7、您对做好社区矫正工作有什么意见和建议？", "8、本题为注意力检测题，请选择“满意”",
+            "9、您参加过哪些培训"]
     head = [h for h in head if not h.startswith("8、") or "注意力" in h]
 
     def row(n, check="满意", training="法律业务┋心理矫治", tenure="1至3年", career="满意"):

@@ -289,7 +289,8 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                     problems.append((f"{base}.{field}", f"unknown option '{opt}'; options are {', '.join(sc.options)}"))
         both = set(sc.satisfied) & set(sc.not_applicable)
         if both:
-            problems.append((f"{base}.not_applicable", f"'{', '.join(sorted(both))}' cannot be both satisfied and not applicable"))
+            problems.append((f"{base}.not_applicable",
+                             f"'{', '.join(sorted(both))}' cannot be both satisfied and not applicable"))
         for opt in sc.scores:
             if opt not in sc.options:
                 problems.append((f"{base}.scores", f"unknown option '{opt}'; options are {', '.join(sc.options)}"))
@@ -319,7 +320,8 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
             problems.append((f"{base}.number", "a matrix row needs the question number of its matrix"))
         if it.dimension is not None:
             if it.dimension not in dims:
-                problems.append((f"{base}.dimension", f"unknown dimension '{it.dimension}'; dimensions are {', '.join(dims) or '(none)'}"))
+                problems.append((f"{base}.dimension",
+                                 f"unknown dimension '{it.dimension}'; dimensions are {', '.join(dims) or '(none)'}"))
             if it.scale is None:
                 problems.append((f"{base}.dimension", f"item '{it.id}' is in a dimension but has no scale"))
     for d in dims:

@@ -207,7 +207,8 @@ def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
         if abs(expect - s) > 1e-6:
             add(excel, "得分", "satisfaction",
                 f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
-                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{step_mode}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{step_mode}）"
+                f"应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
     total_score = s_sum
     if total is None:
         add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{fmt_num(s_sum)}）")

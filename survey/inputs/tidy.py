@@ -3,8 +3,9 @@
 Export columns are matched to items by question number and normalised text (or an
 alias), after a user-supplied column map (``source.columns`` in the questionnaire,
 ``--columns FILE`` on the command line) has claimed the columns it names; option
-text is turned into integer codes (1 = the first option of the scale). The result, :class:`Responses`, has one row per respondent, indexed by
-the Excel row, with standard metadata columns and one column per item.
+text is turned into integer codes (1 = the first option of the scale). The result,
+:class:`Responses`, has one row per respondent, indexed by the Excel row, with
+standard metadata columns and one column per item.
 
 Cells that cannot be used — an option the questionnaire does not know, a
 duration that cannot be parsed — do not stop the run: they become missing values
@@ -41,7 +42,9 @@ _SUB = re.compile(r"^[(（](.*)[)）]$", re.S)
 _SEP = re.compile(r"[:：—]|--")
 _LETTER = re.compile(r"^\s*[A-Za-z][.．、]\s*")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,}:[0-9a-fA-F:]+)")
-_DURATION = re.compile(r"^\s*(-)?\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)
+_DURATION = re.compile(r"^\s*(-)?\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?"       # hours
+                       r"\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?"               # minutes
+                       r"\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)      # seconds
 
 
 def normalize(text: object) -> str:

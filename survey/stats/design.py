@@ -219,7 +219,8 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         bad = data[col].isna().to_numpy()
         if bad.any():
             raise EstimationError(f"design column '{col}' has an empty cell", file=file, sheet=sheet, column=col,
-                                  row=excel_row(data, int(np.flatnonzero(bad)[0])), hint="every unit needs a weight, stratum, cluster and fpc")
+                                  row=excel_row(data, int(np.flatnonzero(bad)[0])),
+                                  hint="every unit needs a weight, stratum, cluster and fpc")
     if design.weights:
         w = pd.to_numeric(data[design.weights], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(w) | (w <= 0)

@@ -371,7 +371,7 @@ def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None 
     lo = 0.0 if lower is None else lower * total / len(w)
     fixed = np.zeros(len(w), dtype=bool)
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007  (the count is reported after the loop)
         out = ~fixed & ((w > hi * (1 + 1e-12)) | (w < lo * (1 - 1e-12)))
         if not out.any():
             break
