@@ -67,6 +67,12 @@ class IndicatorResult:
 
 @dataclass(frozen=True)
 class Analysis:
+    """Everything analyze() found for one workbook: each questionnaire's results, the indicators, the annex.
+
+    ``parameters`` are the settings it ran with (recorded in manifest.json);
+    ``scorecard`` is None when the workbook has no 指标数据 sheet.
+    """
+
     workbook: str
     name: str
     surveys: tuple[SurveyResult, ...]

@@ -49,6 +49,12 @@ class Scale(_Model):
 
 
 class Item(_Model):
+    """One question (or one row of a matrix): its id, number, text, type, scale or options, dimension.
+
+    ``aliases`` are other header texts that match it; ``required`` overrides the
+    default (every closed item must be answered, a text item need not be).
+    """
+
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     number: int | None = Field(default=None, ge=1)
     text: str = Field(min_length=1)
@@ -65,11 +71,19 @@ class Item(_Model):
 
 
 class Dimension(_Model):
+    """A dimension of the satisfaction scale (a group of items with its own α and rates)."""
+
     name: str
     description: str = ""
 
 
 class Measure(_Model):
+    """A satisfaction measure the questionnaire reports: its type, the items it runs over, the indicator it feeds.
+
+    ``top_box`` takes one ``item``; the pooled types take ``items`` (``scored``, a
+    dimension name or a list of item ids); ``indicator`` names the annex row it scores.
+    """
+
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     label: str
     type: MeasureType
@@ -79,12 +93,16 @@ class Measure(_Model):
 
 
 class Screening(_Model):
+    """An out-of-scope rule: a response answering ``item`` with one of ``exclude`` is not valid (``reason``)."""
+
     item: str
     exclude: tuple[str, ...] = Field(min_length=1)
     reason: str
 
 
 class Source(_Model):
+    """Where the responses are: the sheet names to look for, the export format, a column map."""
+
     sheets: tuple[str, ...] = Field(min_length=1)
     format: Literal["auto", FormatName] = "auto"
     # export header → item id, `id[k]` (option k of a multiple-choice item), metadata field, or null (ignore)
@@ -92,8 +110,11 @@ class Source(_Model):
 
 
 def column_map_problems(q: Questionnaire, mapping: dict) -> list[tuple[str, str]]:
-    """(header, message) for each entry of a column map whose target ``q`` does not know,
-    and for targets named by two headers."""
+    """Problems of a column map, as (header, message).
+
+    An entry whose target ``q`` does not know (item id, ``id[k]`` option column,
+    metadata field), and a target named by two headers.
+    """
     ids = [it.id for it in q.items]
     problems: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
@@ -120,38 +141,52 @@ def column_map_problems(q: Questionnaire, mapping: dict) -> list[tuple[str, str]
 
 
 class Fieldwork(_Model):
+    """The fieldwork: its dates (for test submissions before it) and the number of questionnaires issued."""
+
     start: dt.date | None = None
     end: dt.date | None = None
     issued: int | None = Field(default=None, ge=1)  # questionnaires issued (发放), for the return rate
 
 
 class TooFast(_Model):
+    """The too-fast rule: below ``seconds`` or ``median_share`` × the median duration."""
+
     seconds: float = Field(default=60, ge=0)
     median_share: float = Field(default=0.3, ge=0, le=1)
     action: Literal[Action, "exclude_if_straightlined"] = "exclude_if_straightlined"
 
 
 class Straightlining(_Model):
+    """The straight-lining rule: zero spread over at least ``min_items`` scale items."""
+
     min_items: int = Field(default=8, ge=2)
     action: Action = "flag"
 
 
 class Duplicates(_Model):
+    """The duplicate rule: identical answers from the same IP within ``window_minutes`` (the later copy)."""
+
     window_minutes: float = Field(default=10, ge=0)
     action: Action = "exclude"
 
 
 class SameIP(_Model):
+    """The same-IP rule: several responses from one address (a flag by default: shared office networks)."""
+
     action: Action = "flag"
 
 
 class TestSubmissions(_Model):
+    """The test-submission rule: answers before the fieldwork, or free text matching ``text_pattern``."""
+
     before_fieldwork: bool = True
     text_pattern: str | None = None
     action: Action = "exclude"
 
 
 class PlatformFlags(_Model):
+    """The platform's own quality flags (腾讯问卷 清洗数据结果, 智能清洗数据无效概率)."""
+
     invalid_text: str = "无效"  # 腾讯问卷 清洗数据结果 containing this marks an invalid answer sheet
     max_probability: float = Field(default=0.7, ge=0, le=1)  # 智能清洗数据无效概率 at or above
     action: Action = "exclude"
@@ -166,6 +201,8 @@ class Attention(_Model):
 
 
 class Condition(_Model):
+    """One side of a logic conflict: ``item`` answered with any of ``answers``."""
+
     item: str
     answers: tuple[str, ...] = Field(min_length=1)  # any of these options (chosen, for a multiple item)
 
@@ -187,6 +224,8 @@ class Logic(_Model):
 
 
 class Cleaning(_Model):
+    """The valid-questionnaire rules of a questionnaire (DOMAIN.md §2), each optional."""
+
     platform_flags: PlatformFlags | None = PlatformFlags()
     attention: tuple[Attention, ...] = ()
     logic: Logic | None = None

@@ -57,8 +57,10 @@ def _published(x: float) -> float:
 
 
 def shown_value(x: float, key: Callable[[float], object], *, percent: bool = True, max_digits: int = 12) -> str:
-    """``x`` as the narrative shows it next to its score: two decimals (in % when
-    ``percent``), more while the value shown would score differently.
+    """``x`` as the narrative shows it next to its score.
+
+    Two decimals (in % when ``percent``), more while the value shown would score
+    differently.
 
     ``key(v)`` identifies the scoring band or step of a value (its score and which side
     of the threshold it is on); decimals are added until ``key(shown) == key(x)``, so a
@@ -143,6 +145,11 @@ def _lead(view: FactView) -> str:
 # -- step deduction (satisfaction) ---------------------------------------------
 
 class StepRule(_Model):
+    """Full marks at or above ``threshold``, ``points`` off per ``step`` below it (``mode``: ceil / floor / linear).
+
+    The annex's "超过85%得满分，低于85%每降低5%扣1分" is threshold 0.85, step 0.05, points 1.
+    """
+
     type: Literal["step_deduction"] = "step_deduction"
     threshold: float = Field(gt=0, le=1)
     step: float = Field(gt=0, le=1)
@@ -308,6 +315,8 @@ class BandsRule(_Model):
 # -- per-event deduction ----------------------------------------------------------
 
 class Event(_Model):
+    """One kind of event of a per-event rule: its fact item, the points off per event, the unit (起)."""
+
     name: str = Field(min_length=1)   # fact item: 未追回
     points: float = Field(gt=0)
     unit: str = "起"
@@ -438,6 +447,8 @@ class LowerBetterRule(_Model):
 # -- checklist, share failing, qualitative, judgement -----------------------------
 
 class SubItem(_Model):
+    """One sub-item of a checklist and the points it is worth."""
+
     name: str = Field(min_length=1)
     points: float = Field(gt=0)
 

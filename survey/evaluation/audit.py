@@ -94,8 +94,10 @@ def parse_step_rule(criterion: str) -> StepRule | None:
 
 
 def quoted_rate(narrative: str) -> str | None:
-    """The satisfaction rate a 评分过程 quotes, as written ("82.10"): the last one after
-    满意度, preferring those introduced by 为 / 达 / 实际."""
+    """The satisfaction rate a 评分过程 quotes, as written ("82.10").
+
+    The last one after 满意度, preferring those introduced by 为 / 达 / 实际.
+    """
     found = list(_RATE.finditer(_norm(narrative)))
     if not found:
         return None

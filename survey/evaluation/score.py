@@ -76,6 +76,8 @@ class RateSource(_Model):
 
 
 class Indicator(_Model):
+    """One annex indicator: its three levels, 指标值, 评分标准, 分值 and scoring rule."""
+
     level1: str
     level2: str
     name: str
@@ -111,6 +113,8 @@ class Indicator(_Model):
 
 
 class Framework(_Model):
+    """An annex framework: its indicators (分值 adding up to 100) and where survey rates come from."""
+
     id: str
     title: str
     rates: RateSource = RateSource()
@@ -181,8 +185,10 @@ def overall_row(estimates, source: RateSource, indicator: str = "", questionnair
 
 def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicator: str = "",
               questionnaire: str = "") -> dict:
-    """The overall row of ``source.measure`` as a dict of RATE_KEYS (+ ``column``, ``measure``,
-    ``questionnaire`` and ``row``, the table row itself).
+    """The overall row of ``source.measure`` as a dict of RATE_KEYS.
+
+    Beside the RATE_KEYS: ``column``, ``measure``, ``questionnaire`` and ``row``
+    (the table row itself).
 
     Weighted estimates are either a table of their own (``weighted_estimates``, the
     pipeline's design-based table with the same columns) or columns with the suffix
@@ -272,6 +278,8 @@ def grade_rule_text() -> str:
 
 @dataclass(frozen=True)
 class ScoreRow:
+    """One row of the annex: the three levels, 指标值, 评分标准, 评分过程, 分值, 得分, its rule, survey-fed or not."""
+
     level1: str
     level2: str
     name: str
@@ -315,6 +323,8 @@ class RateUncertainty:
 
 @dataclass(frozen=True)
 class Scorecard:
+    """The scored annex: its rows, total and grade, the survey-fed rows' scores and uncertainty, warnings."""
+
     title: str
     framework: str
     rows: tuple[ScoreRow, ...]

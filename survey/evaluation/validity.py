@@ -60,8 +60,14 @@ THRESHOLDS = dict(cronbach_alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05, fit
 
 # --------------------------------------------------------------------------- counts
 def response_rates(returned: int, valid: int, issued: int | None = None) -> pd.DataFrame:
-    """One row: issued, returned, valid, return_rate (returned/issued), valid_rate
-    (valid/returned) and valid_rate_issued (valid/issued)."""
+    """Issued, returned and valid counts and their rates, as one row.
+
+    Columns: issued, returned, valid, return_rate (returned/issued), valid_rate
+    (valid/returned) and valid_rate_issued (valid/issued).
+
+    >>> response_rates(389, 389, 550)[["return_rate", "valid_rate"]].round(4).values.tolist()   # 2021 staff survey
+    [[0.7073, 1.0]]
+    """
     if returned < 0 or valid < 0 or valid > returned:
         raise DataError("valid responses must be between 0 and the number returned",
                         got=f"returned {returned}, valid {valid}")

@@ -44,6 +44,8 @@ TOLERANCE = 0.005  # 万元: half of the last printed digit (0.01万元 = 100元
 
 @dataclass(frozen=True)
 class Fact:
+    """One row of the 指标数据 sheet: indicator, item, value, note, source and its Excel row."""
+
     indicator: str
     item: str
     value: float | None
@@ -128,6 +130,8 @@ class Allocation:
 
 @dataclass(frozen=True)
 class Facts:
+    """The year's facts: the 指标数据 rows, the 资金分配 table, where they were read and what was found."""
+
     facts: tuple[Fact, ...] = ()
     allocation: Allocation | None = None
     file: str | None = None
@@ -160,9 +164,12 @@ class Facts:
 # -- reading ------------------------------------------------------------------------
 
 def parse_number(v, *, file=None, sheet=None, row=None, column=None, what: str = "a number") -> float | None:
-    """A cell as a finite number: numbers as they are, text such as "1,234.5" or " 10.10 "
-    parsed; an empty cell is None. Anything else (text, a boolean, nan, inf) is a
-    :class:`~survey.errors.DataError` with the cell's location."""
+    """A cell as a finite number, or None for an empty cell.
+
+    Numbers are taken as they are, text such as "1,234.5" or " 10.10 " is parsed.
+    Anything else (text, a boolean, nan, inf) is a :class:`~survey.errors.DataError`
+    with the cell's location.
+    """
     where = dict(file=file, sheet=sheet, row=row, column=column)
     if v is None or (isinstance(v, str) and not v.strip()):
         return None

@@ -22,6 +22,8 @@ from survey.errors import DataError, choice_error
 
 @dataclass(frozen=True)
 class ExportFormat:
+    """A platform's export: its metadata column names, whether cells hold option text or positions, skip codes."""
+
     name: str
     label: str
     metadata: dict[str, tuple[str, ...]]
@@ -81,6 +83,11 @@ _NUMERIC = re.compile(r"^-?\d+(\.0+)?$")
 
 
 def get_format(name: str) -> ExportFormat:
+    """The export format called ``name`` (one of FORMAT_NAMES); another name is an error listing them.
+
+    >>> get_format("wjx_code").values
+    'position'
+    """
     if name not in FORMATS:
         raise choice_error(DataError, "export format", name, FORMATS)
     return FORMATS[name]

@@ -135,9 +135,12 @@ def _read_margins(wb: Workbook, q: Questionnaire, wt: Weighting) -> dict[str, pd
 
 
 def read_frame_file(path, *, sheet: str | None = None):
-    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a
-    :class:`survey.inputs.read.RawTable`: the cells indexed by Excel row, with its file and
-    sheet, for :func:`survey.stats.sampling.frame_population` and :func:`~survey.stats.sampling.allocate`."""
+    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a RawTable.
+
+    The :class:`survey.inputs.read.RawTable` holds the cells indexed by Excel row,
+    with its file and sheet, for :func:`survey.stats.sampling.frame_population` and
+    :func:`~survey.stats.sampling.allocate`.
+    """
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return read_table(path)

@@ -55,6 +55,8 @@ def normalize(text: object) -> str:
 
 @dataclass(frozen=True)
 class Header:
+    """An export column header read apart: question number, normalised text, matrix row or option."""
+
     column: str
     number: int | None
     text: str  # normalised question text (for `N、(row)`, the row text)
@@ -196,8 +198,11 @@ _OPTION_TARGET = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$")
 
 
 def merge_column_maps(*maps: dict[str, str | None] | None) -> dict[str, str | None]:
-    """Column maps combined, later ones winning: by header, and by target (a later map
-    that sends another header to the same item replaces the earlier entry)."""
+    """Column maps combined, later ones winning.
+
+    By header, and by target: a later map that sends another header to the same item
+    replaces the earlier entry.
+    """
     out: dict[str, str | None] = {}
     for m in maps:
         if not m:

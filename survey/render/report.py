@@ -53,6 +53,7 @@ def _shown_path(path: str | Path) -> str:
 # -- the tables of an analysis ------------------------------------------------
 
 def indicator_table(analysis) -> pd.DataFrame:
+    """The 指标得分 sheet: each survey-fed indicator with its rate, interval, target, 分值, 得分 and 评分过程."""
     rows = []
     for ind in analysis.indicators:
         e, s = ind.estimate, ind.score

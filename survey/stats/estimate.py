@@ -264,6 +264,13 @@ def estimate_rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, 
 
 
 def check_interval_args(alpha: float, ci_method: str) -> None:
+    """Check a significance level (0 < alpha < 1) and an interval method (one of CI_METHODS).
+
+    >>> check_interval_args(0.05, "wilson")                  # fine: returns None
+    >>> check_interval_args(0.05, "exact")                   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    survey.errors.EstimationError: unknown interval method 'exact'...
+    """
     if ci_method not in CI_METHODS:
         raise choice_error(EstimationError, "interval method", ci_method, CI_METHODS)
     if not 0 < alpha < 1:

@@ -35,6 +35,8 @@ REPLICATE_METHODS = ("jackknife", "bootstrap")
 
 @dataclass(frozen=True)
 class ReplicateWeights:
+    """Replicate weights (units × replicates) with the scale of each replicate in the variance."""
+
     method: str
     weights: np.ndarray = field(repr=False)   # units × replicates
     scale: np.ndarray = field(repr=False)     # c_r per replicate: V = Σ c_r (θ_r − θ)²

@@ -44,6 +44,8 @@ from survey.errors import WeightingError, choice_error, excel_row
 
 @dataclass(frozen=True)
 class WeightDiagnostics:
+    """How a set of weights came out: size, spread, Kish design effect and n_eff, convergence, margins."""
+
     method: str
     n: int
     total: float
@@ -77,6 +79,14 @@ class Weighted:
 
 
 def diagnose(w: np.ndarray, method: str, **extra) -> WeightDiagnostics:
+    """Diagnostics of weights ``w``: total, min / max / mean, CV, Kish deff = n Σw² / (Σw)², n_eff = (Σw)² / Σw².
+
+    ``extra`` fills the method's own fields (convergence, history, margins …).
+
+    >>> d = diagnose(np.array([1.0, 1.0, 2.0, 4.0]), "example")   # Σw = 8, Σw² = 22
+    >>> d.deff_kish, round(d.n_eff, 4)                            # 4 · 22 / 64, 64 / 22
+    (1.375, 2.9091)
+    """
     w = np.asarray(w, dtype=float)
     n, tot = len(w), float(w.sum())
     mean = tot / n
