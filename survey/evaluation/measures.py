@@ -50,7 +50,22 @@ def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> 
 
 
 def measure_values(q: Questionnaire, m: Measure, data: pd.DataFrame):
-    """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item."""
+    """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item.
+
+    y counts the satisfied answers (or sums score/100), a the answers that count —
+    a not-applicable option (未接触) leaves the denominator:
+
+    >>> q = Questionnaire.model_validate(dict(
+    ...     id="demo", title="演示", source={"sheets": ["演示"]},
+    ...     scales={"sat": {"options": ["满意", "一般", "不满意", "未接触"], "satisfied": ["满意"],
+    ...                     "not_applicable": ["未接触"]}},
+    ...     items=[{"id": "q1", "text": "服务", "type": "single", "scale": "sat"},
+    ...            {"id": "q2", "text": "态度", "type": "single", "scale": "sat"}],
+    ...     measures=[{"id": "share", "label": "满意答案占比", "type": "answer_share", "items": ["q1", "q2"]}]))
+    >>> y, a = measure_values(q, q.measures[0], pd.DataFrame({"q1": [1.0, 2, 1], "q2": [1.0, 4, 3]}))
+    >>> y.tolist(), a.tolist()        # codes: 1 = 满意, 4 = 未接触
+    ([2.0, 0.0, 1.0], [2.0, 1.0, 2.0])
+    """
     items = q.measure_items(m)
     what = "score" if m.type == "score_index" else "satisfied"
     pairs = [_codes_to(q, i, data, what) for i in items]
