@@ -19,6 +19,7 @@ from survey.evaluation.score import (
     Framework,
     Score,
     Scorecard,
+    check_fed_indicators,
     load_framework,
     score_fed,
     score_framework,
@@ -175,6 +176,7 @@ def analyze(
     qs = load_dir(questionnaires) if isinstance(questionnaires, (str, Path)) else list(questionnaires)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
+    check_fed_indicators(fw, qs)  # a definition error before reading any data
     wb = Workbook(workbook)
     surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district)
                for q in qs]

@@ -233,6 +233,18 @@ def _fed_indicator(framework: Framework, q, i: int, name: str) -> None:
                            hint="remove `indicator:` from the measure, or give the indicator such a rule")
 
 
+def check_fed_indicators(framework: Framework, questionnaires: Iterable) -> None:
+    """Check, before any data is read, that every indicator a measure names can take its rate.
+
+    The errors are :func:`survey_rates`' own (an indicator the framework lacks, or whose
+    rule cannot take a rate), naming the questionnaire file and ``measures[i].indicator``.
+    """
+    for q in questionnaires:
+        for i, m in enumerate(q.measures):
+            if m.indicator:
+                _fed_indicator(framework, q, i, m.indicator)
+
+
 def survey_rates(framework: Framework, surveys: Iterable) -> dict[str, dict]:
     """Rates of the survey-fed indicators.
 
