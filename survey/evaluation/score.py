@@ -95,7 +95,7 @@ class Indicator(_Model):
     @model_validator(mode="after")
     def _rule_fits_weight(self):
         top = max_score(self.rule, self.weight)
-        if isinstance(self.rule, ChecklistRule) and abs(top - self.weight) > 1e-9:
+        if isinstance(self.rule, ChecklistRule) and top is not None and abs(top - self.weight) > 1e-9:
             raise ValueError(f"the sub-items' points add up to {fmt_num(top)}, the weight is {fmt_num(self.weight)}")
         if top is not None and top > self.weight + 1e-9:
             raise ValueError(f"a band scores {fmt_num(top)}, more than the weight {fmt_num(self.weight)}")
