@@ -143,6 +143,8 @@ def test_column_notes_state_the_analysis_not_2021(analysis_2021):
     notes = report.column_notes(analysis_2021, suppress_below=3).set_index("column")["说明"]
     assert notes["note"] == "样本少于3人的分组不报告估计值"
     assert notes["ci_low / ci_high"].endswith("（95%）")
+    # the satisfied options and scores of the questionnaires' scales (both 2021 scales agree)
+    assert "总体题“非常满意+满意”占比" in notes["measure / label"] and "（100/80/60/40/20 均值" in notes["measure / label"]
     # each questionnaire's method and variables, from its definition's weighting section
     assert "社区矫正工作人员幸福感和安全感调查按抽样框各区人数事后分层，以区为层、各区总体人数作有限总体校正" in notes["*_w"]
     assert "社区矫正对象满意度访谈对区、矫正类别、性别迭代加权（raking）" in notes["*_w"]

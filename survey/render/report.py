@@ -18,7 +18,7 @@ import pandas as pd
 from survey import __version__
 from survey.definitions.vocab import OVERALL
 from survey.evaluation.clean import RULE_LABELS
-from survey.formatting import fmt_pct_short
+from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
 from survey.render.office import xlsx_bytes
@@ -169,12 +169,31 @@ def weighting_note(survey) -> str:
     return text
 
 
+def scale_words(questionnaires) -> tuple[str, str]:
+    """The satisfied options ('非常满意+满意') and option scores ('100/80/60/40/20') the scales define.
+
+    One wording when every scale of the questionnaires agrees, else a pointer to the
+    definitions.
+
+    >>> from types import SimpleNamespace as NS
+    >>> sc = NS(options=("满意", "一般", "不满意"), satisfied=("满意",), scores={"满意": 100, "一般": 50, "不满意": 0})
+    >>> scale_words([NS(scales={"s": sc})])
+    ('满意', '100/50/0')
+    """
+    scales = [sc for q in questionnaires for sc in q.scales.values()]
+    satisfied = {"+".join(sc.satisfied) for sc in scales if sc.satisfied}
+    scores = {"/".join(fmt_num(sc.scores[o]) for o in sc.options if o in sc.scores) for sc in scales if sc.scores}
+    return (satisfied.pop() if len(satisfied) == 1 else "问卷量表定义的满意选项",
+            scores.pop() if len(scores) == 1 else "各问卷量表定义的选项分值")
+
+
 def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame:
     """The 说明 sheet of satisfaction.xlsx: what each column means, stated from the analysis.
 
     The weighting note names each weighted questionnaire's method and variables (its
     definition's ``weighting``), the suppression note the threshold ``suppress_below``
-    that :func:`satisfaction_table` applied, the interval note the confidence level.
+    that :func:`satisfaction_table` applied, the interval note the confidence level,
+    the measure note the satisfied options and scores of the questionnaires' scales.
     """
     weighted = [s for s in analysis.surveys if s.weights is not None and s.questionnaire.weighting is not None]
     if weighted:
@@ -184,10 +203,11 @@ def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame
     else:
         w_note = "加权估计：本次未加权（原因见“权重”表）"
     conf = 1 - float(analysis.parameters.get("alpha", 0.05))
+    satisfied, scores = scale_words(s.questionnaire for s in analysis.surveys)
     return pd.DataFrame([
         ("questionnaire", "问卷（questionnaires/*.yaml 的 id）"),
-        ("measure / label", "满意度口径：overall 总体满意率（总体题“非常满意+满意”占比）；item_mean 各题满意率均值；"
-                            "answer_share 满意答案占比；score_index 满意度得分指数（100/80/60/40/20 均值，÷100）"),
+        ("measure / label", f"满意度口径：overall 总体满意率（总体题“{satisfied}”占比）；item_mean 各题满意率均值；"
+                            f"answer_share 满意答案占比；score_index 满意度得分指数（{scores} 均值，÷100）"),
         ("domain / level", "分组：overall 为全部有效样本；district 为按区"),
         ("n", "top_box 为有效作答人数；其余口径为至少作答一题的受访者人数"),
         ("n_eff", "有效样本量（汇总口径为线性化方差折算）"),
