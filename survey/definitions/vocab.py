@@ -5,10 +5,16 @@ the models and functions validate against the same tuples, so the two can never
 drift apart.
 """
 
-SRS_CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
-DESIGN_CI_METHODS = ("korn_graubard", "logit")  # R svyciprop's "beta" and "logit"
+STATSMODELS_CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
+# Binomial intervals on a count (and on the effective n of a design): statsmodels' and
+# Wilson with continuity correction (R prop.test), mid-p exact, likelihood ratio.
+SRS_CI_METHODS = (*STATSMODELS_CI_METHODS, "wilson_cc", "midp", "lr")
+# Intervals on a transformed scale from the design variance (R svyciprop "logit"; binom's
+# "probit", "cloglog"; the arcsine square root), and Korn & Graubard (svyciprop "beta").
+TRANSFORM_CI_METHODS = ("logit", "probit", "cloglog", "arcsine")
+DESIGN_CI_METHODS = ("korn_graubard", *TRANSFORM_CI_METHODS)
 CI_METHODS = SRS_CI_METHODS + DESIGN_CI_METHODS
-STATS = ("mean", "total")
+STATS = ("mean", "total", "ratio", "quantile")
 LONELY_PSU = ("fail", "remove", "adjust")
 STEP_MODES = ("ceil", "floor", "linear")
 FORMAT_NAMES = ("wjx_text", "wjx_code", "tencent", "interview", "spss", "generic")  # survey.inputs.formats

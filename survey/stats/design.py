@@ -149,7 +149,9 @@ class Prepared:
         s1 = np.bincount(key, weights=t, minlength=H * k).reshape(H, k)
         s2 = np.bincount(key, weights=t * t, minlength=H * k).reshape(H, k)
         nh = self.n_psu.astype(float)[:, None]
-        lonely = self.n_psu < 2
+        # A stratum of one PSU sampled with certainty (f = 1, e.g. N = 1) adds no
+        # variance and is not "lonely" (R: certainty PSUs, survey.lonely.psu unused).
+        lonely = (self.n_psu < 2) & (self.f < 1)
         if lonely.any() and self.design.lonely_psu == "fail":
             which = [str(self.strata_labels[i]) for i in np.flatnonzero(lonely)]
             raise EstimationError(
@@ -229,7 +231,7 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
                                   row=excel_row(data, int(np.flatnonzero(bad)[0])), got=data[design.weights].iloc[i],
                                   hint="drop units with zero weight before estimating, or fix the weight column")
     else:
-        w = np.ones(n)
+        w = None  # 1, or N_h / n_h once the fpc is known (below)
     if design.strata:
         stratum, labels = _codes(data[design.strata])
     else:
@@ -268,6 +270,10 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
                                   file=file, sheet=sheet, column=design.fpc, got=f"{n_psu[h]} > {lo[h]:g}",
                                   hint="fpc must be the population size (PSUs in the stratum when clustered)")
         f = np.minimum(f, 1.0)
+    if w is None:
+        # No weights but an fpc: R's svydesign(fpc=) derives the sampling probability
+        # n_h / N_h (PSUs when clustered), so a total is weighted by N_h / n_h.
+        w = 1.0 / f[stratum] if design.fpc else np.ones(n)
     calibration = tuple(_codes(data[c].astype(str))[0] for c in design.calibration)
     base = None
     if calibration:

@@ -50,82 +50,31 @@ import pandas as pd
 from survey.definitions.vocab import CI_METHODS, DESIGN_CI_METHODS, OVERALL, OVERALL_LEVEL, SRS_CI_METHODS, STATS
 from survey.errors import EstimationError, choice_error, excel_row
 from survey.stats.design import Design, Prepared
+from survey.stats.intervals import (
+    CLIPPED,
+    ESTIMATE_COLUMNS,
+    KISH_AT_BOUNDARY,
+    binomial_ci,
+    design_proportion_ci,
+    mean_ci,
+    proportion_ci,
+    resolve_df,
+)
 
-ESTIMATE_COLUMNS = ("questionnaire", "measure", "label", "domain", "level", "n", "n_eff",
-                    "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
+__all__ = [
+    "CI_METHODS",
+    "DESIGN_CI_METHODS",
+    "ESTIMATE_COLUMNS",
+    "SRS_CI_METHODS",
+    "design_proportion_ci",
+    "estimate_column",
+    "mean_ci",
+    "proportion_ci",
+    "ratio",
+]
+
+
 MISSING_TEXT = {"", "NA", "N/A", "#N/A", "NaN", "nan", "-", "—", "(空)", "（空）", "(跳过)", "（跳过）"}
-
-
-# ----------------------------------------------------------------------------- intervals
-
-def proportion_ci(count, nobs, alpha: float = 0.05, method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
-    """Binomial interval for ``count`` successes of ``nobs`` (arrays allowed; nobs may be fractional)."""
-    if method not in SRS_CI_METHODS:
-        raise choice_error(EstimationError, "interval method", method, SRS_CI_METHODS)
-    from statsmodels.stats.proportion import proportion_confint
-
-    count = np.asarray(count, dtype=float)
-    nobs = np.asarray(nobs, dtype=float)
-    lo, hi = proportion_confint(count, nobs, alpha=alpha, method=method)
-    lo, hi = np.clip(np.asarray(lo, dtype=float), 0, 1), np.clip(np.asarray(hi, dtype=float), 0, 1)
-    # At x = n every interval reaches 1 and at x = 0 it starts at 0 (for Jeffreys by
-    # the convention of Brown, Cai & DasGupta 2001, Statist. Sci. 16:101, §4.1.2);
-    # say so exactly rather than 0.9999999999999999 from floating point.
-    lo = np.where(count <= 0, 0.0, lo)
-    hi = np.where(count >= nobs, 1.0, hi)
-    if method == "normal":
-        # Wald is for comparison only; at 0% or 100% it has zero width. Report it as
-        # computed but never let it pass as an interval: widen it with Wilson's bounds.
-        wl, wh = proportion_confint(count, nobs, alpha=alpha, method="wilson")
-        degenerate = (count <= 0) | (count >= nobs)
-        lo = np.where(degenerate, np.minimum(lo, wl), lo)
-        hi = np.where(degenerate, np.maximum(hi, wh), hi)
-    return lo, hi
-
-
-def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str = "wilson"):
-    """Interval for a design-based proportion estimate (arrays allowed).
-
-    ``p`` estimate, ``var`` its design variance, ``n`` respondents, ``n_kish`` their
-    Kish effective size, ``df`` design degrees of freedom. Returns
-    (ci_low, ci_high, n_eff, method_used) — see the module docstring for the rules.
-    """
-    from scipy import stats
-
-    if method not in CI_METHODS:
-        raise choice_error(EstimationError, "interval method", method, CI_METHODS)
-    p, var, n, n_kish, df = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (p, var, n, n_kish, df))
-    p, var, n, n_kish, df = np.broadcast_arrays(p, var, n, n_kish, df)
-    # A variance that is zero up to rounding (a stratum share, or every answer alike) is zero.
-    boundary = (p <= 0) | (p >= 1) | ~(var > 1e-12 * np.maximum(p * (1 - p), 1e-12))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where(boundary, n_kish, p * (1 - p) / var)
-    df = np.maximum(np.minimum(df, n - 1), 1)
-    used = np.full(p.shape, method if method in DESIGN_CI_METHODS else f"{method}_neff", dtype=object)
-    if method == "korn_graubard":
-        q = 1 - alpha / 2
-        n_eff = n_eff * (stats.t.ppf(q, np.maximum(n - 1, 1)) / stats.t.ppf(q, df)) ** 2
-        lo, hi = proportion_ci(p * n_eff, n_eff, alpha, "beta")
-    elif method == "logit":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            half = stats.t.ppf(1 - alpha / 2, df) * np.sqrt(var) / (p * (1 - p))
-            mid = np.log(p / (1 - p))
-            lo, hi = 1 / (1 + np.exp(-(mid - half))), 1 / (1 + np.exp(-(mid + half)))
-        blo, bhi = proportion_ci(p * n_eff, n_eff, alpha, "beta")
-        lo, hi = np.where(boundary, blo, lo), np.where(boundary, bhi, hi)
-        used = np.where(boundary, "beta_kish", used)
-    else:
-        lo, hi = proportion_ci(p * n_eff, n_eff, alpha, method)
-    used = np.where(boundary & (used != "beta_kish"), np.char.add(used.astype(str), "_kish"), used)
-    return np.asarray(lo, float), np.asarray(hi, float), n_eff, used
-
-
-def mean_ci(est, se, alpha: float = 0.05):
-    """Normal-theory interval est ± z·se for means and totals (R's ``confint`` default)."""
-    from scipy import stats
-
-    z = stats.norm.ppf(1 - alpha / 2)
-    return est - z * se, est + z * se
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -153,7 +102,7 @@ def _group_sum(d: np.ndarray | None, x: np.ndarray, k: int) -> np.ndarray:
 
 
 def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | None = None, k: int = 1,
-          *, total: bool = False) -> Ratios:
+          *, total: bool = False, replace_srs: bool = False) -> Ratios:
     """R_d = Σ w y / Σ w a over the units of each domain, with its Taylor variance.
 
     Units with aᵢ = 0 do not count as respondents of the measure (n, Kish n_eff).
@@ -215,9 +164,20 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
         var_srs = s2 / n
         if total:
             var_srs = var_srs * W * W
-        if prep.design.fpc:  # without replacement from the domain's estimated population
-            var_srs = var_srs * np.clip(1 - n / W, 0, 1)
+        var_srs = var_srs * srs_fpc(prep, n, W, replace_srs)
     return Ratios(est, var, var_srs, n, kish_fpc(prep, n_kish, n, W))
+
+
+def srs_fpc(prep: Prepared, n, W, replace_srs: bool = False):
+    """1 − n/N̂ for the SRS variance in ``deff``: without replacement from N̂ = Σw, as R's ``deff=TRUE``.
+
+    An unweighted design without fpc has no N̂ (Σw = n), so it compares with sampling
+    with replacement, as does ``replace_srs=True`` (R's ``deff="replace"``).
+    """
+    if replace_srs or not (prep.design.weights or prep.design.fpc):
+        return 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.clip(1 - n / W, 0, 1)
 
 
 def kish_fpc(prep: Prepared, n_kish, n, W):
@@ -233,34 +193,70 @@ def kish_fpc(prep: Prepared, n_kish, n, W):
         return n_kish / np.clip(1 - n / W, 1 / np.maximum(W, 1), 1)
 
 
-def estimate_rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str, binomial: np.ndarray | None = None):
-    """Table columns from ratio estimates; ``binomial`` = successes for the plain SRS interval."""
-    se = np.sqrt(r.var)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.where(r.var_srs > 0, r.var / r.var_srs, np.nan)
-    ok = r.n > 0
+def interval_rows(est, var, n, n_kish, design_df, *, proportion: bool, alpha: float, method: str,
+                  df=None, clip: bool = True, tag: str = "", binomial: np.ndarray | None = None,
+                  bounded: bool = False) -> list[dict]:
+    """n, n_eff, estimate, se, ci_low, ci_high, ci_method, ci_df, ci_note for k estimates.
+
+    ``proportion``: the proportion intervals (``method``; ``binomial`` = successes for the
+    plain SRS count interval). Otherwise est ± q·SE with q normal (``df=None``) or t
+    (``df="design"`` or a number), named ``normal``/``t``; n_eff = n·Var_SRS/Var is
+    the caller's business (``n_eff`` here: Kish's, at most n). ``bounded``: a mean of
+    values in [0, 1] that is not a proportion (the score index): clipped to [0, 1], and
+    at a zero variance the Kish-n Wilson interval (a [0, 1] variable has variance ≤ p(1 − p)).
+    ``tag`` is appended to the method name (``_jackknife``).
+    """
+    est, var, n, n_kish = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (est, var, n, n_kish))
+    ok = n > 0
+    se = np.sqrt(var)
     if proportion and binomial is not None:  # unweighted, no design: the binomial interval
         m = method if method in SRS_CI_METHODS else "wilson"
-        lo, hi = proportion_ci(np.where(ok, binomial, 0), np.where(ok, r.n, 1), alpha, m)
-        n_eff, used = r.n.astype(float), np.full(len(r.n), m, dtype=object)
+        lo, hi, note = binomial_ci(np.where(ok, binomial, 0), np.where(ok, n, 1), alpha, m, clip=clip)
+        n_eff, used = n.copy(), np.full(len(n), m, dtype=object)
+        ci_df = np.full(len(n), np.nan)
     elif proportion:
-        lo, hi, n_eff, used = design_proportion_ci(np.where(ok, r.estimate, 0.5), r.var, r.n, r.n_kish,
-                                                   prep.df, alpha, method)
+        lo, hi, n_eff, used, ci_df, note = design_proportion_ci(
+            np.where(ok, est, 0.5), var, n, n_kish, design_df, alpha, method, clip=clip, with_notes=True)
     else:
-        lo, hi = mean_ci(r.estimate, se, alpha)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            n_eff = np.where(np.isfinite(deff) & (deff > 0), r.n / deff, r.n_kish)
-        used = np.full(len(r.n), "normal", dtype=object)
+        q_df = resolve_df(df, design_df)
+        lo, hi = mean_ci(est, se, alpha, q_df)
+        n_eff = np.minimum(n_kish, n)
+        used = np.full(len(n), "normal" if not np.isfinite(q_df) else "t", dtype=object)
+        ci_df = np.full(len(n), q_df)
+        note = np.full(len(n), "", dtype=object)
+        if bounded:
+            flat = ~(var > 1e-12)
+            wl, wh, _ = binomial_ci(np.clip(est, 0, 1) * n_kish, n_kish, alpha, "wilson")
+            lo, hi = np.where(flat, wl, lo), np.where(flat, wh, hi)
+            used = np.where(flat, "wilson_kish", used)
+            note = np.where(flat, KISH_AT_BOUNDARY, np.where((lo < 0) | (hi > 1), CLIPPED, ""))
+            lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
     out = []
-    for j in range(len(r.n)):
+    for j in range(len(n)):
         if not ok[j]:
             out.append(dict(n=0, n_eff=np.nan, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan,
-                            ci_method=method, deff=np.nan))
+                            ci_method=method, ci_df=np.nan, ci_note="no respondents"))
             continue
-        out.append(dict(n=int(r.n[j]), n_eff=float(n_eff[j]), estimate=float(r.estimate[j]),
-                        se=float(se[j]) if r.n[j] > 1 else np.nan, ci_low=float(lo[j]), ci_high=float(hi[j]),
-                        ci_method=str(used[j]), deff=float(deff[j])))
+        out.append(dict(n=int(n[j]), n_eff=float(n_eff[j]), estimate=float(est[j]),
+                        se=float(se[j]) if n[j] > 1 else np.nan, ci_low=float(lo[j]), ci_high=float(hi[j]),
+                        ci_method=str(used[j]) + tag, ci_df=float(ci_df[j]), ci_note=str(note[j])))
     return out
+
+
+def estimate_rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str,
+                  binomial: np.ndarray | None = None, df=None, clip: bool = True, bounded: bool = False):
+    """Table columns from ratio estimates (:func:`interval_rows` plus ``deff``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.where(r.var_srs > 0, r.var / r.var_srs, np.nan)
+    rows = interval_rows(r.estimate, r.var, r.n, r.n_kish, prep.df, proportion=proportion, alpha=alpha,
+                         method=method, df=df, clip=clip, binomial=binomial, bounded=bounded)
+    if not proportion:  # Kish's effective n of the estimate, n / deff, never more than n
+        for row, d in zip(rows, deff):
+            if row["n"] and np.isfinite(d) and d > 0:
+                row["n_eff"] = min(row["n"] / d, row["n"])
+    for row, d in zip(rows, deff):
+        row["deff"] = float(d) if row["n"] else np.nan
+    return rows
 
 
 def check_interval_args(alpha: float, ci_method: str) -> None:
@@ -299,9 +295,7 @@ def item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
         e = np.where(any_a, z * W[d] / np.where(w > 0, w, 1), 0.0)
         mean_e = np.bincount(d, weights=wu * e, minlength=k) / W
         s2 = (np.bincount(d, weights=wu * e * e, minlength=k) / W - mean_e ** 2) * n / (n - 1)
-        var_srs = s2 / n
-        if prep.design.fpc:
-            var_srs = var_srs * np.clip(1 - n / W, 0, 1)
+        var_srs = s2 / n * srs_fpc(prep, n, W)
     return Ratios(np.where(n > 0, est, np.nan), var, var_srs, n, kish_fpc(prep, W * W / W2, n, W))
 
 
@@ -323,8 +317,23 @@ def estimate_column(
     ci_method: str = "wilson",
     file: str | None = None,
     sheet: str | None = None,
+    denominator: str | None = None,
+    quantile: float = 0.5,
+    df: str | float | None = None,
+    clip: bool = True,
+    deff: str = "without",
 ) -> pd.DataFrame:
-    """Mean (``stat="mean"``) or total (``"total"``) of a column, overall and by ``by``.
+    """Mean (``stat="mean"``), total, ratio or quantile of a column, overall and by ``by``.
+
+    ``stat="ratio"``: Σw·var / Σw·denominator with its linearised SE (R's
+    ``svyratio(~var, ~denominator, design)``). ``stat="quantile"``: see
+    :func:`survey.stats.quantile.quantile_column` (R's ``svyquantile``).
+    ``df``: intervals of means, totals and ratios use the normal quantile (``None``,
+    R's ``confint``) or t with the design's degrees of freedom (``"design"``, R's
+    ``confint(df=degf(design))``) or a given number. ``clip=False`` keeps Wald and
+    Agresti–Coull bounds outside [0, 1], as R's binom does. ``deff``: compared with
+    SRS without replacement from N̂ (``"without"``, R's ``deff=TRUE``) or with
+    replacement (``"replace"``, R's ``deff="replace"``).
 
     A numeric column gives its mean or total; a 0/1 column's mean is a proportion
     and gets a proportion interval (``ci_method``); a text column gives the
@@ -345,7 +354,19 @@ def estimate_column(
     check_interval_args(alpha, ci_method)
     if stat not in STATS:
         raise choice_error(EstimationError, "statistic", stat, STATS)
-    for col in (var, by):
+    if deff not in ("without", "replace"):
+        raise choice_error(EstimationError, "deff", deff, ("without", "replace"))
+    if stat == "quantile":
+        from survey.stats.quantile import quantile_column
+
+        return quantile_column(data, var, design=design, by=by, quantile=quantile, alpha=alpha, df=df,
+                               file=file, sheet=sheet)
+    if (stat == "ratio") != (denominator is not None):
+        raise EstimationError("a ratio needs its denominator column, and only a ratio takes one",
+                              got=f"stat={stat}, denominator={denominator}",
+                              hint="e.g. stat='ratio', denominator='enroll' (R: svyratio(~api.stu, ~enroll, d))")
+    resolve_df(df, 1)
+    for col in (var, by, denominator):
         if col is not None and col not in data.columns:
             raise EstimationError(f"no column '{col}' in the data", file=file, sheet=sheet,
                                   expected="one of " + ", ".join(map(str, data.columns[:30])))
@@ -379,11 +400,21 @@ def estimate_column(
         y = numeric.to_numpy(float)
         a = np.isfinite(y).astype(float)
         parts = [(var, np.where(a > 0, y, 0.0), _is_binary(numeric))]
+    if denominator is not None:
+        x = pd.to_numeric(data[denominator], errors="coerce").to_numpy(float)
+        bad = np.isfinite(x) & (x <= 0) & (a > 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise EstimationError("the denominator of a ratio must be positive where the numerator is given",
+                                  file=file, sheet=sheet, column=denominator, row=excel_row(data, i), got=x[i])
+        a = np.where(np.isfinite(x) & (a > 0), x, 0.0)
+        parts = [(f"{var}/{denominator}", np.where(a > 0, parts[0][1], 0.0), False)]
     rows = []
     for name, y, is_prop in parts:
         for domain, level, dom, k in domains:
-            r = ratio(prep, y, a, dom, k, total=stat == "total")
-            res = estimate_rows(r, proportion=is_prop and stat == "mean", prep=prep, alpha=alpha, method=ci_method)
+            r = ratio(prep, y, a, dom, k, total=stat == "total", replace_srs=deff == "replace")
+            res = estimate_rows(r, proportion=is_prop and stat == "mean", prep=prep, alpha=alpha, method=ci_method,
+                                df=df, clip=clip)
             labels = [level] if level is not None else by_labels
             for lab, row in zip(labels, res):
                 rows.append(dict(questionnaire="", measure=name, label=stat, domain=domain, level=lab, **row))
