@@ -18,6 +18,7 @@ from survey import __version__
 from survey.definitions.vocab import (
     ALLOCATIONS,
     CI_METHODS,
+    DEFF_SRS,
     FORMAT_NAMES,
     LONELY_PSU,
     SRS_CI_METHODS,
@@ -246,21 +247,36 @@ def _print_table(table, fmt: str) -> None:
                    "residuals, as R does for such designs (repeat the option for several).")
 @click.option("--base-weights", default=None, help="With --calibrated-on: the weights before calibration. [default: 1]")
 @click.option("--stat", type=click.Choice(STATS), default="mean", show_default=True,
-              help="Mean (a proportion for a 0/1 column) or total.")
+              help="mean (a proportion for a 0/1 column; R svymean), total (svytotal), ratio of --var to "
+                   "--denominator (svyratio), quantile (svyquantile, qrule=math).")
+@click.option("--denominator", default=None, help="--stat ratio: the denominator column.")
+@click.option("--quantile", "quantile", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="--stat quantile: which quantile (0.5 = median).")
 @interval_options
+@click.option("--df", "df", default=None,
+              help="Intervals of means/totals/ratios: 'design' = t on the design's df (R confint(df=degf(d))), "
+                   "a number, or normal [default]; quantiles default to 'design' as svyquantile.")
+@click.option("--no-clip", is_flag=True, help="Keep Wald/Agresti-Coull bounds outside [0, 1] (as R's binom).")
+@click.option("--deff-srs", "deff", type=click.Choice(DEFF_SRS), default="without", show_default=True,
+              help="deff against SRS without replacement from the estimated N (R deff=TRUE) or with (deff='replace').")
 @click.option("--variance", type=click.Choice(VARIANCE_METHODS), default="taylor",
-              show_default=True, help="Taylor linearisation, or replicate weights (numeric columns).")
+              show_default=True, help="Taylor linearisation, or replicate weights (numeric columns; re-calibrated "
+                                      "per replicate with --calibrated-on).")
 @click.option("--replicates", type=click.IntRange(min=10), default=500, show_default=True,
               help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
+@click.option("--mse", is_flag=True, help="Replicates: deviations from the full-sample estimate (R mse=TRUE).")
 @sheet_option()
 @table_format_option(*TABLE_FORMATS)
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
-                 ci_method, alpha, variance, replicates, seed, sheet, fmt):
-    """Design-based mean, proportion or total of a column of any CSV/xlsx.
+                 denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
+                 sheet, fmt):
+    """Design-based mean, proportion, total, ratio or quantile of a column of any CSV/xlsx.
 
     Taylor-linearisation standard errors with strata, one-stage clusters and finite
-    population correction, as R's svymean/svytotal/svyby. For example, R's
+    population correction, as R's svymean/svytotal/svyratio/svyquantile/svyby. Each row
+    says its interval method, df (ci_df) and whether a bound was clipped or replaced
+    (ci_note). For example, R's
     svymean(~api00, svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)):
 
         survey estimate apistrat.csv --var api00 --weights pw --strata stype --fpc fpc
@@ -275,10 +291,12 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
                     calibration=tuple(calibration), calibration_base=base_weights)
     if variance == "taylor":
         table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
-                                file=str(data), sheet=raw.sheet)
+                                file=str(data), sheet=raw.sheet, denominator=denominator, quantile=quantile,
+                                df=df, clip=not no_clip, deff=deff)
     else:
         table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
-                                   replicates=replicates, seed=seed, alpha=alpha)
+                                   replicates=replicates, seed=seed, alpha=alpha, ci_method=ci_method, df=df,
+                                   mse=mse, quantile=quantile, denominator=denominator)
     _print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
 
 
@@ -321,8 +339,8 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
     except WeightingError as exc:  # name the data file when the method could not
         exc.file = exc.file or f"{data}" + (f" [{raw.sheet}]" if raw.sheet else "")
         raise
-    if trim_upper:
-        res = trim(res.weights, upper=trim_upper)
+    if trim_upper:  # keeps the raking diagnostics and re-checks the margins on the trimmed weights
+        res = trim(res.weights, upper=trim_upper, after=res, data=raw.data, tol=tol)
     d = res.diagnostics
     table = raw.data.assign(weight=res.weights.to_numpy())
     click.echo(f"{d.method}: n={d.n}, Σw={d.total:.6g}, min={d.min:.4g}, max={d.max:.4g}, CV={d.cv:.4f}, "
@@ -330,6 +348,8 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
                + (f", {d.iterations} iterations, converged={d.converged}" if d.iterations else ""))
     if d.margins is not None:
         click.echo(d.margins.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
+    if d.note:
+        click.echo(f"warning: {d.note}", err=True)
     if not d.converged:
         click.echo(f"warning: not converged — largest relative margin error {d.history[-1]:.3g} > {tol:g}", err=True)
     out = out or data.with_name(f"{data.stem}-weighted.csv")

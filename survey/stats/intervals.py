@@ -165,7 +165,13 @@ def binomial_ci(count, nobs, alpha: float = 0.05, method: str = "wilson", *, cli
     z = _quantile(alpha, np.inf)
     at0, at1 = count <= 0, count >= nobs
     note = np.full(count.shape, "", dtype=object)
-    if method in STATSMODELS_CI_METHODS:
+    if method in ("normal", "agresti_coull"):   # computed here: statsmodels clips them silently
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nn = nobs + z * z if method == "agresti_coull" else nobs
+            pp = (count + z * z / 2) / nn if method == "agresti_coull" else count / nobs
+            half = z * np.sqrt(pp * (1 - pp) / nn)
+        lo, hi = pp - half, pp + half
+    elif method in STATSMODELS_CI_METHODS:
         lo, hi = (np.asarray(b, dtype=float) for b in proportion_confint(count, nobs, alpha=alpha, method=method))
     elif method == "wilson_cc":
         lo, hi = _wilson_cc(count, nobs, z)

@@ -48,7 +48,7 @@ from survey.errors import EstimationError, choice_error
 from survey.stats.design import Design, Prepared
 
 REPLICATE_METHODS = ("jackknife", "bootstrap")
-REPLICATE_STATS = ("mean", "total", "quantile")
+REPLICATE_STATS = ("mean", "total", "ratio", "quantile")
 
 
 @dataclass(frozen=True)
@@ -251,6 +251,9 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
         if col is not None and col not in data.columns:
             raise EstimationError(f"no column '{col}' in the data",
                                   expected="one of " + ", ".join(map(str, data.columns[:30])))
+    if (stat == "ratio") != (denominator is not None):
+        raise EstimationError("a ratio needs its denominator column, and only a ratio takes one",
+                              got=f"stat={stat}, denominator={denominator}")
     if stat == "quantile" and not 0 < quantile < 1:
         raise EstimationError("quantile must be between 0 and 1", got=quantile)
     rep = rep or replicate_design(data, design, method, replicates=replicates, seed=seed, mse=mse)
