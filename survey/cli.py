@@ -240,6 +240,9 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--strata", default=None, help="Column of strata.")
 @click.option("--cluster", default=None, help="Column of primary sampling units (one-stage clusters).")
 @click.option("--fpc", default=None, help="Column of population sizes per stratum (PSUs when clustered) or sampling fractions.")
+@click.option("--cluster2", default=None, help="Column of second-stage units within --cluster (R: id=~psu+ssu).")
+@click.option("--fpc2", default=None, help="Column of second-stage population sizes (SSUs in the PSU) or fractions "
+                                           "(R: fpc=~fpc1+fpc2; stage-wise without-replacement variance).")
 @click.option("--lonely-psu", type=click.Choice(LONELY_PSU), default="fail", show_default=True,
               help="What to do with a stratum of one PSU.")
 @click.option("--calibrated-on", "calibration", multiple=True,
@@ -268,7 +271,7 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--mse", is_flag=True, help="Replicates: deviations from the full-sample estimate (R mse=TRUE).")
 @sheet_option()
 @table_format_option(*TABLE_FORMATS)
-def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
+def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, lonely_psu, calibration, base_weights, stat,
                  denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
                  sheet, fmt):
     """Design-based mean, proportion, total, ratio or quantile of a column of any CSV/xlsx.
@@ -288,7 +291,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 
     raw = read_table(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
-                    calibration=tuple(calibration), calibration_base=base_weights)
+                    calibration=tuple(calibration), calibration_base=base_weights, cluster2=cluster2, fpc2=fpc2)
     if variance == "taylor":
         table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
                                 file=str(data), sheet=raw.sheet, denominator=denominator, quantile=quantile,

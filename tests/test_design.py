@@ -232,3 +232,26 @@ def test_svyquantile(request, data, design, p, expected):
     assert (row["estimate"], row["ci_low"], row["ci_high"]) == tuple(expected[:3])
     assert row["se"] == pytest.approx(expected[3], rel=1e-8)
     assert row["ci_note"] == "qrule=math, interval.type=mean"
+
+
+def test_two_stage_without_replacement():
+    from tests.conftest import REF
+
+    apiclus2 = pd.read_csv(REF / "apiclus2.csv")
+    d2 = Design(cluster="dnum", fpc="fpc1", cluster2="snum", fpc2="fpc2")
+    # dclus2 <- svydesign(id=~dnum+snum, fpc=~fpc1+fpc2, data=apiclus2)
+    # svymean(~api00, dclus2, deff=TRUE) -> 670.811808, SE 30.099027, DEff 6.25051; degf(dclus2) = 39
+    row = one(estimate_column(apiclus2, "api00", design=d2))
+    assert (row["estimate"], row["se"]) == pytest.approx((670.811808, 30.099027), rel=1e-8)
+    assert row["deff"] == pytest.approx(6.25051, rel=1e-5)
+    assert d2.prepare(apiclus2).df == 39
+    # svytotal(~enroll, dclus2, na.rm=TRUE) -> 2639272.9, SE 799637.77
+    row = one(estimate_column(apiclus2, "enroll", design=d2, stat="total"))
+    assert (row["estimate"], row["se"]) == pytest.approx((2639272.9, 799637.77), rel=1e-8)
+    # svyby(~api00, ~stype, dclus2, svymean): E 29.92660424, H 17.69416713, M 45.09131630
+    est = estimate_column(apiclus2, "api00", design=d2, by="stype")
+    for level, se in {"E": 29.92660424, "H": 17.69416713, "M": 45.09131630}.items():
+        assert one(est, level)["se"] == pytest.approx(se, rel=1e-8)
+    # with replacement at stage 1 (no fpc): svydesign(id=~dnum+snum, weights=~pw) -> SE 30.71158
+    row = one(estimate_column(apiclus2, "api00", design=Design("pw", cluster="dnum", cluster2="snum")))
+    assert row["se"] == pytest.approx(30.71158, rel=1e-6)

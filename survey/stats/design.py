@@ -69,6 +69,8 @@ class Design:
     lonely_psu: str = "fail"
     calibration: tuple[str, ...] = ()
     calibration_base: str | None = None
+    cluster2: str | None = None
+    fpc2: str | None = None
 
     def __post_init__(self):
         if self.lonely_psu not in LONELY_PSU:
@@ -77,7 +79,7 @@ class Design:
     @property
     def columns(self) -> list[str]:
         return [c for c in (self.weights, self.strata, self.cluster, self.fpc, *self.calibration,
-                            self.calibration_base) if c]
+                            self.calibration_base, self.cluster2, self.fpc2) if c]
 
     @property
     def is_srs(self) -> bool:
@@ -102,6 +104,9 @@ class Prepared:
     strata_labels: tuple = ()
     calibration_codes: tuple = field(default=(), repr=False)  # one code array per calibration column
     base: np.ndarray | None = field(default=None, repr=False)  # weights before calibration
+    ssu: np.ndarray | None = field(default=None, repr=False)   # second-stage unit code per unit (two stages)
+    ssu_psu: np.ndarray | None = field(default=None, repr=False)  # PSU code of each SSU
+    f2: np.ndarray | None = field(default=None, repr=False)    # second-stage sampling fraction per PSU
 
     @property
     def n(self) -> int:
@@ -167,6 +172,26 @@ class Prepared:
             ss = np.where(lonely[:, None], (s1 - grand) ** 2, ss)
             factor = np.where(lonely[:, None], (1 - self.f)[:, None], factor)
         ss = np.maximum(ss, 0.0)  # rounding
+        v = (factor * ss).sum(axis=0)
+        if self.ssu is not None and self.design.fpc:
+            v = v + self._second_stage(z, dom, k)
+        return v
+
+    def _second_stage(self, z: np.ndarray, dom, k: int) -> np.ndarray:
+        """Σ_h f_h Σ_j (1 − f2_j) m_j/(m_j − 1) Σ_k (t_jk − t̄_j)², the within-PSU term of a
+        two-stage design sampled without replacement at the first stage (R's ``svyrecvar``;
+        Särndal, Swensson & Wretman 1992, §4.3). A PSU with one sampled SSU adds nothing.
+        With replacement at the first stage (no fpc) the PSU totals carry all the variance."""
+        n_p, n_s = len(self.psu_stratum), len(self.ssu_psu)
+        cell = self.ssu * k + (0 if dom is None else dom)
+        t = np.bincount(cell, weights=z, minlength=n_s * k)
+        key = np.repeat(self.ssu_psu, k) * k + np.tile(np.arange(k), n_s)
+        s1 = np.bincount(key, weights=t, minlength=n_p * k).reshape(n_p, k)
+        s2 = np.bincount(key, weights=t * t, minlength=n_p * k).reshape(n_p, k)
+        m = np.bincount(self.ssu_psu, minlength=n_p).astype(float)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ss = np.maximum(s2 - s1 * s1 / m, 0.0)
+            factor = np.where(m > 1, m / (m - 1), 0.0) * (1 - self.f2)[:, None] * self.f[self.psu_stratum][:, None]
         return (factor * ss).sum(axis=0)
 
 
@@ -270,10 +295,16 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
                                   file=file, sheet=sheet, column=design.fpc, got=f"{n_psu[h]} > {lo[h]:g}",
                                   hint="fpc must be the population size (PSUs in the stratum when clustered)")
         f = np.minimum(f, 1.0)
+    ssu = ssu_psu = f2 = None
+    if design.cluster2:
+        ssu, ssu_psu, f2 = _second_stage_codes(data, design, psu, file=file, sheet=sheet)
     if w is None:
         # No weights but an fpc: R's svydesign(fpc=) derives the sampling probability
-        # n_h / N_h (PSUs when clustered), so a total is weighted by N_h / n_h.
+        # n_h / N_h (PSUs when clustered), so a total is weighted by N_h / n_h — times
+        # M_j / m_j for the second stage of a two-stage design.
         w = 1.0 / f[stratum] if design.fpc else np.ones(n)
+        if f2 is not None and design.fpc2:
+            w = w / f2[psu]
     calibration = tuple(_codes(data[c].astype(str))[0] for c in design.calibration)
     base = None
     if calibration:
@@ -282,5 +313,28 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         if (~np.isfinite(base)).any() or (base <= 0).any():
             raise EstimationError("base weights must be positive numbers", file=file, sheet=sheet,
                                   column=design.calibration_base, row=excel_row(data, int(np.flatnonzero(~(base > 0))[0])))
-    return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base)
+    return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base, ssu, ssu_psu, f2)
+
+
+def _second_stage_codes(data: pd.DataFrame, design: Design, psu: np.ndarray, *, file=None, sheet=None):
+    """SSU codes nested in PSUs, the PSU of each SSU and the second-stage fraction per PSU."""
+    if not design.cluster:
+        raise EstimationError("a second-stage cluster needs the first-stage one", column=design.cluster2,
+                              hint="give --cluster (PSU) with --cluster2 (SSU)")
+    key = pd.MultiIndex.from_arrays([psu, data[design.cluster2].to_numpy()])
+    ssu, uniq = pd.factorize(key, sort=True)
+    ssu_psu = np.asarray([p for p, _ in uniq], dtype=np.int64)
+    n_p = int(psu.max()) + 1
+    m = np.bincount(ssu_psu, minlength=n_p).astype(float)
+    f2 = np.zeros(n_p)
+    if design.fpc2:
+        x = pd.to_numeric(data[design.fpc2], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(x) | (x <= 0)
+        if bad.any():
+            raise EstimationError("fpc2 must be a population size or a sampling fraction > 0", file=file,
+                                  sheet=sheet, column=design.fpc2, row=excel_row(data, int(np.flatnonzero(bad)[0])))
+        first = np.zeros(n_p)
+        first[psu] = x  # one value per PSU (the SSUs of the PSU in the population)
+        f2 = np.minimum(np.where(first <= 1, first, m / first), 1.0)
+    return ssu.astype(np.int64), ssu_psu, f2
 
