@@ -247,7 +247,7 @@ def test_two_stage_without_replacement():
     assert d2.prepare(apiclus2).df == 39
     # svytotal(~enroll, dclus2, na.rm=TRUE) -> 2639272.9, SE 799637.77
     row = one(estimate_column(apiclus2, "enroll", design=d2, stat="total"))
-    assert (row["estimate"], row["se"]) == pytest.approx((2639272.9, 799637.77), rel=1e-8)
+    assert (row["estimate"], row["se"]) == pytest.approx((2639272.9, 799637.77), rel=2e-8)
     # svyby(~api00, ~stype, dclus2, svymean): E 29.92660424, H 17.69416713, M 45.09131630
     est = estimate_column(apiclus2, "api00", design=d2, by="stype")
     for level, se in {"E": 29.92660424, "H": 17.69416713, "M": 45.09131630}.items():
