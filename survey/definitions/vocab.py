@@ -15,6 +15,7 @@ TRANSFORM_CI_METHODS = ("logit", "probit", "cloglog", "arcsine")
 DESIGN_CI_METHODS = ("korn_graubard", *TRANSFORM_CI_METHODS)
 CI_METHODS = SRS_CI_METHODS + DESIGN_CI_METHODS
 STATS = ("mean", "total", "ratio", "quantile")
+CAL_DISTANCES = ("linear", "raking", "logit")  # calibration distance (R calibrate(calfun=))
 DEFF_SRS = ("without", "replace")  # deff against SRS without replacement from N̂ (R deff=TRUE) or with
 LONELY_PSU = ("fail", "remove", "adjust")
 STEP_MODES = ("ceil", "floor", "linear")

@@ -71,6 +71,7 @@ class Design:
     calibration_base: str | None = None
     cluster2: str | None = None
     fpc2: str | None = None
+    calibration_numeric: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.lonely_psu not in LONELY_PSU:
@@ -79,7 +80,7 @@ class Design:
     @property
     def columns(self) -> list[str]:
         return [c for c in (self.weights, self.strata, self.cluster, self.fpc, *self.calibration,
-                            self.calibration_base, self.cluster2, self.fpc2) if c]
+                            self.calibration_base, self.cluster2, self.fpc2, *self.calibration_numeric) if c]
 
     @property
     def is_srs(self) -> bool:
@@ -107,6 +108,7 @@ class Prepared:
     ssu: np.ndarray | None = field(default=None, repr=False)   # second-stage unit code per unit (two stages)
     ssu_psu: np.ndarray | None = field(default=None, repr=False)  # PSU code of each SSU
     f2: np.ndarray | None = field(default=None, repr=False)    # second-stage sampling fraction per PSU
+    calibration_x: np.ndarray | None = field(default=None, repr=False)  # numeric auxiliaries (units × q)
 
     @property
     def n(self) -> int:
@@ -128,6 +130,8 @@ class Prepared:
         Returns an array of k variances. Runs in O(units) with ``bincount``.
         """
         z = np.asarray(z, dtype=float)
+        if self.calibration_x is not None:
+            return self._greg_variance(z, domain, k)
         if self.calibration_codes:
             return self._calibrated_variance(z, domain, k)
         # Speed (same sums): no domain, or every unit inside one, needs no masking
@@ -227,6 +231,21 @@ class Prepared:
         return out
 
 
+    def _greg_variance(self, z: np.ndarray, domain: np.ndarray | None, k: int) -> np.ndarray:
+        """As :meth:`_calibrated_variance` with numeric auxiliaries too: a dense X (units × columns)."""
+        parts = [np.eye(int(c.max()) + 1)[c] for c in self.calibration_codes]
+        X = np.column_stack([*parts, self.calibration_x])
+        Minv = np.linalg.pinv(X.T @ (X * self.base[:, None]))
+        dom = np.zeros(len(z), dtype=np.int64) if domain is None else np.asarray(domain)
+        plain = replace(self, calibration_codes=(), calibration_x=None)
+        out = np.empty(k)
+        for d in range(k):
+            zd = np.where(dom == d, z, 0.0)
+            beta = Minv @ (X.T @ (self.base * zd / self.w))
+            out[d] = plain.variance(zd - self.w * (X @ beta))[0]
+        return out
+
+
 def _codes(values: pd.Series) -> tuple[np.ndarray, tuple]:
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int64), tuple(uniques)
@@ -306,14 +325,22 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         if f2 is not None and design.fpc2:
             w = w / f2[psu]
     calibration = tuple(_codes(data[c].astype(str))[0] for c in design.calibration)
+    cal_x = None
+    if design.calibration_numeric:
+        cal_x = np.column_stack([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
+                                 for c in design.calibration_numeric])
+        if not np.isfinite(cal_x).all():
+            raise EstimationError("a numeric calibration column has a non-numeric cell", file=file, sheet=sheet,
+                                  column=design.calibration_numeric[int(np.flatnonzero(~np.isfinite(cal_x).all(0))[0])])
     base = None
-    if calibration:
+    if calibration or cal_x is not None:
         base = (np.ones(n) if design.calibration_base is None
                 else pd.to_numeric(data[design.calibration_base], errors="coerce").to_numpy(dtype=float))
         if (~np.isfinite(base)).any() or (base <= 0).any():
             raise EstimationError("base weights must be positive numbers", file=file, sheet=sheet,
                                   column=design.calibration_base, row=excel_row(data, int(np.flatnonzero(~(base > 0))[0])))
-    return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base, ssu, ssu_psu, f2)
+    return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base, ssu, ssu_psu, f2,
+                    cal_x)
 
 
 def _second_stage_codes(data: pd.DataFrame, design: Design, psu: np.ndarray, *, file=None, sheet=None):
