@@ -180,10 +180,19 @@ def replicate_design(data: pd.DataFrame, design: Design | None = None, method: s
     number or one per replicate) take replicate weights made elsewhere, as R's
     ``svrepdesign(repweights=, scale=, rscales=)`` with ``combined.weights=TRUE``; the
     degrees of freedom are then the rank of the replicate matrix − 1, as R computes.
+    Given replicates of a calibrated design are the uncalibrated ones: they are
+    re-calibrated like built ones (R: ``postStratify``/``rake`` on the ``svrepdesign``).
     With ``design.calibration`` the built replicates are re-calibrated (module docstring).
     """
     design = design or Design()
     prep = design.prepare(data)
+    if prep.calibration_x is not None:
+        raise EstimationError("replicate weights are not re-calibrated to numeric totals here",
+                              column=design.calibration_numeric[0],
+                              hint="use the Taylor variance (--variance taylor), which accounts for them")
+    calibrated = bool(prep.calibration_codes)
+    targets = ([np.bincount(c, weights=prep.w, minlength=int(c.max()) + 1) for c in prep.calibration_codes]
+               if calibrated else [])
     if repweights is not None:
         W = (data[list(repweights)].to_numpy(float) if not isinstance(repweights, np.ndarray)
              else np.asarray(repweights, float))
@@ -195,13 +204,14 @@ def replicate_design(data: pd.DataFrame, design: Design | None = None, method: s
                                   hint="e.g. JK1: (R−1)/R; bootstrap: 1/R; BRR: 1/R (R's svrepdesign scale=)")
         c = np.broadcast_to(np.asarray(scale, float), (W.shape[1],)).copy()
         rank = int(np.linalg.matrix_rank(W, tol=1e-5 * np.abs(W).max()))
-        return ReplicateDesign(prep, "given", W, c, df if df is not None else max(rank - 1, 1), mse, False, None)
-    calibrated = bool(prep.calibration_codes)
+        if calibrated:  # given uncalibrated replicates, then postStratify/rake on the svrepdesign
+            W = recalibrate(W, prep.calibration_codes, targets)
+        return ReplicateDesign(prep, "given", W, c, df if df is not None else max(rank - 1, 1), mse, calibrated,
+                               None)
     rw = replicate_weights(prep, method, replicates=replicates, seed=seed,
                            base=prep.base if calibrated else None)
     W = rw.weights
     if calibrated:
-        targets = [np.bincount(c, weights=prep.w, minlength=int(c.max()) + 1) for c in prep.calibration_codes]
         W = recalibrate(W, prep.calibration_codes, targets)
     return ReplicateDesign(prep, method, W, rw.scale, df if df is not None else max(prep.df, 1), mse,
                            calibrated, rw.seed)
