@@ -77,3 +77,30 @@ def test_interval_properties(method, design, p_mode, seed, n):
     cols = ["estimate", "ci_low", "ci_high"]
     assert np.allclose(shuffled[cols].to_numpy(float), estimate_column(d, "y", design=DESIGNS[design], by="dom",
                        ci_method=method)[cols].to_numpy(float), rtol=1e-9, atol=1e-12)
+
+
+REP_DESIGNS = {"jk1": Design(weights="w", cluster="c"), "jkn": Design(weights="w", strata="h", cluster="c"),
+               "bootstrap": Design(weights="w", strata="h")}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(method=st.sampled_from(CI_METHODS), design=st.sampled_from(sorted(REP_DESIGNS)),
+       p_mode=st.sampled_from(["zero", "one", "mixed"]), seed=st.integers(0, 10_000), n=st.integers(30, 80))
+def test_replicate_interval_properties(method, design, p_mode, seed, n):
+    from survey.stats.replicate import replicate_estimate
+
+    d = _sample(seed, n, p_mode)
+    kind = "bootstrap" if design == "bootstrap" else "jackknife"
+    t = replicate_estimate(d, "y", design=REP_DESIGNS[design], by="dom", method=kind, replicates=50,
+                           ci_method=method)
+    t = t[t["n"] > 0]
+    assert np.isfinite(t[["ci_low", "ci_high"]].to_numpy()).all()
+    assert ((t["ci_low"] >= 0) & (t["ci_high"] <= 1)).all()
+    assert ((t["ci_low"] <= t["estimate"] + 1e-12) & (t["estimate"] <= t["ci_high"] + 1e-12)).all()
+    assert ((t["ci_high"] - t["ci_low"]) > 0).all()
+    if kind == "jackknife":  # the bootstrap draws depend on the PSU order, the jackknife does not
+        shuffled = replicate_estimate(d.sample(frac=1, random_state=seed), "y", design=REP_DESIGNS[design],
+                                      by="dom", method=kind, ci_method=method)
+        shuffled = shuffled[shuffled["n"] > 0]
+        cols = ["estimate", "se", "ci_low", "ci_high"]
+        assert np.allclose(shuffled[cols].to_numpy(float), t[cols].to_numpy(float), rtol=1e-9, atol=1e-12)
