@@ -255,3 +255,13 @@ def test_two_stage_without_replacement():
     # with replacement at stage 1 (no fpc): svydesign(id=~dnum+snum, weights=~pw) -> SE 30.71158
     row = one(estimate_column(apiclus2, "api00", design=Design("pw", cluster="dnum", cluster2="snum")))
     assert row["se"] == pytest.approx(30.71158, rel=1e-6)
+
+
+def test_a_prepared_design_is_reused(apiclus1):
+    prep = DCLUS1.prepare(apiclus1)
+    a = estimate_column(apiclus1, "api00", design=DCLUS1, by="stype", prepared=prep)
+    assert "stype" in prep.cache                       # domain codes factorised once, kept with the design
+    b = estimate_column(apiclus1, "api00", design=DCLUS1, by="stype")
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(EstimationError, match="belongs to another data set"):
+        estimate_column(apiclus1.iloc[:10], "api00", design=DCLUS1, prepared=prep)

@@ -109,6 +109,21 @@ class Prepared:
     ssu_psu: np.ndarray | None = field(default=None, repr=False)  # PSU code of each SSU
     f2: np.ndarray | None = field(default=None, repr=False)    # second-stage sampling fraction per PSU
     calibration_x: np.ndarray | None = field(default=None, repr=False)  # numeric auxiliaries (units × q)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # domain codes, computed once
+
+    def domain_codes(self, data: pd.DataFrame, by: str) -> tuple[np.ndarray, tuple]:
+        """Codes 0 … k−1 (−1 = missing) and sorted levels of column ``by``, factorised once per design.
+
+        The strata are already factorised (same sort=True codes and levels): a domain
+        equal to them reuses those codes rather than hashing the column again.
+        """
+        if by not in self.cache:
+            if by == self.design.strata:
+                self.cache[by] = (self.stratum, tuple(self.strata_labels))
+            else:
+                codes, uniq = pd.factorize(data[by], sort=True)
+                self.cache[by] = (codes.astype(np.int64, copy=False), tuple(uniq))
+        return self.cache[by]
 
     @property
     def n(self) -> int:

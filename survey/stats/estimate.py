@@ -315,6 +315,7 @@ def estimate_column(
     df: str | float | None = None,
     clip: bool = True,
     deff: str = "without",
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
     """Mean (``stat="mean"``), total, ratio or quantile of a column, overall and by ``by``.
 
@@ -326,7 +327,9 @@ def estimate_column(
     ``confint(df=degf(design))``) or a given number. ``clip=False`` keeps Wald and
     Agresti–Coull bounds outside [0, 1], as R's binom does. ``deff``: compared with
     SRS without replacement from N̂ (``"without"``, R's ``deff=TRUE``) or with
-    replacement (``"replace"``, R's ``deff="replace"``).
+    replacement (``"replace"``, R's ``deff="replace"``). ``prepared``: a design already
+    prepared on ``data`` (``design.prepare(data)``), so that many columns are estimated
+    without resolving the design, its codes and its domains again.
 
     A numeric column gives its mean or total; a 0/1 column's mean is a proportion
     and gets a proportion interval (``ci_method``); a text column gives the
@@ -364,7 +367,10 @@ def estimate_column(
             raise EstimationError(f"no column '{col}' in the data", file=file, sheet=sheet,
                                   expected="one of " + ", ".join(map(str, data.columns[:30])))
     design = design or Design()
-    prep = design.prepare(data, file=file, sheet=sheet)
+    prep = prepared if prepared is not None else design.prepare(data, file=file, sheet=sheet)
+    if prep.n != len(data):
+        raise EstimationError("the prepared design belongs to another data set", got=f"{prep.n} units",
+                              expected=f"{len(data)} rows", hint="prepare the design on this data")
     values = data[var]
     if values.dtype == object:  # spreadsheet spellings of a missing value
         values = values.map(lambda v: None if isinstance(v, str) and v.strip() in MISSING_TEXT else v)
@@ -377,12 +383,7 @@ def estimate_column(
     categorical = bool(text_cells.any())
     domains = [(OVERALL, OVERALL_LEVEL, None, 1)]  # None: one domain holding every unit
     if by is not None:
-        if by == design.strata:
-            # Speed: the strata are already factorised (same sort=True codes and
-            # levels as below); reuse them rather than hash the column again.
-            codes, uniq = prep.stratum, prep.strata_labels
-        else:
-            codes, uniq = pd.factorize(data[by], sort=True)
+        codes, uniq = prep.domain_codes(data, by)
         domains.append((by, None, codes.astype(np.int64, copy=False), len(uniq)))
         by_labels = [str(u) for u in uniq]
     if categorical:
