@@ -201,16 +201,19 @@ class Prepared:
         two-stage design sampled without replacement at the first stage (R's ``svyrecvar``;
         Särndal, Swensson & Wretman 1992, §4.3). A PSU with one sampled SSU adds nothing.
         With replacement at the first stage (no fpc) the PSU totals carry all the variance."""
-        n_p, n_s = len(self.psu_stratum), len(self.ssu_psu)
-        cell = self.ssu * k + (0 if dom is None else dom)
+        ssu, ssu_psu, f2 = self.ssu, self.ssu_psu, self.f2
+        if ssu is None or ssu_psu is None or f2 is None:
+            return np.zeros(k)
+        n_p, n_s = len(self.psu_stratum), len(ssu_psu)
+        cell = ssu * k + (0 if dom is None else np.asarray(dom))
         t = np.bincount(cell, weights=z, minlength=n_s * k)
-        key = np.repeat(self.ssu_psu, k) * k + np.tile(np.arange(k), n_s)
+        key = np.repeat(ssu_psu, k) * k + np.tile(np.arange(k), n_s)
         s1 = np.bincount(key, weights=t, minlength=n_p * k).reshape(n_p, k)
         s2 = np.bincount(key, weights=t * t, minlength=n_p * k).reshape(n_p, k)
-        m = np.bincount(self.ssu_psu, minlength=n_p).astype(float)[:, None]
+        m = np.bincount(ssu_psu, minlength=n_p).astype(float)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             ss = np.maximum(s2 - s1 * s1 / m, 0.0)
-            factor = np.where(m > 1, m / (m - 1), 0.0) * (1 - self.f2)[:, None] * self.f[self.psu_stratum][:, None]
+            factor = np.where(m > 1, m / (m - 1), 0.0) * (1 - f2)[:, None] * self.f[self.psu_stratum][:, None]
         return (factor * ss).sum(axis=0)
 
 
@@ -248,15 +251,17 @@ class Prepared:
 
     def _greg_variance(self, z: np.ndarray, domain: np.ndarray | None, k: int) -> np.ndarray:
         """As :meth:`_calibrated_variance` with numeric auxiliaries too: a dense X (units × columns)."""
+        numeric = np.zeros((len(z), 0)) if self.calibration_x is None else self.calibration_x
+        base = np.ones(len(z)) if self.base is None else self.base
         parts = [np.eye(int(c.max()) + 1)[c] for c in self.calibration_codes]
-        X = np.column_stack([*parts, self.calibration_x])
-        Minv = np.linalg.pinv(X.T @ (X * self.base[:, None]))
+        X = np.column_stack([*parts, numeric])
+        Minv = np.linalg.pinv(X.T @ (X * base[:, None]))
         dom = np.zeros(len(z), dtype=np.int64) if domain is None else np.asarray(domain)
         plain = replace(self, calibration_codes=(), calibration_x=None)
         out = np.empty(k)
         for d in range(k):
             zd = np.where(dom == d, z, 0.0)
-            beta = Minv @ (X.T @ (self.base * zd / self.w))
+            beta = Minv @ (X.T @ (base * zd / self.w))
             out[d] = plain.variance(zd - self.w * (X @ beta))[0]
         return out
 
