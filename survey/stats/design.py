@@ -58,6 +58,18 @@ class Design:
       everyone, as when an unweighted sample is raked); the regression uses them,
       as R does.
 
+    - ``calibration_numeric``: numeric columns the weights were calibrated to (GREG on
+      totals, :func:`survey.stats.calibration.calibrate_totals`); they join the
+      regression of the residuals.
+    - ``cluster2`` / ``fpc2``: second-stage units within the PSUs and their population
+      size per PSU (or fraction): the variance adds Σ_h f_h Σ_j (1 − f2_j) m_j/(m_j − 1)
+      Σ_k (t_jk − t̄_j)² when the first stage has an fpc (R ``svydesign(id=~psu+ssu,
+      fpc=~fpc1+fpc2)``); without one the PSU totals carry all the variance.
+
+    Without ``weights``, an ``fpc`` gives each unit N_h / n_h (× M_j / m_j with
+    ``fpc2``), as R's ``svydesign`` derives them. A stratum of one PSU sampled with
+    certainty (f = 1) adds no variance and is not "lonely".
+
     >>> Design(weights="pw", strata="stype", fpc="fpc").columns  # R: svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc)
     ['pw', 'stype', 'fpc']
     """
@@ -311,29 +323,7 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         psu = np.arange(n, dtype=np.int64)
         psu_stratum = stratum
     n_psu = np.bincount(psu_stratum, minlength=H)
-    f = np.zeros(H)
-    if design.fpc:
-        fpc = pd.to_numeric(data[design.fpc], errors="coerce").to_numpy(dtype=float)
-        if (~np.isfinite(fpc)).any() or (fpc <= 0).any():
-            bad = ~np.isfinite(fpc) | (fpc <= 0)
-            raise EstimationError("fpc must be a population size or a sampling fraction > 0", file=file,
-                                  sheet=sheet, column=design.fpc, row=excel_row(data, int(np.flatnonzero(bad)[0])))
-        lo = np.full(H, np.inf)
-        hi = np.full(H, -np.inf)
-        np.minimum.at(lo, stratum, fpc)
-        np.maximum.at(hi, stratum, fpc)
-        if (hi - lo > 1e-9 * np.maximum(1, hi)).any():
-            h = int(np.flatnonzero(hi - lo > 1e-9 * np.maximum(1, hi))[0])
-            raise EstimationError(f"fpc differs within stratum '{labels[h]}'", file=file, sheet=sheet,
-                                  column=design.fpc, got=f"{lo[h]:g} and {hi[h]:g}",
-                                  hint="the population size must be the same for every unit of a stratum")
-        f = np.where(lo <= 1, lo, n_psu / lo)
-        if (f > 1 + 1e-12).any():
-            h = int(np.flatnonzero(f > 1 + 1e-12)[0])
-            raise EstimationError(f"stratum '{labels[h]}' has more sampled PSUs than its population size",
-                                  file=file, sheet=sheet, column=design.fpc, got=f"{n_psu[h]} > {lo[h]:g}",
-                                  hint="fpc must be the population size (PSUs in the stratum when clustered)")
-        f = np.minimum(f, 1.0)
+    f = _fractions(data, design, stratum, labels, n_psu, file, sheet)
     ssu = ssu_psu = f2 = None
     if design.cluster2:
         ssu, ssu_psu, f2 = _second_stage_codes(data, design, psu, file=file, sheet=sheet)
@@ -361,6 +351,36 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
                                   column=design.calibration_base, row=excel_row(data, int(np.flatnonzero(~(base > 0))[0])))
     return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base, ssu, ssu_psu, f2,
                     cal_x)
+
+
+def _fractions(data: pd.DataFrame, design: Design, stratum: np.ndarray, labels: tuple, n_psu: np.ndarray,
+               file, sheet) -> np.ndarray:
+    """First-stage sampling fraction per stratum from ``design.fpc`` (0 without it: with replacement)."""
+    H = len(labels)
+    if not design.fpc:
+        return np.zeros(H)
+    fpc = pd.to_numeric(data[design.fpc], errors="coerce").to_numpy(dtype=float)
+    if (~np.isfinite(fpc)).any() or (fpc <= 0).any():
+        bad = ~np.isfinite(fpc) | (fpc <= 0)
+        raise EstimationError("fpc must be a population size or a sampling fraction > 0", file=file,
+                              sheet=sheet, column=design.fpc, row=excel_row(data, int(np.flatnonzero(bad)[0])))
+    lo = np.full(H, np.inf)
+    hi = np.full(H, -np.inf)
+    np.minimum.at(lo, stratum, fpc)
+    np.maximum.at(hi, stratum, fpc)
+    if (hi - lo > 1e-9 * np.maximum(1, hi)).any():
+        h = int(np.flatnonzero(hi - lo > 1e-9 * np.maximum(1, hi))[0])
+        raise EstimationError(f"fpc differs within stratum '{labels[h]}'", file=file, sheet=sheet,
+                              column=design.fpc, got=f"{lo[h]:g} and {hi[h]:g}",
+                              hint="the population size must be the same for every unit of a stratum")
+    f = np.where(lo <= 1, lo, n_psu / lo)
+    if (f > 1 + 1e-12).any():
+        h = int(np.flatnonzero(f > 1 + 1e-12)[0])
+        raise EstimationError(f"stratum '{labels[h]}' has more sampled PSUs than its population size",
+                              file=file, sheet=sheet, column=design.fpc, got=f"{n_psu[h]} > {lo[h]:g}",
+                              hint="fpc must be the population size (PSUs in the stratum when clustered)")
+    f = np.minimum(f, 1.0)
+    return f
 
 
 def _second_stage_codes(data: pd.DataFrame, design: Design, psu: np.ndarray, *, file=None, sheet=None):

@@ -9,25 +9,30 @@ of a 0/1 variable; a total has zᵢ = wᵢyᵢ.
 The satisfaction measures of a questionnaire (:mod:`survey.evaluation.measures`) are
 such ratios; :func:`item_mean` is the mean of several item rates.
 
-Intervals (``ci_method``):
+Intervals (``ci_method``; the formulas and conventions live in :mod:`survey.stats.intervals`):
 
-- Unweighted counts without a design (``binomial=`` in :func:`estimate_rows`): the
-  binomial interval on the answers (statsmodels' ``proportion_confint``: wilson — default —, beta
-  (Clopper–Pearson), jeffreys, agresti_coull, normal (Wald, for comparison only)).
+- Unweighted data without a design, ``top_box``: the binomial interval on the answers
+  (wilson — default —, beta (Clopper–Pearson), jeffreys, agresti_coull, normal (Wald),
+  wilson_cc (R ``prop.test``), midp, lr).
 - Otherwise the same method on the *effective sample size*
   n_eff = R(1 − R) / Var(R) (Korn & Graubard 1998), reported as e.g. ``wilson_neff``;
   ``korn_graubard`` is Clopper–Pearson on n_eff × (t_{n−1} / t_df)², df the design
-  degrees of freedom (as R ``svyciprop(method="beta")``); ``logit`` is
-  logit(R) ± t_df · SE / (R(1 − R)) transformed back (R ``svyciprop(method="logit")``).
+  degrees of freedom (as R ``svyciprop(method="beta")``); ``logit`` (and ``probit``,
+  ``cloglog``, ``arcsine``) is g(R) ± t_df · SE · g′(R) transformed back (R
+  ``svyciprop(method="logit")``).
 - At 0% or 100% the variance is zero and n_eff is undefined: every method then
   uses the Kish effective sample size (Σw)² / Σw² of the domain's respondents
-  (divided by 1 − n/N̂ when the design has a finite population correction), and
-  ``logit`` (undefined there) becomes Clopper–Pearson on it (``beta_kish``). No
-  interval ever has zero width or NaN bounds.
+  (divided by 1 − n/N̂ when the design has a finite population correction), and the
+  transformation methods become Clopper–Pearson on it (``beta_kish``). No interval
+  ever has zero width or NaN bounds.
+- Means, totals and ratios: est ± q·SE, q normal (R's ``confint``) or t on the design
+  df (``df="design"``). Every row says ``ci_method``, ``ci_df`` and ``ci_note``
+  (clipped to [0, 1], or bounds replaced at the boundary).
 
 ``deff`` is Var(R) over the variance of the same estimate under simple random
-sampling of the same number of respondents (without replacement when the design
-has a finite population correction) — Kish's design effect, as R's ``deff=TRUE``.
+sampling of the same number of respondents, without replacement from N̂ = Σw when
+the design has weights or an fpc (R's ``deff=TRUE``), with replacement otherwise or
+with ``deff="replace"``. For means ``n_eff`` = n / deff, at most n.
 
 Entry points: :func:`estimate_column` (means, proportions and totals of any column, R's
 ``svymean`` / ``svytotal`` / ``svyby``), and the engine :func:`ratio` + :func:`estimate_rows`.
@@ -347,39 +352,18 @@ def estimate_column(
 
     On R's ``apistrat`` (tests/test_design.py) this gives 662.29, SE 9.4089.
     """
-    check_interval_args(alpha, ci_method)
-    if stat not in STATS:
-        raise choice_error(EstimationError, "statistic", stat, STATS)
-    if deff not in ("without", "replace"):
-        raise choice_error(EstimationError, "deff", deff, ("without", "replace"))
+    _check_column_args(data, var, stat, deff, denominator, by, df, alpha, ci_method, file, sheet)
     if stat == "quantile":
         from survey.stats.quantile import quantile_column
 
         return quantile_column(data, var, design=design, by=by, quantile=quantile, alpha=alpha, df=df,
                                file=file, sheet=sheet)
-    if (stat == "ratio") != (denominator is not None):
-        raise EstimationError("a ratio needs its denominator column, and only a ratio takes one",
-                              got=f"stat={stat}, denominator={denominator}",
-                              hint="e.g. stat='ratio', denominator='enroll' (R: svyratio(~api.stu, ~enroll, d))")
-    resolve_df(df, 1)
-    for col in (var, by, denominator):
-        if col is not None and col not in data.columns:
-            raise EstimationError(f"no column '{col}' in the data", file=file, sheet=sheet,
-                                  expected="one of " + ", ".join(map(str, data.columns[:30])))
     design = design or Design()
     prep = prepared if prepared is not None else design.prepare(data, file=file, sheet=sheet)
     if prep.n != len(data):
         raise EstimationError("the prepared design belongs to another data set", got=f"{prep.n} units",
                               expected=f"{len(data)} rows", hint="prepare the design on this data")
-    values = data[var]
-    if values.dtype == object:  # spreadsheet spellings of a missing value
-        values = values.map(lambda v: None if isinstance(v, str) and v.strip() in MISSING_TEXT else v)
-    numeric = pd.to_numeric(values, errors="coerce")
-    text_cells = values.notna() & numeric.isna()
-    if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:
-        i = int(np.flatnonzero(text_cells.to_numpy())[0])
-        raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
-                              row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
+    values, numeric, text_cells = _column_values(data, var, file, sheet)
     categorical = bool(text_cells.any())
     domains = [(OVERALL, OVERALL_LEVEL, None, 1)]  # None: one domain holding every unit
     if by is not None:
@@ -395,13 +379,7 @@ def estimate_column(
         a = np.isfinite(y).astype(float)
         parts = [(var, np.where(a > 0, y, 0.0), _is_binary(numeric))]
     if denominator is not None:
-        x = pd.to_numeric(data[denominator], errors="coerce").to_numpy(float)
-        bad = np.isfinite(x) & (x <= 0) & (a > 0)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise EstimationError("the denominator of a ratio must be positive where the numerator is given",
-                                  file=file, sheet=sheet, column=denominator, row=excel_row(data, i), got=x[i])
-        a = np.where(np.isfinite(x) & (a > 0), x, 0.0)
+        a = _denominator(data, denominator, a, file, sheet)
         parts = [(f"{var}/{denominator}", np.where(a > 0, parts[0][1], 0.0), False)]
     rows = []
     for name, y, is_prop in parts:
@@ -414,3 +392,44 @@ def estimate_column(
                 rows.append(dict(questionnaire="", measure=name, label=stat, domain=domain, level=lab, **row))
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
+
+def _check_column_args(data, var, stat, deff, denominator, by, df, alpha, ci_method, file, sheet) -> None:
+    check_interval_args(alpha, ci_method)
+    if stat not in STATS:
+        raise choice_error(EstimationError, "statistic", stat, STATS)
+    if deff not in ("without", "replace"):
+        raise choice_error(EstimationError, "deff", deff, ("without", "replace"))
+    if (stat == "ratio") != (denominator is not None):
+        raise EstimationError("a ratio needs its denominator column, and only a ratio takes one",
+                              got=f"stat={stat}, denominator={denominator}",
+                              hint="e.g. stat='ratio', denominator='enroll' (R: svyratio(~api.stu, ~enroll, d))")
+    resolve_df(df, 1)
+    for col in (var, by, denominator):
+        if col is not None and col not in data.columns:
+            raise EstimationError(f"no column '{col}' in the data", file=file, sheet=sheet,
+                                  expected="one of " + ", ".join(map(str, data.columns[:30])))
+
+
+def _column_values(data: pd.DataFrame, var: str, file, sheet):
+    """The column with missing spellings as None, its numbers, and which cells are text."""
+    values = data[var]
+    if values.dtype == object:  # spreadsheet spellings of a missing value
+        values = values.map(lambda v: None if isinstance(v, str) and v.strip() in MISSING_TEXT else v)
+    numeric = pd.to_numeric(values, errors="coerce")
+    text_cells = values.notna() & numeric.isna()
+    if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:
+        i = int(np.flatnonzero(text_cells.to_numpy())[0])
+        raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
+                              row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
+    return values, numeric, text_cells
+
+
+def _denominator(data: pd.DataFrame, denominator: str, a: np.ndarray, file, sheet) -> np.ndarray:
+    """The ratio's denominator per unit (0 where the numerator or it is missing); positive or an error."""
+    x = pd.to_numeric(data[denominator], errors="coerce").to_numpy(float)
+    bad = np.isfinite(x) & (x <= 0) & (a > 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise EstimationError("the denominator of a ratio must be positive where the numerator is given",
+                              file=file, sheet=sheet, column=denominator, row=excel_row(data, i), got=x[i])
+    return np.where(np.isfinite(x) & (a > 0), x, 0.0)
