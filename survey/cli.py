@@ -251,6 +251,8 @@ def _print_table(table, fmt: str) -> None:
                    "residuals, as R does for such designs (repeat the option for several).")
 @click.option("--calibrated-numeric", "calibration_numeric", multiple=True,
               help="Numeric column(s) the weights were calibrated to (GREG on totals, e.g. last year's enrolment).")
+@click.option("--calibrated-by-cluster", "calibration_aggregate", is_flag=True,
+              help="The calibration gave one factor per --cluster (R aggregate.stage=1): residuals on cluster means.")
 @click.option("--base-weights", default=None, help="With --calibrated-on: the weights before calibration. [default: 1]")
 @click.option("--stat", type=click.Choice(STATS), default="mean", show_default=True,
               help="mean (a proportion for a 0/1 column; R svymean), total (svytotal), ratio of --var to "
@@ -275,7 +277,7 @@ def _print_table(table, fmt: str) -> None:
 @sheet_option()
 @table_format_option(*TABLE_FORMATS)
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, lonely_psu, calibration,
-                 calibration_numeric, base_weights, stat,
+                 calibration_numeric, calibration_aggregate, base_weights, stat,
                  denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
                  sheet, fmt):
     """Design-based mean, proportion, total, ratio or quantile of a column of any CSV/xlsx.
@@ -296,7 +298,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
     raw = read_table(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
                     calibration=tuple(calibration), calibration_base=base_weights, cluster2=cluster2, fpc2=fpc2,
-                    calibration_numeric=tuple(calibration_numeric))
+                    calibration_numeric=tuple(calibration_numeric), calibration_aggregate=calibration_aggregate)
     if variance == "taylor":
         table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
                                 file=str(data), sheet=raw.sheet, denominator=denominator, quantile=quantile,
@@ -324,6 +326,8 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
 @click.option("--total", "totals", multiple=True, metavar="COL=VALUE",
               help="calibrate: population total of a numeric column (e.g. --total api99=3914069), "
                    "besides the TARGETS margins; repeat for several (R calibrate(~x + ..., population=)).")
+@click.option("--per-cluster", "cal_cluster", default=None,
+              help="calibrate with --distance/--total: one factor per cluster of this column (R aggregate.stage=1).")
 @click.option("--trim-upper", type=click.FloatRange(1, min_open=True), default=None,
               help="Then trim weights above this multiple of the mean weight, keeping the total.")
 @click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-8, show_default=True,
@@ -334,7 +338,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
 @click.option("--targets-sheet", default=None, help="Sheet of an xlsx TARGETS file. [default: the first]")
 @click.option("--count", "count", default=None, help="Count column of TARGETS when it has several (e.g. 在册社区矫正对象数).")
 @output_options("<data>-weighted.csv", "Where to write DATA with a weight column (.csv or .xlsx).")
-def weight_cmd(data, targets, method, by, base, bounds, distance, totals, trim_upper, tol, max_iter, sheet,
+def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cluster, trim_upper, tol, max_iter, sheet,
                targets_sheet, count, out):
     """Compute weights from population targets and export them with diagnostics.
 
@@ -349,13 +353,13 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, trim_u
     raw = read_table(data, sheet)
     t = read_table(targets, targets_sheet)
     try:
-        if method == "calibrate" and (distance != "linear" or totals):
+        if method == "calibrate" and (distance != "linear" or totals or cal_cluster):
             from survey.stats.calibration import calibrate_totals, numeric_totals
             from survey.stats.weights import targets_from_table
 
             pop = targets_from_table(t.data, list(by) or None, wide=False, file=str(targets), count=count)
             res = calibrate_totals(raw.data, {**pop, **numeric_totals(totals)}, base=base, distance=distance,
-                                   bounds=bounds, tol=tol, max_iter=max_iter)
+                                   bounds=bounds, tol=tol, max_iter=max_iter, cluster=cal_cluster)
         else:
             res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
                                  max_iter=max_iter, targets_file=str(targets), count=count)

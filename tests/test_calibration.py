@@ -75,3 +75,24 @@ def test_survey_weight_calibrates_to_numeric_totals(tmp_path, apiclus1):
     # R: svytotal(~enroll, calibrate(dclus1, ~stype+api99, pop.totals, bounds=c(0.6,1.6), calfun="logit")) -> 3660490.1
     assert (w * apiclus1["enroll"].to_numpy()).sum() == pytest.approx(3660490.1, rel=5e-8)
     assert np.isclose((w * apiclus1["api99"].to_numpy()).sum(), 3914069)
+
+
+def test_one_factor_per_cluster(apiclus1):
+    # g <- calibrate(dclus1, ~stype+api99, pop.totals, aggregate.stage=1, calfun="raking")
+    # range(weights(g)/weights(dclus1)) -> 0.2375523337 3.0050594953
+    # svymean(~api00, g) -> 665.9568, SE 3.88267; svytotal(~enroll, g) -> 3181291.7, SE 195449.34
+    res = calibrate_totals(apiclus1, TOTALS, base="pw", distance="raking", cluster="dnum")
+    g = res.weights.to_numpy() / apiclus1["pw"].to_numpy()
+    assert (g.min(), g.max()) == pytest.approx((0.2375523337, 3.0050594953), rel=1e-8)
+    assert pd.Series(g).groupby(apiclus1["dnum"].to_numpy()).nunique().max() == 1 or \
+        pd.Series(g).groupby(apiclus1["dnum"].to_numpy()).std().fillna(0).max() < 1e-12
+    d = apiclus1.assign(wg=res.weights.to_numpy())
+    design = Design("wg", cluster="dnum", fpc="fpc", calibration=("stype",), calibration_numeric=("api99",),
+                    calibration_base="pw", calibration_aggregate=True)
+    row = estimate_column(d, "api00", design=design).iloc[0]
+    assert (row["estimate"], row["se"]) == pytest.approx((665.9568, 3.88267), rel=2e-6)
+    row = estimate_column(d, "enroll", design=design, stat="total").iloc[0]
+    assert (row["estimate"], row["se"]) == pytest.approx((3181291.7, 195449.34), rel=2e-8)
+    # the linear distance gives negative weights here (R too: range -0.2235751053 2.8289098021): refused
+    with pytest.raises(WeightingError, match="negative or zero weights"):
+        calibrate_totals(apiclus1, TOTALS, base="pw", cluster="dnum")

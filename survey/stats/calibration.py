@@ -100,12 +100,15 @@ def _g(u: np.ndarray, distance: str, bounds):
 
 
 def calibrate_totals(data: pd.DataFrame, totals: Mapping[str, object], *, base=None, distance: str = "linear",
-                     bounds: tuple[float, float] | None = None, tol: float = 1e-10, max_iter: int = 100) -> Weighted:
+                     bounds: tuple[float, float] | None = None, tol: float = 1e-10, max_iter: int = 100,
+                     cluster: str | None = None) -> Weighted:
     """Weights calibrated to the totals of categorical and numeric auxiliaries (module docstring).
 
-    ``base``: a column name or array of base weights (default 1). Returns weights with
-    diagnostics; ``converged`` False (with the history of the largest relative total
-    error) when the bounds cannot be met.
+    ``base``: a column name or array of base weights (default 1). ``cluster``: one
+    calibration factor per cluster (R's ``aggregate.stage=1``): g is found from the
+    cluster means of x, so every unit of a cluster keeps the same g (the base weights
+    must be constant within clusters). Returns weights with diagnostics; ``converged``
+    False (with the history of the largest relative total error) when the bounds cannot be met.
     """
     if distance not in CAL_DISTANCES:
         raise choice_error(WeightingError, "calibration distance", distance, CAL_DISTANCES)
@@ -120,18 +123,27 @@ def calibrate_totals(data: pd.DataFrame, totals: Mapping[str, object], *, base=N
     if not (np.isfinite(d).all() and (d > 0).all()):
         raise WeightingError("base weights must be positive numbers", column=base if isinstance(base, str) else None)
     X, T, names = auxiliary_matrix(data, totals)
+    Xg = X
+    if cluster is not None:
+        codes, _ = pd.factorize(data[cluster], sort=True)
+        if np.ptp(d) > 0 and not np.allclose(pd.Series(d).groupby(codes).transform("std").fillna(0), 0):
+            raise WeightingError("base weights differ within a cluster: one factor per cluster needs them equal",
+                                 column=cluster)
+        sums = np.zeros((codes.max() + 1, X.shape[1]))
+        np.add.at(sums, codes, X)
+        Xg = (sums / np.bincount(codes)[:, None])[codes]  # cluster means: g is the same within a cluster
     lam = np.zeros(X.shape[1])
     history = []
     scale = np.maximum(np.abs(T), 1e-300)
     for _ in range(max_iter):
-        g, dg = _g(X @ lam, distance, bounds)
+        g, dg = _g(Xg @ lam, distance, bounds)
         resid = T - X.T @ (d * g)
         history.append(float(np.max(np.abs(resid) / scale)))
         if history[-1] <= tol:
             break
-        J = X.T @ (X * (d * dg)[:, None])
+        J = X.T @ (Xg * (d * dg)[:, None])
         lam = lam + np.linalg.pinv(J) @ resid
-    g, _ = _g(X @ lam, distance, bounds)
+    g, _ = _g(Xg @ lam, distance, bounds)
     if distance == "linear" and bounds is None and (g <= 0).any():
         raise WeightingError("linear calibration gives negative or zero weights",
                              hint="use bounds, or distance 'raking' / 'logit'")

@@ -61,6 +61,9 @@ class Design:
     - ``calibration_numeric``: numeric columns the weights were calibrated to (GREG on
       totals, :func:`survey.stats.calibration.calibrate_totals`); they join the
       regression of the residuals.
+    - ``calibration_aggregate``: the calibration gave one factor per PSU (R's
+      ``aggregate.stage=1``; ``calibrate_totals(cluster=)``): the residuals come from
+      the regression on the PSU means of the auxiliaries, as R computes them.
     - ``cluster2`` / ``fpc2``: second-stage units within the PSUs and their population
       size per PSU (or fraction): the variance adds Σ_h f_h Σ_j (1 − f2_j) m_j/(m_j − 1)
       Σ_k (t_jk − t̄_j)² when the first stage has an fpc (R ``svydesign(id=~psu+ssu,
@@ -84,6 +87,7 @@ class Design:
     cluster2: str | None = None
     fpc2: str | None = None
     calibration_numeric: tuple[str, ...] = ()
+    calibration_aggregate: bool = False
 
     def __post_init__(self):
         if self.lonely_psu not in LONELY_PSU:
@@ -157,7 +161,7 @@ class Prepared:
         Returns an array of k variances. Runs in O(units) with ``bincount``.
         """
         z = np.asarray(z, dtype=float)
-        if self.calibration_x is not None:
+        if self.calibration_x is not None or (self.calibration_codes and self.design.calibration_aggregate):
             return self._greg_variance(z, domain, k)
         if self.calibration_codes:
             return self._calibrated_variance(z, domain, k)
@@ -267,6 +271,10 @@ class Prepared:
         base = np.ones(len(z)) if self.base is None else self.base
         parts = [np.eye(int(c.max()) + 1)[c] for c in self.calibration_codes]
         X = np.column_stack([*parts, numeric])
+        if self.design.calibration_aggregate:  # one factor per PSU: regress on the PSU means (R aggregate.stage=1)
+            sums = np.zeros((len(self.psu_stratum), X.shape[1]))
+            np.add.at(sums, self.psu, X)
+            X = (sums / np.bincount(self.psu, minlength=len(self.psu_stratum))[:, None])[self.psu]
         Minv = np.linalg.pinv(X.T @ (X * base[:, None]))
         dom = np.zeros(len(z), dtype=np.int64) if domain is None else np.asarray(domain)
         plain = replace(self, calibration_codes=(), calibration_x=None)
