@@ -165,3 +165,8 @@ def test_bootstrap_replicates_from_r_are_recalibrated(apiclus1):
     # sweeps short of its own margins; here each replicate is raked to 1e-10: they agree to ~1e-6.
     assert se(replicate_estimate(d, "enroll", stat="total", rep=rk)) == pytest.approx(334099.25, rel=2e-6)
     assert se(replicate_estimate(d, "api00", rep=rk)) == pytest.approx(25.96746, rel=2e-6)
+
+
+def test_replicates_refuse_text_columns(apiclus1):
+    with pytest.raises(EstimationError, match="column 'stype' is not numeric"):
+        replicate_estimate(apiclus1, "stype", design=DCLUS1)

@@ -269,6 +269,12 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
     rep = rep or replicate_design(data, design, method, replicates=replicates, seed=seed, mse=mse)
     w = rep.prep.w
     y = pd.to_numeric(data[var], errors="coerce").to_numpy(float)
+    text = data[var].notna().to_numpy() & ~np.isfinite(y)
+    if text.any():
+        i = int(np.flatnonzero(text)[0])
+        raise EstimationError(f"column '{var}' is not numeric: replicate estimates take numbers or 0/1",
+                              column=var, got=data[var].iloc[i],
+                              hint="code the category as a 0/1 column, or use the Taylor variance")
     a = np.isfinite(y).astype(float)
     if denominator is not None:
         x = pd.to_numeric(data[denominator], errors="coerce").to_numpy(float)
