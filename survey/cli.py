@@ -137,8 +137,9 @@ weights_option = click.option("--no-weights", is_flag=True,
 analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option)
 
 
-def table_format_option(*choices: str):
-    """``--format``: how a table is printed (from ``TABLE_FORMATS``)."""
+def table_format_option(*, csv: bool = True):
+    """``--format``: how a table is printed (``TABLE_FORMATS``; without csv where the output is not one table)."""
+    choices = tuple(f for f in TABLE_FORMATS if csv or f != "csv")
     return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
                         help="Print as an aligned table, " + " or ".join(choices[1:]) + ".")
 
@@ -174,13 +175,20 @@ def analyze(workbook, out, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
-    questionnaire lists under source.sheets).
+    questionnaire lists under source.sheets), or an evaluation folder (survey init)
+    whose inputs are sheets of one workbook: its questionnaires, framework, confidence and
+    minimum cell are used unless -q / --framework / --alpha / --min-per-district say
+    otherwise, and the report goes to FOLDER/reports/<name>.
     """
     from survey.render.console import analysis_lines, written_line
     from survey.render.report import write_report
 
+    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
+    if folder is not None:  # an evaluation folder: its workbook, questionnaires, framework and thresholds
+        workbook = folder.workbook
+        options.update(_folder_options(folder, options))
     result = _analyze(workbook, **options)
-    written = write_report(result, out or Path("reports") / result.name)
+    written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
 
 
@@ -275,7 +283,7 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
 @click.option("--mse", is_flag=True, help="Replicates: deviations from the full-sample estimate (R mse=TRUE).")
 @sheet_option()
-@table_format_option(*TABLE_FORMATS)
+@table_format_option()
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, lonely_psu, calibration,
                  calibration_numeric, calibration_aggregate, base_weights, stat,
                  denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
@@ -383,7 +391,8 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
     if out.suffix.lower() == ".xlsx":
         atomic_write(out, xlsx_bytes({"weights": table.reset_index()}))
     else:
-        atomic_write(out, table.reset_index().to_csv(index=False).encode("utf-8-sig"))
+        from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
+        atomic_write(out, csv_bytes(table.reset_index()))
     click.echo(f"written: {out}")
 
 
@@ -457,7 +466,7 @@ def questionnaire_check(files):
               show_default=True, help="How n is shared among the frame's districts.")
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
 @district_option
-@table_format_option("table", "json")
+@table_format_option(csv=False)
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
                     district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
@@ -468,6 +477,7 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     """
     import json
 
+    from survey.render.console import sample_size_lines
     from survey.stats import sampling as S
 
     if allocation == "neyman" and frame and not p_column:
@@ -482,26 +492,16 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     if threshold is not None:
         res = S.threshold_sample_size(p or 0.95, threshold, confidence=confidence, method=ci_method,
                                       population=population, valid_rate=valid_rate)
-        lines = [f"smallest n whose {confidence:.0%} {ci_method} lower bound stays ≥ {threshold:.0%} at a rate of "
-                 f"{res.p:.0%}: n = {res.n} (bound {res.ci_low:.2%}; at n = {res.n - 1}: "
-                 f"{'—' if res.ci_low_previous is None else format(res.ci_low_previous, '.2%')})"]
     else:
         res = S.sample_size(margin, p=p or 0.5, confidence=confidence, population=population, deff=deff,
                             valid_rate=valid_rate)
-        lines = res.steps()
-    lines += [f"to issue at a valid rate of {valid_rate:.0%}: {res.n_issue}" if valid_rate < 1 else "", *res.notes]
     alloc = None if raw is None else S.allocate(res.n, raw.data, method=allocation, min_per_stratum=min_per_district,
                                                 p=p_column, **cols, file=raw.file, sheet=raw.sheet)
     if fmt == "json":
         out = {**res.as_dict(), "allocation": None if alloc is None else alloc.to_dict(orient="records")}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{res.n} valid responses")
-    for line in filter(None, lines):
-        click.echo("  " + line)
-    if alloc is not None:
-        click.echo(f"\n{allocation} allocation (min {min_per_district} per district):")
-        click.echo(alloc[["stratum", "population", "quota", "n"]].to_string(index=False, float_format="%.2f"))
+    else:
+        _echo(sample_size_lines(res, alloc, allocation=allocation, min_per_district=min_per_district))
 
 
 @main.command("score")
@@ -546,3 +546,86 @@ def audit_cmd(annex, step_mode):
         click.echo(f"{len(findings)} finding(s)", err=True)
         sys.exit(1)
     click.echo(f"{annex}: no findings")
+
+
+# -- evaluation folders and frameworks ------------------------------------------------
+
+def _evaluation_folder(folder: Path):
+    """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
+    from survey.evaluation.folder import workbook_run
+
+    run = workbook_run(folder)
+    for w in run.inputs.evaluation.warnings():
+        click.echo(f"提示：{w}")
+    return run
+
+
+def _folder_options(folder, options: dict) -> dict:
+    """The folder's questionnaires and framework, and its thresholds (confidence, minimum cell)
+    for the options left at their defaults."""
+    ctx = click.get_current_context()
+    given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    t = folder.inputs.evaluation.thresholds
+    out = {"questionnaires": options["questionnaires"] or list(folder.questionnaires),
+           "framework": options["framework"] or folder.framework}
+    if "alpha" not in given:
+        out["alpha"] = round(1 - t.confidence, 10)
+    if "min_per_district" not in given:
+        out["min_per_district"] = t.min_cell
+    return out
+
+
+@main.command("init")
+@click.argument("folder", type=PATH)
+@click.option("--from", "example", default="blank", show_default=True,
+              help="The example to start from: blank (a skeleton to edit) or nanjing-2021 (the reference case).")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+def init_cmd(folder, example, force):
+    """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
+
+    FOLDER is created; an existing folder must be empty unless --force. README.md lists the
+    next steps; `survey framework check` and `survey questionnaire check` accept what it writes.
+    """
+    from survey.examples import example_files
+    from survey.render.files import write_files
+
+    files = example_files(example)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
+        raise click.ClickException(f"{folder}: exists and is not an empty folder. Fix: name a new folder, "
+                                   "or add --force to write into it")
+    written = write_files({folder / rel: data for rel, data in files.items()})
+    click.echo(f"written: {len(written)} files in {folder} (from {example})")
+    click.echo(f"next: edit {folder / 'evaluation.yaml'}, then see {folder / 'README.md'}")
+
+
+@main.group()
+def framework():
+    """Scoring frameworks (评分表 YAML): check one, print the rule reference."""
+
+
+@framework.command("check")
+@click.argument("files", nargs=-1, required=True, type=PATH)
+def framework_check(files):
+    """Check framework files and print every problem: weights adding up to 100, every level
+    filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
+    its numbers can be read. A FILE that is an evaluation folder checks the framework its
+    evaluation.yaml names. Exit code 0: no problems; 1: problems."""
+    from survey.evaluation.framework_check import check_framework
+
+    bad = 0
+    for f in files:
+        result = check_framework(f)
+        bad += not result.ok
+        for line in result.lines():
+            click.echo(line, err=not result.ok)
+    if bad:
+        sys.exit(1)
+
+
+@framework.command("rules")
+def framework_rules():
+    """Print the rule reference (Markdown): every rule type and parameter, with meaning, unit
+    and example. docs/rules.md is this output."""
+    from survey.definitions.reference import rule_reference
+
+    click.echo(rule_reference(), nl=False)
