@@ -247,7 +247,7 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--by", default=None, help="Column of domains (e.g. 区); the full design is kept for the variance.")
 @click.option("--weights", default=None, help="Column of weights.")
 @click.option("--strata", default=None, help="Column of strata.")
-@click.option("--cluster", default=None, help="Column of primary sampling units (one-stage clusters).")
+@click.option("--cluster", default=None, help="Column of primary sampling units (clusters; see --cluster2).")
 @click.option("--fpc", default=None, help="Column of population sizes per stratum (PSUs when clustered) or sampling fractions.")
 @click.option("--cluster2", default=None, help="Column of second-stage units within --cluster (R: id=~psu+ssu).")
 @click.option("--fpc2", default=None, help="Column of second-stage population sizes (SSUs in the PSU) or fractions "
@@ -290,8 +290,9 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
                  sheet, fmt):
     """Design-based mean, proportion, total, ratio or quantile of a column of any CSV/xlsx.
 
-    Taylor-linearisation standard errors with strata, one-stage clusters and finite
-    population correction, as R's svymean/svytotal/svyratio/svyquantile/svyby. Each row
+    Taylor-linearisation standard errors with strata, one- or two-stage clusters,
+    finite population corrections and calibration, or replicate weights (jackknife,
+    bootstrap), as R's svymean/svytotal/svyratio/svyquantile/svyby. Each row
     says its interval method, df (ci_df) and whether a bound was clipped or replaced
     (ci_note). For example, R's
     svymean(~api00, svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)):
