@@ -515,10 +515,21 @@ def _as_int(v) -> int | None:
     return None
 
 
+NOT_CHOSEN = ("未选", "未选中", "否", "no", "n", "false", "unchecked")  # an option column's "not chosen"
+
+
 def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, str], fmt: ExportFormat,
                          found: list[dict]) -> dict[str, pd.Series]:
-    """One 0/1 column per option (按序号 / 腾讯问卷) → ``{id}[k]`` 0/1 columns."""
+    """One 0/1 column per option (按序号 / 腾讯问卷) → ``{id}[k]`` 0/1 columns.
+
+    1 or a "chosen" word is 1, 0 or a "not chosen" word is 0. A blank cell is 0 when
+    another option of the same respondent holds an answer, and missing when the whole
+    item is blank (a skipped item, not "nothing chosen"). Anything else (``2``,
+    ``abc``) is missing and an ``unknown_option`` finding.
+    """
     out = {}
+    not_chosen = {normalize(c) for c in NOT_CHOSEN}
+    blanks: dict[str, np.ndarray] = {}
     for k in range(1, len(options) + 1):
         col = cols.get(k)
         if col is None:
@@ -526,10 +537,31 @@ def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, s
             continue
         v = src[col]
         chosen_text = {normalize(options[k - 1]), *(normalize(c) for c in CHOSEN if normalize(c))}
-        chosen = v.map(lambda x, yes=chosen_text: np.nan if _is_skipped(x, fmt) else (
-            1.0 if _as_int(x) == 1 or (isinstance(x, str) and (normalize(x) in yes or x.strip() in CHOSEN))
-            else 0.0))
-        out[f"{it.id}[{k}]"] = chosen.astype(float)
+
+        def code(x, yes=chosen_text):
+            if x is None or (isinstance(x, float) and np.isnan(x)) or (isinstance(x, str) and not x.strip()):
+                return np.nan
+            if _is_skipped(x, fmt):
+                return np.nan
+            if _as_int(x) == 1 or (isinstance(x, str) and (normalize(x) in yes or x.strip() in CHOSEN)):
+                return 1.0
+            if _as_int(x) == 0 or (isinstance(x, str) and normalize(x) in not_chosen):
+                return 0.0
+            return -1.0  # not a 0/1 answer
+
+        coded = v.map(code).astype(float)
+        for row in coded.index[coded.to_numpy() == -1]:
+            found.append(dict(rule="unknown_option", row=row, column=col, value=v[row],
+                              message=f"'{v[row]}' in the option column of {it.id} is neither chosen (1) nor "
+                                      f"not chosen (0)"))
+        blank = v.isna().to_numpy() | v.map(lambda x: isinstance(x, str) and not x.strip()).to_numpy()
+        blanks[f"{it.id}[{k}]"] = blank
+        out[f"{it.id}[{k}]"] = coded.where(coded >= 0)
+    answered = np.zeros(len(src), dtype=bool)
+    for key in blanks:
+        answered |= out[key].notna().to_numpy()
+    for key, blank in blanks.items():  # blank beside an answer: not chosen
+        out[key] = out[key].mask(pd.Series(blank & answered, index=src.index), 0.0)
     return out
 
 
