@@ -1,18 +1,18 @@
 """survey — satisfaction surveys for public-fund performance evaluation (财政项目支出绩效评价).
 
-Pipeline stages, one module each::
+Pipeline stages, in layers (see README "The package is in layers")::
 
-    questionnaire.load      YAML definition             → Questionnaire
-    read.Workbook           xlsx / csv / sav export     → RawTable
-    tidy.tidy               RawTable + definition       → Responses
-    clean.clean             Responses                   → Cleaned (valid responses + audit)
-    frame.weight_responses  Responses + frame sheets    → weights + Design
-    weights.rake …          any DataFrame + targets     → Weighted (weights + diagnostics)
-    estimate.estimate       Responses (+ Design)        → tidy estimates table
-    validity.check_survey   Cleaned + estimates + frame → SurveyValidity (checks + paragraph)
-    score.score_framework   framework + facts + rates   → Scorecard (the annex, 评分表)
-    pipeline.analyze        a whole workbook            → Analysis
-    report.write_report     Analysis                    → reports/<name>/*.xlsx, annex.docx
+    definitions.questionnaire.load   YAML definition             → Questionnaire
+    inputs.read.Workbook             xlsx / csv / sav export     → RawTable
+    inputs.tidy.tidy                 RawTable + definition       → Responses
+    evaluation.clean.clean           Responses                   → Cleaned (valid responses + audit)
+    evaluation.weighting             Responses + frame sheets    → weights + Design
+    stats.weights.weight …           any DataFrame + targets     → Weighted (weights + diagnostics)
+    evaluation.measures.estimate     Responses (+ Design)        → tidy estimates table
+    evaluation.validity.check_survey Cleaned + estimates + frame → SurveyValidity
+    evaluation.score.score_framework framework + facts + rates   → Scorecard (the annex, 评分表)
+    pipeline.analyze                 a whole workbook            → Analysis
+    render.report.write_report       Analysis                    → reports/<name>/
 
 For statisticians: ``Design`` + ``estimate_column`` (R's svymean/svytotal/svyby),
 ``replicate_estimate`` (jackknife, bootstrap), ``sample_size``.

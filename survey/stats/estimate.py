@@ -6,20 +6,13 @@ design (:meth:`survey.stats.design.Prepared.variance`) with the influence values
 zᵢ = wᵢ(yᵢ − R aᵢ) / Σ wᵢaᵢ. A mean is the ratio with aᵢ = 1, a proportion the mean
 of a 0/1 variable; a total has zᵢ = wᵢyᵢ.
 
-Satisfaction measures (:func:`estimate`) of a questionnaire:
-
-- ``top_box``      yᵢ = 1 if the item's answer is in the satisfied set, aᵢ = 1 if
-                   the item was answered with an option that counts (不了解 and the
-                   like leave the denominator);
-- ``answer_share`` yᵢ = satisfied answers of respondent i over the items, aᵢ = the
-                   answers that count;
-- ``score_index``  yᵢ = Σ option score / 100, aᵢ = the answers that count;
-- ``item_mean``    the mean over items of each item's top-box rate.
+The satisfaction measures of a questionnaire (:mod:`survey.evaluation.measures`) are
+such ratios; :func:`item_mean` is the mean of several item rates.
 
 Intervals (``ci_method``):
 
-- Unweighted data without a design, ``top_box``: the binomial interval on the
-  answers (statsmodels' ``proportion_confint``: wilson — default —, beta
+- Unweighted counts without a design (``binomial=`` in :func:`estimate_rows`): the
+  binomial interval on the answers (statsmodels' ``proportion_confint``: wilson — default —, beta
   (Clopper–Pearson), jeffreys, agresti_coull, normal (Wald, for comparison only)).
 - Otherwise the same method on the *effective sample size*
   n_eff = R(1 − R) / Var(R) (Korn & Graubard 1998), reported as e.g. ``wilson_neff``;
@@ -36,8 +29,8 @@ Intervals (``ci_method``):
 sampling of the same number of respondents (without replacement when the design
 has a finite population correction) — Kish's design effect, as R's ``deff=TRUE``.
 
-Entry points: :func:`estimate` (satisfaction measures of Responses) and
-:func:`estimate_column` (means, proportions and totals of any column).
+Entry points: :func:`estimate_column` (means, proportions and totals of any column, R's
+``svymean`` / ``svytotal`` / ``svyby``), and the engine :func:`ratio` + :func:`estimate_rows`.
 """
 
 from __future__ import annotations
