@@ -96,13 +96,15 @@ def _shares(x, y, w, method):
 
 def relative_importance(data: pd.DataFrame, y: str, x: list[str], *, design: Design | None = None,
                         method: str = "lmg", replicates: int = 200, seed: int = 20211215,
-                        alpha: float = 0.05) -> pd.DataFrame:
+                        alpha: float = 0.05, replicate: np.ndarray | None = None) -> pd.DataFrame:
     """Importance of each of ``x`` for ``y``: share of R², its normalised share and a bootstrap interval.
 
     Respondents missing any of the columns are left out (complete cases). Columns:
     ``item, share`` (R² share), ``relative`` (share / R², summing to 1), ``ci_low, ci_high``
     (percentile interval of ``relative`` over the design's bootstrap replicates; NaN with
     ``replicates=0``), ``rank``; ``attrs["r2"]`` holds R² and ``attrs["n"]`` the rows used.
+    ``replicate`` (units × replicates, aligned with ``data``'s rows) gives the replicate
+    weights to use instead of drawing them, so other statistics can share the replicates.
     """
     if method not in IMPORTANCE_METHODS:
         raise choice_error(EstimationError, "importance method", method, IMPORTANCE_METHODS)
@@ -126,8 +128,11 @@ def relative_importance(data: pd.DataFrame, y: str, x: list[str], *, design: Des
     r2 = float(shares.sum())
     out = pd.DataFrame(dict(item=list(x), share=shares, relative=shares / r2))
     out["ci_low"] = out["ci_high"] = np.nan
+    if replicate is not None:
+        replicates = replicate.shape[1]
     if replicates:
-        reps = bootstrap_replicates(sub, design, replicates, seed)
+        reps = (np.asarray(replicate, float)[keep] if replicate is not None
+                else bootstrap_replicates(sub, design, replicates, seed))
         rel = np.array([_rel(X, Y, reps[:, r], method) for r in range(reps.shape[1])])
         out["ci_low"] = np.nanquantile(rel, alpha / 2, axis=0)
         out["ci_high"] = np.nanquantile(rel, 1 - alpha / 2, axis=0)
