@@ -66,13 +66,25 @@ def test_thresholds_are_parameters():
 
 
 def test_korn_graubard_interval_matches_r():
-    # R 4.2 survey 4.1: svyciprop(~I(sch.wide == "No"), dstrat, method = "beta") on apistrat
-    # (dstrat <- svydesign(id=~1, strata=~stype, weights=~pw, data=apistrat, fpc=~fpc))
-    # is 0.1709 with 2.5% 0.1222 and 97.5% 0.2297; n = 200, degf(dstrat) = 197.
-    # Its n_eff p(1 − p)/se² (se 0.0255, printed by svymean) is below n, so the cap does not bind.
-    lo, hi = nchs_interval(0.170922, 0.025548, 200, 197)
-    assert lo[0] == pytest.approx(0.1222, abs=6e-5)
-    assert hi[0] == pytest.approx(0.2297, abs=6e-5)
+    # R 4.2.2, survey 4.1.1, data(api):
+    #   dclus1 <- svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)
+    #   svyciprop(~I(stype == "H"), dclus1, method="beta")  → 0.07650273224, 2.5% 0.02963810621, 97.5% 0.15602254879
+    #   SE(svymean(~I(stype == "H"), dclus1))               → 0.02681021905;  degf(dclus1) = 14, n = 183
+    # n_eff = p(1 − p)/se² = 98.3 < n, so the standard's cap at n does not bind and the interval is R's.
+    lo, hi = nchs_interval(0.07650273224, 0.02681021905, 183, 14)
+    assert lo[0] == pytest.approx(0.02963810621, rel=1e-8)
+    assert hi[0] == pytest.approx(0.15602254879, rel=1e-8)
+    # and the standard suppresses it: W = 0.1264, W/p = 165% > 130%
+    d = nchs_decision(0.07650273224, 183, 98.3, lo, hi, 14).iloc[0]
+    assert (d["reliability"], d["reasons"]) == ("suppress", "relative_width")
+
+
+def test_cap_at_n_widens_the_interval():
+    # R (same session): svyciprop(~I(sch.wide == "No"), dstrat, method="beta") on the stratified
+    # apistrat design is 0.1720519886 (0.1265684074, 0.2258286714) with SE 0.02434478011, n = 200,
+    # degf 197. There n_eff = 240 > n: the standard caps it at 200, so its interval is wider than R's.
+    lo, hi = nchs_interval(0.1720519886, 0.02434478011, 200, 197)
+    assert lo[0] < 0.1265684074 and hi[0] > 0.2258286714
 
 
 def test_flag_estimates_adds_columns_without_touching_input():
