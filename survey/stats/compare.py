@@ -173,6 +173,67 @@ def rao_scott(data: pd.DataFrame, rows: str, cols: str, design: Design | None = 
     return RaoScott(rows, cols, pearson, F, d0, ddf, pv, n, eig, table)
 
 
+@dataclass(frozen=True)
+class RaoScottFit:
+    """Design-based goodness of fit of a weighted distribution to known shares."""
+
+    variable: str
+    chi2: float              # n Σ (p̂_k − π_k)² / π_k
+    scale: float             # Satterthwaite: X² ≈ scale · χ²(df)
+    df: float
+    p_value: float
+    n: int
+    deltas: tuple[float, ...]
+    table: pd.DataFrame = field(repr=False)   # category, share (π), estimate (p̂), se
+
+
+def rao_scott_fit(data: pd.DataFrame, var: str, shares: pd.Series, design: Design | None = None) -> RaoScottFit:
+    """Do the weighted shares of ``var`` match ``shares`` (e.g. the frame)? Rao & Scott (1981).
+
+    X² = n Σ (p̂_k − π_k)²/π_k on the design-based shares p̂; the generalised design
+    effects δ are the eigenvalues of (diag(π) − ππ')⁻¹ · n·V over the first k − 1
+    categories (V the design covariance of p̂), and X²/s is referred to χ² with ν
+    degrees of freedom, s = Σδ²/Σδ, ν = (Σδ)²/Σδ² (Satterthwaite's second-order
+    correction). Under simple random sampling δ ≈ 1 and this is Pearson's test; for a
+    variable the weights were calibrated to, p̂ = π exactly and X² = 0.
+    """
+    from scipy import stats
+
+    pi = pd.Series(shares, dtype=float)
+    pi.index = pi.index.astype(str)
+    pi = pi[pi > 0] / pi[pi > 0].sum()
+    design = design or Design()
+    prep = design.prepare(data)
+    lab = data[var].astype(object).where(data[var].notna())
+    used = lab.notna().to_numpy()
+    extra = sorted(set(lab.dropna().astype(str)) - set(pi.index))
+    if extra:
+        raise EstimationError(f"{var}: categories not in the shares: {', '.join(extra)}",
+                              expected=", ".join(pi.index))
+    k = len(pi)
+    if k < 2:
+        raise EstimationError("a goodness-of-fit test needs at least two categories", got=k)
+    m = np.column_stack([(lab.astype(str) == c).to_numpy(float) for c in pi.index])
+    w = np.where(used, prep.w, 0.0)
+    W = w.sum()
+    n = int(used.sum())
+    p = (w[:, None] * m).sum(axis=0) / W
+    z = np.where(used[:, None], w[:, None] * (m - p[None, :]) / W, 0.0)
+    V = covariance(prep, z[:, : k - 1])
+    P = np.diag(pi.to_numpy()[: k - 1]) - np.outer(pi.to_numpy()[: k - 1], pi.to_numpy()[: k - 1])
+    delta = np.linalg.eigvals(np.linalg.solve(P, n * V)).real
+    chi2 = float(n * ((p - pi.to_numpy()) ** 2 / pi.to_numpy()).sum())
+    s1, s2 = float(delta.sum()), float((delta ** 2).sum())
+    if s1 <= 0:   # no sampling variance (a census, or every unit alike)
+        scale, df, pv = np.nan, np.nan, (1.0 if chi2 < 1e-12 else 0.0)
+    else:
+        scale, df = s2 / s1, s1 * s1 / s2
+        pv = float(stats.chi2.sf(chi2 / scale, df))
+    se = np.sqrt(np.clip(np.diag(covariance(prep, z)), 0, None))
+    table = pd.DataFrame(dict(category=pi.index, share=pi.to_numpy(), estimate=p, se=se))
+    return RaoScottFit(var, chi2, scale, df, pv, n, tuple(sorted(delta.tolist(), reverse=True)), table)
+
+
 # ----------------------------------------------------------------------------- unit vs whole
 
 CONTRAST_COLUMNS = ("unit", "n", "estimate", "overall", "difference", "se", "statistic", "p_value", "p_holm",
