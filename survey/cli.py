@@ -495,3 +495,56 @@ def audit_cmd(annex, step_mode):
         click.echo(f"{len(findings)} finding(s)", err=True)
         sys.exit(1)
     click.echo(f"{annex}: no findings")
+
+
+@main.command("compare")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("-q", "--questionnaires", type=click.Path(path_type=Path), default=None,
+              help="Questionnaire folder of the NEW year. [default: as for analyze]")
+@click.option("--old-questionnaires", type=click.Path(path_type=Path), default=None,
+              help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+              show_default=True, help="Significance level of the tests (after Holm's correction within a family).")
+@click.option("--key", default=None,
+              help="Column linking a respondent across years (e.g. a staff number): the overlap is counted and said.")
+@click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for comparison.xlsx. [default: reports/<new>-vs-<old>]")
+def compare_cmd(old, new, questionnaires, old_questionnaires, alpha, key, no_units, out):
+    """Compare two evaluation workbooks (与上年比较): OLD is last year's, NEW this year's.
+
+    For each satisfaction measure (overall and per district) and each item: the difference
+    with its interval and a design-based test, a Rao–Scott test of each item's answer
+    distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
+    says so. Items whose wording or scale changed are listed and not compared.
+    """
+    from survey.evaluation.yoy import compare_analyses
+    from survey.pipeline import analyze as run
+    from survey.render.report import write_files, xlsx_bytes
+    from survey.render.yoy import comparison_paragraphs, comparison_tables
+
+    qnew = questionnaires or _default_questionnaires(new)
+    a = run(old, old_questionnaires or questionnaires or _default_questionnaires(old), alpha=alpha, weigh=False)
+    b = run(new, qnew, alpha=alpha, weigh=False)
+    comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units)
+    label = {a.name: f"{a.name}年" if a.name.isdigit() else a.name, b.name: f"{b.name}年" if b.name.isdigit() else b.name}
+    sheets = {}
+    for c in comparisons:
+        for line in comparison_paragraphs(c, label[a.name], label[b.name]):
+            click.echo(line)
+        click.echo("")
+        sheets.update({f"{c.questionnaire}_{k}"[:31]: t for k, t in comparison_tables(c).items()})
+    from survey.evaluation.units import unit_contrast_table
+    from survey.render.yoy import units_below_sentence
+
+    if not no_units:
+        for s in b.surveys:
+            if s.questionnaire.district_item and s.questionnaire.measures[0].type == "top_box":
+                click.echo(f"{s.questionnaire.title}（{label[b.name]}各区与全部样本比较）："
+                           + units_below_sentence(unit_contrast_table(s.cleaned.valid, alpha=alpha), alpha))
+    for n in notes:
+        click.echo(f"提示：{n}")
+    out = out or Path("reports") / f"{b.name}-vs-{a.name}"
+    written = write_files({out / "comparison.xlsx": xlsx_bytes(sheets)})
+    click.echo("written: " + ", ".join(str(p) for p in written))

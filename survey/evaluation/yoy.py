@@ -232,12 +232,27 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
         if a is None or b is None:
             notes.append(f"关联键“{key}”不在两年数据中，无法识别重复受访者")
         else:
-            overlap = int(len(set(a.dropna().astype(str)) & set(b.dropna().astype(str))))
+            overlap = len(set(a.dropna().astype(str)) & set(b.dropna().astype(str)))
     return YearComparison(qn.id, qn.title, changes, table.reset_index(drop=True), dist, overlap, alpha, weighted,
                           tuple(notes))
 
 
 def _weighted(result):
-    """The valid responses with the weight columns the design names."""
-    raise NotImplementedError("weighted item comparison needs the weighted responses; "
-                              "compare unweighted, or pass the weighted Responses")
+    """The valid responses with the weight columns the design names (not kept by the pipeline yet)."""
+    raise ValueError("a weighted comparison of items needs the weighted responses, which the analysis "
+                     "does not keep yet: compare unweighted")
+
+
+def compare_analyses(old, new, *, alpha: float = 0.05, key: str | None = None,
+                     by_unit: bool = True) -> tuple[list[YearComparison], list[str]]:
+    """Every questionnaire present in both :class:`~survey.pipeline.Analysis` results, compared.
+
+    Returns the comparisons (in the new year's order) and notes on questionnaires found in
+    one year only (never compared).
+    """
+    olds = {s.questionnaire.id: s for s in old.surveys}
+    news = {s.questionnaire.id: s for s in new.surveys}
+    notes = [f"问卷“{s.questionnaire.title}”（{i}）仅上年有，不作比较" for i, s in olds.items() if i not in news]
+    notes += [f"问卷“{s.questionnaire.title}”（{i}）为本年新增，不作比较" for i, s in news.items() if i not in olds]
+    out = [compare_surveys(olds[i], s, alpha=alpha, key=key, by_unit=by_unit) for i, s in news.items() if i in olds]
+    return out, notes

@@ -76,8 +76,11 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
     blocked = units[units["verdict"] == NOT_COMPARED]
     if len(units):
         text = "；".join(comparison_sentence(r, old, new, cmp.alpha).rstrip("。") for _, r in sig.iterrows())
-        out.append("分区：" + (text + "。" if text else "各区均无显著变化。")
-                   + (f"{len(blocked)}个区的样本量不足，不作比较。" if len(blocked) else ""))
+        compared = len(units) - len(blocked)
+        same = compared - len(sig)
+        out.append("分区：" + (text + "；" if text else "")
+                   + (f"{'其余' if text else ''}{same}个区无显著变化（Holm校正）。" if same else "")
+                   + (f"{len(blocked)}个区的样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。" if len(blocked) else ""))
     d = cmp.distributions
     moved = d[d["significant"]]
     if len(d):
@@ -115,3 +118,20 @@ def verdict_counts(cmp: YearComparison) -> dict[str, int]:
     """How many comparisons of each verdict (for a summary line)."""
     v = cmp.table["verdict"].value_counts()
     return {k: int(v.get(k, 0)) for k in (UP, SAME, DOWN, NOT_COMPARED)}
+
+
+def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05) -> str:
+    """The units significantly below the whole (:func:`survey.evaluation.units.unit_contrast_table`)."""
+    if table.empty:
+        return ""
+    label = table["label"].iloc[0]
+    below = table[table["below"]]
+    tested = int(table["named"].sum())
+    if len(below):
+        names = "、".join(f"{r['unit']}（{r['estimate']:.2%}，低{-r['difference'] * 100:.2f}个百分点）"
+                         for _, r in below.iterrows())
+        return (f"与全部样本的{label}（{table['overall'].iloc[0]:.2%}）相比，{names}显著偏低"
+                f"（Holm校正，显著性水平{alpha:g}）。")
+    return (f"{tested}个可比较的区中，没有区的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）；"
+            f"其余{len(table) - tested}个区样本不足或比例为0%/100%，不作比较。")
+
