@@ -502,21 +502,17 @@ def audit_cmd(annex, step_mode):
 
 
 @main.command("compare")
-@click.argument("old", type=click.Path(path_type=Path))
-@click.argument("new", type=click.Path(path_type=Path))
-@click.option("-q", "--questionnaires", type=click.Path(path_type=Path), default=None,
-              help="Questionnaire folder of the NEW year. [default: as for analyze]")
-@click.option("--old-questionnaires", type=click.Path(path_type=Path), default=None,
+@click.argument("old", type=PATH)
+@input_options
+@click.option("--old-questionnaires", type=PATH, default=None,
               help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
-              show_default=True, help="Significance level of the tests (after Holm's correction within a family).")
+@alpha_option
 @click.option("--key", default=None,
               help="Column linking a respondent across years (e.g. a staff number): the overlap is counted and said.")
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Folder for comparison.xlsx. [default: reports/<new>-vs-<old>]")
-def compare_cmd(old, new, questionnaires, old_questionnaires, alpha, key, no_units, out):
-    """Compare two evaluation workbooks (与上年比较): OLD is last year's, NEW this year's.
+@output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, out):
+    """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 
     For each satisfaction measure (overall and per district) and each item: the difference
     with its interval and a design-based test, a Rao–Scott test of each item's answer
@@ -528,6 +524,7 @@ def compare_cmd(old, new, questionnaires, old_questionnaires, alpha, key, no_uni
     from survey.render.report import write_files, xlsx_bytes
     from survey.render.yoy import comparison_paragraphs, comparison_tables
 
+    new = workbook
     qnew = questionnaires or _default_questionnaires(new)
     a = run(old, old_questionnaires or questionnaires or _default_questionnaires(old), alpha=alpha, weigh=False)
     b = run(new, qnew, alpha=alpha, weigh=False)
