@@ -160,14 +160,17 @@ def planned_allocation(wb: Workbook, q: Questionnaire) -> pd.Series | None:
     ``计划样本量`` when one survey uses the frame); a deliberately disproportionate
     allocation there turns a district mix unlike the frame's into a planned difference.
     """
-    table = wb.table(q.weighting.frame_sheet).data
+    wt = q.weighting
+    if wt is None:
+        return None
+    table = wb.table(wt.frame_sheet).data
     names = [c.format(id=q.id, title=q.title) for c in PLANNED_COLUMNS]
     col = next((c for c in names if c in table.columns), None)
     if col is None:
         return None
     from survey.definitions.cells import population_table
 
-    return population_table(table, None, col, file=wb.path, sheet=q.weighting.frame_sheet)
+    return population_table(table, None, col, file=str(wb.path), sheet=wt.frame_sheet)
 
 
 def analyze(

@@ -69,15 +69,15 @@ def key_drivers(responses, *, overall: str | None = None, design: Design | None 
     imp = relative_importance(frame, overall, items, design=design, method=method, alpha=alpha, replicate=reps,
                               replicates=replicates, seed=seed)
     w = design.prepare(frame).w
-    perf, rep_perf = {}, []
+    perf: dict[str, float] = {}
+    rep_perf: np.ndarray | None = None
     pairs = {i: measure_values(q, Measure(id=i, label=i, type="top_box", item=i), data) for i in items}
     for i, (y, a) in pairs.items():
         perf[i] = float((w * y).sum() / (w * a).sum())
     if reps is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
             rep_perf = np.column_stack([(reps.T @ y) / (reps.T @ a) for y, a in pairs.values()])
-    ipa = importance_performance(imp, pd.Series(perf), imp.attrs.get("replicate_relative"),
-                                 rep_perf if reps is not None else None)
+    ipa = importance_performance(imp, pd.Series(perf), imp.attrs.get("replicate_relative"), rep_perf)
     ipa["quadrant_zh"] = ipa["quadrant"].map(QUADRANT_ZH)
     ipa["text"] = [q.item(i).text for i in ipa["item"]]
     imp = imp.assign(text=[q.item(i).text for i in imp["item"]])

@@ -267,12 +267,12 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
         if small:
             note = f"期望频数小于5的类别：{'、'.join(small)}（卡方近似可能不准）"
     below = tuple(t.loc[~t["n"].ge(t["minimum"]), "category"])
-    extra = _planned_and_weighted(sample, t, use, n, chi2, p, allocation, weights, strata, variable)
-    if extra.get("planned"):
-        chi2, p = extra.pop("plan_chi2"), extra.pop("plan_p")
+    more = _planned_and_weighted(sample, t, use, n, chi2, p, allocation, weights, strata, variable)
+    if more.get("planned"):
+        chi2, p = more.pop("plan_chi2"), more.pop("plan_p")
         note = (note + "；" if note else "") + "按计划的非比例分配检验实际样本结构"
     return Coverage(variable, t, chi2, df, p, float(t["share_diff"].abs().max()) if n else np.nan, below, note,
-                    alpha, **extra)
+                    alpha, **more)
 
 
 def _planned_and_weighted(sample, t, use, n, chi2, p, allocation, weights, strata, variable) -> dict:
