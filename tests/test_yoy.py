@@ -112,11 +112,35 @@ def test_questionnaire_changes_are_reported_and_never_compared(years):
     assert set(comparison_tables(c)) == {"与上年比较", "答案分布检验", "问卷变化"}
 
 
-def test_linked_respondents_are_counted(years):
-    old, new = years[0].surveys[0], years[1].surveys[0]
-    c = compare_surveys(old, new, key="district")   # any shared column: the overlap is counted and said
-    assert c.overlap == 12
-    assert "12名受访者相同" in "".join(comparison_paragraphs(c))
+def test_linked_respondents_enter_the_covariance(years):
+    """The same 389 staff answer again; 60 of them now rate 薪酬福利待遇 satisfied.
+
+    With the respondent key the SE of the difference is the paired one: for the 2×2 table
+    of (old, new) satisfied, Var(p̂_new − p̂_old) = [(p₁₀ + p₀₁) − (p₀₁ − p₁₀)²]/n
+    (Agresti, Categorical Data Analysis, 2nd ed., §10.1.1); here p₁₀ = 0 and p₀₁ = 60/389.
+    """
+    from survey.evaluation.measures import estimate
+
+    old = years[0].surveys[0]
+    data = old.cleaned.valid.data.copy()
+    unsat = data.index[data["h_pay"] > 2][:60]          # codes 3–5: 一般 … 非常不满意
+    data.loc[unsat, "h_pay"] = 2.0                       # 满意
+    valid = replace(old.cleaned.valid, data=data)
+    new = replace(old, cleaned=replace(old.cleaned, valid=valid),
+                  estimates=estimate(valid, by=old.questionnaire.district_item))
+    linked = compare_surveys(old, new, key="respondent")
+    plain = compare_surveys(old, new)
+    assert linked.overlap == 389 and plain.overlap is None
+    row = linked.table.set_index(["family", "measure"]).loc[("item", "h_pay")]
+    p01, n = 60 / 389, 389
+    assert row["difference"] == pytest.approx(p01)
+    assert row["se"] == pytest.approx(((p01 - p01 ** 2) / n) ** 0.5, rel=1e-12)
+    se_plain = plain.table.set_index(["family", "measure"]).loc[("item", "h_pay"), "se"]
+    assert row["se"] < se_plain                           # the independent test is conservative
+    assert "389名受访者相同" in "".join(comparison_paragraphs(linked))
+    # an unchanged item: identical answers, zero difference with zero SE
+    same = linked.table.set_index(["family", "measure"]).loc[("item", "h_care")]
+    assert same["difference"] == 0 and same["se"] == pytest.approx(0, abs=1e-12)
 
 
 def test_cli_compare(tmp_path):

@@ -16,8 +16,10 @@ suppressed gets no verdict.
 
 Verdicts: ``up`` / ``down`` when the (adjusted) p-value is below ``alpha``, ``same``
 otherwise, ``not_compared`` for suppressed cells. The same people may answer both
-years (staff): with a respondent ``key`` the overlap is counted and said; either way
-the independent-samples test ignores a positive covariance and is conservative.
+years (staff): with a respondent ``key`` the linked respondents' covariance enters the
+SE of the difference of the overall rates (:func:`_linked`, the paired-sample term);
+without one the independent-samples test ignores a positive covariance and is
+conservative, which the sentences say.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import pandas as pd
 
 from survey.definitions.questionnaire import Measure, Questionnaire
 from survey.definitions.vocab import OVERALL_LEVEL
-from survey.evaluation.measures import estimate
+from survey.evaluation.measures import estimate, measure_values
 from survey.inputs.tidy import option_labels
 from survey.stats.compare import difference, holm, rao_scott
 from survey.stats.design import Design
@@ -105,18 +107,58 @@ class YearComparison:
     notes: tuple[str, ...] = ()
 
 
-def _pairs(old: pd.DataFrame, new: pd.DataFrame, family: str, qid: str, alpha: float) -> pd.DataFrame:
+def _pairs(old: pd.DataFrame, new: pd.DataFrame, family: str, qid: str, alpha: float,
+           cov: dict | None = None) -> pd.DataFrame:
     keys = ["measure", "level"]
     m = old.merge(new, on=keys, suffixes=("_old", "_new"))
     if m.empty:
         return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
-    d = difference(m["estimate_old"], m["se_old"].fillna(0), m["estimate_new"], m["se_new"].fillna(0), alpha=alpha)
+    c = [(cov or {}).get((a, b), 0.0) for a, b in zip(m["measure"], m["level"])]
+    d = difference(m["estimate_old"], m["se_old"].fillna(0), m["estimate_new"], m["se_new"].fillna(0), cov=c,
+                   alpha=alpha)
     out = pd.DataFrame(dict(questionnaire=qid, family=family, measure=m["measure"], label=m["label_new"],
                             level=m["level"], n_old=m["n_old"], n_new=m["n_new"], estimate_old=m["estimate_old"],
                             estimate_new=m["estimate_new"], difference=d["difference"], se=d["se"],
                             ci_low=d["ci_low"], ci_high=d["ci_high"], p_value=d["p_value"],
                             reliability_old=m["reliability_old"], reliability_new=m["reliability_new"]))
     return out
+
+
+def _linked(old, new, key: str, measures, items, weighted: bool):
+    """Respondents present in both years (by ``key``) and the covariance they bring.
+
+    For an unweighted ratio p = Σy/Σa the influence of respondent i is z_i = (y_i − p a_i)/Σa
+    (Σ z² is the binomial variance p(1 − p)/n the estimates use), so the covariance of the
+    two years' estimates is Σ over linked respondents of z_old·z_new — the paired-sample
+    term. Returns (overlap, {(measure or "item:<id>", level): cov}, note). Keys repeated
+    within a year are ambiguous and left unlinked; weighted comparisons keep cov = 0.
+    """
+    a = old.cleaned.valid.data.get(key)
+    b = new.cleaned.valid.data.get(key)
+    if a is None or b is None:
+        return None, {}, f"关联键“{key}”不在两年数据中，无法识别重复受访者"
+    ka, kb = a.astype(str).where(a.notna()), b.astype(str).where(b.notna())
+    once_a = ka[~ka.duplicated(keep=False) & ka.notna()]
+    once_b = kb[~kb.duplicated(keep=False) & kb.notna()]
+    common = sorted(set(once_a) & set(once_b))
+    if not common or weighted:
+        note = "加权比较未计入重复受访者的协方差，独立样本检验偏保守" if common and weighted else ""
+        return len(common), {}, note
+    ia = pd.Index(once_a.to_numpy()).get_indexer(common)
+    ib = pd.Index(once_b.to_numpy()).get_indexer(common)
+    pos_a = np.flatnonzero(ka.notna() & ~ka.duplicated(keep=False))[ia]
+    pos_b = np.flatnonzero(kb.notna() & ~kb.duplicated(keep=False))[ib]
+    specs = [(m.id, m) for m in measures if m.type != "item_mean"]
+    specs += [(f"item:{i}", Measure(id=i, label=i, type="top_box", item=i)) for i in items]
+    cov = {}
+    for name, m in specs:
+        zs = []
+        for r, pos in ((old.cleaned.valid, pos_a), (new.cleaned.valid, pos_b)):
+            y, w = measure_values(r.questionnaire, m, r.data)
+            A = w.sum()
+            zs.append(((y - (y.sum() / A) * w) / A)[pos] if A > 0 else np.zeros(len(pos)))
+        cov[(name, OVERALL_LEVEL)] = float((zs[0] * zs[1]).sum())
+    return len(common), cov, ""
 
 
 def _verdicts(t: pd.DataFrame, alpha: float) -> pd.Series:
@@ -187,14 +229,20 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
         notes.append("以下指标因题目或量表变化不作比较：" + "、".join(skipped))
     fo = flag_estimates(est_old[est_old["measure"].isin(ok_measures)])
     fn = flag_estimates(est_new[est_new["measure"].isin(ok_measures)])
-    meas = _pairs(fo, fn, "measure", qn.id, alpha)
     scored = [i for i in items if i != qn.district_item and qn.scale_of(i) is not None
               and qn.scale_of(i).satisfied]
+    overlap, cov = None, {}
+    if key is not None:
+        overlap, cov, note = _linked(old, new, key, [m for m in qn.measures if m.id in ok_measures], scored,
+                                     weighted)
+        notes += [note] if note else []
+    meas = _pairs(fo, fn, "measure", qn.id, alpha, cov)
     io = flag_estimates(item_estimates(old.cleaned.valid if not weighted else _weighted(old), scored,
                                        design=d_old, alpha=alpha))
     inn = flag_estimates(item_estimates(new.cleaned.valid if not weighted else _weighted(new), scored,
                                         design=d_new, alpha=alpha))
-    it = _pairs(io[io["level"] == OVERALL_LEVEL], inn[inn["level"] == OVERALL_LEVEL], "item", qn.id, alpha)
+    it = _pairs(io[io["level"] == OVERALL_LEVEL], inn[inn["level"] == OVERALL_LEVEL], "item", qn.id, alpha,
+                {(k[0][5:], k[1]): v for k, v in cov.items() if k[0].startswith("item:")})
     if unit is None:
         meas = meas[meas["level"] == OVERALL_LEVEL]
     table = pd.concat([meas, it], ignore_index=True)
@@ -225,14 +273,6 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
     dist = pd.DataFrame(dist, columns=["item", "text", "F", "ndf", "ddf", "p_value"])
     dist["p_adjusted"] = holm(dist["p_value"].to_numpy()) if len(dist) else []
     dist["significant"] = dist["p_adjusted"] < alpha
-    overlap = None
-    if key is not None:
-        a = old.cleaned.valid.data.get(key)
-        b = new.cleaned.valid.data.get(key)
-        if a is None or b is None:
-            notes.append(f"关联键“{key}”不在两年数据中，无法识别重复受访者")
-        else:
-            overlap = len(set(a.dropna().astype(str)) & set(b.dropna().astype(str)))
     return YearComparison(qn.id, qn.title, changes, table.reset_index(drop=True), dist, overlap, alpha, weighted,
                           tuple(notes))
 

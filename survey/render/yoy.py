@@ -60,7 +60,7 @@ def change_lines(cmp: YearComparison) -> list[str]:
 def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年") -> list[str]:
     """The 与上年比较 paragraphs of one questionnaire: measures, items, units, distributions, notes."""
     t = cmp.table
-    out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，独立样本检验，显著性水平{cmp.alpha:g}）："]
+    out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{'计入重复受访者的协方差' if cmp.overlap else '独立样本检验'}，显著性水平{cmp.alpha:g}）："]
     out += change_lines(cmp)
     overall = t[(t["family"] == "measure") & (t["level"] == OVERALL_LEVEL)]
     out += [comparison_sentence(r, old, new, cmp.alpha) for _, r in overall.iterrows()]
@@ -88,7 +88,8 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
             "、".join(f"{r['text']}（F={r['F']:.2f}，{_p(r['p_adjusted'])}）" for _, r in moved.iterrows())
             + "的答案分布有显著变化。" if len(moved) else "各题答案分布均无显著变化。"))
     if cmp.overlap:
-        out.append(f"两年样本中有{cmp.overlap}名受访者相同；独立样本检验未计入其正相关，结论偏保守。")
+        out.append(f"两年样本中有{cmp.overlap}名受访者相同（按关联键识别），全样本差异的标准误已计入其协方差；"
+                   "分区比较仍按独立样本检验，结论偏保守。")
     else:
         out.append("若两年受访者有重叠（如工作人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
     out += list(cmp.notes)
