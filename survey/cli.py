@@ -510,8 +510,10 @@ def audit_cmd(annex, step_mode):
 @click.option("--key", default=None,
               help="Column linking a respondent across years (e.g. a staff number): the overlap is counted and said.")
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
+@click.option("--weighted", is_flag=True,
+              help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
 @output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
-def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, out):
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, out):
     """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 
     For each satisfaction measure (overall and per district) and each item: the difference
@@ -526,9 +528,9 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
 
     new = workbook
     qnew = questionnaires or _default_questionnaires(new)
-    a = run(old, old_questionnaires or questionnaires or _default_questionnaires(old), alpha=alpha, weigh=False)
-    b = run(new, qnew, alpha=alpha, weigh=False)
-    comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units)
+    a = run(old, old_questionnaires or questionnaires or _default_questionnaires(old), alpha=alpha, weigh=weighted)
+    b = run(new, qnew, alpha=alpha, weigh=weighted)
+    comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     label = {a.name: f"{a.name}年" if a.name.isdigit() else a.name, b.name: f"{b.name}年" if b.name.isdigit() else b.name}
     sheets = {}
     for c in comparisons:

@@ -149,3 +149,18 @@ def test_cli_compare(tmp_path):
     assert res.output.count("显著提高") == 1 and "薪酬福利待遇" in res.output
     assert "各区与全部样本比较" in res.output
     assert (tmp_path / "comparison.xlsx").exists()
+
+
+def test_weighted_comparison_finds_the_same_single_change():
+    # Design-based on both years' frame weights (post-stratified by district; the FPC is
+    # left out by default, see compare_surveys).
+    a, b = analyze(RAW_2021, QDIR), analyze(RAW_2022, QDIR)
+    comparisons, _ = compare_analyses(a, b, weighted=True)
+    staff, offender = comparisons
+    assert staff.weighted and offender.weighted
+    ups = staff.table[staff.table["verdict"] == UP]["measure"].tolist()
+    assert ups == ["h_pay"] and not (staff.table["verdict"] == DOWN).any()
+    assert not offender.table["verdict"].isin([UP, DOWN]).any()
+    # the weighted 2021 overall rate is the analysis's own (97.46%, README)
+    row = staff.table.set_index(["family", "measure", "level"]).loc[("measure", "overall", "全部")]
+    assert row["estimate_old"] == pytest.approx(a.surveys[0].weighted.iloc[0]["estimate"])

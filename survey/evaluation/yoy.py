@@ -24,7 +24,7 @@ conservative, which the sentences say.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -180,7 +180,9 @@ def _adjust(t: pd.DataFrame, groups: list[str]) -> pd.Series:
 def _stacked_distribution(old, new, item: str, weighted: bool):
     """Answer labels of ``item`` in both years with a year column and a stacked design."""
     parts, designs = [], []
-    for year, r, dz in (("old", old.cleaned.valid, old.design), ("new", new.cleaned.valid, new.design)):
+    for year, res in (("old", old), ("new", new)):
+        dz = res.design
+        r = weighted_responses(res) if weighted else res.cleaned.valid
         q = r.questionnaire
         sc = q.scale_of(item)
         lab = option_labels(r, item)
@@ -202,23 +204,32 @@ def _stacked_distribution(old, new, item: str, weighted: bool):
 
 
 def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, key: str | None = None,
-                    by_unit: bool = True) -> YearComparison:
+                    by_unit: bool = True, fpc: bool = False) -> YearComparison:
     """Compare one questionnaire's results of two years (see the module docstring).
 
     ``old``/``new`` are :class:`survey.pipeline.SurveyResult` objects of the same
     questionnaire id. ``weighted`` compares the design-based estimates (both years must
     be weighted); default the unweighted ones, as the annex scores them.
+
+    ``fpc`` (weighted only) keeps the finite population correction. Off by default: with
+    it the test asks whether *that year's* staff, as a finite population, differ — when
+    most of them answered (550 staff, 389 answers), every chance fluctuation of who felt
+    what becomes a "real" change. The question a reviewer asks, "is the change beyond
+    chance?", is the with-replacement one.
     """
     qo, qn = old.questionnaire, new.questionnaire
     changes = questionnaire_changes(qo, qn)
     items = comparable_items(qo, qn)
     notes = []
-    est_old = old.weighted if weighted else old.estimates
-    est_new = new.weighted if weighted else new.estimates
-    if weighted and (est_old is None or est_new is None):
-        raise ValueError("weighted comparison needs the weighted estimates of both years")
-    d_old = old.design if weighted else None
-    d_new = new.design if weighted else None
+    d_old = d_new = None
+    est_old, est_new = old.estimates, new.estimates
+    if weighted:
+        if old.design is None or new.design is None:
+            raise ValueError("weighted comparison needs both years weighted to their frames")
+        d_old = old.design if fpc else replace(old.design, fpc=None)
+        d_new = new.design if fpc else replace(new.design, fpc=None)
+        est_old = estimate(weighted_responses(old), by=qo.district_item, design=d_old, alpha=alpha)
+        est_new = estimate(weighted_responses(new), by=qn.district_item, design=d_new, alpha=alpha)
     unit = (qn.district_item if by_unit and qn.district_item and qo.district_item == qn.district_item
             and qn.district_item not in set(changes["item"]) else None)
     # declared measures whose items are all comparable
@@ -237,10 +248,10 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
                                      weighted)
         notes += [note] if note else []
     meas = _pairs(fo, fn, "measure", qn.id, alpha, cov)
-    io = flag_estimates(item_estimates(old.cleaned.valid if not weighted else _weighted(old), scored,
-                                       design=d_old, alpha=alpha))
-    inn = flag_estimates(item_estimates(new.cleaned.valid if not weighted else _weighted(new), scored,
-                                        design=d_new, alpha=alpha))
+    r_old = weighted_responses(old) if weighted else old.cleaned.valid
+    r_new = weighted_responses(new) if weighted else new.cleaned.valid
+    io = flag_estimates(item_estimates(r_old, scored, design=d_old, alpha=alpha))
+    inn = flag_estimates(item_estimates(r_new, scored, design=d_new, alpha=alpha))
     it = _pairs(io[io["level"] == OVERALL_LEVEL], inn[inn["level"] == OVERALL_LEVEL], "item", qn.id, alpha,
                 {(k[0][5:], k[1]): v for k, v in cov.items() if k[0].startswith("item:")})
     if unit is None:
@@ -277,14 +288,27 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
                           tuple(notes))
 
 
-def _weighted(result):
-    """The valid responses with the weight columns the design names (not kept by the pipeline yet)."""
-    raise ValueError("a weighted comparison of items needs the weighted responses, which the analysis "
-                     "does not keep yet: compare unweighted")
+def weighted_responses(result):
+    """A weighted result's valid responses with the columns its design names (``weight``, ``fpc``).
+
+    The weights are the analysis's; the finite population correction is the district's
+    population, read back from the validity check's frame table.
+    """
+    if result.weights is None or result.design is None:
+        raise ValueError(f"questionnaire '{result.questionnaire.id}' was not weighted: compare unweighted")
+    r = result.cleaned.valid
+    data = r.data.assign(**{result.design.weights: result.weights.weights.to_numpy()})
+    if result.design.fpc:
+        cov = result.validity.coverage if result.validity is not None else None
+        if cov is None:
+            raise ValueError("the weighted design has a finite population correction but no frame table")
+        pop = cov.table.set_index("category")["population"]
+        data[result.design.fpc] = option_labels(r, result.questionnaire.district_item).map(pop).to_numpy(float)
+    return type(r)(**{**r.__dict__, "data": data})
 
 
-def compare_analyses(old, new, *, alpha: float = 0.05, key: str | None = None,
-                     by_unit: bool = True) -> tuple[list[YearComparison], list[str]]:
+def compare_analyses(old, new, *, alpha: float = 0.05, key: str | None = None, by_unit: bool = True,
+                     weighted: bool = False) -> tuple[list[YearComparison], list[str]]:
     """Every questionnaire present in both :class:`~survey.pipeline.Analysis` results, compared.
 
     Returns the comparisons (in the new year's order) and notes on questionnaires found in
@@ -294,5 +318,7 @@ def compare_analyses(old, new, *, alpha: float = 0.05, key: str | None = None,
     news = {s.questionnaire.id: s for s in new.surveys}
     notes = [f"问卷“{s.questionnaire.title}”（{i}）仅上年有，不作比较" for i, s in olds.items() if i not in news]
     notes += [f"问卷“{s.questionnaire.title}”（{i}）为本年新增，不作比较" for i, s in news.items() if i not in olds]
-    out = [compare_surveys(olds[i], s, alpha=alpha, key=key, by_unit=by_unit) for i, s in news.items() if i in olds]
+    out = [compare_surveys(olds[i], s, alpha=alpha, key=key, by_unit=by_unit,
+                           weighted=weighted and olds[i].design is not None and s.design is not None)
+           for i, s in news.items() if i in olds]
     return out, notes
