@@ -99,3 +99,19 @@ def test_key_drivers_on_the_2021_staff_survey():
     assert k.ipa["p_quadrant"].between(0, 1).all()
     # performance is the item's top-box rate, as in the truth file (h_pay: 276 of 389)
     assert k.ipa.set_index("item").loc["h_pay", "performance"] == pytest.approx(276 / 389)
+
+
+def test_drivers_paragraph_and_tables():
+    from survey.evaluation.keydrivers import KeyDrivers
+    from survey.render.drivers import drivers_paragraph, drivers_tables
+
+    imp = pd.DataFrame(dict(item=list("abcd"), text=["甲", "乙", "丙", "丁"], share=[0.2, 0.15, 0.1, 0.05],
+                            relative=[0.4, 0.3, 0.2, 0.1], ci_low=[0.3, 0.2, 0.1, 0.05],
+                            ci_high=[0.5, 0.4, 0.3, 0.15], rank=[1, 2, 3, 4]))
+    ipa = importance_performance(imp, pd.Series(dict(a=0.95, b=0.70, c=0.60, d=0.99)))
+    ipa["text"] = ["甲", "乙", "丙", "丁"]
+    k = KeyDrivers("q", "overall", imp, ipa, priority_list(ipa), 0.5, 100, "lmg", 200)
+    text = drivers_paragraph(k)
+    assert "共解释其变异的50.00%" in text and "甲（40.0%，95% CI 30.0%–50.0%）" in text
+    assert "优先改进（重要性高、满意度低）：乙（满意率70.00%" in text
+    assert set(drivers_tables(k)) == {"关键驱动因素", "四分图"}
