@@ -21,14 +21,17 @@ def drivers_paragraph(k: KeyDrivers, top: int = 3) -> str:
     head = "、".join(
         f"{r['text']}（{r['relative']:.1%}" + (f"，95% CI {r['ci_low']:.1%}–{r['ci_high']:.1%}" if ci else "") + "）"
         for _, r in imp.head(top).iterrows())
+    boot = f"，{k.replicates}次bootstrap" if ci else ""
     text = (f"以总体满意度为因变量，{len(imp)}个题项共解释其变异的{k.r2:.2%}（R²，{METHOD_ZH.get(k.method, k.method)}，"
-            f"n={k.n}，各题均有效作答者{f'，{k.replicates}次bootstrap' if ci else ''}）。相对重要性居前{min(top, len(imp))}位的是{head}。")
+            f"n={k.n}，各题均有效作答者{boot}）。相对重要性居前{min(top, len(imp))}位的是{head}。")
     pr = k.priority
     text += "按重要性—满意度四分图（GB/T 19038-2009附录D，以各题均值为界），"
     if len(pr):
+        def prob(r):
+            return f"，落在该区的概率{r['p_quadrant']:.0%}" if pd.notna(r["p_quadrant"]) else ""
+
         text += "优先改进（重要性高、满意度低）：" + "、".join(
-            f"{r['text']}（满意率{r['performance']:.2%}" + (f"，落在该区的概率{r['p_quadrant']:.0%}" if pd.notna(r["p_quadrant"]) else "")
-            + "）" for _, r in pr.iterrows()) + "。"
+            f"{r['text']}（满意率{r['performance']:.2%}{prob(r)}）" for _, r in pr.iterrows()) + "。"
     else:
         text += "没有题目同时处于重要性高于均值、满意度低于均值的修补区。"
     return text

@@ -60,7 +60,8 @@ def change_lines(cmp: YearComparison) -> list[str]:
 def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年") -> list[str]:
     """The 与上年比较 paragraphs of one questionnaire: measures, items, units, distributions, notes."""
     t = cmp.table
-    out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{'计入重复受访者的协方差' if cmp.overlap else '独立样本检验'}，显著性水平{cmp.alpha:g}）："]
+    how = "计入重复受访者的协方差" if cmp.overlap else "独立样本检验"
+    out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{how}，显著性水平{cmp.alpha:g}）："]
     out += change_lines(cmp)
     overall = t[(t["family"] == "measure") & (t["level"] == OVERALL_LEVEL)]
     out += [comparison_sentence(r, old, new, cmp.alpha) for _, r in overall.iterrows()]
