@@ -135,8 +135,9 @@ weights_option = click.option("--no-weights", is_flag=True,
 analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option)
 
 
-def table_format_option(*choices: str):
-    """``--format``: how a table is printed (from ``TABLE_FORMATS``)."""
+def table_format_option(*, csv: bool = True):
+    """``--format``: how a table is printed (``TABLE_FORMATS``; without csv where the output is not one table)."""
+    choices = tuple(f for f in TABLE_FORMATS if csv or f != "csv")
     return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
                         help="Print as an aligned table, " + " or ".join(choices[1:]) + ".")
 
@@ -254,7 +255,7 @@ def _print_table(table, fmt: str) -> None:
               help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
 @sheet_option()
-@table_format_option(*TABLE_FORMATS)
+@table_format_option()
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
                  ci_method, alpha, variance, replicates, seed, sheet, fmt):
     """Design-based mean, proportion or total of a column of any CSV/xlsx.
@@ -410,7 +411,7 @@ def questionnaire_check(files):
               show_default=True, help="How n is shared among the frame's districts.")
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
 @district_option
-@table_format_option("table", "json")
+@table_format_option(csv=False)
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
                     district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
@@ -421,6 +422,7 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     """
     import json
 
+    from survey.render.console import sample_size_lines
     from survey.stats import sampling as S
 
     if allocation == "neyman" and frame and not p_column:
@@ -435,26 +437,16 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     if threshold is not None:
         res = S.threshold_sample_size(p or 0.95, threshold, confidence=confidence, method=ci_method,
                                       population=population, valid_rate=valid_rate)
-        lines = [f"smallest n whose {confidence:.0%} {ci_method} lower bound stays ≥ {threshold:.0%} at a rate of "
-                 f"{res.p:.0%}: n = {res.n} (bound {res.ci_low:.2%}; at n = {res.n - 1}: "
-                 f"{'—' if res.ci_low_previous is None else format(res.ci_low_previous, '.2%')})"]
     else:
         res = S.sample_size(margin, p=p or 0.5, confidence=confidence, population=population, deff=deff,
                             valid_rate=valid_rate)
-        lines = res.steps()
-    lines += [f"to issue at a valid rate of {valid_rate:.0%}: {res.n_issue}" if valid_rate < 1 else "", *res.notes]
     alloc = None if raw is None else S.allocate(res.n, raw.data, method=allocation, min_per_stratum=min_per_district,
                                                 p=p_column, **cols, file=raw.file, sheet=raw.sheet)
     if fmt == "json":
         out = {**res.as_dict(), "allocation": None if alloc is None else alloc.to_dict(orient="records")}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{res.n} valid responses")
-    for line in filter(None, lines):
-        click.echo("  " + line)
-    if alloc is not None:
-        click.echo(f"\n{allocation} allocation (min {min_per_district} per district):")
-        click.echo(alloc[["stratum", "population", "quota", "n"]].to_string(index=False, float_format="%.2f"))
+    else:
+        _echo(sample_size_lines(res, alloc, allocation=allocation, min_per_district=min_per_district))
 
 
 @main.command("score")
