@@ -105,3 +105,13 @@ def test_flag_estimates_adds_columns_without_touching_input():
 def test_default_standard_is_nchs():
     assert (NCHS.min_n, NCHS.min_df, NCHS.small_width, NCHS.large_width, NCHS.max_relative_width) == (
         30, 8, 0.05, 0.30, 1.30)
+
+
+def test_chinese_notes_and_marks():
+    from survey.render.presentation import mark, reliability_notes
+
+    flagged = nchs_decision([0.5, 0.10, 1.0], [100, 200, 60], [100, 200, np.nan], [0.48, 0.05, 0.94],
+                            [0.52, 0.19, 1.0], [99, 199, 59])
+    assert reliability_notes(flagged).tolist() == ["可报告", "不予报告（置信区间相对宽度超过130%）",
+                                                   "需复核（比例为0%或100%）"]
+    assert [mark("97.43%", lv) for lv in flagged["reliability"]] == ["97.43%", "—", "97.43%*"]
