@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import math
 from types import SimpleNamespace
 
@@ -447,3 +448,29 @@ def test_weighted_fit_under_srs_is_close_to_pearson():
     pearson = chisquare(counts, f_exp=300 * shares.to_numpy())
     assert fit.chi2 == pytest.approx(pearson.statistic, rel=1e-12)   # same X²
     assert fit.p_value == pytest.approx(pearson.pvalue, abs=0.01)     # δ ≈ 1 under SRS
+
+
+def test_planned_allocation_column_reaches_the_check(tmp_path):
+    """A 计划样本量（offender） column in 抽样框 declares the offender interviews' allocation.
+
+    Equal quotas of 10 per district are disproportionate (the districts hold 152 … 702
+    people), but the 2021 interviews were allocated proportionally: the achieved sample
+    departs from that plan, and the check says so instead of calling it planned.
+    """
+    import openpyxl
+
+    path = tmp_path / "2021.xlsx"
+    shutil.copy(RAW_2021, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["抽样框"]
+    col = ws.max_column + 1
+    ws.cell(row=1, column=col, value="计划样本量（offender）")
+    for r in range(2, ws.max_row + 1):
+        ws.cell(row=r, column=col, value=10)
+    wb.save(path)
+    res = analyze(path, QDIR)
+    cov = res.surveys[1].validity.coverage
+    assert cov.planned and cov.kind == "off_plan"
+    assert res.surveys[0].validity.coverage.planned is False        # the staff survey has no plan column
+    checks = res.surveys[1].validity.checks["check"].tolist()
+    assert "区分布与计划分配的卡方检验（p值）" in checks and "加权后区分布（Rao–Scott检验p值）" in checks
