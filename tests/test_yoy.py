@@ -164,3 +164,21 @@ def test_weighted_comparison_finds_the_same_single_change():
     # the weighted 2021 overall rate is the analysis's own (97.46%, README)
     row = staff.table.set_index(["family", "measure", "level"]).loc[("measure", "overall", "全部")]
     assert row["estimate_old"] == pytest.approx(a.surveys[0].weighted.iloc[0]["estimate"])
+
+
+def test_distribution_test_matches_svychisq_on_the_stacked_years(years):
+    """The two years' answers stacked (year as a stratum and as the column variable).
+
+    R 4.2.2, survey 4.1.1, on the stacked table written to CSV (answer, year, w = 1, stratum = year):
+        des <- svydesign(id=~1, strata=~stratum, weights=~w, data=d)
+        svychisq(~answer + year, des, statistic="F")
+    h_pay: F = 10.12269986, ndf = 4, ddf = 3128, p = 3.853892252e-08
+    s_it:  F = 2.748218475, ndf = 3, ddf = 2346, p = 0.04145341236 (not significant after Holm)
+    """
+    c = compare_analyses(*years)[0][0].distributions.set_index("item")
+    assert (c.loc["h_pay", "F"], c.loc["h_pay", "ndf"], c.loc["h_pay", "ddf"]) == pytest.approx((10.12269986, 4, 3128),
+                                                                                                 rel=1e-8)
+    assert c.loc["h_pay", "p_value"] == pytest.approx(3.853892252e-08, rel=1e-6)
+    assert c.loc["s_it", "F"] == pytest.approx(2.748218475, rel=1e-8)
+    assert c.loc["s_it", "p_value"] == pytest.approx(0.04145341236, rel=1e-7)
+    assert not c.loc["s_it", "significant"]
