@@ -31,6 +31,7 @@ import pandas as pd
 
 from survey.definitions.questionnaire import Measure, Questionnaire
 from survey.definitions.vocab import OVERALL_LEVEL
+from survey.errors import EstimationError
 from survey.evaluation.measures import estimate, measure_values
 from survey.inputs.tidy import option_labels
 from survey.stats.compare import difference, holm, rao_scott
@@ -256,13 +257,19 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
                 {(k[0][5:], k[1]): v for k, v in cov.items() if k[0].startswith("item:")})
     if unit is None:
         meas = meas[meas["level"] == OVERALL_LEVEL]
-    table = pd.concat([meas, it], ignore_index=True)
+    table = _adjusted(pd.concat([meas, it], ignore_index=True), alpha)
+    dist = _distributions(old, new, scored, weighted, alpha, notes)
+    return YearComparison(qn.id, qn.title, changes, table, dist, overlap, alpha, weighted, tuple(notes))
+
+
+def _adjusted(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Adjusted p-values and verdicts: overall measures each their own test; the items one
+    family (Holm); the units of each measure one family (Holm); suppressed cells none."""
     table["unit_row"] = table["level"] != OVERALL_LEVEL
     table["p_adjusted"] = np.nan
     ov = ~table["unit_row"]
-    # overall measures: each its own test; items: one family; units: one family per measure
-    table.loc[ov & (table["family"] == "measure"), "p_adjusted"] = table.loc[ov & (table["family"] == "measure"),
-                                                                              "p_value"]
+    own = ov & (table["family"] == "measure")
+    table.loc[own, "p_adjusted"] = table.loc[own, "p_value"]
     adj_items = _adjust(table[ov & (table["family"] == "item")], ["family"])
     table.loc[adj_items.index, "p_adjusted"] = adj_items
     adj_units = _adjust(table[table["unit_row"]], ["measure"])
@@ -270,22 +277,25 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
     blocked = (table["reliability_old"] == SUPPRESS) | (table["reliability_new"] == SUPPRESS)
     table.loc[blocked, "p_adjusted"] = np.nan
     table["verdict"] = _verdicts(table, alpha)
-    table = table[list(COMPARISON_COLUMNS)]
-    # whole answer distributions
-    dist = []
-    for i in scored:
+    return table[list(COMPARISON_COLUMNS)].reset_index(drop=True)
+
+
+def _distributions(old, new, items, weighted: bool, alpha: float, notes: list) -> pd.DataFrame:
+    """Rao–Scott test of each item's answer distribution between the years, Holm over the items."""
+    q = new.questionnaire
+    rows = []
+    for i in items:
         data, design = _stacked_distribution(old, new, i, weighted)
         try:
             rs = rao_scott(data, "answer", "year", design)
-            dist.append(dict(item=i, text=qn.item(i).text, F=rs.F, ndf=rs.ndf, ddf=rs.ddf, p_value=rs.p_value))
-        except Exception as exc:  # a distribution with one answer in both years: nothing to test
-            dist.append(dict(item=i, text=qn.item(i).text, F=np.nan, ndf=np.nan, ddf=np.nan, p_value=np.nan))
+            rows.append(dict(item=i, text=q.item(i).text, F=rs.F, ndf=rs.ndf, ddf=rs.ddf, p_value=rs.p_value))
+        except (EstimationError, np.linalg.LinAlgError) as exc:  # one answer only in both years: nothing to test
+            rows.append(dict(item=i, text=q.item(i).text, F=np.nan, ndf=np.nan, ddf=np.nan, p_value=np.nan))
             notes.append(f"{i}：无法检验答案分布（{exc}）")
-    dist = pd.DataFrame(dist, columns=["item", "text", "F", "ndf", "ddf", "p_value"])
+    dist = pd.DataFrame(rows, columns=["item", "text", "F", "ndf", "ddf", "p_value"])
     dist["p_adjusted"] = holm(dist["p_value"].to_numpy()) if len(dist) else []
     dist["significant"] = dist["p_adjusted"] < alpha
-    return YearComparison(qn.id, qn.title, changes, table.reset_index(drop=True), dist, overlap, alpha, weighted,
-                          tuple(notes))
+    return dist
 
 
 def weighted_responses(result):

@@ -163,6 +163,9 @@ def rao_scott(data: pd.DataFrame, rows: str, cols: str, design: Design | None = 
     numr = Cm.T @ iD @ V @ iD @ Cm
     delta = np.linalg.solve(denom, numr)
     tr, tr2 = float(np.trace(delta)), float(np.trace(delta @ delta))
+    if not tr > 0 or not tr2 > 0:
+        raise EstimationError("the table has no sampling variance to test against",
+                              hint="every unit answers alike, or the design leaves no degrees of freedom")
     d0 = tr * tr / tr2
     F = pearson / tr
     ddf = d0 * prep.df
