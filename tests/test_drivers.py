@@ -115,3 +115,15 @@ def test_drivers_paragraph_and_tables():
     assert "共解释其变异的50.00%" in text and "甲（40.0%，95% CI 30.0%–50.0%）" in text
     assert "优先改进（重要性高、满意度低）：乙（满意率70.00%" in text
     assert set(drivers_tables(k)) == {"关键驱动因素", "四分图"}
+
+
+def test_relative_weights_match_the_rwa_documentation():
+    # Johnson's (2000) relative weights. Published example of the R package rwa (Martin Chan),
+    # article "regression methods" (martinctc.github.io/rwa/articles/regression-methods.html):
+    #   rwa_multiregress(df = mtcars, outcome = "mpg", predictors = c("cyl", "disp", "hp", "wt"))$result
+    #   Raw.RelWeight      cyl 0.2096904  disp 0.1883043  hp 0.1799590  wt 0.2706812
+    #   Rescaled.RelWeight cyl 24.70914   disp 22.18908   hp 21.20570   wt 31.89607
+    mt = pd.read_csv(Path(__file__).parent / "data" / "mtcars.csv", index_col=0)
+    out = relative_importance(mt, "mpg", ["cyl", "disp", "hp", "wt"], method="relative_weights", replicates=0)
+    assert out["share"].tolist() == pytest.approx([0.2096904, 0.1883043, 0.1799590, 0.2706812], abs=5e-8)
+    assert (100 * out["relative"]).tolist() == pytest.approx([24.70914, 22.18908, 21.20570, 31.89607], abs=5e-6)
