@@ -28,6 +28,9 @@ from survey.evaluation.validity import oriented_items
 from survey.stats.design import Design
 from survey.stats.drivers import bootstrap_replicates, importance_performance, priority_list, relative_importance
 
+# Quadrant names as Chinese satisfaction reports commonly use them (GB/T 19038-2009 Annex D,
+# 顾客满意重要性战略矩阵分析示例, splits the plane at the means; its exact labels were not
+# available to check, so these are the customary ones — a setting, not the standard's text).
 QUADRANT_ZH = {"advantage": "优势区（继续保持）", "fix": "修补区（优先改进）", "opportunity": "机会区（次要改进）",
                "maintain": "维持区"}
 
