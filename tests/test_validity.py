@@ -474,3 +474,18 @@ def test_planned_allocation_column_reaches_the_check(tmp_path):
     assert res.surveys[0].validity.coverage.planned is False        # the staff survey has no plan column
     checks = res.surveys[1].validity.checks["check"].tolist()
     assert "区分布与计划分配的卡方检验（p值）" in checks and "加权后区分布（Rao–Scott检验p值）" in checks
+
+
+def test_paragraph_names_the_plan_test_when_planned(checked):
+    from dataclasses import replace
+
+    pop, labels, weights = _disproportionate()
+    planned = coverage(labels, pop, allocation=pd.Series({"甲区": 50, "乙区": 50, "丙区": 50}), weights=weights,
+                       strata=labels)
+    text = validity_paragraph(replace(checked["staff"][1], coverage=planned))
+    assert "与计划分配的卡方检验" in text and "与总体的检验" in text and "非比例分配所致" in text
+    assert "宜加权调整" not in text
+    unplanned = validity_paragraph(replace(checked["staff"][1], coverage=coverage(labels, pop)))
+    assert "样本区分布与总体存在显著差异，宜加权调整" in unplanned
+    off = coverage(labels, pop, allocation=pd.Series({"甲区": 1000, "乙区": 20, "丙区": 10}))
+    assert "偏离计划分配" in validity_paragraph(replace(checked["staff"][1], coverage=off))
