@@ -173,13 +173,20 @@ def analyze(workbook, out, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
-    questionnaire lists under source.sheets).
+    questionnaire lists under source.sheets), or an evaluation folder (survey init)
+    whose inputs are sheets of one workbook: its questionnaires, framework, confidence and
+    minimum cell are used unless -q / --framework / --alpha / --min-per-district say
+    otherwise, and the report goes to FOLDER/reports/<name>.
     """
     from survey.render.console import analysis_lines, written_line
     from survey.render.report import write_report
 
+    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
+    if folder is not None:  # an evaluation folder: its workbook, questionnaires, framework and thresholds
+        workbook = folder.workbook
+        options.update(_folder_options(folder, options))
     result = _analyze(workbook, **options)
-    written = write_report(result, out or Path("reports") / result.name)
+    written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
 
 
@@ -491,6 +498,89 @@ def audit_cmd(annex, step_mode):
         click.echo(f"{len(findings)} finding(s)", err=True)
         sys.exit(1)
     click.echo(f"{annex}: no findings")
+
+
+# -- evaluation folders and frameworks ------------------------------------------------
+
+def _evaluation_folder(folder: Path):
+    """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
+    from survey.evaluation.folder import workbook_run
+
+    run = workbook_run(folder)
+    for w in run.inputs.evaluation.warnings():
+        click.echo(f"提示：{w}")
+    return run
+
+
+def _folder_options(folder, options: dict) -> dict:
+    """The folder's questionnaires and framework, and its thresholds (confidence, minimum cell)
+    for the options left at their defaults."""
+    ctx = click.get_current_context()
+    given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    t = folder.inputs.evaluation.thresholds
+    out = {"questionnaires": options["questionnaires"] or list(folder.questionnaires),
+           "framework": options["framework"] or folder.framework}
+    if "alpha" not in given:
+        out["alpha"] = round(1 - t.confidence, 10)
+    if "min_per_district" not in given:
+        out["min_per_district"] = t.min_cell
+    return out
+
+
+@main.command("init")
+@click.argument("folder", type=PATH)
+@click.option("--from", "example", default="blank", show_default=True,
+              help="The example to start from: blank (a skeleton to edit) or nanjing-2021 (the reference case).")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+def init_cmd(folder, example, force):
+    """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
+
+    FOLDER is created; an existing folder must be empty unless --force. README.md lists the
+    next steps; `survey framework check` and `survey questionnaire check` accept what it writes.
+    """
+    from survey.examples import example_files
+    from survey.render.files import write_files
+
+    files = example_files(example)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
+        raise click.ClickException(f"{folder}: exists and is not an empty folder. Fix: name a new folder, "
+                                   "or add --force to write into it")
+    written = write_files({folder / rel: data for rel, data in files.items()})
+    click.echo(f"written: {len(written)} files in {folder} (from {example})")
+    click.echo(f"next: edit {folder / 'evaluation.yaml'}, then see {folder / 'README.md'}")
+
+
+@main.group()
+def framework():
+    """Scoring frameworks (评分表 YAML): check one, print the rule reference."""
+
+
+@framework.command("check")
+@click.argument("files", nargs=-1, required=True, type=PATH)
+def framework_check(files):
+    """Check framework files and print every problem: weights adding up to 100, every level
+    filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
+    its numbers can be read. A FILE that is an evaluation folder checks the framework its
+    evaluation.yaml names. Exit code 0: no problems; 1: problems."""
+    from survey.evaluation.framework_check import check_framework
+
+    bad = 0
+    for f in files:
+        result = check_framework(f)
+        bad += not result.ok
+        for line in result.lines():
+            click.echo(line, err=not result.ok)
+    if bad:
+        sys.exit(1)
+
+
+@framework.command("rules")
+def framework_rules():
+    """Print the rule reference (Markdown): every rule type and parameter, with meaning, unit
+    and example. docs/rules.md is this output."""
+    from survey.definitions.reference import rule_reference
+
+    click.echo(rule_reference(), nl=False)
 
 
 @main.command("compare")
