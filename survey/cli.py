@@ -598,6 +598,8 @@ def framework_rules():
 def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, out):
     """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 
+    Either may be an evaluation folder (survey init): its workbook and questionnaires are used.
+
     For each satisfaction measure (overall and per district) and each item: the difference
     with its interval and a design-based test, a Rao–Scott test of each item's answer
     distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
@@ -608,10 +610,14 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     from survey.render.report import write_files, xlsx_bytes
     from survey.render.yoy import comparison_paragraphs, comparison_tables
 
-    new = workbook
-    qnew = questionnaires or _default_questionnaires(new)
-    a = run(old, old_questionnaires or questionnaires or _default_questionnaires(old), alpha=alpha, weigh=weighted)
-    b = run(new, qnew, alpha=alpha, weigh=weighted)
+    def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
+        if path.is_dir():
+            folder = _evaluation_folder(path)
+            return run(folder.workbook, qdir or list(folder.questionnaires), alpha=alpha, weigh=weighted)
+        return run(path, qdir or _default_questionnaires(path), alpha=alpha, weigh=weighted)
+
+    a = year(old, old_questionnaires or questionnaires)
+    b = year(workbook, questionnaires)
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     label = {a.name: f"{a.name}年" if a.name.isdigit() else a.name, b.name: f"{b.name}年" if b.name.isdigit() else b.name}
     sheets = {}

@@ -182,3 +182,11 @@ def test_distribution_test_matches_svychisq_on_the_stacked_years(years):
     assert c.loc["s_it", "F"] == pytest.approx(2.748218475, rel=1e-8)
     assert c.loc["s_it", "p_value"] == pytest.approx(0.04145341236, rel=1e-7)
     assert not c.loc["s_it", "significant"]
+
+
+def test_cli_compare_takes_an_evaluation_folder(tmp_path):
+    folder = tmp_path / "eval2021"
+    assert CliRunner().invoke(main, ["init", str(folder), "--from", "nanjing-2021"]).exit_code == 0
+    res = CliRunner().invoke(main, ["compare", str(folder), str(RAW_2022), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("显著提高") == 1 and "与2021年比较" in res.output
