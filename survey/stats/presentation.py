@@ -144,8 +144,13 @@ def flag_estimates(estimates: pd.DataFrame, *, df=None, alpha: float = 0.05, sta
     sample, or a domain of a stratified sample, has about n − 1). The Korn–Graubard
     interval is recomputed from estimate and se (the table's own interval may be
     Wilson); added columns: ``kg_low, kg_high`` and those of :func:`nchs_decision`.
-    Rows that are not proportions (``proportion`` False) or have no estimate are
-    ``suppress`` with reason ``n_eff`` only when empty; non-proportions get ``""``.
+    A row without an estimate (n = 0) is ``suppress`` (reason ``n_eff``). The standard is
+    for proportions: pass ``proportion`` (a boolean per row) to leave other rows (means,
+    totals) with an empty ``reliability``.
+
+    >>> est = pd.DataFrame(dict(n=[389, 12], n_eff=[389, 12], estimate=[0.9743, 1.0], se=[0.008, 0.0]))
+    >>> flag_estimates(est)[["reliability", "reasons"]].values.tolist()
+    [['present', ''], ['suppress', 'n_eff']]
     """
     need = [c for c in ("n", "estimate", "se") if c not in estimates.columns]
     if need:
