@@ -594,8 +594,9 @@ def framework_rules():
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
 @click.option("--weighted", is_flag=True,
               help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
+@click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
 @output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
-def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, out):
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, out):
     """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 
     Either may be an evaluation folder (survey init): its workbook and questionnaires are used.
@@ -608,7 +609,7 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     from survey.evaluation.yoy import compare_analyses
     from survey.pipeline import analyze as run
     from survey.render.report import write_files, xlsx_bytes
-    from survey.render.yoy import comparison_paragraphs, comparison_tables
+    from survey.render.yoy import comparison_details, comparison_paragraphs, comparison_tables
 
     def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
         if path.is_dir():
@@ -624,6 +625,10 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     for c in comparisons:
         for line in comparison_paragraphs(c, label[a.name], label[b.name]):
             click.echo(line)
+        if details:
+            click.echo("明细（各题、各区）：")
+            for line in comparison_details(c, label[a.name], label[b.name]):
+                click.echo(line)
         click.echo("")
         sheets.update({f"{c.questionnaire}_{k}"[:31]: t for k, t in comparison_tables(c).items()})
     from survey.evaluation.units import unit_contrast_table

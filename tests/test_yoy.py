@@ -144,9 +144,12 @@ def test_linked_respondents_enter_the_covariance(years):
 
 
 def test_cli_compare(tmp_path):
-    res = CliRunner().invoke(main, ["compare", str(RAW_2021), str(RAW_2022), "-q", str(QDIR), "-o", str(tmp_path)])
+    res = CliRunner().invoke(main, ["compare", str(RAW_2021), str(RAW_2022), "-q", str(QDIR), "-o", str(tmp_path),
+                                    "--details"])
     assert res.exit_code == 0, res.output
-    assert res.output.count("显著提高") == 1 and "薪酬福利待遇" in res.output
+    # the summary and the detail line each say it once, for the one planted change
+    assert res.output.count("显著提高") == 2 and res.output.count("显著下降") == 0
+    assert "明细（各题、各区）" in res.output and "玄武区总体满意率：样本量不足" in res.output
     assert "各区与全部样本比较" in res.output
     assert (tmp_path / "comparison.xlsx").exists()
 

@@ -34,12 +34,13 @@ def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05)
     if row["verdict"] == NOT_COMPARED:
         return f"{name}：样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。"
     conf = f"{(1 - alpha) * 100:g}%"
-    adjusted = "" if row["p_adjusted"] == row["p_value"] or pd.isna(row["p_adjusted"]) else "，经Holm多重比较校正"
+    adjusted = not (row["p_adjusted"] == row["p_value"] or pd.isna(row["p_adjusted"]))
     p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
     head = f"{name}{new}为{row['estimate_new']:.2%}，{old}为{row['estimate_old']:.2%}"
     if row["se"] == 0 and row["difference"] == 0:  # both years at 0% or 100%: nothing to test
         return f"{name}{old}、{new}均为{row['estimate_new']:.2%}，无显著变化。"
-    ci = f"{conf} CI {_pp(row['ci_low'])}至{_pp(row['ci_high'])}个百分点，{_p(p)}{adjusted}"
+    ci = f"{conf} CI {_pp(row['ci_low'])}至{_pp(row['ci_high'])}个百分点，" + (
+        f"该区间未作多重比较校正，Holm校正后{_p(p)}" if adjusted else _p(p))
     if row["verdict"] == UP:
         return f"{head}，提高{row['difference'] * 100:.2f}个百分点（{ci}），显著提高。"
     if row["verdict"] == DOWN:
@@ -95,6 +96,16 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
         out.append("若两年受访者有重叠（如工作人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
     out += list(cmp.notes)
     return out
+
+
+def comparison_details(cmp: YearComparison, old: str = "上年", new: str = "本年") -> list[str]:
+    """One sentence per comparison: every item, then every district of the headline measure."""
+    t = cmp.table
+    items = t[t["family"] == "item"]
+    units = t[(t["family"] == "measure") & (t["level"] != OVERALL_LEVEL)]
+    units = units[units["measure"] == units["measure"].iloc[0]] if len(units) else units
+    return ([f"  {comparison_sentence(r, old, new, cmp.alpha)}" for _, r in items.iterrows()]
+            + [f"  {comparison_sentence(r, old, new, cmp.alpha)}" for _, r in units.iterrows()])
 
 
 TABLE_HEADERS = {"measure": "指标/题目", "label": "名称", "level": "范围", "n_old": "上年样本", "n_new": "本年样本",
