@@ -606,6 +606,8 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
     says so. Items whose wording or scale changed are listed and not compared.
     """
+    from dataclasses import replace
+
     from survey.evaluation.yoy import compare_analyses
     from survey.pipeline import analyze as run
     from survey.render.report import write_files, xlsx_bytes
@@ -632,13 +634,15 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
         click.echo("")
         sheets.update({f"{c.questionnaire}_{k}"[:31]: t for k, t in comparison_tables(c).items()})
     from survey.evaluation.units import unit_contrast_table
+    from survey.evaluation.yoy import weighted_responses
     from survey.render.yoy import units_below_sentence
 
-    if not no_units:
-        for s in b.surveys:
-            if s.questionnaire.district_item and s.questionnaire.measures[0].type == "top_box":
-                click.echo(f"{s.questionnaire.title}（{label[b.name]}各区与全部样本比较）："
-                           + units_below_sentence(unit_contrast_table(s.cleaned.valid, alpha=alpha), alpha))
+    for s in [] if no_units else b.surveys:
+        if s.questionnaire.district_item and s.questionnaire.measures[0].type == "top_box":
+            w = weighted and s.design is not None
+            table = unit_contrast_table(weighted_responses(s) if w else s.cleaned.valid, alpha=alpha,
+                                        design=replace(s.design, fpc=None) if w else None)
+            click.echo(f"{s.questionnaire.title}（{label[b.name]}各区与全部样本比较）：" + units_below_sentence(table, alpha))
     for n in notes:
         click.echo(f"提示：{n}")
     out = out or Path("reports") / f"{b.name}-vs-{a.name}"
