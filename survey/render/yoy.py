@@ -146,7 +146,7 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05) -> str:
         return (f"与全部样本的{label}（{table['overall'].iloc[0]:.2%}）相比，{names}显著偏低"
                 f"（Holm校正，显著性水平{alpha:g}）。")
     if tested == 0:
-        return f"各区样本不足（按NCHS比例估计呈现标准不予报告）或比例为0%/100%，不作与全部样本的比较。"
+        return "各区样本不足（按NCHS比例估计呈现标准不予报告）或比例为0%/100%，不作与全部样本的比较。"
     return (f"{tested}个可比较的区中，没有区的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）；"
             f"其余{len(table) - tested}个区样本不足或比例为0%/100%，不作比较。")
 
