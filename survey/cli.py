@@ -344,7 +344,8 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
     if out.suffix.lower() == ".xlsx":
         atomic_write(out, xlsx_bytes({"weights": table.reset_index()}))
     else:
-        atomic_write(out, table.reset_index().to_csv(index=False).encode("utf-8-sig"))
+        from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
+        atomic_write(out, csv_bytes(table.reset_index()))
     click.echo(f"written: {out}")
 
 

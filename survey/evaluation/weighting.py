@@ -22,19 +22,26 @@ from survey.stats.design import Design
 from survey.stats.weights import WEIGHTING, Weighted, trim, weight
 
 
-def _check_zero_population(data: pd.DataFrame, district: str, frame: Frame) -> None:
-    """A frame cell of 0 people where respondents answered: the frame or the answers are wrong."""
+def _check_population(data: pd.DataFrame, district: str, frame: Frame) -> None:
+    """More respondents than people in a frame cell (or any where it counts 0): the frame or the answers are wrong.
+
+    Weighting on would give a finite population correction of zero and a standard error of
+    0 for that cell — a meaningless certainty — so it is an error naming the frame cell.
+    """
     margins = [(district, frame.population, frame.sheet)]
     margins += [(item_id, counts, frame.margins_sheet) for item_id, counts in frame.margins.items()]
     for col, counts, sheet in margins:
         n = data[col].value_counts()
-        zero = [c for c in counts.index if counts[c] == 0 and n.get(c, 0) > 0]
-        if zero:
-            c = zero[0]
-            raise WeightingError(f"'{c}' has population 0 in the frame but {int(n[c])} respondents",
+        over = sorted((c for c in counts.index if n.get(c, 0) > counts[c]), key=lambda c: counts[c] != 0)
+        if over:
+            c = over[0]
+            what = "population 0" if counts[c] == 0 else f"a population of {counts[c]:g}"
+            raise WeightingError(f"'{c}' has {what} in the frame but {int(n[c])} respondents",
                                  file=frame.file, sheet=sheet, row=counts.attrs.get("rows", {}).get(c),
-                                 got=f"N_h = 0, n_h = {int(n[c])}",
-                                 hint="correct the frame count, or the respondents' answers")
+                                 column=counts.attrs.get("column", counts.name),
+                                 got=f"N_h = {counts[c]:g}, n_h = {int(n[c])}",
+                                 hint="correct the frame count, or the respondents' answers (respondents cannot "
+                                      "outnumber the people they are drawn from)")
 
 
 def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Weighted, Design]:
@@ -58,7 +65,7 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
                              file=responses.file, sheet=responses.sheet, row=int(row),
                              hint="make the item required in the questionnaire, or fill the answer in")
     where = dict(file=frame.file, sheet=frame.sheet)
-    _check_zero_population(data, district, frame)
+    _check_population(data, district, frame)
     try:
         targets = frame.population if WEIGHTING[wt.method].targets == "cells" else {district: frame.population,
                                                                                      **frame.margins}

@@ -27,6 +27,30 @@ from survey.inputs.read import Workbook, read_table
 from survey.inputs.tidy import normalize
 
 MARGIN_COLUMNS = ("变量", "类别", "人数")
+# No unit of an evaluation counts more people than this (China has 1.4e9): a larger count is a
+# typing or unit error, and would make every standard error vanish. SURVEY_MAX_POPULATION raises it.
+MAX_POPULATION = 100_000_000
+
+
+def max_population() -> float:
+    """The population ceiling: :data:`MAX_POPULATION`, or ``SURVEY_MAX_POPULATION`` when set."""
+    import os
+
+    raw = os.environ.get("SURVEY_MAX_POPULATION")
+    try:
+        return float(raw) if raw else MAX_POPULATION
+    except ValueError:
+        raise WeightingError("SURVEY_MAX_POPULATION is not a number", got=raw, hint="set a number or unset it") from None
+
+
+def check_ceiling(value: float, *, file, sheet, row, column, ceiling: float | None = None) -> None:
+    """Refuse a population count beyond the ceiling, naming its cell."""
+    ceiling = max_population() if ceiling is None else ceiling
+    if value > ceiling:
+        raise WeightingError(f"population count {value:.6g} is beyond the ceiling of {ceiling:,.0f}", file=file,
+                             sheet=sheet, row=row, column=column,
+                             hint="correct the count (a unit or typing error?), or raise SURVEY_MAX_POPULATION "
+                                  "if it is right")
 
 
 @dataclass(frozen=True)
@@ -46,6 +70,7 @@ def _number(value, *, file, sheet, row, column) -> float:
     if np.isnan(x) or x < 0:
         raise WeightingError("population count is not a non-negative number", file=file, sheet=sheet, row=row,
                              column=column, got=value, hint="type the count as a number")
+    check_ceiling(x, file=file, sheet=sheet, row=row, column=column)
     return x
 
 
@@ -80,6 +105,7 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
         if label in pop:
             raise WeightingError(f"district '{label}' is listed twice in the frame", file=wb.path,
                                  sheet=wt.frame_sheet, row=row, column=str(dcol))
+        check_ceiling(value, file=wb.path, sheet=wt.frame_sheet, row=row, column=str(wt.population))
         pop[label], rows[label] = value, row
     margins = {}
     if wt.margins:

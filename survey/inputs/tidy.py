@@ -25,7 +25,9 @@ import pandas as pd
 from survey.definitions.questionnaire import Item, Questionnaire, column_map_problems
 from survey.definitions.vocab import METADATA_FIELDS
 from survey.errors import DataError, DefinitionError, MatchError
+from survey.inputs import plausible
 from survey.inputs.formats import FORMATS, ExportFormat, detect, get_format
+from survey.inputs.privacy import is_personal, mask_personal
 from survey.inputs.read import RawTable
 
 SKIPPED = ("(跳过)", "（跳过）")
@@ -250,18 +252,10 @@ def load_column_map(path, q: Questionnaire) -> dict[str, str | None]:
     questionnaire's ``source.columns``). Raises :class:`DefinitionError` naming the
     file and the entry.
     """
-    import yaml
+    from survey.definitions.base import read_yaml  # strict YAML: no duplicate keys, tags or alias bombs
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DefinitionError("column map file not found", file=path, hint="check the --columns path") from None
-    except UnicodeDecodeError:
-        raise DefinitionError("not UTF-8 text", file=path, hint="save the file as UTF-8") from None
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DefinitionError(f"invalid YAML: {problem}", file=path, hint="fix the YAML syntax") from None
+    data = read_yaml(path, what="column map", keys="export header: item id")
     if isinstance(data, dict) and set(data) == {"columns"} and isinstance(data["columns"], dict):
         data = data["columns"]
     if not isinstance(data, dict) or not data:
@@ -358,7 +352,7 @@ def parse_time(v):
     if v is None:
         return pd.NaT
     if isinstance(v, (dt.datetime, dt.date)):
-        return pd.Timestamp(v)
+        return plausible.safe_time(v)  # year 9999: NaT (a finding), not an exception
     if isinstance(v, (int, float)) and 20000 < v < 80000:  # Excel serial date
         return pd.Timestamp("1899-12-30") + pd.to_timedelta(float(v), unit="D")
     try:
@@ -426,6 +420,7 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         out["respondent"] = pd.Series([str(r) for r in src.index], index=src.index)
     if "duration_s" not in out and "started_at" in out and "submitted_at" in out:
         out["duration_s"] = (out["submitted_at"] - out["started_at"]).dt.total_seconds()
+    found.extend(plausible.check_metadata(out, src, match.metadata, q.fieldwork))  # blanks absurd durations
     for it in q.items:
         col = match.items.get(it.id)
         if col is None:
@@ -433,6 +428,8 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         values = src[col]
         if it.type == "text":
             out[it.id] = values.map(lambda v: None if _is_skipped(v, fmt) else str(v))
+            if is_personal(it.text):  # 姓名, 联系电话 …: never carried further than its first character
+                out[it.id] = out[it.id].map(mask_personal)
         elif it.id in match.options:
             out.update(_code_option_columns(src, it, q.options(it.id), match.options[it.id], fmt, found))
         elif it.type == "multiple":
