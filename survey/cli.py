@@ -607,12 +607,11 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
     says so. Items whose wording or scale changed are listed and not compared.
     """
-    from dataclasses import replace
-
+    from survey.evaluation.units import analysis_unit_contrasts
     from survey.evaluation.yoy import compare_analyses
     from survey.pipeline import analyze as run
     from survey.render.report import write_files, xlsx_bytes
-    from survey.render.yoy import comparison_details, comparison_paragraphs, comparison_tables
+    from survey.render.yoy import compare_output, year_label
 
     def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
         if path.is_dir():
@@ -620,32 +619,11 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
             return run(folder.workbook, qdir or list(folder.questionnaires), alpha=alpha, weigh=weighted)
         return run(path, qdir or _default_questionnaires(path), alpha=alpha, weigh=weighted)
 
-    a = year(old, old_questionnaires or questionnaires)
-    b = year(workbook, questionnaires)
+    a, b = year(old, old_questionnaires or questionnaires), year(workbook, questionnaires)
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
-    label = {a.name: f"{a.name}年" if a.name.isdigit() else a.name, b.name: f"{b.name}年" if b.name.isdigit() else b.name}
-    sheets = {}
-    for c in comparisons:
-        for line in comparison_paragraphs(c, label[a.name], label[b.name]):
-            click.echo(line)
-        if details:
-            click.echo("明细（各题、各区）：")
-            for line in comparison_details(c, label[a.name], label[b.name]):
-                click.echo(line)
-        click.echo("")
-        sheets.update({f"{c.questionnaire}_{k}"[:31]: t for k, t in comparison_tables(c).items()})
-    from survey.evaluation.units import unit_contrast_table
-    from survey.evaluation.yoy import weighted_responses
-    from survey.render.yoy import units_below_sentence
-
-    for s in [] if no_units else b.surveys:
-        if s.questionnaire.district_item and s.questionnaire.measures[0].type == "top_box":
-            w = weighted and s.design is not None
-            table = unit_contrast_table(weighted_responses(s) if w else s.cleaned.valid, alpha=alpha,
-                                        design=replace(s.design, fpc=None) if w else None)
-            click.echo(f"{s.questionnaire.title}（{label[b.name]}各区与全部样本比较）：" + units_below_sentence(table, alpha))
-    for n in notes:
-        click.echo(f"提示：{n}")
-    out = out or Path("reports") / f"{b.name}-vs-{a.name}"
-    written = write_files({out / "comparison.xlsx": xlsx_bytes(sheets)})
+    units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
+    lines, sheets = compare_output(comparisons, notes, units, old=year_label(a.name), new=year_label(b.name),
+                                   details=details, alpha=alpha)
+    _echo(lines)
+    written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))

@@ -58,3 +58,24 @@ def unit_contrast_table(responses, measure: str | None = None, *, design: Design
     out.insert(0, "measure", m.id)
     out.insert(1, "label", m.label)
     return out
+
+
+def analysis_unit_contrasts(analysis, *, weighted: bool = False, alpha: float = 0.05) -> list:
+    """(survey result, :func:`unit_contrast_table`) for each questionnaire of an analysis whose
+    first measure is a top-box rate with a unit item; weighted on the frame design (without
+    the FPC, as the year-over-year tests) when asked and available."""
+    from dataclasses import replace
+
+    from survey.evaluation.yoy import weighted_responses
+
+    out = []
+    for s in analysis.surveys:
+        q = s.questionnaire
+        if not q.district_item or q.measures[0].type != "top_box":
+            continue
+        w = weighted and s.design is not None
+        table = unit_contrast_table(weighted_responses(s) if w else s.cleaned.valid, alpha=alpha,
+                                    design=replace(s.design, fpc=None) if w else None)
+        out.append((s, table))
+    return out
+

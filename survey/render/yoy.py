@@ -150,3 +150,25 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05) -> str:
     return (f"{tested}个可比较的区中，没有区的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）；"
             f"其余{len(table) - tested}个区样本不足或比例为0%/100%，不作比较。")
 
+
+def year_label(name: str) -> str:
+    """2021 → 2021年; any other workbook name as it is."""
+    return f"{name}年" if name.isdigit() else name
+
+
+def compare_output(comparisons, notes, units=(), *, old: str = "上年", new: str = "本年",
+                   details: bool = False, alpha: float = 0.05) -> tuple[list[str], dict[str, pd.DataFrame]]:
+    """What `survey compare` prints (lines) and writes (comparison.xlsx sheets)."""
+    lines: list[str] = []
+    sheets: dict[str, pd.DataFrame] = {}
+    for c in comparisons:
+        lines += comparison_paragraphs(c, old, new)
+        if details:
+            lines += ["明细（各题、各区）：", *comparison_details(c, old, new)]
+        lines.append("")
+        sheets.update({f"{c.questionnaire}_{k}"[:31]: t for k, t in comparison_tables(c).items()})
+    for s, table in units:
+        lines.append(f"{s.questionnaire.title}（{new}各区与全部样本比较）：" + units_below_sentence(table, alpha))
+    lines += [f"提示：{n}" for n in notes]
+    return lines, sheets
+
