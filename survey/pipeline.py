@@ -131,7 +131,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
     has_frame = q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names
     # validity compares the sample with the frame even when it is not weighted
     frame = read_frame(wb, q) if has_frame else None
-    weighted = wts = design = None
+    weighted = wts = design = weights = None
     notes = []
     if not weigh or q.weighting is None:
         notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
@@ -140,6 +140,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
     else:
         weighted_responses, wts, design = weight_responses(cleaned.valid, frame)
         weighted = estimate(weighted_responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
+        weights = weighted_responses.data["weight"]
         if not wts.diagnostics.converged:
             notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
                          f"{wts.diagnostics.history[-1]:.2e}")
@@ -151,8 +152,32 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=design is not None and design.fpc is not None)
+                            se_includes_fpc=design is not None and design.fpc is not None,
+                            allocation=None if frame is None else planned_allocation(wb, q), weights=weights)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
+
+
+PLANNED_COLUMNS = ("计划样本量（{id}）", "计划样本量({id})", "{title}计划样本量", "计划样本量")
+
+
+def planned_allocation(wb: Workbook, q: Questionnaire) -> pd.Series | None:
+    """Planned sample sizes by district from the frame sheet, when it has a 计划样本量 column.
+
+    The column is ``计划样本量（<questionnaire id>）`` (or ``<title>计划样本量``, or plain
+    ``计划样本量`` when one survey uses the frame); a deliberately disproportionate
+    allocation there turns a district mix unlike the frame's into a planned difference.
+    """
+    wt = q.weighting
+    if wt is None:
+        return None
+    table = wb.table(wt.frame_sheet).data
+    names = [c.format(id=q.id, title=q.title) for c in PLANNED_COLUMNS]
+    col = next((c for c in names if c in table.columns), None)
+    if col is None:
+        return None
+    from survey.definitions.cells import population_table
+
+    return population_table(table, None, col, file=str(wb.path), sheet=wt.frame_sheet)
 
 
 def analyze(
