@@ -168,7 +168,7 @@ def test_report_html_gathers_the_results(written):
     assert page.startswith("<!DOCTYPE html>") and "本次调查共发放问卷550份" in page
     assert "97.43%" in page and "95.33%–98.60%" in page  # the staff rate and its Wilson interval
     assert "<b>97.0</b>" in page and "<b>优</b>" in page  # the annex total and grade
-    assert "Cronbach" in page and "按抽样框加权" in page
+    assert "Cronbach" in page
     # free text stays in satisfaction.xlsx (masked): none of the suggestions is on the page
     texts = report.suggestions_table(analyze(RAW_2021, QDIR))["text"].dropna()
     assert len(texts) > 10 and not [t for t in texts if len(t) > 4 and t in page]

@@ -212,8 +212,19 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
     return write_files({out / name: data for name, data in files.items()})
 
 
+def report_docx(analysis) -> bytes:
+    """report.docx: the report body with the narrative beside the workbook (or placeholders)."""
+    from survey.render.body import report_title
+    from survey.render.narrative import read_narrative
+    from survey.render.outline import report_blocks
+    from survey.render.report_docx import report_docx_bytes
+
+    blocks = report_blocks(analysis, read_narrative(analysis.workbook))
+    return report_docx_bytes(blocks, title=report_title(analysis))
+
+
 def write_report(analysis, out_dir: str | Path) -> list[Path]:
-    """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths."""
+    """Write report.docx, report.html, satisfaction, validity, audit, annex and manifest.json; return the paths."""
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
@@ -243,6 +254,7 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
         files["annex.docx"] = annex_docx_bytes(card)
     from survey.render.page import report_html
 
+    files["report.docx"] = report_docx(analysis)
     files["report.html"] = report_html(analysis)
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
