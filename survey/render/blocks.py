@@ -34,6 +34,7 @@ class Table:
     caption: str | None = None
     span_rows: tuple[tuple[int, int, int], ...] = ()  # (row, first col, last col) merged across
     landscape: bool = False
+    width: float = 1.0                               # fraction of the text width
 
 
 @dataclass(frozen=True)

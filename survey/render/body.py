@@ -40,6 +40,11 @@ def report_title(analysis) -> str:
     return title + "报告"
 
 
+def sentence(text: str) -> str:
+    """Text ending with a full stop (评分过程 texts have none)."""
+    return text if not text or text[-1] in "。！？；）】" else text + "。"
+
+
 def narrative_or_placeholder(narrative: Narrative, name: str, data: list[str] | None = None) -> list:
     paras = narrative.get(name)
     if paras:
@@ -73,7 +78,7 @@ def allocation_table(alloc, unit: str) -> Table:
         rows.append(("全市合计" if unit == "区" else "合计", f"{alloc.total:.2f}"))
         bold.add(len(rows) - 1)
     return Table((f"各{unit}", "分配金额（万元）"), tuple(rows), numeric=frozenset({1}),
-                 bold_rows=frozenset(bold), widths=(1.2, 1.0), caption="资金分配情况")
+                 bold_rows=frozenset(bold), widths=(1.2, 1.0), caption="资金分配情况", width=0.6)
 
 
 def section_basics(analysis, narrative: Narrative) -> list:
@@ -133,7 +138,8 @@ def exclusion_table(analysis) -> Table | None:
                      *[str(by.get(r, 0)) for r in rules], str(c.n_valid),
                      fmt_pct(c.n_valid / c.returned) if c.returned else "—"))
     header = ("问卷", "发放", "回收", *[f"剔除：{RULE_LABELS.get(r, r)}" for r in rules], "有效", "有效率（按回收）")
-    return Table(header, tuple(rows), numeric=frozenset(range(1, len(header))), caption="问卷发放、回收与有效问卷")
+    return Table(header, tuple(rows), numeric=frozenset(range(1, len(header))), caption="问卷发放、回收与有效问卷",
+                 widths=(2.4, *[0.8] * (len(header) - 2), 1.0))
 
 
 def _date(d) -> str:
@@ -233,7 +239,7 @@ def subtotal_table(card) -> Table:
     span.append((len(rows) - 1, 0, 1))
     return Table(("一级指标", "二级指标", "分值", "得分", "得分率"), tuple(rows), numeric=frozenset({2, 3, 4}),
                  merge_columns=frozenset({0}), bold_rows=frozenset(bold), widths=(1.2, 1.6, 0.8, 0.8, 0.9),
-                 caption="各级指标得分情况", span_rows=tuple(span))
+                 caption="各级指标得分情况", span_rows=tuple(span), width=0.85)
 
 
 def section_conclusion(analysis, charts: dict) -> list:
@@ -279,7 +285,7 @@ def section_analysis(analysis, narrative: Narrative) -> list:
             lost = r.weight - r.score
             tail = f"扣{fmt_num(lost)}分" if lost > 1e-9 else "得满分"
             out.append(Para(f"{i}. {r.name}（{r.level2}，分值{fmt_num(r.weight)}分，得{fmt_num(r.score)}分，{tail}）："
-                            f"{r.narrative}"))
+                            + sentence(r.narrative)))
     out.append(Heading(f"（{cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 1)}）扣分汇总", 2))
     if any(r.score < r.weight - 1e-9 for r in card.rows):
         out.append(deduction_table(card))

@@ -36,6 +36,7 @@ def _fonts(run_or_style, east: str, latin: str = "Times New Roman") -> None:
 
 def _setup(doc) -> None:
     from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml.ns import qn
     from docx.shared import Pt, RGBColor
 
     normal = doc.styles["Normal"]
@@ -50,6 +51,9 @@ def _setup(doc) -> None:
         pf = st.paragraph_format
         pf.space_before, pf.space_after = Pt(12 if level <= 1 else 6), Pt(6)
         pf.keep_with_next = True
+        border = st.element.pPr.find(qn("w:pBdr")) if st.element.pPr is not None else None
+        if border is not None:  # the template's Title has a rule under it
+            st.element.pPr.remove(border)
     sec = doc.sections[0]
     _page(sec, landscape=False)
 
@@ -72,7 +76,10 @@ def _para(doc, block: Para) -> None:
     run = p.add_run(block.text)
     pf = p.paragraph_format
     pf.line_spacing, pf.space_after = 1.5, Pt(0)
-    if block.kind == "centre":
+    if block.kind == "placeholder":
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        pf.first_line_indent = Pt(BODY_PT * 2)
+    elif block.kind == "centre":
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run.bold, run.font.size = True, Pt(14)
     else:
@@ -84,13 +91,13 @@ def _para(doc, block: Para) -> None:
         run.font.size = Pt(10.5)
 
 
-def _caption(doc, text: str) -> None:
+def _caption(doc, text: str, *, keep_with_next: bool = True) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.keep_with_next = True
+    p.paragraph_format.keep_with_next = keep_with_next
     p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(6), Pt(3)
     run = p.add_run(text)
     run.bold, run.font.size = True, Pt(10.5)
@@ -150,7 +157,7 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
         _caption(doc, f"表{number}  {block.caption}")
     ncol = len(block.header)
     rel = block.widths or (1.0,) * ncol
-    widths = [text_cm * w / sum(rel) for w in rel]
+    widths = [text_cm * block.width * w / sum(rel) for w in rel]
     table = doc.add_table(rows=len(block.rows) + 1, cols=ncol)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -190,7 +197,7 @@ def _chart(doc, block: Chart, number: int, text_cm: float) -> None:
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.keep_with_next = True
     p.add_run().add_picture(io.BytesIO(block.png), width=Cm(min(block.width_cm, text_cm)))
-    _caption(doc, f"图{number}  {block.caption}")
+    _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
 
 
 def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
@@ -213,6 +220,8 @@ def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
             tables += bool(b.caption)
             _table(doc, b, LANDSCAPE_TEXT_CM if b.landscape else text_cm, tables)
         elif isinstance(b, Chart):
+            if not b.png:  # no CJK font: charts.py has said so
+                continue
             figures += 1
             _chart(doc, b, figures, text_cm)
         elif isinstance(b, PageBreak):

@@ -74,12 +74,12 @@ def distribution_table(stats: list[ItemStat]) -> Table:
     for i, st in enumerate(stats, start=1):
         by = dict(zip(st.options, st.counts))
         total = sum(st.counts)
-        cells = [f"{by[o]}（{fmt_pct(by[o] / total, 1)}）" if o in by and total else "—" for o in options]
+        cells = [f"{by[o]}\n{fmt_pct(by[o] / total, 1)}" if o in by and total else "—" for o in options]
         rows.append((str(i), st.text, *cells, str(st.answered), fmt_pct(st.rate)))
     header = ("序号", "题项", *options, "有效回答", "满意率")
-    widths = (0.5, 3.2, *[1.1] * len(options), 0.8, 0.9)
+    widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 0.9)
     return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths,
-                 caption="各题选项分布与满意率（人数及占比）")
+                 caption="各题选项分布与满意率（上行人数，下行占比）")
 
 
 def scored_rows(s, h: Headline) -> pd.DataFrame:
