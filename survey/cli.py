@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from survey import __version__
-from survey.definitions.vocab import CI_METHODS, FORMAT_NAMES, OVERALL, SRS_CI_METHODS, STEP_MODES, WEIGHTING_METHODS
+from survey.definitions.vocab import CI_METHODS, FORMAT_NAMES, SRS_CI_METHODS, STEP_MODES, WEIGHTING_METHODS
 
 
 class SurveyGroup(click.Group):
@@ -96,15 +96,12 @@ def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alph
         for note in s.cleaned.notes:
             click.echo(f"  注意：{note}")
     click.echo("")
-    for ind in result.indicators:
-        e, sc = ind.estimate, ind.score
-        click.echo(f"{sc.indicator} {e['estimate']:.2%}（{(1 - alpha) * 100:g}% CI {e['ci_low']:.2%}–{e['ci_high']:.2%}，"
-                   f"n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
-        w = next((s.weighted for s in result.surveys if s.questionnaire.id == ind.questionnaire), None)
-        if w is not None:
-            r = w[(w["measure"] == ind.measure) & (w["domain"] == OVERALL)].iloc[0]
-            click.echo(f"  加权 {r['estimate']:.2%}（{r['ci_low']:.2%}–{r['ci_high']:.2%}，"
-                       f"n_eff={r['n_eff']:.0f}，{r['ci_method']}）")
+    from survey.evaluation.headline import headlines
+    from survey.render.survey_body import headline_lines
+
+    for h in headlines(result):  # the scored figure (计分口径), the same in every output
+        for line in headline_lines(h):
+            click.echo(line)
     for s in result.surveys:
         for note in s.notes:
             click.echo(f"{s.questionnaire.id}: {note}")

@@ -135,6 +135,18 @@ def test_docx_table(card):
     assert 'w:gridSpan w:val="6"' in xml
 
 
+def test_docx_rows_never_split_and_cells_have_padding(card):
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    doc = Document(io.BytesIO(annex_docx_bytes(card)))
+    rows = doc.tables[0]._tbl.findall(qn("w:tr"))
+    assert all(r.trPr is not None and r.trPr.find(qn("w:cantSplit")) is not None for r in rows)
+    mar = doc.tables[0]._tbl.tblPr.find(qn("w:tblCellMar"))
+    assert mar is not None and int(mar.find(qn("w:left")).get(qn("w:w"))) > 0
+    assert [p.text for p in doc.paragraphs if p.text] == ["附件-1", card.title]  # nothing under the table
+
+
 def test_survey_score_command(tmp_path):
     res = CliRunner().invoke(main, ["score", str(RAW_2021), "-q", str(QDIR), "-o", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
@@ -176,8 +188,9 @@ def test_a_rate_near_a_cut_is_shown_in_its_step_in_the_notes(tmp_path):
     card = score_framework(load_framework(p), Facts.from_mapping({"制度": {"扣分": (0, "ok")}}),
                            {"满意度": {"estimate": 0.8499999, "se": 0.01, "ci_low": 0.83, "ci_high": 0.8699}})
     assert card.rows[1].narrative.startswith("满意度为84.99999%，低于85%")
+    # annex.docx is the table alone (issue 11): the uncertainty is a working paper in annex.xlsx
     notes = [par.text for par in docx.Document(io.BytesIO(annex_docx_bytes(card))).paragraphs]
-    assert "注：满意度满意度84.99999%，置信区间83.00%–86.99%，区间两端得分14–15分，满分概率50.00%。" in notes
+    assert not [n for n in notes if n.startswith("注")]
     from openpyxl import load_workbook
 
     unc = load_workbook(io.BytesIO(annex_xlsx_bytes(card)))["得分不确定性"]

@@ -57,10 +57,12 @@ def test_python_m_survey_and_light_start_up():
 def test_analyze_2021(tmp_path):
     res = run("analyze", RAW_2021, "--questionnaires", QDIR, "--out", tmp_path / "r")
     assert res.exit_code == 0, res.output
-    assert re.search(r"社区矫正工作人员满意度 97\.43%（95% CI \d+\.\d+%–\d+\.\d+%，n=389）→ 15/15 分", res.output)
-    assert re.search(r"社区矫正对象满意度 100\.00%（95% CI 9\d\.\d+%–100\.00%，n=120）→ 5/5 分", res.output)
+    # the scored figure (计分口径) and, beside it, the other weighting (issue 11)
+    assert re.search(r"社区矫正工作人员满意度 97\.43%（计分口径，未加权；95%置信区间 \d+\.\d+%–\d+\.\d+%，n=389） → 15/15 分",
+                     res.output)
+    assert re.search(r"社区矫正对象满意度 100\.00%（计分口径，未加权；95%置信区间 9\d\.\d+%–100\.00%，n=120） → 5/5 分", res.output)
     assert "有效问卷389份" in res.output
-    assert re.search(r"  加权 97\.\d\d%（\d+\.\d+%–\d+\.\d+%，n_eff=\d+，wilson_neff）", res.output)
+    assert re.search(r"  对照口径（加权）97\.\d\d%（\d+\.\d+%–\d+\.\d+%），得分相同", res.output)
     written = sorted(p.name for p in (tmp_path / "r").iterdir())
     assert {"audit.xlsx", "manifest.json", "satisfaction.xlsx", "validity.xlsx"} <= set(written)
 

@@ -83,7 +83,7 @@ def test_survey_tables_per_question_and_unit(doc):
     head = [x for x in lines if x.startswith("序号 | 题项 | 非常满意 | 满意 | 一般 | 不满意 | 非常不满意")]
     assert len(head) == 2  # one per survey; the offenders' has 未接触
     assert any(x.startswith("2 | 薪酬福利待遇 | 124/31.9% | 152/39.1%") and x.endswith("| 389 | 70.95%") for x in lines)
-    assert "建邺区 | 24 | 91.67% | 74.15%—97.68%" in lines
+    assert "建邺区 | 24 | 91.67% | 74.15%–97.68%" in lines
     text = "\n".join(lines)
     assert "满意率最低的题项为：薪酬福利待遇（70.95%）" in text
 

@@ -52,6 +52,12 @@ class Headline:
     weight: float | None
     scored: Figure
     other: Figure | None = None
+    level: float = 0.95          # confidence level of the intervals
+
+    @property
+    def ci_name(self) -> str:
+        """'95%置信区间'."""
+        return f"{self.level * 100:g}%置信区间"
 
     @property
     def other_scores_differently(self) -> bool:
@@ -86,7 +92,7 @@ def scores_weighted(fw: Framework, q) -> bool:
     return src.weighted is not False
 
 
-def headline(s, fw: Framework, *, step_mode: str | None = None) -> Headline:
+def headline(s, fw: Framework, *, step_mode: str | None = None, level: float = 0.95) -> Headline:
     """The scored figure of one survey result (``.questionnaire``, ``.estimates``, ``.weighted``)."""
     q = s.questionnaire
     indicator, measure = _measure_indicator(q, fw)
@@ -112,11 +118,12 @@ def headline(s, fw: Framework, *, step_mode: str | None = None) -> Headline:
         if row is not None and row.get("estimate") == row.get("estimate"):
             other = _figure(row, not is_weighted, score(float(row["estimate"])))
     label = next((m.label for m in q.measures if m.id == measure), measure)
-    return Headline(q.id, q.title, measure, label, indicator, None if ind is None else ind.weight, scored, other)
+    return Headline(q.id, q.title, measure, label, indicator, None if ind is None else ind.weight, scored, other, level)
 
 
 def headlines(analysis) -> tuple[Headline, ...]:
     """One :class:`Headline` per survey of an analysis, in the analysis' order."""
     mode = analysis.parameters.get("step_mode")
     mode = None if mode in (None, "framework") else mode
-    return tuple(headline(s, analysis.framework, step_mode=mode) for s in analysis.surveys)
+    level = 1 - float(analysis.parameters.get("alpha", 0.05))
+    return tuple(headline(s, analysis.framework, step_mode=mode, level=level) for s in analysis.surveys)

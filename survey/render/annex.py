@@ -293,19 +293,18 @@ def annex_docx_bytes(card) -> bytes:
     # Word reads the cell widths; LibreOffice and WPS read the table grid: set both.
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), DOCX_WIDTHS_CM):
         col.set(qn("w:w"), str(int(Cm(width).twips)))
-    hdr = table.rows[0]._tr.get_or_add_trPr()  # repeat the header row on every page
-    hdr.append(hdr.makeelement(qn("w:tblHeader"), {}))
+    for i, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))  # a row never breaks across pages
+        if i == 0:
+            trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # the header repeats on every page
+    mar = table._tbl.tblPr.makeelement(qn("w:tblCellMar"), {})  # padding: text off the cell border
+    for side, w in (("top", 45), ("left", 85), ("bottom", 45), ("right", 85)):  # twips
+        mar.append(mar.makeelement(qn(f"w:{side}"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
+    table._tbl.tblPr.append(mar)
 
-    if card.uncertainty or card.warnings:
-        doc.add_paragraph()
-        for u in card.uncertainty:
-            est, lo, hi = u.shown
-            ci = "" if lo is None or hi is None else f"，置信区间{lo}–{hi}"
-            doc.add_paragraph(f"注：{u.indicator}满意度{est}{ci}，区间两端得分"
-                              f"{fmt_num(u.score_low)}–{fmt_num(u.score_high)}分，满分概率{u.p_full:.2%}。")
-        for w in card.warnings:
-            doc.add_paragraph(f"注：{w}。")
-
+    # the table alone, pasteable: the score uncertainty and the checks (allocation sum …) are
+    # working papers, on annex.xlsx's 得分不确定性 and 说明 sheets and on the console
     cp = doc.core_properties
     cp.created = cp.modified = cp.last_printed = dt.datetime(*FIXED_TIME)
     cp.author = cp.last_modified_by = "survey"

@@ -12,7 +12,7 @@ names) come from the questionnaires, the framework and the workbook.
 from __future__ import annotations
 
 from survey.evaluation.headline import headlines
-from survey.formatting import fmt_num, fmt_pct
+from survey.formatting import fmt_ci, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table, placeholder
 from survey.render.narrative import SECTIONS, Narrative
 
@@ -100,7 +100,7 @@ def section_basics(analysis, narrative: Narrative) -> list:
     elif not narrative.get("资金情况"):
         out.append(placeholder("资金情况（资金来源、预算安排、到位与使用情况）", ["工作簿中没有资金分配表"]))
     out.append(Heading("（三）绩效目标", 2))
-    targets = [] if card is None else [f"{r.name}{r.target}" for r in card.rows if r.target][:8]
+    targets = [] if card is None else [r.name + r.target.replace("\n", "") for r in card.rows if r.target][:8]
     out += narrative_or_placeholder(narrative, "绩效目标", ["评分表各指标的指标值：" + "、".join(targets)] if targets else None)
     return out
 
@@ -165,7 +165,7 @@ def quality_text(s, h) -> str:
     """Two or three sentences on the survey's quality, from the validity checks and the scored figure."""
     v = s.validity
     f = h.scored
-    text = (f"{h.label}为{fmt_pct(f.estimate)}（{f.basis}，95%置信区间{fmt_pct(f.ci_low)}—{fmt_pct(f.ci_high)}，"
+    text = (f"{h.label}为{fmt_pct(f.estimate)}（{f.basis}，{h.ci_name}{fmt_ci(f.ci_low, f.ci_high)}，"
             f"有效样本{f.n}人）。")
     if v is None:
         return text
@@ -173,7 +173,7 @@ def quality_text(s, h) -> str:
     if len(m):
         r = m.iloc[0]
         ok = "满足" if r["passed"] else "未满足"
-        text += (f"按95%置信水平计算，该比例的抽样误差为±{fmt_pct(r['margin'])}，"
+        text += (f"按{h.level * 100:g}%置信水平计算，该比例的抽样误差为±{fmt_pct(r['margin'])}，"
                  f"{ok}抽样误差不超过{fmt_pct(r['threshold'], 0)}的要求")
     rel = v.reliability.iloc[0] if len(v.reliability) else None
     if rel is not None and rel["passed"] is not None:

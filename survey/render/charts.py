@@ -111,7 +111,7 @@ def short_text(text: str, limit: int = 18) -> str:
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
-def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: str) -> Chart:
+def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: str, ci_name: str = "95%置信区间") -> Chart:
     """``rows``: (unit name, rate, ci_low, ci_high); a bar per unit with its interval."""
     fig, ax, rc = _figure(6.3, 0.32 * len(rows) + 1.3)
     names = [r[0] for r in rows][::-1]
@@ -129,7 +129,7 @@ def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: 
     for y, v in enumerate(rate):
         ax.text(left + 0.5, y, f"{v:.2f}%", va="center", color="white", fontsize=7.5)
     ax.set_xlim(left, 101)
-    ax.set_xlabel(f"{label}（%），误差线为95%置信区间")
+    ax.set_xlabel(f"{label}（%），误差线为{ci_name}")
     ax.set_ylabel(unit)
     return _render(fig, rc, caption)
 
@@ -231,7 +231,7 @@ def report_charts(analysis) -> dict:
         if len(rows):
             data = [(str(r["level"]), r["estimate"], r["ci_low"], r["ci_high"]) for _, r in rows.iterrows()]
             out[(q.id, "units")] = units_chart(data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
-                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）")
+                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）", h.ci_name)
         table = importance(s, stats, overall_item(q))
         if table is not None:
             out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图")

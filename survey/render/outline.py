@@ -78,3 +78,11 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
     for s in analysis.surveys:
         out += appendix_survey(s, hs[s.questionnaire.id], validity_paragraph(s.validity) if s.validity else "")
     return out
+
+
+def report_body(analysis) -> list:
+    """The report's blocks with the charts and the narrative beside the workbook (or placeholders)."""
+    from survey.render.charts import report_charts
+    from survey.render.narrative import read_narrative
+
+    return report_blocks(analysis, read_narrative(analysis.workbook), report_charts(analysis))

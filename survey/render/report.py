@@ -212,18 +212,10 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
     return write_files({out / name: data for name, data in files.items()})
 
 
-def report_body(analysis) -> list:
-    """The report's blocks (text, tables, charts) with the narrative beside the workbook (or placeholders)."""
-    from survey.render.charts import report_charts
-    from survey.render.narrative import read_narrative
-    from survey.render.outline import report_blocks
-
-    return report_blocks(analysis, read_narrative(analysis.workbook), report_charts(analysis))
-
-
 def report_docx(analysis, blocks: list | None = None) -> bytes:
     """report.docx: the report body as a Word document."""
     from survey.render.body import report_title
+    from survey.render.outline import report_body
     from survey.render.report_docx import report_docx_bytes
 
     return report_docx_bytes(report_body(analysis) if blocks is None else blocks, title=report_title(analysis))
@@ -260,9 +252,11 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
         files["annex.docx"] = annex_docx_bytes(card)
     from survey.render.page import report_html
 
+    from survey.render.outline import report_body
+
     blocks = report_body(analysis)
     files["report.docx"] = report_docx(analysis, blocks)
-    files["report.html"] = report_html(analysis)
+    files["report.html"] = report_html(analysis, blocks)
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": {"workbook": {"path": _shown_path(analysis.workbook), "sha256": _sha256(analysis.workbook)}},

@@ -17,7 +17,7 @@ import pandas as pd
 
 from survey.definitions.vocab import OVERALL
 from survey.evaluation.headline import Headline
-from survey.formatting import fmt_num, fmt_pct
+from survey.formatting import fmt_ci, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
 
 MEASURE_MEANING = {
@@ -99,8 +99,8 @@ def unit_table(s, h: Headline, unit: str) -> Table | None:
         if n < SUPPRESS_BELOW:
             rows.append((str(r["level"]), str(n), "—", f"样本少于{SUPPRESS_BELOW}人，不予报告"))
         else:
-            rows.append((str(r["level"]), str(n), fmt_pct(r["estimate"]), f"{fmt_pct(r['ci_low'])}—{fmt_pct(r['ci_high'])}"))
-    return Table((unit, "有效样本", h.label, "95%置信区间"), tuple(rows), numeric=frozenset({1, 2, 3}),
+            rows.append((str(r["level"]), str(n), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high'])))
+    return Table((unit, "有效样本", h.label, h.ci_name), tuple(rows), numeric=frozenset({1, 2, 3}),
                  widths=(1.2, 0.8, 1.0, 1.8), caption=f"各{unit}{h.label}（{h.scored.basis}）")
 
 
@@ -146,7 +146,7 @@ def importance(s, stats: list[ItemStat], overall: str | None) -> pd.DataFrame | 
 
 def headline_text(h: Headline) -> str:
     f = h.scored
-    text = (f"{h.label}为{fmt_pct(f.estimate)}（计分口径，{f.basis}；95%置信区间{fmt_pct(f.ci_low)}—{fmt_pct(f.ci_high)}，"
+    text = (f"{h.label}为{fmt_pct(f.estimate)}（计分口径，{f.basis}；{h.ci_name}{fmt_ci(f.ci_low, f.ci_high)}，"
             f"有效样本{f.n}人）")
     if h.indicator:
         text += f"，据此评分表“{h.indicator}”得{fmt_num(f.score)}分（分值{fmt_num(h.weight)}分）"
@@ -158,6 +158,23 @@ def headline_text(h: Headline) -> str:
         else:
             text += f"按{h.other.basis}口径计算的结果见附件2，得分相同。"
     return text
+
+
+def headline_lines(h: Headline) -> list[str]:
+    """The scored figure for the console, and the other weighting (saying when it would score differently)."""
+    f, o = h.scored, h.other
+    name = h.indicator or f"{h.title}{h.label}"
+    line = f"{name} {fmt_pct(f.estimate)}（计分口径，{f.basis}；{h.ci_name} {fmt_ci(f.ci_low, f.ci_high)}，n={f.n}）"
+    if f.score is not None:
+        line += f" → {fmt_num(f.score)}/{fmt_num(h.weight)} 分"
+    out = [line]
+    if o is not None:
+        tail = ""
+        if o.score is not None:
+            tail = (f"，将得 {fmt_num(o.score)} 分：评分取决于是否加权" if h.other_scores_differently
+                    else "，得分相同")
+        out.append(f"  对照口径（{o.basis}）{fmt_pct(o.estimate)}（{fmt_ci(o.ci_low, o.ci_high)}）{tail}")
+    return out
 
 
 def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_blocks: list) -> list:
@@ -211,18 +228,18 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
         if f is None:
             continue
         words = (design_effect_words(f) or "估计值在边界上，加权不改变结果") if f.weighted else "各样本权重相同"
-        rows.append((role, f.basis, fmt_pct(f.estimate), f"{fmt_pct(f.ci_low)}—{fmt_pct(f.ci_high)}", str(f.n),
+        rows.append((role, f.basis, fmt_pct(f.estimate), f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n),
                      "—" if f.score is None else fmt_num(f.score), words))
-    out.append(Table(("口径", "加权", h.label, "95%置信区间", "有效样本", "得分", "说明"), tuple(rows),
+    out.append(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
                      numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.0, 1.7, 0.8, 0.6, 3.0),
                      caption=f"{h.label}：计分口径与对照口径"))
     table = s.weighted if h.scored.weighted else s.estimates
     ov = table[(table["domain"] == OVERALL) & (table["measure"] != h.measure)]
     types = {m.id: m.type for m in q.measures}
-    mrows = [(str(r["label"]), fmt_pct(r["estimate"]), f"{fmt_pct(r['ci_low'])}—{fmt_pct(r['ci_high'])}",
+    mrows = [(str(r["label"]), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high']),
               MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for _, r in ov.iterrows()]
     if mrows:
-        out.append(Table(("其他口径", "结果", "95%置信区间", "含义"), tuple(mrows), numeric=frozenset({1, 2}),
+        out.append(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
                          widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"))
     if paragraph:
         out.append(Para(paragraph))
