@@ -57,7 +57,8 @@ def test_xlsx_cell_by_cell_against_the_published_annex(sheet):
         assert squash(got[3]) == squash(target), name
         assert squash(got[4]) == squash(criterion), name          # 评分标准 as printed
     total = [c.value for c in ws[3 + 19]]
-    assert total[0] == "合计" and (total[6], total[7]) == (100, 97.0)
+    assert total[0] == "合计" and (total[6], total[7]) == ("=SUM(G3:G21)", "=SUM(H3:H21)")  # formulas (issue 11)
+    assert sum(c.value for c in ws["H"][2:21]) == 97.0 and sum(c.value for c in ws["G"][2:21]) == 100
     assert ws.cell(row=22, column=8).number_format == "0.0#"     # shown as 97.0
     assert next(c.value for c in ws[23]) == "评价等级" and ws.cell(row=23, column=7).value == "优"
 

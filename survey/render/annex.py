@@ -96,6 +96,18 @@ def _percent_format(shown: str | None) -> str:
 
 # -- xlsx ---------------------------------------------------------------------------
 
+def _print_setup(ws, *, landscape: bool = True) -> None:
+    """A4, one page wide, the header row repeated, the header frozen."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.freeze_panes = "A2"
+
+
 def annex_xlsx_bytes(card) -> bytes:
     """The annex workbook: 评分表 (the published layout), 得分不确定性, 资金分配, 说明."""
     from openpyxl import Workbook
@@ -143,8 +155,9 @@ def annex_xlsx_bytes(card) -> bytes:
         put(ws, end, j, None, align=centre, font=bold)
         put(ws, end + 1, j, None, align=centre, font=bold)
     ws.cell(row=end, column=1, value=TOTAL_LABEL).data_type = "s"
-    ws.cell(row=end, column=7, value=card.weight_total)
-    ws.cell(row=end, column=8, value=card.total).number_format = "0.0#"
+    # totals as formulas (a reviewer who corrects a score sees the total follow)
+    ws.cell(row=end, column=7, value=f"=SUM(G{first}:G{end - 1})")
+    ws.cell(row=end, column=8, value=f"=SUM(H{first}:H{end - 1})").number_format = "0.0#"
     ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=6)
     ws.cell(row=end + 1, column=1, value=GRADE_LABEL).data_type = "s"
     ws.cell(row=end + 1, column=7, value=card.grade).data_type = "s"
@@ -193,6 +206,8 @@ def annex_xlsx_bytes(card) -> bytes:
             put(al, i, 2, amount, fmt="0.00")
         al.column_dimensions["A"].width, al.column_dimensions["B"].width = 12, 18
 
+    for sheet in wb.worksheets[1:]:
+        _print_setup(sheet)
     ns = wb.create_sheet(SHEET_NOTES)
     put(ns, 1, 1, "项目", font=bold)
     put(ns, 1, 2, "内容", font=bold)
@@ -201,6 +216,7 @@ def annex_xlsx_bytes(card) -> bytes:
         put(ns, i, 2, v)
     ns.column_dimensions["A"].width, ns.column_dimensions["B"].width = 12, 90
 
+    _print_setup(ns, landscape=False)
     wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
     wb.properties.creator = "survey"
     buf = io.BytesIO()

@@ -17,7 +17,6 @@ import pandas as pd
 
 from survey import __version__
 from survey.definitions.vocab import OVERALL
-from survey.evaluation.clean import RULE_LABELS
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
 from survey.render.office import xlsx_bytes
@@ -228,21 +227,25 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
                       ignore_index=True)
     audit = audit[["questionnaire", *[c for c in audit.columns if c != "questionnaire"]]]
     audit = mask_audit(audit)
+    from survey.render import sheets as zh
+
+    diag, margins = weights_tables(analysis)
+    weights, margins = zh.weights_sheets(diag, margins, analysis)
+    validity = validity_tables([s.validity for s in analysis.surveys if s.validity])
+    sat = zh.satisfaction_sheet(satisfaction_table(analysis), analysis)
     files = {
         "satisfaction.xlsx": xlsx_bytes({
-            "满意度": satisfaction_table(analysis),
-            "指标得分": indicator_table(analysis),
-            "权重": weights_tables(analysis)[0],
-            "权重边际": weights_tables(analysis)[1],
-            "意见建议": suggestions_table(analysis),
+            "满意度": zh.reader_columns(sat),
+            "满意度统计明细": sat,
+            "指标得分": zh.indicator_sheet(indicator_table(analysis)),
+            "权重": weights,
+            "权重边际": margins,
+            "意见建议": zh.suggestions_sheet(suggestions_table(analysis), analysis),
             "说明": COLUMN_NOTES,
-        }),
-        "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in analysis.surveys if s.validity])),
-        "audit.xlsx": xlsx_bytes({
-            "汇总": pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
-            "审核明细": audit,
-            "规则": pd.DataFrame(list(RULE_LABELS.items()), columns=["rule", "rule_label"]),
-        }),
+        }, formats=zh.FORMATS),
+        "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.FORMATS),
+        "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
+                                                 audit, analysis)),
     }
     card = getattr(analysis, "scorecard", None)
     if card is not None:
@@ -250,9 +253,8 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
 
         files["annex.xlsx"] = annex_xlsx_bytes(card)
         files["annex.docx"] = annex_docx_bytes(card)
-    from survey.render.page import report_html
-
     from survey.render.outline import report_body
+    from survey.render.page import report_html
 
     blocks = report_body(analysis)
     files["report.docx"] = report_docx(analysis, blocks)
