@@ -45,6 +45,14 @@ def _text_width(text: str) -> float:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+def wrapped_lines(value, width: float) -> int:
+    """Lines a text takes when wrapped in a column ``width`` characters wide."""
+    if not isinstance(value, str) or len(value) * 2 < width - 1:
+        return 1
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, -(-int(_text_width(part)) // per_line)) for part in value.split("\n"))
+
+
 def column_format(name: str, values: list, given: str | None = None) -> str:
     """The number format of a column: given, else % for rate columns, integers for whole numbers, else 0.00."""
     if given:
@@ -116,7 +124,11 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, f
             header.append(cell)
         ws.append(header)
         fmts = [column_format(col, columns[j], given.get(col)) for j, col in enumerate(cols)]
-        for values in zip(*columns):
+        col_widths = [ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(cols))]
+        for i, values in enumerate(zip(*columns), start=2):
+            lines = max((wrapped_lines(values[j], col_widths[j]) for j in wrapped), default=1)
+            if lines > 1:  # neither Excel nor LibreOffice grows a row for wrapped text a program wrote
+                ws.row_dimensions[i].height = 15 * lines
             row = []
             for j, v in enumerate(values):
                 if fmts[j] == P_VALUE and isinstance(v, float):
