@@ -103,11 +103,9 @@ def _render(fig, rc, caption: str, width_cm: float = 15.5) -> Chart:
 
 def short_text(text: str, limit: int = 18) -> str:
     """An item's text for an axis label: '您对…是否满意' → '…', cut to ``limit`` characters."""
-    t = text.strip().rstrip("？?。")
-    for prefix in ("总体而言，", "您对"):
-        t = t.removeprefix(prefix)
-    for tail in ("是否满意", "的满意程度", "满意度"):
-        t = t.removesuffix(tail)
+    from survey.render.survey_body import item_label
+
+    t = item_label(text)
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
@@ -169,6 +167,31 @@ def level1_chart(card, caption: str) -> Chart:
     return _render(fig, rc, caption)
 
 
+def _label_points(ax, points, fontsize: float = 7) -> None:
+    """Label scatter points, each at the first of a few offsets whose box overlaps no earlier label."""
+    fig = ax.figure
+    fig.canvas.draw()
+    scale = fig.dpi / 72
+    boxes: list[tuple[float, float, float, float]] = []
+    offsets = ((3, 3, "left"), (3, -10, "left"), (-3, 3, "right"), (-3, -10, "right"), (3, 12, "left"),
+               (3, -19, "left"), (-3, 12, "right"), (-3, -19, "right"))
+    for xi, yi, text in sorted(points, key=lambda p: (-p[1], p[0])):
+        px, py = ax.transData.transform((xi, yi))
+        w, h = len(text) * fontsize * scale, fontsize * scale * 1.2
+        chosen = offsets[0]
+        for dx, dy, ha in offsets:
+            x0 = px + dx * scale - (w if ha == "right" else 0)
+            y0 = py + dy * scale
+            box = (x0, y0, x0 + w, y0 + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+                chosen = (dx, dy, ha)
+                break
+        dx, dy, ha = chosen
+        x0 = px + dx * scale - (w if ha == "right" else 0)
+        boxes.append((x0, py + dy * scale, x0 + w, py + dy * scale + h))
+        ax.annotate(text, (xi, yi), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, ha=ha)
+
+
 def ipa_chart(table, caption: str) -> Chart:
     """Importance (r with the overall item) against 满意率, quadrants split at the means."""
     fig, ax, rc = _figure(6.3, 4.4)
@@ -177,16 +200,10 @@ def ipa_chart(table, caption: str) -> Chart:
     mx, my = float(x.mean()), float(y.mean())
     ax.axvline(mx, color="#888888", linewidth=0.8)
     ax.axhline(my, color="#888888", linewidth=0.8)
-    placed: list[tuple[float, float]] = []
-    sx, sy = float(x.max() - x.min()) or 1.0, float(y.max() - y.min()) or 1.0
-    for xi, yi, t in sorted(zip(x, y, table["text"]), key=lambda p: -p[1]):
-        near = any(abs(xi - a) / sx < 0.25 and abs(yi - b) / sy < 0.06 for a, b in placed)
-        ax.annotate(short_text(t, 12), (xi, yi), xytext=(3, -10) if near else (3, 3), textcoords="offset points",
-                    fontsize=7)
-        placed.append((xi, yi))
     pad_x, pad_y = (x.max() - x.min()) * 0.15 or 0.05, (y.max() - y.min()) * 0.15 or 1
-    ax.set_xlim(x.min() - pad_x, x.max() + pad_x * 2)
+    ax.set_xlim(x.min() - pad_x, x.max() + pad_x * 3)
     ax.set_ylim(y.min() - pad_y, y.max() + pad_y)
+    _label_points(ax, list(zip(x, y, (short_text(t, 12) for t in table["text"]))))
     corners = (("优势区", 0.98, 0.97, "right", "top"), ("维持区", 0.02, 0.97, "left", "top"),
                ("次要改进区", 0.02, 0.03, "left", "bottom"), ("优先改进区", 0.98, 0.03, "right", "bottom"))
     for text, cx, cy, ha, va in corners:

@@ -22,7 +22,14 @@ from survey.render.body import (
 )
 from survey.render.narrative import Narrative
 from survey.render.suggestions import group_suggestions
-from survey.render.survey_body import appendix_survey, item_stats, lowest_items, overall_item, survey_section
+from survey.render.survey_body import (
+    appendix_survey,
+    item_label,
+    item_stats,
+    lowest_items,
+    overall_item,
+    survey_section,
+)
 
 
 def _texts(s) -> list[str]:
@@ -69,7 +76,7 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
         blocks, top = theme_blocks(s)
         themes[q.title] = top
         stats = item_stats(s)
-        lowest[q.title] = [st.text for st in lowest_items(stats, overall_item(q))]
+        lowest[q.title] = [item_label(st.text) for st in lowest_items(stats, overall_item(q))]
         out += survey_section(s, hs[q.id], k, unit, charts, blocks)
     out += section_closing(analysis, narrative, lowest, themes)
     if card is not None:

@@ -46,7 +46,7 @@ def _setup(doc) -> None:
         name = "Title" if level == 0 else f"Heading {level}"
         st = doc.styles[name] if name in [s.name for s in doc.styles] else doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         _fonts(st, font, "Times New Roman")
-        st.font.size, st.font.bold, st.font.italic = Pt(size), level != 3, False
+        st.font.size, st.font.bold, st.font.italic = Pt(size), True, False
         st.font.color.rgb = RGBColor(0, 0, 0)
         pf = st.paragraph_format
         pf.space_before, pf.space_after = Pt(12 if level <= 1 else 6), Pt(6)

@@ -75,6 +75,8 @@ def group_suggestions(texts, *, quotes: int = 3, max_quote: int = 60) -> Grouped
     order = sorted(found, key=lambda k: (k == OTHER, -len(found[k]), list(THEMES).index(k) if k in THEMES else 99))
     out = []
     for name in order:
-        shown = list(dict.fromkeys(t if len(t) <= max_quote else t[:max_quote] + "…" for t in found[name]))[:quotes]
+        # quotes without masked personal data or a leading '=' read better in a report
+        plain = sorted(found[name], key=lambda t: ("*" in t or t.startswith(("=", "+", "-")), found[name].index(t)))
+        shown = list(dict.fromkeys(t if len(t) <= max_quote else t[:max_quote] + "…" for t in plain))[:quotes]
         out.append(Theme(name, len(found[name]), tuple(shown)))
     return Grouped(tuple(out), len(texts) - len(kept), len(texts))

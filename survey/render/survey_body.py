@@ -60,6 +60,16 @@ def item_stats(s) -> list[ItemStat]:
     return out
 
 
+def item_label(text: str) -> str:
+    """An item's text as a label: '您对公益活动的安排是否满意' → '公益活动的安排'."""
+    t = text.strip().rstrip("？?。")
+    for prefix in ("总体而言，", "您对"):
+        t = t.removeprefix(prefix)
+    for tail in ("是否满意", "的满意程度", "满意度"):
+        t = t.removesuffix(tail)
+    return t or text
+
+
 def overall_item(q) -> str | None:
     """The item a top_box measure scores (the questionnaire's overall item), if any."""
     for m in q.measures:
@@ -77,7 +87,7 @@ def distribution_table(stats: list[ItemStat]) -> Table:
         cells = [f"{by[o]}\n{fmt_pct(by[o] / total, 1)}" if o in by and total else "—" for o in options]
         rows.append((str(i), st.text, *cells, str(st.answered), fmt_pct(st.rate)))
     header = ("序号", "题项", *options, "有效回答", "满意率")
-    widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 0.9)
+    widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 1.1)
     return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths,
                  caption="各题选项分布与满意率（上行人数，下行占比）")
 
@@ -188,7 +198,7 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
         out.append(charts[(q.id, "items")])
     low = lowest_items(stats, overall)
     if low:
-        out.append(Para("满意率最低的题项为：" + "；".join(f"{st.text}（{fmt_pct(st.rate)}）" for st in low) + "。"))
+        out.append(Para("满意率最低的题项为：" + "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low) + "。"))
     t = unit_table(s, h, unit)
     out.append(Heading(f"2. 各{unit}满意情况", 3))
     if t is not None:
@@ -215,6 +225,8 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
 def design_effect_words(f) -> str:
     if f.deff is None or not np.isfinite(f.deff):
         return ""
+    if f.deff < 0.95:
+        return f"加权并作有限总体校正后，抽样误差小于同样本量的简单随机抽样（设计效应{f.deff:.2f}）"
     if f.deff <= 1.05:
         return "加权对精度影响很小"
     return f"加权使抽样误差相当于{round(f.n / f.deff)}人的简单随机样本（设计效应{f.deff:.2f}）"
