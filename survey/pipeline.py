@@ -147,7 +147,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=design_based and design.fpc is not None)
+                            se_includes_fpc=design_based and design is not None and design.fpc is not None)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
 
 

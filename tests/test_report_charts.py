@@ -6,15 +6,12 @@ import re
 
 import pytest
 
-from survey.pipeline import analyze
 from survey.render import charts
-
-from .conftest import QDIR, RAW_2021
 
 
 @pytest.fixture(scope="module")
-def made():
-    a = analyze(RAW_2021, QDIR)
+def made(report_2021):
+    a = report_2021[0]
     return a, charts.report_charts(a)
 
 

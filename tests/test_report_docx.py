@@ -9,12 +9,10 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from survey.errors import DefinitionError
-from survey.pipeline import analyze
-from survey.render import report
 from survey.render.narrative import parse_narrative, read_narrative
 from survey.render.suggestions import group_suggestions, is_empty_answer
 
-from .conftest import QDIR, RAW_2021
+from .conftest import RAW_2021
 
 HEADINGS = ("一、项目基本情况", "（一）项目概况", "（二）资金情况", "（三）绩效目标", "二、评价工作开展情况",
             "数据采集方法及过程", "三、综合评价结论", "四、绩效分析", "扣分汇总", "五、满意度调查分析",
@@ -24,15 +22,13 @@ ENGLISH_IDS = re.compile(r"\b(?:[a-z]+_[a-z_]+|overall|measure|wilson|weigh|n_ef
 
 
 @pytest.fixture(scope="module")
-def analysis():
-    return analyze(RAW_2021, QDIR)
+def analysis(report_2021):
+    return report_2021[0]
 
 
 @pytest.fixture(scope="module")
-def doc(analysis, tmp_path_factory):
-    out = tmp_path_factory.mktemp("docx")
-    report.write_report(analysis, out)
-    return Document(out / "report.docx")
+def doc(report_2021):
+    return Document(report_2021[1] / "report.docx")
 
 
 def cell_text(tc) -> str:

@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 
 from survey.cli import main
 from survey.evaluation.headline import headlines
-from survey.pipeline import analyze
 
 from .conftest import QDIR, RAW_2021
 from .test_report_docx import docx_lines
@@ -32,8 +31,8 @@ def run(tmp_path_factory):
     return out, res.output
 
 
-def test_headline_is_the_scored_unweighted_rate():
-    a = analyze(RAW_2021, QDIR)
+def test_headline_is_the_scored_unweighted_rate(report_2021):
+    a = report_2021[0]
     h = {x.questionnaire: x for x in headlines(a)}["staff"]
     assert (h.scored.weighted, h.scored.n, round(h.scored.estimate, 6)) == (False, 389, round(379 / 389, 6))
     assert h.scored.score == 15 and h.other is not None and h.other.weighted and not h.other_scores_differently
@@ -86,3 +85,26 @@ def test_annex(run):
     text = "\n".join(p.text for p in Document(out / "annex.docx").paragraphs) + "\n".join(
         c.text for t in Document(out / "annex.docx").tables for r in t.rows for c in r.cells)
     assert f"满意度为{RATE}" in text and OTHER not in text
+
+
+def test_satisfaction_xlsx(run):
+    out, _ = run
+    ws = load_workbook(out / "satisfaction.xlsx")["满意度"]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, (c.value for c in r))) for r in ws.iter_rows(min_row=2)]
+    staff = next(r for r in rows if "工作人员" in r["问卷"] and r["计分口径"] and r["分组"] == "全部")
+    assert [f"{staff[k]:.2%}" for k in ("估计值", "置信下限", "置信上限")] == [RATE, *CI.split("–")]
+    assert f"{staff['加权估计值']:.2%}" == OTHER  # the other weighting stands beside it, unmarked
+
+
+def test_a_weighting_that_would_change_the_score_is_said():
+    from survey.evaluation.headline import Figure, Headline
+    from survey.render.survey_body import headline_lines, headline_text
+
+    h = Headline("q", "调查", "overall", "总体满意率", "满意度", 15,
+                 Figure(False, 0.86, 0.82, 0.90, 300, None, None, "wilson", 15),
+                 Figure(True, 0.84, 0.80, 0.88, 300, 250, 1.2, "wilson_neff", 14))
+    assert h.other_scores_differently
+    lines = headline_lines(h)
+    assert "计分口径，未加权" in lines[0] and "将得 14 分：评分取决于是否加权" in lines[1]
+    assert "若按加权口径计算，总体满意率为84.00%，将得14分" in headline_text(h)

@@ -9,20 +9,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from survey.pipeline import analyze
-from survey.render import report
 from survey.render.office import xlsx_bytes
-
-from .conftest import QDIR, RAW_2021
 
 SNAKE = re.compile(r"^[a-z]+(?:_[a-z0-9]+)+$|^(?:measure|overall|estimate|questionnaire|label|domain|level|n)$")
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("office")
-    report.write_report(analyze(RAW_2021, QDIR), folder)
-    return folder
+def out(report_2021):
+    return report_2021[1]
 
 
 @pytest.mark.parametrize("name", ["satisfaction.xlsx", "validity.xlsx", "audit.xlsx"])

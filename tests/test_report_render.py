@@ -14,10 +14,7 @@ import subprocess
 
 import pytest
 
-from survey.pipeline import analyze
-from survey.render import report
-
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import ROOT
 
 pytestmark = pytest.mark.render
 
@@ -40,9 +37,10 @@ def pdf_text(pdf) -> str:
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("render")
-    report.write_report(analyze(RAW_2021, QDIR), out)
+def folder(report_2021, tmp_path_factory):
+    out = tmp_path_factory.mktemp("render")  # PDFs beside copies, not in the shared folder
+    for name in ("report.docx", "report.html"):
+        (out / name).write_bytes((report_2021[1] / name).read_bytes())
     return out
 
 

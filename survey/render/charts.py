@@ -19,6 +19,7 @@ import io
 import re
 import warnings
 from functools import cache
+from typing import Any
 
 from survey.formatting import fmt_pct
 from survey.render.blocks import Chart
@@ -72,7 +73,7 @@ def _figure(width_in: float, height_in: float):
     import matplotlib.pyplot as plt
 
     font = cjk_font()
-    rc = {"font.family": "sans-serif", "font.sans-serif": [font or "DejaVu Sans", "DejaVu Sans"],
+    rc: Any = {"font.family": "sans-serif", "font.sans-serif": [font or "DejaVu Sans", "DejaVu Sans"],
           "axes.unicode_minus": False, "svg.fonttype": "none", "svg.hashsalt": "survey", "font.size": 9,
           "axes.spines.top": False, "axes.spines.right": False}
     with plt.rc_context(rc):

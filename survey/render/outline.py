@@ -37,7 +37,7 @@ def _texts(s) -> list[str]:
     out = []
     for it in q.items:
         if it.type == "text" and it.id in data:
-            out += [mask_text(str(t)) for t in data[it.id].dropna()]
+            out += [m for m in (mask_text(str(t)) for t in data[it.id].dropna()) if m]
     return out
 
 
