@@ -78,76 +78,82 @@ def _print_setup(ws, total_width: float) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.6
 
 
+def _column_widths(ws, cols, columns, given: dict[str, float]) -> tuple[list[float], set[int]]:
+    """Each column's width (given, else from its longest text, CJK counted double) and the wrapped ones."""
+    from openpyxl.utils import get_column_letter
+
+    out, wrapped = [], set()
+    for j, col in enumerate(cols):
+        w = given.get(col)
+        if w is None:
+            shown = [9 if isinstance(x, float) else _text_width(str(x)) for x in columns[j][:200] if x is not None]
+            w = min(60, max(8, max([_text_width(str(col)) / 2 + 2, *shown]) * 1.1 + 2))
+        ws.column_dimensions[get_column_letter(j + 1)].width = w
+        out.append(w)
+        if w >= 40:
+            wrapped.add(j)
+    return out, wrapped
+
+
+def _write_sheet(ws, df: pd.DataFrame, widths: dict[str, float], formats: dict[str, str]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    cols = list(df.columns)
+    columns = [[_cell_value(v) for v in df[col].tolist()] for col in cols]
+    col_widths, wrapped = _column_widths(ws, cols, columns, widths)
+    ws.freeze_panes = "A2"
+    _print_setup(ws, sum(col_widths))
+    header = []
+    for col in cols:
+        cell = WriteOnlyCell(ws, str(col))
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F2F2F2")
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        header.append(cell)
+    ws.append(header)
+    fmts = [column_format(col, columns[j], formats.get(col)) for j, col in enumerate(cols)]
+    for i, values in enumerate(zip(*columns), start=2):
+        lines = max((wrapped_lines(values[j], col_widths[j]) for j in wrapped), default=1)
+        if lines > 1:  # neither Excel nor LibreOffice grows a row for wrapped text a program wrote
+            ws.row_dimensions[i].height = 15 * lines
+        row = []
+        for j, v in enumerate(values):
+            if fmts[j] == P_VALUE and isinstance(v, float):
+                v = "<0.001" if v < 0.001 else round(v, 3)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                cell = WriteOnlyCell(ws, v)
+                cell.number_format = "0.000" if fmts[j] == P_VALUE else fmts[j]
+            elif isinstance(v, str) and (j in wrapped or v.startswith("=")):
+                cell = WriteOnlyCell(ws, v)
+                cell.data_type = "s"  # never a formula
+            else:
+                row.append(v)
+                continue
+            if j in wrapped:
+                cell.alignment = wrap
+            row.append(cell)
+        ws.append(row)
+
+
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, float]] | None = None,
                formats: dict[str, dict[str, str]] | None = None) -> bytes:
     """An xlsx workbook (one sheet per frame) as reproducible bytes, laid out for a reviewer.
 
     Headers bold, wrapped and frozen; numbers with a format per column (``formats``
     [sheet][column], else % for rate columns, integers for whole numbers, two decimals);
-    ``"p"`` writes p-values below 0.001 as "<0.001"; text wrapped in wide columns; every
-    sheet set up for A4 (landscape when wide), one page wide, the header row repeated.
-    Strings are always text (a free-text answer starting with ``=`` is never a formula).
-    Written in openpyxl's write-only mode from whole columns: a 50,000-row audit takes
-    seconds.
+    ``"p"`` writes p-values below 0.001 as "<0.001"; text wrapped in wide columns, rows as
+    tall as their text; every sheet set up for A4 (landscape when wide), one page wide, the
+    header row repeated. Strings are always text (a free-text answer starting with ``=`` is
+    never a formula). Written in openpyxl's write-only mode from whole columns: a
+    50,000-row audit takes seconds.
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    head_align = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    head_fill = PatternFill("solid", fgColor="F2F2F2")
-    for name, df in sheets.items():
-        ws = wb.create_sheet(name[:31])
-        cols = list(df.columns)
-        given = (formats or {}).get(name, {})
-        columns = [[_cell_value(v) for v in df[col].tolist()] for col in cols]
-        wrapped, total = set(), 0.0
-        for j, col in enumerate(cols):
-            w = (widths or {}).get(name, {}).get(col)
-            if w is None:
-                shown = [9 if isinstance(x, float) else _text_width(str(x)) for x in columns[j][:200] if x is not None]
-                longest = max([_text_width(str(col)) / 2 + 2, *shown])
-                w = min(60, max(8, longest * 1.1 + 2))
-            ws.column_dimensions[get_column_letter(j + 1)].width = w
-            total += w
-            if w >= 40:
-                wrapped.add(j)
-        ws.freeze_panes = "A2"
-        _print_setup(ws, total)
-        header = []
-        for col in cols:
-            cell = WriteOnlyCell(ws, str(col))
-            cell.font, cell.alignment, cell.fill = bold, head_align, head_fill
-            header.append(cell)
-        ws.append(header)
-        fmts = [column_format(col, columns[j], given.get(col)) for j, col in enumerate(cols)]
-        col_widths = [ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(cols))]
-        for i, values in enumerate(zip(*columns), start=2):
-            lines = max((wrapped_lines(values[j], col_widths[j]) for j in wrapped), default=1)
-            if lines > 1:  # neither Excel nor LibreOffice grows a row for wrapped text a program wrote
-                ws.row_dimensions[i].height = 15 * lines
-            row = []
-            for j, v in enumerate(values):
-                if fmts[j] == P_VALUE and isinstance(v, float):
-                    v = "<0.001" if v < 0.001 else round(v, 3)
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    cell = WriteOnlyCell(ws, v)
-                    cell.number_format = "0.000" if fmts[j] == P_VALUE else fmts[j]
-                elif isinstance(v, str) and (j in wrapped or v.startswith("=")):
-                    cell = WriteOnlyCell(ws, v)
-                    cell.data_type = "s"  # never a formula
-                else:
-                    row.append(v)
-                    continue
-                if j in wrapped:
-                    cell.alignment = wrap
-                row.append(cell)
-            ws.append(row)
     from openpyxl.writer.excel import ExcelWriter
 
+    wb = Workbook(write_only=True)
+    for name, df in sheets.items():
+        _write_sheet(wb.create_sheet(name[:31]), df, (widths or {}).get(name, {}), (formats or {}).get(name, {}))
     wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
     buf = io.BytesIO()
     # Workbook.save() would stamp `modified` with the current time; the writer does not.
