@@ -25,6 +25,10 @@ WEIGHTING_TEXT = {
 }
 
 
+# the total row of a table by unit, as Chinese tables name it (districts add up to the city …)
+UNIT_TOTAL = {"区": "全市合计", "县": "全市合计", "区县": "全市合计", "市": "全省合计", "街道": "全区合计", "乡镇": "全县合计"}
+
+
 def cn(i: int) -> str:
     """1 → '一' … 10 → '十' (section numbers)."""
     return CN_NUM[i - 1] if 1 <= i <= 10 else str(i)
@@ -75,7 +79,7 @@ def allocation_table(alloc, unit: str) -> Table:
     rows = [(name, f"{amount:.2f}") for name, amount, _ in alloc.districts]
     bold = set()
     if alloc.total is not None:
-        rows.append(("全市合计" if unit == "区" else "合计", f"{alloc.total:.2f}"))
+        rows.append((UNIT_TOTAL.get(unit, "合计"), f"{alloc.total:.2f}"))
         bold.add(len(rows) - 1)
     return Table((f"各{unit}", "分配金额（万元）"), tuple(rows), numeric=frozenset({1}),
                  bold_rows=frozenset(bold), widths=(1.2, 1.0), caption="资金分配情况", width=0.6)

@@ -17,6 +17,7 @@ import pandas as pd
 from survey.definitions.vocab import OVERALL
 from survey.evaluation.clean import RULE_LABELS
 from survey.formatting import fmt_num, fmt_pct
+from survey.render.body import unit_label
 
 METHOD_TEXT = {"poststratify": "事后分层", "rake": "迭代加权（raking）", "calibrate": "线性校准", "design": "设计权重"}
 ACTION_TEXT = {"exclude": "剔除", "flag": "标记（保留）"}
@@ -64,7 +65,8 @@ def satisfaction_sheet(table: pd.DataFrame, analysis) -> pd.DataFrame:
     if "n_eff_w" in df:
         df.insert(list(df.columns).index("n_eff_w") + 1, "kish_n_eff",
                   [kish.get(q) if d == OVERALL else None for q, d in zip(df["questionnaire"], df["domain"])])
-    df["domain"] = df["domain"].map(lambda d: "全部" if d == OVERALL else "按区")
+    unit = unit_label(analysis)
+    df["domain"] = df["domain"].map(lambda d: "全部" if d == OVERALL else f"按{unit}")
     for col in ("ci_method", "ci_method_w"):
         if col in df:
             df[col] = df[col].map(ci_method_text)
@@ -116,7 +118,7 @@ def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple
     if "design" in d:
         d["design"] = d["design"].map(lambda t: None if not isinstance(t, str) else
                                       t.replace("strata=", "分层：").replace(", fpc=", "；有限总体校正列：")
-                                      .replace("district", "区"))
+                                      .replace("district", unit_label(analysis)))
     names = {"title": "问卷", "method": "加权方法", "n": "样本量", "total": "权重合计", "min": "最小", "max": "最大",
              "mean": "均值", "cv": "变异系数", "deff_kish": "Kish设计效应", "n_eff": "Kish有效样本量",
              "converged": "是否收敛", "iterations": "迭代次数", "tolerance": "收敛容差", "trimmed": "截尾权重数",
@@ -132,7 +134,8 @@ def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple
 def suggestions_sheet(table: pd.DataFrame, analysis) -> pd.DataFrame:
     df = table.copy()
     df.insert(0, "title", df["questionnaire"].map(_titles(analysis)))
-    names = {"title": "问卷", "respondent": "受访者（化名）", "district": "区", "text": "意见和建议（已隐去个人信息）",
+    names = {"title": "问卷", "respondent": "受访者（化名）", "district": unit_label(analysis),
+             "text": "意见和建议（已隐去个人信息）",
              "item": "题项编号", "questionnaire": "问卷编号"}
     return df[list(names)].rename(columns=names)
 
@@ -174,7 +177,7 @@ def audit_sheets(summary: pd.DataFrame, audit: pd.DataFrame, analysis) -> dict[s
     return {"汇总": s, "审核明细": a, "规则": rules}
 
 
-def _check_value(check: str, v):
+def check_value(check: str, v):
     """A 检验汇总 value as text in its own unit: rates in %, p-values (<0.001), counts, coefficients."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
@@ -190,7 +193,7 @@ def _check_value(check: str, v):
 
 def validity_sheets(sheets: dict[str, pd.DataFrame], analysis) -> dict[str, pd.DataFrame]:
     """validity_tables → sheets with titles for ids, one unit per column, ids last."""
-    titles, texts = _titles(analysis), _item_texts(analysis)
+    titles, texts, unit = _titles(analysis), _item_texts(analysis), unit_label(analysis)
     out = {}
     for name, df in sheets.items():
         df = df.copy()
@@ -199,11 +202,11 @@ def validity_sheets(sheets: dict[str, pd.DataFrame], analysis) -> dict[str, pd.D
             df["问卷"] = df["问卷"].map(lambda q: titles.get(q, q))
         if name == "检验汇总":
             for col in ("结果", "标准"):
-                df[col] = [_check_value(c, v) for c, v in zip(df["检验项目"], df[col])]
+                df[col] = [check_value(c, v) for c, v in zip(df["检验项目"], df[col])]
         if "口径" in df.columns:
             df = df.rename(columns={"口径": "口径编号"})
         if "分组" in df.columns:
-            df["分组"] = df["分组"].map(lambda d: "全部" if d == OVERALL else "按区" if isinstance(d, str) else d)
+            df["分组"] = df["分组"].map(lambda d: "全部" if d == OVERALL else f"按{unit}" if isinstance(d, str) else d)
         if "题项" in df.columns and "问卷编号" in df.columns:
             df["题项编号"] = df["题项"]
             df["题项"] = [texts.get(q, {}).get(i, i) for q, i in zip(df["问卷编号"], df["题项"])]

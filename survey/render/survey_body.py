@@ -253,6 +253,15 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
     if mrows:
         out.append(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
                          widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"))
+    v = s.validity
+    if v is not None and len(v.checks):
+        from survey.render.sheets import check_value
+
+        rows = tuple((str(c["check"]), check_value(str(c["check"]), c["value"]) or "—",
+                      check_value(str(c["check"]), c["threshold"]) or "—", str(c["verdict"] or "—"))
+                     for _, c in v.checks.iterrows())
+        out.append(Table(("检验项目", "结果", "标准", "结论"), rows, numeric=frozenset({1, 2, 3}),
+                         widths=(3.0, 1.0, 1.0, 0.8), caption="样本有效性检验", width=0.85))
     if paragraph:
         out.append(Para(paragraph))
     return out
