@@ -39,7 +39,7 @@ figcaption { font-weight: bold; font-size: 0.85em; }
 .break { break-before: page; }
 @page { size: A4; margin: 20mm 18mm; }
 @page wide { size: A4 landscape; margin: 15mm 12mm; }
-section.wide { page: wide; }
+section.wide { page: wide; } section.wide table { font-size: 0.74em; line-height: 1.35; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 11pt; }
   thead { display: table-header-group; } tr, figure { break-inside: avoid; }
