@@ -219,3 +219,11 @@ def test_rows_are_tall_enough_for_their_text_and_the_word_grid_has_the_widths(ca
     grid = [int(c.get(qn("w:w"))) for c in doc.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
     # 1 cm = 566.9 twips: 1.8 cm → 1020, …, 8.4 cm → 4762
     assert grid == pytest.approx([w * 566.93 for w in (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)], abs=1)
+
+
+def test_wording_a_reviewer_would_write(card):
+    """Issue 11: no "评价为达成" after the evaluator's own note, no "未追回0起、已追回0起"."""
+    text = {r.name: r.narrative for r in card.rows}
+    assert text["完成稳控工作"] == "各区严格落实完成稳控工作，得4分"
+    assert "未追回、已追回均为0起，得6分" in text["脱管漏管（在逃）率"] and "0起、" not in text["脱管漏管（在逃）率"]
+    assert "纠正违法通知书、检察建议书均为0件" in text["社区矫正工作人员规范执法"]
