@@ -66,6 +66,8 @@ _ENCLOSED = re.compile(r"[\u2460-\u24ff\u2776-\u2793]")  # ① … ⑳, ⑴, ⒈
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem of a framework file: where (``path``), a stable ``code`` and the message."""
+
     path: str
     code: str
     message: str
@@ -76,6 +78,11 @@ class Problem:
 
 @dataclass(frozen=True)
 class FrameworkCheck:
+    """The result of checking one framework file.
+
+    ``framework`` is the loaded framework (None when it did not load) and ``problems``
+    every problem found; ``ok`` when there is none."""
+
     file: str
     framework: Framework | None
     problems: tuple[Problem, ...]
