@@ -222,8 +222,16 @@ def replicate_design(data: pd.DataFrame, design: Design | None = None, method: s
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> np.ndarray:
     """Smallest x with F̂(x) ≥ p for each column of ``weights`` (R's ``qrule="math"``).
 
-    F̂ is the weighted empirical distribution of ``values`` (units with weight 0 or a
-    missing value are left out).
+    F̂ is the weighted empirical distribution of ``values``; a unit with weight 0 does not
+    count. Missing values are the caller's to drop (:func:`replicate_estimate` does): a NaN
+    sorts last but its weight still counts in F̂.
+
+    Examples
+    --------
+    The median of 1, 2, 3, 4 under two weightings (one per column):
+
+    >>> weighted_quantile(np.array([3.0, 1.0, 2.0, 4.0]), np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 5.0]]), 0.5)
+    array([2., 4.])
     """
     order = np.argsort(values, kind="stable")
     x = values[order]
