@@ -66,7 +66,10 @@ _ENCLOSED = re.compile(r"[\u2460-\u24ff\u2776-\u2793]")  # ① … ⑳, ⑴, ⒈
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem of a framework file: where (``path``), a stable ``code`` and the message."""
+    """One problem of a framework file: where (``path``), a short ``code`` and the message.
+
+    ``path`` is the key inside the file (``indicators[3].weight``), ``code`` names the check
+    (``weights_sum``, ``criterion_step``, …)."""
 
     path: str
     code: str

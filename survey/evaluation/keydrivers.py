@@ -42,7 +42,7 @@ class KeyDrivers:
     ``importance`` holds each item's R² share and relative importance (with bootstrap
     intervals when ``replicates`` > 0), ``ipa`` the 四分图 (importance–performance
     quadrants), ``priority`` the items to improve first; ``r2`` and ``n`` are those of the
-    regression of ``overall`` on the items, ``method`` "lmg" or "relative_weights"."""
+    regression of ``overall`` on the items (complete cases), ``method`` "lmg" or "relative_weights"."""
 
     questionnaire: str
     overall: str
