@@ -120,7 +120,7 @@ def nchs_interval(p, se, n, df, alpha: float = 0.05):
     """Korn–Graubard interval on the standard's effective sample size.
 
     n_eff = p(1 − p)/se² capped at n (n itself at p = 0 or 1), then Clopper–Pearson on
-    n_eff × (t_{n−1}/t_df)² — :func:`survey.stats.estimate.design_proportion_ci` with
+    n_eff × (t_{n−1}/t_df)² — :func:`survey.stats.intervals.design_proportion_ci` with
     ``korn_graubard``. Returns (ci_low, ci_high).
 
     Examples
