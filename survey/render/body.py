@@ -12,11 +12,11 @@ names) come from the questionnaires, the framework and the workbook.
 from __future__ import annotations
 
 from survey.evaluation.headline import headlines
-from survey.formatting import fmt_ci, fmt_num, fmt_pct
+from survey.evaluation.score import grade_rule_text
+from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table, placeholder
 from survey.render.narrative import SECTIONS, Narrative
 
-CN_NUM = "一二三四五六七八九十"
 MODE_TEXT = {"online": "网络问卷", "interview": "入户或当面访谈"}
 WEIGHTING_TEXT = {
     "poststratify": "按抽样框各{unit}人数事后分层加权",
@@ -27,11 +27,6 @@ WEIGHTING_TEXT = {
 
 # the total row of a table by unit, as Chinese tables name it (districts add up to the city …)
 UNIT_TOTAL = {"区": "全市合计", "县": "全市合计", "区县": "全市合计", "市": "全省合计", "街道": "全区合计", "乡镇": "全县合计"}
-
-
-def cn(i: int) -> str:
-    """1 → '一' … 10 → '十' (section numbers)."""
-    return CN_NUM[i - 1] if 1 <= i <= 10 else str(i)
 
 
 def report_title(analysis) -> str:
@@ -74,21 +69,24 @@ def narrative_or_placeholder(narrative: Narrative, name: str, data: list[str] | 
     return [placeholder(f"{name}（{SECTIONS[name]}）", data)]
 
 
+def questionnaire_unit(q) -> str | None:
+    """What a questionnaire's breakdown unit is called (区, 县, 街道 …): its district item's text.
+
+    The item's text without a leading 您所在的 / 所在, when that leaves a short word
+    (``您所在的区`` → ``区``); None when the questionnaire has no such item.
+    """
+    if not q.district_item:
+        return None
+    text = q.item(q.district_item).text
+    for prefix in ("您所在的", "您所在", "所在"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text if len(text) <= 4 else None
+
+
 def unit_label(analysis) -> str:
-    """What the breakdown unit is called (区, 县, 街道 …), from the allocation or the district item."""
-    card = analysis.scorecard
-    for s in analysis.surveys:
-        q = s.questionnaire
-        if q.district_item:
-            text = q.item(q.district_item).text
-            for prefix in ("您所在的", "您所在", "所在"):
-                if text.startswith(prefix):
-                    text = text[len(prefix):]
-            if len(text) <= 4:
-                return text
-    if card is not None and card.allocation is not None:
-        return "单位"
-    return "单位"
+    """What the breakdown unit is called (区, 县, 街道 …): the first questionnaire's that names one, else 单位."""
+    return next((u for s in analysis.surveys if (u := questionnaire_unit(s.questionnaire))), "单位")
 
 
 # -- 一、项目基本情况 -------------------------------------------------------------------
@@ -176,7 +174,7 @@ def _method_text(analysis) -> str:
             f"满分{fmt_num(sum(i.weight for i in fw.indicators))}分。")
     if fed:
         text += f"其中{'、'.join(fed)}由问卷调查结果计分（{surveys}），其余指标依据指标数据与评价人员核查判断计分。"
-    text += "评价等级按总分划分：优（90分及以上）、良（80分至90分）、中（60分至80分）、差（60分以下）。"
+    text += f"评价等级按总分划分：{grade_rule_text()}。"
     return text
 
 
@@ -272,8 +270,10 @@ def quality_text(s, h) -> str:
         text += (f"；量表信度（克隆巴赫α系数）为{rel['cronbach_alpha']:.3f}，"
                  f"{'达到' if rel['passed'] else '未达到'}{rel['threshold']:g}的可接受标准")
     if v.coverage is not None and v.coverage.passed_fit is not None:
-        text += ("；样本各区分布与总体无显著差异" if v.coverage.passed_fit else "；样本各区分布与总体存在显著差异，已加权调整"
-                 if s.weights is not None else "；样本各区分布与总体存在显著差异")
+        unit = questionnaire_unit(s.questionnaire) or "单位"
+        text += (f"；样本各{unit}分布与总体无显著差异" if v.coverage.passed_fit
+                 else f"；样本各{unit}分布与总体存在显著差异，已加权调整" if s.weights is not None
+                 else f"；样本各{unit}分布与总体存在显著差异")
     return text + "。"
 
 
@@ -305,15 +305,15 @@ def section_work(analysis, narrative: Narrative) -> list:
         k = 2
     else:
         k = 1
-    out += [Heading(f"（{cn(k)}）评价方法", 2), Para(_method_text(analysis)),
-            Heading(f"（{cn(k + 1)}）数据采集方法及过程", 2)]
+    out += [Heading(f"（{fmt_cn(k)}）评价方法", 2), Para(_method_text(analysis)),
+            Heading(f"（{fmt_cn(k + 1)}）数据采集方法及过程", 2)]
     hs = {h.questionnaire: h for h in headlines(analysis)}
     for s in analysis.surveys:
         out.append(Para(sample_design_text(s, unit) + s.cleaned.summary().replace("本次调查", "该调查")))
     t = exclusion_table(analysis)
     if t is not None:
         out.append(t)
-    out.append(Heading(f"（{cn(k + 2)}）调查质量", 2))
+    out.append(Heading(f"（{fmt_cn(k + 2)}）调查质量", 2))
     for s in analysis.surveys:
         out.append(Para(f"{s.questionnaire.title}：" + quality_text(s, hs[s.questionnaire.id])))
     return out
@@ -455,20 +455,20 @@ def section_analysis(analysis, narrative: Narrative) -> list:
     for k, l1 in enumerate(dict.fromkeys(r.level1 for r in card.rows), start=1):
         rows = [r for r in card.rows if r.level1 == l1]
         w, s = sum(r.weight for r in rows), sum(r.score for r in rows)
-        out.append(Heading(f"（{cn(k)}）{l1}", 2))
+        out.append(Heading(f"（{fmt_cn(k)}）{l1}", 2))
         out.append(Para(f"{l1}类指标分值{fmt_num(w)}分，得分{fmt_num(s)}分，得分率{_rate(s, w)}。"))
         for i, r in enumerate(rows, start=1):
             lost = r.weight - r.score
             tail = f"扣{fmt_num(lost)}分" if lost > 1e-9 else "得满分"
             out.append(Para(f"{i}. {r.name}（{r.level2}，分值{fmt_num(r.weight)}分，得{fmt_num(r.score)}分，{tail}）："
                             + sentence(r.narrative)))
-    out.append(Heading(f"（{cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 1)}）扣分汇总", 2))
+    out.append(Heading(f"（{fmt_cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 1)}）扣分汇总", 2))
     if any(r.score < r.weight - 1e-9 for r in card.rows):
         out.append(deduction_table(card))
     else:
         out.append(Para("各项指标均得满分，无扣分。"))
     full = [r.name for r in card.rows if r.score >= r.weight - 1e-9]
-    out.append(Heading(f"（{cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 2)}）主要成效", 2))
+    out.append(Heading(f"（{fmt_cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 2)}）主要成效", 2))
     out += narrative_or_placeholder(narrative, "主要成效", [f"得满分的指标{len(full)}项：" + "、".join(full)] if full else None)
     return out
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.definitions.vocab import OVERALL
+from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.evaluation.headline import Headline
-from survey.formatting import fmt_ci, fmt_num, fmt_pct
+from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
 
 MEASURE_MEANING = {
@@ -26,7 +26,6 @@ MEASURE_MEANING = {
     "answer_share": "每位受访者满意答案占其有效回答的比例，再对受访者平均",
     "score_index": "按选项赋分（如100/80/60/40/20）计算的平均得分，以百分制表示",
 }
-SUPPRESS_BELOW = 5
 
 
 @dataclass(frozen=True)
@@ -319,7 +318,7 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
     q = s.questionnaire
     stats = item_stats(s)
     overall = overall_item(q)
-    out: list = [Heading(f"（{'一二三四五六七八九十'[k - 1]}）{q.title}", 2), Para(headline_text(h))]
+    out: list = [Heading(f"（{fmt_cn(k)}）{q.title}", 2), Para(headline_text(h))]
     out.append(Heading("1. 各题满意情况", 3))
     out.append(distribution_table(stats))
     if (q.id, "items") in charts:
