@@ -174,7 +174,7 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     (``scipy.stats.chisquare``), judged at ``alpha`` (``passed_fit``: p ≥ alpha);
     categories with an expected count below 5 are named in ``note``.
     """
-    from scipy.stats import chisquare
+    from survey.stats.distributions import chisquare
 
     pop = population if isinstance(population, pd.Series) else pd.Series(population)
     attrs = dict(getattr(pop, "attrs", {}))

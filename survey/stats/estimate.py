@@ -55,7 +55,7 @@ def proportion_ci(count, nobs, alpha: float = 0.05, method: str = "wilson") -> t
     """Binomial interval for ``count`` successes of ``nobs`` (arrays allowed; nobs may be fractional)."""
     if method not in SRS_CI_METHODS:
         raise choice_error(EstimationError, "interval method", method, SRS_CI_METHODS)
-    from statsmodels.stats.proportion import proportion_confint
+    from survey.stats.distributions import proportion_confint
 
     count = np.asarray(count, dtype=float)
     nobs = np.asarray(nobs, dtype=float)
@@ -83,7 +83,7 @@ def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str
     Kish effective size, ``df`` design degrees of freedom. Returns
     (ci_low, ci_high, n_eff, method_used) — see the module docstring for the rules.
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     if method not in CI_METHODS:
         raise choice_error(EstimationError, "interval method", method, CI_METHODS)
@@ -115,7 +115,7 @@ def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str
 
 def mean_ci(est, se, alpha: float = 0.05):
     """Normal-theory interval est ± z·se for means and totals (R's ``confint`` default)."""
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     z = stats.norm.ppf(1 - alpha / 2)
     return est - z * se, est + z * se

@@ -89,7 +89,7 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
     Returns the columns of :data:`survey.stats.estimate.ESTIMATE_COLUMNS`; ``ci_method`` reads
     ``normal_<method>`` (estimate ± z·SE; for a proportion clipped to [0, 1]).
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     from survey.stats.estimate import ESTIMATE_COLUMNS
 

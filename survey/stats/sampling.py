@@ -57,7 +57,7 @@ class SamplingError(SurveyError):
 
 def z_value(confidence: float) -> float:
     """Two-sided normal quantile: 1.959964 for 95%."""
-    from scipy.stats import norm
+    from survey.stats.distributions import norm
 
     _check_open(confidence, "confidence", "--confidence")
     z = float(norm.ppf(0.5 + confidence / 2))
@@ -186,7 +186,7 @@ def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson"
     statsmodels' binomial intervals (:data:`survey.definitions.vocab.SRS_CI_METHODS`): the
     design-based ones need a design, which a plan does not have.
     """
-    from statsmodels.stats.proportion import proportion_confint
+    from survey.stats.distributions import proportion_confint
 
     _check_method(method)
     n = np.asarray(n, dtype=float)
