@@ -15,7 +15,18 @@ from pathlib import Path
 import click
 
 from survey import __version__
-from survey.definitions.vocab import CI_METHODS, FORMAT_NAMES, OVERALL, SRS_CI_METHODS, STEP_MODES, WEIGHTING_METHODS
+from survey.definitions.vocab import (
+    ALLOCATIONS,
+    CI_METHODS,
+    FORMAT_NAMES,
+    LONELY_PSU,
+    SRS_CI_METHODS,
+    STATS,
+    STEP_MODES,
+    TABLE_FORMATS,
+    VARIANCE_METHODS,
+    WEIGHTING_METHODS,
+)
 
 
 class SurveyGroup(click.Group):
@@ -61,78 +72,129 @@ def main():
     """
 
 
+# -- option groups: each option written once, with one default and one help text -------------
+
+PATH = click.Path(path_type=Path)
+_FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
+
+
+def _stack(*decorators):
+    """Several click decorators as one, applied as if stacked in the order listed."""
+    def apply(f):
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return apply
+
+
+input_options = _stack(
+    click.argument("workbook", type=PATH),
+    click.option("-q", "--questionnaires", type=PATH, default=None,
+                 help="Folder of questionnaire YAML files. "
+                      "[default: ./questionnaires, else the one beside the workbook's folder]"),
+)
+
+
+def sheet_option(default: str = "the first"):
+    """``--sheet``: which sheet of an xlsx input to read."""
+    return click.option("--sheet", default=None, help=f"Sheet of an xlsx input. [default: {default}]")
+
+
+def output_options(default: str, what: str = "Output folder."):
+    """``-o/--out``: where the command writes; ``default`` says where when it is not given."""
+    return click.option("-o", "--out", type=PATH, default=None, help=f"{what} [default: {default}]")
+
+
+step_mode_option = click.option(
+    "--step-mode", type=click.Choice(STEP_MODES), default=None,
+    help="How a partial step below a satisfaction threshold counts: ceil (不足5%按5%计), floor, linear. "
+         "[default: the rule's own — the framework's; ceil for a criterion read from an annex]")
+framework_options = _stack(
+    click.option("--framework", type=PATH, default=None,
+                 help="Scoring framework YAML. [default: the 2021 Nanjing framework shipped with survey]"),
+    step_mode_option,
+)
+
+
+def ci_method_option(methods=CI_METHODS):
+    """``--ci-method``, from the vocabulary's interval names (``SRS_CI_METHODS`` where there is no design)."""
+    return click.option("--ci-method", type=click.Choice(methods), default="wilson", show_default=True,
+                        help="Interval for proportions (on the effective n for design data).")
+
+
+alpha_option = click.option("--alpha", type=_FRACTION, default=0.05, show_default=True,
+                            help="Significance level: intervals at 1 − alpha confidence.")
+interval_options = _stack(ci_method_option(), alpha_option)
+district_option = click.option(
+    "--min-per-district", type=click.IntRange(min=0), default=5, show_default=True,
+    help="Fewest valid responses a district should have: the validity check's threshold, "
+         "and the allocation's floor in sample-size.")
+weights_option = click.option("--no-weights", is_flag=True,
+                              help="Skip weighting to the frame (unweighted estimates only).")
+# Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score).
+analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option)
+
+
+def table_format_option(*choices: str):
+    """``--format``: how a table is printed (from ``TABLE_FORMATS``)."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
+                        help="Print as an aligned table, " + " or ".join(choices[1:]) + ".")
+
+
+def _default_questionnaires(workbook: Path) -> Path:
+    here = Path("questionnaires")
+    if here.is_dir():
+        return here
+    beside = workbook.resolve().parent.parent / "questionnaires"
+    return beside if beside.is_dir() else here
+
+
+def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district):
+    """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options`."""
+    from survey.pipeline import analyze as run
+
+    return run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
+               step_mode=step_mode, alpha=alpha, ci_method=ci_method, weigh=not no_weights,
+               min_per_district=min_per_district)
+
+
+def _echo(lines) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
 @main.command()
-@click.argument("workbook", type=click.Path(path_type=Path))
-@click.option("-q", "--questionnaires", type=click.Path(path_type=Path), default=None,
-              help="Folder of questionnaire YAML files. [default: ./questionnaires, else the one beside the workbook's folder]")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Report folder. [default: reports/<workbook name>]")
-@click.option("--framework", type=click.Path(path_type=Path), default=None,
-              help="Scoring framework YAML. [default: the 2021 Nanjing framework shipped with survey]")
-@click.option("--step-mode", type=click.Choice(STEP_MODES), default=None,
-              help="How a partial 5% step below the threshold counts: ceil (不足5%按5%计), floor, linear. "
-                   "[default: the framework's, ceil]")
-@click.option("--ci-method", type=click.Choice(CI_METHODS), default="wilson", show_default=True,
-              help="Confidence interval method.")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
-              show_default=True, help="1 − confidence level.")
-@click.option("--no-weights", is_flag=True, help="Skip weighting to the frame (unweighted estimates only).")
-def analyze(workbook, questionnaires, out, framework, step_mode, ci_method, alpha, no_weights):
+@analysis_options
+@output_options("reports/<workbook name>", "Report folder.")
+def analyze(workbook, out, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
     questionnaire lists under source.sheets).
     """
-    from survey.pipeline import analyze as run
+    from survey.render.console import analysis_lines, written_line
     from survey.render.report import write_report
 
-    qdir = questionnaires or _default_questionnaires(workbook)
-    result = run(workbook, qdir, framework=framework, step_mode=step_mode, alpha=alpha, ci_method=ci_method,
-                 weigh=not no_weights)
-    out = out or Path("reports") / result.name
-    written = write_report(result, out)
-    for s in result.surveys:
-        click.echo(f"{s.questionnaire.title}（{s.sheet}）：{s.cleaned.summary()}")
-        for note in s.cleaned.notes:
-            click.echo(f"  注意：{note}")
-    click.echo("")
-    for ind in result.indicators:
-        e, sc = ind.estimate, ind.score
-        click.echo(f"{sc.indicator} {e['estimate']:.2%}（{(1 - alpha) * 100:g}% CI {e['ci_low']:.2%}–{e['ci_high']:.2%}，"
-                   f"n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
-        w = next((s.weighted for s in result.surveys if s.questionnaire.id == ind.questionnaire), None)
-        if w is not None:
-            r = w[(w["measure"] == ind.measure) & (w["domain"] == OVERALL)].iloc[0]
-            click.echo(f"  加权 {r['estimate']:.2%}（{r['ci_low']:.2%}–{r['ci_high']:.2%}，"
-                       f"n_eff={r['n_eff']:.0f}，{r['ci_method']}）")
-    for s in result.surveys:
-        for note in s.notes:
-            click.echo(f"{s.questionnaire.id}: {note}")
-    if result.scorecard is not None:
-        card = result.scorecard
-        from survey.render.annex import total_text
-
-        click.echo(f"评分表：合计 {total_text(card.total)}/{card.weight_total:g} 分，评价等级 {card.grade}")
-        for w in card.warnings:
-            click.echo(f"提示：{w}")
-    click.echo("")
-    click.echo("written: " + ", ".join(str(p) for p in written))
+    result = _analyze(workbook, **options)
+    written = write_report(result, out or Path("reports") / result.name)
+    _echo([*analysis_lines(result), "", written_line(written)])
 
 
 @main.command("clean")
-@click.argument("export", type=click.Path(path_type=Path))
-@click.option("-q", "--questionnaire", "qfile", type=click.Path(path_type=Path), required=True,
+@click.argument("export", type=PATH)
+@click.option("-q", "--questionnaire", "qfile", type=PATH, required=True,
               help="The questionnaire YAML the export answers.")
-@click.option("--sheet", default=None, help="Sheet of an xlsx export. [default: the questionnaire's, else the first]")
+@sheet_option("the questionnaire's source.sheets, else the first")
 @click.option("--format", "fmt", type=click.Choice(("auto", *FORMAT_NAMES)), default="auto", show_default=True,
               help="Export format; auto detects it from the file type and headers.")
-@click.option("--columns", "colfile", type=click.Path(path_type=Path), default=None,
+@click.option("--columns", "colfile", type=PATH, default=None,
               help="YAML column map 'export header: item id' (or id[k], a metadata field, null to ignore); "
                    "overrides matching and the questionnaire's source.columns.")
 @click.option("--issued", type=click.IntRange(min=1), default=None,
               help="Questionnaires issued (发放), for the return rate. [default: the questionnaire's fieldwork.issued]")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder. [default: reports/<export name>-clean]")
+@output_options("reports/<export name>-clean")
 def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     """Clean one export (xlsx, CSV or SPSS .sav): apply the valid-questionnaire (有效问卷) rules, write the audit.
 
@@ -144,30 +206,19 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     from survey.inputs.read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
     from survey.inputs.tidy import load_column_map, tidy
     from survey.pipeline import find_sheet
+    from survey.render.console import clean_lines, written_line
     from survey.render.report import write_clean
 
     q = load(qfile)
-    columns = load_column_map(colfile, q) if colfile else None
     if export.suffix.lower() in SINGLE_TABLE_SUFFIXES:
         raw = read_table(export)
     else:
         wb = Workbook(export)
         raw = wb.table(sheet or find_sheet(wb, q, first_if_none=True))
-    cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt, columns=columns))
-    if issued:
-        from dataclasses import replace
-
-        cleaned = replace(cleaned, issued=issued)
+    columns = load_column_map(colfile, q) if colfile else None
+    cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt, columns=columns), issued=issued)
     written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
-    where = f"{export}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
-    click.echo(f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses")
-    click.echo(cleaned.summary())
-    for note in cleaned.notes:
-        click.echo(f"注意：{note}")
-    flags = cleaned.audit[cleaned.audit["action"] == "flag"].groupby("rule_label").size()
-    if len(flags):
-        click.echo("标记但保留：" + "、".join(f"{k}{v}份" for k, v in flags.items()))
-    click.echo("written: " + ", ".join(str(p) for p in written))
+    _echo([*clean_lines(export, raw, cleaned), written_line(written)])
 
 
 def _print_table(table, fmt: str) -> None:
@@ -180,30 +231,30 @@ def _print_table(table, fmt: str) -> None:
 
 
 @main.command("estimate")
-@click.argument("data", type=click.Path(path_type=Path))
-@click.option("--var", required=True, help="Column to estimate (numbers: mean/total; 0/1: proportion; text: share of each value).")
+@click.argument("data", type=PATH)
+@click.option("--var", required=True,
+              help="Column to estimate (numbers: mean/total; 0/1: proportion; text: share of each value).")
 @click.option("--by", default=None, help="Column of domains (e.g. 区); the full design is kept for the variance.")
 @click.option("--weights", default=None, help="Column of weights.")
 @click.option("--strata", default=None, help="Column of strata.")
 @click.option("--cluster", default=None, help="Column of primary sampling units (one-stage clusters).")
 @click.option("--fpc", default=None, help="Column of population sizes per stratum (PSUs when clustered) or sampling fractions.")
-@click.option("--lonely-psu", type=click.Choice(("fail", "remove", "adjust")), default="fail", show_default=True,
+@click.option("--lonely-psu", type=click.Choice(LONELY_PSU), default="fail", show_default=True,
               help="What to do with a stratum of one PSU.")
 @click.option("--calibrated-on", "calibration", multiple=True,
               help="Column(s) the weights were post-stratified/raked/calibrated to: the SE then uses GREG "
                    "residuals, as R does for such designs (repeat the option for several).")
 @click.option("--base-weights", default=None, help="With --calibrated-on: the weights before calibration. [default: 1]")
-@click.option("--stat", type=click.Choice(("mean", "total")), default="mean", show_default=True)
-@click.option("--ci-method", type=click.Choice(CI_METHODS), default="wilson", show_default=True,
-              help="Interval for proportions (on the effective n for design data).")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
-@click.option("--variance", type=click.Choice(("taylor", "jackknife", "bootstrap")), default="taylor",
+@click.option("--stat", type=click.Choice(STATS), default="mean", show_default=True,
+              help="Mean (a proportion for a 0/1 column) or total.")
+@interval_options
+@click.option("--variance", type=click.Choice(VARIANCE_METHODS), default="taylor",
               show_default=True, help="Taylor linearisation, or replicate weights (numeric columns).")
 @click.option("--replicates", type=click.IntRange(min=10), default=500, show_default=True,
               help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
-@click.option("--sheet", default=None, help="Sheet of an xlsx file. [default: the first]")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
+@sheet_option()
+@table_format_option(*TABLE_FORMATS)
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
                  ci_method, alpha, variance, replicates, seed, sheet, fmt):
     """Design-based mean, proportion or total of a column of any CSV/xlsx.
@@ -232,12 +283,12 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 
 
 @main.command("weight")
-@click.argument("data", type=click.Path(path_type=Path))
-@click.option("--targets", type=click.Path(path_type=Path), required=True,
+@click.argument("data", type=PATH)
+@click.option("--targets", type=PATH, required=True,
               help="CSV/xlsx of population counts: for rake/calibrate the columns 变量/variable, 类别/level, "
                    "人数/count; for poststratify/design the --by columns and one count column.")
-@click.option("--method", type=click.Choice(WEIGHTING_METHODS), default="rake",
-              show_default=True)
+@click.option("--method", type=click.Choice(WEIGHTING_METHODS), default="rake", show_default=True,
+              help="Weighting method (survey.stats.weights.WEIGHTING).")
 @click.option("--by", "by", multiple=True, help="Weighting variable(s). [default: every variable of the targets]")
 @click.option("--base", default=None, help="Column of base (design) weights. [default: 1 for everyone]")
 @click.option("--bounds", type=(float, float), default=None, help="calibrate: lower and upper bound of final/base weight.")
@@ -245,12 +296,12 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
               help="Then trim weights above this multiple of the mean weight, keeping the total.")
 @click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-8, show_default=True,
               help="Raking/calibration: largest relative margin error accepted.")
-@click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True)
-@click.option("--sheet", default=None, help="Sheet of an xlsx DATA file. [default: the first]")
+@click.option("--max-iter", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Raking/calibration: most iterations before giving up (reported as not converged).")
+@sheet_option()
 @click.option("--targets-sheet", default=None, help="Sheet of an xlsx TARGETS file. [default: the first]")
 @click.option("--count", "count", default=None, help="Count column of TARGETS when it has several (e.g. 在册社区矫正对象数).")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Where to write DATA with a weight column (.csv or .xlsx). [default: <data>-weighted.csv]")
+@output_options("<data>-weighted.csv", "Where to write DATA with a weight column (.csv or .xlsx).")
 def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_iter, sheet, targets_sheet, count, out):
     """Compute weights from population targets and export them with diagnostics.
 
@@ -290,15 +341,9 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
 
 
 @main.command("validity")
-@click.argument("workbook", type=click.Path(path_type=Path))
-@click.option("-q", "--questionnaires", type=click.Path(path_type=Path), default=None,
-              help="Folder of questionnaire YAML files. [default: as for analyze]")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Report folder. [default: reports/<workbook name>]")
-@click.option("--min-per-district", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Fewest valid responses a district should have.")
-@click.option("--no-weights", is_flag=True, help="Skip weighting to the frame.")
-def validity_cmd(workbook, questionnaires, out, min_per_district, no_weights):
+@analysis_options
+@output_options("reports/<workbook name>", "Report folder.")
+def validity_cmd(workbook, out, **options):
     """Check that each survey of a workbook supports its numbers; write validity.xlsx.
 
     Valid rate, achieved margin of error (overall and per district, with the finite
@@ -306,30 +351,15 @@ def validity_cmd(workbook, questionnaires, out, min_per_district, no_weights):
     overall and per dimension, KMO and Bartlett — each with its threshold and verdict —
     and a paragraph for the report.
     """
-    from survey.pipeline import analyze as run
-    from survey.render.report import write_files, xlsx_bytes
-    from survey.render.validity import validity_paragraph, validity_tables
+    from survey.render.console import validity_lines, written_line
+    from survey.render.files import write_files
+    from survey.render.office import xlsx_bytes
+    from survey.render.validity import validity_tables
 
-    result = run(workbook, questionnaires or _default_questionnaires(workbook), weigh=not no_weights,
-                 min_per_district=min_per_district)
+    result = _analyze(workbook, **options)
     out = out or Path("reports") / result.name
-    checks = [s.validity for s in result.surveys]
-    for s, v in zip(result.surveys, checks):
-        click.echo(f"{s.questionnaire.title}:")
-        for _, c in v.checks.iterrows():
-            click.echo(f"  {c['verdict']}  {c['check']}: {c['detail']}")
-        click.echo(validity_paragraph(v))
-        click.echo("")
-    written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables(checks))})
-    click.echo("written: " + ", ".join(str(p) for p in written))
-
-
-def _default_questionnaires(workbook: Path) -> Path:
-    here = Path("questionnaires")
-    if here.is_dir():
-        return here
-    beside = workbook.resolve().parent.parent / "questionnaires"
-    return beside if beside.is_dir() else here
+    written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
+    _echo([*validity_lines(result.surveys), written_line(written)])
 
 
 @main.group()
@@ -338,7 +368,7 @@ def questionnaire():
 
 
 @questionnaire.command("check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=PATH)
 def questionnaire_check(files):
     """Validate definition files and print every problem found."""
     from survey.definitions.questionnaire import check
@@ -359,11 +389,6 @@ def questionnaire_check(files):
         sys.exit(1)
 
 
-# sample-size: a plan has no design, so binomial intervals only (SRS_CI_METHODS)
-
-_FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
-
-
 @main.command("sample-size")
 @click.option("-N", "--population", type=click.IntRange(min=1), default=None,
               help="Population size (finite population correction). [default: the frame's total, else infinite]")
@@ -375,18 +400,17 @@ _FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
               help="Expected share of valid questionnaires; inflates the number to issue.")
 @click.option("--threshold", type=_FRACTION, default=None,
               help="Threshold mode: smallest n whose interval's lower bound stays at or above this rate (e.g. 0.85).")
-@click.option("--ci-method", type=click.Choice(SRS_CI_METHODS), default="wilson", show_default=True,
-              help="Binomial interval for --threshold.")
-@click.option("--frame", type=click.Path(path_type=Path), default=None,
-              help="Sampling frame (csv or xlsx; sheet 抽样框 if present): districts and population counts.")
-@click.option("--sheet", default=None, help="Sheet of an xlsx frame.")
+@ci_method_option(SRS_CI_METHODS)  # a plan has no design: binomial intervals only
+@click.option("--frame", type=PATH, default=None,
+              help="Sampling frame (csv or xlsx): districts and population counts.")
+@sheet_option("抽样框 if present, else the first")
 @click.option("--district-column", default=None, help="Frame column with the districts. [default: the first]")
 @click.option("--population-column", default=None, help="Frame column with the counts. [default: the only numeric one]")
-@click.option("--allocation", type=click.Choice(("proportional", "equal", "neyman")), default="proportional",
+@click.option("--allocation", type=click.Choice(ALLOCATIONS), default="proportional",
               show_default=True, help="How n is shared among the frame's districts.")
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
-@click.option("--min-per-district", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@district_option
+@table_format_option("table", "json")
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
                     district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
@@ -434,47 +458,31 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
 
 
 @main.command("score")
-@click.argument("workbook", type=click.Path(path_type=Path))
-@click.option("-q", "--questionnaires", type=click.Path(path_type=Path), default=None,
-              help="Folder of questionnaire YAML files. [default: as for analyze]")
-@click.option("--framework", type=click.Path(path_type=Path), default=None,
-              help="Scoring framework YAML. [default: the 2021 Nanjing framework shipped with survey]")
-@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder. [default: reports/<workbook name>]")
-@click.option("--step-mode", type=click.Choice(STEP_MODES), default=None,
-              help="How a partial step below a satisfaction threshold counts. [default: the framework's]")
-def score_cmd(workbook, questionnaires, framework, out, step_mode):
+@analysis_options
+@output_options("reports/<workbook name>")
+def score_cmd(workbook, out, **options):
     """Score the whole annex (评分表): write annex.xlsx and annex.docx.
 
     WORKBOOK holds the survey sheets and the year's facts (sheet 指标数据; 资金分配
     when present). Prints every indicator's score, the total, the grade and warnings.
     """
     from survey.inputs.facts import read_facts
-    from survey.pipeline import analyze as run
-    from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes, total_text
-    from survey.render.report import write_files
+    from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
+    from survey.render.console import scorecard_lines, written_line
+    from survey.render.files import write_files
 
-    result = run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
-                 step_mode=step_mode)
+    result = _analyze(workbook, **options)
     card = result.scorecard
     if card is None:
         read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
     out = out or Path("reports") / result.name
     written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
-    for r in card.rows:
-        click.echo(f"{r.name}：{r.score:g}/{r.weight:g} 分")
-    click.echo(f"合计：{total_text(card.total)}/{card.weight_total:g} 分，评价等级：{card.grade}")
-    for u in card.uncertainty:
-        click.echo(f"{u.indicator}：区间两端得分 {u.score_low:g}–{u.score_high:g}，满分概率 {u.p_full:.2%}")
-    for w in card.warnings:
-        click.echo(f"提示：{w}")
-    click.echo("written: " + ", ".join(str(p) for p in written))
+    _echo([*scorecard_lines(card), written_line(written)])
 
 
 @main.command("audit")
-@click.argument("annex", type=click.Path(path_type=Path))
-@click.option("--step-mode", type=click.Choice(STEP_MODES), default="ceil", show_default=True,
-              help="Rounding of the satisfaction step rule when re-scoring a quoted rate.")
+@click.argument("annex", type=PATH)
+@step_mode_option
 def audit_cmd(annex, step_mode):
     """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
 
@@ -482,15 +490,11 @@ def audit_cmd(annex, step_mode):
     the satisfaction rule on the quoted rate, the grade, and (sheet 资金分配) the
     allocation against 全市合计. Exit code 0: no findings; 1: findings.
     """
-    import pandas as pd
-
     from survey.evaluation.audit import audit_annex
+    from survey.render.console import audit_lines
 
     findings = audit_annex(annex, step_mode=step_mode)
-    for f in findings.to_dict("records"):
-        where = f"{annex} [{f['sheet']}]" + ("" if pd.isna(f["row"]) else f" row {f['row']}")
-        where += f", column {f['column']}" if pd.notna(f["column"]) else ""
-        click.echo(f"{where}: {f['finding']}: {f['message']}")
+    _echo(audit_lines(findings, annex))
     if len(findings):
         click.echo(f"{len(findings)} finding(s)", err=True)
         sys.exit(1)

@@ -39,3 +39,8 @@ PASS, FAIL, NOT_COMPUTABLE = "通过", "未通过", "无法计算"
 def verdict(ok: bool | None) -> str:
     """通过 / 未通过 / 无法计算 for True / False / None."""
     return NOT_COMPUTABLE if ok is None else (PASS if ok else FAIL)
+
+# The command line's other closed sets (tests keep them equal to the library's):
+ALLOCATIONS = ("proportional", "equal", "neyman")       # survey.stats.sampling.ALLOCATIONS
+VARIANCE_METHODS = ("taylor", "jackknife", "bootstrap")  # Taylor, or survey.stats.replicate.REPLICATE_METHODS
+TABLE_FORMATS = ("table", "csv", "json")                 # how `survey estimate` / `sample-size` print a table

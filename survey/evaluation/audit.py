@@ -116,16 +116,17 @@ def _grade_in(texts: list[str]) -> str | None:
     return None
 
 
-def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
+def audit_annex(path: str | Path, *, step_mode: str | None = None):
     """Findings on a filled-in annex workbook, one row each: sheet, row, column, finding, message.
 
-    ``step_mode`` (ceil / floor / linear) is how the satisfaction rule counts a partial step.
+    ``step_mode`` (ceil / floor / linear) is how the satisfaction rule counts a partial step;
+    None: the rule's own, which for a criterion read from the annex text is ceil (不足5%按5%计).
     """
     import pandas as pd
 
     from survey.inputs.read import Workbook, table_from_rows
 
-    if step_mode not in STEP_MODES:
+    if step_mode is not None and step_mode not in STEP_MODES:
         raise choice_error(ScoringError, "step mode", step_mode, STEP_MODES)
     wb = Workbook(path)
     sheet = wb.sheet_names[0]
@@ -204,10 +205,11 @@ def audit_annex(path: str | Path, *, step_mode: str = "ceil"):
             add(excel, "评分过程", "satisfaction_unchecked", f"{name}：满意度{rate}%超过100%，得分未核对")
             continue
         expect = score_rate(r, rule, w, indicator=name, mode=step_mode).score
+        mode = step_mode or rule.mode
         if abs(expect - s) > 1e-6:
             add(excel, "得分", "satisfaction",
                 f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
-                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{step_mode}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
     total_score = s_sum
     if total is None:
         add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{fmt_num(s_sum)}）")

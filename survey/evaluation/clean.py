@@ -78,6 +78,11 @@ class Cleaned:
         ordered = [r for r in RULE_ORDER if r in counts] + sorted(r for r in counts.index if r not in RULE_ORDER)
         return {r: int(counts[r]) for r in ordered}
 
+    def flagged_by_rule(self) -> dict[str, int]:
+        """Findings flagged but kept (标记但保留), per rule label (in the labels' sort order)."""
+        flags = self.audit[self.audit["action"] == "flag"].groupby("rule_label").size()
+        return {str(label): int(n) for label, n in flags.items()}
+
     def usable_issued(self, issued: int | None = None) -> int | None:
         """``issued`` (default ``self.issued``) when it can be: fewer than returned belongs to another survey."""
         issued = issued or self.issued
@@ -146,8 +151,11 @@ def _shown(q: Questionnaire, data: pd.DataFrame, item_id: str, r) -> str | None:
     return None if v is None or pd.isna(v) else opts[int(v) - 1]
 
 
-def clean(responses: Responses) -> Cleaned:
-    """Apply the questionnaire's valid-questionnaire rules; return valid responses + audit."""
+def clean(responses: Responses, *, issued: int | None = None) -> Cleaned:
+    """Apply the questionnaire's valid-questionnaire rules; return valid responses + audit.
+
+    ``issued`` (questionnaires issued, 发放) overrides the questionnaire's ``fieldwork.issued``.
+    """
     q = responses.questionnaire
     data = responses.data
     rules = q.cleaning
@@ -323,4 +331,4 @@ def clean(responses: Responses) -> Cleaned:
     audit = audit.sort_values(["action", "rule", "row"], kind="stable",
                               key=lambda s: s.map(order).fillna(len(order)) if s.name == "rule" else s)
     return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)].reset_index(drop=True),
-                   returned=responses.n, issued=q.fieldwork.issued, notes=notes)
+                   returned=responses.n, issued=issued or q.fieldwork.issued, notes=notes)

@@ -1,0 +1,114 @@
+"""What the command line prints: each function takes the library's result and returns lines.
+
+The CLI only echoes these lines, so what a user reads in the terminal is built
+(and tested) here, from the same numbers as the reports. Functions never print.
+
+>>> scorecard_total_line(97.0, 100, "优")
+'评分表：合计 97.0/100 分，评价等级 优'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from survey.definitions.vocab import OVERALL
+from survey.render.annex import total_text
+from survey.render.validity import validity_paragraph
+
+
+def clean_lines(path, raw, cleaned) -> list[str]:
+    """What `survey clean` prints: the export read, the reporting sentence, notes, flags kept.
+
+    ``raw`` is the table read (its ``sheet`` and ``encoding`` name where the data came from).
+    """
+    where = f"{path}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
+    lines = [f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses", cleaned.summary(),
+             *(f"注意：{n}" for n in cleaned.notes)]
+    flags = cleaned.flagged_by_rule()
+    if flags:
+        lines.append("标记但保留：" + "、".join(f"{label}{n}份" for label, n in flags.items()))
+    return lines
+
+
+def weighted_overall(weighted: pd.DataFrame | None, measure: str) -> pd.Series | None:
+    """The overall (all-respondents) row of ``measure`` in a weighted estimates table, if any."""
+    if weighted is None:
+        return None
+    rows = weighted[(weighted["measure"] == measure) & (weighted["domain"] == OVERALL)]
+    return rows.iloc[0] if len(rows) else None
+
+
+def scorecard_total_line(total: float, weight_total: float, grade: str) -> str:
+    """评分表：合计 97.0/100 分，评价等级 优."""
+    return f"评分表：合计 {total_text(total)}/{weight_total:g} 分，评价等级 {grade}"
+
+
+def analysis_lines(result) -> list[str]:
+    """The console summary of :func:`survey.pipeline.analyze`: sentences, rates, scores, notes.
+
+    The interval's confidence is the analysis' own (``1 − alpha``).
+    """
+    alpha = result.parameters["alpha"]
+    lines = []
+    for s in result.surveys:
+        lines.append(f"{s.questionnaire.title}（{s.sheet}）：{s.cleaned.summary()}")
+        lines += [f"  注意：{note}" for note in s.cleaned.notes]
+    lines.append("")
+    weighted = {s.questionnaire.id: s.weighted for s in result.surveys}
+    for ind in result.indicators:
+        e, sc = ind.estimate, ind.score
+        lines.append(f"{sc.indicator} {e['estimate']:.2%}（{(1 - alpha) * 100:g}% CI {e['ci_low']:.2%}–"
+                     f"{e['ci_high']:.2%}，n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
+        r = weighted_overall(weighted.get(ind.questionnaire), ind.measure)
+        if r is not None:
+            lines.append(f"  加权 {r['estimate']:.2%}（{r['ci_low']:.2%}–{r['ci_high']:.2%}，"
+                         f"n_eff={r['n_eff']:.0f}，{r['ci_method']}）")
+    for s in result.surveys:
+        lines += [f"{s.questionnaire.id}: {note}" for note in s.notes]
+    card = result.scorecard
+    if card is not None:
+        lines.append(scorecard_total_line(card.total, card.weight_total, card.grade))
+        lines += [f"提示：{w}" for w in card.warnings]
+    return lines
+
+
+def scorecard_lines(card) -> list[str]:
+    """Every annex row's score, the total and grade, the score uncertainty and the warnings."""
+    lines = [f"{r.name}：{r.score:g}/{r.weight:g} 分" for r in card.rows]
+    lines.append(f"合计：{total_text(card.total)}/{card.weight_total:g} 分，评价等级：{card.grade}")
+    lines += [f"{u.indicator}：区间两端得分 {u.score_low:g}–{u.score_high:g}，满分概率 {u.p_full:.2%}"
+              for u in card.uncertainty]
+    return lines + [f"提示：{w}" for w in card.warnings]
+
+
+def validity_lines(surveys: Iterable) -> list[str]:
+    """For each survey: its title, one line per check (verdict, check, detail), the paragraph."""
+    lines = []
+    for s in surveys:
+        lines.append(f"{s.questionnaire.title}:")
+        lines += [f"  {c['verdict']}  {c['check']}: {c['detail']}" for _, c in s.validity.checks.iterrows()]
+        lines += [validity_paragraph(s.validity), ""]
+    return lines
+
+
+def audit_lines(findings: pd.DataFrame, annex) -> list[str]:
+    """One line per finding of :func:`survey.evaluation.audit.audit_annex`: where, finding, message.
+
+    >>> f = pd.DataFrame([{"sheet": "评分表", "row": 5, "column": "得分", "finding": "score_range",
+    ...                    "message": "得分超过分值"}])
+    >>> audit_lines(f, "a.xlsx")
+    ['a.xlsx [评分表] row 5, column 得分: score_range: 得分超过分值']
+    """
+    lines = []
+    for f in findings.to_dict("records"):
+        where = f"{annex} [{f['sheet']}]" + ("" if pd.isna(f["row"]) else f" row {f['row']}")
+        where += f", column {f['column']}" if pd.notna(f["column"]) else ""
+        lines.append(f"{where}: {f['finding']}: {f['message']}")
+    return lines
+
+
+def written_line(paths: Iterable) -> str:
+    """``written: a, b`` — the files an output step wrote."""
+    return "written: " + ", ".join(str(p) for p in paths)
