@@ -109,7 +109,8 @@ def make_10k(n: int, folder: Path, seed: int = 15) -> tuple[Path, Path]:
 
 
 def have(module: str) -> str | None:
-    out = subprocess.run([sys.executable, "-c", f"import {module}; print({module}.__version__)"], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", f"import {module}; print({module}.__version__)"], check=False,
+                         capture_output=True,
                          text=True)
     return out.stdout.strip() if out.returncode == 0 else None
 
