@@ -109,18 +109,26 @@ def generate(n: int, qfile: Path, path: Path, seed: int = 1) -> None:
 
 
 def run(cmd: list[str], repeat: int) -> dict:
-    """Median wall and CPU seconds and the largest peak RSS (MB) of ``repeat`` runs of a fresh process."""
+    """Median wall and CPU seconds and the largest peak RSS (MB) of ``repeat`` runs of a fresh process.
+
+    The child runs under GNU time (``/usr/bin/time -f %M``), which reports its own
+    child's peak: Linux carries ``ru_maxrss`` over ``execve``, so a child forked
+    straight from this (large) process would report this process's peak instead.
+    """
+    timer = ["/usr/bin/time", "-f", "PEAK %M"] if Path("/usr/bin/time").exists() else []
     walls, cpus, peaks = [], [], []
     for _ in range(repeat):
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(timer + cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - t)
         cpus.append(usage.ru_utime + usage.ru_stime)
-        peaks.append(usage.ru_maxrss / 1024)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{proc.stderr.read().decode()}")
+        err = proc.stderr.read().decode()
         proc.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{err}")
+        peak = [line for line in err.splitlines() if line.startswith("PEAK ")]
+        peaks.append(int(peak[-1].split()[1]) / 1024 if peak else usage.ru_maxrss / 1024)
     return {"wall": statistics.median(walls), "cpu": statistics.median(cpus), "peak": max(peaks), "runs": walls}
 
 

@@ -13,7 +13,10 @@ a user meets it, and prints the median of ``--repeat`` runs, wall-clock and CPU
    plain pandas + statsmodels script (Wilson intervals on the weighted counts, no
    design variance: a floor for what any library can do).
 
-    python benchmarks/bench_startup.py [--repeat 5] [--n 10000]
+With ``--before REV`` (e.g. ``--before 9c46247``) the survey commands also run from
+``git archive REV`` in a temporary folder, in the same run, for a before/after.
+
+    python benchmarks/bench_startup.py [--repeat 5] [--n 10000] [--before REV]
 """
 
 from __future__ import annotations
@@ -80,12 +83,17 @@ print(pd.DataFrame(rows, columns=["level", "estimate", "ci_low", "ci_high"]).to_
 """
 
 
-def run(cmd: list[str], repeat: int, cwd: Path = ROOT) -> tuple[float, float, list[float]]:
-    """Median wall-clock and CPU seconds of ``repeat`` runs of a command (stdout discarded)."""
+def run(cmd: list[str], repeat: int, source: Path | None = None) -> tuple[float, float, list[float]]:
+    """Median wall-clock and CPU seconds of ``repeat`` runs of a command (stdout discarded).
+
+    ``source``: import survey from that folder instead of the installed package.
+    """
+    env = dict(os.environ, PYTHONPATH=str(source)) if source else None
     walls, cpus = [], []
     for _ in range(repeat):
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # outside the repository, so that `python -m survey` does not pick up ./survey
+        proc = subprocess.Popen(cmd, cwd=tempfile.gettempdir(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - t)
         cpus.append(usage.ru_utime + usage.ru_stime)
@@ -119,17 +127,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--n", type=int, default=10_000, help="respondents of the small-data comparison")
+    ap.add_argument("--before", default=None, help="a git revision to run the survey commands from too")
     args = ap.parse_args()
     py = sys.executable
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        rows.append(("survey --help", *run([py, "-m", "survey", "--help"], args.repeat)))
-        rows.append(("survey analyze raw/2021.xlsx", *run([py, "-m", "survey", "analyze", "raw/2021.xlsx", "-o",
-                                                           str(folder / "r")], args.repeat)))
         data, targets = make_10k(args.n, folder)
-        rows.append((f"survey: {args.n:,} respondents", *run([py, "-c", SURVEY_10K, str(data), str(targets)],
-                                                             args.repeat)))
+        sources: list[tuple[str, Path | None]] = [("", None)]
+        if args.before:
+            old = folder / "before"
+            old.mkdir()
+            archive = subprocess.run(["git", "archive", args.before, "survey"], cwd=ROOT, check=True,
+                                     capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+            sources.append((f" [{args.before}]", old))
+        for tag, source in sources:
+            rows.append((f"survey --help{tag}", *run([py, "-m", "survey", "--help"], args.repeat, source)))
+            rows.append((f"survey analyze raw/2021.xlsx{tag}", *run(
+                [py, "-m", "survey", "analyze", str(ROOT / "raw" / "2021.xlsx"), "-q", str(ROOT / "questionnaires"), "-o",
+                 str(folder / "r")], args.repeat, source)))
+            rows.append((f"survey: {args.n:,} respondents{tag}", *run(
+                [py, "-c", SURVEY_10K, str(data), str(targets)], args.repeat, source)))
         svy_version = have("svy")
         if svy_version:
             rows.append((f"svy {svy_version}: {args.n:,} respondents",
@@ -138,9 +157,9 @@ def main() -> None:
                                                                args.repeat)))
     print(f"whole processes, median of {args.repeat} runs (Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f})")
-    print(f"{'command':<42}{'wall s':>8}{'CPU s':>8}   runs (wall s)")
+    print(f"{'command':<46}{'wall s':>8}{'CPU s':>8}   runs (wall s)")
     for name, wall, cpu, walls in rows:
-        print(f"{name:<42}{wall:8.2f}{cpu:8.2f}   " + " ".join(f"{w:.2f}" for w in walls))
+        print(f"{name:<46}{wall:8.2f}{cpu:8.2f}   " + " ".join(f"{w:.2f}" for w in walls))
     if not svy_version:
         print("svy is not installed (pip install 'svy==0.35.*'): compared with the plain pandas + statsmodels script only")
     print("issue 15 targets: --help ≤ 0.2 s; analyze ≤ 2.5 s; 10k respondents no slower than svy")
