@@ -252,15 +252,24 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """A table as UTF-8 CSV with a byte-order mark, no index.
 
-    A spreadsheet opening a CSV would run text starting with ``=``, ``+``, ``-`` or
-    ``@`` as a formula, so such text (in text columns only; numbers are untouched)
-    gets a leading apostrophe, as OWASP advises against CSV injection.
+    Whole-number float columns (item codes with missing answers) are written as
+    integers (``1``, not ``1.0``). A spreadsheet opening a CSV would run text
+    starting with ``=``, ``+``, ``-`` or ``@`` as a formula, so such text (in text
+    columns only; numbers are untouched) gets a leading apostrophe, as OWASP advises
+    against CSV injection.
 
-    >>> csv_bytes(pd.DataFrame({"a": [1, -2], "t": ["=SUM(A1)", "ok"]})).decode("utf-8-sig").splitlines()
-    ['a,t', "1,'=SUM(A1)", '-2,ok']
+    >>> csv_bytes(pd.DataFrame({"a": [1, -2], "t": ["=SUM(A1)", "ok"], "c": [1.0, None]})).decode("utf-8-sig").splitlines()
+    ['a,t,c', "1,'=SUM(A1),1", '-2,ok,']
     """
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+        s = out[c]
+        if s.dtype.kind == "f" and _is_whole(s.to_numpy(dtype=float)):
+            out[c] = s.astype("Int64")
+        elif pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+            risky = s.str.startswith(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
+            if risky.any():
+                out[c] = s.where(~risky, "'" + s)
+        elif s.dtype == object:
+            out[c] = s.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
