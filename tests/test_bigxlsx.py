@@ -82,3 +82,13 @@ def test_nullable_boolean_and_categorical():
     df = pd.DataFrame({"b": pd.array([True, None], dtype="boolean"), "c": pd.Categorical(["玄武区", None]), "n": [1, 2]})
     ws = _sheet(table_xlsx_bytes({"t": df}))
     assert [[c.value for c in r] for r in ws.iter_rows()] == [["b", "c", "n"], [True, "玄武区", 1], [None, None, 2]]
+
+
+def test_one_style_per_column_across_chunks(monkeypatch):
+    import survey.render.bigxlsx as bigxlsx
+
+    monkeypatch.setattr(bigxlsx, "CHUNK_ROWS", 2)  # the whole numbers and the fraction in different chunks
+    ws = _sheet(bigxlsx.table_xlsx_bytes({"t": pd.DataFrame({"w": [1.0, 2.0, 2.5]})}))
+    cells = [r[0] for r in ws.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == [1, 2, 2.5]
+    assert {c.number_format for c in cells} == {"0.00"}

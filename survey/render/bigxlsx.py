@@ -31,7 +31,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -65,27 +65,37 @@ def _is_whole(values: np.ndarray) -> bool:
     return bool(np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2 ** 53))
 
 
-def _column_cells(s: pd.Series, letter: str, rows: range, percent: bool) -> list[str]:
-    """One column's cells for the given sheet rows ('' for a missing value: no cell)."""
-    refs = [f"{letter}{r}" for r in rows]
+def _column(s: pd.Series, letter: str, percent: bool) -> Callable[[int, int, range], list[str]]:
+    """A column's cell writer: ``cells(a, b, rows)`` gives the cells of its values a..b−1
+    on sheet rows ``rows`` ('' for a missing value: no cell). The column's kind and
+    style are decided once, on all its values, and its values converted once."""
     kind = s.dtype.kind
     if kind in "biu":  # booleans, numpy or nullable integers (whole numbers, no style)
-        cell = '<c r="{}" t="b"><v>{:d}</v></c>' if kind == "b" else '<c r="{}"><v>{:d}</v></c>'
         missing = s.isna().to_numpy().tolist()
-        return ["" if m else cell.format(ref, int(v)) for ref, v, m in zip(refs, s.to_numpy(dtype=object), missing)]
-    if kind == "f":
-        v = s.to_numpy(dtype=float)
+        vals = [None if m else int(v) for v, m in zip(s.to_numpy(dtype=object).tolist(), missing)]
+        if kind == "b":
+            return lambda a, b, rows: ["" if v is None else f'<c r="{letter}{r}" t="b"><v>{v}</v></c>'
+                                       for r, v in zip(rows, vals[a:b])]
+        return lambda a, b, rows: ["" if v is None else f'<c r="{letter}{r}"><v>{v}</v></c>'
+                                   for r, v in zip(rows, vals[a:b])]
+    if kind in "fM":
+        if kind == "M":
+            v = ((s - _EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+            style = f' s="{_STYLE_DATETIME}"'
+        else:
+            v = s.to_numpy(dtype=float)
+            style = f' s="{_STYLE_PERCENT if percent else _STYLE_DECIMAL}"'
         bad = ~np.isfinite(v)
-        if _is_whole(np.where(bad, np.nan, v)):
-            ints = np.where(bad, 0, v).astype(np.int64).tolist()
-            return ["" if b else f'<c r="{ref}"><v>{i}</v></c>' for ref, i, b in zip(refs, ints, bad.tolist())]
-        style = _STYLE_PERCENT if percent else _STYLE_DECIMAL
-        return ["" if b else f'<c r="{ref}" s="{style}"><v>{x!r}</v></c>' for ref, x, b in zip(refs, v.tolist(), bad.tolist())]
-    if kind == "M":
-        serial = ((s - _EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-        return ["" if np.isnan(x) else f'<c r="{ref}" s="{_STYLE_DATETIME}"><v>{x!r}</v></c>'
-                for ref, x in zip(refs, serial.tolist())]
-    return [_any_cell(ref, v, percent) for ref, v in zip(refs, s.tolist())]
+        if kind == "f" and _is_whole(np.where(bad, np.nan, v)):
+            nums: list = np.where(bad, 0, v).astype(np.int64).tolist()
+            style = ""
+        else:
+            nums = [repr(x) for x in v.tolist()]
+        vals = [None if m else x for x, m in zip(nums, bad.tolist())]
+        return lambda a, b, rows: ["" if v is None else f'<c r="{letter}{r}"{style}><v>{v}</v></c>'
+                                   for r, v in zip(rows, vals[a:b])]
+    objects = s.tolist()
+    return lambda a, b, rows: [_any_cell(f"{letter}{r}", v, percent) for r, v in zip(rows, objects[a:b])]
 
 
 def _any_cell(ref: str, v: object, percent: bool) -> str:
@@ -135,10 +145,11 @@ def _sheet_xml(df: pd.DataFrame, widths: dict | None) -> Iterator[bytes]:
         f'<c r="{letter}1" s="{_STYLE_HEADER}" t="inlineStr"><is><t xml:space="preserve">{_text(c)}</t></is></c>'
         for letter, c in zip(letters, cols)) + "</row>")
     yield "".join(head).encode("utf-8")
+    writers = [_column(df[c], letter, c in PERCENT_COLUMNS) for c, letter in zip(cols, letters)]
     for start in range(0, len(df), CHUNK_ROWS):
-        part = df.iloc[start:start + CHUNK_ROWS]
-        rows = range(start + 2, start + 2 + len(part))
-        cells = [_column_cells(part[c], letter, rows, c in PERCENT_COLUMNS) for c, letter in zip(cols, letters)]
+        stop = min(start + CHUNK_ROWS, len(df))
+        rows = range(start + 2, stop + 2)
+        cells = [cells_of(start, stop, rows) for cells_of in writers]
         yield "".join(f'<row r="{r}">{"".join(row)}</row>' for r, row in zip(rows, zip(*cells))).encode("utf-8")
     yield b"</sheetData></worksheet>"
 
