@@ -17,7 +17,9 @@ import click
 from survey import __version__
 from survey.definitions.vocab import (
     ALLOCATIONS,
+    CAL_DISTANCES,
     CI_METHODS,
+    DEFF_SRS,
     FORMAT_NAMES,
     LONELY_PSU,
     SRS_CI_METHODS,
@@ -135,8 +137,9 @@ weights_option = click.option("--no-weights", is_flag=True,
 analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option)
 
 
-def table_format_option(*choices: str):
-    """``--format``: how a table is printed (from ``TABLE_FORMATS``)."""
+def table_format_option(*, csv: bool = True):
+    """``--format``: how a table is printed (``TABLE_FORMATS``; without csv where the output is not one table)."""
+    choices = tuple(f for f in TABLE_FORMATS if csv or f != "csv")
     return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
                         help="Print as an aligned table, " + " or ".join(choices[1:]) + ".")
 
@@ -173,16 +176,23 @@ def analyze(workbook, out, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
-    questionnaire lists under source.sheets).
+    questionnaire lists under source.sheets), or an evaluation folder (survey init)
+    whose inputs are sheets of one workbook: its questionnaires, framework, confidence and
+    minimum cell are used unless -q / --framework / --alpha / --min-per-district say
+    otherwise, and the report goes to FOLDER/reports/<name>.
     """
     from survey.render.console import analysis_lines, written_line
     from survey.render.progress import Progress
     from survey.render.report import write_report
 
+    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
+    if folder is not None:  # an evaluation folder: its workbook, questionnaires, framework and thresholds
+        workbook = folder.workbook
+        options.update(_folder_options(folder, options))
     with Progress() as progress:  # on stderr, only on a terminal
         result = _analyze(workbook, progress=progress, **options)
         progress("writing reports")
-        written = write_report(result, out or Path("reports") / result.name)
+        written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
 
 
@@ -246,30 +256,54 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--by", default=None, help="Column of domains (e.g. 区); the full design is kept for the variance.")
 @click.option("--weights", default=None, help="Column of weights.")
 @click.option("--strata", default=None, help="Column of strata.")
-@click.option("--cluster", default=None, help="Column of primary sampling units (one-stage clusters).")
+@click.option("--cluster", default=None, help="Column of primary sampling units (clusters; see --cluster2).")
 @click.option("--fpc", default=None, help="Column of population sizes per stratum (PSUs when clustered) or sampling fractions.")
+@click.option("--cluster2", default=None, help="Column of second-stage units within --cluster (R: id=~psu+ssu).")
+@click.option("--fpc2", default=None, help="Column of second-stage population sizes (SSUs in the PSU) or fractions "
+                                           "(R: fpc=~fpc1+fpc2; stage-wise without-replacement variance).")
 @click.option("--lonely-psu", type=click.Choice(LONELY_PSU), default="fail", show_default=True,
               help="What to do with a stratum of one PSU.")
 @click.option("--calibrated-on", "calibration", multiple=True,
               help="Column(s) the weights were post-stratified/raked/calibrated to: the SE then uses GREG "
                    "residuals, as R does for such designs (repeat the option for several).")
+@click.option("--calibrated-numeric", "calibration_numeric", multiple=True,
+              help="Numeric column(s) the weights were calibrated to (GREG on totals, e.g. last year's enrolment).")
+@click.option("--calibrated-by-cluster", "calibration_aggregate", is_flag=True,
+              help="The calibration gave one factor per --cluster (R aggregate.stage=1): residuals on cluster means.")
 @click.option("--base-weights", default=None, help="With --calibrated-on: the weights before calibration. [default: 1]")
 @click.option("--stat", type=click.Choice(STATS), default="mean", show_default=True,
-              help="Mean (a proportion for a 0/1 column) or total.")
+              help="mean (a proportion for a 0/1 column; R svymean), total (svytotal), ratio of --var to "
+                   "--denominator (svyratio), quantile (svyquantile, qrule=math).")
+@click.option("--denominator", default=None, help="--stat ratio: the denominator column.")
+@click.option("--quantile", "quantile", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="--stat quantile: which quantile (0.5 = median).")
 @interval_options
+@click.option("--df", "df", default=None,
+              help="Intervals of means/totals/ratios: 'design' = t on the design's df (R confint(df=degf(d))), "
+                   "a number, or normal [default]; quantiles default to 'design' as svyquantile.")
+@click.option("--no-clip", is_flag=True, help="Keep Wald/Agresti-Coull bounds outside [0, 1] (as R's binom).")
+@click.option("--deff-srs", "deff", type=click.Choice(DEFF_SRS), default="without", show_default=True,
+              help="deff against SRS without replacement from the estimated N (R deff=TRUE) or with (deff='replace').")
 @click.option("--variance", type=click.Choice(VARIANCE_METHODS), default="taylor",
-              show_default=True, help="Taylor linearisation, or replicate weights (numeric columns).")
+              show_default=True, help="Taylor linearisation, or replicate weights (numeric columns; re-calibrated "
+                                      "per replicate with --calibrated-on).")
 @click.option("--replicates", type=click.IntRange(min=10), default=500, show_default=True,
               help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
+@click.option("--mse", is_flag=True, help="Replicates: deviations from the full-sample estimate (R mse=TRUE).")
 @sheet_option()
-@table_format_option(*TABLE_FORMATS)
-def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
-                 ci_method, alpha, variance, replicates, seed, sheet, fmt):
-    """Design-based mean, proportion or total of a column of any CSV/xlsx.
+@table_format_option()
+def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, lonely_psu, calibration,
+                 calibration_numeric, calibration_aggregate, base_weights, stat,
+                 denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
+                 sheet, fmt):
+    """Design-based mean, proportion, total, ratio or quantile of a column of any CSV/xlsx.
 
-    Taylor-linearisation standard errors with strata, one-stage clusters and finite
-    population correction, as R's svymean/svytotal/svyby. For example, R's
+    Taylor-linearisation standard errors with strata, one- or two-stage clusters,
+    finite population corrections and calibration, or replicate weights (jackknife,
+    bootstrap), as R's svymean/svytotal/svyratio/svyquantile/svyby. Each row
+    says its interval method, df (ci_df) and whether a bound was clipped or replaced
+    (ci_note). For example, R's
     svymean(~api00, svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)):
 
         survey estimate apistrat.csv --var api00 --weights pw --strata stype --fpc fpc
@@ -281,13 +315,16 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 
     raw = read_table(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
-                    calibration=tuple(calibration), calibration_base=base_weights)
+                    calibration=tuple(calibration), calibration_base=base_weights, cluster2=cluster2, fpc2=fpc2,
+                    calibration_numeric=tuple(calibration_numeric), calibration_aggregate=calibration_aggregate)
     if variance == "taylor":
         table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
-                                file=str(data), sheet=raw.sheet)
+                                file=str(data), sheet=raw.sheet, denominator=denominator, quantile=quantile,
+                                df=df, clip=not no_clip, deff=deff)
     else:
         table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
-                                   replicates=replicates, seed=seed, alpha=alpha)
+                                   replicates=replicates, seed=seed, alpha=alpha, ci_method=ci_method, df=df,
+                                   mse=mse, quantile=quantile, denominator=denominator)
     _print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
 
 
@@ -301,6 +338,14 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 @click.option("--by", "by", multiple=True, help="Weighting variable(s). [default: every variable of the targets]")
 @click.option("--base", default=None, help="Column of base (design) weights. [default: 1 for everyone]")
 @click.option("--bounds", type=(float, float), default=None, help="calibrate: lower and upper bound of final/base weight.")
+@click.option("--distance", type=click.Choice(CAL_DISTANCES), default="linear", show_default=True,
+              help="calibrate: distance — linear (GREG), raking (ratio), logit (needs --bounds); "
+                   "R calibrate(calfun=).")
+@click.option("--total", "totals", multiple=True, metavar="COL=VALUE",
+              help="calibrate: population total of a numeric column (e.g. --total api99=3914069), "
+                   "besides the TARGETS margins; repeat for several (R calibrate(~x + ..., population=)).")
+@click.option("--per-cluster", "cal_cluster", default=None,
+              help="calibrate with --distance/--total: one factor per cluster of this column (R aggregate.stage=1).")
 @click.option("--trim-upper", type=click.FloatRange(1, min_open=True), default=None,
               help="Then trim weights above this multiple of the mean weight, keeping the total.")
 @click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-8, show_default=True,
@@ -311,7 +356,8 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 @click.option("--targets-sheet", default=None, help="Sheet of an xlsx TARGETS file. [default: the first]")
 @click.option("--count", "count", default=None, help="Count column of TARGETS when it has several (e.g. 在册社区矫正对象数).")
 @output_options("<data>-weighted.csv", "Where to write DATA with a weight column (.csv or .xlsx).")
-def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_iter, sheet, targets_sheet, count, out):
+def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cluster, trim_upper, tol, max_iter, sheet,
+               targets_sheet, count, out):
     """Compute weights from population targets and export them with diagnostics.
 
     Prints the Kish design effect, effective n, CV, min/max, convergence and the
@@ -326,13 +372,21 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
     raw = read_table(data, sheet)
     t = read_table(targets, targets_sheet)
     try:
-        res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
-                             max_iter=max_iter, targets_file=str(targets), count=count)
+        if method == "calibrate" and (distance != "linear" or totals or cal_cluster):
+            from survey.stats.calibration import calibrate_totals, numeric_totals
+            from survey.stats.weights import targets_from_table
+
+            pop = targets_from_table(t.data, list(by) or None, wide=False, file=str(targets), count=count)
+            res = calibrate_totals(raw.data, {**pop, **numeric_totals(totals)}, base=base, distance=distance,
+                                   bounds=bounds, tol=tol, max_iter=max_iter, cluster=cal_cluster)
+        else:
+            res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
+                                 max_iter=max_iter, targets_file=str(targets), count=count)
     except WeightingError as exc:  # name the data file when the method could not
         exc.file = exc.file or f"{data}" + (f" [{raw.sheet}]" if raw.sheet else "")
         raise
-    if trim_upper:
-        res = trim(res.weights, upper=trim_upper)
+    if trim_upper:  # keeps the raking diagnostics and re-checks the margins on the trimmed weights
+        res = trim(res.weights, upper=trim_upper, after=res, data=raw.data, tol=tol)
     d = res.diagnostics
     table = raw.data.assign(weight=res.weights.to_numpy())
     click.echo(f"{d.method}: n={d.n}, Σw={d.total:.6g}, min={d.min:.4g}, max={d.max:.4g}, CV={d.cv:.4f}, "
@@ -340,13 +394,16 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
                + (f", {d.iterations} iterations, converged={d.converged}" if d.iterations else ""))
     if d.margins is not None:
         click.echo(d.margins.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
+    if d.note:
+        click.echo(f"warning: {d.note}", err=True)
     if not d.converged:
         click.echo(f"warning: not converged — largest relative margin error {d.history[-1]:.3g} > {tol:g}", err=True)
     out = out or data.with_name(f"{data.stem}-weighted.csv")
     if out.suffix.lower() == ".xlsx":
         atomic_write(out, table_xlsx_bytes({"weights": table.reset_index()}))
     else:
-        atomic_write(out, table.reset_index().to_csv(index=False).encode("utf-8-sig"))
+        from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
+        atomic_write(out, csv_bytes(table.reset_index()))
     click.echo(f"written: {out}")
 
 
@@ -420,7 +477,7 @@ def questionnaire_check(files):
               show_default=True, help="How n is shared among the frame's districts.")
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
 @district_option
-@table_format_option("table", "json")
+@table_format_option(csv=False)
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
                     district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
@@ -431,6 +488,7 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     """
     import json
 
+    from survey.render.console import sample_size_lines
     from survey.stats import sampling as S
 
     if allocation == "neyman" and frame and not p_column:
@@ -445,26 +503,16 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     if threshold is not None:
         res = S.threshold_sample_size(p or 0.95, threshold, confidence=confidence, method=ci_method,
                                       population=population, valid_rate=valid_rate)
-        lines = [f"smallest n whose {confidence:.0%} {ci_method} lower bound stays ≥ {threshold:.0%} at a rate of "
-                 f"{res.p:.0%}: n = {res.n} (bound {res.ci_low:.2%}; at n = {res.n - 1}: "
-                 f"{'—' if res.ci_low_previous is None else format(res.ci_low_previous, '.2%')})"]
     else:
         res = S.sample_size(margin, p=p or 0.5, confidence=confidence, population=population, deff=deff,
                             valid_rate=valid_rate)
-        lines = res.steps()
-    lines += [f"to issue at a valid rate of {valid_rate:.0%}: {res.n_issue}" if valid_rate < 1 else "", *res.notes]
     alloc = None if raw is None else S.allocate(res.n, raw.data, method=allocation, min_per_stratum=min_per_district,
                                                 p=p_column, **cols, file=raw.file, sheet=raw.sheet)
     if fmt == "json":
         out = {**res.as_dict(), "allocation": None if alloc is None else alloc.to_dict(orient="records")}
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{res.n} valid responses")
-    for line in filter(None, lines):
-        click.echo("  " + line)
-    if alloc is not None:
-        click.echo(f"\n{allocation} allocation (min {min_per_district} per district):")
-        click.echo(alloc[["stratum", "population", "quota", "n"]].to_string(index=False, float_format="%.2f"))
+    else:
+        _echo(sample_size_lines(res, alloc, allocation=allocation, min_per_district=min_per_district))
 
 
 @main.command("score")
@@ -509,3 +557,86 @@ def audit_cmd(annex, step_mode):
         click.echo(f"{len(findings)} finding(s)", err=True)
         sys.exit(1)
     click.echo(f"{annex}: no findings")
+
+
+# -- evaluation folders and frameworks ------------------------------------------------
+
+def _evaluation_folder(folder: Path):
+    """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
+    from survey.evaluation.folder import workbook_run
+
+    run = workbook_run(folder)
+    for w in run.inputs.evaluation.warnings():
+        click.echo(f"提示：{w}")
+    return run
+
+
+def _folder_options(folder, options: dict) -> dict:
+    """The folder's questionnaires and framework, and its thresholds (confidence, minimum cell)
+    for the options left at their defaults."""
+    ctx = click.get_current_context()
+    given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    t = folder.inputs.evaluation.thresholds
+    out = {"questionnaires": options["questionnaires"] or list(folder.questionnaires),
+           "framework": options["framework"] or folder.framework}
+    if "alpha" not in given:
+        out["alpha"] = round(1 - t.confidence, 10)
+    if "min_per_district" not in given:
+        out["min_per_district"] = t.min_cell
+    return out
+
+
+@main.command("init")
+@click.argument("folder", type=PATH)
+@click.option("--from", "example", default="blank", show_default=True,
+              help="The example to start from: blank (a skeleton to edit) or nanjing-2021 (the reference case).")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+def init_cmd(folder, example, force):
+    """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
+
+    FOLDER is created; an existing folder must be empty unless --force. README.md lists the
+    next steps; `survey framework check` and `survey questionnaire check` accept what it writes.
+    """
+    from survey.examples import example_files
+    from survey.render.files import write_files
+
+    files = example_files(example)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not force:
+        raise click.ClickException(f"{folder}: exists and is not an empty folder. Fix: name a new folder, "
+                                   "or add --force to write into it")
+    written = write_files({folder / rel: data for rel, data in files.items()})
+    click.echo(f"written: {len(written)} files in {folder} (from {example})")
+    click.echo(f"next: edit {folder / 'evaluation.yaml'}, then see {folder / 'README.md'}")
+
+
+@main.group()
+def framework():
+    """Scoring frameworks (评分表 YAML): check one, print the rule reference."""
+
+
+@framework.command("check")
+@click.argument("files", nargs=-1, required=True, type=PATH)
+def framework_check(files):
+    """Check framework files and print every problem: weights adding up to 100, every level
+    filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
+    its numbers can be read. A FILE that is an evaluation folder checks the framework its
+    evaluation.yaml names. Exit code 0: no problems; 1: problems."""
+    from survey.evaluation.framework_check import check_framework
+
+    bad = 0
+    for f in files:
+        result = check_framework(f)
+        bad += not result.ok
+        for line in result.lines():
+            click.echo(line, err=not result.ok)
+    if bad:
+        sys.exit(1)
+
+
+@framework.command("rules")
+def framework_rules():
+    """Print the rule reference (Markdown): every rule type and parameter, with meaning, unit
+    and example. docs/rules.md is this output."""
+    from survey.definitions.reference import rule_reference
+
+    click.echo(rule_reference(), nl=False)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import pytest
 
 from survey.definitions.questionnaire import load
@@ -136,7 +139,8 @@ def staff_with_checks(tmp_path):
 
 def test_attention_and_logic_conflicts_are_excluded_in_order(tmp_path):
     q = staff_with_checks(tmp_path)
-    head = [*header()[:-1], "7、您对做好社区矫正工作有什么意见和建议？", "8、本题为注意力检测题，请选择“满意”", "9、您参加过哪些培训"]
+    head = [*header()[:-1], "7、您对做好社区矫正工作有什么意见和建议？", "8、本题为注意力检测题，请选择“满意”",
+            "9、您参加过哪些培训"]
     head = [h for h in head if not h.startswith("8、") or "注意力" in h]
 
     def row(n, check="满意", training="法律业务┋心理矫治", tenure="1至3年", career="满意"):
@@ -194,3 +198,184 @@ def test_rules_that_cannot_run_are_said_not_skipped_silently():
     assert c.notes == ("答题过快规则未执行：导出数据中没有答题时长列", "重复提交规则未执行：导出数据中没有提交时间和IP列",
                        "同一IP多份规则未执行：导出数据中没有IP列")
     assert run([answer(1, "2021/11/05 10:00:00", 200, "1.2.3.4")]).notes == ()
+
+
+# -- the rules one by one: each takes (responses, rows still kept, questionnaire), returns findings --
+
+from survey.evaluation import clean as C  # noqa: E402
+
+
+def tidy_rows(rows, q=STAFF):
+    return tidy(table_from_rows([header(), *rows], file="t.xlsx", sheet="工作人员问卷"), q)
+
+
+def with_cleaning(q=STAFF, **settings):
+    return q.model_copy(update={"cleaning": q.cleaning.model_copy(update=settings)})
+
+
+def all_kept(r):
+    return pd.Series(True, index=r.data.index)
+
+
+def rows_of(found, action=None):
+    return sorted(found["row"]) if action is None else sorted(found.loc[found["action"] == action, "row"])
+
+
+def test_the_rules_apply_in_the_documented_order():
+    names = [rule.__name__ for rule in C.RULES]
+    assert names[:len(C.RULE_ORDER)] == list(C.RULE_ORDER)
+    assert names[len(C.RULE_ORDER):] == ["straightlining", "same_ip", "tidy_findings"]
+    for rule in C.RULES:  # the module docstring lists them in that order
+        assert rule.__doc__, rule.__name__
+
+
+def test_every_rule_returns_the_finding_columns_even_when_it_finds_nothing():
+    r = tidy_rows([answer(1, "2021/11/05 10:00:00", 200, "10.0.0.1")])
+    for rule in C.RULES:
+        found = rule(r, all_kept(r), STAFF)
+        assert list(found.columns) == list(C.FINDING_COLUMNS), rule.__name__
+        assert found.empty or set(found["action"]) <= {"exclude", "flag"}
+
+
+def test_rule_test_submission_alone():
+    r = tidy_rows([answer(1, "2021/10/30 09:00:00", 200, "1.1.1.1"),
+                   answer(2, "2021/11/03 09:00:00", 200, "2.2.2.2")])
+    found = C.test_submission(r, all_kept(r), STAFF)
+    assert rows_of(found, "exclude") == [2] and found["message"].iloc[0].startswith("提交时间早于调查开始")
+
+
+def test_rule_out_of_scope_alone():
+    r = tidy_rows([answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1", role="其他人员（非社区矫正工作人员）"),
+                   answer(2, "2021/11/05 09:10:00", 200, "2.2.2.2")])
+    found = C.out_of_scope(r, all_kept(r), STAFF)
+    assert rows_of(found, "exclude") == [2] and found["value"].iloc[0] == "其他人员（非社区矫正工作人员）"
+
+
+def test_rule_incomplete_alone_and_only_on_kept_rows():
+    r = tidy_rows([answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1", overall="(跳过)"),
+                   answer(2, "2021/11/05 09:10:00", 200, "2.2.2.2", overall="(跳过)"),
+                   answer(3, "2021/11/05 09:20:00", 200, "3.3.3.3")])
+    assert rows_of(C.incomplete(r, all_kept(r), STAFF)) == [2, 3]
+    kept = all_kept(r)
+    kept[2] = False  # excluded by an earlier rule: attributed there, not here
+    found = C.incomplete(r, kept, STAFF)
+    assert rows_of(found) == [3] and found["message"].iloc[0] == "必答题未作答或无法识别：overall"
+
+
+def test_rule_duplicate_alone():
+    r = tidy_rows([answer(1, "2021/11/05 15:00:00", 200, "1.2.3.4"),
+                   answer(2, "2021/11/05 15:05:00", 200, "1.2.3.4")])
+    found = C.duplicate(r, all_kept(r), STAFF)
+    assert rows_of(found, "exclude") == [3] and found["message"].iloc[0].startswith("与第2行答案相同")
+
+
+def fast_rows():
+    rows = [answer(i, f"2021/11/05 10:{i:02d}:00", 200, f"10.0.0.{i}") for i in range(1, 5)]
+    rows.append(answer(5, "2021/11/05 11:00:00", 20, "10.0.1.5", matrix=["非常满意"] * 12))  # fast + lined
+    rows.append(answer(6, "2021/11/05 11:01:00", 20, "10.0.1.6"))                            # fast, varied
+    return tidy_rows(rows)
+
+
+@pytest.mark.parametrize("action, excluded, flagged", [
+    ("exclude_if_straightlined", [6], [7]),
+    ("exclude", [6, 7], []),
+    ("flag", [], [6, 7]),
+])
+def test_rule_too_fast_alone_under_each_action(action, excluded, flagged):
+    from survey.definitions.questionnaire import TooFast
+
+    r = fast_rows()
+    found = C.too_fast(r, all_kept(r), with_cleaning(too_fast=TooFast(action=action)))
+    assert rows_of(found, "exclude") == excluded and rows_of(found, "flag") == flagged
+
+
+def test_too_fast_under_flag_does_not_claim_the_answers_differ():
+    """Under ``action: flag`` a fast response is kept whatever its answers: the note said
+    “答案有差异，保留” even for the straight-lined one (row 6), which was false."""
+    from survey.definitions.questionnaire import TooFast
+
+    r = fast_rows()
+    c = clean(replace(r, questionnaire=with_cleaning(too_fast=TooFast(action="flag"))))
+    notes = c.audit[c.audit["rule"] == "too_fast"].set_index("row")["message"]
+    assert list(notes.index) == [6, 7]
+    assert all("答案有差异" not in m and "只标记不剔除" in m for m in notes)
+    assert c.n_valid == 6
+
+
+def test_too_fast_keeps_saying_why_a_fast_response_is_kept():
+    from survey.definitions.questionnaire import TooFast
+
+    r = fast_rows()
+    found = C.too_fast(r, all_kept(r), with_cleaning(too_fast=TooFast(action="exclude_if_straightlined")))
+    assert found.loc[found["action"] == "flag", "message"].iloc[0].endswith("答案有差异，保留")
+    # too few scale items answered to judge straight-lining: not "the answers differ"
+    few = tidy_rows([answer(i, f"2021/11/05 10:{i:02d}:00", 200 if i < 5 else 20, f"10.0.0.{i}",
+                            matrix=None if i < 5 else ["满意"] * 3 + ["(跳过)"] * 9) for i in range(1, 6)])
+    flag = C.too_fast(few, all_kept(few), STAFF)
+    assert list(flag["message"]) == ["答题用时低于60秒，作答的量表题少于8道，未判定为答案无差异，保留"]
+
+
+def test_too_fast_actions_are_exactly_the_models():
+    import typing
+
+    from survey.definitions.questionnaire import TooFast
+
+    # every action the model allows has an explicit branch (no silent default)
+    allowed = set(typing.get_args(TooFast.model_fields["action"].annotation))
+    assert allowed == {"exclude", "flag", "exclude_if_straightlined"}
+    with pytest.raises(Exception, match="action"):
+        TooFast(action="drop")
+
+
+def test_rule_straightlining_and_same_ip_alone():
+    from survey.definitions.questionnaire import SameIP, Straightlining
+
+    r = tidy_rows([answer(1, "2021/11/05 10:00:00", 200, "1.1.1.1", matrix=["满意"] * 12),
+                   answer(2, "2021/11/05 12:00:00", 200, "1.1.1.1")])
+    q = with_cleaning(straightlining=Straightlining(), same_ip=SameIP())
+    lined = C.straightlining(r, all_kept(r), q)
+    assert rows_of(lined, "flag") == [2] and lined["message"].iloc[0] == "12道量表题答案均为“满意”"
+    shared = C.same_ip(r, all_kept(r), q)
+    assert rows_of(shared, "flag") == [2, 3] and shared["value"].isna().all()  # the IP is never output
+
+
+def test_rules_not_run_and_issued():
+    r = tidy_rows([answer(1, "2021/11/05 10:00:00", 200, "1.2.3.4")])
+    assert C.rules_not_run(STAFF, r.data) == ()
+    assert C.rules_not_run(STAFF, r.data.drop(columns=["duration_s"])) == ("答题过快规则未执行：导出数据中没有答题时长列",)
+    assert clean(r, issued=10).issued == 10 and clean(r).issued == 550
+
+
+def test_flagged_by_rule():
+    c = run([answer(1, "2021/11/05 10:00:00", 200, "1.1.1.1"), answer(2, "2021/11/05 12:00:00", 200, "1.1.1.1")])
+    assert c.flagged_by_rule() == {"同一IP多份": 2}
+
+
+def tiny(q, **columns):
+    """Responses of ``q`` straight from columns (rows 2, 3, …), as tidy would give them."""
+    from survey.inputs.tidy import FINDING_COLUMNS, Responses
+
+    data = pd.DataFrame(columns, index=range(2, 2 + len(next(iter(columns.values())))))
+    return Responses(q, data, "t.csv", None, {c: f"[{c}]" for c in data}, pd.DataFrame(columns=list(FINDING_COLUMNS)))
+
+
+def test_rule_platform_flag_alone():
+    r = tiny(STAFF, quality_flag=["有效", "无效", "有效"], invalid_probability=[0.1, 0.2, 0.7])
+    found = C.platform_flag(r, all_kept(r), STAFF)
+    assert rows_of(found, "exclude") == [3, 4] and list(found["column"]) == ["[quality_flag]"] * 2
+    assert list(found["value"]) == ["无效 / 0.2", "有效 / 0.7"]
+    assert C.platform_flag(tiny(STAFF, overall=[1.0]), all_kept(tiny(STAFF, overall=[1.0])), STAFF).empty
+
+
+def test_rule_attention_and_logic_alone(tmp_path):
+    q = staff_with_checks(tmp_path)  # check: choose 满意 (code 2); training: 以上都没有 (3) exclusive
+    r = tiny(q, check=[2.0, 1.0, None], tenure=[2.0, 1.0, 1.0], h_career=[2.0, 5.0, 1.0],
+             **{"training[1]": [1, 0, 1], "training[2]": [0, 0, 0], "training[3]": [1, 1, 0]})
+    att = C.attention(r, all_kept(r), q)
+    assert rows_of(att, "exclude") == [3] and att["value"].iloc[0] == "非常满意"  # an unanswered check is no failure
+    found = C.logic(r, all_kept(r), q)
+    assert rows_of(found, "exclude") == [2, 3]
+    assert list(found["message"]) == ["“以上都没有”与其他选项同时选择", "测试用冲突：不满1年却评价晋升空间非常不满意"]
+    kept = all_kept(r)
+    kept[2] = False  # excluded by attention already: logic reports only what is still kept
+    assert rows_of(C.logic(r, kept, q)) == [3]

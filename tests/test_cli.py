@@ -243,7 +243,7 @@ def test_choices_come_from_the_vocabulary():
     from survey.stats.sampling import ALLOCATIONS
 
     assert vocab.ALLOCATIONS == ALLOCATIONS
-    assert vocab.VARIANCE_METHODS == ("taylor", *REPLICATE_METHODS)
+    assert ("taylor", *REPLICATE_METHODS) == vocab.VARIANCE_METHODS
     closed = {v for k in dir(vocab) if k.isupper() and isinstance(getattr(vocab, k), tuple)
               for v in [tuple(getattr(vocab, k))]}
     for name, cmd in _commands():
@@ -258,3 +258,64 @@ def test_one_default_for_step_mode_and_min_per_district():
     for opt, default in (("--step-mode", None), ("--min-per-district", 5), ("--alpha", 0.05)):
         found = [p.default for _, cmd in _commands() for p in cmd.params if opt in p.opts]
         assert found and set(found) == {default}, (opt, found)
+
+
+def test_validity_and_score_take_the_analysis_options(tmp_path):
+    res = run("validity", RAW_2021, "-q", QDIR, "-o", tmp_path, "--alpha", 0.1, "--min-per-district", 3)
+    assert res.exit_code == 0, res.output
+    assert "在90%置信水平下" in res.output and "在95%置信水平下" not in res.output
+    for cmd in ("validity", "score", "analyze"):
+        help_text = run(cmd, "--help").output
+        for opt in ("--framework", "--step-mode", "--ci-method", "--alpha", "--no-weights", "--min-per-district"):
+            assert opt in help_text, (cmd, opt)
+
+
+def test_console_lines_are_built_by_the_library_not_the_cli():
+    """analysis_lines picks the weighted overall row and states the analysis' own confidence."""
+    from types import SimpleNamespace as NS
+
+    import pandas as pd
+
+    from survey.render.console import analysis_lines
+
+    cleaned = NS(summary=lambda: "本次调查共回收问卷10份。", notes=("note",))
+    weighted = pd.DataFrame([
+        {"measure": "overall", "domain": "玄武区", "estimate": 0.5, "ci_low": 0.1, "ci_high": 0.9, "n_eff": 3.0,
+         "ci_method": "x"},
+        {"measure": "overall", "domain": "overall", "estimate": 0.9, "ci_low": 0.8, "ci_high": 0.95, "n_eff": 9.6,
+         "ci_method": "wilson_neff"}])
+    survey = NS(questionnaire=NS(title="问卷", id="q"), sheet="S", cleaned=cleaned, weighted=weighted, notes=())
+    ind = NS(questionnaire="q", measure="overall",
+             estimate={"estimate": 0.9, "ci_low": 0.7, "ci_high": 0.97, "n": 10},
+             score=NS(indicator="满意度", score=5, weight=5))
+    result = NS(parameters={"alpha": 0.1}, surveys=(survey,), indicators=(ind,), scorecard=None)
+    assert analysis_lines(result) == [
+        "问卷（S）：本次调查共回收问卷10份。", "  注意：note", "",
+        "满意度 90.00%（90% CI 70.00%–97.00%，n=10）→ 5/5 分",
+        "  加权 90.00%（80.00%–95.00%，n_eff=10，wilson_neff）"]
+
+
+def test_audit_step_mode_defaults_to_the_rules_own(tmp_path):
+    from survey.evaluation.audit import audit_annex
+
+    from .test_audit import STAFF, build, edited
+
+    table = edited(cells={(STAFF, 5): "满意度为82.10%，得15分", (STAFF, 7): 15})
+    book = build(tmp_path / "a.xlsx", table, allocation=False)
+    # a criterion read from the annex's text has no mode of its own: ceil (不足5%按5%计)
+    assert audit_annex(book)["message"].str.contains("每降低5%扣1分，ceil）应得14分").any()
+    res = run("audit", book)
+    assert res.exit_code == 1 and "ceil）应得14分" in res.output
+
+
+def test_every_import_in_the_readme_resolves():
+    """The README's Python examples name modules that exist (they moved into layers once)."""
+    import importlib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = re.findall(r"^\s*from (survey[\w.]*) import ([\w, ]+)$", readme, flags=re.M)
+    assert lines
+    for module, names in lines:
+        mod = importlib.import_module(module)
+        for name in names.split(","):
+            assert hasattr(mod, name.strip()), f"README: from {module} import {name.strip()}"

@@ -72,17 +72,17 @@ def test_frame_errors_name_sheet_row_and_column(write_xlsx):
 
 def test_a_frame_district_without_respondents_is_an_error(write_xlsx, wb):
     q, v = valid(wb, "staff")
-    rows = [["区", "工作人员数"]] + [[d, 40] for d in q.options("district")]
+    rows = [["区", "工作人员数"]] + [[d, 400] for d in q.options("district")]
     frame = read_frame(Workbook(write_xlsx({"抽样框": rows})), q)
     few = v.data[v.data["district"] != 1]
     from dataclasses import replace
 
-    with pytest.raises(WeightingError, match="'玄武区' has population 40 but no respondents"):
+    with pytest.raises(WeightingError, match="'玄武区' has population 400 but no respondents"):
         weight_responses(replace(v, data=few), frame)
 
 
-def test_analyze_reports_weighted_beside_unweighted():
-    a = analyze(RAW_2021, QDIR)
+def test_analyze_reports_weighted_beside_unweighted(analysis_2021):
+    a = analysis_2021
     staff = a.surveys[0]
     w = staff.weighted.set_index(["measure", "level"])
     u = staff.estimates.set_index(["measure", "level"])

@@ -4,6 +4,12 @@ model base, reading the YAML and turning pydantic's errors into located problems
 Both loaders report every problem as ``path.inside.file: message``
 (``items[3].scale: unknown scale 'sad'``, ``indicators[5].rule: unknown rule type
 'guess'``), and a YAML syntax error as one line with its line and column.
+
+Definitions are strict data: :class:`StrictLoader` refuses a key repeated in one
+mapping (a second ``measures:`` silently replacing the first), any tag (``!!python/…``,
+``!!binary``, even ``!!str``), and aliases once they would expand past
+:data:`MAX_ALIAS_NODES` nodes (a "billion laughs" file); the error names the file,
+the line and the key.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -30,6 +37,81 @@ class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+MAX_DEFINITION_BYTES = 10 * 2**20  # a definition file is a few KB; more is not one
+MAX_ALIAS_NODES = 10_000  # nodes that aliases (*name) may add to a definition file in all
+
+
+class _StrictProblem(Exception):
+    def __init__(self, message: str, line: int, key: str | None = None):
+        super().__init__(message)
+        self.message, self.line, self.key = message, line, key
+
+
+def _size(node, memo: dict) -> int:
+    """Nodes in a YAML node's tree, counting a shared node each time it appears."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once (PyYAML refuses it anyway)
+    n = 1
+    if isinstance(node, yaml.SequenceNode):
+        n += sum(_size(v, memo) for v in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n += sum(_size(k, memo) + _size(v, memo) for k, v in node.value)
+    memo[id(node)] = n
+    return n
+
+
+class StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without duplicate keys, tags, or aliases expanding past a small size."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._expanded = 0
+        self._sizes: dict = {}
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            node = self.anchors.get(event.anchor)
+            if node is not None:
+                self._expanded += _size(node, self._sizes)
+                if self._expanded > MAX_ALIAS_NODES:
+                    raise _StrictProblem(f"aliases expand past {MAX_ALIAS_NODES:,} nodes (*{event.anchor})", line)
+        elif getattr(event, "tag", None) not in (None, "!"):
+            raise _StrictProblem(f"tags are not allowed in a definition file (got {event.tag})", line)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: PyYAML's own error follows
+                break
+            if first is not None:
+                raise _StrictProblem(f"key '{key}' appears twice in one mapping (first on line {first})",
+                                     key_node.start_mark.line + 1, str(key))
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def _check_definition_file(p: Path, what: str, shown: str) -> None:
+    """A regular file of sane size (a named pipe would hang the read)."""
+    import stat
+
+    st = p.stat()  # FileNotFoundError is the caller's
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(str(p))
+    if not stat.S_ISREG(st.st_mode):
+        raise DefinitionError(f"is not a regular file (a named pipe or device), not a {what} file", file=shown,
+                              hint=f"name the {what} .yaml file itself")
+    if st.st_size > MAX_DEFINITION_BYTES:
+        raise DefinitionError(f"{st.st_size / 2**20:.0f} MB is too large for a {what} file", file=shown,
+                              hint="check that you named the right file")
+
+
 def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str | None = None,
               name: str | None = None) -> dict:
     """The top-level mapping of a definition file (or of ``text``, shown as ``name``).
@@ -39,8 +121,11 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     """
     shown = name or str(path)
     if text is None:
+        if path is None:
+            raise TypeError("read_yaml needs a path or the text")
         p = Path(path)
         try:
+            _check_definition_file(p, what, shown)
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise DefinitionError(f"{what} file not found", file=shown,
@@ -52,7 +137,11 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
             raise DefinitionError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=shown,
                                   hint="save the file as UTF-8") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader, stricter
+    except _StrictProblem as exc:
+        at = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
+        raise DefinitionError(exc.message, file=shown, path=at,
+                              hint="write each key once, without tags (!!…) or large anchors") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -81,7 +170,8 @@ def error_path(loc: tuple, data=None, tags: Mapping[str, Collection[str]] | None
     the path of an error about the whole file (a model-level check).
     """
     tags = tags or {}
-    out, node, prev = "", data, None
+    out, node = "", data
+    prev: Any = None  # the previous loc entry: a key (str) or a position (int)
     for p in loc:
         present = (isinstance(node, dict) and p in node) or (
             isinstance(node, (list, tuple)) and isinstance(p, int) and 0 <= p < len(node))
@@ -95,7 +185,7 @@ def error_path(loc: tuple, data=None, tags: Mapping[str, Collection[str]] | None
     return out or top
 
 
-def _message(err: dict) -> str:
+def _message(err: Mapping) -> str:
     kind, ctx = err.get("type"), err.get("ctx") or {}
     if kind == "extra_forbidden":
         return "unknown key (check its spelling)"
@@ -123,5 +213,4 @@ def problems_error(file: str | None, problems: list[tuple[str, str]], *, hint: s
     message = first + "".join(f"; {p}: {m}" for p, m in rest)
     if rest:
         message = f"{len(problems)} problems: {path}: {message}"
-        path = None
-    return DefinitionError(message, file=file, path=path, hint=hint)
+    return DefinitionError(message, file=file, path=None if rest else path, hint=hint)

@@ -16,6 +16,8 @@ Each rule is a frozen pydantic model whose ``type`` names it in the framework YA
 ``qualitative``     达成 [0.8w, w], 部分达成 [0.6w, 0.8w), 未达成 [0, 0.6w): the evaluator's
                     score must lie in the band the evaluator chose
 ``judgement``       evaluator deductions, each with its reason
+``per_step``        any fact or rate: full marks at ``threshold`` or better, ``points`` off per
+                    ``step`` short of it (每低1个百分点扣0.5分; :mod:`survey.definitions.steps`)
 =================  =====================================================================
 
 A rule takes its numbers from the year's facts (the workbook sheet 指标数据, see
@@ -32,73 +34,27 @@ decimals it needs to read as that score (:func:`shown_value`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from survey.definitions.base import FrozenModel as _Model
 from survey.definitions.base import repeated
-from survey.definitions.vocab import STEP_MODES
+from survey.definitions.outcome import MODE_TEXT, SCORE_DECIMALS, FactView, Outcome, count_steps, shown_value  # noqa: F401 (public API)
+from survey.definitions.outcome import finish as _finish
+from survey.definitions.outcome import lead as _lead
+from survey.definitions.outcome import published as _published
+from survey.definitions.steps import PerStepRule
+from survey.definitions.vocab import STEP_MODES, StepMode
 from survey.errors import ScoringError, choice_error
 from survey.formatting import fmt_amount, fmt_num, fmt_pct, fmt_pct_short
 
-MODE_TEXT = {"ceil": "不足{step}按{step}计", "floor": "不足{step}不扣分", "linear": "按比例扣分"}
 QUALITATIVE_BANDS = ("达成", "部分达成", "未达成")
 RATE_ITEM = "满意度"      # the 指标数据 item of a step rule's rate (when no questionnaire gives it)
-SCORE_DECIMALS = 2        # scores that are not whole are published to two decimals
 
 
-# -- formatting ---------------------------------------------------------------
-
-def _published(x: float) -> float:
-    return round(x, SCORE_DECIMALS)
-
-
-def shown_value(x: float, key: Callable[[float], object], *, percent: bool = True, max_digits: int = 12) -> str:
-    """``x`` as the narrative shows it next to its score: two decimals (in % when
-    ``percent``), more while the value shown would score differently.
-
-    ``key(v)`` identifies the scoring band or step of a value (its score and which side
-    of the threshold it is on); decimals are added until ``key(shown) == key(x)``, so a
-    reader who re-scores the shown value gets the published score: a rate of 0.799996
-    reads "79.9996%", not "80.00%" (which is one step up); 2 re-offenders of 2003 read
-    "0.0998%", not "0.10%" (which is not below 0.1%).
-    """
-    want = key(x)
-    text = ""
-    for d in range(2, max_digits + 1):
-        if percent:
-            text = f"{x * 100:.{d}f}%"
-            back = float(text[:-1]) / 100
-        else:
-            text = fmt_num(x) if d == 2 else f"{x:.{d}f}".rstrip("0").rstrip(".")
-            back = float(text)
-        if key(back) == want:
-            return text
-    return text
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a rule gives for one indicator."""
-
-    score: float
-    deduction: float
-    narrative: str
-
-
-class FactView(Protocol):
-    """The facts of one indicator (implemented by :class:`survey.inputs.facts.IndicatorFacts`)."""
-
-    indicator: str
-
-    def value(self, item: str) -> float: ...
-    def rows(self) -> list: ...            # facts in sheet order: .item, .value, .note
-    def notes(self) -> list[str]: ...
-    def error(self, message: str, item: str | None = None, **kw) -> ScoringError: ...
-
+# -- a survey rate as the fact a rule reads (Outcome, FactView, shown_value: definitions/outcome.py) --
 
 @dataclass(frozen=True)
 class RateView:
@@ -123,31 +79,19 @@ class RateView:
         return ScoringError(f"{self.indicator}: {message}", **kw)
 
 
-def _finish(weight: float, deduction: float, parts: list[str], *, sep: str = "，",
-            state_deduction: bool = True) -> Outcome:
-    """The outcome: deduction clamped to 0 … weight; text = parts, "扣N分" (unless a part
-    already says it: ``state_deduction=False``) and "得N分"."""
-    deduction = round(min(weight, max(0.0, deduction)), 6)
-    score = round(weight - deduction, 6)
-    text = sep.join(p for p in parts if p)
-    if state_deduction and deduction > 0:
-        text += f"{'，' if text else ''}扣{fmt_num(deduction)}分"
-    text += f"{'，' if text else ''}得{fmt_num(score)}分"
-    return Outcome(score, deduction, text)
-
-
-def _lead(view: FactView) -> str:
-    return "；".join(view.notes())
-
-
 # -- step deduction (satisfaction) ---------------------------------------------
 
 class StepRule(_Model):
+    """Full marks at or above ``threshold``, ``points`` off per ``step`` below it (``mode``: ceil / floor / linear).
+
+    The annex's "超过85%得满分，低于85%每降低5%扣1分" is threshold 0.85, step 0.05, points 1.
+    """
+
     type: Literal["step_deduction"] = "step_deduction"
     threshold: float = Field(gt=0, le=1)
     step: float = Field(gt=0, le=1)
     points: float = Field(gt=0)
-    mode: Literal[STEP_MODES] = "ceil"
+    mode: StepMode = "ceil"
 
     def cuts(self) -> list[float]:
         """Rates where the score can change: threshold, threshold − step, … down to 0."""
@@ -183,7 +127,7 @@ def _step_score(rate: float, rule: StepRule, weight: float, mode: str) -> tuple[
     """(shortfall in steps, steps counted, deduction, score) of a rate."""
     shortfall = max(0.0, rule.threshold - rate)
     raw = round(shortfall / rule.step, 9)  # 0.85 − 0.80 is 0.04999…; do not lose a step to it
-    steps = {"ceil": math.ceil, "floor": math.floor, "linear": float}[mode](raw)
+    steps = count_steps(shortfall, rule.step, mode)
     deduction = min(weight, steps * rule.points)
     if mode == "linear":
         deduction = _published(deduction)
@@ -249,7 +193,7 @@ class Band(_Model):
             return x <= self.at_most
         if self.at_least is not None:
             return x >= self.at_least
-        return x > self.above
+        return self.above is not None and x > self.above
 
     def _say(self, words: dict[str, str], fmt) -> str:
         key = next(k for k in words if getattr(self, k) is not None)  # exactly one bound is set
@@ -307,6 +251,8 @@ class BandsRule(_Model):
 # -- per-event deduction ----------------------------------------------------------
 
 class Event(_Model):
+    """One kind of event of a per-event rule: its fact item, the points off per event, the unit (起)."""
+
     name: str = Field(min_length=1)   # fact item: 未追回
     points: float = Field(gt=0)
     unit: str = "起"
@@ -437,6 +383,8 @@ class LowerBetterRule(_Model):
 # -- checklist, share failing, qualitative, judgement -----------------------------
 
 class SubItem(_Model):
+    """One sub-item of a checklist and the points it is worth."""
+
     name: str = Field(min_length=1)
     points: float = Field(gt=0)
 
@@ -561,7 +509,7 @@ class JudgementRule(_Model):
         return _finish(weight, deduction, [_lead(view)])
 
 
-def _rule_tag(v) -> str:
+def _rule_tag(v) -> str | None:
     t = v.get("type", "step_deduction") if isinstance(v, dict) else getattr(v, "type", None)
     return t
 
@@ -576,11 +524,12 @@ Rule = Annotated[
     | Annotated[ChecklistRule, Tag("checklist")]
     | Annotated[ShareFailingRule, Tag("share_failing")]
     | Annotated[QualitativeRule, Tag("qualitative")]
-    | Annotated[JudgementRule, Tag("judgement")],
+    | Annotated[JudgementRule, Tag("judgement")]
+    | Annotated[PerStepRule, Tag("per_step")],
     Discriminator(_rule_tag),
 ]
 RULE_TYPES = ("step_deduction", "bands", "per_event", "ratio", "higher_better", "lower_better", "checklist",
-              "share_failing", "qualitative", "judgement")
+              "share_failing", "qualitative", "judgement", "per_step")
 
 
 def max_score(rule, weight: float) -> float | None:
@@ -594,17 +543,19 @@ def max_score(rule, weight: float) -> float | None:
 
 # -- rules that take a survey rate ------------------------------------------------
 
-RATE_RULE_TYPES = ("step_deduction", "higher_better", "lower_better", "bands (without per)")
+RATE_RULE_TYPES = ("step_deduction", "per_step", "higher_better", "lower_better", "bands (without per)")
 
 
 def rate_item(rule) -> str | None:
     """The one fact a rule scores, when a survey rate can stand for it (else None).
 
-    Step deduction, higher / lower is better and bands without ``per`` take a single
+    Step deductions, higher / lower is better and bands without ``per`` take a single
     value; the others need several facts or the evaluator's marks.
     """
     if isinstance(rule, StepRule):
         return RATE_ITEM
+    if isinstance(rule, PerStepRule):
+        return rule.item
     if isinstance(rule, (HigherBetterRule, LowerBetterRule)) or (isinstance(rule, BandsRule) and rule.per is None):
         return rule.value
     return None

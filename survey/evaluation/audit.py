@@ -59,11 +59,20 @@ _SCORE = re.compile(r"得\s*" + _NUM + r"\s*分")
 _RATE = re.compile(r"(实际)?满意度([^\d%,;。；：:]{0,8}?)[:：]?\s*" + _NUM + r"\s*%")
 _FULL = re.compile(_NUM + r"%[^\d%]{0,8}?得?满分")
 _STEP = re.compile(r"每(?:降低|下降|减少|低)" + _NUM + r"(?:%|个百分点)[,，]?扣" + _NUM + r"分")
+_UP_WORDS = ("升高", "上升", "增加", "超过", "超出", "高出", "高于", "高", "多")
+_DOWN_WORDS = ("降低", "下降", "减少", "低于", "低", "少")
+# 每 + direction + step + unit (%, 个百分点, or a counting word) + 扣N分
+_ANY_STEP = re.compile(r"每(" + "|".join(_UP_WORDS + _DOWN_WORDS) + r")" + _NUM +
+                       r"(%|个百分点|[^\d%,;。扣]{0,3}?)[,，]?扣" + _NUM + r"分")
 _GRADE = re.compile(r"(?:评价等级|等级|评价结果)[^优良中差]{0,4}?(优秀|良好|中等|较差|优|良|中|差)")
 
 
-def _norm(text: str) -> str:
-    """NFKC (full-width ％, digits and colons become ASCII) without whitespace."""
+def norm_text(text: str) -> str:
+    """NFKC (full-width ％, digits, colons and brackets become ASCII) without whitespace.
+
+    >>> norm_text("≥８５％ 满分（2分）")
+    '≥85%满分(2分)'
+    """
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
@@ -80,9 +89,37 @@ def _find_header(rows: list[list]) -> tuple[int, dict[str, int]]:
                     hint="the first sheet must hold the 评分表 with these eight column names")
 
 
+def criterion_full_marks(criterion: str) -> float | None:
+    """The rate of full marks a criterion names, as a proportion ("≥85%满分", "超过85%得满分",
+    "达到100%以上得满分" → 0.85, 0.85, 1.0), or None.
+
+    >>> criterion_full_marks("预算执行率≥90%得满分，每低1个百分点扣0.5分"), criterion_full_marks("酌情扣分")
+    (0.9, None)
+    """
+    m = _FULL.search(norm_text(criterion))
+    return None if m is None else float(m.group(1)) / 100
+
+
+def criterion_steps(criterion: str) -> list[tuple[str, float, str, float]]:
+    """Every "每<direction><step><unit>扣<points>分" of a criterion: (direction, step, unit,
+    points); direction is "down" (每降低 / 每下降 / 每减少 / 每低 / 每少) or "up" (每升高 /
+    每上升 / 每增加 / 每超过 / 每高 / 每多); a step in % or 个百分点 is a proportion.
+
+    >>> criterion_steps("每低1个百分点扣0.5分；每高出2%，扣1分；每少3次扣1分")
+    [('down', 0.01, '%', 0.5), ('up', 0.02, '%', 1.0), ('down', 3.0, '次', 1.0)]
+    """
+    out = []
+    for m in _ANY_STEP.finditer(norm_text(criterion)):
+        word, step, unit, points = m.groups()
+        pct = unit in ("%", "个百分点")
+        out.append(("up" if word in _UP_WORDS else "down", float(step) / 100 if pct else float(step),
+                    "%" if pct else unit, float(points)))
+    return out
+
+
 def parse_step_rule(criterion: str) -> StepRule | None:
     """The step rule of a criterion such as "超过85%得满分，低于85%每降低5%扣1分" (None if unreadable)."""
-    text = _norm(criterion)
+    text = norm_text(criterion)
     full, step = _FULL.search(text), _STEP.search(text)
     if not (full and step):
         return None
@@ -94,9 +131,11 @@ def parse_step_rule(criterion: str) -> StepRule | None:
 
 
 def quoted_rate(narrative: str) -> str | None:
-    """The satisfaction rate a 评分过程 quotes, as written ("82.10"): the last one after
-    满意度, preferring those introduced by 为 / 达 / 实际."""
-    found = list(_RATE.finditer(_norm(narrative)))
+    """The satisfaction rate a 评分过程 quotes, as written ("82.10").
+
+    The last one after 满意度, preferring those introduced by 为 / 达 / 实际.
+    """
+    found = list(_RATE.finditer(norm_text(narrative)))
     if not found:
         return None
     preferred = [m for m in found if m.group(1) or re.search(r"[为达是]", m.group(2))]
@@ -104,13 +143,13 @@ def quoted_rate(narrative: str) -> str | None:
 
 
 def _grade_in(texts: list[str]) -> str | None:
-    joined = _norm("".join(texts))
+    joined = norm_text("".join(texts))
     m = _GRADE.search(joined)
     if m:
         return GRADE_SYNONYMS.get(m.group(1), m.group(1))
     words = {g for _, g in GRADES} | set(GRADE_SYNONYMS)
     for t in texts:
-        t = _norm(t)
+        t = norm_text(t)
         if t in words:
             return GRADE_SYNONYMS.get(t, t)
     return None
@@ -160,8 +199,8 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
         if not any(texts):
             continue
         name = _text(cell(i, "三级指标"))
-        lead = [_norm(texts[j]) for j in lead_cols if j < len(texts)]
-        has_grade = any(w in _norm("".join(texts)) for w in GRADE_WORDS)
+        lead = [norm_text(texts[j]) for j in lead_cols if j < len(texts)]
+        has_grade = any(w in norm_text("".join(texts)) for w in GRADE_WORDS)
         # a total row first: its label may fill the merged 一级 … 三级 cells and carry the grade
         is_total = any(t.startswith(TOTAL_WORDS) for t in lead)
         if not is_total and not name and has_grade:
@@ -187,7 +226,7 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
     for excel, name, w, s, narrative, criterion in items:
         if w is not None and s is not None and not (0 <= s <= w + 1e-9):
             add(excel, "得分", "score_range", f"{name}：得分{fmt_num(s)}不在0–{fmt_num(w)}之间")
-        quoted = _SCORE.findall(_norm(narrative))
+        quoted = _SCORE.findall(norm_text(narrative))
         if quoted and s is not None and abs(float(quoted[-1]) - s) > 1e-6:
             add(excel, "评分过程", "narrative_score",
                 f"{name}：评分过程写“得{quoted[-1]}分”，得分栏为{fmt_num(s)}")
@@ -209,7 +248,8 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
         if abs(expect - s) > 1e-6:
             add(excel, "得分", "satisfaction",
                 f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
-                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）"
+                f"应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
     total_score = s_sum
     if total is None:
         add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{fmt_num(s_sum)}）")

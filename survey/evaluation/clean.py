@@ -16,12 +16,23 @@ rule that excludes it:
 7. ``duplicate``      – the same answers from the same IP within the time window
                         (the first copy is kept);
 8. ``too_fast``       – faster than the absolute floor or the share of the median
-                        duration; excluded only when also straight-lined (default).
+                        duration; excluded only when also straight-lined (default),
+                        every one (``exclude``) or none, only flagged (``flag``).
 
-Flag-only findings are then recorded on the valid responses: ``too_fast`` (not
-straight-lined), ``straightlining``, ``same_ip`` (each can be set to exclude),
-and the findings of the tidy step (``unknown_option``, ``unreadable_value``,
-``matched_by_number``).
+Flag-only findings are then recorded on the valid responses: ``too_fast`` (kept
+ones, with the reason they are kept), ``straightlining``, ``same_ip`` (each can be
+set to exclude), and the findings of the tidy step (``unknown_option``,
+``unreadable_value``, ``matched_by_number``).
+
+Each rule is a function of :data:`RULES` (the pandera / pointblank habit): it takes
+the responses, the rows still kept and the questionnaire, and returns its findings
+— one row each, columns :data:`FINDING_COLUMNS` (``rule`` is the reason code,
+``action`` exclude or flag). :func:`clean` applies them in this order, drops what
+each excludes before the next runs, and concatenates the findings into the audit
+(:func:`audit_table`). A configured rule that cannot run for want of a column is
+said in ``Cleaned.notes`` (:func:`rules_not_run`). A new rule: one function here,
+its place in :data:`RULES` (and :data:`RULE_ORDER` if it excludes), its label in
+:data:`RULE_LABELS`, its settings in ``survey.definitions.questionnaire.Cleaning``.
 
 Entry point: :func:`clean`.
 """
@@ -120,7 +131,13 @@ def _straightlined(data: pd.DataFrame, items: tuple[str, ...], min_items: int) -
     return (answered >= min_items) & (block.max(axis=1) == block.min(axis=1))
 
 
-def _cell_findings(responses: Responses) -> dict[tuple[int, str], str]:
+def _varied(data: pd.DataFrame, items: tuple[str, ...]) -> pd.Series:
+    """Rows with at least two different answers among the scale items."""
+    block = data[[c for c in items if c in data.columns]]
+    return block.max(axis=1) > block.min(axis=1)
+
+
+def _cell_findings(responses: Responses) -> dict[tuple[int, str | None], str]:
     """(row, column) → the value a tidy finding quoted."""
     f = responses.findings
     return {(int(r), c): str(v) for r, c, v in zip(f["row"], f["column"], f["value"])}
@@ -151,25 +168,26 @@ def _shown(q: Questionnaire, data: pd.DataFrame, item_id: str, r) -> str | None:
     return None if v is None or pd.isna(v) else opts[int(v) - 1]
 
 
-def clean(responses: Responses, *, issued: int | None = None) -> Cleaned:
-    """Apply the questionnaire's valid-questionnaire rules; return valid responses + audit.
+# -- the findings of one rule --------------------------------------------------------------------
 
-    ``issued`` (questionnaires issued, 发放) overrides the questionnaire's ``fieldwork.issued``.
+FINDING_COLUMNS = ("rule", "action", "row", "column", "value", "message")
+
+
+class _Finder:
+    """One rule's findings, mask by mask; an exclusion hides those rows from the rule's later masks.
+
+    ``column``, ``value`` and ``message`` of :meth:`add` are constants, Series indexed
+    like the data (taken whole — the fast path for rules that can hit thousands of
+    responses) or functions of the row.
     """
-    q = responses.questionnaire
-    data = responses.data
-    rules = q.cleaning
-    keep = pd.Series(True, index=data.index)
-    parts: list[pd.DataFrame] = []
 
-    def add(rule, action, mask, column=None, value=None, message=""):
-        """One audit row per kept response in ``mask``; excluding drops them from ``keep``.
+    def __init__(self, rule: str, responses: Responses, kept: pd.Series):
+        self.rule, self.data, self.kept = rule, responses.data, kept.copy()
+        self.col = responses.columns.get  # the export's header of a tidy column
+        self.parts: list[pd.DataFrame] = []
 
-        ``column``, ``value`` and ``message`` are constants, Series indexed like the
-        data (taken whole — the fast path for rules that can hit thousands of
-        responses) or functions of the row.
-        """
-        idx = data.index[(mask & keep).to_numpy()]
+    def add(self, action: str, mask: pd.Series, column=None, value=None, message="") -> None:
+        idx = self.data.index[(mask & self.kept).to_numpy()]
         if not len(idx):
             return
 
@@ -180,148 +198,236 @@ def clean(responses: Responses, *, issued: int | None = None) -> Cleaned:
                 return [x(r) for r in idx]
             return [x] * len(idx)
 
-        parts.append(pd.DataFrame({"rule": rule, "action": action, "row": idx.astype(int), "column": cells(column),
-                                   "value": cells(value), "message": cells(message)}))
+        self.parts.append(pd.DataFrame({"rule": self.rule, "action": action, "row": idx.astype(int),
+                                        "column": cells(column), "value": cells(value), "message": cells(message)}))
         if action == "exclude":
-            keep[idx] = False
+            self.kept[idx] = False
 
-    def col(name):
-        return responses.columns.get(name)
+    def findings(self) -> pd.DataFrame:
+        """The findings, one row each (columns :data:`FINDING_COLUMNS`; none: an empty frame)."""
+        return (pd.concat(self.parts, ignore_index=True) if self.parts
+                else pd.DataFrame(columns=list(FINDING_COLUMNS)))
 
-    # 1. test submissions: before fieldwork → excluded; a test-like text during fieldwork → flagged
-    t = rules.test_submissions
-    if t is not None:
-        early = pd.Series(False, index=data.index)
-        if t.before_fieldwork and q.fieldwork.start is not None and "submitted_at" in data:
-            early = (data["submitted_at"] < pd.Timestamp(q.fieldwork.start)).fillna(False)
-        marked_item = pd.Series(None, index=data.index, dtype=object)  # the text item carrying a test mark
-        if t.text_pattern:
-            pat = re.compile(t.text_pattern)
-            for it in q.items:
-                if it.type == "text" and it.id in data:
-                    m = data[it.id].map(lambda v: isinstance(v, str) and bool(pat.search(v))).astype(bool)
-                    marked_item[m & marked_item.isna()] = it.id
-        marked = marked_item.notna()
-        add("test_submission", t.action, early, col("submitted_at"), lambda r: str(data.at[r, "submitted_at"]),
-            lambda r: f"提交时间早于调查开始（{q.fieldwork.start:%Y-%m-%d}）"
-                      + (f"，{marked_item[r]} 填写为测试标记" if marked[r] else ""))
-        add("test_submission", "flag", marked, lambda r: col(marked_item[r]), lambda r: data.at[r, marked_item[r]],
-            "调查期间提交，文字疑似测试标记，保留（请人工核对）")
 
-    # 2. out of scope (screening)
+# -- the rules, in the order they apply -------------------------------------------------------------
+# Each takes (responses, the rows still kept, the questionnaire) and returns its findings.
+
+def test_submission(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """1. Submitted before fieldwork (``action``, default exclude); a test-like text during it: flagged."""
+    f, data, t = _Finder("test_submission", responses, kept), responses.data, q.cleaning.test_submissions
+    if t is None:
+        return f.findings()
+    early = pd.Series(False, index=data.index)
+    if t.before_fieldwork and q.fieldwork.start is not None and "submitted_at" in data:
+        early = (data["submitted_at"] < pd.Timestamp(q.fieldwork.start)).fillna(False)
+    marked_item = pd.Series(None, index=data.index, dtype=object)  # the text item carrying a test mark
+    if t.text_pattern:
+        pat = re.compile(t.text_pattern)
+        for it in q.items:
+            if it.type == "text" and it.id in data:
+                m = data[it.id].map(lambda v: isinstance(v, str) and bool(pat.search(v))).astype(bool)
+                marked_item[m & marked_item.isna()] = it.id
+    marked = marked_item.notna()
+    f.add(t.action, early, f.col("submitted_at"), lambda r: str(data.at[r, "submitted_at"]),
+          lambda r: f"提交时间早于调查开始（{q.fieldwork.start:%Y-%m-%d}）"
+                    + (f"，{marked_item[r]} 填写为测试标记" if marked[r] else ""))
+    f.add("flag", marked, lambda r: f.col(marked_item[r]), lambda r: data.at[r, marked_item[r]],
+          "调查期间提交，文字疑似测试标记，保留（请人工核对）")
+    return f.findings()
+
+
+def out_of_scope(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """2. A screening answer outside the surveyed population (each ``screening`` entry in turn)."""
+    f, data = _Finder("out_of_scope", responses, kept), responses.data
     for s in q.screening:
         if s.item in data:
             opts = q.options(s.item)
             codes = {opts.index(o) + 1 for o in s.exclude}
-            add("out_of_scope", "exclude", data[s.item].isin(codes), col(s.item),
-                lambda r, s=s, opts=opts: opts[int(data.at[r, s.item]) - 1], s.reason)
+            f.add("exclude", data[s.item].isin(codes), f.col(s.item),
+                  lambda r, s=s, opts=opts: opts[int(data.at[r, s.item]) - 1], s.reason)
+    return f.findings()
 
-    # 3. the platform's quality flags
-    pf = rules.platform_flags
+
+def platform_flag(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """3. The platform's own quality check (清洗数据结果 / 无效概率), where the export has it."""
+    f, data, pf = _Finder("platform_flag", responses, kept), responses.data, q.cleaning.platform_flags
     flag_cols = [c for c in ("quality_flag", "invalid_probability") if c in data]
-    if pf is not None and flag_cols:
-        bad = pd.Series(False, index=data.index)
-        if "quality_flag" in data:
-            bad |= data["quality_flag"].map(lambda v: isinstance(v, str) and pf.invalid_text in v).astype(bool)
-        if "invalid_probability" in data:
-            bad |= data["invalid_probability"] >= pf.max_probability
-        add("platform_flag", pf.action, bad, col(flag_cols[0]),
-            lambda r: " / ".join(str(data.at[r, c]) for c in flag_cols),
-            f"平台清洗结果为“{pf.invalid_text}”或无效概率≥{pf.max_probability:g}")
+    if pf is None or not flag_cols:
+        return f.findings()
+    bad = pd.Series(False, index=data.index)
+    if "quality_flag" in data:
+        bad |= data["quality_flag"].map(lambda v: isinstance(v, str) and pf.invalid_text in v).astype(bool)
+    if "invalid_probability" in data:
+        bad |= data["invalid_probability"] >= pf.max_probability
+    f.add(pf.action, bad, f.col(flag_cols[0]), lambda r: " / ".join(str(data.at[r, c]) for c in flag_cols),
+          f"平台清洗结果为“{pf.invalid_text}”或无效概率≥{pf.max_probability:g}")
+    return f.findings()
 
-    # 4. incomplete
+
+def incomplete(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """4. A required closed item missing, skipped or unusable (the tidy step's quoted value, if any)."""
+    f, data = _Finder("incomplete", responses, kept), responses.data
     required = [it.id for it in q.items if it.is_required and it.type != "text"]
     answered = pd.DataFrame({i: data[item_columns(q, data, i)].notna().all(axis=1) for i in required},
                             index=data.index)
-    missing_items = lambda r: [i for i in required if not answered.at[r, i]]  # noqa: E731
-    quoted = _cell_findings(responses)
-    add("incomplete", "exclude", ~answered.all(axis=1), lambda r: col(missing_items(r)[0]),
-        lambda r: quoted.get((r, col(missing_items(r)[0])), "(空/跳过)"),
-        lambda r: "必答题未作答或无法识别：" + "、".join(missing_items(r)))
 
-    # 5. attention items
-    for a in rules.attention:
+    def missing_items(r):
+        return [i for i in required if not answered.at[r, i]]
+
+    quoted = _cell_findings(responses)
+    f.add("exclude", ~answered.all(axis=1), lambda r: f.col(missing_items(r)[0]),
+          lambda r: quoted.get((r, f.col(missing_items(r)[0])), "(空/跳过)"),
+          lambda r: "必答题未作答或无法识别：" + "、".join(missing_items(r)))
+    return f.findings()
+
+
+def attention(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """5. An attention item (此题请选择…) answered otherwise than asked."""
+    f, data = _Finder("attention", responses, kept), responses.data
+    for a in q.cleaning.attention:
         if a.item in data:
             opts = q.options(a.item)
             code = opts.index(a.answer) + 1
-            shown = lambda r, a=a, opts=opts: (None if pd.isna(data.at[r, a.item])  # noqa: E731
-                                               else opts[int(data.at[r, a.item]) - 1])
-            add("attention", a.action, data[a.item].notna() & (data[a.item] != code), col(a.item), shown,
-                f"注意力题要求选择“{a.answer}”")
 
-    # 6. logic conflicts
-    lg = rules.logic
-    if lg is not None:
-        for item_id, exclusive in lg.exclusive.items():
-            opts = q.options(item_id)
-            cols = {o: f"{item_id}[{opts.index(o) + 1}]" for o in opts}
-            if not all(c in data for c in cols.values()):
-                continue
-            chosen = data[list(cols.values())].fillna(0).astype(bool)
-            for o in exclusive:
-                others = chosen.drop(columns=cols[o]).any(axis=1)
-                add("logic", lg.action, chosen[cols[o]] & others, col(cols[o]) or col(item_id), o,
-                    f"“{o}”与其他选项同时选择")
-        for c in lg.conflicts:
-            add("logic", lg.action, _holds(q, data, c.when) & _holds(q, data, c.then), col(c.then.item),
-                lambda r, c=c: _shown(q, data, c.then.item, r), c.reason)
+            def shown(r, a=a, opts=opts):
+                return None if pd.isna(data.at[r, a.item]) else opts[int(data.at[r, a.item]) - 1]
 
-    # 7. duplicates: same answers and same IP within the window (later copies)
-    d = rules.duplicates
-    if d is not None and "submitted_at" in data and "ip" in data:
-        cand = data[keep].copy()
-        cand["_key"] = _answer_key(cand, q).astype(str) + "|" + cand["ip"].astype(str)
-        cand = cand.sort_values(["_key", "submitted_at"])
-        gap = cand.groupby("_key")["submitted_at"].diff()
-        prev_row = pd.Series(cand.index, index=cand.index).groupby(cand["_key"]).shift()
-        dup = (gap.notna() & (gap <= pd.Timedelta(minutes=d.window_minutes))).reindex(data.index, fill_value=False)
-        hit = dup[dup].index
-        text = pd.Series([f"与第{int(p)}行答案相同、来自同一IP，间隔{g.total_seconds() / 60:.1f}分钟"
-                          for p, g in zip(prev_row.reindex(hit), gap.reindex(hit))], index=hit, dtype=object)
-        add("duplicate", d.action, dup, col("respondent"), None, text)
+            f.add(a.action, data[a.item].notna() & (data[a.item] != code), f.col(a.item), shown,
+                  f"注意力题要求选择“{a.answer}”")
+    return f.findings()
 
-    # 8. too fast (excluded when also straight-lined, by default), then flags on the valid responses
-    tf, sl = rules.too_fast, rules.straightlining
-    lined = _straightlined(data, q.scored_items, sl.min_items if sl else 8)
-    if tf is not None and "duration_s" in data:
-        dur = data["duration_s"]
-        median = float(dur[keep].median()) if keep.any() else np.nan
-        limit = tf.seconds if np.isnan(median) else max(tf.seconds, tf.median_share * median)
-        fast = dur < limit
-        excluded = {"exclude": fast, "exclude_if_straightlined": fast & lined}.get(tf.action, fast & False)
-        seconds = dur.map(lambda s: f"{s:.0f}秒", na_action="ignore")
-        add("too_fast", "exclude", excluded, col("duration"), seconds,
-            f"答题用时低于{limit:.0f}秒（{tf.seconds:.0f}秒或中位数{median:.0f}秒的{tf.median_share:.0%}）"
-            + ("且所有量表题答案相同" if tf.action == "exclude_if_straightlined" else ""))
-        add("too_fast", "flag", fast, col("duration"), seconds, f"答题用时低于{limit:.0f}秒，答案有差异，保留")
-    if sl is not None:
-        def lined_text(r):
-            answers = data.loc[r, [i for i in q.scored_items if i in data]].dropna()
-            first = answers.index[0]
-            return f"{len(answers)}道量表题答案均为“{q.options(first)[int(answers.iloc[0]) - 1]}”"
 
-        add("straightlining", sl.action, lined, None, None, lined_text)
-    if rules.same_ip is not None and "ip" in data:
-        sizes = data["ip"].map(data.loc[keep, "ip"].value_counts())
-        shared = sizes > 1
-        text = sizes[shared].map(lambda k: f"与另外{int(k) - 1}份有效问卷来自同一IP（IP不输出）")
-        add("same_ip", rules.same_ip.action, shared.fillna(False).astype(bool), col("ip"), None, text)
+def logic(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """6. An exclusive option chosen with others; two answers the questionnaire declares incompatible."""
+    f, data, lg = _Finder("logic", responses, kept), responses.data, q.cleaning.logic
+    if lg is None:
+        return f.findings()
+    for item_id, exclusive in lg.exclusive.items():
+        opts = q.options(item_id)
+        cols = {o: f"{item_id}[{opts.index(o) + 1}]" for o in opts}
+        if not all(c in data for c in cols.values()):
+            continue
+        chosen = data[list(cols.values())].fillna(0).astype(bool)
+        for o in exclusive:
+            others = chosen.drop(columns=cols[o]).any(axis=1)
+            f.add(lg.action, chosen[cols[o]] & others, f.col(cols[o]) or f.col(item_id), o, f"“{o}”与其他选项同时选择")
+    for c in lg.conflicts:
+        f.add(lg.action, _holds(q, data, c.when) & _holds(q, data, c.then), f.col(c.then.item),
+              lambda r, c=c: _shown(q, data, c.then.item, r), c.reason)
+    return f.findings()
+
+
+def duplicate(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """7. The same answers from the same IP within the window: the later copies (the first is kept)."""
+    f, data, d = _Finder("duplicate", responses, kept), responses.data, q.cleaning.duplicates
+    if d is None or "submitted_at" not in data or "ip" not in data:
+        return f.findings()
+    cand = data[kept].copy()
+    cand["_key"] = _answer_key(cand, q).astype(str) + "|" + cand["ip"].astype(str)
+    cand = cand.sort_values(["_key", "submitted_at"])
+    gap = cand.groupby("_key")["submitted_at"].diff()
+    prev_row = pd.Series(cand.index, index=cand.index).groupby(cand["_key"]).shift()
+    dup = (gap.notna() & (gap <= pd.Timedelta(minutes=d.window_minutes))).reindex(data.index, fill_value=False)
+    hit = dup[dup].index
+    text = pd.Series([f"与第{int(p)}行答案相同、来自同一IP，间隔{g.total_seconds() / 60:.1f}分钟"
+                      for p, g in zip(prev_row.reindex(hit), gap.reindex(hit))], index=hit, dtype=object)
+    f.add(d.action, dup, f.col("respondent"), None, text)
+    return f.findings()
+
+
+def too_fast(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """8. Faster than the floor or the share of the median duration (of the responses still kept).
+
+    ``action``: ``exclude_if_straightlined`` (default) excludes a fast response whose scale
+    answers are all the same and flags the others, saying why each is kept; ``exclude``
+    excludes every fast one; ``flag`` keeps them all, flagged.
+    """
+    f, data, tf = _Finder("too_fast", responses, kept), responses.data, q.cleaning.too_fast
+    if tf is None or "duration_s" not in data:
+        return f.findings()
+    dur = data["duration_s"]
+    median = float(dur[kept].median()) if kept.any() else np.nan
+    limit = tf.seconds if np.isnan(median) else max(tf.seconds, tf.median_share * median)
+    fast = dur < limit
+    sl = q.cleaning.straightlining
+    min_items = sl.min_items if sl else 8
+    lined = _straightlined(data, q.scored_items, min_items)
+    excluded = {"exclude": fast, "exclude_if_straightlined": fast & lined, "flag": fast & False}[tf.action]
+    seconds = dur.map(lambda s: f"{s:.0f}秒", na_action="ignore")
+    f.add("exclude", excluded, f.col("duration"), seconds,
+          f"答题用时低于{limit:.0f}秒（{tf.seconds:.0f}秒或中位数{median:.0f}秒的{tf.median_share:.0%}）"
+          + ("且所有量表题答案相同" if tf.action == "exclude_if_straightlined" else ""))
+    head = f"答题用时低于{limit:.0f}秒，"
+    if tf.action == "flag":  # kept whatever the answers
+        f.add("flag", fast, f.col("duration"), seconds, head + "按设置（too_fast.action: flag）只标记不剔除，保留")
+    elif tf.action == "exclude_if_straightlined":  # kept because not straight-lined: say which way
+        varied = _varied(data, q.scored_items)
+        why = varied.map({True: "答案有差异，保留",
+                          False: f"作答的量表题少于{min_items}道，未判定为答案无差异，保留"})
+        f.add("flag", fast, f.col("duration"), seconds, head + why)
+    return f.findings()
+
+
+def straightlining(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """Every scale item answered alike (flagged by default) among the responses still kept."""
+    f, data, sl = _Finder("straightlining", responses, kept), responses.data, q.cleaning.straightlining
+    if sl is None:
+        return f.findings()
+
+    def lined_text(r):
+        answers = data.loc[r, [i for i in q.scored_items if i in data]].dropna()
+        first = answers.index[0]
+        return f"{len(answers)}道量表题答案均为“{q.options(first)[int(answers.iloc[0]) - 1]}”"
+
+    f.add(sl.action, _straightlined(data, q.scored_items, sl.min_items), None, None, lined_text)
+    return f.findings()
+
+
+def same_ip(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """Several kept responses from one IP (flagged by default; the IP itself is never output)."""
+    f, data, rule = _Finder("same_ip", responses, kept), responses.data, q.cleaning.same_ip
+    if rule is None or "ip" not in data:
+        return f.findings()
+    sizes = data["ip"].map(data.loc[kept, "ip"].value_counts())
+    shared = sizes > 1
+    text = sizes[shared].map(lambda k: f"与另外{int(k) - 1}份有效问卷来自同一IP（IP不输出）")
+    f.add(rule.action, shared.fillna(False).astype(bool), f.col("ip"), None, text)
+    return f.findings()
+
+
+def tidy_findings(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:
+    """The tidy step's findings (unknown option, unreadable value, matched by number), flagged."""
     f = responses.findings
-    if len(f):
-        parts.append(pd.DataFrame({"rule": f["rule"].to_numpy(), "action": "flag", "row": f["row"].astype(int).to_numpy(),
-                                   "column": f["column"].to_numpy(), "value": f["value"].to_numpy(),
-                                   "message": f["message"].to_numpy()}))
-    # A configured rule whose columns the export lacks is said, never silently skipped.
-    needs = {"too_fast": (rules.too_fast, ["duration_s"], "答题时长"),
-             "duplicate": (rules.duplicates, ["submitted_at", "ip"], "提交时间和IP"),
-             "same_ip": (rules.same_ip, ["ip"], "IP"),
+    if not len(f):
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    return pd.DataFrame({"rule": f["rule"].to_numpy(), "action": "flag", "row": f["row"].astype(int).to_numpy(),
+                         "column": f["column"].to_numpy(), "value": f["value"].to_numpy(),
+                         "message": f["message"].to_numpy()})
+
+
+RULES = (test_submission, out_of_scope, platform_flag, incomplete, attention, logic, duplicate, too_fast,
+         straightlining, same_ip, tidy_findings)
+"""The rules in the order they apply; a response is attributed to the first rule that excludes it."""
+
+
+def rules_not_run(q: Questionnaire, data: pd.DataFrame) -> tuple[str, ...]:
+    """A configured rule whose columns the export lacks is said, never silently skipped."""
+    t = q.cleaning.test_submissions
+    needs = {"too_fast": (q.cleaning.too_fast, ["duration_s"], "答题时长"),
+             "duplicate": (q.cleaning.duplicates, ["submitted_at", "ip"], "提交时间和IP"),
+             "same_ip": (q.cleaning.same_ip, ["ip"], "IP"),
              "test_submission": (t if t is not None and t.before_fieldwork and q.fieldwork.start else None,
                                  ["submitted_at"], "提交时间")}
-    notes = tuple(f"{RULE_LABELS[r]}规则未执行：导出数据中没有{what}列"
-                  for r, (rule, cols, what) in needs.items() if rule is not None and not set(cols) <= set(data))
-    columns = ["rule", "action", "row", "column", "value", "message"]
-    audit = (pd.concat(parts, ignore_index=True)[columns] if parts
-             else pd.DataFrame(columns=columns))
+    return tuple(f"{RULE_LABELS[r]}规则未执行：导出数据中没有{what}列"
+                 for r, (rule, cols, what) in needs.items() if rule is not None and not set(cols) <= set(data))
+
+
+def audit_table(findings: list[pd.DataFrame], responses: Responses) -> pd.DataFrame:
+    """The rules' findings as one audit (:data:`AUDIT_COLUMNS`): labels, pseudonyms, sheet, in rule order."""
+    q, data = responses.questionnaire, responses.data
+    columns = list(FINDING_COLUMNS)
+    parts = [f for f in findings if len(f)]
+    audit = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     audit.insert(1, "rule_label", audit["rule"].map(RULE_LABELS).fillna(audit["rule"]))
     ids = data["respondent"].reindex(audit["row"].to_numpy())
     names = {r: pseudonym(q.id, r) for r in ids.dropna().unique()}  # one hash per respondent
@@ -330,5 +436,21 @@ def clean(responses: Responses, *, issued: int | None = None) -> Cleaned:
     order = {r: i for i, r in enumerate(RULE_ORDER)}
     audit = audit.sort_values(["action", "rule", "row"], kind="stable",
                               key=lambda s: s.map(order).fillna(len(order)) if s.name == "rule" else s)
-    return Cleaned(valid=responses.subset(keep), audit=audit[list(AUDIT_COLUMNS)].reset_index(drop=True),
-                   returned=responses.n, issued=issued or q.fieldwork.issued, notes=notes)
+    return audit[list(AUDIT_COLUMNS)].reset_index(drop=True)
+
+
+def clean(responses: Responses, *, issued: int | None = None) -> Cleaned:
+    """Apply the questionnaire's valid-questionnaire rules (:data:`RULES`, in order); valid responses + audit.
+
+    ``issued`` (questionnaires issued, 发放) overrides the questionnaire's ``fieldwork.issued``.
+    """
+    q = responses.questionnaire
+    kept = pd.Series(True, index=responses.data.index)
+    findings = []
+    for rule in RULES:
+        found = rule(responses, kept, q)
+        findings.append(found)
+        excluded = found.loc[found["action"] == "exclude", "row"]
+        kept = kept & ~kept.index.isin(excluded)
+    return Cleaned(valid=responses.subset(kept), audit=audit_table(findings, responses), returned=responses.n,
+                   issued=issued or q.fieldwork.issued, notes=rules_not_run(q, responses.data))

@@ -37,6 +37,8 @@ FACT_SHEET = "指标数据"
 FACT_COLUMNS = ("指标", "项目", "数值")
 NOTE_COLUMN, SOURCE_COLUMN = "说明", "来源"
 ALLOCATION_SHEET = "资金分配"
+OUTLIER_FACTOR = 20      # a district allocated more than 20 × the median district is a finding
+VALUE_CEILING = 1e12     # no count, amount (万元) or rate of an evaluation comes near this: a typing error
 DISTRICT_COLUMN, AMOUNT_COLUMN = "各区", "分配金额（万元）"
 TOTAL_LABELS = ("全市合计", "合计", "总计")
 TOLERANCE = 0.005  # 万元: half of the last printed digit (0.01万元 = 100元)
@@ -44,6 +46,8 @@ TOLERANCE = 0.005  # 万元: half of the last printed digit (0.01万元 = 100元
 
 @dataclass(frozen=True)
 class Fact:
+    """One row of the 指标数据 sheet: indicator, item, value, note, source and its Excel row."""
+
     indicator: str
     item: str
     value: float | None
@@ -116,6 +120,23 @@ class Allocation:
         return None if self.total is None else round(self.sum - self.total, 2)
 
     def findings(self) -> list[Finding]:
+        return self.outliers() + self.sum_findings()
+
+    def outliers(self) -> list[Finding]:
+        """Districts allocated over :data:`OUTLIER_FACTOR` times the median district (a slipped decimal point?)."""
+        amounts = sorted(a for _, a, _ in self.districts)
+        if len(amounts) < 3:
+            return []
+        mid = len(amounts) // 2
+        median = amounts[mid] if len(amounts) % 2 else (amounts[mid - 1] + amounts[mid]) / 2
+        if median <= 0:
+            return []
+        return [Finding(self.sheet, row, AMOUNT_COLUMN, "allocation_outlier",
+                        f"资金分配：{name}分配金额{a:.2f}万元，是各区中位数{median:.2f}万元的{a / median:.0f}倍，"
+                        "请核对单位和小数点")
+                for name, a, row in self.districts if a > OUTLIER_FACTOR * median]
+
+    def sum_findings(self) -> list[Finding]:
         if self.total is None:
             return [Finding(self.sheet, None, DISTRICT_COLUMN, "allocation_no_total",
                             f"资金分配：没有“全市合计”行，各区合计{self.sum:.2f}万元无法核对")]
@@ -128,6 +149,8 @@ class Allocation:
 
 @dataclass(frozen=True)
 class Facts:
+    """The year's facts: the 指标数据 rows, the 资金分配 table, where they were read and what was found."""
+
     facts: tuple[Fact, ...] = ()
     allocation: Allocation | None = None
     file: str | None = None
@@ -160,9 +183,12 @@ class Facts:
 # -- reading ------------------------------------------------------------------------
 
 def parse_number(v, *, file=None, sheet=None, row=None, column=None, what: str = "a number") -> float | None:
-    """A cell as a finite number: numbers as they are, text such as "1,234.5" or " 10.10 "
-    parsed; an empty cell is None. Anything else (text, a boolean, nan, inf) is a
-    :class:`~survey.errors.DataError` with the cell's location."""
+    """A cell as a finite number, or None for an empty cell.
+
+    Numbers are taken as they are, text such as "1,234.5" or " 10.10 " is parsed.
+    Anything else (text, a boolean, nan, inf) is a :class:`~survey.errors.DataError`
+    with the cell's location.
+    """
     where = dict(file=file, sheet=sheet, row=row, column=column)
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
@@ -179,6 +205,9 @@ def parse_number(v, *, file=None, sheet=None, row=None, column=None, what: str =
             raise DataError(f"not a number: {v!r}", expected=what, hint=hint, **where) from None
     if not math.isfinite(x):
         raise DataError(f"not a finite number: {v!r}", expected=what, hint="type the number itself", **where)
+    if abs(x) > VALUE_CEILING:
+        raise DataError(f"implausible number {x:.6g} (beyond ±{VALUE_CEILING:.0e})", expected=what,
+                        hint="correct the number (a unit or typing error?)", **where)
     return x
 
 
@@ -224,7 +253,8 @@ def facts_from_table(table) -> tuple[Fact, ...]:
 def allocation_from_table(table) -> Allocation:
     """Validate a :class:`~survey.inputs.read.RawTable` of the 资金分配 layout (各区, 分配金额（万元）, 全市合计)."""
     _need(table, (DISTRICT_COLUMN, AMOUNT_COLUMN), f"sheet {table.sheet}")
-    districts, total, total_row, seen = [], None, None, {}
+    districts, total, total_row = [], None, None
+    seen: dict[str, int] = {}
     for row, r in _records(table):
         where = dict(file=table.file, sheet=table.sheet, row=int(row))
         name, v = r[DISTRICT_COLUMN], r[AMOUNT_COLUMN]
@@ -234,6 +264,9 @@ def allocation_from_table(table) -> Allocation:
         amount = parse_number(v, column=AMOUNT_COLUMN, what="an amount in 万元", **where)
         if amount is None:
             raise DataError(f"no amount for '{name}'", column=AMOUNT_COLUMN, hint="type the amount in 万元", **where)
+        if amount < 0:
+            raise DataError(f"negative amount for '{name}'", column=AMOUNT_COLUMN, got=v,
+                            hint="an allocation is zero or more (万元)", **where)
         if name in TOTAL_LABELS:
             if total is not None:
                 raise DataError("a second total row", column=DISTRICT_COLUMN, hint="keep one 全市合计 row", **where)

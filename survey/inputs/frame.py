@@ -21,19 +21,43 @@ import numpy as np
 import pandas as pd
 
 from survey.definitions.cells import number_value, population_table
-from survey.definitions.questionnaire import Questionnaire
+from survey.definitions.questionnaire import Questionnaire, Weighting
 from survey.errors import WeightingError
 from survey.inputs.read import Workbook, read_table
 from survey.inputs.tidy import normalize
 
 MARGIN_COLUMNS = ("变量", "类别", "人数")
+# No unit of an evaluation counts more people than this (China has 1.4e9): a larger count is a
+# typing or unit error, and would make every standard error vanish. SURVEY_MAX_POPULATION raises it.
+MAX_POPULATION = 100_000_000
+
+
+def max_population() -> float:
+    """The population ceiling: :data:`MAX_POPULATION`, or ``SURVEY_MAX_POPULATION`` when set."""
+    import os
+
+    raw = os.environ.get("SURVEY_MAX_POPULATION")
+    try:
+        return float(raw) if raw else MAX_POPULATION
+    except ValueError:
+        raise WeightingError("SURVEY_MAX_POPULATION is not a number", got=raw, hint="set a number or unset it") from None
+
+
+def check_ceiling(value: float, *, file, sheet, row, column, ceiling: float | None = None) -> None:
+    """Refuse a population count beyond the ceiling, naming its cell."""
+    ceiling = max_population() if ceiling is None else ceiling
+    if value > ceiling:
+        raise WeightingError(f"population count {value:.6g} is beyond the ceiling of {ceiling:,.0f}", file=file,
+                             sheet=sheet, row=row, column=column,
+                             hint="correct the count (a unit or typing error?), or raise SURVEY_MAX_POPULATION "
+                                  "if it is right")
 
 
 @dataclass(frozen=True)
 class Frame:
     """Population counts for one questionnaire: per district, and per option of margin items."""
 
-    file: str
+    file: str | Path
     sheet: str
     population: pd.Series                     # district option → N
     margins: dict[str, pd.Series] = field(default_factory=dict)  # item id → option → N
@@ -46,6 +70,7 @@ def _number(value, *, file, sheet, row, column) -> float:
     if np.isnan(x) or x < 0:
         raise WeightingError("population count is not a non-negative number", file=file, sheet=sheet, row=row,
                              column=column, got=value, hint="type the count as a number")
+    check_ceiling(x, file=file, sheet=sheet, row=row, column=column)
     return x
 
 
@@ -59,6 +84,9 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
         raise WeightingError(f"no frame sheet '{wt.frame_sheet}'", file=wb.path,
                              got="sheets " + ", ".join(wb.sheet_names),
                              hint=f"add a sheet {wt.frame_sheet} with one row per district, or run without weights")
+    if q.district_item is None:  # a questionnaire's validation asks for it with a weighting section
+        raise WeightingError(f"questionnaire '{q.id}' has no district_item", file=q.file,
+                             hint="name the district item (district_item: …) to weight to the frame")
     table = wb.table(wt.frame_sheet).data
     district = q.item(q.district_item)
     names = {normalize(n) for n in (district.text, *district.aliases, district.id, "区", "区县", "地区")}
@@ -80,10 +108,11 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
         if label in pop:
             raise WeightingError(f"district '{label}' is listed twice in the frame", file=wb.path,
                                  sheet=wt.frame_sheet, row=row, column=str(dcol))
+        check_ceiling(value, file=wb.path, sheet=wt.frame_sheet, row=row, column=str(wt.population))
         pop[label], rows[label] = value, row
     margins = {}
     if wt.margins:
-        margins = _read_margins(wb, q)
+        margins = _read_margins(wb, q, wt)
     population = pd.Series(pop, dtype=float, name=str(wt.population))
     population.attrs = {**counts.attrs, "rows": rows}
     return Frame(wb.path, wt.frame_sheet, population, margins, wt.margins_sheet if wt.margins else None)
@@ -94,8 +123,7 @@ def _option(value: str, options) -> str | None:
     return next((o for o in options if normalize(o) == v), None)
 
 
-def _read_margins(wb: Workbook, q: Questionnaire) -> dict[str, pd.Series]:
-    wt = q.weighting
+def _read_margins(wb: Workbook, q: Questionnaire, wt: Weighting) -> dict[str, pd.Series]:
     sheet = wt.margins_sheet
     if sheet not in wb.sheet_names:
         raise WeightingError(f"no margins sheet '{sheet}'", file=wb.path, got="sheets " + ", ".join(wb.sheet_names),
@@ -113,15 +141,15 @@ def _read_margins(wb: Workbook, q: Questionnaire) -> dict[str, pd.Series]:
     out: dict[str, dict] = {item_id: {} for item_id in wt.margins}
     rows: dict[str, dict] = {item_id: {} for item_id in wt.margins}
     for row, var, cat, count in zip(table.index, table["变量"], table["类别"], table["人数"]):
-        item_id = by_name.get(normalize(str(var)))
-        if item_id is None:
+        margin = by_name.get(normalize(str(var)))
+        if margin is None:
             continue  # a margin this questionnaire is not raked to
-        label = _option(str(cat), q.options(item_id))
+        label = _option(str(cat), q.options(margin))
         if label is None:
             raise WeightingError(f"unknown category '{cat}' of {var}", file=wb.path, sheet=sheet, row=int(row),
-                                 column="类别", expected="one of " + ", ".join(q.options(item_id)))
-        out[item_id][label] = _number(count, file=wb.path, sheet=sheet, row=int(row), column="人数")
-        rows[item_id][label] = int(row)
+                                 column="类别", expected="one of " + ", ".join(q.options(margin)))
+        out[margin][label] = _number(count, file=wb.path, sheet=sheet, row=int(row), column="人数")
+        rows[margin][label] = int(row)
     for item_id, counts in out.items():
         if not counts:
             raise WeightingError(f"margins sheet has no rows for {q.item(item_id).text}", file=wb.path, sheet=sheet,
@@ -133,9 +161,12 @@ def _read_margins(wb: Workbook, q: Questionnaire) -> dict[str, pd.Series]:
 
 
 def read_frame_file(path, *, sheet: str | None = None):
-    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a
-    :class:`survey.inputs.read.RawTable`: the cells indexed by Excel row, with its file and
-    sheet, for :func:`survey.stats.sampling.frame_population` and :func:`~survey.stats.sampling.allocate`."""
+    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a RawTable.
+
+    The :class:`survey.inputs.read.RawTable` holds the cells indexed by Excel row,
+    with its file and sheet, for :func:`survey.stats.sampling.frame_population` and
+    :func:`~survey.stats.sampling.allocate`.
+    """
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return read_table(path)

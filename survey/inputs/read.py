@@ -4,6 +4,10 @@ The first stage of the pipeline. It knows about files, not about questionnaires:
 it returns the cells of one sheet as a :class:`RawTable` whose index is the row
 number the user sees in Excel, so that every later message can point at a row.
 
+Before any reader sees a file, :mod:`survey.inputs.guard` checks it (a regular file, a
+real xlsx zip of sane expanded size, no DTD, no external links, a sheet whose values
+span at most :attr:`~survey.inputs.guard.Limits.max_cells` cells), so a hostile or
+careless file is refused with one line instead of hanging or exhausting memory.
 xlsx files are read with python-calamine when it is installed (several times
 faster than openpyxl) and with openpyxl otherwise; both give the same values.
 Title rows above the header are skipped, and a two-row header (a matrix stem in a
@@ -20,10 +24,12 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from survey.errors import DataError
+from survey.inputs.guard import Limits, check_regular_file, inspect_xlsx
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 SPSS_SUFFIXES = (".sav", ".zsav")
@@ -68,7 +74,8 @@ def _open_calamine(path: Path):
 
 
 def _unreadable(path: Path, exc: Exception) -> DataError:
-    head = path.read_bytes()[:8] if path.exists() else b""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return DataError("the workbook is password-protected or an old .xls file", file=path,
                          hint="remove the password (or save as .xlsx) in Excel and try again")
@@ -77,19 +84,26 @@ def _unreadable(path: Path, exc: Exception) -> DataError:
 
 
 class Workbook:
-    """An xlsx workbook opened once, read sheet by sheet."""
+    """An xlsx workbook opened once, read sheet by sheet.
 
-    def __init__(self, path: str | Path):
+    ``limits`` bounds what the file may cost (:class:`survey.inputs.guard.Limits`;
+    default: the built-in limits, raised by ``SURVEY_MAX_*`` environment variables).
+    """
+
+    def __init__(self, path: str | Path, *, limits: Limits | None = None):
         self.path = Path(path)
-        if not self.path.exists():
-            raise DataError("file not found", file=self.path, hint="check the path and the file name")
         if self.path.is_dir():
             raise DataError("is a folder, not a workbook", file=self.path, hint="name the .xlsx file itself")
         if self.path.suffix.lower() not in XLSX_SUFFIXES:
+            check_regular_file(self.path, limits, what="workbook")
+            if self.path.suffix.lower() == ".xls":
+                raise DataError("this is an old Excel 97-2003 file (.xls), not an .xlsx workbook", file=self.path,
+                                hint="open it in Excel and save it as .xlsx (Excel Workbook)")
             raise DataError(f"unsupported file type '{self.path.suffix}'", file=self.path,
                             expected="an .xlsx workbook", hint="save the file as .xlsx")
+        self.info = inspect_xlsx(self.path, limits)
         self._cal = _open_calamine(self.path)
-        self._opx = None
+        self._opx: Any = None  # an openpyxl workbook, when calamine cannot read the file
         if self._cal is None:
             import openpyxl
 
@@ -110,9 +124,17 @@ class Workbook:
             raise DataError(f"no sheet '{sheet}'", file=self.path,
                             expected="one of " + ", ".join(self.sheet_names),
                             hint="rename the sheet or tell survey which sheet to use")
-        if self._cal is not None:
-            return self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        return [list(r) for r in self._opx[sheet].iter_rows(values_only=True)]
+        self.info.check_sheet(sheet)  # a grid too large is refused before it is expanded
+        try:
+            if self._cal is not None:
+                return self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return [list(r) for r in self._opx[sheet].iter_rows(values_only=True)]
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:  # the reader failing on a damaged part of the file
+            raise DataError(f"the sheet cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                            file=self.path, sheet=sheet,
+                            hint="open the file in Excel and save it again as .xlsx") from None
 
     def table(self, sheet: str) -> RawTable:
         """The sheet as a :class:`RawTable` (header row found automatically)."""
@@ -289,21 +311,23 @@ def _excel_column(j: int) -> str:
     return s
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
+def read_table(path: str | Path, sheet: str | None = None, *, limits: Limits | None = None) -> RawTable:
     """Read one table from an xlsx sheet (the first if ``sheet`` is None), a CSV or an SPSS file."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        return _read_csv(path)
+        return _read_csv(path, limits)
     if path.suffix.lower() in SPSS_SUFFIXES:
-        return read_sav(path)
-    wb = Workbook(path)
+        return read_sav(path, limits=limits)
+    wb = Workbook(path, limits=limits)
     return wb.table(sheet if sheet is not None else wb.sheet_names[0])
 
 
-def _read_csv(path: Path) -> RawTable:
-    if not path.exists():
-        raise DataError("file not found", file=path, hint="check the path and the file name")
+def _read_csv(path: Path, limits: Limits | None = None) -> RawTable:
+    check_regular_file(path, limits, what="CSV file")
     raw = path.read_bytes()
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError("this is an Excel workbook with a .csv name", file=path,
+                        hint="rename it to .xlsx, or save it from Excel as CSV UTF-8")
     furthest = 0
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -319,12 +343,18 @@ def _read_csv(path: Path) -> RawTable:
     import csv
     import io
 
-    rows = [list(r) for r in csv.reader(io.StringIO(text))]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [list(r) for r in reader]
+    except csv.Error as exc:  # a cell over 128 KB, a damaged quote …
+        raise DataError(f"cannot read the CSV ({exc})", file=str(path), row=reader.line_num,
+                        hint="check that line in a text editor (an unclosed quote, a huge cell), or save the "
+                             "file again from Excel as CSV UTF-8") from None
     table = table_from_rows(rows, file=str(path), sheet=None)
     return RawTable(table.file, None, table.header_row, table.data, encoding="utf-8" if enc == "utf-8-sig" else "gbk")
 
 
-def read_sav(path: str | Path) -> RawTable:
+def read_sav(path: str | Path, *, limits: Limits | None = None) -> RawTable:
     """An SPSS ``.sav`` / ``.zsav`` file as a :class:`RawTable`, read with pyreadstat.
 
     Headers are the variable labels (the variable name when a variable has no
@@ -335,10 +365,7 @@ def read_sav(path: str | Path) -> RawTable:
     through as Python datetimes. The index is the case number.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError("file not found", file=path, hint="check the path and the file name")
-    if path.is_dir():
-        raise DataError("is a folder, not an SPSS file", file=path, hint="name the .sav file itself")
+    check_regular_file(path, limits, what="SPSS file")
     try:
         import pyreadstat
     except ImportError:  # pragma: no cover - a declared dependency

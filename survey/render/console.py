@@ -109,6 +109,28 @@ def audit_lines(findings: pd.DataFrame, annex) -> list[str]:
     return lines
 
 
+def sample_size_lines(res, alloc: pd.DataFrame | None = None, *, allocation: str = "proportional",
+                      min_per_district: int = 0) -> list[str]:
+    """What `survey sample-size` prints: n, each step (or the threshold search), notes, the allocation.
+
+    ``res`` is a :class:`~survey.stats.sampling.SampleSize` (its ``steps()``) or a
+    :class:`~survey.stats.sampling.ThresholdSize`; ``alloc`` the table of ``allocate``.
+    """
+    if hasattr(res, "steps"):
+        steps = list(res.steps())
+    else:
+        before = "—" if res.ci_low_previous is None else format(res.ci_low_previous, ".2%")
+        steps = [f"smallest n whose {res.confidence:.0%} {res.method} lower bound stays ≥ {res.threshold:.0%} at a "
+                 f"rate of {res.p:.0%}: n = {res.n} (bound {res.ci_low:.2%}; at n = {res.n - 1}: {before})"]
+    if res.valid_rate < 1:
+        steps.append(f"to issue at a valid rate of {res.valid_rate:.0%}: {res.n_issue}")
+    lines = [f"{res.n} valid responses", *("  " + line for line in [*steps, *res.notes] if line)]
+    if alloc is not None:
+        lines += ["", f"{allocation} allocation (min {min_per_district} per district):",
+                  alloc[["stratum", "population", "quota", "n"]].to_string(index=False, float_format="%.2f")]
+    return lines
+
+
 def written_line(paths: Iterable) -> str:
     """``written: a, b`` — the files an output step wrote."""
     return "written: " + ", ".join(str(p) for p in paths)
