@@ -640,3 +640,48 @@ def framework_rules():
     from survey.definitions.reference import rule_reference
 
     click.echo(rule_reference(), nl=False)
+
+
+@main.command("compare")
+@click.argument("old", type=PATH)
+@input_options
+@click.option("--old-questionnaires", type=PATH, default=None,
+              help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
+@alpha_option
+@click.option("--key", default=None,
+              help="Column linking a respondent across years (e.g. a staff number): the overlap is counted and said.")
+@click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
+@click.option("--weighted", is_flag=True,
+              help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
+@click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
+@output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, out):
+    """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
+
+    Either may be an evaluation folder (survey init): its workbook and questionnaires are used.
+
+    For each satisfaction measure (overall and per district) and each item: the difference
+    with its interval and a design-based test, a Rao–Scott test of each item's answer
+    distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
+    says so. Items whose wording or scale changed are listed and not compared.
+    """
+    from survey.evaluation.units import analysis_unit_contrasts
+    from survey.evaluation.yoy import compare_analyses
+    from survey.pipeline import analyze as run
+    from survey.render.report import write_files, xlsx_bytes
+    from survey.render.yoy import compare_output, year_label
+
+    def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
+        if path.is_dir():
+            folder = _evaluation_folder(path)
+            return run(folder.workbook, qdir or list(folder.questionnaires), alpha=alpha, weigh=weighted)
+        return run(path, qdir or _default_questionnaires(path), alpha=alpha, weigh=weighted)
+
+    a, b = year(old, old_questionnaires or questionnaires), year(workbook, questionnaires)
+    comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
+    units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
+    lines, sheets = compare_output(comparisons, notes, units, old=year_label(a.name), new=year_label(b.name),
+                                   details=details, alpha=alpha)
+    _echo(lines)
+    written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
+    click.echo("written: " + ", ".join(str(p) for p in written))

@@ -15,6 +15,7 @@ import pandas as pd
 from survey.definitions.questionnaire import Questionnaire, load_dir
 from survey.errors import DataError
 from survey.evaluation.clean import Cleaned, clean
+from survey.evaluation.headline import scores_weighted
 from survey.evaluation.measures import estimate
 from survey.evaluation.score import (
     Framework,
@@ -120,7 +121,8 @@ def _annex_position(q: Questionnaire, fw: Framework) -> int:
 
 
 def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
-            min_per_district: int, step: Callable[[str], None] = lambda _: None) -> SurveyResult:
+            min_per_district: int, scored_weighted: bool = True,
+            step: Callable[[str], None] = lambda _: None) -> SurveyResult:
     """One questionnaire's sheet: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
     sheet = find_sheet(wb, q)
     step(f"{q.id}: reading and cleaning sheet {sheet}")
@@ -134,7 +136,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
     has_frame = q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names
     # validity compares the sample with the frame even when it is not weighted
     frame = read_frame(wb, q) if has_frame else None
-    weighted = wts = design = None
+    weighted = wts = design = weights = None
     notes = []
     if not weigh or q.weighting is None:
         notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
@@ -144,20 +146,47 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
         step(f"{q.id}: weighting and weighted estimates")
         weighted_responses, wts, design = weight_responses(cleaned.valid, frame)
         weighted = estimate(weighted_responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
+        weights = weighted_responses.data["weight"]
         if not wts.diagnostics.converged:
             notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
                          f"{wts.diagnostics.history[-1]:.2e}")
-    # The achieved margin is the one of the reported (design) estimates when weighted: their
-    # se carries the weights' design effect and, with the design's fpc, the FPC already.
+    # The achieved margin is the one of the scored figure (evaluation.headline): the design
+    # estimates when the framework scores them — their se carries the weights' design effect
+    # and, with the design's fpc, the FPC already — else the unweighted ones.
+    design_based = weighted is not None and scored_weighted
     step(f"{q.id}: sample validity")
-    validity = check_survey(cleaned, est if weighted is None else weighted,
+    validity = check_survey(cleaned, weighted if design_based else est,
                             None if frame is None else frame.population,
                             frame_margins=None if frame is None else
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=design is not None and design.fpc is not None)
+                            se_includes_fpc=design_based and design is not None and design.fpc is not None,
+                            allocation=None if frame is None else planned_allocation(wb, q), weights=weights)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
+
+
+PLANNED_COLUMNS = ("计划样本量（{id}）", "计划样本量({id})", "{title}计划样本量", "计划样本量")
+
+
+def planned_allocation(wb: Workbook, q: Questionnaire) -> pd.Series | None:
+    """Planned sample sizes by district from the frame sheet, when it has a 计划样本量 column.
+
+    The column is ``计划样本量（<questionnaire id>）`` (or ``<title>计划样本量``, or plain
+    ``计划样本量`` when one survey uses the frame); a deliberately disproportionate
+    allocation there turns a district mix unlike the frame's into a planned difference.
+    """
+    wt = q.weighting
+    if wt is None:
+        return None
+    table = wb.table(wt.frame_sheet).data
+    names = [c.format(id=q.id, title=q.title) for c in PLANNED_COLUMNS]
+    col = next((c for c in names if c in table.columns), None)
+    if col is None:
+        return None
+    from survey.definitions.cells import population_table
+
+    return population_table(table, None, col, file=str(wb.path), sheet=wt.frame_sheet)
 
 
 def analyze(
@@ -192,7 +221,8 @@ def analyze(
     step(f"opening {Path(workbook).name}")
     wb = Workbook(workbook)
     surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
-                       step=step) for q in qs]
+                       scored_weighted=scores_weighted(fw, q), step=step)
+               for q in qs]
     step("scoring")
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
