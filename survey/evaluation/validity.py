@@ -283,10 +283,9 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
 
 def _planned_and_weighted(sample, t, use, n, chi2, p, allocation, weights, strata, variable) -> dict:
     """The planned-allocation test and the weighted (design-based) test of :func:`coverage`."""
-    from survey.stats.distributions import chisquare
-
     from survey.stats.compare import rao_scott_fit
     from survey.stats.design import Design
+    from survey.stats.distributions import chisquare
 
     out: dict = {}
     if allocation is not None and n > 0 and use.sum() >= 2:
