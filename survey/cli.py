@@ -152,13 +152,14 @@ def _default_questionnaires(workbook: Path) -> Path:
     return beside if beside.is_dir() else here
 
 
-def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district):
+def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district,
+             progress=None):
     """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options`."""
     from survey.pipeline import analyze as run
 
     return run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
                step_mode=step_mode, alpha=alpha, ci_method=ci_method, weigh=not no_weights,
-               min_per_district=min_per_district)
+               min_per_district=min_per_district, progress=progress)
 
 
 def _echo(lines) -> None:
@@ -181,14 +182,17 @@ def analyze(workbook, out, **options):
     otherwise, and the report goes to FOLDER/reports/<name>.
     """
     from survey.render.console import analysis_lines, written_line
+    from survey.render.progress import Progress
     from survey.render.report import write_report
 
     folder = _evaluation_folder(workbook) if workbook.is_dir() else None
     if folder is not None:  # an evaluation folder: its workbook, questionnaires, framework and thresholds
         workbook = folder.workbook
         options.update(_folder_options(folder, options))
-    result = _analyze(workbook, **options)
-    written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
+    with Progress() as progress:  # on stderr, only on a terminal
+        result = _analyze(workbook, progress=progress, **options)
+        progress("writing reports")
+        written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
 
 
@@ -217,17 +221,22 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     from survey.inputs.tidy import load_column_map, tidy
     from survey.pipeline import find_sheet
     from survey.render.console import clean_lines, written_line
+    from survey.render.progress import Progress
     from survey.render.report import write_clean
 
     q = load(qfile)
-    if export.suffix.lower() in SINGLE_TABLE_SUFFIXES:
-        raw = read_table(export)
-    else:
-        wb = Workbook(export)
-        raw = wb.table(sheet or find_sheet(wb, q, first_if_none=True))
-    columns = load_column_map(colfile, q) if colfile else None
-    cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt, columns=columns), issued=issued)
-    written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
+    with Progress() as progress:  # on stderr, only on a terminal
+        progress(f"reading {export.name}")
+        if export.suffix.lower() in SINGLE_TABLE_SUFFIXES:
+            raw = read_table(export)
+        else:
+            wb = Workbook(export)
+            raw = wb.table(sheet or find_sheet(wb, q, first_if_none=True))
+        columns = load_column_map(colfile, q) if colfile else None
+        progress("tidying and cleaning")
+        cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt, columns=columns), issued=issued)
+        progress("writing cleaned.xlsx, cleaned.csv, audit.xlsx")
+        written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
     _echo([*clean_lines(export, raw, cleaned), written_line(written)])
 
 
@@ -356,7 +365,8 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
     """
     from survey.errors import WeightingError
     from survey.inputs.read import read_table
-    from survey.render.report import atomic_write, xlsx_bytes
+    from survey.render.bigxlsx import table_xlsx_bytes
+    from survey.render.report import atomic_write
     from survey.stats.weights import trim, weigh_to_table
 
     raw = read_table(data, sheet)
@@ -390,7 +400,7 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
         click.echo(f"warning: not converged — largest relative margin error {d.history[-1]:.3g} > {tol:g}", err=True)
     out = out or data.with_name(f"{data.stem}-weighted.csv")
     if out.suffix.lower() == ".xlsx":
-        atomic_write(out, xlsx_bytes({"weights": table.reset_index()}))
+        atomic_write(out, table_xlsx_bytes({"weights": table.reset_index()}))
     else:
         from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
         atomic_write(out, csv_bytes(table.reset_index()))

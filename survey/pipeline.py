@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,14 +121,17 @@ def _annex_position(q: Questionnaire, fw: Framework) -> int:
 
 
 def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
-            min_per_district: int, scored_weighted: bool = True) -> SurveyResult:
+            min_per_district: int, scored_weighted: bool = True,
+            step: Callable[[str], None] = lambda _: None) -> SurveyResult:
     """One questionnaire's sheet: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
     sheet = find_sheet(wb, q)
+    step(f"{q.id}: reading and cleaning sheet {sheet}")
     responses = tidy(wb.table(sheet), q, format=None if q.source.format == "auto" else q.source.format)
     cleaned = clean(responses)
     if cleaned.n_valid == 0:
         raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,
                         hint="see the audit: every response was excluded")
+    step(f"{q.id}: estimating")
     est = estimate(cleaned.valid, by=q.district_item, alpha=alpha, ci_method=ci_method)
     has_frame = q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names
     # validity compares the sample with the frame even when it is not weighted
@@ -139,6 +143,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
     elif frame is None:
         notes.append(f"未加权：工作簿中没有抽样框工作表“{q.weighting.frame_sheet}”")
     else:
+        step(f"{q.id}: weighting and weighted estimates")
         weighted_responses, wts, design = weight_responses(cleaned.valid, frame)
         weighted = estimate(weighted_responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
         weights = weighted_responses.data["weight"]
@@ -149,6 +154,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
     # estimates when the framework scores them — their se carries the weights' design effect
     # and, with the design's fpc, the FPC already — else the unweighted ones.
     design_based = weighted is not None and scored_weighted
+    step(f"{q.id}: sample validity")
     validity = check_survey(cleaned, weighted if design_based else est,
                             None if frame is None else frame.population,
                             frame_margins=None if frame is None else
@@ -194,21 +200,30 @@ def analyze(
     name: str | None = None,
     weigh: bool = True,
     min_per_district: int = 5,
+    progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Analyse every questionnaire's sheet of an evaluation workbook and score the indicators.
 
     With ``weigh`` (default) each questionnaire with a weighting section is also
     weighted to the workbook's frame and estimated with its design (strata =
     district, finite population correction), beside the unweighted estimates.
+    ``progress``, if given, is called with the name of each step as it starts
+    (the CLI passes :class:`survey.render.progress.Progress`).
     """
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(name)
+
     qs = load_dir(questionnaires) if isinstance(questionnaires, (str, Path)) else list(questionnaires)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
     check_fed_indicators(fw, qs)  # a definition error before reading any data
+    step(f"opening {Path(workbook).name}")
     wb = Workbook(workbook)
     surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
-                       scored_weighted=scores_weighted(fw, q))
+                       scored_weighted=scores_weighted(fw, q), step=step)
                for q in qs]
+    step("scoring")
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
     # Each rate is scored once, by score_fed: the scorecard's survey-fed rows are the

@@ -479,7 +479,7 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
 
 def _cdf(rate: Mapping):
     """(name, P(rate ≤ x) on [0, 1]) of the rate's sampling distribution; cdf None without se / n_eff."""
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     p, n_eff, se = float(rate["estimate"]), rate.get("n_eff"), rate.get("se")
     if n_eff is not None and n_eff > 0:

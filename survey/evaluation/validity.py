@@ -223,7 +223,7 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     labels in ``sample``; ``strata`` optional) adds the design-based test of the
     weighted mix against the frame (:func:`survey.stats.compare.rao_scott_fit`).
     """
-    from scipy.stats import chisquare
+    from survey.stats.distributions import chisquare
 
     pop = population if isinstance(population, pd.Series) else pd.Series(population)
     attrs = dict(getattr(pop, "attrs", {}))
@@ -283,10 +283,9 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
 
 def _planned_and_weighted(sample, t, use, n, chi2, p, allocation, weights, strata, variable) -> dict:
     """The planned-allocation test and the weighted (design-based) test of :func:`coverage`."""
-    from scipy.stats import chisquare
-
     from survey.stats.compare import rao_scott_fit
     from survey.stats.design import Design
+    from survey.stats.distributions import chisquare
 
     out: dict = {}
     if allocation is not None and n > 0 and use.sum() >= 2:

@@ -19,6 +19,7 @@ from survey import __version__
 from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
+from survey.render.bigxlsx import csv_bytes, table_xlsx_bytes
 from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
 from survey.render.office import xlsx_bytes
 from survey.render.validity import validity_tables
@@ -260,13 +261,15 @@ def codebook(q) -> pd.DataFrame:
 
 
 def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
-    """``survey clean``: cleaned.xlsx (valid responses + codebook) and audit.xlsx."""
+    """``survey clean``: cleaned.xlsx (valid responses + codebook), cleaned.csv and audit.xlsx."""
     out = Path(out_dir)
     q = cleaned.valid.questionnaire
     audit = mask_audit(cleaned.audit)
-    files = {
-        "cleaned.xlsx": xlsx_bytes({"有效问卷": cleaned_table(cleaned.valid), "编码表": codebook(q)}),
-        "audit.xlsx": xlsx_bytes({
+    table = cleaned_table(cleaned.valid)
+    files = {  # large tables: the fast writer; cleaned.csv for further analysis
+        "cleaned.xlsx": table_xlsx_bytes({"有效问卷": table, "编码表": codebook(q)}),
+        "cleaned.csv": csv_bytes(table),
+        "audit.xlsx": table_xlsx_bytes({
             "汇总": pd.DataFrame([summary_row(cleaned)]),
             "审核明细": audit,
         }),

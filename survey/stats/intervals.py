@@ -59,7 +59,7 @@ def _note(*parts) -> np.ndarray:
 
 
 def _quantile(alpha: float, df) -> np.ndarray:
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     df = np.asarray(df, dtype=float)
     return np.where(np.isfinite(df), stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(df), df, 1)),
@@ -134,7 +134,7 @@ def transform_ci(p, var, alpha: float, method: str, df=np.inf):
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.1328, 0.2898)
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     p, se = np.asarray(p, dtype=float), np.sqrt(np.asarray(var, dtype=float))
     q = _quantile(alpha, df)
@@ -174,7 +174,7 @@ def binomial_ci(count, nobs, alpha: float = 0.05, method: str = "wilson", *, cli
     >>> float(lo[0]), round(float(hi[0]), 4), note[0]
     (0.0, 0.1009, 'clipped')
     """
-    from statsmodels.stats.proportion import proportion_confint
+    from survey.stats.distributions import proportion_confint
 
     if method not in SRS_CI_METHODS + TRANSFORM_CI_METHODS:
         raise choice_error(EstimationError, "interval method", method, SRS_CI_METHODS + TRANSFORM_CI_METHODS)
@@ -289,7 +289,7 @@ def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str
     >>> round(float(lo[0]), 8), round(float(hi[0]), 8), used[0]
     (0.02963811, 0.15602255, 'korn_graubard')
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     if method not in CI_METHODS:
         raise choice_error(EstimationError, "interval method", method, CI_METHODS)

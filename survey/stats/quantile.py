@@ -65,7 +65,7 @@ def quantile_column(data: pd.DataFrame, var: str, *, design: Design | None = Non
                               column=var)
     a = np.isfinite(y)
     q_df = resolve_df("design" if df is None else df, prep.df)
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     q = stats.t.ppf(1 - alpha / 2, q_df) if np.isfinite(q_df) else stats.norm.ppf(1 - alpha / 2)
     domains = [(OVERALL, OVERALL_LEVEL, np.ones(len(y), dtype=bool))]

@@ -54,12 +54,16 @@ def _zero_variance(data: pd.DataFrame) -> list[str]:
 def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> CronbachAlpha:
     """Cronbach's α of the columns of ``data`` (respondents × items), listwise.
 
-    Calls ``pingouin.cronbach_alpha(nan_policy='listwise')`` — SPSS's and
-    ``psych::alpha(use='complete.obs')``'s convention — after checking that α
-    exists: at least two items, two complete respondents and a total score that
-    varies. Rows with a missing item are dropped *before* the call, so Feldt's
-    interval uses the n that α is computed on (pingouin's own listwise option keeps
-    the n before deletion for the interval).
+    α = k/(k − 1) · (1 − Σ sᵢ² / s²ₜ) over the respondents complete on every item
+    (SPSS's and ``psych::alpha(use='complete.obs')``'s convention), sᵢ² the item
+    variances and s²ₜ the variance of the total score; Feldt's (1965) interval
+    1 − (1 − α)·F_{γ/2}, 1 − (1 − α)·F_{1−γ/2} with F upper quantiles on
+    (n − 1, (n − 1)(k − 1)) degrees of freedom — the formulas of
+    ``pingouin.cronbach_alpha``, computed here without importing pingouin (and the
+    matplotlib and seaborn it loads) and without its rounding of the bounds to 3
+    decimals. Checked first that α exists: at least two items, two complete
+    respondents and a total score that varies. Feldt's interval uses the n that α is
+    computed on (pingouin's own listwise option keeps the n before deletion).
 
     pingouin's documented example (``cronbach_alpha`` docstring, "After listwise
     deletion": 0.8016949152542373; R ``psych::alpha(use="complete.obs")`` agrees):
@@ -77,12 +81,17 @@ def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> CronbachAlpha:
         return CronbachAlpha(np.nan, np.nan, np.nan, n, k, f"只有{k}个题项，α至少需要2个题项")
     if n < 2:
         return CronbachAlpha(np.nan, np.nan, np.nan, n, k, f"完整作答的受访者只有{n}人")
-    if d.sum(axis=1).var(ddof=1) == 0:
+    total_var = d.sum(axis=1).var(ddof=1)
+    if total_var == 0:
         return CronbachAlpha(np.nan, np.nan, np.nan, n, k, "所有受访者总分相同（答案无差异），α无定义")
-    import pingouin
+    from survey.stats.distributions import f as f_dist
 
-    a, (lo, hi) = pingouin.cronbach_alpha(data=d, nan_policy="listwise", ci=ci)
-    return CronbachAlpha(float(a), float(lo), float(hi), n, k)
+    a = k / (k - 1) * (1 - float(d.var(ddof=1).sum()) / float(total_var))
+    gamma = 1 - ci
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    lo = 1 - (1 - a) * float(f_dist.isf(gamma / 2, df1, df2))
+    hi = 1 - (1 - a) * float(f_dist.isf(1 - gamma / 2, df1, df2))
+    return CronbachAlpha(float(a), lo, hi, n, k)
 
 
 def item_analysis(data: pd.DataFrame) -> pd.DataFrame:
@@ -259,7 +268,7 @@ def bartlett_sphericity(data: pd.DataFrame, *, n: int | None = None) -> Bartlett
     >>> round(b.chi2, 4), b.df, b.p_value < 0.001
     (46.4491, 3, True)
     """
-    from scipy.stats import chi2 as chi2_dist
+    from survey.stats.distributions import chi2 as chi2_dist
 
     R, m, reason = _correlation(data, n)
     if R is None:

@@ -61,7 +61,7 @@ def z_value(confidence: float) -> float:
     >>> round(z_value(0.95), 6), round(z_value(0.99), 6)
     (1.959964, 2.575829)
     """
-    from scipy.stats import norm
+    from survey.stats.distributions import norm
 
     _check_open(confidence, "confidence", "--confidence")
     z = float(norm.ppf(0.5 + confidence / 2))
