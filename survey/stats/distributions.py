@@ -14,7 +14,8 @@ used in the package (``t.ppf(q, df)``, ``norm.ppf(q)``, ``beta(a, b).cdf(x)``,
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,7 +32,9 @@ def _z(q):
 
 
 class _Frozen(NamedTuple):
-    cdf: object
+    """A distribution with its parameters fixed: only its ``cdf`` (a function of x)."""
+
+    cdf: Callable[[Any], Any]
 
 
 class _Norm:
