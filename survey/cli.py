@@ -8,6 +8,7 @@ commands, so ``survey --help`` answers at once.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -131,8 +132,47 @@ district_option = click.option(
          "and the allocation's floor in sample-size.")
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
+
+# The reading limits (survey.inputs.guard.Limits): what an input may cost before it is refused.
+# Each option left out keeps its SURVEY_MAX_* environment variable, else the built-in default.
+_LIMITS = (
+    ("--max-cells", "max_cells", "N", click.IntRange(min=1),
+     "Most cells (rows × columns) the values of one sheet may span. [default: 5000000]"),
+    ("--max-xlsx-mb", "max_xlsx_mb", "MB", click.FloatRange(0, min_open=True),
+     "Most MB an xlsx may expand to (its zip entries uncompressed, in all). [default: 512]"),
+    ("--max-file-mb", "max_file_mb", "MB", click.FloatRange(0, min_open=True),
+     "Largest input file on disk, in MB. [default: 512]"),
+    ("--max-ratio", "max_ratio", "X", click.FloatRange(1),
+     "Most times one xlsx entry may expand its compressed size (entries over 1 MB). [default: 200]"),
+    ("--max-entries", "max_entries", "N", click.IntRange(min=1),
+     "Most zip entries of an xlsx. [default: 10000]"),
+)
+
+
+def limit_options(f):
+    """``--max-cells`` … : the reading limits for every input the command reads (raise them for a very
+    large genuine survey); the command runs inside :func:`survey.inputs.guard.using_limits`."""
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        given = {name: kwargs.pop(name) for _, name, *_ in _LIMITS}
+        given = {k: v for k, v in given.items() if v is not None}
+        if not given:
+            return f(*args, **kwargs)
+        from dataclasses import replace
+
+        from survey.inputs.guard import Limits, using_limits
+
+        with using_limits(replace(Limits.from_env(), **given)):
+            return f(*args, **kwargs)
+
+    options = [click.option(opt, name, type=kind, default=None, metavar=meta, help=text)
+               for opt, name, meta, kind, text in _LIMITS]
+    return _stack(*options)(run)
+
+
 # Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score).
-analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option)
+analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option,
+                          limit_options)
 
 
 def table_format_option(*, csv: bool = True):
@@ -203,6 +243,7 @@ def analyze(workbook, out, **options):
 @click.option("--issued", type=click.IntRange(min=1), default=None,
               help="Questionnaires issued (发放), for the return rate. [default: the questionnaire's fieldwork.issued]")
 @output_options("reports/<export name>-clean")
+@limit_options
 def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     """Clean one export (xlsx, CSV or SPSS .sav): apply the valid-questionnaire (有效问卷) rules, write the audit.
 
@@ -230,8 +271,12 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
 
 
 def _print_table(table, fmt: str) -> None:
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
+    if fmt == "csv":  # formula-looking text defused as in every CSV survey writes (OWASP); no BOM on stdout
+        import codecs
+
+        from survey.render.files import csv_bytes
+
+        click.echo(csv_bytes(table).removeprefix(codecs.BOM_UTF8), nl=False)
     elif fmt == "json":
         click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
     else:
@@ -263,6 +308,7 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
 @sheet_option()
 @table_format_option()
+@limit_options
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
                  ci_method, alpha, variance, replicates, seed, sheet, fmt):
     """Design-based mean, proportion or total of a column of any CSV/xlsx.
@@ -310,6 +356,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 @click.option("--targets-sheet", default=None, help="Sheet of an xlsx TARGETS file. [default: the first]")
 @click.option("--count", "count", default=None, help="Count column of TARGETS when it has several (e.g. 在册社区矫正对象数).")
 @output_options("<data>-weighted.csv", "Where to write DATA with a weight column (.csv or .xlsx).")
+@limit_options
 def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_iter, sheet, targets_sheet, count, out):
     """Compute weights from population targets and export them with diagnostics.
 
@@ -420,6 +467,7 @@ def questionnaire_check(files):
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
 @district_option
 @table_format_option(csv=False)
+@limit_options
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
                     district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
@@ -483,6 +531,7 @@ def score_cmd(workbook, out, **options):
 @main.command("audit")
 @click.argument("annex", type=PATH)
 @step_mode_option
+@limit_options
 def audit_cmd(annex, step_mode):
     """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
 
@@ -558,6 +607,7 @@ def framework():
 
 @framework.command("check")
 @click.argument("files", nargs=-1, required=True, type=PATH)
+@limit_options
 def framework_check(files):
     """Check framework files and print every problem: weights adding up to 100, every level
     filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where

@@ -183,16 +183,26 @@ def _commands(group=main, prefix="survey"):
 
 
 def _synopsis(readme: str) -> dict[str, str]:
-    """The README's command-line synopsis block, one chunk per ``survey <command>`` line."""
+    """The README's command-line synopsis block, one chunk per ``survey <command>`` line.
+
+    A group of options several commands share is written once, ``[NAME] = [--opt X] …``, and
+    ``[NAME]`` in a command's lines stands for it."""
     block = readme.split("## Command line", 1)[1].split("```", 2)[1]
     chunks: dict[str, str] = {}
+    groups: dict[str, str] = {}
     head = None
     for line in block.splitlines():
+        if re.match(r"\[[A-Z]+\] = ", line):
+            name, options = line.split(" = ", 1)
+            groups[name], head = options, None
+            continue
         if line.startswith("survey "):
             head = next((c for c, _ in _commands() if line == c or line.startswith(c + " ")), None)
             chunks[head] = ""
         if head:
             chunks[head] += line + "\n"
+    for name, options in groups.items():
+        chunks = {c: text.replace(name, options) for c, text in chunks.items()}
     return chunks
 
 
@@ -278,7 +288,9 @@ def test_console_lines_are_built_by_the_library_not_the_cli():
 
     from survey.render.console import analysis_lines
 
-    cleaned = NS(summary=lambda: "本次调查共回收问卷10份。", notes=("note",))
+    audit = pd.DataFrame({"rule": ["implausible_duration"] * 12 + ["unknown_option", "duplicate_id", "duplicate_id"],
+                          "row": [*range(2, 14), 3, 20, 21]})
+    cleaned = NS(summary=lambda: "本次调查共回收问卷10份。", notes=("note",), audit=audit)
     weighted = pd.DataFrame([
         {"measure": "overall", "domain": "玄武区", "estimate": 0.5, "ci_low": 0.1, "ci_high": 0.9, "n_eff": 3.0,
          "ci_method": "x"},
@@ -290,7 +302,8 @@ def test_console_lines_are_built_by_the_library_not_the_cli():
              score=NS(indicator="满意度", score=5, weight=5))
     result = NS(parameters={"alpha": 0.1}, surveys=(survey,), indicators=(ind,), scorecard=None)
     assert analysis_lines(result) == [
-        "问卷（S）：本次调查共回收问卷10份。", "  注意：note", "",
+        "问卷（S）：本次调查共回收问卷10份。", "  注意：note",
+        "  提示：12份问卷答题时长不合理（已置空，不参与答题过快判断）", "  提示：2份问卷序号重复（各行分别编制假名，未合并）", "",
         "满意度 90.00%（90% CI 70.00%–97.00%，n=10）→ 5/5 分",
         "  加权 90.00%（80.00%–95.00%，n_eff=10，wilson_neff）"]
 

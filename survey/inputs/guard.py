@@ -23,9 +23,11 @@ the limit when it is not what it claims to be:
 The check costs about 1 s per 70 MB of sheet XML (a 50,000-row export: a fraction of a
 second); the exact pass, when needed, about 5 s per 70 MB.
 
-The limits can be raised with a :class:`Limits` argument, or from the command line with
-the environment variables ``SURVEY_MAX_CELLS``, ``SURVEY_MAX_XLSX_MB``, ``SURVEY_MAX_FILE_MB``,
-``SURVEY_MAX_RATIO`` and ``SURVEY_MAX_ENTRIES``.
+The limits can be raised with a :class:`Limits` argument, for a whole block of code with
+``with using_limits(Limits(...)):`` (what the command line's ``--max-cells``, ``--max-xlsx-mb``,
+``--max-file-mb``, ``--max-ratio`` and ``--max-entries`` do), or with the environment variables
+``SURVEY_MAX_CELLS``, ``SURVEY_MAX_XLSX_MB``, ``SURVEY_MAX_FILE_MB``, ``SURVEY_MAX_RATIO`` and
+``SURVEY_MAX_ENTRIES``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -70,9 +75,33 @@ class Limits:
                                     hint="set it to a number or unset it") from None
         return cls(**values)
 
+    @classmethod
+    def current(cls) -> Limits:
+        """The limits in effect: those of the innermost :func:`using_limits`, else :meth:`from_env`."""
+        return _IN_EFFECT.get() or cls.from_env()
+
+
+_IN_EFFECT: ContextVar[Limits | None] = ContextVar("survey_limits", default=None)
+
+
+@contextmanager
+def using_limits(limits: Limits) -> Iterator[Limits]:
+    """Every read inside the block that is given no ``limits`` argument uses ``limits``.
+
+    >>> with using_limits(Limits(max_cells=10_000_000)):
+    ...     Limits.current().max_cells
+    10000000
+    """
+    token = _IN_EFFECT.set(limits)
+    try:
+        yield limits
+    finally:
+        _IN_EFFECT.reset(token)
+
 
 def _env_hint(name: str, value) -> str:
-    return f"raise the limit (SURVEY_{name.upper()}={value} in the environment, or Limits({name}=…))"
+    return (f"raise the limit (--{name.replace('_', '-')} {value} on the command line, SURVEY_{name.upper()}={value} "
+            f"in the environment, or Limits({name}=…))")
 
 
 _BOMB = "this is not a normal export (a zip bomb?); if the file is genuine, "
@@ -80,7 +109,7 @@ _BOMB = "this is not a normal export (a zip bomb?); if the file is genuine, "
 
 def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = "file") -> int:
     """Refuse what is not a regular, readable file of sane size; return its size in bytes."""
-    limits = limits or Limits.from_env()
+    limits = limits or Limits.current()
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -337,7 +366,7 @@ def _exact_extent(path: Path, box: _Box) -> None:
 def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
     """Check an xlsx file before it is read (see the module's docstring); raise DataError if hostile."""
     path = Path(path)
-    limits = limits or Limits.from_env()
+    limits = limits or Limits.current()
     check_regular_file(path, limits, what="workbook")
     with open(path, "rb") as fh:
         head = fh.read(4096)

@@ -77,12 +77,19 @@ def _umask() -> int:
 
 
 def _check_folder(folder: Path, names) -> None:
+    """Refuse, before anything is written: a file where the folder should be, a read-only folder
+    (its owner's write bit cleared: a report someone froze, which a swap would otherwise replace
+    even so), a folder where a file should be."""
     if folder.exists() and not folder.is_dir():
         raise DataError("the output folder is a file", file=str(folder), hint="choose another --out folder")
+    if folder.is_dir() and not folder.stat().st_mode & stat.S_IWUSR:
+        raise DataError("the output folder is read-only", file=str(folder),
+                        hint="make it writable (chmod u+w, or clear Read-only in its properties), "
+                             "or choose another --out folder")
     for name in names:
         if (folder / name).is_dir():
-            raise DataError("a folder is in the way of the report file", file=str(folder) / name,
-                            hint="move the folder away")
+            raise DataError("a folder is in the way of the report file", file=str(folder / name),
+                            hint="move the folder away, or choose another --out folder")
 
 
 def _alive(pid: int) -> bool:
