@@ -35,9 +35,16 @@ class SurveyGroup(click.Group):
 
     def invoke(self, ctx):
         from survey.errors import SurveyError
+        from survey.inputs.guard import protecting_inputs
 
+        hook = None
         try:
-            return super().invoke(ctx)
+            with protecting_inputs():  # no output may replace a file the command read
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Ctrl-C: outputs are all or nothing, so say so in one line. A writer's generator cut
+            # short (openpyxl's) complains when collected: silence that while the frames go.
+            hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
         except SurveyError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
@@ -50,7 +57,7 @@ class SurveyGroup(click.Group):
         except OSError as exc:  # read-only file system, a file where a folder should be, disk full …
             raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}. Fix: check the path, "
                                        "or choose another --out folder") from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # a bug, or a library failing on an odd file
             if os.environ.get("SURVEY_DEBUG"):
@@ -58,6 +65,14 @@ class SurveyGroup(click.Group):
             raise click.ClickException(
                 f"unexpected error: {type(exc).__name__}: {exc}. This is a bug in survey or an input it does "
                 "not understand; rerun with SURVEY_DEBUG=1 for the traceback and report it") from None
+        import gc  # only after an interrupt: the except block (and its traceback's frames) is left
+
+        try:
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
+        raise click.ClickException("interrupted (Ctrl-C). Outputs are written all or nothing: each output folder "
+                                   "holds either its previous files or the complete new ones")
 
 
 @click.group(cls=SurveyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -133,41 +148,27 @@ district_option = click.option(
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
 
-# The reading limits (survey.inputs.guard.Limits): what an input may cost before it is refused.
-# Each option left out keeps its SURVEY_MAX_* environment variable, else the built-in default.
-_LIMITS = (
-    ("--max-cells", "max_cells", "N", click.IntRange(min=1),
-     "Most cells (rows × columns) the values of one sheet may span. [default: 5000000]"),
-    ("--max-xlsx-mb", "max_xlsx_mb", "MB", click.FloatRange(0, min_open=True),
-     "Most MB an xlsx may expand to (its zip entries uncompressed, in all). [default: 512]"),
-    ("--max-file-mb", "max_file_mb", "MB", click.FloatRange(0, min_open=True),
-     "Largest input file on disk, in MB. [default: 512]"),
-    ("--max-ratio", "max_ratio", "X", click.FloatRange(1),
-     "Most times one xlsx entry may expand its compressed size (entries over 1 MB). [default: 200]"),
-    ("--max-entries", "max_entries", "N", click.IntRange(min=1),
-     "Most zip entries of an xlsx. [default: 10000]"),
-)
-
 
 def limit_options(f):
-    """``--max-cells`` … : the reading limits for every input the command reads (raise them for a very
-    large genuine survey); the command runs inside :func:`survey.inputs.guard.using_limits`."""
+    """``--max-cells`` …: one option per field of :class:`survey.inputs.guard.Limits` (its help in the
+    field's metadata). The command runs inside :func:`survey.inputs.guard.using_limits`; a limit left
+    out keeps its SURVEY_MAX_* environment variable, else its default."""
+    from dataclasses import fields, replace
+
+    from survey.inputs.guard import Limits, using_limits
+
     @functools.wraps(f)
     def run(*args, **kwargs):
-        given = {name: kwargs.pop(name) for _, name, *_ in _LIMITS}
-        given = {k: v for k, v in given.items() if v is not None}
+        given = {k.name: v for k in fields(Limits) if (v := kwargs.pop(k.name)) is not None}
         if not given:
             return f(*args, **kwargs)
-        from dataclasses import replace
-
-        from survey.inputs.guard import Limits, using_limits
-
         with using_limits(replace(Limits.from_env(), **given)):
             return f(*args, **kwargs)
 
-    options = [click.option(opt, name, type=kind, default=None, metavar=meta, help=text)
-               for opt, name, meta, kind, text in _LIMITS]
-    return _stack(*options)(run)
+    return _stack(*(click.option(
+        "--" + k.name.replace("_", "-"), k.name, default=None, metavar=k.metadata["unit"],
+        type=click.IntRange(min=1) if k.type in ("int", int) else click.FloatRange(0, min_open=True),
+        help=f"{k.metadata['help']} [default: {k.default:,}]") for k in fields(Limits)))(run)
 
 
 # Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score).
@@ -272,11 +273,9 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
 
 def _print_table(table, fmt: str) -> None:
     if fmt == "csv":  # formula-looking text defused as in every CSV survey writes (OWASP); no BOM on stdout
-        import codecs
-
         from survey.render.files import csv_bytes
 
-        click.echo(csv_bytes(table).removeprefix(codecs.BOM_UTF8), nl=False)
+        click.echo(csv_bytes(table).removeprefix(b"\xef\xbb\xbf"), nl=False)
     elif fmt == "json":
         click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
     else:
@@ -319,6 +318,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 
         survey estimate apistrat.csv --var api00 --weights pw --strata stype --fpc fpc
     """
+    from survey.errors import SurveyError
     from survey.inputs.read import read_table
     from survey.stats.design import Design
     from survey.stats.estimate import estimate_column
@@ -327,12 +327,17 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
     raw = read_table(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
                     calibration=tuple(calibration), calibration_base=base_weights)
-    if variance == "taylor":
-        table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
-                                file=str(data), sheet=raw.sheet)
-    else:
-        table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
-                                   replicates=replicates, seed=seed, alpha=alpha)
+    try:
+        if variance == "taylor":
+            table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha,
+                                    ci_method=ci_method, file=str(data), sheet=raw.sheet)
+        else:
+            table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
+                                       replicates=replicates, seed=seed, alpha=alpha)
+    except SurveyError as exc:  # name the data file when the method could not
+        if exc.file is None:
+            exc.file, exc.sheet = str(data), raw.sheet
+        raise
     _print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
 
 

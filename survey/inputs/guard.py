@@ -55,11 +55,15 @@ _MB = 1 << 20
 class Limits:
     """How much an input may cost before it is refused (raise them for very large surveys)."""
 
-    max_file_mb: float = 512          # size of any input file on disk
-    max_xlsx_mb: float = 512          # sum of the expanded sizes of an xlsx's zip entries
-    max_ratio: float = 200            # expanded / compressed size of one entry (only checked above 1 MB)
-    max_entries: int = 10_000         # zip entries in an xlsx
-    max_cells: int = 5_000_000        # rows × columns of the grid a sheet's values span
+    # Each limit's meaning is its metadata "help" (the command line's --max-… options show it).
+    max_cells: int = field(default=5_000_000, metadata={
+        "help": "Most cells (rows × columns) the values of one sheet may span.", "unit": "N"})
+    max_xlsx_mb: float = field(default=512, metadata={
+        "help": "Most MB an xlsx may expand to (its zip entries uncompressed, in all).", "unit": "MB"})
+    max_file_mb: float = field(default=512, metadata={"help": "Largest input file on disk, in MB.", "unit": "MB"})
+    max_ratio: float = field(default=200, metadata={
+        "help": "Most times one xlsx zip entry over 1 MB may expand its compressed size.", "unit": "X"})
+    max_entries: int = field(default=10_000, metadata={"help": "Most zip entries of an xlsx.", "unit": "N"})
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -99,6 +103,33 @@ def using_limits(limits: Limits) -> Iterator[Limits]:
         _IN_EFFECT.reset(token)
 
 
+_READ: ContextVar[set[tuple[int, int]] | None] = ContextVar("survey_inputs_read", default=None)
+
+
+@contextmanager
+def protecting_inputs() -> Iterator[None]:
+    """Inside the block, every input file checked by :func:`check_regular_file` is remembered, and
+    :func:`is_input` says so: :func:`survey.render.files.write_files` then refuses to replace it
+    (``survey weight data.csv -o data.csv``). The command line runs every command inside one."""
+    token = _READ.set(set())
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def is_input(path: str | Path) -> bool:
+    """Whether ``path`` is (the same file as) an input read inside the current :func:`protecting_inputs`."""
+    read = _READ.get()
+    if not read:
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in read
+
+
 def _env_hint(name: str, value) -> str:
     return (f"raise the limit (--{name.replace('_', '-')} {value} on the command line, SURVEY_{name.upper()}={value} "
             f"in the environment, or Limits({name}=…))")
@@ -122,6 +153,9 @@ def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = 
         kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
         raise DataError(f"is {kind}, not a regular file", file=str(path),
                         hint="save the data to a file first and name that file")
+    read = _READ.get()
+    if read is not None:
+        read.add((st.st_dev, st.st_ino))
     if st.st_size > limits.max_file_mb * _MB:
         raise DataError(f"the file is {st.st_size / _MB:.0f} MB, over the limit of {limits.max_file_mb:g} MB",
                         file=str(path), hint="split the file, or " + _env_hint("max_file_mb", int(st.st_size / _MB) + 1))

@@ -305,6 +305,20 @@ def _is_binary(values: pd.Series) -> bool:
     return len(v) > 0 and set(np.asarray(v, dtype=float)) <= {0.0, 1.0}
 
 
+MAX_VALUE = 1e150  # beyond it the squares of the variance overflow (1e308): no measurement is near it
+
+
+def check_finite(data: pd.DataFrame, var: str, numeric: pd.Series, *, file=None, sheet=None) -> None:
+    """Refuse inf, or a number beyond ±:data:`MAX_VALUE` (its square overflows), in a numeric column:
+    either would come out as an inf or NaN estimate printed as if it were one."""
+    odd = numeric.notna() & ~(numeric.abs() <= MAX_VALUE)
+    if odd.any():
+        i = int(np.flatnonzero(odd.to_numpy())[0])
+        raise EstimationError(f"column '{var}' holds a value that is not a finite number within ±{MAX_VALUE:.0e}",
+                              file=file, sheet=sheet, column=var, row=excel_row(data, i), got=data[var].iloc[i],
+                              hint="correct the cell (a typing or unit error?), or leave it empty")
+
+
 def estimate_column(
     data: pd.DataFrame,
     var: str,
@@ -354,6 +368,8 @@ def estimate_column(
         raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
                               row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
     categorical = bool(text_cells.any())
+    if not categorical:
+        check_finite(data, var, numeric, file=file, sheet=sheet)
     domains = [(OVERALL, OVERALL_LEVEL, None, 1)]  # None: one domain holding every unit
     if by is not None:
         if by == design.strata:

@@ -91,7 +91,7 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
     """
     from scipy import stats
 
-    from survey.stats.estimate import ESTIMATE_COLUMNS
+    from survey.stats.estimate import ESTIMATE_COLUMNS, check_finite
 
     design = design or Design()
     if var not in data.columns or (by is not None and by not in data.columns):
@@ -100,7 +100,9 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
                               expected="one of " + ", ".join(map(str, data.columns[:30])))
     prep = design.prepare(data)
     rw = replicate_weights(prep, method, replicates=replicates, seed=seed)
-    y = pd.to_numeric(data[var], errors="coerce").to_numpy(float)
+    numeric = pd.to_numeric(data[var], errors="coerce")
+    check_finite(data, var, numeric)
+    y = numeric.to_numpy(float)
     a = np.isfinite(y).astype(float)
     y = np.where(a > 0, y, 0.0)
     is_prop = stat == "mean" and set(np.unique(y[a > 0])) <= {0.0, 1.0}
