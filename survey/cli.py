@@ -385,6 +385,12 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
         res = trim(res.weights, upper=trim_upper)
     d = res.diagnostics
     table = raw.data.assign(weight=res.weights.to_numpy())
+    out = out or data.with_name(f"{data.stem}-weighted.csv")
+    if out.suffix.lower() == ".xlsx":  # written before anything is printed: a refusal is the one line
+        atomic_write(out, xlsx_bytes({"weights": table.reset_index()}))
+    else:
+        from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
+        atomic_write(out, csv_bytes(table.reset_index()))
     click.echo(f"{d.method}: n={d.n}, Σw={d.total:.6g}, min={d.min:.4g}, max={d.max:.4g}, CV={d.cv:.4f}, "
                f"Kish deff={d.deff_kish:.4f}, n_eff={d.n_eff:.1f}"
                + (f", {d.iterations} iterations, converged={d.converged}" if d.iterations else ""))
@@ -392,12 +398,6 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
         click.echo(d.margins.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
     if not d.converged:
         click.echo(f"warning: not converged — largest relative margin error {d.history[-1]:.3g} > {tol:g}", err=True)
-    out = out or data.with_name(f"{data.stem}-weighted.csv")
-    if out.suffix.lower() == ".xlsx":
-        atomic_write(out, xlsx_bytes({"weights": table.reset_index()}))
-    else:
-        from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
-        atomic_write(out, csv_bytes(table.reset_index()))
     click.echo(f"written: {out}")
 
 

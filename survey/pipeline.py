@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.definitions.questionnaire import Questionnaire, load_dir
-from survey.errors import DataError
+from survey.errors import DataError, DefinitionError
 from survey.evaluation.clean import Cleaned, clean
 from survey.evaluation.measures import estimate
 from survey.evaluation.score import (
@@ -170,6 +170,13 @@ def analyze(
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
     wb = Workbook(workbook)
+    readers: dict[str, Questionnaire] = {}
+    for q in qs:  # a copied questionnaire file would count one sheet's respondents twice
+        first = readers.setdefault(find_sheet(wb, q), q)
+        if first is not q:
+            raise DefinitionError(f"questionnaires '{first.id}' and '{q.id}' both read sheet '{find_sheet(wb, q)}'",
+                                  file=q.file, got=f"{first.file} and {q.file}",
+                                  hint="each survey has its own sheet: remove the copy, or give it its own source.sheets")
     surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district)
                for q in qs]
     # The survey-fed indicators take the rate the framework's `rates` setting names
