@@ -19,9 +19,10 @@ from survey.evaluation.score import (
     Framework,
     Score,
     Scorecard,
+    check_fed_indicators,
     load_framework,
+    score_fed,
     score_framework,
-    score_value,
     survey_rates,
 )
 from survey.evaluation.validity import SurveyValidity, check_survey
@@ -67,6 +68,12 @@ class IndicatorResult:
 
 @dataclass(frozen=True)
 class Analysis:
+    """Everything analyze() found for one workbook: each questionnaire's results, the indicators, the annex.
+
+    ``parameters`` are the settings it ran with (recorded in manifest.json);
+    ``scorecard`` is None when the workbook has no 指标数据 sheet.
+    """
+
     workbook: str
     name: str
     surveys: tuple[SurveyResult, ...]
@@ -124,7 +131,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
     has_frame = q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names
     # validity compares the sample with the frame even when it is not weighted
     frame = read_frame(wb, q) if has_frame else None
-    weighted = wts = design = None
+    weighted = wts = design = weights = None
     notes = []
     if not weigh or q.weighting is None:
         notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
@@ -133,6 +140,7 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
     else:
         weighted_responses, wts, design = weight_responses(cleaned.valid, frame)
         weighted = estimate(weighted_responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
+        weights = weighted_responses.data["weight"]
         if not wts.diagnostics.converged:
             notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
                          f"{wts.diagnostics.history[-1]:.2e}")
@@ -144,8 +152,32 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=weighted is not None and design.fpc is not None)
+                            se_includes_fpc=design is not None and design.fpc is not None,
+                            allocation=None if frame is None else planned_allocation(wb, q), weights=weights)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
+
+
+PLANNED_COLUMNS = ("计划样本量（{id}）", "计划样本量({id})", "{title}计划样本量", "计划样本量")
+
+
+def planned_allocation(wb: Workbook, q: Questionnaire) -> pd.Series | None:
+    """Planned sample sizes by district from the frame sheet, when it has a 计划样本量 column.
+
+    The column is ``计划样本量（<questionnaire id>）`` (or ``<title>计划样本量``, or plain
+    ``计划样本量`` when one survey uses the frame); a deliberately disproportionate
+    allocation there turns a district mix unlike the frame's into a planned difference.
+    """
+    wt = q.weighting
+    if wt is None:
+        return None
+    table = wb.table(wt.frame_sheet).data
+    names = [c.format(id=q.id, title=q.title) for c in PLANNED_COLUMNS]
+    col = next((c for c in names if c in table.columns), None)
+    if col is None:
+        return None
+    from survey.definitions.cells import population_table
+
+    return population_table(table, None, col, file=str(wb.path), sheet=wt.frame_sheet)
 
 
 def analyze(
@@ -169,6 +201,7 @@ def analyze(
     qs = load_dir(questionnaires) if isinstance(questionnaires, (str, Path)) else list(questionnaires)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
+    check_fed_indicators(fw, qs)  # a definition error before reading any data
     wb = Workbook(workbook)
     readers: dict[str, Questionnaire] = {}
     for q in qs:  # a copied questionnaire file would count one sheet's respondents twice
@@ -181,16 +214,16 @@ def analyze(
                for q in qs]
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
-    # Any rule that scores one value can take the rate (score_value); `rate["row"]` is
-    # the estimates row it came from.
+    # Each rate is scored once, by score_fed: the scorecard's survey-fed rows are the
+    # indicators' scores (without the facts, score_fed alone); `rate["row"]` is the
+    # estimates row it came from.
     rates = survey_rates(fw, surveys)
-    indicators = []
-    for indicator, rate in rates.items():
-        ind = fw.indicator(indicator)
-        sc = score_value(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
-        indicators.append(IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], sc))
     facts = read_facts(wb, required=False)
     card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
+    scores = ({sc.indicator: sc for sc in card.scores} if card is not None else
+              {name: score_fed(fw.indicator(name), rate, step_mode=step_mode) for name, rate in rates.items()})
+    indicators = [IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], scores[name])
+                  for name, rate in rates.items()]
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)
     return Analysis(str(workbook), name or Path(workbook).stem, tuple(surveys), tuple(indicators), fw, params, card)

@@ -154,7 +154,7 @@ def test_estimate_csv_output_defuses_formula_looking_text(tmp_path):
 
 def test_every_command_that_reads_a_workbook_takes_the_limit_options():
     reads = [main.commands[c] for c in ("analyze", "validity", "score", "clean", "estimate", "weight", "sample-size",
-                                        "audit")] + [main.commands["framework"].commands["check"]]
+                                        "audit", "compare")] + [main.commands["framework"].commands["check"]]
     for cmd in reads:
         opts = {o for p in cmd.params for o in p.opts}
         assert {"--max-cells", "--max-xlsx-mb", "--max-file-mb", "--max-ratio", "--max-entries"} <= opts, cmd.name

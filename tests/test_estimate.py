@@ -60,7 +60,8 @@ def sat_rows():
     # Three respondents; 8 scored items, then overall (codes: 1 非常满意 … 5 非常不满意, 6 未接触).
     a = dict(m_attitude=1, m_notice=1, m_supervision=2, m_fairness=2, e_study=1, e_service=2, e_counsel=1, h_help=2, overall=1)
     b = dict(m_attitude=1, m_notice=3, m_supervision=2, m_fairness=3, e_study=4, e_service=2, e_counsel=3, h_help=2, overall=2)
-    c = dict(m_attitude=2, m_notice=3, m_supervision=1, m_fairness=3, e_study=3, e_service=6, e_counsel=6, h_help=np.nan, overall=3)
+    c = dict(m_attitude=2, m_notice=3, m_supervision=1, m_fairness=3, e_study=3, e_service=6, e_counsel=6, h_help=np.nan,
+             overall=3)
     return [a, b, c]
 
 
@@ -105,3 +106,18 @@ def test_by_domain_and_bad_arguments():
         estimate(responses(rows), measures=["nope"])
     with pytest.raises(EstimationError, match="no column 'area'"):
         estimate(responses(rows), by="area")
+
+
+def test_score_index_is_a_mean_not_a_proportion():
+    # Issue 12: the score index got a binomial interval on n_eff = p(1 − p)/Var = 35 from 3 respondents.
+    # Scores/100: A 7.2 over 8 answers, B 5.6 / 8, C 3.6 / 5 -> R = 16.4/21 = 0.780952.
+    # Ratio variance (Cochran 1977, eq. 6.13): d = y − R a = (0.952381, −0.647619, −0.304762),
+    # s²_d = 1.419319/2 = 0.709660, v = s²_d / (3 · 7²) = 0.00482762, SE = 0.0694812.
+    # Interval: R ± t_{2, 0.975} · SE = 0.780952 ± 4.302653 · 0.0694812 -> [0.481998, 1.079906], upper clipped.
+    row = estimate(responses(sat_rows()), measures=["score_index"]).iloc[0]
+    assert row["estimate"] == pytest.approx(16.4 / 21)
+    assert row["se"] == pytest.approx(0.0694812, rel=1e-5)
+    assert row["ci_method"] == "t" and row["ci_df"] == 2
+    assert row["ci_low"] == pytest.approx(0.481998, rel=1e-5) and row["ci_high"] == 1
+    assert row["ci_note"] == "clipped"
+    assert row["n_eff"] <= row["n"] == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from types import SimpleNamespace
 
 import numpy as np
@@ -48,7 +49,7 @@ from .conftest import QDIR, RAW_2021
 
 
 # ----------------------------------------------------------------- Cronbach's α
-def test_alpha_matches_pingouin_documented_example_listwise():
+def test_cronbach_alpha_matches_pingouin_documented_example_listwise():
     # pingouin.cronbach_alpha docstring (pingouin 0.5/0.7), "After listwise deletion":
     #   pg.cronbach_alpha(data=pg.read_dataset("cronbach_wide_missing"), nan_policy="listwise")
     #   (0.8016949152542373, array([0.581, 0.933]))   — In R: psych::alpha(data, use="complete.obs")
@@ -57,20 +58,20 @@ def test_alpha_matches_pingouin_documented_example_listwise():
     # compared on the complete long-format example below.
     data = pingouin.read_dataset("cronbach_wide_missing")
     a = cronbach(data)
-    assert a.alpha == pytest.approx(0.8016949152542373, rel=1e-12)
+    assert a.cronbach_alpha == pytest.approx(0.8016949152542373, rel=1e-12)
     assert a.n == len(data.dropna()) == 9
     assert (a.ci_low, a.ci_high) == pytest.approx(tuple(pingouin.cronbach_alpha(data.dropna())[1]))
     assert a.ci_low < 0.581  # wider than the n = 12 interval of the docstring
 
 
-def test_alpha_matches_pingouin_documented_long_example():
+def test_cronbach_alpha_matches_pingouin_documented_long_example():
     # pingouin.cronbach_alpha docstring, Likert-type long format:
     #   pg.cronbach_alpha(data=pg.read_dataset("cronbach_alpha"), items="Items", scores="Scores", subject="Subj")
     #   (0.5917188485995826, array([0.195, 0.84 ]))
     long = pingouin.read_dataset("cronbach_alpha")
     wide = long.pivot_table(index="Subj", columns="Items", values="Scores")
     a = cronbach(wide)
-    assert a.alpha == pytest.approx(0.5917188485995826, rel=1e-12)
+    assert a.cronbach_alpha == pytest.approx(0.5917188485995826, rel=1e-12)
     assert (a.ci_low, a.ci_high) == pytest.approx((0.195, 0.84), abs=1e-3)
 
 
@@ -85,18 +86,18 @@ PSYCH_ALPHA_DROP = [0.812720848057, 0.792452830189, 0.789241622575, 0.8294753086
                     0.775413711584, 0.747567844342, 0.787795992714, 0.787795992714, 0.776014109347]
 
 
-def test_alpha_if_deleted_and_corrected_item_total_match_r_psych():
+def test_cronbach_alpha_if_deleted_and_corrected_item_total_match_r_psych():
     data = pingouin.read_dataset("cronbach_wide_missing").dropna()
     ia = item_analysis(data)
     assert ia["item"].tolist() == [f"Q{i}" for i in range(1, 12)]
     assert ia["item_total_r"].tolist() == pytest.approx(PSYCH_R_DROP, abs=1e-11)
-    assert ia["alpha_if_deleted"].tolist() == pytest.approx(PSYCH_ALPHA_DROP, abs=1e-11)
+    assert ia["cronbach_alpha_if_deleted"].tolist() == pytest.approx(PSYCH_ALPHA_DROP, abs=1e-11)
 
 
-def test_alpha_not_computable_is_a_result_not_a_crash():
+def test_cronbach_alpha_not_computable_is_a_result_not_a_crash():
     same = pd.DataFrame({"a": [5, 5, 5, 5], "b": [5, 5, 5, 5], "c": [5, 5, 5, 5]})  # straight-lined
     a = cronbach(same)
-    assert not a.computable and math.isnan(a.alpha) and "答案无差异" in a.reason
+    assert not a.computable and math.isnan(a.cronbach_alpha) and "答案无差异" in a.reason
     assert "只有1个题项" in cronbach(same[["a"]]).reason
     rel = reliability(same, {"one": ["a"]})
     assert rel["verdict"].tolist() == [NA, NA]
@@ -111,12 +112,12 @@ def test_ceiling_effect_uses_the_scale_top_when_given():
     assert ceiling_effect(d, top={"a": 5, "b": 4}).iloc[0]["n_ceiling"] == 2
 
 
-def test_ceiling_effect_share_and_alpha_without():
+def test_ceiling_effect_share_and_cronbach_alpha_without():
     d = pd.DataFrame({"a": [5, 5, 4, 3, 2, 4], "b": [5, 5, 4, 2, 3, 5], "c": [5, np.nan, 3, 3, 2, 4]})
     ce = ceiling_effect(d).iloc[0]
     # rows 0 and 1 give the top value (5) on every item they answered
     assert ce["n_ceiling"] == 2 and ce["ceiling_share"] == pytest.approx(2 / 6)
-    assert ce["alpha_without_ceiling"] == pytest.approx(cronbach(d.iloc[2:]).alpha)
+    assert ce["cronbach_alpha_without_ceiling"] == pytest.approx(cronbach(d.iloc[2:]).cronbach_alpha)
 
 
 # ----------------------------------------------------------------- KMO and Bartlett
@@ -222,8 +223,8 @@ def test_margin_of_fpc_design_estimates_applies_the_fpc_once():
     assert twice.loc[0, "moe_fpc"] == pytest.approx(z * est.loc[0, "se"] * math.sqrt(1 - 12 / 50), rel=1e-12)
 
 
-def test_pipeline_checks_the_margin_of_the_weighted_estimates():
-    a = analyze(RAW_2021, QDIR)
+def test_pipeline_checks_the_margin_of_the_weighted_estimates(analysis_2021):
+    a = analysis_2021
     staff = a.surveys[0]
     w = staff.weighted.set_index(["measure", "level"]).loc[("overall", "全部")]
     m = staff.validity.margins.set_index(["measure", "level"]).loc[("overall", "全部")]
@@ -373,6 +374,14 @@ def test_check_survey_offender_is_honest_about_what_fails(checked):
     assert "无法计算α" in text and "分区结果仅供参考" in text and "未接触" in text
 
 
+def test_the_paragraph_states_the_reliability_threshold_it_judged_by(checked):
+    cleaned, v = checked["staff"]
+    assert "达到0.7的可接受标准" in validity_paragraph(v)  # the default, DOMAIN.md §2
+    strict = check_survey(cleaned, estimate(cleaned.valid), min_cronbach_alpha=0.99)
+    assert strict.reliability["threshold"].eq(0.99).all()
+    assert "未达到0.99的可接受标准" in validity_paragraph(strict)
+
+
 def test_validity_tables_write(checked):
     sheets = validity_tables([v for _, v in checked.values()])
     assert {"检验汇总", "报告段落", "抽样误差", "区县覆盖", "信度", "题项分析", "KMO与Bartlett"} <= set(sheets)
@@ -393,3 +402,98 @@ def test_check_survey_takes_the_ceiling_at_the_scale_top(checked):
     v = check_survey(edited, estimate(edited.valid))
     assert v.ceiling["n_ceiling"].iloc[0] == 0
     assert ceiling_effect(oriented_items(edited.valid)).iloc[0]["n_ceiling"] >= 25  # the observed-max reading
+
+
+# --------------------------------------------------------------------------- planned vs unplanned mix
+def _disproportionate():
+    """A stratified sample allocated equally (50 each) from districts of 1000, 200 and 100 people."""
+    pop = pd.Series({"甲区": 1000.0, "乙区": 200.0, "丙区": 100.0})
+    labels = pd.Series(["甲区"] * 50 + ["乙区"] * 50 + ["丙区"] * 50)
+    weights = labels.map(pop / 50.0)                    # design weights N_h / n_h
+    return pop, labels, weights
+
+
+def test_disproportionate_allocation_is_a_planned_difference():
+    from survey.evaluation.validity import coverage
+    from survey.render.validity import COVERAGE_VERDICT
+
+    pop, labels, weights = _disproportionate()
+    plain = coverage(labels, pop)
+    # unweighted 1/3 each against 77/15/8%: a large χ², and without a plan the old advice stands
+    assert plain.p_value < 1e-10 and plain.kind == "unplanned"
+    assert COVERAGE_VERDICT[plain.kind] == "样本区分布与总体存在显著差异，宜加权调整"
+    planned = coverage(labels, pop, allocation=pd.Series({"甲区": 50, "乙区": 50, "丙区": 50}))
+    assert planned.planned and planned.kind == "planned" and planned.p_value == pytest.approx(1.0)
+    assert planned.frame_p_value == pytest.approx(plain.p_value)
+    assert "非比例分配" in COVERAGE_VERDICT[planned.kind] and "宜加权调整" not in COVERAGE_VERDICT[planned.kind]
+    # the design weights reproduce the frame exactly: the design-based test sees no difference
+    weighted = coverage(labels, pop, weights=weights, strata=labels)
+    assert weighted.weighted_chi2 == pytest.approx(0.0, abs=1e-12) and weighted.kind == "corrected"
+    # a sample that departs from its own plan is still reported as unplanned
+    off = coverage(labels, pop, allocation=pd.Series({"甲区": 100, "乙区": 30, "丙区": 20}))
+    assert off.kind == "off_plan"
+
+
+def test_proportional_plan_is_tested_against_the_frame():
+    from survey.evaluation.validity import coverage
+
+    pop = pd.Series({"甲区": 1000.0, "乙区": 200.0, "丙区": 100.0})
+    labels = pd.Series(["甲区"] * 77 + ["乙区"] * 15 + ["丙区"] * 8)
+    c = coverage(labels, pop, allocation=pop / 13)      # proportional plan: nothing planned about it
+    assert not c.planned and c.kind == "consistent"
+
+
+def test_weighted_fit_under_srs_is_close_to_pearson():
+    from scipy.stats import chisquare
+
+    from survey.stats.compare import rao_scott_fit
+
+    rng = np.random.default_rng(3)
+    x = rng.choice(list("abc"), size=300, p=[0.5, 0.3, 0.2])
+    shares = pd.Series({"a": 0.45, "b": 0.35, "c": 0.2})
+    fit = rao_scott_fit(pd.DataFrame({"x": x}), "x", shares)
+    counts = pd.Series(x).value_counts().reindex(list("abc")).to_numpy()
+    pearson = chisquare(counts, f_exp=300 * shares.to_numpy())
+    assert fit.chi2 == pytest.approx(pearson.statistic, rel=1e-12)   # same X²
+    assert fit.p_value == pytest.approx(pearson.pvalue, abs=0.01)     # δ ≈ 1 under SRS
+
+
+def test_planned_allocation_column_reaches_the_check(tmp_path):
+    """A 计划样本量（offender） column in 抽样框 declares the offender interviews' allocation.
+
+    Equal quotas of 10 per district are disproportionate (the districts hold 152 … 702
+    people), but the 2021 interviews were allocated proportionally: the achieved sample
+    departs from that plan, and the check says so instead of calling it planned.
+    """
+    import openpyxl
+
+    path = tmp_path / "2021.xlsx"
+    shutil.copy(RAW_2021, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["抽样框"]
+    col = ws.max_column + 1
+    ws.cell(row=1, column=col, value="计划样本量（offender）")
+    for r in range(2, ws.max_row + 1):
+        ws.cell(row=r, column=col, value=10)
+    wb.save(path)
+    res = analyze(path, QDIR)
+    cov = res.surveys[1].validity.coverage
+    assert cov.planned and cov.kind == "off_plan"
+    assert res.surveys[0].validity.coverage.planned is False        # the staff survey has no plan column
+    checks = res.surveys[1].validity.checks["check"].tolist()
+    assert "区分布与计划分配的卡方检验（p值）" in checks and "加权后区分布（Rao–Scott检验p值）" in checks
+
+
+def test_paragraph_names_the_plan_test_when_planned(checked):
+    from dataclasses import replace
+
+    pop, labels, weights = _disproportionate()
+    planned = coverage(labels, pop, allocation=pd.Series({"甲区": 50, "乙区": 50, "丙区": 50}), weights=weights,
+                       strata=labels)
+    text = validity_paragraph(replace(checked["staff"][1], coverage=planned))
+    assert "与计划分配的卡方检验" in text and "与总体的检验" in text and "非比例分配所致" in text
+    assert "宜加权调整" not in text
+    unplanned = validity_paragraph(replace(checked["staff"][1], coverage=coverage(labels, pop)))
+    assert "样本区分布与总体存在显著差异，宜加权调整" in unplanned
+    off = coverage(labels, pop, allocation=pd.Series({"甲区": 1000, "乙区": 20, "丙区": 10}))
+    assert "偏离计划分配" in validity_paragraph(replace(checked["staff"][1], coverage=off))

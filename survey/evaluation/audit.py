@@ -131,8 +131,10 @@ def parse_step_rule(criterion: str) -> StepRule | None:
 
 
 def quoted_rate(narrative: str) -> str | None:
-    """The satisfaction rate a 评分过程 quotes, as written ("82.10"): the last one after
-    满意度, preferring those introduced by 为 / 达 / 实际."""
+    """The satisfaction rate a 评分过程 quotes, as written ("82.10").
+
+    The last one after 满意度, preferring those introduced by 为 / 达 / 实际.
+    """
     found = list(_RATE.finditer(norm_text(narrative)))
     if not found:
         return None
@@ -246,7 +248,8 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
         if abs(expect - s) > 1e-6:
             add(excel, "得分", "satisfaction",
                 f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
-                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）"
+                f"应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
     total_score = s_sum
     if total is None:
         add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{fmt_num(s_sum)}）")

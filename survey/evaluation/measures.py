@@ -12,8 +12,9 @@ Each measure a questionnaire declares is a ratio estimate over respondents
 - ``item_mean``    the mean over items of each item's top-box rate.
 
 Unweighted ``top_box`` without a design gets the binomial interval on the answers;
-everything else the design-based interval on the effective sample size (see
-:mod:`survey.stats.estimate`). Entry point: :func:`estimate`.
+the score index (a mean of scores, not a proportion) est ± t_df·SE clipped to [0, 1]
+(Wilson on the Kish n when its variance is 0); everything else the design-based
+interval on the effective sample size (see :mod:`survey.stats.estimate`). Entry point: :func:`estimate`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 
 from survey.definitions.questionnaire import Measure, Questionnaire
 from survey.definitions.vocab import DESIGN_CI_METHODS, OVERALL, OVERALL_LEVEL
-from survey.errors import EstimationError, choice_error
+from survey.errors import DefinitionError, EstimationError, choice_error
 from survey.inputs.tidy import Responses
 from survey.stats.design import Design
 from survey.stats.estimate import ESTIMATE_COLUMNS, Ratios, check_interval_args, estimate_rows, item_mean, ratio
@@ -32,6 +33,8 @@ from survey.stats.estimate import ESTIMATE_COLUMNS, Ratios, check_interval_args,
 def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Per respondent: (value, counts) for one item; value is satisfied 0/1 or score/100."""
     sc = q.scale_of(item_id)
+    if sc is None:  # a measure's items have a scale (the questionnaire's validation)
+        raise DefinitionError(f"item '{item_id}' of '{q.id}' has no scale", file=q.file, hint="give the item a scale")
     codes = data[item_id].to_numpy(dtype=float)
     k = len(sc.options)
     sat = np.zeros(k + 1)
@@ -48,7 +51,22 @@ def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> 
 
 
 def measure_values(q: Questionnaire, m: Measure, data: pd.DataFrame):
-    """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item."""
+    """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item.
+
+    y counts the satisfied answers (or sums score/100), a the answers that count —
+    a not-applicable option (未接触) leaves the denominator:
+
+    >>> q = Questionnaire.model_validate(dict(
+    ...     id="demo", title="演示", source={"sheets": ["演示"]},
+    ...     scales={"sat": {"options": ["满意", "一般", "不满意", "未接触"], "satisfied": ["满意"],
+    ...                     "not_applicable": ["未接触"]}},
+    ...     items=[{"id": "q1", "text": "服务", "type": "single", "scale": "sat"},
+    ...            {"id": "q2", "text": "态度", "type": "single", "scale": "sat"}],
+    ...     measures=[{"id": "share", "label": "满意答案占比", "type": "answer_share", "items": ["q1", "q2"]}]))
+    >>> y, a = measure_values(q, q.measures[0], pd.DataFrame({"q1": [1.0, 2, 1], "q2": [1.0, 4, 3]}))
+    >>> y.tolist(), a.tolist()        # codes: 1 = 满意, 4 = 未接触
+    ([2.0, 0.0, 1.0], [2.0, 1.0, 2.0])
+    """
     items = q.measure_items(m)
     what = "score" if m.type == "score_index" else "satisfied"
     pairs = [_codes_to(q, i, data, what) for i in items]
@@ -126,6 +144,12 @@ def estimate(
                         p = succ / cnt
                         r = Ratios(p, p * (1 - p) / cnt, p * (1 - p) / cnt, cnt, cnt)
                     results += estimate_rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method, binomial=succ)
+                elif m.type == "score_index":
+                    # A mean of scores in [0, 1] is not a proportion: t interval on the design
+                    # variance and df, clipped to [0, 1]; n_eff = n / deff, never above n.
+                    r = ratio(prep, y, a, dom, k)
+                    results += estimate_rows(r, proportion=False, prep=prep, alpha=alpha, method=ci_method,
+                                             df="design", bounded=True)
                 else:
                     r = ratio(prep, y, a, dom, k)
                     results += estimate_rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method)

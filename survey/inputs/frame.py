@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from survey.definitions.cells import number_value, population_table
-from survey.definitions.questionnaire import Questionnaire
+from survey.definitions.questionnaire import Questionnaire, Weighting
 from survey.errors import WeightingError
 from survey.inputs.read import Workbook, read_table
 from survey.inputs.tidy import normalize
@@ -57,7 +57,7 @@ def check_ceiling(value: float, *, file, sheet, row, column, ceiling: float | No
 class Frame:
     """Population counts for one questionnaire: per district, and per option of margin items."""
 
-    file: str
+    file: str | Path
     sheet: str
     population: pd.Series                     # district option → N
     margins: dict[str, pd.Series] = field(default_factory=dict)  # item id → option → N
@@ -84,6 +84,9 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
         raise WeightingError(f"no frame sheet '{wt.frame_sheet}'", file=wb.path,
                              got="sheets " + ", ".join(wb.sheet_names),
                              hint=f"add a sheet {wt.frame_sheet} with one row per district, or run without weights")
+    if q.district_item is None:  # a questionnaire's validation asks for it with a weighting section
+        raise WeightingError(f"questionnaire '{q.id}' has no district_item", file=q.file,
+                             hint="name the district item (district_item: …) to weight to the frame")
     table = wb.table(wt.frame_sheet).data
     district = q.item(q.district_item)
     names = {normalize(n) for n in (district.text, *district.aliases, district.id, "区", "区县", "地区")}
@@ -109,7 +112,7 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
         pop[label], rows[label] = value, row
     margins = {}
     if wt.margins:
-        margins = _read_margins(wb, q)
+        margins = _read_margins(wb, q, wt)
     population = pd.Series(pop, dtype=float, name=str(wt.population))
     population.attrs = {**counts.attrs, "rows": rows}
     return Frame(wb.path, wt.frame_sheet, population, margins, wt.margins_sheet if wt.margins else None)
@@ -120,8 +123,7 @@ def _option(value: str, options) -> str | None:
     return next((o for o in options if normalize(o) == v), None)
 
 
-def _read_margins(wb: Workbook, q: Questionnaire) -> dict[str, pd.Series]:
-    wt = q.weighting
+def _read_margins(wb: Workbook, q: Questionnaire, wt: Weighting) -> dict[str, pd.Series]:
     sheet = wt.margins_sheet
     if sheet not in wb.sheet_names:
         raise WeightingError(f"no margins sheet '{sheet}'", file=wb.path, got="sheets " + ", ".join(wb.sheet_names),
@@ -139,15 +141,15 @@ def _read_margins(wb: Workbook, q: Questionnaire) -> dict[str, pd.Series]:
     out: dict[str, dict] = {item_id: {} for item_id in wt.margins}
     rows: dict[str, dict] = {item_id: {} for item_id in wt.margins}
     for row, var, cat, count in zip(table.index, table["变量"], table["类别"], table["人数"]):
-        item_id = by_name.get(normalize(str(var)))
-        if item_id is None:
+        margin = by_name.get(normalize(str(var)))
+        if margin is None:
             continue  # a margin this questionnaire is not raked to
-        label = _option(str(cat), q.options(item_id))
+        label = _option(str(cat), q.options(margin))
         if label is None:
             raise WeightingError(f"unknown category '{cat}' of {var}", file=wb.path, sheet=sheet, row=int(row),
-                                 column="类别", expected="one of " + ", ".join(q.options(item_id)))
-        out[item_id][label] = _number(count, file=wb.path, sheet=sheet, row=int(row), column="人数")
-        rows[item_id][label] = int(row)
+                                 column="类别", expected="one of " + ", ".join(q.options(margin)))
+        out[margin][label] = _number(count, file=wb.path, sheet=sheet, row=int(row), column="人数")
+        rows[margin][label] = int(row)
     for item_id, counts in out.items():
         if not counts:
             raise WeightingError(f"margins sheet has no rows for {q.item(item_id).text}", file=wb.path, sheet=sheet,
@@ -159,9 +161,12 @@ def _read_margins(wb: Workbook, q: Questionnaire) -> dict[str, pd.Series]:
 
 
 def read_frame_file(path, *, sheet: str | None = None):
-    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a
-    :class:`survey.inputs.read.RawTable`: the cells indexed by Excel row, with its file and
-    sheet, for :func:`survey.stats.sampling.frame_population` and :func:`~survey.stats.sampling.allocate`."""
+    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a RawTable.
+
+    The :class:`survey.inputs.read.RawTable` holds the cells indexed by Excel row,
+    with its file and sheet, for :func:`survey.stats.sampling.frame_population` and
+    :func:`~survey.stats.sampling.allocate`.
+    """
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return read_table(path)

@@ -108,9 +108,12 @@ _READ: ContextVar[set[tuple[int, int]] | None] = ContextVar("survey_inputs_read"
 
 @contextmanager
 def protecting_inputs() -> Iterator[None]:
-    """Inside the block, every input file checked by :func:`check_regular_file` is remembered, and
-    :func:`is_input` says so: :func:`survey.render.files.write_files` then refuses to replace it
-    (``survey weight data.csv -o data.csv``). The command line runs every command inside one."""
+    """Remember, inside the block, every input file that :func:`check_regular_file` checks.
+
+    :func:`is_input` then says so, and :func:`survey.render.files.write_files` refuses to
+    replace it (``survey weight data.csv -o data.csv``). The command line runs every
+    command inside one.
+    """
     token = _READ.set(set())
     try:
         yield

@@ -24,6 +24,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -102,7 +103,7 @@ class Workbook:
                             expected="an .xlsx workbook", hint="save the file as .xlsx")
         self.info = inspect_xlsx(self.path, limits)
         self._cal = _open_calamine(self.path)
-        self._opx = None
+        self._opx: Any = None  # an openpyxl workbook, when calamine cannot read the file
         if self._cal is None:
             import openpyxl
 

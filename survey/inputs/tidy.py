@@ -3,8 +3,9 @@
 Export columns are matched to items by question number and normalised text (or an
 alias), after a user-supplied column map (``source.columns`` in the questionnaire,
 ``--columns FILE`` on the command line) has claimed the columns it names; option
-text is turned into integer codes (1 = the first option of the scale). The result, :class:`Responses`, has one row per respondent, indexed by
-the Excel row, with standard metadata columns and one column per item.
+text is turned into integer codes (1 = the first option of the scale). The result,
+:class:`Responses`, has one row per respondent, indexed by the Excel row, with
+standard metadata columns and one column per item.
 
 Cells that cannot be used — an option the questionnaire does not know, a
 duration that cannot be parsed — do not stop the run: they become missing values
@@ -18,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,9 @@ _SUB = re.compile(r"^[(（](.*)[)）]$", re.S)
 _SEP = re.compile(r"[:：—]|--")
 _LETTER = re.compile(r"^\s*[A-Za-z][.．、]\s*")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,}:[0-9a-fA-F:]+)")
-_DURATION = re.compile(r"^\s*(-)?\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)
+_DURATION = re.compile(r"^\s*(-)?\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?"       # hours
+                       r"\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?"               # minutes
+                       r"\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)      # seconds
 
 
 def normalize(text: object) -> str:
@@ -53,6 +57,8 @@ def normalize(text: object) -> str:
 
 @dataclass(frozen=True)
 class Header:
+    """An export column header read apart: question number, normalised text, matrix row or option."""
+
     column: str
     number: int | None
     text: str  # normalised question text (for `N、(row)`, the row text)
@@ -149,18 +155,18 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
     for it in q.items:
         if it.id in items:
             continue
-        keys = {normalize(t) for t in (it.text, *it.aliases)}
-        cands = [h for h in free.values() if h.text in keys or (it.type == "matrix_row" and h.sub in keys)]
-        if len(cands) > 1 and it.number is not None:
-            cands = [h for h in cands if h.number == it.number] or cands
-        if len(cands) > 1:
-            raise MatchError(f"item '{it.id}' matches several columns: {', '.join(h.column for h in cands)}",
+        texts = {normalize(t) for t in (it.text, *it.aliases)}
+        hits = [h for h in free.values() if h.text in texts or (it.type == "matrix_row" and h.sub in texts)]
+        if len(hits) > 1 and it.number is not None:
+            hits = [h for h in hits if h.number == it.number] or hits
+        if len(hits) > 1:
+            raise MatchError(f"item '{it.id}' matches several columns: {', '.join(h.column for h in hits)}",
                              file=file, sheet=sheet, hint="rename the columns or add a distinguishing alias")
-        if cands:
-            items[it.id] = cands[0].column
-            del free[cands[0].column]
+        if hits:
+            items[it.id] = hits[0].column
+            del free[hits[0].column]
         elif it.type == "multiple":
-            per_option = _match_option_columns(it, q.options(it.id), keys, free)
+            per_option = _match_option_columns(it, q.options(it.id), texts, free)
             if per_option:
                 options[it.id] = per_option
                 items[it.id] = next(iter(per_option.values()))
@@ -172,11 +178,11 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
             continue
         if sum(o.number == it.number and o.type != "matrix_row" and o.id not in items for o in q.items) != 1:
             continue
-        cands = [h for h in free.values() if h.number == it.number and not h.is_row]
-        if len(cands) == 1:
-            items[it.id] = cands[0].column
+        same = [h for h in free.values() if h.number == it.number and not h.is_row]
+        if len(same) == 1:
+            items[it.id] = same[0].column
             by_number.append(it.id)
-            del free[cands[0].column]
+            del free[same[0].column]
     missing = [it for it in q.items if it.id not in items and it.is_required]
     if missing:
         listed = "; ".join(f"{it.id} ({_show(it)})" for it in missing)
@@ -194,8 +200,11 @@ _OPTION_TARGET = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$")
 
 
 def merge_column_maps(*maps: dict[str, str | None] | None) -> dict[str, str | None]:
-    """Column maps combined, later ones winning: by header, and by target (a later map
-    that sends another header to the same item replaces the earlier entry)."""
+    """Column maps combined, later ones winning.
+
+    By header, and by target: a later map that sends another header to the same item
+    replaces the earlier entry.
+    """
     out: dict[str, str | None] = {}
     for m in maps:
         if not m:
@@ -385,7 +394,7 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
     match = match_columns(raw.columns, q, fmt=fmt, file=raw.file, sheet=raw.sheet,
                           column_map=merge_column_maps(q.source.columns, columns), variables=raw.variables)
     src = raw.data
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     found: list[dict] = []
 
     def unreadable(mask: pd.Series, values: pd.Series, col: str, message: str) -> None:
@@ -422,10 +431,10 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         out["duration_s"] = (out["submitted_at"] - out["started_at"]).dt.total_seconds()
     found.extend(plausible.check_metadata(out, src, match.metadata, q.fieldwork))  # blanks absurd durations
     for it in q.items:
-        col = match.items.get(it.id)
-        if col is None:
+        item_col = match.items.get(it.id)
+        if item_col is None:
             continue
-        values = src[col]
+        values = src[item_col]
         if it.type == "text":
             out[it.id] = values.map(lambda v: None if _is_skipped(v, fmt) else str(v))
             if is_personal(it.text):  # 姓名, 联系电话 …: never carried further than its first character
@@ -433,17 +442,17 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         elif it.id in match.options:
             out.update(_code_option_columns(src, it, q.options(it.id), match.options[it.id], fmt, found))
         elif it.type == "multiple":
-            out.update(_code_multiple(values, it, q.options(it.id), col, fmt, found))
+            out.update(_code_multiple(values, it, q.options(it.id), item_col, fmt, found))
         else:
-            out[it.id] = _code_single(values, it, q.options(it.id), col, fmt, found)
+            out[it.id] = _code_single(values, it, q.options(it.id), item_col, fmt, found)
     for item_id in match.by_number:
         it = q.item(item_id)
         found.append(dict(rule="matched_by_number", row=raw.header_row, column=match.items[item_id],
                           value=match.items[item_id],
                           message=f"按题号与 {item_id}（{_show(it)}）对应，但题目文字不同，请核对"))
     data = pd.DataFrame(out, index=src.index)
-    columns = {**match.metadata, **match.items}
-    return Responses(q, data, raw.file, raw.sheet, columns, _findings(found), fmt.name)
+    placed = {**match.metadata, **match.items}
+    return Responses(q, data, raw.file, raw.sheet, placed, _findings(found), fmt.name)
 
 
 def option_lookup(options) -> dict[str, int]:
@@ -506,10 +515,21 @@ def _as_int(v) -> int | None:
     return None
 
 
+NOT_CHOSEN = ("未选", "未选中", "否", "no", "n", "false", "unchecked")  # an option column's "not chosen"
+
+
 def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, str], fmt: ExportFormat,
                          found: list[dict]) -> dict[str, pd.Series]:
-    """One 0/1 column per option (按序号 / 腾讯问卷) → ``{id}[k]`` 0/1 columns."""
+    """One 0/1 column per option (按序号 / 腾讯问卷) → ``{id}[k]`` 0/1 columns.
+
+    1 or a "chosen" word is 1, 0 or a "not chosen" word is 0. A blank cell is 0 when
+    another option of the same respondent holds an answer, and missing when the whole
+    item is blank (a skipped item, not "nothing chosen"). Anything else (``2``,
+    ``abc``) is missing and an ``unknown_option`` finding.
+    """
     out = {}
+    not_chosen = {normalize(c) for c in NOT_CHOSEN}
+    blanks: dict[str, np.ndarray] = {}
     for k in range(1, len(options) + 1):
         col = cols.get(k)
         if col is None:
@@ -517,10 +537,31 @@ def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, s
             continue
         v = src[col]
         chosen_text = {normalize(options[k - 1]), *(normalize(c) for c in CHOSEN if normalize(c))}
-        chosen = v.map(lambda x, yes=chosen_text: np.nan if _is_skipped(x, fmt) else (
-            1.0 if _as_int(x) == 1 or (isinstance(x, str) and (normalize(x) in yes or x.strip() in CHOSEN))
-            else 0.0))
-        out[f"{it.id}[{k}]"] = chosen.astype(float)
+
+        def code(x, yes=chosen_text):
+            if x is None or (isinstance(x, float) and np.isnan(x)) or (isinstance(x, str) and not x.strip()):
+                return np.nan
+            if _is_skipped(x, fmt):
+                return np.nan
+            if _as_int(x) == 1 or (isinstance(x, str) and (normalize(x) in yes or x.strip() in CHOSEN)):
+                return 1.0
+            if _as_int(x) == 0 or (isinstance(x, str) and normalize(x) in not_chosen):
+                return 0.0
+            return -1.0  # not a 0/1 answer
+
+        coded = v.map(code).astype(float)
+        for row in coded.index[coded.to_numpy() == -1]:
+            found.append(dict(rule="unknown_option", row=row, column=col, value=v[row],
+                              message=f"'{v[row]}' in the option column of {it.id} is neither chosen (1) nor "
+                                      f"not chosen (0)"))
+        blank = v.isna().to_numpy() | v.map(lambda x: isinstance(x, str) and not x.strip()).to_numpy()
+        blanks[f"{it.id}[{k}]"] = blank
+        out[f"{it.id}[{k}]"] = coded.where(coded >= 0)
+    answered = np.zeros(len(src), dtype=bool)
+    for key in blanks:
+        answered |= out[key].notna().to_numpy()
+    for key, blank in blanks.items():  # blank beside an answer: not chosen
+        out[key] = out[key].mask(pd.Series(blank & answered, index=src.index), 0.0)
     return out
 
 

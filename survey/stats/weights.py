@@ -44,6 +44,8 @@ from survey.errors import WeightingError, choice_error, excel_row
 
 @dataclass(frozen=True)
 class WeightDiagnostics:
+    """How a set of weights came out: size, spread, Kish design effect and n_eff, convergence, margins."""
+
     method: str
     n: int
     total: float
@@ -59,11 +61,14 @@ class WeightDiagnostics:
     history: tuple[float, ...] = ()      # largest relative margin error after each iteration
     margins: pd.DataFrame = field(default=None, repr=False)  # variable, level, target, achieved, difference
     trimmed: int = 0
+    calibrated: bool = True   # the weights still meet the targets in ``margins`` (False after trimming broke them)
+    note: str = ""
 
     def as_dict(self) -> dict:
         """Plain numbers for a report or ``--format json``."""
         out = {k: getattr(self, k) for k in ("method", "n", "total", "min", "max", "mean", "cv", "deff_kish",
-                                             "n_eff", "converged", "iterations", "tolerance", "trimmed")}
+                                             "n_eff", "converged", "iterations", "tolerance", "trimmed",
+                                             "calibrated", "note")}
         out["history"] = list(self.history)
         return out
 
@@ -77,6 +82,14 @@ class Weighted:
 
 
 def diagnose(w: np.ndarray, method: str, **extra) -> WeightDiagnostics:
+    """Diagnostics of weights ``w``: total, min / max / mean, CV, Kish deff = n Σw² / (Σw)², n_eff = (Σw)² / Σw².
+
+    ``extra`` fills the method's own fields (convergence, history, margins …).
+
+    >>> d = diagnose(np.array([1.0, 1.0, 2.0, 4.0]), "example")   # Σw = 8, Σw² = 22
+    >>> d.deff_kish, round(d.n_eff, 4)                            # 4 · 22 / 64, 64 / 22
+    (1.375, 2.9091)
+    """
     w = np.asarray(w, dtype=float)
     n, tot = len(w), float(w.sum())
     mean = tot / n
@@ -138,7 +151,11 @@ def _crossed_levels(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.I
 
 
 def as_targets(population, by: list[str]) -> pd.Series:
-    """Population counts as a Series indexed by string levels (MultiIndex when crossed)."""
+    """Population counts as a Series indexed by string levels (MultiIndex when crossed).
+
+    >>> as_targets(pd.DataFrame({"区": ["A", "B"], "人数": [10, 30]}), ["区"]).to_dict()
+    {'A': 10.0, 'B': 30.0}
+    """
     if isinstance(population, pd.DataFrame):
         missing = [v for v in by if v not in population.columns]
         counts = [c for c in population.columns if c not in by]
@@ -201,7 +218,11 @@ def _result(data: pd.DataFrame, w: np.ndarray, method: str, **extra) -> Weighted
 # ----------------------------------------------------------------------------- methods
 
 def design_weights(data: pd.DataFrame, strata: str, population) -> Weighted:
-    """N_h / n_h for every respondent of stratum h (``population``: N_h per stratum)."""
+    """N_h / n_h for every respondent of stratum h (``population``: N_h per stratum).
+
+    >>> design_weights(pd.DataFrame({"区": ["A", "A", "B"]}), "区", pd.Series({"A": 10.0, "B": 30.0})).weights.tolist()
+    [5.0, 5.0, 30.0]
+    """
     return poststratify(data, strata, population, method_name="design")
 
 
@@ -211,6 +232,14 @@ def poststratify(data: pd.DataFrame, by: str | list[str], population, *, base=No
 
     Crossing several variables makes one cell per combination (``population`` then
     has a MultiIndex or one column per variable).
+
+    Kalton & Flores-Cervantes (2003), Table 2, row a = 1: sample 20, 40, 40 in the
+    cells b = 1, 2, 3, population 80, 40, 55 → 4.00, 1.00, 1.38 per unit.
+
+    >>> d = pd.DataFrame({"a": "1", "b": ["1"] * 20 + ["2"] * 40 + ["3"] * 40})
+    >>> pop = pd.DataFrame({"a": "1", "b": ["1", "2", "3"], "N": [80, 40, 55]})
+    >>> poststratify(d, ["a", "b"], pop).weights.groupby(d["b"]).mean().round(2).tolist()
+    [4.0, 1.0, 1.38]
     """
     by = [by] if isinstance(by, str) else list(by)
     b = _base(data, base)
@@ -287,6 +316,17 @@ def rake(data: pd.DataFrame, margins: Mapping[str, object], *, base=None, tol: f
     Stops when every achieved margin is within ``tol`` of its target (relative), or
     after ``max_iter`` sweeps — then ``diagnostics.converged`` is False and the
     history shows how far it got.
+
+    Kalton & Flores-Cervantes (2003), Table 3, row a = 1: 1.81, 1.45, 2.02.
+
+    >>> n = [[20, 40, 40], [50, 140, 310], [100, 50, 50], [30, 100, 70]]   # K & F-C (2003): sample of a × b
+    >>> d = pd.DataFrame([(str(i + 1), str(j + 1)) for i in range(4) for j in range(3) for _ in range(n[i][j])],
+    ...                  columns=["a", "b"])
+    >>> margins = {"a": pd.Series([175, 550, 430, 345], index=list("1234")),
+    ...            "b": pd.Series([365, 415, 720], index=list("123"))}
+    >>> res = rake(d, margins)
+    >>> res.weights.groupby([d["a"], d["b"]]).mean().round(2).loc["1"].tolist(), res.diagnostics.converged
+    ([1.81, 1.45, 2.02], True)
     """
     b = _base(data, base)
     c = _cells(data, margins, b)
@@ -314,6 +354,16 @@ def calibrate(data: pd.DataFrame, margins: Mapping[str, object], *, base=None,
     levels); with ``bounds`` g is clipped to [L, U] and λ found by Newton steps over
     the cells inside the bounds. Bounds that no weights can meet end with
     ``converged`` False and the history of the margin errors.
+
+    Kalton & Flores-Cervantes (2003), linear calibration on a + b, row a = 1: 1.82, 1.50, 1.97.
+
+    >>> n = [[20, 40, 40], [50, 140, 310], [100, 50, 50], [30, 100, 70]]   # K & F-C (2003): sample of a × b
+    >>> d = pd.DataFrame([(str(i + 1), str(j + 1)) for i in range(4) for j in range(3) for _ in range(n[i][j])],
+    ...                  columns=["a", "b"])
+    >>> margins = {"a": pd.Series([175, 550, 430, 345], index=list("1234")),
+    ...            "b": pd.Series([365, 415, 720], index=list("123"))}
+    >>> calibrate(d, margins).weights.groupby([d["a"], d["b"]]).mean().round(2).loc["1"].tolist()
+    [1.82, 1.5, 1.97]
     """
     b = _base(data, base)
     c = _cells(data, margins, b)
@@ -353,12 +403,26 @@ def calibrate(data: pd.DataFrame, margins: Mapping[str, object], *, base=None,
 
 
 def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None = None,
-         max_iter: int = 50) -> Weighted:
+         max_iter: int = 50, after: Weighted | None = None, data: pd.DataFrame | None = None,
+         tol: float = 1e-8) -> Weighted:
     """Trim weights to [lower, upper] × mean weight, keeping the total.
 
     The weight cut off the largest weights is handed to the untrimmed ones in
     proportion to their size (and the weight added to the smallest taken from them);
     this is repeated until no weight is outside the bounds (K & F-C 2003, §3).
+
+    ``after``: the weighting result being trimmed. Its diagnostics are extended, not
+    replaced (method ``rake+trim``; ``converged``, ``iterations`` and ``history`` of
+    the raking kept), and with ``data`` (the columns weighted by) the margins are
+    re-computed from the trimmed weights. When trimming moved a margin off its target
+    by more than ``tol`` (relative), ``calibrated`` is False and ``note`` says so: the
+    weights no longer reproduce the targets, so a design must not be declared
+    calibrated on them (R's ``trimWeights`` likewise leaves the margins broken).
+
+    Capped at 2 × the mean (4): the 1 cut from the largest weight goes to the others.
+
+    >>> trim(pd.Series([1.0, 1.0, 1.0, 5.0]), upper=2).weights.round(4).tolist()
+    [1.3333, 1.3333, 1.3333, 4.0]
     """
     if upper is None and lower is None:
         raise WeightingError("trimming needs an upper or a lower bound", hint="e.g. upper=3.5 (× the mean weight)")
@@ -371,7 +435,7 @@ def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None 
     lo = 0.0 if lower is None else lower * total / len(w)
     fixed = np.zeros(len(w), dtype=bool)
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007  (the count is reported after the loop)
         out = ~fixed & ((w > hi * (1 + 1e-12)) | (w < lo * (1 - 1e-12)))
         if not out.any():
             break
@@ -382,8 +446,40 @@ def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None 
             raise WeightingError("trimming bounds leave no weight free to take the excess", got=(lower, upper))
         w[free] *= (total - w[fixed].sum()) / w[free].sum()
     converged = not (~fixed & ((w > hi * (1 + 1e-9)) | (w < lo * (1 - 1e-9)))).any()
-    data = pd.DataFrame(index=weights.index)
-    return _result(data, w, "trim", converged=converged, iterations=it, trimmed=int(fixed.sum()))
+    if after is None:
+        return _result(pd.DataFrame(index=weights.index), w, "trim", converged=converged, iterations=it,
+                       trimmed=int(fixed.sum()))
+    return _after_trim(after, w, weights.index, data, trimmed=int(fixed.sum()), trim_converged=converged, tol=tol)
+
+
+def _after_trim(after: Weighted, w: np.ndarray, index, data, *, trimmed: int, trim_converged: bool,
+                tol: float) -> Weighted:
+    """The diagnostics of ``after`` extended with the trimming and the margins it left."""
+    from dataclasses import replace
+
+    d = after.diagnostics
+    margins, calibrated, note = d.margins, d.calibrated, d.note
+    if margins is not None and data is not None:
+        got = []
+        for var, level in zip(margins["variable"], margins["level"]):
+            cols = str(var).split(" × ")
+            key = data[cols[0]].astype(str) if len(cols) == 1 else data[cols].astype(str).agg(" × ".join, axis=1)
+            got.append(float(w[(key == str(level)).to_numpy()].sum()))
+        margins = margins.assign(achieved=got, difference=np.asarray(got) - margins["target"].to_numpy())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.abs(margins["difference"].to_numpy()) / np.maximum(margins["target"].to_numpy(), 1e-300)
+        worst = float(np.max(rel, initial=0.0))
+        if worst > tol:
+            calibrated = False
+            note = (f"trimming moved the margins off their targets (largest relative error {worst:.3g}): "
+                    "the weights are no longer calibrated, estimate with them as fixed weights")
+    elif margins is not None:
+        calibrated = False
+        note = "margins not re-checked after trimming (no data given): treat the weights as not calibrated"
+    base = diagnose(w, f"{d.method}+trim")
+    diag = replace(base, converged=d.converged and trim_converged, iterations=d.iterations, tolerance=d.tolerance,
+                   history=d.history, margins=margins, trimmed=trimmed, calibrated=calibrated, note=note)
+    return Weighted(pd.Series(w, index=index, name="weight"), diag)
 
 
 VARIABLE_NAMES = ("变量", "variable", "var")
@@ -400,6 +496,10 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
     ``wide=True`` (post-stratification): the ``by`` columns and one count column →
     a Series with one entry per cell (a MultiIndex when crossed). ``count`` names the
     count column when the table has several (抽样框: 工作人员数, 在册社区矫正对象数).
+
+    >>> t = pd.DataFrame({"变量": ["性别", "性别"], "类别": ["男", "女"], "人数": ["3,300", 500]})
+    >>> targets_from_table(t, None, wide=False)["性别"].to_dict()
+    {'男': 3300.0, '女': 500.0}
     """
     def pick(names, what):
         if count is not None and what.startswith("人数"):
@@ -420,6 +520,8 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
         return x.to_numpy(float)
 
     if wide:
+        if not by:
+            raise WeightingError("cell targets need the columns they are counted by (by=…)", file=file)
         missing = [v for v in by if v not in table.columns]
         if missing:
             raise WeightingError(f"targets have no column '{missing[0]}'", file=file,
@@ -516,6 +618,10 @@ def weigh_to_table(data: pd.DataFrame, targets: pd.DataFrame, method: str, *, by
     Methods that take cell counts (``design``, ``poststratify``) read the wide form
     (``by`` columns + a count); those that take margins (``rake``, ``calibrate``) the
     long form (变量, 类别, 人数), restricted to ``by`` if given.
+
+    >>> targets = pd.DataFrame({"区": ["A", "B"], "人数": [10, 30]})
+    >>> weigh_to_table(pd.DataFrame({"区": ["A", "A", "B"]}), targets, "poststratify", by=["区"]).weights.tolist()
+    [5.0, 5.0, 30.0]
     """
     if method not in WEIGHTING:
         raise choice_error(WeightingError, "weighting method", method, list(WEIGHTING))
