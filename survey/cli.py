@@ -8,6 +8,7 @@ commands, so ``survey --help`` answers at once.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -36,9 +37,16 @@ class SurveyGroup(click.Group):
 
     def invoke(self, ctx):
         from survey.errors import SurveyError
+        from survey.inputs.guard import protecting_inputs
 
+        hook = None
         try:
-            return super().invoke(ctx)
+            with protecting_inputs():  # no output may replace a file the command read
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Ctrl-C: outputs are all or nothing, so say so in one line. A writer's generator cut
+            # short (openpyxl's) complains when collected: silence that while the frames go.
+            hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
         except SurveyError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
@@ -51,7 +59,7 @@ class SurveyGroup(click.Group):
         except OSError as exc:  # read-only file system, a file where a folder should be, disk full …
             raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}. Fix: check the path, "
                                        "or choose another --out folder") from None
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # a bug, or a library failing on an odd file
             if os.environ.get("SURVEY_DEBUG"):
@@ -59,6 +67,14 @@ class SurveyGroup(click.Group):
             raise click.ClickException(
                 f"unexpected error: {type(exc).__name__}: {exc}. This is a bug in survey or an input it does "
                 "not understand; rerun with SURVEY_DEBUG=1 for the traceback and report it") from None
+        import gc  # only after an interrupt: the except block (and its traceback's frames) is left
+
+        try:
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
+        raise click.ClickException("interrupted (Ctrl-C). Outputs are written all or nothing: each output folder "
+                                   "holds either its previous files or the complete new ones")
 
 
 @click.group(cls=SurveyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -133,8 +149,36 @@ district_option = click.option(
          "and the allocation's floor in sample-size.")
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
+
+
+def limit_options(f):
+    """``--max-cells`` …: one option per field of :class:`survey.inputs.guard.Limits`.
+
+    Each option's help is the field's metadata. The command runs inside
+    :func:`survey.inputs.guard.using_limits`; a limit left out keeps its SURVEY_MAX_*
+    environment variable, else its default.
+    """
+    from dataclasses import fields, replace
+
+    from survey.inputs.guard import Limits, using_limits
+
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        given = {k.name: v for k in fields(Limits) if (v := kwargs.pop(k.name)) is not None}
+        if not given:
+            return f(*args, **kwargs)
+        with using_limits(replace(Limits.from_env(), **given)):
+            return f(*args, **kwargs)
+
+    return _stack(*(click.option(
+        "--" + k.name.replace("_", "-"), k.name, default=None, metavar=k.metadata["unit"],
+        type=click.IntRange(min=1) if k.type in ("int", int) else click.FloatRange(0, min_open=True),
+        help=f"{k.metadata['help']} [default: {k.default:,}]") for k in fields(Limits)))(run)
+
+
 # Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score).
-analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option)
+analysis_options = _stack(input_options, framework_options, interval_options, weights_option, district_option,
+                          limit_options)
 
 
 def table_format_option(*, csv: bool = True):
@@ -209,6 +253,7 @@ def analyze(workbook, out, **options):
 @click.option("--issued", type=click.IntRange(min=1), default=None,
               help="Questionnaires issued (发放), for the return rate. [default: the questionnaire's fieldwork.issued]")
 @output_options("reports/<export name>-clean")
+@limit_options
 def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     """Clean one export (xlsx, CSV or SPSS .sav): apply the valid-questionnaire (有效问卷) rules, write the audit.
 
@@ -241,8 +286,10 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
 
 
 def _print_table(table, fmt: str) -> None:
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
+    if fmt == "csv":  # formula-looking text defused as in every CSV survey writes (OWASP); no BOM on stdout
+        from survey.render.files import csv_bytes
+
+        click.echo(csv_bytes(table).removeprefix(b"\xef\xbb\xbf"), nl=False)
     elif fmt == "json":
         click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
     else:
@@ -293,6 +340,7 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--mse", is_flag=True, help="Replicates: deviations from the full-sample estimate (R mse=TRUE).")
 @sheet_option()
 @table_format_option()
+@limit_options
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, lonely_psu, calibration,
                  calibration_numeric, calibration_aggregate, base_weights, stat,
                  denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
@@ -308,6 +356,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
 
         survey estimate apistrat.csv --var api00 --weights pw --strata stype --fpc fpc
     """
+    from survey.errors import SurveyError
     from survey.inputs.read import read_table
     from survey.stats.design import Design
     from survey.stats.estimate import estimate_column
@@ -317,14 +366,19 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
                     calibration=tuple(calibration), calibration_base=base_weights, cluster2=cluster2, fpc2=fpc2,
                     calibration_numeric=tuple(calibration_numeric), calibration_aggregate=calibration_aggregate)
-    if variance == "taylor":
-        table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
-                                file=str(data), sheet=raw.sheet, denominator=denominator, quantile=quantile,
-                                df=df, clip=not no_clip, deff=deff)
-    else:
-        table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
-                                   replicates=replicates, seed=seed, alpha=alpha, ci_method=ci_method, df=df,
-                                   mse=mse, quantile=quantile, denominator=denominator)
+    try:
+        if variance == "taylor":
+            table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha,
+                                    ci_method=ci_method, file=str(data), sheet=raw.sheet, denominator=denominator,
+                                    quantile=quantile, df=df, clip=not no_clip, deff=deff)
+        else:
+            table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
+                                       replicates=replicates, seed=seed, alpha=alpha, ci_method=ci_method, df=df,
+                                       mse=mse, quantile=quantile, denominator=denominator)
+    except SurveyError as exc:  # name the data file when the method could not
+        if exc.file is None:
+            exc.file, exc.sheet = str(data), raw.sheet
+        raise
     _print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
 
 
@@ -356,6 +410,7 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
 @click.option("--targets-sheet", default=None, help="Sheet of an xlsx TARGETS file. [default: the first]")
 @click.option("--count", "count", default=None, help="Count column of TARGETS when it has several (e.g. 在册社区矫正对象数).")
 @output_options("<data>-weighted.csv", "Where to write DATA with a weight column (.csv or .xlsx).")
+@limit_options
 def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cluster, trim_upper, tol, max_iter, sheet,
                targets_sheet, count, out):
     """Compute weights from population targets and export them with diagnostics.
@@ -389,6 +444,12 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
         res = trim(res.weights, upper=trim_upper, after=res, data=raw.data, tol=tol)
     d = res.diagnostics
     table = raw.data.assign(weight=res.weights.to_numpy())
+    out = out or data.with_name(f"{data.stem}-weighted.csv")
+    if out.suffix.lower() == ".xlsx":  # written before anything is printed: a refusal is the one line
+        atomic_write(out, table_xlsx_bytes({"weights": table.reset_index()}))
+    else:
+        from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
+        atomic_write(out, csv_bytes(table.reset_index()))
     click.echo(f"{d.method}: n={d.n}, Σw={d.total:.6g}, min={d.min:.4g}, max={d.max:.4g}, CV={d.cv:.4f}, "
                f"Kish deff={d.deff_kish:.4f}, n_eff={d.n_eff:.1f}"
                + (f", {d.iterations} iterations, converged={d.converged}" if d.iterations else ""))
@@ -398,12 +459,6 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
         click.echo(f"warning: {d.note}", err=True)
     if not d.converged:
         click.echo(f"warning: not converged — largest relative margin error {d.history[-1]:.3g} > {tol:g}", err=True)
-    out = out or data.with_name(f"{data.stem}-weighted.csv")
-    if out.suffix.lower() == ".xlsx":
-        atomic_write(out, table_xlsx_bytes({"weights": table.reset_index()}))
-    else:
-        from survey.render.files import csv_bytes  # formula-looking text defused (OWASP)
-        atomic_write(out, csv_bytes(table.reset_index()))
     click.echo(f"written: {out}")
 
 
@@ -478,6 +533,7 @@ def questionnaire_check(files):
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
 @district_option
 @table_format_option(csv=False)
+@limit_options
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,
                     district_column, population_column, allocation, p_column, min_per_district, fmt):
     """How many responses to collect (Cochran, finite population, design effect, valid rate).
@@ -541,6 +597,7 @@ def score_cmd(workbook, out, **options):
 @main.command("audit")
 @click.argument("annex", type=PATH)
 @step_mode_option
+@limit_options
 def audit_cmd(annex, step_mode):
     """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
 
@@ -616,6 +673,7 @@ def framework():
 
 @framework.command("check")
 @click.argument("files", nargs=-1, required=True, type=PATH)
+@limit_options
 def framework_check(files):
     """Check framework files and print every problem: weights adding up to 100, every level
     filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
@@ -655,6 +713,7 @@ def framework_rules():
               help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
 @click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
 @output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
+@limit_options
 def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, out):
     """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.definitions.questionnaire import Questionnaire, load_dir
-from survey.errors import DataError
+from survey.errors import DataError, DefinitionError
 from survey.evaluation.clean import Cleaned, clean
 from survey.evaluation.headline import scores_weighted
 from survey.evaluation.measures import estimate
@@ -220,6 +220,13 @@ def analyze(
     check_fed_indicators(fw, qs)  # a definition error before reading any data
     step(f"opening {Path(workbook).name}")
     wb = Workbook(workbook)
+    readers: dict[str, Questionnaire] = {}
+    for q in qs:  # a copied questionnaire file would count one sheet's respondents twice
+        first = readers.setdefault(find_sheet(wb, q), q)
+        if first is not q:
+            raise DefinitionError(f"questionnaires '{first.id}' and '{q.id}' both read sheet '{find_sheet(wb, q)}'",
+                                  file=q.file, got=f"{first.file} and {q.file}",
+                                  hint="each survey has its own sheet: remove the copy, or give it its own source.sheets")
     surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
                        scored_weighted=scores_weighted(fw, q), step=step)
                for q in qs]

@@ -186,16 +186,26 @@ def _commands(group=main, prefix="survey"):
 
 
 def _synopsis(readme: str) -> dict[str, str]:
-    """The README's command-line synopsis block, one chunk per ``survey <command>`` line."""
+    """The README's command-line synopsis block, one chunk per ``survey <command>`` line.
+
+    A group of options several commands share is written once, ``[NAME] = [--opt X] …``, and
+    ``[NAME]`` in a command's lines stands for it."""
     block = readme.split("## Command line", 1)[1].split("```", 2)[1]
     chunks: dict[str, str] = {}
+    groups: dict[str, str] = {}
     head = None
     for line in block.splitlines():
+        if re.match(r"\[[A-Z]+\] = ", line):
+            name, options = line.split(" = ", 1)
+            groups[name], head = options, None
+            continue
         if line.startswith("survey "):
             head = next((c for c, _ in _commands() if line == c or line.startswith(c + " ")), None)
             chunks[head] = ""
         if head:
             chunks[head] += line + "\n"
+    for name, options in groups.items():
+        chunks = {c: text.replace(name, options) for c, text in chunks.items()}
     return chunks
 
 

@@ -142,6 +142,9 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
         at = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
         raise DefinitionError(exc.message, file=shown, path=at,
                               hint="write each key once, without tags (!!…) or large anchors") from None
+    except RecursionError:  # [[[[… thousands deep: the composer recurses once per level
+        raise DefinitionError("the YAML nests too deeply (lists or mappings thousands of levels deep)", file=shown,
+                              hint="a definition file is a few levels deep: check that this is the right file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None

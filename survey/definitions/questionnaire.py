@@ -464,13 +464,20 @@ def check(path: str | Path) -> tuple[Questionnaire | None, list[str]]:
     try:
         data = _read_yaml(path)
     except DefinitionError as exc:
-        return None, [f"{exc.path + ': ' if exc.path else ''}{exc.message}"]
+        got = f" (got {exc.got})" if exc.got is not None else ""
+        return None, [f"{exc.path + ': ' if exc.path else ''}{exc.message}{got}"]
+    q, problems = _validate(path, data)
+    return q, [f"{p}: {m}" for p, m in problems]
+
+
+def _validate(path: Path, data: dict) -> tuple[Questionnaire | None, list[tuple[str, str]]]:
+    """The model of a file's mapping, or None; and every (path inside the file, message) problem."""
     data.setdefault("file", str(path))
     try:
         q = Questionnaire.model_validate(data)
     except ValidationError as exc:
-        return None, [f"{loc}: {msg}" for loc, msg in validation_problems(exc, data)]
-    problems = [f"{p}: {m}" for p, m in _reference_problems(q)]
+        return None, list(validation_problems(exc, data))
+    problems = list(_reference_problems(q))
     return (None if problems else q), problems
 
 
@@ -480,9 +487,10 @@ def load(path: str | Path) -> Questionnaire:
     Raises :class:`~survey.errors.DefinitionError` naming the file and the path of
     the first problem (and how many more there are).
     """
-    q, problems = check(path)
+    path = Path(path)
+    q, problems = _validate(path, _read_yaml(path))  # a file that is not YAML: its own error and fix
     if problems:
-        first, _, msg = problems[0].partition(": ")
+        first, msg = problems[0]
         more = f" (and {len(problems) - 1} more problem(s): run `survey questionnaire check {path}`)" if len(problems) > 1 else ""
         raise DefinitionError(msg + more, file=str(path), path=first,
                               hint="correct the definition; `survey questionnaire check FILE` lists every problem")

@@ -22,7 +22,10 @@ rule that excludes it:
 Flag-only findings are then recorded on the valid responses: ``too_fast`` (kept
 ones, with the reason they are kept), ``straightlining``, ``same_ip`` (each can be
 set to exclude), and the findings of the tidy step (``unknown_option``,
-``unreadable_value``, ``matched_by_number``).
+``unreadable_value``, ``matched_by_number``, and the plausibility findings of
+:mod:`survey.inputs.plausible`: ``implausible_duration``, ``implausible_date``,
+``duplicate_id``). Every code has its Chinese label in :data:`RULE_LABELS`, which the
+audit and the console show.
 
 Each rule is a function of :data:`RULES` (the pandera / pointblank habit): it takes
 the responses, the rows still kept and the questionnaire, and returns its findings
@@ -65,6 +68,9 @@ RULE_LABELS = {
     "unknown_option": "无法识别的选项",
     "unreadable_value": "无法识别的数据",
     "matched_by_number": "按题号匹配的列",
+    "implausible_duration": "答题时长不合理",
+    "implausible_date": "提交时间远在调查期外",
+    "duplicate_id": "序号重复",
 }
 AUDIT_COLUMNS = ("rule", "rule_label", "action", "respondent", "sheet", "row", "column", "value", "message")
 

@@ -23,9 +23,11 @@ the limit when it is not what it claims to be:
 The check costs about 1 s per 70 MB of sheet XML (a 50,000-row export: a fraction of a
 second); the exact pass, when needed, about 5 s per 70 MB.
 
-The limits can be raised with a :class:`Limits` argument, or from the command line with
-the environment variables ``SURVEY_MAX_CELLS``, ``SURVEY_MAX_XLSX_MB``, ``SURVEY_MAX_FILE_MB``,
-``SURVEY_MAX_RATIO`` and ``SURVEY_MAX_ENTRIES``.
+The limits can be raised with a :class:`Limits` argument, for a whole block of code with
+``with using_limits(Limits(...)):`` (what the command line's ``--max-cells``, ``--max-xlsx-mb``,
+``--max-file-mb``, ``--max-ratio`` and ``--max-entries`` do), or with the environment variables
+``SURVEY_MAX_CELLS``, ``SURVEY_MAX_XLSX_MB``, ``SURVEY_MAX_FILE_MB``, ``SURVEY_MAX_RATIO`` and
+``SURVEY_MAX_ENTRIES``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -50,11 +55,15 @@ _MB = 1 << 20
 class Limits:
     """How much an input may cost before it is refused (raise them for very large surveys)."""
 
-    max_file_mb: float = 512          # size of any input file on disk
-    max_xlsx_mb: float = 512          # sum of the expanded sizes of an xlsx's zip entries
-    max_ratio: float = 200            # expanded / compressed size of one entry (only checked above 1 MB)
-    max_entries: int = 10_000         # zip entries in an xlsx
-    max_cells: int = 5_000_000        # rows × columns of the grid a sheet's values span
+    # Each limit's meaning is its metadata "help" (the command line's --max-… options show it).
+    max_cells: int = field(default=5_000_000, metadata={
+        "help": "Most cells (rows × columns) the values of one sheet may span.", "unit": "N"})
+    max_xlsx_mb: float = field(default=512, metadata={
+        "help": "Most MB an xlsx may expand to (its zip entries uncompressed, in all).", "unit": "MB"})
+    max_file_mb: float = field(default=512, metadata={"help": "Largest input file on disk, in MB.", "unit": "MB"})
+    max_ratio: float = field(default=200, metadata={
+        "help": "Most times one xlsx zip entry over 1 MB may expand its compressed size.", "unit": "X"})
+    max_entries: int = field(default=10_000, metadata={"help": "Most zip entries of an xlsx.", "unit": "N"})
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -70,9 +79,63 @@ class Limits:
                                     hint="set it to a number or unset it") from None
         return cls(**values)
 
+    @classmethod
+    def current(cls) -> Limits:
+        """The limits in effect: those of the innermost :func:`using_limits`, else :meth:`from_env`."""
+        return _IN_EFFECT.get() or cls.from_env()
+
+
+_IN_EFFECT: ContextVar[Limits | None] = ContextVar("survey_limits", default=None)
+
+
+@contextmanager
+def using_limits(limits: Limits) -> Iterator[Limits]:
+    """Every read inside the block that is given no ``limits`` argument uses ``limits``.
+
+    >>> with using_limits(Limits(max_cells=10_000_000)):
+    ...     Limits.current().max_cells
+    10000000
+    """
+    token = _IN_EFFECT.set(limits)
+    try:
+        yield limits
+    finally:
+        _IN_EFFECT.reset(token)
+
+
+_READ: ContextVar[set[tuple[int, int]] | None] = ContextVar("survey_inputs_read", default=None)
+
+
+@contextmanager
+def protecting_inputs() -> Iterator[None]:
+    """Remember, inside the block, every input file that :func:`check_regular_file` checks.
+
+    :func:`is_input` then says so, and :func:`survey.render.files.write_files` refuses to
+    replace it (``survey weight data.csv -o data.csv``). The command line runs every
+    command inside one.
+    """
+    token = _READ.set(set())
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def is_input(path: str | Path) -> bool:
+    """Whether ``path`` is (the same file as) an input read inside the current :func:`protecting_inputs`."""
+    read = _READ.get()
+    if not read:
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in read
+
 
 def _env_hint(name: str, value) -> str:
-    return f"raise the limit (SURVEY_{name.upper()}={value} in the environment, or Limits({name}=…))"
+    return (f"raise the limit (--{name.replace('_', '-')} {value} on the command line, SURVEY_{name.upper()}={value} "
+            f"in the environment, or Limits({name}=…))")
 
 
 _BOMB = "this is not a normal export (a zip bomb?); if the file is genuine, "
@@ -80,7 +143,7 @@ _BOMB = "this is not a normal export (a zip bomb?); if the file is genuine, "
 
 def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = "file") -> int:
     """Refuse what is not a regular, readable file of sane size; return its size in bytes."""
-    limits = limits or Limits.from_env()
+    limits = limits or Limits.current()
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -93,6 +156,9 @@ def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = 
         kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
         raise DataError(f"is {kind}, not a regular file", file=str(path),
                         hint="save the data to a file first and name that file")
+    read = _READ.get()
+    if read is not None:
+        read.add((st.st_dev, st.st_ino))
     if st.st_size > limits.max_file_mb * _MB:
         raise DataError(f"the file is {st.st_size / _MB:.0f} MB, over the limit of {limits.max_file_mb:g} MB",
                         file=str(path), hint="split the file, or " + _env_hint("max_file_mb", int(st.st_size / _MB) + 1))
@@ -337,7 +403,7 @@ def _exact_extent(path: Path, box: _Box) -> None:
 def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> XlsxInfo:
     """Check an xlsx file before it is read (see the module's docstring); raise DataError if hostile."""
     path = Path(path)
-    limits = limits or Limits.from_env()
+    limits = limits or Limits.current()
     check_regular_file(path, limits, what="workbook")
     with open(path, "rb") as fh:
         head = fh.read(4096)

@@ -322,6 +322,22 @@ def read_table(path: str | Path, sheet: str | None = None, *, limits: Limits | N
     return wb.table(sheet if sheet is not None else wb.sheet_names[0])
 
 
+def _check_quotes(rows: list[list[str]], starts: list[int], path: Path) -> None:
+    """A stray quote opening a cell (``"链接``) makes every following line part of that cell, until
+    the next quote or the end: the rows vanish without a parse error. A cell holding a line with as
+    many commas as a row has separators is such a swallow (free text does not hold 22 commas)."""
+    width = max((len(r) for r in rows[:5]), default=0)
+    need = max(width - 1, 5)
+    for r, start in zip(rows, starts):
+        for j, cell in enumerate(r):
+            if "\n" in cell and any(line.count(",") >= need for line in cell.splitlines()[1:]):
+                header = rows[0][j] if j < len(rows[0]) and rows[0][j] else f"column {j + 1}"
+                raise DataError(f"a quote (\") opening this cell is never closed: the next {cell.count(chr(10))} "
+                                "lines were read into the one cell", file=str(path), row=start,
+                                column=header, hint="delete the stray quote on that line (or double it: \"\"), "
+                                                    "or save the file again from Excel as CSV UTF-8")
+
+
 def _read_csv(path: Path, limits: Limits | None = None) -> RawTable:
     check_regular_file(path, limits, what="CSV file")
     raw = path.read_bytes()
@@ -344,12 +360,17 @@ def _read_csv(path: Path, limits: Limits | None = None) -> RawTable:
     import io
 
     reader = csv.reader(io.StringIO(text))
+    rows, starts, starts_next = [], [], 1  # each record and the line it starts on
     try:
-        rows = [list(r) for r in reader]
+        for r in reader:
+            starts.append(starts_next)
+            starts_next = reader.line_num + 1
+            rows.append(list(r))
     except csv.Error as exc:  # a cell over 128 KB, a damaged quote …
         raise DataError(f"cannot read the CSV ({exc})", file=str(path), row=reader.line_num,
                         hint="check that line in a text editor (an unclosed quote, a huge cell), or save the "
                              "file again from Excel as CSV UTF-8") from None
+    _check_quotes(rows, starts, path)
     table = table_from_rows(rows, file=str(path), sheet=None)
     return RawTable(table.file, None, table.header_row, table.data, encoding="utf-8" if enc == "utf-8-sig" else "gbk")
 

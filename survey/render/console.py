@@ -14,20 +14,43 @@ from collections.abc import Iterable
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL
+from survey.evaluation.clean import RULE_LABELS
 from survey.evaluation.headline import headlines
 from survey.render.annex import total_text
 from survey.render.survey_body import headline_lines
 from survey.render.validity import validity_paragraph
 
+# The plausibility findings of the tidy step (survey.inputs.plausible) that the console warns
+# about, each with what was done to the value: a count of the responses, the rule's label, this.
+PLAUSIBILITY_WARNINGS = {
+    "implausible_duration": "（已置空，不参与答题过快判断）",
+    "implausible_date": "（已保留，请核对）",
+    "duplicate_id": "（各行分别编制假名，未合并）",
+}
+
+
+def plausibility_lines(cleaned) -> list[str]:
+    """``提示：N份问卷<label><what was done>`` per plausibility finding of the audit.
+
+    >>> from types import SimpleNamespace
+    >>> audit = pd.DataFrame({"rule": ["implausible_duration", "duplicate_id", "duplicate_id"], "row": [3, 5, 6]})
+    >>> plausibility_lines(SimpleNamespace(audit=audit))
+    ['提示：1份问卷答题时长不合理（已置空，不参与答题过快判断）', '提示：2份问卷序号重复（各行分别编制假名，未合并）']
+    """
+    a = cleaned.audit
+    counts = a[a["rule"].isin(list(PLAUSIBILITY_WARNINGS))].groupby("rule")["row"].nunique()
+    return [f"提示：{counts[rule]}份问卷{RULE_LABELS[rule]}{done}"
+            for rule, done in PLAUSIBILITY_WARNINGS.items() if rule in counts]
+
 
 def clean_lines(path, raw, cleaned) -> list[str]:
-    """What `survey clean` prints: the export read, the reporting sentence, notes, flags kept.
+    """What `survey clean` prints: the export read, the reporting sentence, notes, warnings, flags kept.
 
     ``raw`` is the table read (its ``sheet`` and ``encoding`` name where the data came from).
     """
     where = f"{path}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
     lines = [f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses", cleaned.summary(),
-             *(f"注意：{n}" for n in cleaned.notes)]
+             *(f"注意：{n}" for n in cleaned.notes), *plausibility_lines(cleaned)]
     flags = cleaned.flagged_by_rule()
     if flags:
         lines.append("标记但保留：" + "、".join(f"{label}{n}份" for label, n in flags.items()))
@@ -56,6 +79,7 @@ def analysis_lines(result) -> list[str]:
     for s in result.surveys:
         lines.append(f"{s.questionnaire.title}（{s.sheet}）：{s.cleaned.summary()}")
         lines += [f"  注意：{note}" for note in s.cleaned.notes]
+        lines += [f"  {w}" for w in plausibility_lines(s.cleaned)]
     lines.append("")
     for h in headlines(result):  # the scored figure (计分口径), the same in every output
         lines += headline_lines(h)

@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import DataError
+from survey.inputs.guard import is_input
 
 LOCK_TIMEOUT = 10.0  # seconds a run waits for another run writing the same folder
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells starting so are formulas in spreadsheets
@@ -77,12 +78,31 @@ def _umask() -> int:
 
 
 def _check_folder(folder: Path, names) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise DataError("the output folder is a file", file=str(folder), hint="choose another --out folder")
+    """Refuse, before anything is written: a file where the folder (or one above it) should be, a
+    read-only folder (its owner's write bit cleared: a report someone froze, which a swap would
+    otherwise replace even so), a folder, a device or a pipe where a file should be (renaming over
+    /dev/null would replace the device), and an input of this run (inside ``protecting_inputs``)."""
+    for above in (folder, *folder.parents):
+        if above.exists():
+            if not above.is_dir():
+                what = "the output folder is a file" if above == folder else f"{above} is a file, not a folder"
+                raise DataError(what, file=str(folder), hint="choose another --out folder")
+            break
+    if folder.is_dir() and not folder.stat().st_mode & stat.S_IWUSR:
+        raise DataError("the output folder is read-only", file=str(folder),
+                        hint="make it writable (chmod u+w, or clear Read-only in its properties), "
+                             "or choose another --out folder")
     for name in names:
-        if (folder / name).is_dir():
-            raise DataError("a folder is in the way of the report file", file=str(folder) / name,
-                            hint="move the folder away")
+        target = folder / name
+        if target.is_dir():
+            raise DataError("a folder is in the way of the report file", file=str(target),
+                            hint="move the folder away, or choose another --out folder")
+        if target.exists() and not target.is_file():
+            raise DataError("the output path is a device, pipe or socket, not a file", file=str(target),
+                            hint="name a file to write (for no output at all, write to a temporary folder)")
+        if is_input(target):
+            raise DataError("the output would replace an input of this run", file=str(target),
+                            hint="choose another --out: inputs are never overwritten")
 
 
 def _alive(pid: int) -> bool:
@@ -235,9 +255,10 @@ def write_files(files: dict[Path, bytes], *, lock_timeout: float = LOCK_TIMEOUT)
     for path, data in files.items():
         by_folder.setdefault(Path(path).parent, {})[Path(path).name] = data
     mode = 0o666 & ~_umask()
-    for folder, named in by_folder.items():
-        folder = Path(os.path.abspath(folder))
+    by_folder = {Path(os.path.abspath(folder)): named for folder, named in by_folder.items()}
+    for folder, named in by_folder.items():  # every refusal before the first write
         _check_folder(folder, named)
+    for folder, named in by_folder.items():
         folder.parent.mkdir(parents=True, exist_ok=True)
         with folder_lock(folder, lock_timeout):
             _recover(folder)

@@ -375,6 +375,30 @@ def _is_binary(values: pd.Series) -> bool:
     return len(v) > 0 and set(np.asarray(v, dtype=float)) <= {0.0, 1.0}
 
 
+MAX_VALUE = 1e150  # beyond it the squares of the variance overflow (1e308): no measurement is near it
+
+
+def check_finite(data: pd.DataFrame, var: str, numeric: pd.Series, *, file=None, sheet=None) -> None:
+    """Refuse inf, or a number beyond ±:data:`MAX_VALUE`, in a numeric column.
+
+    Either would come out as an inf or NaN estimate printed as if it were one (the
+    square of 1e308 overflows in the variance).
+
+    >>> d = pd.DataFrame({"y": [1.0, float("inf")]})
+    >>> try:
+    ...     check_finite(d, "y", d["y"])
+    ... except EstimationError as exc:
+    ...     print(exc.row, exc.column, exc.got)
+    3 y inf
+    """
+    odd = numeric.notna() & ~(numeric.abs() <= MAX_VALUE)
+    if odd.any():
+        i = int(np.flatnonzero(odd.to_numpy())[0])
+        raise EstimationError(f"column '{var}' holds a value that is not a finite number within ±{MAX_VALUE:.0e}",
+                              file=file, sheet=sheet, column=var, row=excel_row(data, i), got=data[var].iloc[i],
+                              hint="correct the cell (a typing or unit error?), or leave it empty")
+
+
 def estimate_column(
     data: pd.DataFrame,
     var: str,
@@ -436,6 +460,8 @@ def estimate_column(
                               expected=f"{len(data)} rows", hint="prepare the design on this data")
     values, numeric, text_cells = _column_values(data, var, file, sheet)
     categorical = bool(text_cells.any())
+    if not categorical:
+        check_finite(data, var, numeric, file=file, sheet=sheet)
     # (domain, level or None for one per code, codes or None for one domain holding every unit, levels)
     domains: list[tuple[str, str | None, np.ndarray | None, int]] = [(OVERALL, OVERALL_LEVEL, None, 1)]
     if by is not None:

@@ -302,8 +302,7 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
     >>> round(float(row["ci_low"]), 4), round(float(row["ci_high"]), 4), row["ci_method"]
     (1.0368, 4.9632, 't_jackknife')
     """
-    from survey.stats.estimate import ESTIMATE_COLUMNS, check_interval_args, interval_rows
-
+    from survey.stats.estimate import ESTIMATE_COLUMNS, check_finite, check_interval_args, interval_rows
     check_interval_args(alpha, ci_method)
     if stat not in REPLICATE_STATS:
         raise choice_error(EstimationError, "statistic", stat, REPLICATE_STATS)
@@ -318,7 +317,9 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
         raise EstimationError("quantile must be between 0 and 1", got=quantile)
     rep = rep or replicate_design(data, design, method, replicates=replicates, seed=seed, mse=mse)
     w = rep.prep.w
-    y = pd.to_numeric(data[var], errors="coerce").to_numpy(float)
+    numeric = pd.to_numeric(data[var], errors="coerce")
+    check_finite(data, var, numeric)  # inf, or a number whose square overflows
+    y = numeric.to_numpy(float)
     text = data[var].notna().to_numpy() & ~np.isfinite(y)
     if text.any():
         i = int(np.flatnonzero(text)[0])
