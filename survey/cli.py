@@ -150,13 +150,24 @@ def _default_questionnaires(workbook: Path) -> Path:
     return beside if beside.is_dir() else here
 
 
-def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district):
-    """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options`."""
+def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district,
+             **thresholds):
+    """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options` (``thresholds``:
+    an evaluation folder's max_margin and min_alpha)."""
     from survey.pipeline import analyze as run
 
     return run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
                step_mode=step_mode, alpha=alpha, ci_method=ci_method, weigh=not no_weights,
-               min_per_district=min_per_district)
+               min_per_district=min_per_district, **thresholds)
+
+
+def _run(workbook: Path, options: dict):
+    """The analysis of a workbook or an evaluation folder (its tables, questionnaires, framework and
+    thresholds, unless options say otherwise), and the folder (None for a workbook)."""
+    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
+    if folder is None:
+        return _analyze(workbook, **options), None
+    return _analyze(folder.tables, **{**options, **_folder_options(folder, options)}), folder
 
 
 def _echo(lines) -> None:
@@ -173,19 +184,15 @@ def analyze(workbook, out, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
-    questionnaire lists under source.sheets), or an evaluation folder (survey init)
-    whose inputs are sheets of one workbook: its questionnaires, framework, confidence and
-    minimum cell are used unless -q / --framework / --alpha / --min-per-district say
-    otherwise, and the report goes to FOLDER/reports/<name>.
+    questionnaire lists under source.sheets), or an evaluation folder (survey init):
+    the inputs evaluation.yaml names (sheets of a workbook or files of their own), its
+    questionnaires, framework and thresholds are used unless -q / --framework / --alpha /
+    --min-per-district say otherwise, and the report goes to FOLDER/reports/<name>.
     """
     from survey.render.console import analysis_lines, written_line
     from survey.render.report import write_report
 
-    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
-    if folder is not None:  # an evaluation folder: its workbook, questionnaires, framework and thresholds
-        workbook = folder.workbook
-        options.update(_folder_options(folder, options))
-    result = _analyze(workbook, **options)
+    result, folder = _run(workbook, options)
     written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
 
@@ -353,7 +360,8 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
 @analysis_options
 @output_options("reports/<workbook name>", "Report folder.")
 def validity_cmd(workbook, out, **options):
-    """Check that each survey of a workbook supports its numbers; write validity.xlsx.
+    """Check that each survey of a workbook (or an evaluation folder, with its thresholds) supports
+    its numbers; write validity.xlsx.
 
     Valid rate, achieved margin of error (overall and per district, with the finite
     population correction), district mix against the frame (chi-square), Cronbach's α
@@ -365,8 +373,8 @@ def validity_cmd(workbook, out, **options):
     from survey.render.office import xlsx_bytes
     from survey.render.validity import validity_tables
 
-    result = _analyze(workbook, **options)
-    out = out or Path("reports") / result.name
+    result, folder = _run(workbook, options)
+    out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
     written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
     _echo([*validity_lines(result.surveys), written_line(written)])
 
@@ -464,18 +472,23 @@ def score_cmd(workbook, out, **options):
     """Score the whole annex (评分表): write annex.xlsx and annex.docx.
 
     WORKBOOK holds the survey sheets and the year's facts (sheet 指标数据; 资金分配
-    when present). Prints every indicator's score, the total, the grade and warnings.
+    when present), or is an evaluation folder (its inputs.facts and inputs.allocation).
+    Prints every indicator's score, the total, the grade and warnings.
     """
+    from survey.errors import DataError
     from survey.inputs.facts import read_facts
     from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
     from survey.render.console import scorecard_lines, written_line
     from survey.render.files import write_files
 
-    result = _analyze(workbook, **options)
+    result, folder = _run(workbook, options)
     card = result.scorecard
+    if card is None and folder is not None:
+        raise DataError("the evaluation names no facts table", file=folder.inputs.evaluation.file, path="inputs.facts",
+                        hint="name the 指标数据 sheet or file under inputs.facts (`survey template` writes one)")
     if card is None:
         read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
-    out = out or Path("reports") / result.name
+    out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
     written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
     _echo([*scorecard_lines(card), written_line(written)])
 
@@ -505,9 +518,9 @@ def audit_cmd(annex, step_mode):
 
 def _evaluation_folder(folder: Path):
     """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
-    from survey.evaluation.folder import workbook_run
+    from survey.evaluation.folder import folder_run
 
-    run = workbook_run(folder)
+    run = folder_run(folder)
     for w in run.inputs.evaluation.warnings():
         click.echo(f"提示：{w}")
     return run
@@ -525,6 +538,7 @@ def _folder_options(folder, options: dict) -> dict:
         out["alpha"] = round(1 - t.confidence, 10)
     if "min_per_district" not in given:
         out["min_per_district"] = t.min_cell
+    out["max_margin"], out["min_alpha"] = t.margin, t.min_alpha
     return out
 
 

@@ -26,9 +26,9 @@ from survey.evaluation.score import (
 )
 from survey.evaluation.validity import SurveyValidity, check_survey
 from survey.evaluation.weighting import weight_responses
-from survey.inputs.facts import read_facts
-from survey.inputs.frame import read_frame
-from survey.inputs.read import Workbook
+from survey.inputs.frame import frame_from_tables
+from survey.inputs.tables import InputTables, workbook_tables
+from survey.inputs.tables import find_sheet as find_sheet  # re-exported: where it was
 from survey.inputs.tidy import tidy
 from survey.stats.design import Design
 from survey.stats.weights import Weighted
@@ -74,6 +74,7 @@ class Analysis:
     framework: Framework
     parameters: dict
     scorecard: Scorecard | None = None  # the whole annex, when the workbook has the facts sheet
+    input_files: tuple[str, ...] = ()  # every file read (the workbook, or an evaluation folder's files)
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -85,45 +86,25 @@ class Analysis:
         return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -> str:
-    """The sheet of the workbook that holds the questionnaire's responses.
-
-    With ``first_if_none`` a workbook with none of the questionnaire's sheet names
-    (a single downloaded export) gives its first sheet instead of an error.
-    """
-    names = wb.sheet_names
-    for want in q.source.sheets:
-        if want in names:
-            return want
-    if first_if_none:
-        return names[0]
-    raise DataError(
-        f"no sheet for questionnaire '{q.id}' ({q.title})",
-        file=wb.path, got="sheets " + ", ".join(names),
-        expected="a sheet named " + " or ".join(q.source.sheets),
-        hint=f"rename the sheet, or add its name to source.sheets in {q.file}",
-    )
-
-
 def _annex_position(q: Questionnaire, fw: Framework) -> int:
     """Questionnaires in the order their indicators appear in the annex (others last)."""
     names = [i.name for i in fw.indicators]
     return min((names.index(m.indicator) for m in q.measures if m.indicator in names), default=len(names))
 
 
-def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
-            min_per_district: int) -> SurveyResult:
-    """One questionnaire's sheet: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
-    sheet = find_sheet(wb, q)
-    responses = tidy(wb.table(sheet), q, format=None if q.source.format == "auto" else q.source.format)
+def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
+            min_per_district: int, thresholds: dict) -> SurveyResult:
+    """One questionnaire's responses: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
+    raw, sheet = tables.exports[q.id], tables.export_label(q.id)
+    responses = tidy(raw, q, format=None if q.source.format == "auto" else q.source.format)
     cleaned = clean(responses)
     if cleaned.n_valid == 0:
-        raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,
+        raise DataError(f"no valid response left for questionnaire '{q.id}'", file=raw.file, sheet=raw.sheet,
                         hint="see the audit: every response was excluded")
     est = estimate(cleaned.valid, by=q.district_item, alpha=alpha, ci_method=ci_method)
-    has_frame = q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names
+    has_frame = q.weighting is not None and q.id in tables.frames
     # validity compares the sample with the frame even when it is not weighted
-    frame = read_frame(wb, q) if has_frame else None
+    frame = frame_from_tables(q, tables.frames[q.id], tables.margins.get(q.id)) if has_frame else None
     weighted = wts = design = None
     notes = []
     if not weigh or q.weighting is None:
@@ -144,12 +125,12 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=weighted is not None and design.fpc is not None)
+                            se_includes_fpc=weighted is not None and design.fpc is not None, **thresholds)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
 
 
 def analyze(
-    workbook: str | Path,
+    workbook: str | Path | InputTables,
     questionnaires: str | Path | list[Questionnaire] = "questionnaires",
     *,
     framework: str | Path | Framework | None = None,
@@ -159,19 +140,25 @@ def analyze(
     name: str | None = None,
     weigh: bool = True,
     min_per_district: int = 5,
+    max_margin: float = 0.05,
+    min_alpha: float = 0.7,
 ) -> Analysis:
     """Analyse every questionnaire's sheet of an evaluation workbook and score the indicators.
 
     With ``weigh`` (default) each questionnaire with a weighting section is also
     weighted to the workbook's frame and estimated with its design (strata =
     district, finite population correction), beside the unweighted estimates.
+    ``workbook`` is an evaluation workbook, or the tables already read
+    (:class:`~survey.inputs.tables.InputTables`, e.g. from an evaluation folder).
+    ``max_margin`` and ``min_alpha`` are the validity checks' thresholds.
     """
     qs = load_dir(questionnaires) if isinstance(questionnaires, (str, Path)) else list(questionnaires)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
-    wb = Workbook(workbook)
-    surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district)
-               for q in qs]
+    tables = workbook if isinstance(workbook, InputTables) else workbook_tables(workbook, qs)
+    thresholds = dict(max_margin=max_margin, min_alpha=min_alpha)
+    surveys = [_survey(tables, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
+                       thresholds=thresholds) for q in qs]
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
     # Any rule that scores one value can take the rate (score_value); `rate["row"]` is
@@ -182,8 +169,9 @@ def analyze(
         ind = fw.indicator(indicator)
         sc = score_value(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
         indicators.append(IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], sc))
-    facts = read_facts(wb, required=False)
+    facts = tables.facts
     card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)
-    return Analysis(str(workbook), name or Path(workbook).stem, tuple(surveys), tuple(indicators), fw, params, card)
+    return Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,
+                    tables.files)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from survey.cli import main
 from survey.definitions.evaluation import Evaluation, load_evaluation, resolve_inputs
 from survey.errors import DataError, DefinitionError
-from survey.evaluation.folder import workbook_run
+from survey.evaluation.folder import folder_run, workbook_run
 from survey.examples import example_files, example_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,16 +123,6 @@ def test_analyze_an_evaluation_folder(tmp_path):
     assert res.exit_code == 0 and "（95% CI" in res.output, res.output
 
 
-def test_a_folder_of_separate_files_is_not_run_yet(tmp_path):
-    folder = tmp_path / "ev"
-    write_evaluation(folder, MINIMAL)
-    for rel in ("framework.yaml", "questionnaires/residents.yaml", "raw/residents.csv"):
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text("x", encoding="utf-8")
-    with pytest.raises(DataError, match="separate files"):
-        workbook_run(folder)
-
-
 # -- evaluation.yaml ------------------------------------------------------------------
 
 def test_inputs_as_files_or_sheets():
@@ -210,3 +200,74 @@ def test_the_folder_fieldwork_and_sheets_reach_the_questionnaires(tmp_path):
     assert staff.fieldwork.issued == 600 and staff.source.sheets == ("工作人员问卷",)
     offender = next(q for q in runs.questionnaires if q.id == "offender")
     assert (offender.weighting.frame_sheet, offender.weighting.margins_sheet) == ("抽样框", "对象构成")
+
+
+# -- inputs as separate files ---------------------------------------------------------
+
+def _write_csv(path: Path, rows: list[list]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([["" if v is None else v for v in r] for r in rows])
+
+
+def _write_xlsx(path: Path, sheet: str, rows: list[list]) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+
+
+def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path):
+    """The Nanjing example with every input in a file of its own (staff in two CSV parts, the
+    frame as CSV, the facts and margins in their own xlsx) gives the workbook's estimates and total."""
+    from survey.inputs.read import Workbook
+    from survey.pipeline import analyze
+
+    folder = init(tmp_path, "nanjing-2021")
+    book = Workbook(folder / "raw" / "2021.xlsx")
+    rows = {name: [r for r in book.rows(name) if any(v is not None for v in r)] for name in book.sheet_names}
+    staff = rows["工作人员问卷"]
+    half = len(staff) // 2
+    _write_csv(folder / "raw" / "staff-1.csv", staff[:half])
+    _write_csv(folder / "raw" / "staff-2.csv", [staff[0], *staff[half:]])
+    _write_xlsx(folder / "raw" / "offender.xlsx", "Sheet1", rows["矫正对象访谈"])
+    _write_csv(folder / "raw" / "frame.csv", rows["抽样框"])
+    _write_xlsx(folder / "raw" / "margins.xlsx", "对象构成", rows["对象构成"])
+    _write_xlsx(folder / "raw" / "facts.xlsx", "指标", rows["指标数据"])
+    _write_csv(folder / "raw" / "allocation.csv", rows["资金分配"])
+    ev = yaml.safe_load((folder / "evaluation.yaml").read_text(encoding="utf-8"))
+    ev["questionnaires"]["staff"]["export"] = ["raw/staff-1.csv", "raw/staff-2.csv"]
+    ev["questionnaires"]["offender"]["export"] = "raw/offender.xlsx"
+    ev["inputs"] = {"frame": "raw/frame.csv", "margins": {"file": "raw/margins.xlsx", "sheet": "对象构成"},
+                    "facts": {"file": "raw/facts.xlsx", "sheet": "指标"}, "allocation": "raw/allocation.csv"}
+    write_evaluation(folder, ev)
+    run_ = folder_run(folder)
+    assert run_.workbook is None and len(run_.tables.exports["staff"].data) == len(staff) - 1
+    files = analyze(run_.tables, list(run_.questionnaires), framework=run_.framework)
+    sheets = analyze(ROOT / "raw" / "2021.xlsx", ROOT / "questionnaires")
+    assert files.scorecard.total == sheets.scorecard.total == pytest.approx(97.0)
+    cols = ["questionnaire", "measure", "domain", "n", "estimate"]
+    pd_testing = pytest.importorskip("pandas").testing
+    pd_testing.assert_frame_equal(files.estimates[cols], sheets.estimates[cols])
+    pd_testing.assert_frame_equal(files.weighted_estimates[cols], sheets.weighted_estimates[cols])
+    res = run("analyze", folder)
+    assert res.exit_code == 0, res.output
+    assert "97.0" in res.output and (folder / "reports" / folder.name / "annex.docx").exists()
+
+
+def test_exports_of_one_questionnaire_with_different_headers_are_an_error(tmp_path):
+    from survey.inputs.read import read_table
+    from survey.inputs.tables import stack_tables
+
+    _write_csv(tmp_path / "a.csv", [["序号", "1、满意吗"], [1, "满意"]])
+    _write_csv(tmp_path / "b.csv", [["序号", "1、满意吗？"], [2, "满意"]])
+    with pytest.raises(DataError, match="different headers"):
+        stack_tables([read_table(tmp_path / "a.csv"), read_table(tmp_path / "b.csv")])
+    stacked = stack_tables([read_table(tmp_path / "a.csv"), read_table(tmp_path / "a.csv")])
+    assert list(stacked.data.index) == [2, 4] and stacked.file.count(" + ") == 1
