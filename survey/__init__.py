@@ -47,7 +47,7 @@ _LAZY = {
     "write_report": ("render.report", "write_report"),
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__"] + list(_LAZY)  # noqa: RUF005  (ruff reads a starred dict as a non-string)
 
 
 def __getattr__(name):

@@ -360,8 +360,10 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
 @analysis_options
 @output_options("reports/<workbook name>", "Report folder.")
 def validity_cmd(workbook, out, **options):
-    """Check that each survey of a workbook (or an evaluation folder, with its thresholds) supports
-    its numbers; write validity.xlsx.
+    """Check that each survey of a workbook supports its numbers; write validity.xlsx.
+
+    WORKBOOK may be an evaluation folder: its inputs and thresholds (margin, min_alpha,
+    confidence, min_cell) are used.
 
     Valid rate, achieved margin of error (overall and per district, with the finite
     population correction), district mix against the frame (chi-square), Cronbach's α
@@ -573,7 +575,9 @@ def framework():
 @framework.command("check")
 @click.argument("files", nargs=-1, required=True, type=PATH)
 def framework_check(files):
-    """Check framework files and print every problem: weights adding up to 100, every level
+    """Check framework files and print every problem.
+
+    Weights adding up to 100, every level
     filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
     its numbers can be read. A FILE that is an evaluation folder checks the framework its
     evaluation.yaml names. Exit code 0: no problems; 1: problems."""
@@ -591,8 +595,10 @@ def framework_check(files):
 
 @framework.command("rules")
 def framework_rules():
-    """Print the rule reference (Markdown): every rule type and parameter, with meaning, unit
-    and example. docs/rules.md is this output."""
+    """Print the rule reference (Markdown).
+
+    Every rule type and parameter, with meaning, unit and example. docs/rules.md is this output.
+    """
     from survey.definitions.reference import rule_reference
 
     click.echo(rule_reference(), nl=False)

@@ -16,6 +16,7 @@ to fix the input. The CLI prints ``str(error)`` on one line and exits non-zero.
 from __future__ import annotations
 
 import numbers
+from os import PathLike
 
 
 class SurveyError(Exception):
@@ -27,7 +28,7 @@ class SurveyError(Exception):
         self,
         message: str,
         *,
-        file: str | None = None,
+        file: str | PathLike[str] | None = None,
         sheet: str | None = None,
         row: int | None = None,
         column: str | None = None,

@@ -18,17 +18,29 @@ def _missing(x) -> bool:
 
 
 def fmt_pct(x, digits: int = 2, *, missing: str = "—") -> str:
-    """A proportion as a percentage with ``digits`` decimals: 0.974293 → '97.43%'."""
+    """A proportion as a percentage with ``digits`` decimals: 0.974293 → '97.43%'.
+
+    >>> fmt_pct(379 / 389), fmt_pct(1.0, 0), fmt_pct(float("nan"))   # the 2021 staff rate: 97.43%
+    ('97.43%', '100%', '—')
+    """
     return missing if _missing(x) else f"{float(x) * 100:.{digits}f}%"
 
 
 def fmt_pct_short(x: float) -> str:
-    """A threshold as a criterion prints it, without trailing zeros: 0.85 → '85%', 0.001 → '0.1%'."""
+    """A threshold as a criterion prints it, without trailing zeros: 0.85 → '85%', 0.001 → '0.1%'.
+
+    >>> fmt_pct_short(0.85), fmt_pct_short(0.001), fmt_pct_short(0.05)   # "超过85%得满分…每降低5%"
+    ('85%', '0.1%', '5%')
+    """
     return f"{x * 100:.6f}".rstrip("0").rstrip(".") + "%"
 
 
 def fmt_num(x, *, missing: str = "—") -> str:
-    """A score or count: whole numbers without decimals, others to at most two: 6.0 → '6', 2.5 → '2.5'."""
+    """A score or count: whole numbers without decimals, others to at most two: 6.0 → '6', 2.5 → '2.5'.
+
+    >>> fmt_num(97.0), fmt_num(2.5), fmt_num(1 / 3), fmt_num(None)     # the 2021 total: 97
+    ('97', '2.5', '0.33', '—')
+    """
     if _missing(x):
         return missing
     x = round(float(x), 6)
@@ -36,5 +48,9 @@ def fmt_num(x, *, missing: str = "—") -> str:
 
 
 def fmt_amount(x: float) -> str:
-    """A money amount with thousands separators: two decimals unless whole."""
+    """A money amount with thousands separators: two decimals unless whole.
+
+    >>> fmt_amount(3170000), fmt_amount(317.03)       # the 2021 fund, 317万元; its district sum
+    ('3,170,000', '317.03')
+    """
     return f"{x:,.2f}" if not float(x).is_integer() else f"{x:,.0f}"

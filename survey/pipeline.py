@@ -19,9 +19,10 @@ from survey.evaluation.score import (
     Framework,
     Score,
     Scorecard,
+    check_fed_indicators,
     load_framework,
+    score_fed,
     score_framework,
-    score_value,
     survey_rates,
 )
 from survey.evaluation.validity import SurveyValidity, check_survey
@@ -67,6 +68,12 @@ class IndicatorResult:
 
 @dataclass(frozen=True)
 class Analysis:
+    """Everything analyze() found for one workbook: each questionnaire's results, the indicators, the annex.
+
+    ``parameters`` are the settings it ran with (recorded in manifest.json);
+    ``scorecard`` is None when the workbook has no 指标数据 sheet.
+    """
+
     workbook: str
     name: str
     surveys: tuple[SurveyResult, ...]
@@ -125,7 +132,7 @@ def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float,
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=weighted is not None and design.fpc is not None, **thresholds)
+                            se_includes_fpc=design is not None and design.fpc is not None, **thresholds)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
 
 
@@ -155,22 +162,23 @@ def analyze(
     qs = load_dir(questionnaires) if isinstance(questionnaires, (str, Path)) else list(questionnaires)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
+    check_fed_indicators(fw, qs)  # a definition error before reading any data
     tables = workbook if isinstance(workbook, InputTables) else workbook_tables(workbook, qs)
-    thresholds = dict(max_margin=max_margin, min_alpha=min_alpha)
+    thresholds = dict(max_margin=max_margin, min_cronbach_alpha=min_alpha)
     surveys = [_survey(tables, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
                        thresholds=thresholds) for q in qs]
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
-    # Any rule that scores one value can take the rate (score_value); `rate["row"]` is
-    # the estimates row it came from.
+    # Each rate is scored once, by score_fed: the scorecard's survey-fed rows are the
+    # indicators' scores (without the facts, score_fed alone); `rate["row"]` is the
+    # estimates row it came from.
     rates = survey_rates(fw, surveys)
-    indicators = []
-    for indicator, rate in rates.items():
-        ind = fw.indicator(indicator)
-        sc = score_value(rate["estimate"], ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
-        indicators.append(IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], sc))
     facts = tables.facts
     card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
+    scores = ({sc.indicator: sc for sc in card.scores} if card is not None else
+              {name: score_fed(fw.indicator(name), rate, step_mode=step_mode) for name, rate in rates.items()})
+    indicators = [IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], scores[name])
+                  for name, rate in rates.items()]
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)
     return Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,

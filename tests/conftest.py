@@ -28,6 +28,19 @@ def apiclus1():
     return d.assign(both_yes=(d["both"] == "Yes").astype(float), sch_wide_yes=(d["sch.wide"] == "Yes").astype(float))
 
 
+@pytest.fixture(scope="session")
+def analysis_2021():
+    """``analyze(raw/2021.xlsx, questionnaires/)`` with default settings, run once for the session.
+
+    The result is frozen dataclasses over DataFrames: tests read it, never modify it
+    (copy a frame before changing it). A test about a fresh run (reproducibility, other
+    settings, the CLI) runs the pipeline itself.
+    """
+    from survey.pipeline import analyze
+
+    return analyze(RAW_2021, QDIR)
+
+
 @pytest.fixture
 def write_xlsx(tmp_path):
     """Write ``{sheet: [header, *rows]}`` to an xlsx file in tmp_path; return its path."""

@@ -60,7 +60,8 @@ def sat_rows():
     # Three respondents; 8 scored items, then overall (codes: 1 非常满意 … 5 非常不满意, 6 未接触).
     a = dict(m_attitude=1, m_notice=1, m_supervision=2, m_fairness=2, e_study=1, e_service=2, e_counsel=1, h_help=2, overall=1)
     b = dict(m_attitude=1, m_notice=3, m_supervision=2, m_fairness=3, e_study=4, e_service=2, e_counsel=3, h_help=2, overall=2)
-    c = dict(m_attitude=2, m_notice=3, m_supervision=1, m_fairness=3, e_study=3, e_service=6, e_counsel=6, h_help=np.nan, overall=3)
+    c = dict(m_attitude=2, m_notice=3, m_supervision=1, m_fairness=3, e_study=3, e_service=6, e_counsel=6, h_help=np.nan,
+             overall=3)
     return [a, b, c]
 
 

@@ -81,8 +81,8 @@ def test_a_frame_district_without_respondents_is_an_error(write_xlsx, wb):
         weight_responses(replace(v, data=few), frame)
 
 
-def test_analyze_reports_weighted_beside_unweighted():
-    a = analyze(RAW_2021, QDIR)
+def test_analyze_reports_weighted_beside_unweighted(analysis_2021):
+    a = analysis_2021
     staff = a.surveys[0]
     w = staff.weighted.set_index(["measure", "level"])
     u = staff.estimates.set_index(["measure", "level"])

@@ -12,16 +12,15 @@ import json
 import pytest
 
 from survey.inputs.read import Workbook
-from survey.pipeline import analyze
 
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import RAW_2021, ROOT
 
 TRUTH = json.loads((ROOT / "raw" / "2021.truth.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def result():
-    return analyze(RAW_2021, QDIR)
+def result(analysis_2021):
+    return analysis_2021
 
 
 def survey(result, qid):
@@ -81,3 +80,12 @@ def test_item_rates_match_the_planted_counts(result):
     items = TRUTH["staff"]["items_valid"]
     rates = [items[i]["satisfied"] / items[i]["answered"] for i in survey(result, "staff").questionnaire.scored_items]
     assert est.loc[("item_mean", "全部"), "estimate"] == pytest.approx(sum(rates) / len(rates))
+
+
+def test_each_survey_rate_is_scored_once(result):
+    # the indicators are the scorecard's survey-fed rows (one scoring path: score_fed)
+    card = {sc.indicator: sc for sc in result.scorecard.scores}
+    assert [i.score.indicator for i in result.indicators] == ["社区矫正工作人员满意度", "社区矫正对象满意度"]
+    assert all(i.score is card[i.score.indicator] for i in result.indicators)
+    # the published annex rows: "满意度为97.43%，得15分", "满意度为100%，得5分"
+    assert [(i.score.score, i.score.weight) for i in result.indicators] == [(15, 15), (5, 5)]

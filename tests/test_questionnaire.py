@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pydantic
 import pytest
 
 from survey.definitions.questionnaire import check, load, load_dir
@@ -51,7 +52,7 @@ def test_shipped_questionnaires_load():
 
 def test_models_are_frozen(tmp_path):
     q = load(write(tmp_path, MINIMAL))
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         q.title = "x"
     assert q.file.endswith("q.yaml")
 
@@ -83,7 +84,8 @@ def test_broken_definitions_name_the_path(tmp_path, old, new, path, words):
 def test_screening_option_must_exist(tmp_path):
     text = MINIMAL + "screening:\n  - {item: q1, exclude: [不相关], reason: x}\n"
     _, problems = check(write(tmp_path, text))
-    assert problems == ["screening[0].exclude: unknown option '不相关' of item 'q1'; options are 非常满意, 满意, 一般, 不满意, 非常不满意"]
+    assert problems == [
+        "screening[0].exclude: unknown option '不相关' of item 'q1'; options are 非常满意, 满意, 一般, 不满意, 非常不满意"]
 
 
 def test_every_problem_is_reported(tmp_path):

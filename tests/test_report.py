@@ -18,9 +18,9 @@ from .conftest import QDIR, RAW_2021
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
+def written(tmp_path_factory, analysis_2021):
     out = tmp_path_factory.mktemp("report")
-    paths = report.write_report(analyze(RAW_2021, QDIR), out)
+    paths = report.write_report(analysis_2021, out)
     return out, paths
 
 
@@ -137,8 +137,23 @@ def test_pseudonyms_are_stable_and_distinct():
     assert pseudonym("staff", "17") != pseudonym("staff", "18") != pseudonym("offender", "17")
 
 
-def test_small_breakdowns_are_suppressed():
-    a = analyze(RAW_2021, QDIR)
+def test_column_notes_state_the_analysis_not_2021(analysis_2021):
+    from dataclasses import replace
+
+    notes = report.column_notes(analysis_2021, suppress_below=3).set_index("column")["说明"]
+    assert notes["note"] == "样本少于3人的分组不报告估计值"
+    assert notes["ci_low / ci_high"].endswith("（95%）")
+    # the satisfied options and scores of the questionnaires' scales (both 2021 scales agree)
+    assert "总体题“非常满意+满意”占比" in notes["measure / label"] and "（100/80/60/40/20 均值" in notes["measure / label"]
+    # each questionnaire's method and variables, from its definition's weighting section
+    assert "社区矫正工作人员幸福感和安全感调查按抽样框各区人数事后分层，以区为层、各区总体人数作有限总体校正" in notes["*_w"]
+    assert "社区矫正对象满意度访谈对区、矫正类别、性别迭代加权（raking）" in notes["*_w"]
+    unweighted = replace(analysis_2021, surveys=tuple(replace(s, weights=None) for s in analysis_2021.surveys))
+    assert report.column_notes(unweighted).set_index("column").loc["*_w", "说明"].startswith("加权估计：本次未加权")
+
+
+def test_small_breakdowns_are_suppressed(analysis_2021):
+    a = analysis_2021
     full = report.satisfaction_table(a)  # default: fewer than 5 → suppressed; 2021's smallest district has 5
     assert full["note"].isna().all()
     t = report.satisfaction_table(a, suppress_below=6).set_index(["questionnaire", "measure", "level"])
@@ -161,7 +176,7 @@ def test_manifest_traces_every_output_and_the_framework(written):
     assert len(manifest["framework"]["sha256"]) == 64
 
 
-def test_report_html_gathers_the_results(written):
+def test_report_html_gathers_the_results(written, analysis_2021):
     out, paths = written
     assert "report.html" in {p.name for p in paths}
     page = (out / "report.html").read_text(encoding="utf-8")
@@ -170,5 +185,5 @@ def test_report_html_gathers_the_results(written):
     assert "<b>97.0</b>" in page and "<b>优</b>" in page  # the annex total and grade
     assert "Cronbach" in page and "按抽样框加权" in page
     # free text stays in satisfaction.xlsx (masked): none of the suggestions is on the page
-    texts = report.suggestions_table(analyze(RAW_2021, QDIR))["text"].dropna()
+    texts = report.suggestions_table(analysis_2021)["text"].dropna()
     assert len(texts) > 10 and not [t for t in texts if len(t) > 4 and t in page]

@@ -317,7 +317,7 @@ def test_score_framework_totals_and_errors(tmp_path):
     assert card.rows[1].survey and not card.rows[0].survey and card.uncertainty == ()
     with pytest.raises(ScoringError, match="no rate for the survey-fed indicator '满意度'"):
         score_framework(fw, facts, {})
-    with pytest.raises(ScoringError, match="制度: no value|no judgement"):
+    with pytest.raises(ScoringError, match=r"制度: no value|no judgement"):
         score_framework(fw, Facts.from_mapping({}), {"满意度": {"estimate": 0.9}})
     with pytest.raises(ScoringError, match="'不存在' is not in the framework"):
         score_framework(fw, Facts.from_mapping({"制度": {"扣分": (0, "ok")}, "不存在": {"a": 1}}),
@@ -403,17 +403,15 @@ def test_pick_rate_follows_the_setting():
     assert pick_rate(estimates_table(False), RateSource(weighted=False), weighted_estimates=wtd)["estimate"] == 0.90
     with pytest.raises(ScoringError, match="asks for the weighted estimate"):
         pick_rate(estimates_table(False), RateSource(weighted=True), indicator="x")
-    with pytest.raises(ScoringError, match="unknown measure.*'banana'.*one of item_mean, overall"):
+    with pytest.raises(ScoringError, match=r"unknown measure.*'banana'.*one of item_mean, overall"):
         pick_rate(estimates_table(False), RateSource(measure="banana"), indicator="x")
 
 
-def test_survey_rates_from_the_2021_workbook():
+def test_survey_rates_from_the_2021_workbook(analysis_2021):
     from survey.evaluation.score import RateSource, survey_rates
-    from survey.pipeline import analyze
 
-    from .conftest import QDIR, RAW_2021
 
-    result = analyze(RAW_2021, QDIR)
+    result = analysis_2021
     rates = survey_rates(result.framework, result.surveys)
     assert set(rates) == {"社区矫正工作人员满意度", "社区矫正对象满意度"}
     assert rates["社区矫正工作人员满意度"]["estimate"] == pytest.approx(379 / 389)   # 97.43%, the report's
@@ -544,7 +542,7 @@ def test_an_unknown_indicator_is_blamed_on_the_questionnaire(tmp_path):
 
     from .conftest import RAW_2021
 
-    with pytest.raises(DefinitionError, match="unknown indicator.*'不存在的指标'") as exc:
+    with pytest.raises(DefinitionError, match=r"unknown indicator.*'不存在的指标'") as exc:
         analyze(RAW_2021, _questionnaires_pointing_at(tmp_path, "不存在的指标"))
     assert exc.value.file == str(tmp_path / "q" / "offender.yaml")
     assert re_match(r"measures\[\d+\]\.indicator", exc.value.path)

@@ -30,7 +30,6 @@ from survey.evaluation.weighting import weight_responses
 from survey.inputs.frame import read_frame
 from survey.inputs.read import Workbook
 from survey.inputs.tidy import tidy
-from survey.pipeline import analyze
 from survey.render.report import xlsx_bytes
 from survey.render.validity import validity_paragraph, validity_tables
 from survey.stats.design import Design
@@ -48,7 +47,7 @@ from .conftest import QDIR, RAW_2021
 
 
 # ----------------------------------------------------------------- Cronbach's α
-def test_alpha_matches_pingouin_documented_example_listwise():
+def test_cronbach_alpha_matches_pingouin_documented_example_listwise():
     # pingouin.cronbach_alpha docstring (pingouin 0.5/0.7), "After listwise deletion":
     #   pg.cronbach_alpha(data=pg.read_dataset("cronbach_wide_missing"), nan_policy="listwise")
     #   (0.8016949152542373, array([0.581, 0.933]))   — In R: psych::alpha(data, use="complete.obs")
@@ -57,20 +56,20 @@ def test_alpha_matches_pingouin_documented_example_listwise():
     # compared on the complete long-format example below.
     data = pingouin.read_dataset("cronbach_wide_missing")
     a = cronbach(data)
-    assert a.alpha == pytest.approx(0.8016949152542373, rel=1e-12)
+    assert a.cronbach_alpha == pytest.approx(0.8016949152542373, rel=1e-12)
     assert a.n == len(data.dropna()) == 9
     assert (a.ci_low, a.ci_high) == pytest.approx(tuple(pingouin.cronbach_alpha(data.dropna())[1]))
     assert a.ci_low < 0.581  # wider than the n = 12 interval of the docstring
 
 
-def test_alpha_matches_pingouin_documented_long_example():
+def test_cronbach_alpha_matches_pingouin_documented_long_example():
     # pingouin.cronbach_alpha docstring, Likert-type long format:
     #   pg.cronbach_alpha(data=pg.read_dataset("cronbach_alpha"), items="Items", scores="Scores", subject="Subj")
     #   (0.5917188485995826, array([0.195, 0.84 ]))
     long = pingouin.read_dataset("cronbach_alpha")
     wide = long.pivot_table(index="Subj", columns="Items", values="Scores")
     a = cronbach(wide)
-    assert a.alpha == pytest.approx(0.5917188485995826, rel=1e-12)
+    assert a.cronbach_alpha == pytest.approx(0.5917188485995826, rel=1e-12)
     assert (a.ci_low, a.ci_high) == pytest.approx((0.195, 0.84), abs=1e-3)
 
 
@@ -85,18 +84,18 @@ PSYCH_ALPHA_DROP = [0.812720848057, 0.792452830189, 0.789241622575, 0.8294753086
                     0.775413711584, 0.747567844342, 0.787795992714, 0.787795992714, 0.776014109347]
 
 
-def test_alpha_if_deleted_and_corrected_item_total_match_r_psych():
+def test_cronbach_alpha_if_deleted_and_corrected_item_total_match_r_psych():
     data = pingouin.read_dataset("cronbach_wide_missing").dropna()
     ia = item_analysis(data)
     assert ia["item"].tolist() == [f"Q{i}" for i in range(1, 12)]
     assert ia["item_total_r"].tolist() == pytest.approx(PSYCH_R_DROP, abs=1e-11)
-    assert ia["alpha_if_deleted"].tolist() == pytest.approx(PSYCH_ALPHA_DROP, abs=1e-11)
+    assert ia["cronbach_alpha_if_deleted"].tolist() == pytest.approx(PSYCH_ALPHA_DROP, abs=1e-11)
 
 
-def test_alpha_not_computable_is_a_result_not_a_crash():
+def test_cronbach_alpha_not_computable_is_a_result_not_a_crash():
     same = pd.DataFrame({"a": [5, 5, 5, 5], "b": [5, 5, 5, 5], "c": [5, 5, 5, 5]})  # straight-lined
     a = cronbach(same)
-    assert not a.computable and math.isnan(a.alpha) and "答案无差异" in a.reason
+    assert not a.computable and math.isnan(a.cronbach_alpha) and "答案无差异" in a.reason
     assert "只有1个题项" in cronbach(same[["a"]]).reason
     rel = reliability(same, {"one": ["a"]})
     assert rel["verdict"].tolist() == [NA, NA]
@@ -111,12 +110,12 @@ def test_ceiling_effect_uses_the_scale_top_when_given():
     assert ceiling_effect(d, top={"a": 5, "b": 4}).iloc[0]["n_ceiling"] == 2
 
 
-def test_ceiling_effect_share_and_alpha_without():
+def test_ceiling_effect_share_and_cronbach_alpha_without():
     d = pd.DataFrame({"a": [5, 5, 4, 3, 2, 4], "b": [5, 5, 4, 2, 3, 5], "c": [5, np.nan, 3, 3, 2, 4]})
     ce = ceiling_effect(d).iloc[0]
     # rows 0 and 1 give the top value (5) on every item they answered
     assert ce["n_ceiling"] == 2 and ce["ceiling_share"] == pytest.approx(2 / 6)
-    assert ce["alpha_without_ceiling"] == pytest.approx(cronbach(d.iloc[2:]).alpha)
+    assert ce["cronbach_alpha_without_ceiling"] == pytest.approx(cronbach(d.iloc[2:]).cronbach_alpha)
 
 
 # ----------------------------------------------------------------- KMO and Bartlett
@@ -222,8 +221,8 @@ def test_margin_of_fpc_design_estimates_applies_the_fpc_once():
     assert twice.loc[0, "moe_fpc"] == pytest.approx(z * est.loc[0, "se"] * math.sqrt(1 - 12 / 50), rel=1e-12)
 
 
-def test_pipeline_checks_the_margin_of_the_weighted_estimates():
-    a = analyze(RAW_2021, QDIR)
+def test_pipeline_checks_the_margin_of_the_weighted_estimates(analysis_2021):
+    a = analysis_2021
     staff = a.surveys[0]
     w = staff.weighted.set_index(["measure", "level"]).loc[("overall", "全部")]
     m = staff.validity.margins.set_index(["measure", "level"]).loc[("overall", "全部")]
@@ -371,6 +370,14 @@ def test_check_survey_offender_is_honest_about_what_fails(checked):
     assert v.coverage.table["population"].sum() == 3806
     text = validity_paragraph(v)
     assert "无法计算α" in text and "分区结果仅供参考" in text and "未接触" in text
+
+
+def test_the_paragraph_states_the_reliability_threshold_it_judged_by(checked):
+    cleaned, v = checked["staff"]
+    assert "达到0.7的可接受标准" in validity_paragraph(v)  # the default, DOMAIN.md §2
+    strict = check_survey(cleaned, estimate(cleaned.valid), min_cronbach_alpha=0.99)
+    assert strict.reliability["threshold"].eq(0.99).all()
+    assert "未达到0.99的可接受标准" in validity_paragraph(strict)
 
 
 def test_validity_tables_write(checked):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -120,6 +121,8 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     """
     shown = name or str(path)
     if text is None:
+        if path is None:
+            raise TypeError("read_yaml needs a path or the text")
         p = Path(path)
         try:
             _check_definition_file(p, what, shown)
@@ -136,8 +139,8 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     try:
         data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader, stricter
     except _StrictProblem as exc:
-        where = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
-        raise DefinitionError(exc.message, file=shown, path=where,
+        at = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
+        raise DefinitionError(exc.message, file=shown, path=at,
                               hint="write each key once, without tags (!!…) or large anchors") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -167,7 +170,8 @@ def error_path(loc: tuple, data=None, tags: Mapping[str, Collection[str]] | None
     the path of an error about the whole file (a model-level check).
     """
     tags = tags or {}
-    out, node, prev = "", data, None
+    out, node = "", data
+    prev: Any = None  # the previous loc entry: a key (str) or a position (int)
     for p in loc:
         present = (isinstance(node, dict) and p in node) or (
             isinstance(node, (list, tuple)) and isinstance(p, int) and 0 <= p < len(node))
@@ -181,7 +185,7 @@ def error_path(loc: tuple, data=None, tags: Mapping[str, Collection[str]] | None
     return out or top
 
 
-def _message(err: dict) -> str:
+def _message(err: Mapping) -> str:
     kind, ctx = err.get("type"), err.get("ctx") or {}
     if kind == "extra_forbidden":
         return "unknown key (check its spelling)"
@@ -209,5 +213,4 @@ def problems_error(file: str | None, problems: list[tuple[str, str]], *, hint: s
     message = first + "".join(f"; {p}: {m}" for p, m in rest)
     if rest:
         message = f"{len(problems)} problems: {path}: {message}"
-        path = None
-    return DefinitionError(message, file=file, path=path, hint=hint)
+    return DefinitionError(message, file=file, path=None if rest else path, hint=hint)

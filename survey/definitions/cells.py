@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from os import PathLike
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ def population_table(
     district_col: str | None = None,
     count_col: str | None = None,
     *,
-    file: str | None = None,
+    file: str | PathLike[str] | None = None,
     sheet: str | None = None,
     whole: bool = False,
     error: type[SurveyError] = DataError,
@@ -107,14 +108,14 @@ def population_table(
     秦淮区     236.0
     Name: 人数, dtype: float64
     """
-    where = {"file": None if file is None else str(file), "sheet": sheet}
+    shown = None if file is None else str(file)
     cols = list(table.columns)
     if not cols:
-        raise error("the frame has no columns", **where, hint="add a district column and a count column")
+        raise error("the frame has no columns", file=shown, sheet=sheet, hint="add a district column and a count column")
     if district_col is None:
         district_col = cols[0]
     if district_col not in cols:
-        raise error(f"the frame has no column '{district_col}'", **where,
+        raise error(f"the frame has no column '{district_col}'", file=shown, sheet=sheet,
                     got="columns " + ", ".join(map(str, cols)), hint="name the district column as in the frame")
     names = [None if is_blank(v) else str(v).strip() for v in table[district_col]]
     keep = [i for i, n in enumerate(names) if n is not None and not is_total_label(n)]
@@ -125,28 +126,30 @@ def population_table(
 
         numeric = [c for c in cols if c != district_col and numeric_column(c)]
         if len(numeric) != 1:
-            raise error("which frame column holds the population counts?", **where,
+            raise error("which frame column holds the population counts?", file=shown, sheet=sheet,
                         got="numeric columns " + (", ".join(map(str, numeric)) or "(none)"),
                         hint="name it (count_col; on the command line --population-column)")
         count_col = numeric[0]
     if count_col not in cols:
-        raise error(f"the frame has no column '{count_col}'", **where,
+        raise error(f"the frame has no column '{count_col}'", file=shown, sheet=sheet,
                     got="columns " + ", ".join(map(str, cols)), hint="name the count column as in the frame")
-    counts, rows = {}, {}
+    counts: dict[str, float] = {}
+    rows: dict[str, int | None] = {}
     for i in keep:
         raw = table[count_col].iloc[i]
         x = number_value(raw)
         row = excel_row(table, i)
         if np.isnan(x) or x < 0 or (whole and x != round(x)):
             raise error("population count is not a " + ("whole number ≥ 0" if whole else "non-negative number"),
-                        **where, row=row, column=str(count_col), got="(blank)" if is_blank(raw) else raw,
+                        file=shown, sheet=sheet, row=row, column=str(count_col), got="(blank)" if is_blank(raw) else raw,
                         hint="type the count as a number")
         name = names[i]
+        assert name is not None  # kept rows have a name
         if name in counts:
-            raise error(f"district '{name}' is listed twice in the frame", **where, row=row,
+            raise error(f"district '{name}' is listed twice in the frame", file=shown, sheet=sheet, row=row,
                         column=str(district_col), got=f"also in row {rows[name]}")
         counts[name], rows[name] = x, row
     out = pd.Series(counts, dtype=float, name=str(count_col))
     out.index.name = str(district_col)
-    out.attrs = {"file": where["file"], "sheet": sheet, "column": str(count_col), "rows": rows}
+    out.attrs = {"file": shown, "sheet": sheet, "column": str(count_col), "rows": rows}
     return out

@@ -43,7 +43,9 @@ SHEETLESS_SUFFIXES = (".csv", ".sav", ".zsav")   # files that hold one table
 
 
 class InputRef(FrozenModel):
-    """Where one input table is: a ``file`` (relative to the folder), a ``sheet`` of the
+    """Where one input table is.
+
+    A ``file`` (relative to the folder), a ``sheet`` of the
     evaluation's workbook, or a sheet of a named file. A bare string is a file when it ends
     in .xlsx / .xls / .csv / .sav, else a sheet name."""
 
@@ -156,8 +158,10 @@ class Evaluation(FrozenModel):
 
 
 def load_evaluation(path: str | Path) -> Evaluation:
-    """Load ``evaluation.yaml`` (``path`` is the file or its folder); every problem at once,
-    each with its key path inside the file."""
+    """Load ``evaluation.yaml`` (``path`` is the file or its folder).
+
+    Every problem is reported at once, each with its key path inside the file.
+    """
     p = Path(path)
     if p.is_dir():
         p = p / EVALUATION_FILE
@@ -179,7 +183,9 @@ def load_evaluation(path: str | Path) -> Evaluation:
 @dataclass(frozen=True)
 class Located:
     """One input table: a file and, for a workbook, the sheet (None: the first / only table).
-    ``key`` is where evaluation.yaml names it."""
+
+    ``key`` is where evaluation.yaml names it.
+    """
 
     path: Path
     sheet: str | None
@@ -188,6 +194,8 @@ class Located:
 
 @dataclass(frozen=True)
 class QuestionnaireFiles:
+    """One questionnaire of a folder: its definition file, export(s) and fieldwork."""
+
     id: str
     definition: Path
     exports: tuple[Located, ...]

@@ -32,8 +32,9 @@ def published(x: float) -> float:
 
 
 def shown_value(x: float, key: Callable[[float], object], *, percent: bool = True, max_digits: int = 12) -> str:
-    """``x`` as the narrative shows it next to its score: two decimals (in % when
-    ``percent``), more while the value shown would score differently.
+    """``x`` as the narrative shows it next to its score.
+
+    Two decimals (in % when ``percent``), more while the value shown would score differently.
 
     ``key(v)`` identifies the scoring band or step of a value (its score and which side
     of the threshold it is on); decimals are added until ``key(shown) == key(x)``, so a
@@ -77,8 +78,11 @@ class FactView(Protocol):
 
 def finish(weight: float, deduction: float, parts: list[str], *, sep: str = "，",
             state_deduction: bool = True) -> Outcome:
-    """The outcome: deduction clamped to 0 … weight; text = parts, "扣N分" (unless a part
-    already says it: ``state_deduction=False``) and "得N分"."""
+    """The outcome: deduction clamped to 0 … weight.
+
+    Its text is the parts, "扣N分" (unless a part already says it: ``state_deduction=False``)
+    and "得N分".
+    """
     deduction = round(min(weight, max(0.0, deduction)), 6)
     score = round(weight - deduction, 6)
     text = sep.join(p for p in parts if p)
@@ -94,8 +98,9 @@ def lead(view: FactView) -> str:
 
 
 def count_steps(shortfall: float, step: float, mode: str) -> float:
-    """Steps counted for a shortfall (≥ 0) below a threshold: whole steps rounded up (ceil,
-    不足一步按一步计), down (floor) or the exact fraction (linear).
+    """Steps counted for a shortfall (≥ 0) below a threshold.
+
+    Whole steps rounded up (ceil, 不足一步按一步计), down (floor) or the exact fraction (linear).
 
     The quotient is rounded to 9 decimals first: 0.85 − 0.80 is 0.04999…, which must
     not lose a step to floating point.

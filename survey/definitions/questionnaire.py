@@ -21,16 +21,14 @@ from pydantic import Field, ValidationError, field_validator
 from survey.definitions.base import FrozenModel as _Model
 from survey.definitions.base import read_yaml, repeated, validation_problems
 from survey.definitions.vocab import (
-    ACTIONS,
-    FORMAT_NAMES,
-    FRAME_WEIGHTING_METHODS,
-    ITEM_TYPES,
-    MEASURE_TYPES,
     METADATA_FIELDS,
+    Action,
+    FormatName,
+    FrameWeightingMethod,
+    ItemType,
+    MeasureType,
 )
 from survey.errors import DefinitionError
-
-Action = Literal[ACTIONS]
 
 
 class Scale(_Model):
@@ -51,10 +49,16 @@ class Scale(_Model):
 
 
 class Item(_Model):
+    """One question (or one row of a matrix): its id, number, text, type, scale or options, dimension.
+
+    ``aliases`` are other header texts that match it; ``required`` overrides the
+    default (every closed item must be answered, a text item need not be).
+    """
+
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     number: int | None = Field(default=None, ge=1)
     text: str = Field(min_length=1)
-    type: Literal[ITEM_TYPES]
+    type: ItemType
     scale: str | None = None
     options: tuple[str, ...] | None = None
     dimension: str | None = None
@@ -67,35 +71,50 @@ class Item(_Model):
 
 
 class Dimension(_Model):
+    """A dimension of the satisfaction scale (a group of items with its own α and rates)."""
+
     name: str
     description: str = ""
 
 
 class Measure(_Model):
+    """A satisfaction measure the questionnaire reports: its type, the items it runs over, the indicator it feeds.
+
+    ``top_box`` takes one ``item``; the pooled types take ``items`` (``scored``, a
+    dimension name or a list of item ids); ``indicator`` names the annex row it scores.
+    """
+
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     label: str
-    type: Literal[MEASURE_TYPES]
+    type: MeasureType
     item: str | None = None
     items: str | tuple[str, ...] | None = None
     indicator: str | None = None
 
 
 class Screening(_Model):
+    """An out-of-scope rule: a response answering ``item`` with one of ``exclude`` is not valid (``reason``)."""
+
     item: str
     exclude: tuple[str, ...] = Field(min_length=1)
     reason: str
 
 
 class Source(_Model):
+    """Where the responses are: the sheet names to look for, the export format, a column map."""
+
     sheets: tuple[str, ...] = Field(min_length=1)
-    format: Literal[("auto", *FORMAT_NAMES)] = "auto"
+    format: Literal["auto", FormatName] = "auto"
     # export header → item id, `id[k]` (option k of a multiple-choice item), metadata field, or null (ignore)
     columns: dict[str, str | None] = Field(default_factory=dict)
 
 
 def column_map_problems(q: Questionnaire, mapping: dict) -> list[tuple[str, str]]:
-    """(header, message) for each entry of a column map whose target ``q`` does not know,
-    and for targets named by two headers."""
+    """Problems of a column map, as (header, message).
+
+    An entry whose target ``q`` does not know (item id, ``id[k]`` option column,
+    metadata field), and a target named by two headers.
+    """
     ids = [it.id for it in q.items]
     problems: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
@@ -122,38 +141,52 @@ def column_map_problems(q: Questionnaire, mapping: dict) -> list[tuple[str, str]
 
 
 class Fieldwork(_Model):
+    """The fieldwork: its dates (for test submissions before it) and the number of questionnaires issued."""
+
     start: dt.date | None = None
     end: dt.date | None = None
     issued: int | None = Field(default=None, ge=1)  # questionnaires issued (发放), for the return rate
 
 
 class TooFast(_Model):
+    """The too-fast rule: below ``seconds`` or ``median_share`` × the median duration."""
+
     seconds: float = Field(default=60, ge=0)
     median_share: float = Field(default=0.3, ge=0, le=1)
-    action: Literal[(*ACTIONS, "exclude_if_straightlined")] = "exclude_if_straightlined"
+    action: Literal[Action, "exclude_if_straightlined"] = "exclude_if_straightlined"
 
 
 class Straightlining(_Model):
+    """The straight-lining rule: zero spread over at least ``min_items`` scale items."""
+
     min_items: int = Field(default=8, ge=2)
     action: Action = "flag"
 
 
 class Duplicates(_Model):
+    """The duplicate rule: identical answers from the same IP within ``window_minutes`` (the later copy)."""
+
     window_minutes: float = Field(default=10, ge=0)
     action: Action = "exclude"
 
 
 class SameIP(_Model):
+    """The same-IP rule: several responses from one address (a flag by default: shared office networks)."""
+
     action: Action = "flag"
 
 
 class TestSubmissions(_Model):
+    """The test-submission rule: answers before the fieldwork, or free text matching ``text_pattern``."""
+
     before_fieldwork: bool = True
     text_pattern: str | None = None
     action: Action = "exclude"
 
 
 class PlatformFlags(_Model):
+    """The platform's own quality flags (腾讯问卷 清洗数据结果, 智能清洗数据无效概率)."""
+
     invalid_text: str = "无效"  # 腾讯问卷 清洗数据结果 containing this marks an invalid answer sheet
     max_probability: float = Field(default=0.7, ge=0, le=1)  # 智能清洗数据无效概率 at or above
     action: Action = "exclude"
@@ -168,6 +201,8 @@ class Attention(_Model):
 
 
 class Condition(_Model):
+    """One side of a logic conflict: ``item`` answered with any of ``answers``."""
+
     item: str
     answers: tuple[str, ...] = Field(min_length=1)  # any of these options (chosen, for a multiple item)
 
@@ -189,6 +224,8 @@ class Logic(_Model):
 
 
 class Cleaning(_Model):
+    """The valid-questionnaire rules of a questionnaire (DOMAIN.md §2), each optional."""
+
     platform_flags: PlatformFlags | None = PlatformFlags()
     attention: tuple[Attention, ...] = ()
     logic: Logic | None = None
@@ -211,7 +248,7 @@ class Weighting(_Model):
     population: str
     margins_sheet: str = "对象构成"
     margins: tuple[str, ...] = ()
-    method: Literal[FRAME_WEIGHTING_METHODS] = "poststratify"
+    method: FrameWeightingMethod = "poststratify"
     bounds: tuple[float, float] | None = None
     trim_upper: float | None = Field(default=None, gt=1)
     fpc: bool = True
@@ -264,7 +301,7 @@ class Questionnaire(_Model):
     def measure_items(self, measure: Measure) -> tuple[str, ...]:
         """The items a pooled measure runs over (``scored``, a dimension, or a list)."""
         if measure.type == "top_box":
-            return (measure.item,)
+            return () if measure.item is None else (measure.item,)
         spec = measure.items if measure.items is not None else "scored"
         if isinstance(spec, str):
             if spec == "scored":
@@ -291,7 +328,8 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                     problems.append((f"{base}.{field}", f"unknown option '{opt}'; options are {', '.join(sc.options)}"))
         both = set(sc.satisfied) & set(sc.not_applicable)
         if both:
-            problems.append((f"{base}.not_applicable", f"'{', '.join(sorted(both))}' cannot be both satisfied and not applicable"))
+            problems.append((f"{base}.not_applicable",
+                             f"'{', '.join(sorted(both))}' cannot be both satisfied and not applicable"))
         for opt in sc.scores:
             if opt not in sc.options:
                 problems.append((f"{base}.scores", f"unknown option '{opt}'; options are {', '.join(sc.options)}"))
@@ -321,7 +359,8 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
             problems.append((f"{base}.number", "a matrix row needs the question number of its matrix"))
         if it.dimension is not None:
             if it.dimension not in dims:
-                problems.append((f"{base}.dimension", f"unknown dimension '{it.dimension}'; dimensions are {', '.join(dims) or '(none)'}"))
+                problems.append((f"{base}.dimension",
+                                 f"unknown dimension '{it.dimension}'; dimensions are {', '.join(dims) or '(none)'}"))
             if it.scale is None:
                 problems.append((f"{base}.dimension", f"item '{it.id}' is in a dimension but has no scale"))
     for d in dims:
@@ -358,7 +397,8 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 problems.append((f"{base}.items", "the measure runs over no item"))
             if m.type == "score_index":
                 for item_id in q.measure_items(m):
-                    if item_id in ids and q.item(item_id).scale in q.scales and not q.scales[q.item(item_id).scale].scores:
+                    scale = q.item(item_id).scale if item_id in ids else None
+                    if scale is not None and scale in q.scales and not q.scales[scale].scores:
                         problems.append((f"{base}.items", f"item '{item_id}' has a scale without scores"))
                         break
         if m.indicator and indicators.count(m.indicator) > 1:

@@ -46,7 +46,7 @@ from survey.definitions.outcome import finish as _finish
 from survey.definitions.outcome import lead as _lead
 from survey.definitions.outcome import published as _published
 from survey.definitions.steps import PerStepRule
-from survey.definitions.vocab import STEP_MODES
+from survey.definitions.vocab import STEP_MODES, StepMode
 from survey.errors import ScoringError, choice_error
 from survey.formatting import fmt_amount, fmt_num, fmt_pct, fmt_pct_short
 
@@ -82,11 +82,16 @@ class RateView:
 # -- step deduction (satisfaction) ---------------------------------------------
 
 class StepRule(_Model):
+    """Full marks at or above ``threshold``, ``points`` off per ``step`` below it (``mode``: ceil / floor / linear).
+
+    The annex's "超过85%得满分，低于85%每降低5%扣1分" is threshold 0.85, step 0.05, points 1.
+    """
+
     type: Literal["step_deduction"] = "step_deduction"
     threshold: float = Field(gt=0, le=1)
     step: float = Field(gt=0, le=1)
     points: float = Field(gt=0)
-    mode: Literal[STEP_MODES] = "ceil"
+    mode: StepMode = "ceil"
 
     def cuts(self) -> list[float]:
         """Rates where the score can change: threshold, threshold − step, … down to 0."""
@@ -188,7 +193,7 @@ class Band(_Model):
             return x <= self.at_most
         if self.at_least is not None:
             return x >= self.at_least
-        return x > self.above
+        return self.above is not None and x > self.above
 
     def _say(self, words: dict[str, str], fmt) -> str:
         key = next(k for k in words if getattr(self, k) is not None)  # exactly one bound is set
@@ -246,6 +251,8 @@ class BandsRule(_Model):
 # -- per-event deduction ----------------------------------------------------------
 
 class Event(_Model):
+    """One kind of event of a per-event rule: its fact item, the points off per event, the unit (起)."""
+
     name: str = Field(min_length=1)   # fact item: 未追回
     points: float = Field(gt=0)
     unit: str = "起"
@@ -376,6 +383,8 @@ class LowerBetterRule(_Model):
 # -- checklist, share failing, qualitative, judgement -----------------------------
 
 class SubItem(_Model):
+    """One sub-item of a checklist and the points it is worth."""
+
     name: str = Field(min_length=1)
     points: float = Field(gt=0)
 
@@ -500,7 +509,7 @@ class JudgementRule(_Model):
         return _finish(weight, deduction, [_lead(view)])
 
 
-def _rule_tag(v) -> str:
+def _rule_tag(v) -> str | None:
     t = v.get("type", "step_deduction") if isinstance(v, dict) else getattr(v, "type", None)
     return t
 

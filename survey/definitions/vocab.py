@@ -2,27 +2,36 @@
 
 The CLI builds its ``click.Choice`` options from here without loading pandas;
 the models and functions validate against the same tuples, so the two can never
-drift apart.
+drift apart. A set that a model field takes is written once as a ``Literal`` type
+(which pydantic validates and mypy checks) and its tuple is read from it.
 """
+
+from typing import Literal, get_args
 
 SRS_CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
 DESIGN_CI_METHODS = ("korn_graubard", "logit")  # R svyciprop's "beta" and "logit"
 CI_METHODS = SRS_CI_METHODS + DESIGN_CI_METHODS
 STATS = ("mean", "total")
 LONELY_PSU = ("fail", "remove", "adjust")
-STEP_MODES = ("ceil", "floor", "linear")
-FORMAT_NAMES = ("wjx_text", "wjx_code", "tencent", "interview", "spss", "generic")  # survey.inputs.formats
-ITEM_TYPES = ("single", "matrix_row", "multiple", "text")
-MEASURE_TYPES = ("top_box", "item_mean", "answer_share", "score_index")
+StepMode = Literal["ceil", "floor", "linear"]
+STEP_MODES: tuple[str, ...] = get_args(StepMode)
+FormatName = Literal["wjx_text", "wjx_code", "tencent", "interview", "spss", "generic"]  # survey.inputs.formats
+FORMAT_NAMES: tuple[str, ...] = get_args(FormatName)
+ItemType = Literal["single", "matrix_row", "multiple", "text"]
+ITEM_TYPES: tuple[str, ...] = get_args(ItemType)
+MeasureType = Literal["top_box", "item_mean", "answer_share", "score_index"]
+MEASURE_TYPES: tuple[str, ...] = get_args(MeasureType)
 METADATA_FIELDS = (
     "respondent", "submitted_at", "started_at", "duration", "source", "source_detail", "ip", "interviewer",
     "quality_flag", "invalid_probability",
 )
-ACTIONS = ("exclude", "flag")
+Action = Literal["exclude", "flag"]
+ACTIONS: tuple[str, ...] = get_args(Action)
 # survey.stats.weights.WEIGHTING (a test keeps the two equal); a questionnaire weights to its
 # frame with one of FRAME_WEIGHTING_METHODS (design weights are post-stratification by unit there)
 WEIGHTING_METHODS = ("design", "poststratify", "rake", "calibrate")
-FRAME_WEIGHTING_METHODS = ("poststratify", "rake", "calibrate")
+FrameWeightingMethod = Literal["poststratify", "rake", "calibrate"]
+FRAME_WEIGHTING_METHODS: tuple[str, ...] = get_args(FrameWeightingMethod)
 
 # The columns of the annex scoring table (附件 评分表), as the published annex and `survey audit` read them.
 ANNEX_HEADERS = ("一级指标", "二级指标", "三级指标", "指标值", "评分标准", "评分过程", "分值", "得分")

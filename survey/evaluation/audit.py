@@ -90,8 +90,9 @@ def _find_header(rows: list[list]) -> tuple[int, dict[str, int]]:
 
 
 def criterion_full_marks(criterion: str) -> float | None:
-    """The rate of full marks a criterion names, as a proportion ("≥85%满分", "超过85%得满分",
-    "达到100%以上得满分" → 0.85, 0.85, 1.0), or None.
+    """The rate of full marks a criterion names, as a proportion, or None.
+
+    "≥85%满分", "超过85%得满分", "达到100%以上得满分" → 0.85, 0.85, 1.0.
 
     >>> criterion_full_marks("预算执行率≥90%得满分，每低1个百分点扣0.5分"), criterion_full_marks("酌情扣分")
     (0.9, None)
@@ -101,8 +102,9 @@ def criterion_full_marks(criterion: str) -> float | None:
 
 
 def criterion_steps(criterion: str) -> list[tuple[str, float, str, float]]:
-    """Every "每<direction><step><unit>扣<points>分" of a criterion: (direction, step, unit,
-    points); direction is "down" (每降低 / 每下降 / 每减少 / 每低 / 每少) or "up" (每升高 /
+    """Every "每<direction><step><unit>扣<points>分" of a criterion.
+
+    Each is (direction, step, unit, points); direction is "down" (每降低 / 每下降 / 每减少 / 每低 / 每少) or "up" (每升高 /
     每上升 / 每增加 / 每超过 / 每高 / 每多); a step in % or 个百分点 is a proportion.
 
     >>> criterion_steps("每低1个百分点扣0.5分；每高出2%，扣1分；每少3次扣1分")
@@ -131,8 +133,10 @@ def parse_step_rule(criterion: str) -> StepRule | None:
 
 
 def quoted_rate(narrative: str) -> str | None:
-    """The satisfaction rate a 评分过程 quotes, as written ("82.10"): the last one after
-    满意度, preferring those introduced by 为 / 达 / 实际."""
+    """The satisfaction rate a 评分过程 quotes, as written ("82.10").
+
+    The last one after 满意度, preferring those introduced by 为 / 达 / 实际.
+    """
     found = list(_RATE.finditer(norm_text(narrative)))
     if not found:
         return None
@@ -246,7 +250,8 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
         if abs(expect - s) > 1e-6:
             add(excel, "得分", "satisfaction",
                 f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
-                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）"
+                f"应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
     total_score = s_sum
     if total is None:
         add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{fmt_num(s_sum)}）")

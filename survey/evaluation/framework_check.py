@@ -66,6 +66,8 @@ _ENCLOSED = re.compile(r"[\u2460-\u24ff\u2776-\u2793]")  # ① … ⑳, ⑴, ⒈
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem of a framework: its key path, a code and the message."""
+
     path: str
     code: str
     message: str
@@ -76,6 +78,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class FrameworkCheck:
+    """The result of checking one framework file: the framework (None if unreadable) and its problems."""
+
     file: str
     framework: Framework | None
     problems: tuple[Problem, ...]

@@ -23,7 +23,7 @@ import pandas as pd
 
 from survey.definitions.questionnaire import Measure, Questionnaire
 from survey.definitions.vocab import DESIGN_CI_METHODS, OVERALL, OVERALL_LEVEL
-from survey.errors import EstimationError, choice_error
+from survey.errors import DefinitionError, EstimationError, choice_error
 from survey.inputs.tidy import Responses
 from survey.stats.design import Design
 from survey.stats.estimate import ESTIMATE_COLUMNS, Ratios, check_interval_args, estimate_rows, item_mean, ratio
@@ -32,6 +32,8 @@ from survey.stats.estimate import ESTIMATE_COLUMNS, Ratios, check_interval_args,
 def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Per respondent: (value, counts) for one item; value is satisfied 0/1 or score/100."""
     sc = q.scale_of(item_id)
+    if sc is None:  # a measure's items have a scale (the questionnaire's validation)
+        raise DefinitionError(f"item '{item_id}' of '{q.id}' has no scale", file=q.file, hint="give the item a scale")
     codes = data[item_id].to_numpy(dtype=float)
     k = len(sc.options)
     sat = np.zeros(k + 1)
@@ -48,7 +50,22 @@ def _codes_to(q: Questionnaire, item_id: str, data: pd.DataFrame, what: str) -> 
 
 
 def measure_values(q: Questionnaire, m: Measure, data: pd.DataFrame):
-    """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item."""
+    """Per-respondent (y, a) arrays of a measure; for item_mean one pair per item.
+
+    y counts the satisfied answers (or sums score/100), a the answers that count —
+    a not-applicable option (未接触) leaves the denominator:
+
+    >>> q = Questionnaire.model_validate(dict(
+    ...     id="demo", title="演示", source={"sheets": ["演示"]},
+    ...     scales={"sat": {"options": ["满意", "一般", "不满意", "未接触"], "satisfied": ["满意"],
+    ...                     "not_applicable": ["未接触"]}},
+    ...     items=[{"id": "q1", "text": "服务", "type": "single", "scale": "sat"},
+    ...            {"id": "q2", "text": "态度", "type": "single", "scale": "sat"}],
+    ...     measures=[{"id": "share", "label": "满意答案占比", "type": "answer_share", "items": ["q1", "q2"]}]))
+    >>> y, a = measure_values(q, q.measures[0], pd.DataFrame({"q1": [1.0, 2, 1], "q2": [1.0, 4, 3]}))
+    >>> y.tolist(), a.tolist()        # codes: 1 = 满意, 4 = 未接触
+    ([2.0, 0.0, 1.0], [2.0, 1.0, 2.0])
+    """
     items = q.measure_items(m)
     what = "score" if m.type == "score_index" else "satisfied"
     pairs = [_codes_to(q, i, data, what) for i in items]

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -76,6 +76,8 @@ class RateSource(_Model):
 
 
 class Indicator(_Model):
+    """One annex indicator: its three levels, 指标值, 评分标准, 分值 and scoring rule."""
+
     level1: str
     level2: str
     name: str
@@ -93,7 +95,7 @@ class Indicator(_Model):
     @model_validator(mode="after")
     def _rule_fits_weight(self):
         top = max_score(self.rule, self.weight)
-        if isinstance(self.rule, ChecklistRule) and abs(top - self.weight) > 1e-9:
+        if isinstance(self.rule, ChecklistRule) and top is not None and abs(top - self.weight) > 1e-9:
             raise ValueError(f"the sub-items' points add up to {fmt_num(top)}, the weight is {fmt_num(self.weight)}")
         if top is not None and top > self.weight + 1e-9:
             raise ValueError(f"a band scores {fmt_num(top)}, more than the weight {fmt_num(self.weight)}")
@@ -111,6 +113,8 @@ class Indicator(_Model):
 
 
 class Framework(_Model):
+    """An annex framework: its indicators (分值 adding up to 100) and where survey rates come from."""
+
     id: str
     title: str
     rates: RateSource = RateSource()
@@ -181,8 +185,10 @@ def overall_row(estimates, source: RateSource, indicator: str = "", questionnair
 
 def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicator: str = "",
               questionnaire: str = "") -> dict:
-    """The overall row of ``source.measure`` as a dict of RATE_KEYS (+ ``column``, ``measure``,
-    ``questionnaire`` and ``row``, the table row itself).
+    """The overall row of ``source.measure`` as a dict of RATE_KEYS.
+
+    Beside the RATE_KEYS: ``column``, ``measure``, ``questionnaire`` and ``row``
+    (the table row itself).
 
     Weighted estimates are either a table of their own (``weighted_estimates``, the
     pipeline's design-based table with the same columns) or columns with the suffix
@@ -201,7 +207,7 @@ def pick_rate(estimates, source: RateSource, *, weighted_estimates=None, indicat
     elif source.weighted is True:
         raise ScoringError(f"'{indicator}' asks for the weighted estimate but there is none",
                            hint="weight the sample (抽样框) or set rates.weighted: auto in the framework")
-    out = {}
+    out: dict[str, Any] = {}
     for k in RATE_KEYS:
         v = row.get(k + suffix, row.get(k))
         out[k] = None if v is None or pd.isna(v) else float(v)
@@ -225,6 +231,18 @@ def _fed_indicator(framework: Framework, q, i: int, name: str) -> None:
                            got=ind.rule.type, **where,
                            expected="a rule that takes one value: " + ", ".join(RATE_RULE_TYPES),
                            hint="remove `indicator:` from the measure, or give the indicator such a rule")
+
+
+def check_fed_indicators(framework: Framework, questionnaires: Iterable) -> None:
+    """Check, before any data is read, that every indicator a measure names can take its rate.
+
+    The errors are :func:`survey_rates`' own (an indicator the framework lacks, or whose
+    rule cannot take a rate), naming the questionnaire file and ``measures[i].indicator``.
+    """
+    for q in questionnaires:
+        for i, m in enumerate(q.measures):
+            if m.indicator:
+                _fed_indicator(framework, q, i, m.indicator)
 
 
 def survey_rates(framework: Framework, surveys: Iterable) -> dict[str, dict]:
@@ -272,6 +290,8 @@ def grade_rule_text() -> str:
 
 @dataclass(frozen=True)
 class ScoreRow:
+    """One row of the annex: the three levels, 指标值, 评分标准, 评分过程, 分值, 得分, its rule, survey-fed or not."""
+
     level1: str
     level2: str
     name: str
@@ -315,6 +335,8 @@ class RateUncertainty:
 
 @dataclass(frozen=True)
 class Scorecard:
+    """The scored annex: its rows, total and grade, the survey-fed rows' scores and uncertainty, warnings."""
+
     title: str
     framework: str
     rows: tuple[ScoreRow, ...]
@@ -325,6 +347,7 @@ class Scorecard:
     total_high: float | None = None
     allocation: object = field(default=None, repr=False)  # survey.inputs.facts.Allocation or None
     warnings: tuple[str, ...] = ()
+    scores: tuple[Score, ...] = ()  # the survey-fed rows' scores (score_fed), in row order
 
     @property
     def weight_total(self) -> float:
@@ -360,6 +383,24 @@ def _rate_from_facts(ind: Indicator, view) -> dict:
     return {"estimate": v}
 
 
+def score_fed(ind: Indicator, rate: Mapping, *, step_mode: str | None = None) -> Score:
+    """Score a survey-fed indicator from its rate: the one place a survey rate is scored.
+
+    :func:`score_framework` scores its survey-fed rows with it, and the pipeline's
+    indicators are those rows (or, without the year's facts, this function's results).
+    ``rate`` is a mapping with ``estimate`` (a proportion); ``step_mode`` overrides a
+    step rule's rounding mode.
+
+    >>> ind = Indicator(level1="项目绩效", level2="满意度", name="工作人员满意度", target="≥85%",
+    ...                 criterion="超过85%得满分，低于85%每降低5%扣1分", weight=15,
+    ...                 rule=dict(type="step_deduction", threshold=0.85, step=0.05, points=1))
+    >>> sc = score_fed(ind, {"estimate": 379 / 389})   # the 2021 annex: "满意度为97.43%，得15分"
+    >>> sc.score, sc.narrative
+    (15.0, '满意度为97.43%，得15分')
+    """
+    return score_value(float(rate["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
+
+
 def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mapping] | None = None, *,
                     step_mode: str | None = None, title: str | None = None) -> Scorecard:
     """Score every indicator of the framework.
@@ -386,11 +427,12 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
         if not framework.indicator(name).takes_rate:  # an unknown indicator is an error, not silently dropped
             raise ScoringError(f"'{name}' has a {framework.indicator(name).rule.type} rule, which cannot score a rate",
                                file=framework.file)
-    rows, unc, warnings = [], [], []
+    rows, unc, warnings, scores = [], [], [], []
     for ind in framework.indicators:
         view = facts.of(ind.name)
         fed = ind.name in rates or ind.needs_rate
-        _check_fact_items(ind, view, (rate_item(ind.rule),) if fed else ind.rule.reads())
+        item = rate_item(ind.rule)
+        _check_fact_items(ind, view, (() if item is None else (item,)) if fed else ind.rule.reads())
         if fed:
             rate = rates.get(ind.name)
             if rate is None and view.rows():
@@ -404,7 +446,8 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
                 raise ScoringError(f"no rate for the survey-fed indicator '{ind.name}'",
                                    hint="give a questionnaire measure with this indicator, or a 指标数据 row "
                                         f"'{ind.name} / {rate_item(ind.rule)}'")
-            sc = score_value(float(rate["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
+            sc = score_fed(ind, rate, step_mode=step_mode)
+            scores.append(sc)
             score, text = sc.score, sc.narrative
             if rate.get("ci_low") is not None or rate.get("se") is not None or rate.get("n_eff") is not None:
                 u = rate_uncertainty(ind, rate, step_mode=step_mode)
@@ -429,7 +472,7 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
     if alloc is not None:
         warnings.extend(f.message for f in alloc.findings())
     return Scorecard(title or framework.title, framework.id, tuple(rows), total, grade(total), tuple(unc),
-                     total_low, total_high, alloc, tuple(warnings))
+                     total_low, total_high, alloc, tuple(warnings), tuple(scores))
 
 
 # -- uncertainty ----------------------------------------------------------------
@@ -482,7 +525,8 @@ def rate_uncertainty(ind: Indicator, rate: Mapping, *, step_mode: str | None = N
     p_full = round(sum(q for (a, b), q in probs.items() if a == b == ind.weight), 6)
     s_lo = s(lo) if lo is not None else score
     s_hi = s(hi) if hi is not None else score
-    shown = tuple(None if x is None else shown_value(x, s) for x in (p, lo, hi))
+    shown: tuple[str, str | None, str | None] = (
+        shown_value(p, s), None if lo is None else shown_value(lo, s), None if hi is None else shown_value(hi, s))
     warning = None
     if s_lo != s_hi:
         warning = (f"{ind.name}：满意度置信区间{shown[1]}–{shown[2]}跨越评分阈值，"

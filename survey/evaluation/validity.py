@@ -55,13 +55,19 @@ from survey.stats.reliability import (
 )
 from survey.stats.sampling import z_value
 
-THRESHOLDS = dict(alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05, fit_p=0.05)
+THRESHOLDS = dict(cronbach_alpha=0.7, kmo=0.6, bartlett_p=0.05, margin=0.05, fit_p=0.05)
 
 
 # --------------------------------------------------------------------------- counts
 def response_rates(returned: int, valid: int, issued: int | None = None) -> pd.DataFrame:
-    """One row: issued, returned, valid, return_rate (returned/issued), valid_rate
-    (valid/returned) and valid_rate_issued (valid/issued)."""
+    """Issued, returned and valid counts and their rates, as one row.
+
+    Columns: issued, returned, valid, return_rate (returned/issued), valid_rate
+    (valid/returned) and valid_rate_issued (valid/issued).
+
+    >>> response_rates(389, 389, 550)[["return_rate", "valid_rate"]].round(4).values.tolist()   # 2021 staff survey
+    [[0.7073, 1.0]]
+    """
     if returned < 0 or valid < 0 or valid > returned:
         raise DataError("valid responses must be between 0 and the number returned",
                         got=f"returned {returned}, valid {valid}")
@@ -235,9 +241,9 @@ def _orientation(sc) -> np.ndarray:
     valid = [o for o in sc.options if o not in sc.not_applicable]
     k = len(valid)
     best_first = True
-    ends = (sc.scores.get(valid[0]), sc.scores.get(valid[-1])) if sc.scores and k > 1 else (None, None)
-    if None not in ends and ends[0] != ends[1]:
-        best_first = ends[0] > ends[1]
+    first, last = (sc.scores.get(valid[0]), sc.scores.get(valid[-1])) if sc.scores and k > 1 else (None, None)
+    if first is not None and last is not None and first != last:
+        best_first = first > last
     else:  # by the satisfied set: the end of the scale its options sit at
         pos = [i for i, o in enumerate(valid) if o in sc.satisfied]
         other = [i for i, o in enumerate(valid) if o not in sc.satisfied]
@@ -307,7 +313,7 @@ def check_survey(
     confidence: float = 0.95,
     se_includes_fpc: bool = False,
     max_margin: float = THRESHOLDS["margin"],
-    min_alpha: float = THRESHOLDS["alpha"],
+    min_cronbach_alpha: float = THRESHOLDS["cronbach_alpha"],
     min_kmo: float = THRESHOLDS["kmo"],
     bartlett_alpha: float = THRESHOLDS["bartlett_p"],
     fit_alpha: float = THRESHOLDS["fit_p"],
@@ -349,7 +355,7 @@ def check_survey(
 
     items = oriented_items(v)
     dims = {d.name: list(q.dimension_items(d.name)) for d in q.dimensions if q.dimension_items(d.name)}
-    rel = reliability(items, dims, min_alpha=min_alpha)
+    rel = reliability(items, dims, min_cronbach_alpha=min_cronbach_alpha)
     ia = item_analysis(items)
     ceil = ceiling_effect(items, top=scale_tops(q))
     k, b = kmo(items), bartlett_sphericity(items)
@@ -383,14 +389,14 @@ def check_survey(
         add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,
             f"χ²={o.chi2:.2f}，df={o.df}，最大占比差{o.max_abs_diff:.2%}" + (f"；{o.note}" if o.note else ""))
     for _, r in rel.iterrows():
-        add(f"Cronbach's α：{r['scale']}", r["alpha"], min_alpha, r["passed"],
+        add(f"Cronbach's α：{r['scale']}", r["cronbach_alpha"], min_cronbach_alpha, r["passed"],
             r["note"] or f"{r['k']}题，n={r['n']}，95% CI {r['ci_low']:.3f}–{r['ci_high']:.3f}")
     add("KMO", k.overall, min_kmo, None if not k.computable else bool(k.overall >= min_kmo), k.reason or f"n={k.n}")
     add("Bartlett球形检验（p值）", b.p_value, bartlett_alpha,
         None if not b.computable else bool(b.p_value < bartlett_alpha),
         b.reason or f"χ²={b.chi2:.2f}，df={b.df}，n={b.n}")
     checks = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
-    params = dict(confidence=confidence, max_margin=max_margin, min_alpha=min_alpha, min_kmo=min_kmo,
+    params = dict(confidence=confidence, max_margin=max_margin, min_cronbach_alpha=min_cronbach_alpha, min_kmo=min_kmo,
                   bartlett_alpha=bartlett_alpha, fit_alpha=fit_alpha, se_includes_fpc=se_includes_fpc,
                   min_per_district=min_per_district if not isinstance(min_per_district, pd.Series) else "per district",
                   population_column=pop.name if pop is not None else None, issued=issued)

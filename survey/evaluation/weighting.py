@@ -28,7 +28,7 @@ def _check_population(data: pd.DataFrame, district: str, frame: Frame) -> None:
     Weighting on would give a finite population correction of zero and a standard error of
     0 for that cell — a meaningless certainty — so it is an error naming the frame cell.
     """
-    margins = [(district, frame.population, frame.sheet)]
+    margins: list[tuple[str, pd.Series, str | None]] = [(district, frame.population, frame.sheet)]
     margins += [(item_id, counts, frame.margins_sheet) for item_id, counts in frame.margins.items()]
     for col, counts, sheet in margins:
         n = data[col].value_counts()
@@ -52,8 +52,10 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
     design for :func:`survey.evaluation.measures.estimate`.
     """
     q = responses.questionnaire
-    wt = q.weighting
-    district = q.district_item
+    wt, district = q.weighting, q.district_item
+    if wt is None or district is None:  # read_frame has checked both
+        raise WeightingError(f"questionnaire '{q.id}' needs a weighting section and a district_item to be weighted",
+                             file=q.file, hint="add weighting: {population: <frame column>} and district_item")
     data = pd.DataFrame({district: option_labels(responses, district)})
     for item_id in frame.margins:
         data[item_id] = option_labels(responses, item_id)
@@ -64,7 +66,6 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
         raise WeightingError(f"a valid response has no answer to '{q.item(col).text}', needed for weighting",
                              file=responses.file, sheet=responses.sheet, row=int(row),
                              hint="make the item required in the questionnaire, or fill the answer in")
-    where = dict(file=frame.file, sheet=frame.sheet)
     _check_population(data, district, frame)
     try:
         targets = frame.population if WEIGHTING[wt.method].targets == "cells" else {district: frame.population,
@@ -73,7 +74,7 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
         if wt.trim_upper:
             res = trim(res.weights, upper=wt.trim_upper)
     except WeightingError as exc:
-        exc.file, exc.sheet = exc.file or where["file"], exc.sheet or where["sheet"]
+        exc.file, exc.sheet = exc.file or str(frame.file), exc.sheet or frame.sheet
         raise
     out = responses.data.assign(weight=res.weights.to_numpy())
     # The variance knows what the weights were calibrated to (GREG residuals, as R does

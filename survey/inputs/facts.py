@@ -46,6 +46,8 @@ TOLERANCE = 0.005  # 万元: half of the last printed digit (0.01万元 = 100元
 
 @dataclass(frozen=True)
 class Fact:
+    """One row of the 指标数据 sheet: indicator, item, value, note, source and its Excel row."""
+
     indicator: str
     item: str
     value: float | None
@@ -147,6 +149,8 @@ class Allocation:
 
 @dataclass(frozen=True)
 class Facts:
+    """The year's facts: the 指标数据 rows, the 资金分配 table, where they were read and what was found."""
+
     facts: tuple[Fact, ...] = ()
     allocation: Allocation | None = None
     file: str | None = None
@@ -179,9 +183,12 @@ class Facts:
 # -- reading ------------------------------------------------------------------------
 
 def parse_number(v, *, file=None, sheet=None, row=None, column=None, what: str = "a number") -> float | None:
-    """A cell as a finite number: numbers as they are, text such as "1,234.5" or " 10.10 "
-    parsed; an empty cell is None. Anything else (text, a boolean, nan, inf) is a
-    :class:`~survey.errors.DataError` with the cell's location."""
+    """A cell as a finite number, or None for an empty cell.
+
+    Numbers are taken as they are, text such as "1,234.5" or " 10.10 " is parsed.
+    Anything else (text, a boolean, nan, inf) is a :class:`~survey.errors.DataError`
+    with the cell's location.
+    """
     where = dict(file=file, sheet=sheet, row=row, column=column)
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
@@ -246,7 +253,8 @@ def facts_from_table(table) -> tuple[Fact, ...]:
 def allocation_from_table(table) -> Allocation:
     """Validate a :class:`~survey.inputs.read.RawTable` of the 资金分配 layout (各区, 分配金额（万元）, 全市合计)."""
     _need(table, (DISTRICT_COLUMN, AMOUNT_COLUMN), f"sheet {table.sheet}")
-    districts, total, total_row, seen = [], None, None, {}
+    districts, total, total_row = [], None, None
+    seen: dict[str, int] = {}
     for row, r in _records(table):
         where = dict(file=table.file, sheet=table.sheet, row=int(row))
         name, v = r[DISTRICT_COLUMN], r[AMOUNT_COLUMN]

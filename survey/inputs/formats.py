@@ -12,6 +12,7 @@ user can always name it (``--format``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -21,6 +22,8 @@ from survey.errors import DataError, choice_error
 
 @dataclass(frozen=True)
 class ExportFormat:
+    """A platform's export: its metadata column names, whether cells hold option text or positions, skip codes."""
+
     name: str
     label: str
     metadata: dict[str, tuple[str, ...]]
@@ -28,7 +31,7 @@ class ExportFormat:
     skipped_codes: tuple[int, ...] = ()
 
 
-_WJX_META = {
+_WJX_META: dict[str, tuple[str, ...]] = {
     "respondent": ("序号",),
     "submitted_at": ("提交答卷时间",),
     "duration": ("所用时间",),
@@ -37,7 +40,7 @@ _WJX_META = {
     "ip": ("来自IP",),
 }
 
-_TENCENT_META = {
+_TENCENT_META: dict[str, tuple[str, ...]] = {
     "respondent": ("编号",),
     "started_at": ("开始答题时间",),
     "submitted_at": ("结束答题时间", "提交时间"),
@@ -46,14 +49,14 @@ _TENCENT_META = {
     "quality_flag": ("清洗数据结果",),
     "invalid_probability": ("智能清洗数据无效概率",),
 }
-_INTERVIEW_META = {
+_INTERVIEW_META: dict[str, tuple[str, ...]] = {
     "respondent": ("访谈编号", "编号"),
     "submitted_at": ("访谈日期", "日期"),
     "interviewer": ("访谈员",),
 }
 
 
-def _union(*metas: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+def _union(*metas: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for m in metas:
         for k, names in m.items():
@@ -80,6 +83,11 @@ _NUMERIC = re.compile(r"^-?\d+(\.0+)?$")
 
 
 def get_format(name: str) -> ExportFormat:
+    """The export format called ``name`` (one of FORMAT_NAMES); another name is an error listing them.
+
+    >>> get_format("wjx_code").values
+    'position'
+    """
     if name not in FORMATS:
         raise choice_error(DataError, "export format", name, FORMATS)
     return FORMATS[name]

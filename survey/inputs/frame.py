@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from survey.definitions.cells import number_value, population_table
-from survey.definitions.questionnaire import Questionnaire
+from survey.definitions.questionnaire import Questionnaire, Weighting
 from survey.errors import WeightingError
 from survey.inputs.read import RawTable, Workbook, read_table
 from survey.inputs.tidy import normalize
@@ -57,8 +57,8 @@ def check_ceiling(value: float, *, file, sheet, row, column, ceiling: float | No
 class Frame:
     """Population counts for one questionnaire: per district, and per option of margin items."""
 
-    file: str
-    sheet: str
+    file: str | Path
+    sheet: str | None
     population: pd.Series                     # district option → N
     margins: dict[str, pd.Series] = field(default_factory=dict)  # item id → option → N
     margins_sheet: str | None = None
@@ -95,13 +95,19 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
 
 
 def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | None = None) -> Frame:
-    """The questionnaire's population counts from a frame table (a sheet or a file: one row per
-    unit of the breakdown) and, when it rakes to margins, the margins table (变量 / 类别 / 人数)."""
+    """The questionnaire's population counts from a frame table and, if it rakes, a margins table.
+
+    The frame is a sheet or a file with one row per unit of the breakdown; the margins
+    table has the columns 变量 / 类别 / 人数.
+    """
     wt = q.weighting
     if wt is None:
         raise WeightingError(f"questionnaire '{q.id}' has no weighting section", file=q.file,
                              hint="add weighting: {population: <frame column>} to the questionnaire")
-    where = dict(file=frame.file, sheet=frame.sheet)
+    if q.district_item is None:  # a questionnaire's validation asks for it with a weighting section
+        raise WeightingError(f"questionnaire '{q.id}' has no district_item", file=q.file,
+                             hint="name the breakdown item (district_item: …) to weight to the frame")
+    file, sheet = frame.file, frame.sheet
     table = frame.data
     district = q.item(q.district_item)
     names = {normalize(n) for n in (district.text, *district.aliases, district.id, "区", "区县", "地区")}
@@ -114,21 +120,22 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
         else:
             missing = wt.population
             hint = f"name the population column {wt.population}, or change weighting.population in {q.file}"
-        raise WeightingError(f"frame has no column {missing}", **where,
+        raise WeightingError(f"frame has no column {missing}", file=file, sheet=sheet,
                              got="columns " + ", ".join(map(str, table.columns)), hint=hint)
     options = q.options(q.district_item)
-    counts = population_table(table, dcol, wt.population, **where, error=WeightingError)
+    counts = population_table(table, dcol, wt.population, file=file, sheet=sheet, error=WeightingError)
     pop, rows = {}, {}
     for name, value in counts.items():
         row = counts.attrs["rows"][name]
         label = _option(str(name), options)
         if label is None:
-            raise WeightingError(f"unknown unit '{name}' in the frame", **where,
+            raise WeightingError(f"unknown unit '{name}' in the frame", file=file, sheet=sheet,
                                  row=row, column=str(dcol), expected="one of " + ", ".join(options),
                                  hint=f"correct the name, or add it to the options of item '{district.id}' in {q.file}")
         if label in pop:
-            raise WeightingError(f"unit '{label}' is listed twice in the frame", **where, row=row, column=str(dcol))
-        check_ceiling(value, **where, row=row, column=str(wt.population))
+            raise WeightingError(f"unit '{label}' is listed twice in the frame", file=file, sheet=sheet, row=row,
+                                 column=str(dcol))
+        check_ceiling(value, file=file, sheet=sheet, row=row, column=str(wt.population))
         pop[label], rows[label] = value, row
     found = {}
     if wt.margins:
@@ -136,7 +143,7 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
             raise WeightingError(f"questionnaire '{q.id}' rakes to margins, but there is no margins table", file=q.file,
                                  hint="name the margins table (inputs.margins in evaluation.yaml, or a sheet "
                                       f"{wt.margins_sheet}), or remove weighting.margins")
-        found = _read_margins(margins, q)
+        found = _read_margins(margins, q, wt)
     population = pd.Series(pop, dtype=float, name=str(wt.population))
     population.attrs = {**counts.attrs, "rows": rows}
     return Frame(frame.file, frame.sheet, population, found, margins.sheet if margins is not None else None)
@@ -147,14 +154,13 @@ def _option(value: str, options) -> str | None:
     return next((o for o in options if normalize(o) == v), None)
 
 
-def _read_margins(raw: RawTable, q: Questionnaire) -> dict[str, pd.Series]:
+def _read_margins(raw: RawTable, q: Questionnaire, wt: Weighting) -> dict[str, pd.Series]:
     sheet, file = raw.sheet, raw.file
     table = raw.data
     missing = [c for c in MARGIN_COLUMNS if c not in table.columns]
     if missing:
         raise WeightingError(f"margins table lacks column {missing[0]}", file=file, sheet=sheet,
                              got="columns " + ", ".join(map(str, table.columns)), expected=" / ".join(MARGIN_COLUMNS))
-    wt = q.weighting
     by_name = {}
     for item_id in wt.margins:
         it = q.item(item_id)
@@ -163,15 +169,15 @@ def _read_margins(raw: RawTable, q: Questionnaire) -> dict[str, pd.Series]:
     out: dict[str, dict] = {item_id: {} for item_id in wt.margins}
     rows: dict[str, dict] = {item_id: {} for item_id in wt.margins}
     for row, var, cat, count in zip(table.index, table["变量"], table["类别"], table["人数"]):
-        item_id = by_name.get(normalize(str(var)))
-        if item_id is None:
+        margin = by_name.get(normalize(str(var)))
+        if margin is None:
             continue  # a margin this questionnaire is not raked to
-        label = _option(str(cat), q.options(item_id))
+        label = _option(str(cat), q.options(margin))
         if label is None:
             raise WeightingError(f"unknown category '{cat}' of {var}", file=file, sheet=sheet, row=int(row),
-                                 column="类别", expected="one of " + ", ".join(q.options(item_id)))
-        out[item_id][label] = _number(count, file=file, sheet=sheet, row=int(row), column="人数")
-        rows[item_id][label] = int(row)
+                                 column="类别", expected="one of " + ", ".join(q.options(margin)))
+        out[margin][label] = _number(count, file=file, sheet=sheet, row=int(row), column="人数")
+        rows[margin][label] = int(row)
     for item_id, counts in out.items():
         if not counts:
             raise WeightingError(f"margins sheet has no rows for {q.item(item_id).text}", file=file, sheet=sheet,
@@ -183,9 +189,12 @@ def _read_margins(raw: RawTable, q: Questionnaire) -> dict[str, pd.Series]:
 
 
 def read_frame_file(path, *, sheet: str | None = None):
-    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a
-    :class:`survey.inputs.read.RawTable`: the cells indexed by Excel row, with its file and
-    sheet, for :func:`survey.stats.sampling.frame_population` and :func:`~survey.stats.sampling.allocate`."""
+    """A frame sheet from a file (csv, or an xlsx sheet — 抽样框 when present) as a RawTable.
+
+    The :class:`survey.inputs.read.RawTable` holds the cells indexed by Excel row,
+    with its file and sheet, for :func:`survey.stats.sampling.frame_population` and
+    :func:`~survey.stats.sampling.allocate`.
+    """
     path = Path(path)
     if path.suffix.lower() == ".csv":
         return read_table(path)

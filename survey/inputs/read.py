@@ -24,11 +24,12 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from survey.errors import DataError
-from survey.inputs.guard import Limits, check_regular_file, inspect_xlsx
+from survey.inputs.guard import Limits, XlsxInfo, check_regular_file, inspect_xlsx
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 XLS_SUFFIXES = (".xls",)  # Excel 97-2003 (OLE2), as 问卷星 downloads it: read with python-calamine
@@ -94,6 +95,7 @@ class Workbook:
         self.path = Path(path)
         if self.path.is_dir():
             raise DataError("is a folder, not a workbook", file=self.path, hint="name the .xlsx file itself")
+        self.info: XlsxInfo | _XlsInfo
         if self.path.suffix.lower() in XLS_SUFFIXES:
             check_regular_file(self.path, limits, what="workbook")
             self._open_xls(limits)
@@ -104,7 +106,7 @@ class Workbook:
                             expected="an .xlsx or .xls workbook", hint="save the file as .xlsx")
         self.info = inspect_xlsx(self.path, limits)
         self._cal = _open_calamine(self.path)
-        self._opx = None
+        self._opx: Any = None  # an openpyxl workbook, when calamine cannot read the file
         if self._cal is None:
             import openpyxl
 

@@ -68,8 +68,11 @@ def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -
 
 
 def workbook_tables(path: str | Path, questionnaires: list[Questionnaire] | tuple[Questionnaire, ...]) -> InputTables:
-    """The tables of one evaluation workbook: each questionnaire's sheet, its frame and margins
-    sheets when the workbook has them, and the facts (sheet 指标数据, None without it)."""
+    """The tables of one evaluation workbook.
+
+    Each questionnaire's sheet, its frame and margins sheets when the workbook has them, and
+    the facts (sheet 指标数据, None without it).
+    """
     wb = Workbook(path)
     names = set(wb.sheet_names)
     cache: dict[str, RawTable] = {}
@@ -91,8 +94,9 @@ def workbook_tables(path: str | Path, questionnaires: list[Questionnaire] | tupl
 
 
 def stack_tables(tables: list[RawTable], *, key: str = "export") -> RawTable:
-    """Several exports of one questionnaire as one table, as if each were pasted below the one
-    before: the same headers (in any order) are required, rows are numbered on from the end of
+    """Several exports of one questionnaire as one table, as if each were pasted below the one before.
+
+    The same headers (in any order) are required, rows are numbered on from the end of
     the previous file (the audit's row of a later file is that file's row plus the rows above)."""
     if len(tables) == 1:
         return tables[0]

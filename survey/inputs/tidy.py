@@ -3,8 +3,9 @@
 Export columns are matched to items by question number and normalised text (or an
 alias), after a user-supplied column map (``source.columns`` in the questionnaire,
 ``--columns FILE`` on the command line) has claimed the columns it names; option
-text is turned into integer codes (1 = the first option of the scale). The result, :class:`Responses`, has one row per respondent, indexed by
-the Excel row, with standard metadata columns and one column per item.
+text is turned into integer codes (1 = the first option of the scale). The result,
+:class:`Responses`, has one row per respondent, indexed by the Excel row, with
+standard metadata columns and one column per item.
 
 Cells that cannot be used — an option the questionnaire does not know, a
 duration that cannot be parsed — do not stop the run: they become missing values
@@ -18,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +49,9 @@ FILL_SUFFIX = ".fill"  # the data column of an item's fill-ins: q6.fill
 _SEP = re.compile(r"[:：—]|--")
 _LETTER = re.compile(r"^\s*[A-Za-z][.．、]\s*")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,}:[0-9a-fA-F:]+)")
-_DURATION = re.compile(r"^\s*(-)?\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)
+_DURATION = re.compile(r"^\s*(-)?\s*(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?"       # hours
+                       r"\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|min|m))?"               # minutes
+                       r"\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec)?)?\s*$", re.I)      # seconds
 
 
 def normalize(text: object) -> str:
@@ -58,6 +62,8 @@ def normalize(text: object) -> str:
 
 @dataclass(frozen=True)
 class Header:
+    """An export column header read apart: question number, normalised text, matrix row or option."""
+
     column: str
     number: int | None
     text: str  # normalised question text (for `N、(row)`, the row text)
@@ -164,18 +170,18 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
     for it in q.items:
         if it.id in items:
             continue
-        keys = {normalize(t) for t in (it.text, *it.aliases)}
-        cands = [h for h in free.values() if h.text in keys or (it.type == "matrix_row" and h.sub in keys)]
-        if len(cands) > 1 and it.number is not None:
-            cands = [h for h in cands if h.number == it.number] or cands
-        if len(cands) > 1:
-            raise MatchError(f"item '{it.id}' matches several columns: {', '.join(h.column for h in cands)}",
+        texts = {normalize(t) for t in (it.text, *it.aliases)}
+        hits = [h for h in free.values() if h.text in texts or (it.type == "matrix_row" and h.sub in texts)]
+        if len(hits) > 1 and it.number is not None:
+            hits = [h for h in hits if h.number == it.number] or hits
+        if len(hits) > 1:
+            raise MatchError(f"item '{it.id}' matches several columns: {', '.join(h.column for h in hits)}",
                              file=file, sheet=sheet, hint="rename the columns or add a distinguishing alias")
-        if cands:
-            items[it.id] = cands[0].column
-            del free[cands[0].column]
+        if hits:
+            items[it.id] = hits[0].column
+            del free[hits[0].column]
         elif it.type == "multiple":
-            per_option = _match_option_columns(it, q.options(it.id), keys, free)
+            per_option = _match_option_columns(it, q.options(it.id), texts, free)
             if per_option:
                 options[it.id] = per_option
                 items[it.id] = next(iter(per_option.values()))
@@ -187,11 +193,11 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
             continue
         if sum(o.number == it.number and o.type != "matrix_row" and o.id not in items for o in q.items) != 1:
             continue
-        cands = [h for h in free.values() if h.number == it.number and not h.is_row]
-        if len(cands) == 1:
-            items[it.id] = cands[0].column
+        same = [h for h in free.values() if h.number == it.number and not h.is_row]
+        if len(same) == 1:
+            items[it.id] = same[0].column
             by_number.append(it.id)
-            del free[cands[0].column]
+            del free[same[0].column]
     missing = [it for it in q.items if it.id not in items and it.is_required]
     if missing:
         listed = "; ".join(f"{it.id} ({_show(it)})" for it in missing)
@@ -209,8 +215,11 @@ _OPTION_TARGET = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$")
 
 
 def merge_column_maps(*maps: dict[str, str | None] | None) -> dict[str, str | None]:
-    """Column maps combined, later ones winning: by header, and by target (a later map
-    that sends another header to the same item replaces the earlier entry)."""
+    """Column maps combined, later ones winning.
+
+    By header, and by target: a later map that sends another header to the same item
+    replaces the earlier entry.
+    """
     out: dict[str, str | None] = {}
     for m in maps:
         if not m:
@@ -400,7 +409,7 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
     match = match_columns(raw.columns, q, fmt=fmt, file=raw.file, sheet=raw.sheet,
                           column_map=merge_column_maps(q.source.columns, columns), variables=raw.variables)
     src = raw.data
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     found: list[dict] = []
 
     def unreadable(mask: pd.Series, values: pd.Series, col: str, message: str) -> None:
@@ -437,10 +446,10 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         out["duration_s"] = (out["submitted_at"] - out["started_at"]).dt.total_seconds()
     found.extend(plausible.check_metadata(out, src, match.metadata, q.fieldwork))  # blanks absurd durations
     for it in q.items:
-        col = match.items.get(it.id)
-        if col is None:
+        item_col = match.items.get(it.id)
+        if item_col is None:
             continue
-        values = src[col]
+        values = src[item_col]
         if it.type == "text":
             out[it.id] = values.map(lambda v: None if _is_skipped(v, fmt) else str(v))
             if is_personal(it.text):  # 姓名, 联系电话 …: never carried further than its first character
@@ -449,10 +458,10 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         elif it.id in match.options:
             out.update(_code_option_columns(src, it, q.options(it.id), match.options[it.id], fmt, found))
         elif it.type == "multiple":
-            out.update(_code_multiple(values, it, q.options(it.id), col, fmt, found))
+            out.update(_code_multiple(values, it, q.options(it.id), item_col, fmt, found))
         else:
-            out[it.id] = _code_single(values, it, q.options(it.id), col, fmt, found)
-        cols = match.options.get(it.id, {}).values() or [col]
+            out[it.id] = _code_single(values, it, q.options(it.id), item_col, fmt, found)
+        cols = match.options.get(it.id, {}).values() or [item_col]
         fills = [f for f in (fill_ins(src[c]) for c in cols) if f is not None]
         if fills:  # 其他〖…〗: the item's free text, beside its codes
             out[f"{it.id}{FILL_SUFFIX}"] = fills[0] if len(fills) == 1 else pd.concat(fills, axis=1).apply(
@@ -466,8 +475,8 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         _check_forced_format(fmt, [out[i.id] for i in q.items if i.id in out and i.type not in ("text", "multiple")],
                              found, raw)
     data = pd.DataFrame(out, index=src.index)
-    columns = {**match.metadata, **match.items}
-    return Responses(q, data, raw.file, raw.sheet, columns, _findings(found), fmt.name)
+    placed = {**match.metadata, **match.items}
+    return Responses(q, data, raw.file, raw.sheet, placed, _findings(found), fmt.name)
 
 
 def _check_forced_format(fmt: ExportFormat, single: list[pd.Series], found: list[dict], raw: RawTable) -> None:
@@ -475,8 +484,9 @@ def _check_forced_format(fmt: ExportFormat, single: list[pd.Series], found: list
     unknown = [f for f in found if f["rule"] == "unknown_option"]
     if unknown and single and sum(int(v.notna().sum()) for v in single) == 0:
         guess = detect(raw.columns, raw.data, suffix=Path(raw.file).suffix)
-        raise DataError(f"the format '{fmt.name}' ({fmt.label}) reads none of the answers: {len(unknown)} cell(s) are not "
-                        "options", file=raw.file, sheet=raw.sheet, got=f"e.g. '{unknown[0]['value']}' in {unknown[0]['column']}",
+        raise DataError(f"the format '{fmt.name}' ({fmt.label}) reads none of the answers: {len(unknown)} cell(s) "
+                        "are not options", file=raw.file, sheet=raw.sheet,
+                        got=f"e.g. '{unknown[0]['value']}' in {unknown[0]['column']}",
                         hint=f"leave the format out (detected: {guess.name}, {guess.label}), or name that one "
                              "(--format, or source.format in the questionnaire)")
 

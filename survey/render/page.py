@@ -12,6 +12,7 @@ Entry point: :func:`report_html`.
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +44,7 @@ def _ci(lo, hi) -> str:
     return "" if lo is None or pd.isna(lo) else f"{_pct(lo)}–{_pct(hi)}"
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def _table(header: list[str], rows: list[list[str]], numeric: Collection[int] = frozenset()) -> str:
     """Rows of already-escaped cells."""
     head = "".join(f"<th>{h}</th>" for h in header)
     body = "".join("<tr>" + "".join(f'<td class="n">{c}</td>' if j in numeric else f"<td>{c}</td>"

@@ -18,6 +18,7 @@ import pandas as pd
 from survey import __version__
 from survey.definitions.vocab import OVERALL
 from survey.evaluation.clean import RULE_LABELS
+from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
 from survey.render.office import xlsx_bytes
@@ -60,6 +61,7 @@ def _shown_path(path: str | Path) -> str:
 # -- the tables of an analysis ------------------------------------------------
 
 def indicator_table(analysis) -> pd.DataFrame:
+    """The 指标得分 sheet: each survey-fed indicator with its rate, interval, target, 分值, 得分 and 评分过程."""
     rows = []
     for ind in analysis.indicators:
         e, s = ind.estimate, ind.score
@@ -146,25 +148,87 @@ def summary_row(cleaned) -> dict:
             "summary": cleaned.summary(), "notes": "；".join(cleaned.notes) or None}
 
 
-COLUMN_NOTES = pd.DataFrame([
-    ("questionnaire", "问卷（questionnaires/*.yaml 的 id）"),
-    ("measure / label", "满意度口径：overall 总体满意率（总体题“非常满意+满意”占比）；item_mean 各题满意率均值；"
-                        "answer_share 满意答案占比；score_index 满意度得分指数（100/80/60/40/20 均值，÷100）"),
-    ("domain / level", "分组：overall 为全部有效样本；district 为按区"),
-    ("n", "top_box 为有效作答人数；其余口径为至少作答一题的受访者人数"),
-    ("n_eff", "有效样本量（汇总口径为线性化方差折算）"),
-    ("estimate", "估计值（比例）"),
-    ("se", "标准误"),
-    ("ci_low / ci_high", "置信区间下限 / 上限（默认 95%）"),
-    ("ci_method", "区间方法：wilson 为 Wilson 区间；*_neff 为在有效样本量上计算"),
-    ("deff", "设计效应（设计方差 ÷ 同样本量简单随机抽样方差）"),
-    ("*_w", "加权估计：按抽样框各区人数事后分层（工作人员）或对区、矫正类别、性别迭代加权（矫正对象），"
-            "以区为层、各区总体人数作有限总体校正的泰勒线性化标准误（对加权变量取校准残差，与 R survey 一致）；"
-            "在 0% 或 100% 时有效样本量取 Kish 有效样本量"),
-    ("note", "样本少于5人的分组不报告估计值"),
-    ("korn_graubard / logit", "复杂抽样比例区间：Korn–Graubard（有效样本量上的 Clopper–Pearson）与 logit 区间"),
-    ("*_kish", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
-], columns=["column", "说明"])
+# How each weighting method reads in the notes ({by}: the weighting variables, 、-joined).
+WEIGHTING_TEXT = {
+    "poststratify": "按抽样框各区人数事后分层",
+    "rake": "对{by}迭代加权（raking）",
+    "calibrate": "对{by}线性校准",
+}
+
+
+def weighting_note(survey) -> str:
+    """How one questionnaire's ``_w`` columns were weighted, from its definition and design.
+
+    >>> from types import SimpleNamespace as NS
+    >>> q = NS(title="对象访谈", item=lambda i: NS(text={"category": "矫正类别"}[i]),
+    ...        weighting=NS(method="rake", margins=("category",), trim_upper=None, bounds=None))
+    >>> weighting_note(NS(questionnaire=q, design=NS(strata="district", fpc="fpc")))
+    '对象访谈对区、矫正类别迭代加权（raking），以区为层、各区总体人数作有限总体校正'
+    """
+    q, w, d = survey.questionnaire, survey.questionnaire.weighting, survey.design
+    by = "、".join(["区", *(q.item(m).text for m in w.margins)])
+    text = q.title + WEIGHTING_TEXT.get(w.method, w.method + "加权（{by}）").format(by=by)
+    if w.bounds:
+        text += f"（权数调整系数限于{w.bounds[0]:g}–{w.bounds[1]:g}）"
+    if w.trim_upper:
+        text += f"，权重截尾于均值的{w.trim_upper:g}倍"
+    if d is not None and d.strata:
+        text += "，以区为层、" + ("各区总体人数作有限总体校正" if d.fpc else "不作有限总体校正")
+    return text
+
+
+def scale_words(questionnaires) -> tuple[str, str]:
+    """The satisfied options ('非常满意+满意') and option scores ('100/80/60/40/20') the scales define.
+
+    One wording when every scale of the questionnaires agrees, else a pointer to the
+    definitions.
+
+    >>> from types import SimpleNamespace as NS
+    >>> sc = NS(options=("满意", "一般", "不满意"), satisfied=("满意",), scores={"满意": 100, "一般": 50, "不满意": 0})
+    >>> scale_words([NS(scales={"s": sc})])
+    ('满意', '100/50/0')
+    """
+    scales = [sc for q in questionnaires for sc in q.scales.values()]
+    satisfied = {"+".join(sc.satisfied) for sc in scales if sc.satisfied}
+    scores = {"/".join(fmt_num(sc.scores[o]) for o in sc.options if o in sc.scores) for sc in scales if sc.scores}
+    return (satisfied.pop() if len(satisfied) == 1 else "问卷量表定义的满意选项",
+            scores.pop() if len(scores) == 1 else "各问卷量表定义的选项分值")
+
+
+def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame:
+    """The 说明 sheet of satisfaction.xlsx: what each column means, stated from the analysis.
+
+    The weighting note names each weighted questionnaire's method and variables (its
+    definition's ``weighting``), the suppression note the threshold ``suppress_below``
+    that :func:`satisfaction_table` applied, the interval note the confidence level,
+    the measure note the satisfied options and scores of the questionnaires' scales.
+    """
+    weighted = [s for s in analysis.surveys if s.weights is not None and s.questionnaire.weighting is not None]
+    if weighted:
+        w_note = ("加权估计：" + "；".join(weighting_note(s) for s in weighted) +
+                  "；标准误为泰勒线性化（对加权变量取校准残差，与 R survey 一致）；"
+                  "在 0% 或 100% 时有效样本量取 Kish 有效样本量")
+    else:
+        w_note = "加权估计：本次未加权（原因见“权重”表）"
+    conf = 1 - float(analysis.parameters.get("alpha", 0.05))
+    satisfied, scores = scale_words(s.questionnaire for s in analysis.surveys)
+    return pd.DataFrame([
+        ("questionnaire", "问卷（questionnaires/*.yaml 的 id）"),
+        ("measure / label", f"满意度口径：overall 总体满意率（总体题“{satisfied}”占比）；item_mean 各题满意率均值；"
+                            f"answer_share 满意答案占比；score_index 满意度得分指数（{scores} 均值，÷100）"),
+        ("domain / level", "分组：overall 为全部有效样本；district 为按区"),
+        ("n", "top_box 为有效作答人数；其余口径为至少作答一题的受访者人数"),
+        ("n_eff", "有效样本量（汇总口径为线性化方差折算）"),
+        ("estimate", "估计值（比例）"),
+        ("se", "标准误"),
+        ("ci_low / ci_high", f"置信区间下限 / 上限（{fmt_pct_short(conf)}）"),
+        ("ci_method", "区间方法：wilson 为 Wilson 区间；*_neff 为在有效样本量上计算"),
+        ("deff", "设计效应（设计方差 ÷ 同样本量简单随机抽样方差）"),
+        ("*_w", w_note),
+        ("note", f"样本少于{suppress_below}人的分组不报告估计值"),
+        ("korn_graubard / logit", "复杂抽样比例区间：Korn–Graubard（有效样本量上的 Clopper–Pearson）与 logit 区间"),
+        ("*_kish", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
+    ], columns=["column", "说明"])
 
 
 PRIVATE_COLUMNS = ("ip", "interviewer", "source_detail")
@@ -220,8 +284,12 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
     return write_files({out / name: data for name, data in files.items()})
 
 
-def write_report(analysis, out_dir: str | Path) -> list[Path]:
-    """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths."""
+def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRESS_BELOW) -> list[Path]:
+    """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths.
+
+    Breakdowns with fewer than ``suppress_below`` respondents are not reported in
+    satisfaction.xlsx (:func:`satisfaction_table`), and its 说明 sheet says so.
+    """
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
@@ -229,12 +297,12 @@ def write_report(analysis, out_dir: str | Path) -> list[Path]:
     audit = mask_audit(audit)
     files = {
         "satisfaction.xlsx": xlsx_bytes({
-            "满意度": satisfaction_table(analysis),
+            "满意度": satisfaction_table(analysis, suppress_below),
             "指标得分": indicator_table(analysis),
             "权重": weights_tables(analysis)[0],
             "权重边际": weights_tables(analysis)[1],
             "意见建议": suggestions_table(analysis),
-            "说明": COLUMN_NOTES,
+            "说明": column_notes(analysis, suppress_below),
         }),
         "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in analysis.surveys if s.validity])),
         "audit.xlsx": xlsx_bytes({

@@ -12,24 +12,21 @@ import numpy as np
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL_LEVEL
-from survey.evaluation.validity import SurveyValidity
+from survey.evaluation.validity import THRESHOLDS, SurveyValidity
+from survey.formatting import fmt_pct
 
 
 # --------------------------------------------------------------------------- report text
-def _pct(x, digits=2) -> str:
-    return "—" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
-
-
 def validity_paragraph(v: SurveyValidity) -> str:
     """A Chinese paragraph on the sample's validity, written from the numbers (honest on failures)."""
     c = v.counts.iloc[0]
     parts = []
     if pd.notna(c["issued"]):
-        parts.append(f"{v.title}共发放问卷{int(c['issued'])}份，回收{int(c['returned'])}份（回收率{_pct(c['return_rate'])}），"
-                     f"其中有效问卷{int(c['valid'])}份（有效率{_pct(c['valid_rate'])}，按回收问卷计）。")
+        parts.append(f"{v.title}共发放问卷{int(c['issued'])}份，回收{int(c['returned'])}份（回收率{fmt_pct(c['return_rate'])}），"
+                     f"其中有效问卷{int(c['valid'])}份（有效率{fmt_pct(c['valid_rate'])}，按回收问卷计）。")
     else:
         parts.append(f"{v.title}共回收问卷{int(c['returned'])}份，其中有效问卷{int(c['valid'])}份"
-                     f"（有效率{_pct(c['valid_rate'])}，按回收问卷计）。")
+                     f"（有效率{fmt_pct(c['valid_rate'])}，按回收问卷计）。")
     conf = v.parameters.get("confidence", 0.95)
     ov = v.margins[v.margins["level"] == OVERALL_LEVEL]
     if len(ov):
@@ -38,9 +35,9 @@ def validity_paragraph(v: SurveyValidity) -> str:
         # design-based estimates (weighted to the frame) differ a little from the unweighted
         # rate quoted in the annex: say which one this is
         label = head["label"] + ("（按抽样框加权）" if v.parameters.get("se_includes_fpc") else "")
-        text = (f"在{conf:.0%}置信水平下，{label}{_pct(head['estimate'])}的抽样误差为±{_pct(head['margin'])}{fpc}，"
-                f"按最保守的50%比例计算的抽样误差为±{_pct(head['moe_p50'])}")
-        thr = v.parameters.get("max_margin", 0.05)
+        text = (f"在{conf:.0%}置信水平下，{label}{fmt_pct(head['estimate'])}的抽样误差为±{fmt_pct(head['margin'])}{fpc}，"
+                f"按最保守的50%比例计算的抽样误差为±{fmt_pct(head['moe_p50'])}")
+        thr = v.parameters.get("max_margin", THRESHOLDS["margin"])
         text += f"，{'满足' if head['passed'] else '未满足'}抽样误差不超过{thr:.0%}的要求"
         if head["passed"] and head["moe_p50"] > thr:
             text += f"（保守口径超过{thr:.0%}，对满意率以外、接近50%的比例精度不足）"
@@ -56,30 +53,33 @@ def validity_paragraph(v: SurveyValidity) -> str:
         parts.append(f"量表信度无法计算：{r0['note']}。")
     else:
         dims = rel.iloc[1:]
-        dtext = "、".join(f"{r['scale']}{r['alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
+        dtext = "、".join(f"{r['scale']}{r['cronbach_alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
         nd = [f"{r['scale']}（{r['note']}）" for _, r in dims.iterrows() if r["passed"] is None]
         dropped = int(c["valid"]) - int(r0["n"])
-        t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['alpha']:.3f}"
+        min_a = f"{v.parameters.get('min_cronbach_alpha', THRESHOLDS['cronbach_alpha']):g}"
+        t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['cronbach_alpha']:.3f}"
              f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
              + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
-             f"{'达到' if r0['passed'] else '未达到'}0.7的可接受标准")
+             f"{'达到' if r0['passed'] else '未达到'}{min_a}的可接受标准")
         if dtext:
             t += f"；各维度α系数分别为{dtext}"
             weak = [r["scale"] for _, r in dims.iterrows() if r["passed"] is False]
             if weak:
-                t += f"，其中{'、'.join(weak)}低于0.7"
+                t += f"，其中{'、'.join(weak)}低于{min_a}"
         if nd:
             t += f"；{'、'.join(nd)}无法计算α"
         ce = v.ceiling.iloc[0]
         if ce["n_ceiling"] > 0:
-            t += (f"。{int(ce['n_ceiling'])}名受访者（{_pct(ce['ceiling_share'])}）所有题项均选择最高等级，存在天花板效应，"
-                  f"剔除后α系数为{'无法计算' if pd.isna(ce['alpha_without_ceiling']) else format(ce['alpha_without_ceiling'], '.3f')}")
+            a_wo = ce["cronbach_alpha_without_ceiling"]
+            t += (f"。{int(ce['n_ceiling'])}名受访者（{fmt_pct(ce['ceiling_share'])}）所有题项均选择最高等级，存在天花板效应，"
+                  f"剔除后α系数为{'无法计算' if pd.isna(a_wo) else format(a_wo, '.3f')}")
         parts.append(t + "。")
     k, b = v.kmo, v.bartlett
     if not k.computable or not b.computable:
         parts.append(f"效度检验无法计算：{k.reason or b.reason}。")
     else:
-        good = k.overall >= v.parameters.get("min_kmo", 0.6) and b.p_value < v.parameters.get("bartlett_alpha", 0.05)
+        good = (k.overall >= v.parameters.get("min_kmo", THRESHOLDS["kmo"])
+                and b.p_value < v.parameters.get("bartlett_alpha", THRESHOLDS["bartlett_p"]))
         ptxt = "p<0.001" if b.p_value < 0.001 else f"p={b.p_value:.3f}"
         parts.append(f"KMO值为{k.overall:.3f}，Bartlett球形检验χ²={b.chi2:.2f}（df={b.df}，{ptxt}），"
                      f"{'适合' if good else '不完全适合'}进行因子分析，{'结构效度良好' if good else '结构效度有待检验'}。")
@@ -87,7 +87,7 @@ def validity_paragraph(v: SurveyValidity) -> str:
         cv = v.coverage
         pv = "—" if np.isnan(cv.p_value) else f"{cv.p_value:.3f}"
         t = (f"样本覆盖全部{len(cv.table)}个区中的{int((cv.table['n'] > 0).sum())}个，"
-             f"样本区分布与总体的卡方拟合优度检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），各区占比最大相差{_pct(cv.max_abs_diff)}，")
+             f"样本区分布与总体的卡方拟合优度检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），各区占比最大相差{fmt_pct(cv.max_abs_diff)}，")
         t += "样本结构与总体无显著差异，具有代表性" if cv.passed_fit else (
             "样本区分布与总体存在显著差异，宜加权调整" if cv.passed_fit is False else "无法检验区分布")
         if cv.below_minimum:
@@ -107,10 +107,10 @@ SHEET_HEADERS = {
     "ci_low": "置信下限", "ci_high": "置信上限", "half_width": "区间半宽", "moe_fpc": "抽样误差（FPC）",
     "moe_p50": "保守抽样误差（p=50%）", "margin": "抽样误差", "variable": "变量", "category": "类别",
     "population_share": "总体占比", "sample_share": "样本占比", "share_diff": "占比差", "response_rate": "样本/总体",
-    "expected": "期望样本量", "minimum": "最低样本量", "scale": "量表", "k": "题项数", "alpha": "α系数",
-    "item": "题项", "mean": "均值", "sd": "标准差", "item_total_r": "校正题总相关", "alpha_if_deleted": "删除该题后α",
+    "expected": "期望样本量", "minimum": "最低样本量", "scale": "量表", "k": "题项数", "cronbach_alpha": "α系数",
+    "item": "题项", "mean": "均值", "sd": "标准差", "item_total_r": "校正题总相关", "cronbach_alpha_if_deleted": "删除该题后α",
     "note": "备注", "n_ceiling": "全选最高等级人数", "ceiling_share": "天花板比例",
-    "alpha_without_ceiling": "剔除后α", "n_without_ceiling": "剔除后样本量", "msa": "MSA",
+    "cronbach_alpha_without_ceiling": "剔除后α", "n_without_ceiling": "剔除后样本量", "msa": "MSA",
 }
 
 

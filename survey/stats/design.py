@@ -206,7 +206,13 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, tuple]:
 
 
 def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, sheet: str | None = None) -> Prepared:
-    """Check the design columns of ``data`` and resolve them to codes and arrays."""
+    """Check the design columns of ``data`` and resolve them to codes and arrays.
+
+    >>> d = pd.DataFrame({"区": ["A", "A", "B", "B", "B"], "N": [10, 10, 30, 30, 30]})
+    >>> p = prepare(d, Design(strata="区", fpc="N"))
+    >>> p.strata_labels, p.n_psu.tolist(), p.f.tolist(), p.df     # sampling fractions 2/10, 3/30
+    (('A', 'B'), [2, 3], [0.2, 0.1], 3)
+    """
     missing = [c for c in design.columns if c not in data.columns]
     if missing:
         raise EstimationError(f"design column '{missing[0]}' is not in the data", file=file, sheet=sheet,
@@ -219,7 +225,8 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         bad = data[col].isna().to_numpy()
         if bad.any():
             raise EstimationError(f"design column '{col}' has an empty cell", file=file, sheet=sheet, column=col,
-                                  row=excel_row(data, int(np.flatnonzero(bad)[0])), hint="every unit needs a weight, stratum, cluster and fpc")
+                                  row=excel_row(data, int(np.flatnonzero(bad)[0])),
+                                  hint="every unit needs a weight, stratum, cluster and fpc")
     if design.weights:
         w = pd.to_numeric(data[design.weights], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(w) | (w <= 0)

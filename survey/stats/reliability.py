@@ -28,10 +28,10 @@ MIN_CRONBACH_ALPHA = 0.7  # acceptable reliability (DOMAIN.md §2)
 
 # --------------------------------------------------------------------------- reliability
 @dataclass(frozen=True)
-class Alpha:
+class CronbachAlpha:
     """Cronbach's α with its Feldt interval, or why it cannot be computed."""
 
-    alpha: float
+    cronbach_alpha: float
     ci_low: float
     ci_high: float
     n: int            # respondents used (complete on every item)
@@ -51,7 +51,7 @@ def _zero_variance(data: pd.DataFrame) -> list[str]:
     return [str(c) for c in data.columns if data[c].nunique(dropna=True) <= 1]
 
 
-def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> Alpha:
+def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> CronbachAlpha:
     """Cronbach's α of the columns of ``data`` (respondents × items), listwise.
 
     Calls ``pingouin.cronbach_alpha(nan_policy='listwise')`` — SPSS's and
@@ -60,25 +60,45 @@ def cronbach(data: pd.DataFrame, *, ci: float = 0.95) -> Alpha:
     varies. Rows with a missing item are dropped *before* the call, so Feldt's
     interval uses the n that α is computed on (pingouin's own listwise option keeps
     the n before deletion for the interval).
+
+    pingouin's documented example (``cronbach_alpha`` docstring, "After listwise
+    deletion": 0.8016949152542373; R ``psych::alpha(use="complete.obs")`` agrees):
+
+    >>> import pingouin
+    >>> a = cronbach(pingouin.read_dataset("cronbach_wide_missing"))
+    >>> round(a.cronbach_alpha, 4), a.n, a.k
+    (0.8017, 9, 11)
+    >>> cronbach(pd.DataFrame({"a": [5, 5], "b": [5, 5]})).reason
+    '所有受访者总分相同（答案无差异），α无定义'
     """
     d = _complete(data)
     k, n = d.shape[1], d.shape[0]
     if k < 2:
-        return Alpha(np.nan, np.nan, np.nan, n, k, f"只有{k}个题项，α至少需要2个题项")
+        return CronbachAlpha(np.nan, np.nan, np.nan, n, k, f"只有{k}个题项，α至少需要2个题项")
     if n < 2:
-        return Alpha(np.nan, np.nan, np.nan, n, k, f"完整作答的受访者只有{n}人")
+        return CronbachAlpha(np.nan, np.nan, np.nan, n, k, f"完整作答的受访者只有{n}人")
     if d.sum(axis=1).var(ddof=1) == 0:
-        return Alpha(np.nan, np.nan, np.nan, n, k, "所有受访者总分相同（答案无差异），α无定义")
+        return CronbachAlpha(np.nan, np.nan, np.nan, n, k, "所有受访者总分相同（答案无差异），α无定义")
     import pingouin
 
     a, (lo, hi) = pingouin.cronbach_alpha(data=d, nan_policy="listwise", ci=ci)
-    return Alpha(float(a), float(lo), float(hi), n, k)
+    return CronbachAlpha(float(a), float(lo), float(hi), n, k)
 
 
 def item_analysis(data: pd.DataFrame) -> pd.DataFrame:
-    """Per item (listwise complete respondents): n, mean, sd, corrected item–total
-    correlation (the item against the sum of the *other* items) and α if the item
-    is deleted."""
+    """Item analysis over the listwise complete respondents, one row per item.
+
+    Columns: n, mean, sd, corrected item–total correlation (the item against the sum
+    of the *other* items) and α if the item is deleted. On pingouin's
+    ``cronbach_wide_missing`` data R gives ``psych::alpha(...)$item.stats$r.drop``
+    0.118887659656 and ``$alpha.drop$raw_alpha`` 0.812720848057 for Q1 (R 4.2.2, psych 2.2.9):
+
+    >>> import pingouin
+    >>> ia = item_analysis(pingouin.read_dataset("cronbach_wide_missing").dropna())
+    >>> r = ia.iloc[0]
+    >>> r["item"], round(float(r["item_total_r"]), 10), round(float(r["cronbach_alpha_if_deleted"]), 10)
+    ('Q1', 0.1188876597, 0.8127208481)
+    """
     d = _complete(data)
     rows = []
     for c in d.columns:
@@ -90,24 +110,30 @@ def item_analysis(data: pd.DataFrame) -> pd.DataFrame:
         a = cronbach(rest)
         rows.append(dict(item=str(c), n=len(d), mean=float(d[c].mean()) if len(d) else np.nan,
                          sd=float(d[c].std(ddof=1)) if len(d) > 1 else np.nan, item_total_r=r,
-                         alpha_if_deleted=a.alpha, note=a.reason if not a.computable else
+                         cronbach_alpha_if_deleted=a.cronbach_alpha, note=a.reason if not a.computable else
                          ("该题无差异，无法计算题总相关" if np.isnan(r) else "")))
-    return pd.DataFrame(rows, columns=["item", "n", "mean", "sd", "item_total_r", "alpha_if_deleted", "note"])
+    return pd.DataFrame(rows, columns=["item", "n", "mean", "sd", "item_total_r", "cronbach_alpha_if_deleted", "note"])
 
 
-RELIABILITY_COLUMNS = ("scale", "k", "n", "alpha", "ci_low", "ci_high", "threshold", "passed", "verdict", "note")
+RELIABILITY_COLUMNS = ("scale", "k", "n", "cronbach_alpha", "ci_low", "ci_high", "threshold", "passed", "verdict", "note")
 
 
 def reliability(data: pd.DataFrame, dimensions: dict[str, list[str]] | None = None, *,
-                min_alpha: float = MIN_CRONBACH_ALPHA) -> pd.DataFrame:
-    """α overall (every column) and per dimension, each with threshold and verdict."""
+                min_cronbach_alpha: float = MIN_CRONBACH_ALPHA) -> pd.DataFrame:
+    """Cronbach's α overall (every column) and per dimension, each with its threshold and verdict.
+
+    >>> import pingouin
+    >>> data = pingouin.read_dataset("cronbach_wide_missing")    # α = 0.8017 (pingouin's docstring)
+    >>> reliability(data, {"Q1–Q3": ["Q1", "Q2", "Q3"]})[["scale", "k", "verdict"]].values.tolist()
+    [['全部', 11, '通过'], ['Q1–Q3', 3, '未通过']]
+    """
     scales = [(OVERALL_LEVEL, list(data.columns)), *list((dimensions or {}).items())]
     rows = []
     for name, items in scales:
         a = cronbach(data[list(items)])
-        ok = None if not a.computable else a.alpha >= min_alpha
-        rows.append(dict(scale=name, k=a.k, n=a.n, alpha=a.alpha, ci_low=a.ci_low, ci_high=a.ci_high,
-                         threshold=min_alpha, passed=ok, verdict=verdict(ok), note=a.reason))
+        ok = None if not a.computable else a.cronbach_alpha >= min_cronbach_alpha
+        rows.append(dict(scale=name, k=a.k, n=a.n, cronbach_alpha=a.cronbach_alpha, ci_low=a.ci_low, ci_high=a.ci_high,
+                         threshold=min_cronbach_alpha, passed=ok, verdict=verdict(ok), note=a.reason))
     return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
 
 
@@ -119,6 +145,11 @@ def ceiling_effect(data: pd.DataFrame, top=None) -> pd.DataFrame:
     column's maximum *observed* value is taken, which overstates the effect when
     nobody chose the top option of some item. Respondents with no answer at all
     are left out.
+
+    >>> d = pd.DataFrame({"a": [5, 5, 4, 3, 2, 4], "b": [5, 5, 4, 2, 3, 5], "c": [5, None, 3, 3, 2, 4]})
+    >>> ce = ceiling_effect(d, top=5).iloc[0]     # rows 0 and 1: the top option on every item answered
+    >>> int(ce["n_ceiling"]), round(float(ce["ceiling_share"]), 4), int(ce["n_without_ceiling"])
+    (2, 0.3333, 4)
     """
     d = data.apply(pd.to_numeric, errors="coerce")
     d = d[d.notna().any(axis=1)]
@@ -128,13 +159,15 @@ def ceiling_effect(data: pd.DataFrame, top=None) -> pd.DataFrame:
     a_all, a_wo = cronbach(data), cronbach(d[~at_top])
     return pd.DataFrame([dict(n=len(d), n_ceiling=int(at_top.sum()),
                               ceiling_share=at_top.mean() if len(d) else np.nan,
-                              alpha=a_all.alpha, alpha_without_ceiling=a_wo.alpha,
+                              cronbach_alpha=a_all.cronbach_alpha, cronbach_alpha_without_ceiling=a_wo.cronbach_alpha,
                               n_without_ceiling=a_wo.n, note=a_wo.reason)])
 
 
 # --------------------------------------------------------------------------- validity
 @dataclass(frozen=True)
 class KMO:
+    """The Kaiser–Meyer–Olkin measure: overall, per item (MSA), n, or why it cannot be computed."""
+
     overall: float
     items: pd.Series = field(repr=False)   # MSA per item
     n: int
@@ -147,6 +180,8 @@ class KMO:
 
 @dataclass(frozen=True)
 class Bartlett:
+    """Bartlett's test of sphericity: χ², df, p-value and n, or why it cannot be computed."""
+
     chi2: float
     df: int
     p_value: float
@@ -187,6 +222,14 @@ def kmo(data: pd.DataFrame, *, n: int | None = None) -> KMO:
     KMO = Σr²_ij / (Σr²_ij + Σq²_ij) over i ≠ j, and per item MSA_i with the sums
     over j ≠ i (Kaiser & Rice 1974; psych::KMO and SPSS use the same). ``data`` is
     respondents × items or a correlation matrix (then pass ``n``).
+
+    Three variables with r_xy = 0.5, r_xz = 0.4, r_yz = 0.3 (the sums worked by hand
+    with first-order partial correlations in tests/test_validity.py):
+
+    >>> R = pd.DataFrame([[1, 0.5, 0.4], [0.5, 1, 0.3], [0.4, 0.3, 1]], index=list("xyz"), columns=list("xyz"))
+    >>> k = kmo(R, n=100)
+    >>> round(k.overall, 4), k.items.round(4).tolist()
+    (0.6279, [0.5938, 0.6241, 0.6994])
     """
     R, m, reason = _correlation(data, n)
     if R is None:
@@ -210,6 +253,11 @@ def bartlett_sphericity(data: pd.DataFrame, *, n: int | None = None) -> Bartlett
 
     χ² = −(n − 1 − (2p + 5)/6)·ln|R| with df = p(p − 1)/2 (psych::cortest.bartlett,
     SPSS). ``data`` is respondents × items or a correlation matrix (then pass ``n``).
+
+    >>> R = pd.DataFrame([[1, 0.5, 0.4], [0.5, 1, 0.3], [0.4, 0.3, 1]], index=list("xyz"), columns=list("xyz"))
+    >>> b = bartlett_sphericity(R, n=100)     # −(100 − 1 − 11/6)·ln 0.62 on 3 df
+    >>> round(b.chi2, 4), b.df, b.p_value < 0.001
+    (46.4491, 3, True)
     """
     from scipy.stats import chi2 as chi2_dist
 

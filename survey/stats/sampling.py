@@ -56,7 +56,11 @@ class SamplingError(SurveyError):
 
 
 def z_value(confidence: float) -> float:
-    """Two-sided normal quantile: 1.959964 for 95%."""
+    """Two-sided normal quantile: 1.959964 for 95%.
+
+    >>> round(z_value(0.95), 6), round(z_value(0.99), 6)
+    (1.959964, 2.575829)
+    """
     from scipy.stats import norm
 
     _check_open(confidence, "confidence", "--confidence")
@@ -185,6 +189,12 @@ def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson"
     around p by √((N − n)/(N − 1)). Arrays of n are allowed. ``method`` is one of
     statsmodels' binomial intervals (:data:`survey.definitions.vocab.SRS_CI_METHODS`): the
     design-based ones need a design, which a plan does not have.
+
+    At the 2021 staff survey's 389 respondents and rate 97.43%, the Wilson lower bound
+    is 95.33% (report.html), 96.29% with the finite population correction for N = 550:
+
+    >>> round(float(lower_bound(389, 379 / 389)), 4), round(float(lower_bound(389, 379 / 389, population=550)), 4)
+    (0.9533, 0.9629)
     """
     from statsmodels.stats.proportion import proportion_confint
 
@@ -261,6 +271,9 @@ def frame_population(frame, *, count_column: str | None = None, stratum_column: 
     A table goes through :func:`survey.inputs.frame.population_table` (total rows skipped,
     located errors); ``stratum_column`` defaults to its first column and
     ``count_column`` to the only other numeric column.
+
+    >>> frame_population(pd.DataFrame({"区": ["玄武区", "秦淮区", "合计"], "人数": [40, 52, 92]})).to_dict()
+    {'玄武区': 40.0, '秦淮区': 52.0}
     """
     if isinstance(frame, pd.Series):
         table = pd.DataFrame({"stratum": [str(k).strip() for k in frame.index], "count": frame.to_numpy()})
@@ -277,6 +290,9 @@ def largest_remainder(quota, floor_at=None, cap=None) -> np.ndarray:
 
     A stratum never goes above ``cap`` (its population) when handing out the
     remainder; ties go to the earlier stratum.
+
+    >>> largest_remainder([2.5, 3.5, 4.0]).tolist(), largest_remainder([1.4, 1.3, 1.3]).tolist()
+    ([3, 3, 4], [2, 1, 1])
     """
     q = np.asarray(quota, dtype=float)
     total = round(q.sum())
@@ -399,6 +415,11 @@ def clipped_quota(n: float, w, mins, cap) -> np.ndarray:
     between their bounds, so those get quotas proportional to w_h. When even the
     largest value falls short (the rest of n must go to districts with w_h = 0,
     e.g. a Neyman spread of 0), that rest is shared by their room cap_h − min_h.
+
+    Ten to three districts in proportion 1 : 1 : 2, each at least 2 (λ = 2.5):
+
+    >>> clipped_quota(10, [1, 1, 2], [2, 2, 2], [3, 10, 10]).tolist()
+    [2.5, 2.5, 5.0]
     """
     w, mins, cap = (np.asarray(x, dtype=float) for x in (w, mins, cap))
     pos = w > 0
