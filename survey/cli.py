@@ -17,7 +17,9 @@ import click
 from survey import __version__
 from survey.definitions.vocab import (
     ALLOCATIONS,
+    CAL_DISTANCES,
     CI_METHODS,
+    DEFF_SRS,
     FORMAT_NAMES,
     LONELY_PSU,
     SRS_CI_METHODS,
@@ -252,30 +254,54 @@ def _print_table(table, fmt: str) -> None:
 @click.option("--by", default=None, help="Column of domains (e.g. 区); the full design is kept for the variance.")
 @click.option("--weights", default=None, help="Column of weights.")
 @click.option("--strata", default=None, help="Column of strata.")
-@click.option("--cluster", default=None, help="Column of primary sampling units (one-stage clusters).")
+@click.option("--cluster", default=None, help="Column of primary sampling units (clusters; see --cluster2).")
 @click.option("--fpc", default=None, help="Column of population sizes per stratum (PSUs when clustered) or sampling fractions.")
+@click.option("--cluster2", default=None, help="Column of second-stage units within --cluster (R: id=~psu+ssu).")
+@click.option("--fpc2", default=None, help="Column of second-stage population sizes (SSUs in the PSU) or fractions "
+                                           "(R: fpc=~fpc1+fpc2; stage-wise without-replacement variance).")
 @click.option("--lonely-psu", type=click.Choice(LONELY_PSU), default="fail", show_default=True,
               help="What to do with a stratum of one PSU.")
 @click.option("--calibrated-on", "calibration", multiple=True,
               help="Column(s) the weights were post-stratified/raked/calibrated to: the SE then uses GREG "
                    "residuals, as R does for such designs (repeat the option for several).")
+@click.option("--calibrated-numeric", "calibration_numeric", multiple=True,
+              help="Numeric column(s) the weights were calibrated to (GREG on totals, e.g. last year's enrolment).")
+@click.option("--calibrated-by-cluster", "calibration_aggregate", is_flag=True,
+              help="The calibration gave one factor per --cluster (R aggregate.stage=1): residuals on cluster means.")
 @click.option("--base-weights", default=None, help="With --calibrated-on: the weights before calibration. [default: 1]")
 @click.option("--stat", type=click.Choice(STATS), default="mean", show_default=True,
-              help="Mean (a proportion for a 0/1 column) or total.")
+              help="mean (a proportion for a 0/1 column; R svymean), total (svytotal), ratio of --var to "
+                   "--denominator (svyratio), quantile (svyquantile, qrule=math).")
+@click.option("--denominator", default=None, help="--stat ratio: the denominator column.")
+@click.option("--quantile", "quantile", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="--stat quantile: which quantile (0.5 = median).")
 @interval_options
+@click.option("--df", "df", default=None,
+              help="Intervals of means/totals/ratios: 'design' = t on the design's df (R confint(df=degf(d))), "
+                   "a number, or normal [default]; quantiles default to 'design' as svyquantile.")
+@click.option("--no-clip", is_flag=True, help="Keep Wald/Agresti-Coull bounds outside [0, 1] (as R's binom).")
+@click.option("--deff-srs", "deff", type=click.Choice(DEFF_SRS), default="without", show_default=True,
+              help="deff against SRS without replacement from the estimated N (R deff=TRUE) or with (deff='replace').")
 @click.option("--variance", type=click.Choice(VARIANCE_METHODS), default="taylor",
-              show_default=True, help="Taylor linearisation, or replicate weights (numeric columns).")
+              show_default=True, help="Taylor linearisation, or replicate weights (numeric columns; re-calibrated "
+                                      "per replicate with --calibrated-on).")
 @click.option("--replicates", type=click.IntRange(min=10), default=500, show_default=True,
               help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
+@click.option("--mse", is_flag=True, help="Replicates: deviations from the full-sample estimate (R mse=TRUE).")
 @sheet_option()
 @table_format_option()
-def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calibration, base_weights, stat,
-                 ci_method, alpha, variance, replicates, seed, sheet, fmt):
-    """Design-based mean, proportion or total of a column of any CSV/xlsx.
+def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, lonely_psu, calibration,
+                 calibration_numeric, calibration_aggregate, base_weights, stat,
+                 denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
+                 sheet, fmt):
+    """Design-based mean, proportion, total, ratio or quantile of a column of any CSV/xlsx.
 
-    Taylor-linearisation standard errors with strata, one-stage clusters and finite
-    population correction, as R's svymean/svytotal/svyby. For example, R's
+    Taylor-linearisation standard errors with strata, one- or two-stage clusters,
+    finite population corrections and calibration, or replicate weights (jackknife,
+    bootstrap), as R's svymean/svytotal/svyratio/svyquantile/svyby. Each row
+    says its interval method, df (ci_df) and whether a bound was clipped or replaced
+    (ci_note). For example, R's
     svymean(~api00, svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)):
 
         survey estimate apistrat.csv --var api00 --weights pw --strata stype --fpc fpc
@@ -287,13 +313,16 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 
     raw = read_table(data, sheet)
     design = Design(weights=weights, strata=strata, cluster=cluster, fpc=fpc, lonely_psu=lonely_psu,
-                    calibration=tuple(calibration), calibration_base=base_weights)
+                    calibration=tuple(calibration), calibration_base=base_weights, cluster2=cluster2, fpc2=fpc2,
+                    calibration_numeric=tuple(calibration_numeric), calibration_aggregate=calibration_aggregate)
     if variance == "taylor":
         table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha, ci_method=ci_method,
-                                file=str(data), sheet=raw.sheet)
+                                file=str(data), sheet=raw.sheet, denominator=denominator, quantile=quantile,
+                                df=df, clip=not no_clip, deff=deff)
     else:
         table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
-                                   replicates=replicates, seed=seed, alpha=alpha)
+                                   replicates=replicates, seed=seed, alpha=alpha, ci_method=ci_method, df=df,
+                                   mse=mse, quantile=quantile, denominator=denominator)
     _print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
 
 
@@ -307,6 +336,14 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 @click.option("--by", "by", multiple=True, help="Weighting variable(s). [default: every variable of the targets]")
 @click.option("--base", default=None, help="Column of base (design) weights. [default: 1 for everyone]")
 @click.option("--bounds", type=(float, float), default=None, help="calibrate: lower and upper bound of final/base weight.")
+@click.option("--distance", type=click.Choice(CAL_DISTANCES), default="linear", show_default=True,
+              help="calibrate: distance — linear (GREG), raking (ratio), logit (needs --bounds); "
+                   "R calibrate(calfun=).")
+@click.option("--total", "totals", multiple=True, metavar="COL=VALUE",
+              help="calibrate: population total of a numeric column (e.g. --total api99=3914069), "
+                   "besides the TARGETS margins; repeat for several (R calibrate(~x + ..., population=)).")
+@click.option("--per-cluster", "cal_cluster", default=None,
+              help="calibrate with --distance/--total: one factor per cluster of this column (R aggregate.stage=1).")
 @click.option("--trim-upper", type=click.FloatRange(1, min_open=True), default=None,
               help="Then trim weights above this multiple of the mean weight, keeping the total.")
 @click.option("--tol", type=click.FloatRange(0, min_open=True), default=1e-8, show_default=True,
@@ -317,7 +354,8 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, lonely_psu, calib
 @click.option("--targets-sheet", default=None, help="Sheet of an xlsx TARGETS file. [default: the first]")
 @click.option("--count", "count", default=None, help="Count column of TARGETS when it has several (e.g. 在册社区矫正对象数).")
 @output_options("<data>-weighted.csv", "Where to write DATA with a weight column (.csv or .xlsx).")
-def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_iter, sheet, targets_sheet, count, out):
+def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cluster, trim_upper, tol, max_iter, sheet,
+               targets_sheet, count, out):
     """Compute weights from population targets and export them with diagnostics.
 
     Prints the Kish design effect, effective n, CV, min/max, convergence and the
@@ -331,13 +369,21 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
     raw = read_table(data, sheet)
     t = read_table(targets, targets_sheet)
     try:
-        res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
-                             max_iter=max_iter, targets_file=str(targets), count=count)
+        if method == "calibrate" and (distance != "linear" or totals or cal_cluster):
+            from survey.stats.calibration import calibrate_totals, numeric_totals
+            from survey.stats.weights import targets_from_table
+
+            pop = targets_from_table(t.data, list(by) or None, wide=False, file=str(targets), count=count)
+            res = calibrate_totals(raw.data, {**pop, **numeric_totals(totals)}, base=base, distance=distance,
+                                   bounds=bounds, tol=tol, max_iter=max_iter, cluster=cal_cluster)
+        else:
+            res = weigh_to_table(raw.data, t.data, method, by=list(by) or None, base=base, bounds=bounds, tol=tol,
+                                 max_iter=max_iter, targets_file=str(targets), count=count)
     except WeightingError as exc:  # name the data file when the method could not
         exc.file = exc.file or f"{data}" + (f" [{raw.sheet}]" if raw.sheet else "")
         raise
-    if trim_upper:
-        res = trim(res.weights, upper=trim_upper)
+    if trim_upper:  # keeps the raking diagnostics and re-checks the margins on the trimmed weights
+        res = trim(res.weights, upper=trim_upper, after=res, data=raw.data, tol=tol)
     d = res.diagnostics
     table = raw.data.assign(weight=res.weights.to_numpy())
     click.echo(f"{d.method}: n={d.n}, Σw={d.total:.6g}, min={d.min:.4g}, max={d.max:.4g}, CV={d.cv:.4f}, "
@@ -345,6 +391,8 @@ def weight_cmd(data, targets, method, by, base, bounds, trim_upper, tol, max_ite
                + (f", {d.iterations} iterations, converged={d.converged}" if d.iterations else ""))
     if d.margins is not None:
         click.echo(d.margins.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
+    if d.note:
+        click.echo(f"warning: {d.note}", err=True)
     if not d.converged:
         click.echo(f"warning: not converged — largest relative margin error {d.history[-1]:.3g} > {tol:g}", err=True)
     out = out or data.with_name(f"{data.stem}-weighted.csv")
@@ -602,3 +650,48 @@ def framework_rules():
     from survey.definitions.reference import rule_reference
 
     click.echo(rule_reference(), nl=False)
+
+
+@main.command("compare")
+@click.argument("old", type=PATH)
+@input_options
+@click.option("--old-questionnaires", type=PATH, default=None,
+              help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
+@alpha_option
+@click.option("--key", default=None,
+              help="Column linking a respondent across years (e.g. a staff number): the overlap is counted and said.")
+@click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
+@click.option("--weighted", is_flag=True,
+              help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
+@click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
+@output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, out):
+    """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
+
+    Either may be an evaluation folder (survey init): its workbook and questionnaires are used.
+
+    For each satisfaction measure (overall and per district) and each item: the difference
+    with its interval and a design-based test, a Rao–Scott test of each item's answer
+    distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
+    says so. Items whose wording or scale changed are listed and not compared.
+    """
+    from survey.evaluation.units import analysis_unit_contrasts
+    from survey.evaluation.yoy import compare_analyses
+    from survey.pipeline import analyze as run
+    from survey.render.report import write_files, xlsx_bytes
+    from survey.render.yoy import compare_output, year_label
+
+    def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
+        if path.is_dir():
+            folder = _evaluation_folder(path)
+            return run(folder.workbook, qdir or list(folder.questionnaires), alpha=alpha, weigh=weighted)
+        return run(path, qdir or _default_questionnaires(path), alpha=alpha, weigh=weighted)
+
+    a, b = year(old, old_questionnaires or questionnaires), year(workbook, questionnaires)
+    comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
+    units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
+    lines, sheets = compare_output(comparisons, notes, units, old=year_label(a.name), new=year_label(b.name),
+                                   details=details, alpha=alpha)
+    _echo(lines)
+    written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
+    click.echo("written: " + ", ".join(str(p) for p in written))

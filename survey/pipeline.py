@@ -28,6 +28,7 @@ from survey.evaluation.score import (
 from survey.evaluation.validity import SurveyValidity, check_survey
 from survey.evaluation.weighting import weight_responses
 from survey.inputs.frame import frame_from_tables
+from survey.inputs.read import RawTable
 from survey.inputs.tables import InputTables, workbook_tables
 from survey.inputs.tables import find_sheet as find_sheet  # re-exported: where it was
 from survey.inputs.tidy import tidy
@@ -112,7 +113,7 @@ def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float,
     has_frame = q.weighting is not None and q.id in tables.frames
     # validity compares the sample with the frame even when it is not weighted
     frame = frame_from_tables(q, tables.frames[q.id], tables.margins.get(q.id)) if has_frame else None
-    weighted = wts = design = None
+    weighted = wts = design = weights = None
     notes = []
     if not weigh or q.weighting is None:
         notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
@@ -121,6 +122,7 @@ def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float,
     else:
         weighted_responses, wts, design = weight_responses(cleaned.valid, frame)
         weighted = estimate(weighted_responses, by=q.district_item, design=design, alpha=alpha, ci_method=ci_method)
+        weights = weighted_responses.data["weight"]
         if not wts.diagnostics.converged:
             notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
                          f"{wts.diagnostics.history[-1]:.2e}")
@@ -132,8 +134,33 @@ def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float,
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=design is not None and design.fpc is not None, **thresholds)
+                            se_includes_fpc=design is not None and design.fpc is not None,
+                            allocation=None if frame is None else planned_allocation(tables.frames[q.id], q),
+                            weights=weights, **thresholds)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
+
+
+PLANNED_COLUMNS = ("计划样本量（{id}）", "计划样本量({id})", "{title}计划样本量", "计划样本量")
+
+
+def planned_allocation(frame: RawTable, q: Questionnaire) -> pd.Series | None:
+    """Planned sample sizes by district from the frame table, when it has a 计划样本量 column.
+
+    The column is ``计划样本量（<questionnaire id>）`` (or ``<title>计划样本量``, or plain
+    ``计划样本量`` when one survey uses the frame); a deliberately disproportionate
+    allocation there turns a district mix unlike the frame's into a planned difference.
+    """
+    wt = q.weighting
+    if wt is None:
+        return None
+    table = frame.data
+    names = [c.format(id=q.id, title=q.title) for c in PLANNED_COLUMNS]
+    col = next((c for c in names if c in table.columns), None)
+    if col is None:
+        return None
+    from survey.definitions.cells import population_table
+
+    return population_table(table, None, col, file=frame.file, sheet=frame.sheet)
 
 
 def analyze(

@@ -103,18 +103,19 @@ def test_factor_shares_and_degrees_of_freedom(apistrat, apiclus1):
 
 def test_unit_weights_give_the_unweighted_answer(apistrat):
     d = apistrat.assign(one=1.0)
-    weighted = one(estimate_column(d, "api00", design=Design(weights="one")))
+    weighted = one(estimate_column(d, "api00", design=Design(weights="one"), deff="replace"))
     assert weighted["estimate"] == pytest.approx(apistrat["api00"].mean())
     # SRS with replacement: SE = s / sqrt(n)
     assert weighted["se"] == pytest.approx(apistrat["api00"].std(ddof=1) / np.sqrt(len(d)))
-    assert weighted["deff"] == pytest.approx(1.0)
+    assert weighted["deff"] == pytest.approx(1.0)  # against SRS with replacement (R: deff="replace")
 
 
 def test_scaling_weights_leaves_means_and_rates_unchanged(apiclus1):
     a = one(estimate_column(apiclus1, "both_yes", design=DCLUS1.__class__(weights="pw", cluster="dnum")))
     b = one(estimate_column(apiclus1.assign(pw=apiclus1["pw"] * 7.5), "both_yes",
                             design=Design(weights="pw", cluster="dnum")))
-    for col in ("estimate", "se", "ci_low", "ci_high", "deff"):
+    # deff is not invariant: R's deff=TRUE compares with SRS without replacement from N̂ = Σw.
+    for col in ("estimate", "se", "ci_low", "ci_high"):
         assert a[col] == pytest.approx(b[col], rel=1e-10)
 
 
@@ -161,3 +162,106 @@ def test_design_errors_name_the_column(apistrat):
         estimate_column(lonely, "api00", design=Design(weights="pw", strata="stype"))
     removed = one(estimate_column(lonely, "api00", design=Design(weights="pw", strata="stype", lonely_psu="remove")))
     assert np.isfinite(removed["se"])
+
+
+# ---------------------------------------------------------------- issue 12 (R 4.x, survey 4.1.1)
+
+def test_fpc_without_weights_derives_n_over_n():
+    from tests.conftest import REF
+
+    apisrs = pd.read_csv(REF / "apisrs.csv")
+    # dsrs <- svydesign(id=~1, fpc=~fpc, data=apisrs); svytotal(~growth, dsrs, deff=TRUE)
+    #   -> 197588.600, SE 12948.515, DEff 1   (before: the plain sum 6,380)
+    row = one(estimate_column(apisrs, "growth", design=Design(fpc="fpc"), stat="total"))
+    assert (row["estimate"], row["se"]) == pytest.approx((197588.600, 12948.515), rel=1e-7)
+    assert row["deff"] == pytest.approx(1.0, rel=1e-6)
+
+
+def test_certainty_stratum_adds_no_variance(apistrat):
+    # d <- apistrat[1:50,]; d$h <- ifelse(seq_len(50)==1, "X", as.character(d$stype))
+    # d$N <- ifelse(d$h=="X", 1, d$fpc); dc <- svydesign(id=~1, strata=~h, fpc=~N, weights=~pw, data=d)
+    # svymean(~api00, dc) -> 671.15641, SE 18.89806; svytotal(~enroll, dc) -> 944082.35, SE 62049.888
+    d = apistrat.iloc[:50].copy()
+    d["h"] = np.where(np.arange(50) == 0, "X", d["stype"])
+    d["N"] = np.where(d["h"] == "X", 1, d["fpc"])
+    design = Design(weights="pw", strata="h", fpc="N")   # lonely_psu="fail" by default: no error now
+    row = one(estimate_column(d, "api00", design=design))
+    assert (row["estimate"], row["se"]) == pytest.approx((671.15641, 18.89806), rel=5e-7)
+    row = one(estimate_column(d, "enroll", design=design, stat="total"))
+    assert (row["estimate"], row["se"]) == pytest.approx((944082.35, 62049.888), rel=1e-7)
+
+
+def test_deff_without_fpc_is_against_srs_without_replacement(apistrat):
+    # dstrat0 <- svydesign(id=~1, strata=~stype, weights=~pw, data=apistrat)
+    # svymean(~api00, dstrat0, deff=TRUE) -> SE 9.5361323, DEff 1.23724; deff="replace" -> 1.19729
+    design = Design(weights="pw", strata="stype")
+    assert one(estimate_column(apistrat, "api00", design=design))["deff"] == pytest.approx(1.23724, rel=1e-5)
+    assert one(estimate_column(apistrat, "api00", design=design, deff="replace"))["deff"] == pytest.approx(
+        1.19729, rel=1e-5)
+
+
+def test_svyratio(apistrat, apiclus1):
+    # svyratio(~api.stu, ~enroll, dstrat) -> 0.8369568869, SE 0.007757103167
+    # confint(...) -> 0.8217532441 0.8521605298
+    row = one(estimate_column(apistrat, "api.stu", design=DSTRAT, stat="ratio", denominator="enroll"))
+    assert (row["estimate"], row["se"]) == pytest.approx((0.8369568869, 0.007757103167), rel=1e-9)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.8217532441, 0.8521605298), rel=1e-9)
+    assert row["ci_method"] == "normal" and row["ci_df"] == np.inf
+    # svyratio(~api.stu, ~enroll, dclus1) -> 0.8497087417, SE 0.008386297169
+    row = one(estimate_column(apiclus1, "api.stu", design=DCLUS1, stat="ratio", denominator="enroll"))
+    assert (row["estimate"], row["se"]) == pytest.approx((0.8497087417, 0.008386297169), rel=1e-9)
+
+
+def test_confint_with_design_df(apiclus1):
+    # confint(svymean(~api00, dclus1), df=degf(dclus1)) -> 593.6763145 694.6624834
+    row = one(estimate_column(apiclus1, "api00", design=DCLUS1, df="design"))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((593.6763145, 694.6624834), rel=1e-9)
+    assert row["ci_method"] == "t" and row["ci_df"] == 14
+
+
+@pytest.mark.parametrize("data, design, p, expected", [
+    # svyquantile(~api00, dclus1, c(0.25, 0.5), ci=TRUE)   (qrule="math", interval.type="mean")
+    #   0.25: 552 [492, 627] se 31.47166121;  0.5: 652 [561, 714] se 35.66788270
+    ("apiclus1", DCLUS1, 0.25, (552, 492, 627, 31.47166121)),
+    ("apiclus1", DCLUS1, 0.5, (652, 561, 714, 35.66788270)),
+    # svyquantile(~api00, dstrat, 0.5, ci=TRUE) -> 668 [642, 694] se 13.18405579
+    ("apistrat", DSTRAT, 0.5, (668, 642, 694, 13.18405579)),
+])
+def test_svyquantile(request, data, design, p, expected):
+    row = one(estimate_column(request.getfixturevalue(data), "api00", design=design, stat="quantile", quantile=p))
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == tuple(expected[:3])
+    assert row["se"] == pytest.approx(expected[3], rel=1e-8)
+    assert row["ci_note"] == "qrule=math, interval.type=mean"
+
+
+def test_two_stage_without_replacement():
+    from tests.conftest import REF
+
+    apiclus2 = pd.read_csv(REF / "apiclus2.csv")
+    d2 = Design(cluster="dnum", fpc="fpc1", cluster2="snum", fpc2="fpc2")
+    # dclus2 <- svydesign(id=~dnum+snum, fpc=~fpc1+fpc2, data=apiclus2)
+    # svymean(~api00, dclus2, deff=TRUE) -> 670.811808, SE 30.099027, DEff 6.25051; degf(dclus2) = 39
+    row = one(estimate_column(apiclus2, "api00", design=d2))
+    assert (row["estimate"], row["se"]) == pytest.approx((670.811808, 30.099027), rel=2e-8)
+    assert row["deff"] == pytest.approx(6.25051, rel=1e-5)
+    assert d2.prepare(apiclus2).df == 39
+    # svytotal(~enroll, dclus2, na.rm=TRUE) -> 2639272.9, SE 799637.77
+    row = one(estimate_column(apiclus2, "enroll", design=d2, stat="total"))
+    assert (row["estimate"], row["se"]) == pytest.approx((2639272.9, 799637.77), rel=2e-8)
+    # svyby(~api00, ~stype, dclus2, svymean): E 29.92660424, H 17.69416713, M 45.09131630
+    est = estimate_column(apiclus2, "api00", design=d2, by="stype")
+    for level, se in {"E": 29.92660424, "H": 17.69416713, "M": 45.09131630}.items():
+        assert one(est, level)["se"] == pytest.approx(se, rel=1e-8)
+    # with replacement at stage 1 (no fpc): svydesign(id=~dnum+snum, weights=~pw) -> SE 30.71158
+    row = one(estimate_column(apiclus2, "api00", design=Design("pw", cluster="dnum", cluster2="snum")))
+    assert row["se"] == pytest.approx(30.71158, rel=1e-6)
+
+
+def test_a_prepared_design_is_reused(apiclus1):
+    prep = DCLUS1.prepare(apiclus1)
+    a = estimate_column(apiclus1, "api00", design=DCLUS1, by="stype", prepared=prep)
+    assert "stype" in prep.cache                       # domain codes factorised once, kept with the design
+    b = estimate_column(apiclus1, "api00", design=DCLUS1, by="stype")
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(EstimationError, match="belongs to another data set"):
+        estimate_column(apiclus1.iloc[:10], "api00", design=DCLUS1, prepared=prep)

@@ -106,3 +106,18 @@ def test_by_domain_and_bad_arguments():
         estimate(responses(rows), measures=["nope"])
     with pytest.raises(EstimationError, match="no column 'area'"):
         estimate(responses(rows), by="area")
+
+
+def test_score_index_is_a_mean_not_a_proportion():
+    # Issue 12: the score index got a binomial interval on n_eff = p(1 − p)/Var = 35 from 3 respondents.
+    # Scores/100: A 7.2 over 8 answers, B 5.6 / 8, C 3.6 / 5 -> R = 16.4/21 = 0.780952.
+    # Ratio variance (Cochran 1977, eq. 6.13): d = y − R a = (0.952381, −0.647619, −0.304762),
+    # s²_d = 1.419319/2 = 0.709660, v = s²_d / (3 · 7²) = 0.00482762, SE = 0.0694812.
+    # Interval: R ± t_{2, 0.975} · SE = 0.780952 ± 4.302653 · 0.0694812 -> [0.481998, 1.079906], upper clipped.
+    row = estimate(responses(sat_rows()), measures=["score_index"]).iloc[0]
+    assert row["estimate"] == pytest.approx(16.4 / 21)
+    assert row["se"] == pytest.approx(0.0694812, rel=1e-5)
+    assert row["ci_method"] == "t" and row["ci_df"] == 2
+    assert row["ci_low"] == pytest.approx(0.481998, rel=1e-5) and row["ci_high"] == 1
+    assert row["ci_note"] == "clipped"
+    assert row["n_eff"] <= row["n"] == 3

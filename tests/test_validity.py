@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from types import SimpleNamespace
 
 import numpy as np
@@ -30,6 +31,7 @@ from survey.evaluation.weighting import weight_responses
 from survey.inputs.frame import read_frame
 from survey.inputs.read import Workbook
 from survey.inputs.tidy import tidy
+from survey.pipeline import analyze
 from survey.render.report import xlsx_bytes
 from survey.render.validity import validity_paragraph, validity_tables
 from survey.stats.design import Design
@@ -400,3 +402,98 @@ def test_check_survey_takes_the_ceiling_at_the_scale_top(checked):
     v = check_survey(edited, estimate(edited.valid))
     assert v.ceiling["n_ceiling"].iloc[0] == 0
     assert ceiling_effect(oriented_items(edited.valid)).iloc[0]["n_ceiling"] >= 25  # the observed-max reading
+
+
+# --------------------------------------------------------------------------- planned vs unplanned mix
+def _disproportionate():
+    """A stratified sample allocated equally (50 each) from districts of 1000, 200 and 100 people."""
+    pop = pd.Series({"甲区": 1000.0, "乙区": 200.0, "丙区": 100.0})
+    labels = pd.Series(["甲区"] * 50 + ["乙区"] * 50 + ["丙区"] * 50)
+    weights = labels.map(pop / 50.0)                    # design weights N_h / n_h
+    return pop, labels, weights
+
+
+def test_disproportionate_allocation_is_a_planned_difference():
+    from survey.evaluation.validity import coverage
+    from survey.render.validity import COVERAGE_VERDICT
+
+    pop, labels, weights = _disproportionate()
+    plain = coverage(labels, pop)
+    # unweighted 1/3 each against 77/15/8%: a large χ², and without a plan the old advice stands
+    assert plain.p_value < 1e-10 and plain.kind == "unplanned"
+    assert COVERAGE_VERDICT[plain.kind] == "样本区分布与总体存在显著差异，宜加权调整"
+    planned = coverage(labels, pop, allocation=pd.Series({"甲区": 50, "乙区": 50, "丙区": 50}))
+    assert planned.planned and planned.kind == "planned" and planned.p_value == pytest.approx(1.0)
+    assert planned.frame_p_value == pytest.approx(plain.p_value)
+    assert "非比例分配" in COVERAGE_VERDICT[planned.kind] and "宜加权调整" not in COVERAGE_VERDICT[planned.kind]
+    # the design weights reproduce the frame exactly: the design-based test sees no difference
+    weighted = coverage(labels, pop, weights=weights, strata=labels)
+    assert weighted.weighted_chi2 == pytest.approx(0.0, abs=1e-12) and weighted.kind == "corrected"
+    # a sample that departs from its own plan is still reported as unplanned
+    off = coverage(labels, pop, allocation=pd.Series({"甲区": 100, "乙区": 30, "丙区": 20}))
+    assert off.kind == "off_plan"
+
+
+def test_proportional_plan_is_tested_against_the_frame():
+    from survey.evaluation.validity import coverage
+
+    pop = pd.Series({"甲区": 1000.0, "乙区": 200.0, "丙区": 100.0})
+    labels = pd.Series(["甲区"] * 77 + ["乙区"] * 15 + ["丙区"] * 8)
+    c = coverage(labels, pop, allocation=pop / 13)      # proportional plan: nothing planned about it
+    assert not c.planned and c.kind == "consistent"
+
+
+def test_weighted_fit_under_srs_is_close_to_pearson():
+    from scipy.stats import chisquare
+
+    from survey.stats.compare import rao_scott_fit
+
+    rng = np.random.default_rng(3)
+    x = rng.choice(list("abc"), size=300, p=[0.5, 0.3, 0.2])
+    shares = pd.Series({"a": 0.45, "b": 0.35, "c": 0.2})
+    fit = rao_scott_fit(pd.DataFrame({"x": x}), "x", shares)
+    counts = pd.Series(x).value_counts().reindex(list("abc")).to_numpy()
+    pearson = chisquare(counts, f_exp=300 * shares.to_numpy())
+    assert fit.chi2 == pytest.approx(pearson.statistic, rel=1e-12)   # same X²
+    assert fit.p_value == pytest.approx(pearson.pvalue, abs=0.01)     # δ ≈ 1 under SRS
+
+
+def test_planned_allocation_column_reaches_the_check(tmp_path):
+    """A 计划样本量（offender） column in 抽样框 declares the offender interviews' allocation.
+
+    Equal quotas of 10 per district are disproportionate (the districts hold 152 … 702
+    people), but the 2021 interviews were allocated proportionally: the achieved sample
+    departs from that plan, and the check says so instead of calling it planned.
+    """
+    import openpyxl
+
+    path = tmp_path / "2021.xlsx"
+    shutil.copy(RAW_2021, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["抽样框"]
+    col = ws.max_column + 1
+    ws.cell(row=1, column=col, value="计划样本量（offender）")
+    for r in range(2, ws.max_row + 1):
+        ws.cell(row=r, column=col, value=10)
+    wb.save(path)
+    res = analyze(path, QDIR)
+    cov = res.surveys[1].validity.coverage
+    assert cov.planned and cov.kind == "off_plan"
+    assert res.surveys[0].validity.coverage.planned is False        # the staff survey has no plan column
+    checks = res.surveys[1].validity.checks["check"].tolist()
+    assert "区分布与计划分配的卡方检验（p值）" in checks and "加权后区分布（Rao–Scott检验p值）" in checks
+
+
+def test_paragraph_names_the_plan_test_when_planned(checked):
+    from dataclasses import replace
+
+    pop, labels, weights = _disproportionate()
+    planned = coverage(labels, pop, allocation=pd.Series({"甲区": 50, "乙区": 50, "丙区": 50}), weights=weights,
+                       strata=labels)
+    text = validity_paragraph(replace(checked["staff"][1], coverage=planned))
+    assert "与计划分配的卡方检验" in text and "与总体的检验" in text and "非比例分配所致" in text
+    assert "宜加权调整" not in text
+    unplanned = validity_paragraph(replace(checked["staff"][1], coverage=coverage(labels, pop)))
+    assert "样本区分布与总体存在显著差异，宜加权调整" in unplanned
+    off = coverage(labels, pop, allocation=pd.Series({"甲区": 1000, "乙区": 20, "丙区": 10}))
+    assert "偏离计划分配" in validity_paragraph(replace(checked["staff"][1], coverage=off))

@@ -201,3 +201,26 @@ def test_calibration_aware_standard_errors_match_r():
     post = d.assign(w=poststratify(d, "ab", pop).weights.to_numpy())
     assert se(post, "y", Design(weights="w", calibration=("ab",)))[0] == pytest.approx(0.0170107029537, rel=1e-9)
     assert se(post, "x", Design(weights="w", calibration=("ab",)))[0] == pytest.approx(0.983098144637, rel=1e-9)
+
+
+def test_trimming_after_raking_keeps_its_diagnostics_and_says_the_margins_broke(kalton):
+    raked = rake(kalton, margins())
+    res = trim(raked.weights, upper=1.5, after=raked, data=kalton)
+    d = res.diagnostics
+    # the raking's convergence, iterations and history are kept, the trimming added
+    assert d.method == "rake+trim" and d.converged and d.history == raked.diagnostics.history
+    assert d.iterations == raked.diagnostics.iterations and d.trimmed > 0
+    # the margins are re-computed from the trimmed weights: by hand, Σ of the trimmed weights per level
+    for var in ("a", "b"):
+        got = res.weights.groupby(kalton[var].astype(str)).sum()
+        table = d.margins[d.margins["variable"] == var].set_index("level")
+        assert table["achieved"].to_numpy() == pytest.approx(got[table.index].to_numpy())
+    # trimming broke them, so the weights are no longer calibrated (was: margins of the raking, converged)
+    assert not d.calibrated and "no longer calibrated" in d.note
+    assert abs(d.margins["difference"]).max() > 1
+
+
+def test_trimming_that_binds_nothing_stays_calibrated(kalton):
+    raked = rake(kalton, margins())
+    res = trim(raked.weights, upper=50, after=raked, data=kalton)
+    assert res.diagnostics.calibrated and res.diagnostics.trimmed == 0

@@ -8,10 +8,18 @@ drift apart. A set that a model field takes is written once as a ``Literal`` typ
 
 from typing import Literal, get_args
 
-SRS_CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
-DESIGN_CI_METHODS = ("korn_graubard", "logit")  # R svyciprop's "beta" and "logit"
+STATSMODELS_CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")  # statsmodels' names
+# Binomial intervals on a count (and on the effective n of a design): statsmodels' and
+# Wilson with continuity correction (R prop.test), mid-p exact, likelihood ratio.
+SRS_CI_METHODS = (*STATSMODELS_CI_METHODS, "wilson_cc", "midp", "lr")
+# Intervals on a transformed scale from the design variance (R svyciprop "logit"; binom's
+# "probit", "cloglog"; the arcsine square root), and Korn & Graubard (svyciprop "beta").
+TRANSFORM_CI_METHODS = ("logit", "probit", "cloglog", "arcsine")
+DESIGN_CI_METHODS = ("korn_graubard", *TRANSFORM_CI_METHODS)
 CI_METHODS = SRS_CI_METHODS + DESIGN_CI_METHODS
-STATS = ("mean", "total")
+STATS = ("mean", "total", "ratio", "quantile")
+CAL_DISTANCES = ("linear", "raking", "logit")  # calibration distance (R calibrate(calfun=))
+DEFF_SRS = ("without", "replace")  # deff against SRS without replacement from N̂ (R deff=TRUE) or with
 LONELY_PSU = ("fail", "remove", "adjust")
 StepMode = Literal["ceil", "floor", "linear"]
 STEP_MODES: tuple[str, ...] = get_args(StepMode)

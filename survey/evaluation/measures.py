@@ -12,8 +12,9 @@ Each measure a questionnaire declares is a ratio estimate over respondents
 - ``item_mean``    the mean over items of each item's top-box rate.
 
 Unweighted ``top_box`` without a design gets the binomial interval on the answers;
-everything else the design-based interval on the effective sample size (see
-:mod:`survey.stats.estimate`). Entry point: :func:`estimate`.
+the score index (a mean of scores, not a proportion) est ± t_df·SE clipped to [0, 1]
+(Wilson on the Kish n when its variance is 0); everything else the design-based
+interval on the effective sample size (see :mod:`survey.stats.estimate`). Entry point: :func:`estimate`.
 """
 
 from __future__ import annotations
@@ -143,6 +144,12 @@ def estimate(
                         p = succ / cnt
                         r = Ratios(p, p * (1 - p) / cnt, p * (1 - p) / cnt, cnt, cnt)
                     results += estimate_rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method, binomial=succ)
+                elif m.type == "score_index":
+                    # A mean of scores in [0, 1] is not a proportion: t interval on the design
+                    # variance and df, clipped to [0, 1]; n_eff = n / deff, never above n.
+                    r = ratio(prep, y, a, dom, k)
+                    results += estimate_rows(r, proportion=False, prep=prep, alpha=alpha, method=ci_method,
+                                             df="design", bounded=True)
                 else:
                     r = ratio(prep, y, a, dom, k)
                     results += estimate_rows(r, proportion=True, prep=prep, alpha=alpha, method=ci_method)

@@ -156,6 +156,14 @@ class Coverage:
     below_minimum: tuple[str, ...]
     note: str = ""
     alpha: float = THRESHOLDS["fit_p"]   # the fit test's significance level
+    # Planned disproportionate allocation: the unweighted mix is tested against the plan
+    # (chi2/df/p_value above), not against the frame; frame_p_value is the frame test.
+    planned: bool = False
+    frame_chi2: float = float("nan")
+    frame_p_value: float = float("nan")
+    # The weighted sample against the frame (design-based Rao–Scott; NaN when unweighted).
+    weighted_chi2: float = float("nan")
+    weighted_p_value: float = float("nan")
 
     @property
     def passed_minimum(self) -> bool:
@@ -163,12 +171,39 @@ class Coverage:
 
     @property
     def passed_fit(self) -> bool | None:
-        """The sample mix is consistent with the frame: χ² p-value ≥ ``alpha`` (None when untestable)."""
+        """The unweighted mix is as intended: χ² p-value ≥ ``alpha`` against the frame, or
+        against the planned allocation when the allocation was disproportionate by design
+        (None when untestable)."""
         return None if np.isnan(self.p_value) else bool(self.p_value >= self.alpha)
+
+    @property
+    def weighted(self) -> bool:
+        return not np.isnan(self.weighted_p_value)
+
+    @property
+    def passed_weighted_fit(self) -> bool | None:
+        """The weighted mix is consistent with the frame (None when not weighted)."""
+        return None if not self.weighted else bool(self.weighted_p_value >= self.alpha)
+
+    @property
+    def kind(self) -> str:
+        """What a difference from the frame means: ``consistent`` (none), ``planned`` (by the
+        allocation, and the sample follows the plan), ``off_plan`` (the sample departs from the
+        plan), ``corrected`` (unplanned, but the weighted sample matches the frame),
+        ``unplanned`` (unplanned and not corrected), ``untestable``."""
+        fit = self.passed_fit
+        if fit is None:
+            return "untestable"
+        if self.planned:
+            return "planned" if fit else "off_plan"
+        if fit:
+            return "consistent"
+        return "corrected" if self.passed_weighted_fit else "unplanned"
 
 
 def coverage(sample, population, *, minimum=0, variable: str = "district",
-             alpha: float = THRESHOLDS["fit_p"]) -> Coverage:
+             alpha: float = THRESHOLDS["fit_p"], allocation: pd.Series | None = None,
+             weights: pd.Series | None = None, strata: pd.Series | None = None) -> Coverage:
     """Compare sample counts with population counts per category.
 
     ``sample`` is a Series of counts by category (or the raw category labels of
@@ -179,6 +214,14 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     goodness of fit of the sample counts against n·N_h/N
     (``scipy.stats.chisquare``), judged at ``alpha`` (``passed_fit``: p ≥ alpha);
     categories with an expected count below 5 are named in ``note``.
+
+    ``allocation`` (planned sample sizes by category) says the sample was allocated on
+    purpose: when it is not proportional to the population (a share differs by more
+    than 1 point), the difference from the frame is planned, and the unweighted mix is
+    tested against the plan instead (``planned``; the frame test stays in
+    ``frame_chi2``/``frame_p_value``). ``weights`` (one per respondent, aligned with the
+    labels in ``sample``; ``strata`` optional) adds the design-based test of the
+    weighted mix against the frame (:func:`survey.stats.compare.rao_scott_fit`).
     """
     from scipy.stats import chisquare
 
@@ -230,8 +273,44 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
         if small:
             note = f"期望频数小于5的类别：{'、'.join(small)}（卡方近似可能不准）"
     below = tuple(t.loc[~t["n"].ge(t["minimum"]), "category"])
+    more = _planned_and_weighted(sample, t, use, n, chi2, p, allocation, weights, strata, variable)
+    if more.get("planned"):
+        chi2, p = more.pop("plan_chi2"), more.pop("plan_p")
+        note = (note + "；" if note else "") + "按计划的非比例分配检验实际样本结构"
     return Coverage(variable, t, chi2, df, p, float(t["share_diff"].abs().max()) if n else np.nan, below, note,
-                    alpha)
+                    alpha, **more)
+
+
+def _planned_and_weighted(sample, t, use, n, chi2, p, allocation, weights, strata, variable) -> dict:
+    """The planned-allocation test and the weighted (design-based) test of :func:`coverage`."""
+    from scipy.stats import chisquare
+
+    from survey.stats.compare import rao_scott_fit
+    from survey.stats.design import Design
+
+    out: dict = {}
+    if allocation is not None and n > 0 and use.sum() >= 2:
+        plan = pd.Series(allocation, dtype=float)
+        plan.index = plan.index.astype(str)
+        plan = plan.reindex(t["category"]).fillna(0).to_numpy()
+        t["planned"] = plan
+        plan_share = plan / plan.sum() if plan.sum() else plan
+        if np.abs(plan_share - t["population_share"].to_numpy()).max() > 0.01:
+            ok = use.to_numpy() & (plan > 0)
+            res = chisquare(t.loc[ok, "n"].to_numpy(), f_exp=n * plan_share[ok] / plan_share[ok].sum())
+            out.update(planned=True, frame_chi2=chi2, frame_p_value=p, plan_chi2=float(res.statistic),
+                       plan_p=float(res.pvalue))
+    if weights is not None and n > 0 and use.sum() >= 2:
+        labels = pd.Series(sample).astype(object)
+        d = pd.DataFrame({"x": labels.to_numpy(), "w": np.asarray(weights, dtype=float)})
+        design = Design(weights="w")
+        if strata is not None:
+            d["h"] = np.asarray(strata)
+            design = Design(weights="w", strata="h", lonely_psu="remove")
+        shares = t.set_index("category")["population_share"]
+        fit = rao_scott_fit(d, "x", shares, design)
+        out.update(weighted_chi2=fit.chi2, weighted_p_value=fit.p_value)
+    return out
 
 
 # --------------------------------------------------------------------------- one questionnaire
@@ -317,6 +396,8 @@ def check_survey(
     min_kmo: float = THRESHOLDS["kmo"],
     bartlett_alpha: float = THRESHOLDS["bartlett_p"],
     fit_alpha: float = THRESHOLDS["fit_p"],
+    allocation: pd.Series | None = None,
+    weights: pd.Series | None = None,
 ) -> SurveyValidity:
     """All validity checks for one questionnaire.
 
@@ -329,7 +410,9 @@ def check_survey(
     ``frame_margins`` maps an item id or item text (矫正类别) to population counts
     by option label (对象构成). ``issued`` is the number of questionnaires issued,
     when known. The district mix is judged at ``fit_alpha``, Bartlett's test at
-    ``bartlett_alpha``.
+    ``bartlett_alpha``. ``allocation`` (planned sample size by district) marks a
+    deliberately disproportionate allocation; ``weights`` (one per valid response) adds
+    the design-based test of the weighted district mix (strata = district).
     """
     v = cleaned.valid
     q = v.questionnaire
@@ -343,8 +426,9 @@ def check_survey(
 
     cov = None
     if pop is not None and q.district_item and q.district_item in v.data:
-        cov = coverage(option_labels(v, q.district_item), pop, minimum=min_per_district, variable="district",
-                       alpha=fit_alpha)
+        labels = option_labels(v, q.district_item)
+        cov = coverage(labels, pop, minimum=min_per_district, variable="district", alpha=fit_alpha,
+                       allocation=allocation, weights=weights, strata=None if weights is None else labels)
     others = []
     for key, counts_by in (frame_margins or {}).items():
         item = next((it for it in q.items if key in (it.id, it.text) or key in it.aliases), None)
@@ -383,8 +467,12 @@ def check_survey(
         add("各区样本量不低于最低要求", float(cov.table["n"].min()), float(cov.table["minimum"].max()),
             cov.passed_minimum, "低于最低样本量：" + "、".join(cov.below_minimum) if cov.below_minimum else
             f"各区均不少于{int(cov.table['minimum'].max())}份")
-        add("区分布卡方拟合优度（p值）", cov.p_value, cov.alpha, cov.passed_fit,
-            f"χ²={cov.chi2:.2f}，df={cov.df}，最大占比差{cov.max_abs_diff:.2%}" + (f"；{cov.note}" if cov.note else ""))
+        add("区分布与计划分配的卡方检验（p值）" if cov.planned else "区分布卡方拟合优度（p值）", cov.p_value, cov.alpha,
+            cov.passed_fit, f"χ²={cov.chi2:.2f}，df={cov.df}，最大占比差{cov.max_abs_diff:.2%}"
+            + (f"；{cov.note}" if cov.note else ""))
+        if cov.weighted:
+            add("加权后区分布（Rao–Scott检验p值）", cov.weighted_p_value, cov.alpha, cov.passed_weighted_fit,
+                f"X²={cov.weighted_chi2:.2f}（设计校正）")
     for o in others:
         add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,
             f"χ²={o.chi2:.2f}，df={o.df}，最大占比差{o.max_abs_diff:.2%}" + (f"；{o.note}" if o.note else ""))

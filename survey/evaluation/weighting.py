@@ -72,14 +72,15 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
                                                                                      **frame.margins}
         res = weight(wt.method, data, targets, by=[district], bounds=wt.bounds)
         if wt.trim_upper:
-            res = trim(res.weights, upper=wt.trim_upper)
+            res = trim(res.weights, upper=wt.trim_upper, after=res, data=data)  # keeps the raking diagnostics
     except WeightingError as exc:
         exc.file, exc.sheet = exc.file or str(frame.file), exc.sheet or frame.sheet
         raise
     out = responses.data.assign(weight=res.weights.to_numpy())
     # The variance knows what the weights were calibrated to (GREG residuals, as R does
     # after postStratify/rake/calibrate); the raking started from equal base weights.
-    calibration = (district, *frame.margins)
+    # Trimming that broke the margins leaves the weights uncalibrated: the design must not claim it.
+    calibration = (district, *frame.margins) if res.diagnostics.calibrated else ()
     design = Design(weights="weight", strata=district, calibration=calibration)
     if wt.fpc:
         out = out.assign(fpc=data[district].map(frame.population).to_numpy(dtype=float))

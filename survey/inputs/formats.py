@@ -79,6 +79,22 @@ FORMATS: dict[str, ExportFormat] = {
     )
 }
 
+FILL_IN = re.compile(r"〖(.*?)〗", re.S)  # 其他【请注明】〖free text〗 (问卷星, any option type)
+
+
+def split_fill(v):
+    """A cell's option and its 〖…〗 fill-in; a cell without one → (v, None).
+
+    >>> split_fill("其他【请注明】〖我妈买的。〗"), split_fill("满意")
+    (('其他【请注明】', '我妈买的。'), ('满意', None))
+    """
+    if not isinstance(v, str) or "〖" not in v:
+        return v, None
+    fills = [f.strip() for f in FILL_IN.findall(v) if f.strip()]
+    rest = FILL_IN.sub("", v).strip()
+    return (rest or None), ("；".join(fills) or None)
+
+
 _NUMERIC = re.compile(r"^-?\d+(\.0+)?$")
 
 

@@ -28,7 +28,7 @@ from survey.definitions.questionnaire import Item, Questionnaire, column_map_pro
 from survey.definitions.vocab import METADATA_FIELDS
 from survey.errors import DataError, DefinitionError, MatchError
 from survey.inputs import plausible
-from survey.inputs.formats import FORMATS, ExportFormat, detect, get_format
+from survey.inputs.formats import FORMATS, ExportFormat, detect, get_format, split_fill
 from survey.inputs.privacy import is_personal, mask_personal, mask_text
 from survey.inputs.read import RawTable
 
@@ -44,7 +44,6 @@ _SUB = re.compile(r"^[(（](.*)[)）]$", re.S)
 # 问卷星 按序号 option columns of a multiple-choice question: 第6题(运动), 6(运动); 6、题目(运动) is _HEADER
 _NTH = re.compile(r"^\s*(?:第\s*(\d+)\s*题|(\d+))\s*[(（](.*)[)）]\s*$", re.S)
 _TRAILING_SUB = re.compile(r"^(.*\S)\s*[(（]([^()（）]*)[)）]$", re.S)
-FILL_IN = re.compile(r"〖(.*?)〗", re.S)  # 其他【请注明】〖free text〗 (问卷星)
 FILL_SUFFIX = ".fill"  # the data column of an item's fill-ins: q6.fill
 _SEP = re.compile(r"[:：—]|--")
 _LETTER = re.compile(r"^\s*[A-Za-z][.．、]\s*")
@@ -501,15 +500,6 @@ def _option_code(lookup: dict[str, int], v) -> int | None:
     return lookup.get(normalize(v)) or lookup.get(normalize(_LETTER.sub("", str(v))))
 
 
-def split_fill(v):
-    """``其他【请注明】〖我妈买的。〗`` → (``其他【请注明】``, ``我妈买的。``); a cell without 〖…〗 → (v, None)."""
-    if not isinstance(v, str) or "〖" not in v:
-        return v, None
-    fills = [f.strip() for f in FILL_IN.findall(v) if f.strip()]
-    rest = FILL_IN.sub("", v).strip()
-    return (rest or None), ("；".join(fills) or None)
-
-
 def fill_ins(values: pd.Series) -> pd.Series | None:
     """The 〖…〗 fill-ins of a column's cells (ID and phone numbers masked), None when it has none."""
     if not values.map(lambda v: isinstance(v, str) and "〖" in v).any():
@@ -568,10 +558,21 @@ def _as_int(v) -> int | None:
     return None
 
 
+NOT_CHOSEN = ("未选", "未选中", "否", "no", "n", "false", "unchecked")  # an option column's "not chosen"
+
+
 def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, str], fmt: ExportFormat,
                          found: list[dict]) -> dict[str, pd.Series]:
-    """One 0/1 column per option (按序号 / 腾讯问卷) → ``{id}[k]`` 0/1 columns."""
+    """One 0/1 column per option (按序号 / 腾讯问卷) → ``{id}[k]`` 0/1 columns.
+
+    1 or a "chosen" word is 1, 0 or a "not chosen" word is 0. A blank cell is 0 when
+    another option of the same respondent holds an answer, and missing when the whole
+    item is blank (a skipped item, not "nothing chosen"). Anything else (``2``,
+    ``abc``) is missing and an ``unknown_option`` finding.
+    """
     out = {}
+    not_chosen = {normalize(c) for c in NOT_CHOSEN}
+    blanks: dict[str, np.ndarray] = {}
     for k in range(1, len(options) + 1):
         col = cols.get(k)
         if col is None:
@@ -579,10 +580,31 @@ def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, s
             continue
         v = src[col].map(lambda x: split_fill(x)[0])
         chosen_text = {normalize(options[k - 1]), *(normalize(c) for c in CHOSEN if normalize(c))}
-        chosen = v.map(lambda x, yes=chosen_text: np.nan if _is_skipped(x, fmt) else (
-            1.0 if _as_int(x) == 1 or (isinstance(x, str) and (normalize(x) in yes or x.strip() in CHOSEN))
-            else 0.0))
-        out[f"{it.id}[{k}]"] = chosen.astype(float)
+
+        def code(x, yes=chosen_text):
+            if x is None or (isinstance(x, float) and np.isnan(x)) or (isinstance(x, str) and not x.strip()):
+                return np.nan
+            if _is_skipped(x, fmt):
+                return np.nan
+            if _as_int(x) == 1 or (isinstance(x, str) and (normalize(x) in yes or x.strip() in CHOSEN)):
+                return 1.0
+            if _as_int(x) == 0 or (isinstance(x, str) and normalize(x) in not_chosen):
+                return 0.0
+            return -1.0  # not a 0/1 answer
+
+        coded = v.map(code).astype(float)
+        for row in coded.index[coded.to_numpy() == -1]:
+            found.append(dict(rule="unknown_option", row=row, column=col, value=v[row],
+                              message=f"'{v[row]}' in the option column of {it.id} is neither chosen (1) nor "
+                                      f"not chosen (0)"))
+        blank = v.isna().to_numpy() | v.map(lambda x: isinstance(x, str) and not x.strip()).to_numpy()
+        blanks[f"{it.id}[{k}]"] = blank
+        out[f"{it.id}[{k}]"] = coded.where(coded >= 0)
+    answered = np.zeros(len(src), dtype=bool)
+    for key in blanks:
+        answered |= out[key].notna().to_numpy()
+    for key, blank in blanks.items():  # blank beside an answer: not chosen
+        out[key] = out[key].mask(pd.Series(blank & answered, index=src.index), 0.0)
     return out
 
 

@@ -58,6 +58,21 @@ class Design:
       everyone, as when an unweighted sample is raked); the regression uses them,
       as R does.
 
+    - ``calibration_numeric``: numeric columns the weights were calibrated to (GREG on
+      totals, :func:`survey.stats.calibration.calibrate_totals`); they join the
+      regression of the residuals.
+    - ``calibration_aggregate``: the calibration gave one factor per PSU (R's
+      ``aggregate.stage=1``; ``calibrate_totals(cluster=)``): the residuals come from
+      the regression on the PSU means of the auxiliaries, as R computes them.
+    - ``cluster2`` / ``fpc2``: second-stage units within the PSUs and their population
+      size per PSU (or fraction): the variance adds Σ_h f_h Σ_j (1 − f2_j) m_j/(m_j − 1)
+      Σ_k (t_jk − t̄_j)² when the first stage has an fpc (R ``svydesign(id=~psu+ssu,
+      fpc=~fpc1+fpc2)``); without one the PSU totals carry all the variance.
+
+    Without ``weights``, an ``fpc`` gives each unit N_h / n_h (× M_j / m_j with
+    ``fpc2``), as R's ``svydesign`` derives them. A stratum of one PSU sampled with
+    certainty (f = 1) adds no variance and is not "lonely".
+
     >>> Design(weights="pw", strata="stype", fpc="fpc").columns  # R: svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc)
     ['pw', 'stype', 'fpc']
     """
@@ -69,6 +84,10 @@ class Design:
     lonely_psu: str = "fail"
     calibration: tuple[str, ...] = ()
     calibration_base: str | None = None
+    cluster2: str | None = None
+    fpc2: str | None = None
+    calibration_numeric: tuple[str, ...] = ()
+    calibration_aggregate: bool = False
 
     def __post_init__(self):
         if self.lonely_psu not in LONELY_PSU:
@@ -77,7 +96,7 @@ class Design:
     @property
     def columns(self) -> list[str]:
         return [c for c in (self.weights, self.strata, self.cluster, self.fpc, *self.calibration,
-                            self.calibration_base) if c]
+                            self.calibration_base, self.cluster2, self.fpc2, *self.calibration_numeric) if c]
 
     @property
     def is_srs(self) -> bool:
@@ -102,6 +121,25 @@ class Prepared:
     strata_labels: tuple = ()
     calibration_codes: tuple = field(default=(), repr=False)  # one code array per calibration column
     base: np.ndarray | None = field(default=None, repr=False)  # weights before calibration
+    ssu: np.ndarray | None = field(default=None, repr=False)   # second-stage unit code per unit (two stages)
+    ssu_psu: np.ndarray | None = field(default=None, repr=False)  # PSU code of each SSU
+    f2: np.ndarray | None = field(default=None, repr=False)    # second-stage sampling fraction per PSU
+    calibration_x: np.ndarray | None = field(default=None, repr=False)  # numeric auxiliaries (units × q)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # domain codes, computed once
+
+    def domain_codes(self, data: pd.DataFrame, by: str) -> tuple[np.ndarray, tuple]:
+        """Codes 0 … k−1 (−1 = missing) and sorted levels of column ``by``, factorised once per design.
+
+        The strata are already factorised (same sort=True codes and levels): a domain
+        equal to them reuses those codes rather than hashing the column again.
+        """
+        if by not in self.cache:
+            if by == self.design.strata:
+                self.cache[by] = (self.stratum, tuple(self.strata_labels))
+            else:
+                codes, uniq = pd.factorize(data[by], sort=True)
+                self.cache[by] = (codes.astype(np.int64, copy=False), tuple(uniq))
+        return self.cache[by]
 
     @property
     def n(self) -> int:
@@ -123,6 +161,8 @@ class Prepared:
         Returns an array of k variances. Runs in O(units) with ``bincount``.
         """
         z = np.asarray(z, dtype=float)
+        if self.calibration_x is not None or (self.calibration_codes and self.design.calibration_aggregate):
+            return self._greg_variance(z, domain, k)
         if self.calibration_codes:
             return self._calibrated_variance(z, domain, k)
         # Speed (same sums): no domain, or every unit inside one, needs no masking
@@ -149,7 +189,9 @@ class Prepared:
         s1 = np.bincount(key, weights=t, minlength=H * k).reshape(H, k)
         s2 = np.bincount(key, weights=t * t, minlength=H * k).reshape(H, k)
         nh = self.n_psu.astype(float)[:, None]
-        lonely = self.n_psu < 2
+        # A stratum of one PSU sampled with certainty (f = 1, e.g. N = 1) adds no
+        # variance and is not "lonely" (R: certainty PSUs, survey.lonely.psu unused).
+        lonely = (self.n_psu < 2) & (self.f < 1)
         if lonely.any() and self.design.lonely_psu == "fail":
             which = [str(self.strata_labels[i]) for i in np.flatnonzero(lonely)]
             raise EstimationError(
@@ -165,6 +207,29 @@ class Prepared:
             ss = np.where(lonely[:, None], (s1 - grand) ** 2, ss)
             factor = np.where(lonely[:, None], (1 - self.f)[:, None], factor)
         ss = np.maximum(ss, 0.0)  # rounding
+        v = (factor * ss).sum(axis=0)
+        if self.ssu is not None and self.design.fpc:
+            v = v + self._second_stage(z, dom, k)
+        return v
+
+    def _second_stage(self, z: np.ndarray, dom, k: int) -> np.ndarray:
+        """Σ_h f_h Σ_j (1 − f2_j) m_j/(m_j − 1) Σ_k (t_jk − t̄_j)², the within-PSU term of a
+        two-stage design sampled without replacement at the first stage (R's ``svyrecvar``;
+        Särndal, Swensson & Wretman 1992, §4.3). A PSU with one sampled SSU adds nothing.
+        With replacement at the first stage (no fpc) the PSU totals carry all the variance."""
+        ssu, ssu_psu, f2 = self.ssu, self.ssu_psu, self.f2
+        if ssu is None or ssu_psu is None or f2 is None:
+            return np.zeros(k)
+        n_p, n_s = len(self.psu_stratum), len(ssu_psu)
+        cell = ssu * k + (0 if dom is None else np.asarray(dom))
+        t = np.bincount(cell, weights=z, minlength=n_s * k)
+        key = np.repeat(ssu_psu, k) * k + np.tile(np.arange(k), n_s)
+        s1 = np.bincount(key, weights=t, minlength=n_p * k).reshape(n_p, k)
+        s2 = np.bincount(key, weights=t * t, minlength=n_p * k).reshape(n_p, k)
+        m = np.bincount(ssu_psu, minlength=n_p).astype(float)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ss = np.maximum(s2 - s1 * s1 / m, 0.0)
+            factor = np.where(m > 1, m / (m - 1), 0.0) * (1 - f2)[:, None] * self.f[self.psu_stratum][:, None]
         return (factor * ss).sum(axis=0)
 
 
@@ -197,6 +262,27 @@ class Prepared:
             beta = Minv @ xz
             fitted = sum(beta[offsets[u] + c] for u, c in enumerate(codes))
             out[d] = plain.variance(zd - self.w * fitted)[0]
+        return out
+
+
+    def _greg_variance(self, z: np.ndarray, domain: np.ndarray | None, k: int) -> np.ndarray:
+        """As :meth:`_calibrated_variance` with numeric auxiliaries too: a dense X (units × columns)."""
+        numeric = np.zeros((len(z), 0)) if self.calibration_x is None else self.calibration_x
+        base = np.ones(len(z)) if self.base is None else self.base
+        parts = [np.eye(int(c.max()) + 1)[c] for c in self.calibration_codes]
+        X = np.column_stack([*parts, numeric])
+        if self.design.calibration_aggregate:  # one factor per PSU: regress on the PSU means (R aggregate.stage=1)
+            sums = np.zeros((len(self.psu_stratum), X.shape[1]))
+            np.add.at(sums, self.psu, X)
+            X = (sums / np.bincount(self.psu, minlength=len(self.psu_stratum))[:, None])[self.psu]
+        Minv = np.linalg.pinv(X.T @ (X * base[:, None]))
+        dom = np.zeros(len(z), dtype=np.int64) if domain is None else np.asarray(domain)
+        plain = replace(self, calibration_codes=(), calibration_x=None)
+        out = np.empty(k)
+        for d in range(k):
+            zd = np.where(dom == d, z, 0.0)
+            beta = Minv @ (X.T @ (base * zd / self.w))
+            out[d] = plain.variance(zd - self.w * (X @ beta))[0]
         return out
 
 
@@ -236,7 +322,7 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
                                   row=excel_row(data, int(np.flatnonzero(bad)[0])), got=data[design.weights].iloc[i],
                                   hint="drop units with zero weight before estimating, or fix the weight column")
     else:
-        w = np.ones(n)
+        w = None  # 1, or N_h / n_h once the fpc is known (below)
     if design.strata:
         stratum, labels = _codes(data[design.strata])
     else:
@@ -252,36 +338,85 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         psu = np.arange(n, dtype=np.int64)
         psu_stratum = stratum
     n_psu = np.bincount(psu_stratum, minlength=H)
-    f = np.zeros(H)
-    if design.fpc:
-        fpc = pd.to_numeric(data[design.fpc], errors="coerce").to_numpy(dtype=float)
-        if (~np.isfinite(fpc)).any() or (fpc <= 0).any():
-            bad = ~np.isfinite(fpc) | (fpc <= 0)
-            raise EstimationError("fpc must be a population size or a sampling fraction > 0", file=file,
-                                  sheet=sheet, column=design.fpc, row=excel_row(data, int(np.flatnonzero(bad)[0])))
-        lo = np.full(H, np.inf)
-        hi = np.full(H, -np.inf)
-        np.minimum.at(lo, stratum, fpc)
-        np.maximum.at(hi, stratum, fpc)
-        if (hi - lo > 1e-9 * np.maximum(1, hi)).any():
-            h = int(np.flatnonzero(hi - lo > 1e-9 * np.maximum(1, hi))[0])
-            raise EstimationError(f"fpc differs within stratum '{labels[h]}'", file=file, sheet=sheet,
-                                  column=design.fpc, got=f"{lo[h]:g} and {hi[h]:g}",
-                                  hint="the population size must be the same for every unit of a stratum")
-        f = np.where(lo <= 1, lo, n_psu / lo)
-        if (f > 1 + 1e-12).any():
-            h = int(np.flatnonzero(f > 1 + 1e-12)[0])
-            raise EstimationError(f"stratum '{labels[h]}' has more sampled PSUs than its population size",
-                                  file=file, sheet=sheet, column=design.fpc, got=f"{n_psu[h]} > {lo[h]:g}",
-                                  hint="fpc must be the population size (PSUs in the stratum when clustered)")
-        f = np.minimum(f, 1.0)
+    f = _fractions(data, design, stratum, labels, n_psu, file, sheet)
+    ssu = ssu_psu = f2 = None
+    if design.cluster2:
+        ssu, ssu_psu, f2 = _second_stage_codes(data, design, psu, file=file, sheet=sheet)
+    if w is None:
+        # No weights but an fpc: R's svydesign(fpc=) derives the sampling probability
+        # n_h / N_h (PSUs when clustered), so a total is weighted by N_h / n_h — times
+        # M_j / m_j for the second stage of a two-stage design.
+        w = 1.0 / f[stratum] if design.fpc else np.ones(n)
+        if f2 is not None and design.fpc2:
+            w = w / f2[psu]
     calibration = tuple(_codes(data[c].astype(str))[0] for c in design.calibration)
+    cal_x = None
+    if design.calibration_numeric:
+        cal_x = np.column_stack([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
+                                 for c in design.calibration_numeric])
+        if not np.isfinite(cal_x).all():
+            raise EstimationError("a numeric calibration column has a non-numeric cell", file=file, sheet=sheet,
+                                  column=design.calibration_numeric[int(np.flatnonzero(~np.isfinite(cal_x).all(0))[0])])
     base = None
-    if calibration:
+    if calibration or cal_x is not None:
         base = (np.ones(n) if design.calibration_base is None
                 else pd.to_numeric(data[design.calibration_base], errors="coerce").to_numpy(dtype=float))
         if (~np.isfinite(base)).any() or (base <= 0).any():
             raise EstimationError("base weights must be positive numbers", file=file, sheet=sheet,
                                   column=design.calibration_base, row=excel_row(data, int(np.flatnonzero(~(base > 0))[0])))
-    return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base)
+    return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base, ssu, ssu_psu, f2,
+                    cal_x)
+
+
+def _fractions(data: pd.DataFrame, design: Design, stratum: np.ndarray, labels: tuple, n_psu: np.ndarray,
+               file, sheet) -> np.ndarray:
+    """First-stage sampling fraction per stratum from ``design.fpc`` (0 without it: with replacement)."""
+    H = len(labels)
+    if not design.fpc:
+        return np.zeros(H)
+    fpc = pd.to_numeric(data[design.fpc], errors="coerce").to_numpy(dtype=float)
+    if (~np.isfinite(fpc)).any() or (fpc <= 0).any():
+        bad = ~np.isfinite(fpc) | (fpc <= 0)
+        raise EstimationError("fpc must be a population size or a sampling fraction > 0", file=file,
+                              sheet=sheet, column=design.fpc, row=excel_row(data, int(np.flatnonzero(bad)[0])))
+    lo = np.full(H, np.inf)
+    hi = np.full(H, -np.inf)
+    np.minimum.at(lo, stratum, fpc)
+    np.maximum.at(hi, stratum, fpc)
+    if (hi - lo > 1e-9 * np.maximum(1, hi)).any():
+        h = int(np.flatnonzero(hi - lo > 1e-9 * np.maximum(1, hi))[0])
+        raise EstimationError(f"fpc differs within stratum '{labels[h]}'", file=file, sheet=sheet,
+                              column=design.fpc, got=f"{lo[h]:g} and {hi[h]:g}",
+                              hint="the population size must be the same for every unit of a stratum")
+    f = np.where(lo <= 1, lo, n_psu / lo)
+    if (f > 1 + 1e-12).any():
+        h = int(np.flatnonzero(f > 1 + 1e-12)[0])
+        raise EstimationError(f"stratum '{labels[h]}' has more sampled PSUs than its population size",
+                              file=file, sheet=sheet, column=design.fpc, got=f"{n_psu[h]} > {lo[h]:g}",
+                              hint="fpc must be the population size (PSUs in the stratum when clustered)")
+    f = np.minimum(f, 1.0)
+    return f
+
+
+def _second_stage_codes(data: pd.DataFrame, design: Design, psu: np.ndarray, *, file=None, sheet=None):
+    """SSU codes nested in PSUs, the PSU of each SSU and the second-stage fraction per PSU."""
+    if not design.cluster:
+        raise EstimationError("a second-stage cluster needs the first-stage one", column=design.cluster2,
+                              hint="give --cluster (PSU) with --cluster2 (SSU)")
+    key = pd.MultiIndex.from_arrays([psu, data[design.cluster2].to_numpy()])
+    ssu, uniq = pd.factorize(key, sort=True)
+    ssu_psu = np.asarray([p for p, _ in uniq], dtype=np.int64)
+    n_p = int(psu.max()) + 1
+    m = np.bincount(ssu_psu, minlength=n_p).astype(float)
+    f2 = np.zeros(n_p)
+    if design.fpc2:
+        x = pd.to_numeric(data[design.fpc2], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(x) | (x <= 0)
+        if bad.any():
+            raise EstimationError("fpc2 must be a population size or a sampling fraction > 0", file=file,
+                                  sheet=sheet, column=design.fpc2, row=excel_row(data, int(np.flatnonzero(bad)[0])))
+        first = np.zeros(n_p)
+        first[psu] = x  # one value per PSU (the SSUs of the PSU in the population)
+        f2 = np.minimum(np.where(first <= 1, first, m / first), 1.0)
+    return ssu.astype(np.int64), ssu_psu, f2
 

@@ -9,25 +9,30 @@ of a 0/1 variable; a total has zᵢ = wᵢyᵢ.
 The satisfaction measures of a questionnaire (:mod:`survey.evaluation.measures`) are
 such ratios; :func:`item_mean` is the mean of several item rates.
 
-Intervals (``ci_method``):
+Intervals (``ci_method``; the formulas and conventions live in :mod:`survey.stats.intervals`):
 
-- Unweighted counts without a design (``binomial=`` in :func:`estimate_rows`): the
-  binomial interval on the answers (statsmodels' ``proportion_confint``: wilson — default —, beta
-  (Clopper–Pearson), jeffreys, agresti_coull, normal (Wald, for comparison only)).
+- Unweighted data without a design, ``top_box``: the binomial interval on the answers
+  (wilson — default —, beta (Clopper–Pearson), jeffreys, agresti_coull, normal (Wald),
+  wilson_cc (R ``prop.test``), midp, lr).
 - Otherwise the same method on the *effective sample size*
   n_eff = R(1 − R) / Var(R) (Korn & Graubard 1998), reported as e.g. ``wilson_neff``;
   ``korn_graubard`` is Clopper–Pearson on n_eff × (t_{n−1} / t_df)², df the design
-  degrees of freedom (as R ``svyciprop(method="beta")``); ``logit`` is
-  logit(R) ± t_df · SE / (R(1 − R)) transformed back (R ``svyciprop(method="logit")``).
+  degrees of freedom (as R ``svyciprop(method="beta")``); ``logit`` (and ``probit``,
+  ``cloglog``, ``arcsine``) is g(R) ± t_df · SE · g′(R) transformed back (R
+  ``svyciprop(method="logit")``).
 - At 0% or 100% the variance is zero and n_eff is undefined: every method then
   uses the Kish effective sample size (Σw)² / Σw² of the domain's respondents
-  (divided by 1 − n/N̂ when the design has a finite population correction), and
-  ``logit`` (undefined there) becomes Clopper–Pearson on it (``beta_kish``). No
-  interval ever has zero width or NaN bounds.
+  (divided by 1 − n/N̂ when the design has a finite population correction), and the
+  transformation methods become Clopper–Pearson on it (``beta_kish``). No interval
+  ever has zero width or NaN bounds.
+- Means, totals and ratios: est ± q·SE, q normal (R's ``confint``) or t on the design
+  df (``df="design"``). Every row says ``ci_method``, ``ci_df`` and ``ci_note``
+  (clipped to [0, 1], or bounds replaced at the boundary).
 
 ``deff`` is Var(R) over the variance of the same estimate under simple random
-sampling of the same number of respondents (without replacement when the design
-has a finite population correction) — Kish's design effect, as R's ``deff=TRUE``.
+sampling of the same number of respondents, without replacement from N̂ = Σw when
+the design has weights or an fpc (R's ``deff=TRUE``), with replacement otherwise or
+with ``deff="replace"``. For means ``n_eff`` = n / deff, at most n.
 
 Entry points: :func:`estimate_column` (means, proportions and totals of any column, R's
 ``svymean`` / ``svytotal`` / ``svyby``), and the engine :func:`ratio` + :func:`estimate_rows`.
@@ -43,102 +48,31 @@ import pandas as pd
 from survey.definitions.vocab import CI_METHODS, DESIGN_CI_METHODS, OVERALL, OVERALL_LEVEL, SRS_CI_METHODS, STATS
 from survey.errors import EstimationError, choice_error, excel_row
 from survey.stats.design import Design, Prepared
+from survey.stats.intervals import (
+    CLIPPED,
+    ESTIMATE_COLUMNS,
+    KISH_AT_BOUNDARY,
+    binomial_ci,
+    design_proportion_ci,
+    mean_ci,
+    proportion_ci,
+    resolve_df,
+)
 
-ESTIMATE_COLUMNS = ("questionnaire", "measure", "label", "domain", "level", "n", "n_eff",
-                    "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
+__all__ = [
+    "CI_METHODS",
+    "DESIGN_CI_METHODS",
+    "ESTIMATE_COLUMNS",
+    "SRS_CI_METHODS",
+    "design_proportion_ci",
+    "estimate_column",
+    "mean_ci",
+    "proportion_ci",
+    "ratio",
+]
+
+
 MISSING_TEXT = {"", "NA", "N/A", "#N/A", "NaN", "nan", "-", "—", "(空)", "（空）", "(跳过)", "（跳过）"}
-
-
-# ----------------------------------------------------------------------------- intervals
-
-def proportion_ci(count, nobs, alpha: float = 0.05, method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
-    """Binomial interval for ``count`` successes of ``nobs`` (arrays allowed; nobs may be fractional).
-
-    The 2021 staff rate, 379 satisfied of 389 (report.html: 95.33%–98.60%, Wilson):
-
-    >>> lo, hi = proportion_ci(379, 389)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.9533, 0.986)
-    """
-    if method not in SRS_CI_METHODS:
-        raise choice_error(EstimationError, "interval method", method, SRS_CI_METHODS)
-    from statsmodels.stats.proportion import proportion_confint
-
-    count = np.asarray(count, dtype=float)
-    nobs = np.asarray(nobs, dtype=float)
-    lo, hi = proportion_confint(count, nobs, alpha=alpha, method=method)
-    lo, hi = np.clip(np.asarray(lo, dtype=float), 0, 1), np.clip(np.asarray(hi, dtype=float), 0, 1)
-    # At x = n every interval reaches 1 and at x = 0 it starts at 0 (for Jeffreys by
-    # the convention of Brown, Cai & DasGupta 2001, Statist. Sci. 16:101, §4.1.2);
-    # say so exactly rather than 0.9999999999999999 from floating point.
-    lo = np.where(count <= 0, 0.0, lo)
-    hi = np.where(count >= nobs, 1.0, hi)
-    if method == "normal":
-        # Wald is for comparison only; at 0% or 100% it has zero width. Report it as
-        # computed but never let it pass as an interval: widen it with Wilson's bounds.
-        wl, wh = proportion_confint(count, nobs, alpha=alpha, method="wilson")
-        degenerate = (count <= 0) | (count >= nobs)
-        lo = np.where(degenerate, np.minimum(lo, wl), lo)
-        hi = np.where(degenerate, np.maximum(hi, wh), hi)
-    return lo, hi
-
-
-def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str = "wilson"):
-    """Interval for a design-based proportion estimate (arrays allowed).
-
-    ``p`` estimate, ``var`` its design variance, ``n`` respondents, ``n_kish`` their
-    Kish effective size, ``df`` design degrees of freedom. Returns
-    (ci_low, ci_high, n_eff, method_used) — see the module docstring for the rules.
-
-    p = 0.5 with variance 0.0025 has n_eff = p(1 − p)/var = 100: Wilson on 50 of 100.
-
-    >>> lo, hi, n_eff, used = design_proportion_ci(0.5, 0.0025, 100, 100, 99)
-    >>> round(float(lo[0]), 4), round(float(hi[0]), 4), float(n_eff[0]), used[0]
-    (0.4038, 0.5962, 100.0, 'wilson_neff')
-    """
-    from scipy import stats
-
-    if method not in CI_METHODS:
-        raise choice_error(EstimationError, "interval method", method, CI_METHODS)
-    p, var, n, n_kish, df = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (p, var, n, n_kish, df))
-    p, var, n, n_kish, df = np.broadcast_arrays(p, var, n, n_kish, df)
-    # A variance that is zero up to rounding (a stratum share, or every answer alike) is zero.
-    boundary = (p <= 0) | (p >= 1) | ~(var > 1e-12 * np.maximum(p * (1 - p), 1e-12))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where(boundary, n_kish, p * (1 - p) / var)
-    df = np.maximum(np.minimum(df, n - 1), 1)
-    used = np.full(p.shape, method if method in DESIGN_CI_METHODS else f"{method}_neff", dtype=object)
-    if method == "korn_graubard":
-        q = 1 - alpha / 2
-        n_eff = n_eff * (stats.t.ppf(q, np.maximum(n - 1, 1)) / stats.t.ppf(q, df)) ** 2
-        lo, hi = proportion_ci(p * n_eff, n_eff, alpha, "beta")
-    elif method == "logit":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            half = stats.t.ppf(1 - alpha / 2, df) * np.sqrt(var) / (p * (1 - p))
-            mid = np.log(p / (1 - p))
-            lo, hi = 1 / (1 + np.exp(-(mid - half))), 1 / (1 + np.exp(-(mid + half)))
-        blo, bhi = proportion_ci(p * n_eff, n_eff, alpha, "beta")
-        lo, hi = np.where(boundary, blo, lo), np.where(boundary, bhi, hi)
-        used = np.where(boundary, "beta_kish", used)
-    else:
-        lo, hi = proportion_ci(p * n_eff, n_eff, alpha, method)
-    used = np.where(boundary & (used != "beta_kish"), np.char.add(used.astype(str), "_kish"), used)
-    return np.asarray(lo, float), np.asarray(hi, float), n_eff, used
-
-
-def mean_ci(est, se, alpha: float = 0.05):
-    """Normal-theory interval est ± z·se for means and totals (R's ``confint`` default).
-
-    R survey's ``svymean(~api00, dstrat)`` is 662.29 with SE 9.4089; ``confint`` gives 643.85–680.73:
-
-    >>> lo, hi = mean_ci(662.2874, 9.4089)
-    >>> round(float(lo), 2), round(float(hi), 2)
-    (643.85, 680.73)
-    """
-    from scipy import stats
-
-    z = stats.norm.ppf(1 - alpha / 2)
-    return est - z * se, est + z * se
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -166,7 +100,7 @@ def _group_sum(d: np.ndarray | None, x: np.ndarray, k: int) -> np.ndarray:
 
 
 def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | None = None, k: int = 1,
-          *, total: bool = False) -> Ratios:
+          *, total: bool = False, replace_srs: bool = False) -> Ratios:
     """R_d = Σ w y / Σ w a over the units of each domain, with its Taylor variance.
 
     Units with aᵢ = 0 do not count as respondents of the measure (n, Kish n_eff).
@@ -237,9 +171,20 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
         var_srs = s2 / n
         if total:
             var_srs = var_srs * W * W
-        if prep.design.fpc:  # without replacement from the domain's estimated population
-            var_srs = var_srs * np.clip(1 - n / W, 0, 1)
+        var_srs = var_srs * srs_fpc(prep, n, W, replace_srs)
     return Ratios(est, var, var_srs, n, kish_fpc(prep, n_kish, n, W))
+
+
+def srs_fpc(prep: Prepared, n, W, replace_srs: bool = False):
+    """1 − n/N̂ for the SRS variance in ``deff``: without replacement from N̂ = Σw, as R's ``deff=TRUE``.
+
+    An unweighted design without fpc has no N̂ (Σw = n), so it compares with sampling
+    with replacement, as does ``replace_srs=True`` (R's ``deff="replace"``).
+    """
+    if replace_srs or not (prep.design.weights or prep.design.fpc):
+        return 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.clip(1 - n / W, 0, 1)
 
 
 def kish_fpc(prep: Prepared, n_kish, n, W):
@@ -262,44 +207,70 @@ def kish_fpc(prep: Prepared, n_kish, n, W):
         return n_kish / np.clip(1 - n / W, 1 / np.maximum(W, 1), 1)
 
 
-def estimate_rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str, binomial: np.ndarray | None = None):
-    """Table columns from ratio estimates; ``binomial`` = successes for the plain SRS interval.
+def interval_rows(est, var, n, n_kish, design_df, *, proportion: bool, alpha: float, method: str,
+                  df=None, clip: bool = True, tag: str = "", binomial: np.ndarray | None = None,
+                  bounded: bool = False) -> list[dict]:
+    """n, n_eff, estimate, se, ci_low, ci_high, ci_method, ci_df, ci_note for k estimates.
 
-    >>> from survey.stats.design import prepare
-    >>> d = pd.DataFrame({"y": [1.0, 0.0, 1.0, 1.0]})
-    >>> prep = prepare(d, Design())
-    >>> rows = estimate_rows(ratio(prep, d["y"].to_numpy(), np.ones(4)), proportion=True, prep=prep,
-    ...                      alpha=0.05, method="wilson", binomial=np.array([3.0]))
-    >>> row = rows[0]   # Wilson on 3 of 4
-    >>> row["estimate"], row["se"], round(row["ci_low"], 4), round(row["ci_high"], 4), row["ci_method"]
-    (0.75, 0.25, 0.3006, 0.9544, 'wilson')
+    ``proportion``: the proportion intervals (``method``; ``binomial`` = successes for the
+    plain SRS count interval). Otherwise est ± q·SE with q normal (``df=None``) or t
+    (``df="design"`` or a number), named ``normal``/``t``; n_eff = n·Var_SRS/Var is
+    the caller's business (``n_eff`` here: Kish's, at most n). ``bounded``: a mean of
+    values in [0, 1] that is not a proportion (the score index): clipped to [0, 1], and
+    at a zero variance the Kish-n Wilson interval (a [0, 1] variable has variance ≤ p(1 − p)).
+    ``tag`` is appended to the method name (``_jackknife``).
     """
-    se = np.sqrt(r.var)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deff = np.where(r.var_srs > 0, r.var / r.var_srs, np.nan)
-    ok = r.n > 0
+    est, var, n, n_kish = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (est, var, n, n_kish))
+    ok = n > 0
+    se = np.sqrt(var)
     if proportion and binomial is not None:  # unweighted, no design: the binomial interval
         m = method if method in SRS_CI_METHODS else "wilson"
-        lo, hi = proportion_ci(np.where(ok, binomial, 0), np.where(ok, r.n, 1), alpha, m)
-        n_eff, used = r.n.astype(float), np.full(len(r.n), m, dtype=object)
+        lo, hi, note = binomial_ci(np.where(ok, binomial, 0), np.where(ok, n, 1), alpha, m, clip=clip)
+        n_eff, used = n.copy(), np.full(len(n), m, dtype=object)
+        ci_df = np.full(len(n), np.nan)
     elif proportion:
-        lo, hi, n_eff, used = design_proportion_ci(np.where(ok, r.estimate, 0.5), r.var, r.n, r.n_kish,
-                                                   prep.df, alpha, method)
+        lo, hi, n_eff, used, ci_df, note = design_proportion_ci(
+            np.where(ok, est, 0.5), var, n, n_kish, design_df, alpha, method, clip=clip, with_notes=True)
     else:
-        lo, hi = mean_ci(r.estimate, se, alpha)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            n_eff = np.where(np.isfinite(deff) & (deff > 0), r.n / deff, r.n_kish)
-        used = np.full(len(r.n), "normal", dtype=object)
+        q_df = resolve_df(df, design_df)
+        lo, hi = mean_ci(est, se, alpha, q_df)
+        n_eff = np.minimum(n_kish, n)
+        used = np.full(len(n), "normal" if not np.isfinite(q_df) else "t", dtype=object)
+        ci_df = np.full(len(n), q_df)
+        note = np.full(len(n), "", dtype=object)
+        if bounded:
+            flat = ~(var > 1e-12)
+            wl, wh, _ = binomial_ci(np.clip(est, 0, 1) * n_kish, n_kish, alpha, "wilson")
+            lo, hi = np.where(flat, wl, lo), np.where(flat, wh, hi)
+            used = np.where(flat, "wilson_kish", used)
+            note = np.where(flat, KISH_AT_BOUNDARY, np.where((lo < 0) | (hi > 1), CLIPPED, ""))
+            lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
     out = []
-    for j in range(len(r.n)):
+    for j in range(len(n)):
         if not ok[j]:
             out.append(dict(n=0, n_eff=np.nan, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan,
-                            ci_method=method, deff=np.nan))
+                            ci_method=method, ci_df=np.nan, ci_note="no respondents"))
             continue
-        out.append(dict(n=int(r.n[j]), n_eff=float(n_eff[j]), estimate=float(r.estimate[j]),
-                        se=float(se[j]) if r.n[j] > 1 else np.nan, ci_low=float(lo[j]), ci_high=float(hi[j]),
-                        ci_method=str(used[j]), deff=float(deff[j])))
+        out.append(dict(n=int(n[j]), n_eff=float(n_eff[j]), estimate=float(est[j]),
+                        se=float(se[j]) if n[j] > 1 else np.nan, ci_low=float(lo[j]), ci_high=float(hi[j]),
+                        ci_method=str(used[j]) + tag, ci_df=float(ci_df[j]), ci_note=str(note[j])))
     return out
+
+
+def estimate_rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str,
+                  binomial: np.ndarray | None = None, df=None, clip: bool = True, bounded: bool = False):
+    """Table columns from ratio estimates (:func:`interval_rows` plus ``deff``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.where(r.var_srs > 0, r.var / r.var_srs, np.nan)
+    rows = interval_rows(r.estimate, r.var, r.n, r.n_kish, prep.df, proportion=proportion, alpha=alpha,
+                         method=method, df=df, clip=clip, binomial=binomial, bounded=bounded)
+    if not proportion:  # Kish's effective n of the estimate, n / deff, never more than n
+        for row, d in zip(rows, deff):
+            if row["n"] and np.isfinite(d) and d > 0:
+                row["n_eff"] = min(row["n"] / d, row["n"])
+    for row, d in zip(rows, deff):
+        row["deff"] = float(d) if row["n"] else np.nan
+    return rows
 
 
 def check_interval_args(alpha: float, ci_method: str) -> None:
@@ -355,9 +326,7 @@ def item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
         e = np.where(any_a, z * W[d] / np.where(w > 0, w, 1), 0.0)
         mean_e = np.bincount(d, weights=wu * e, minlength=k) / W
         s2 = (np.bincount(d, weights=wu * e * e, minlength=k) / W - mean_e ** 2) * n / (n - 1)
-        var_srs = s2 / n
-        if prep.design.fpc:
-            var_srs = var_srs * np.clip(1 - n / W, 0, 1)
+        var_srs = s2 / n * srs_fpc(prep, n, W)
     return Ratios(np.where(n > 0, est, np.nan), var, var_srs, n, kish_fpc(prep, W * W / W2, n, W))
 
 
@@ -379,8 +348,26 @@ def estimate_column(
     ci_method: str = "wilson",
     file: str | None = None,
     sheet: str | None = None,
+    denominator: str | None = None,
+    quantile: float = 0.5,
+    df: str | float | None = None,
+    clip: bool = True,
+    deff: str = "without",
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
-    """Mean (``stat="mean"``) or total (``"total"``) of a column, overall and by ``by``.
+    """Mean (``stat="mean"``), total, ratio or quantile of a column, overall and by ``by``.
+
+    ``stat="ratio"``: Σw·var / Σw·denominator with its linearised SE (R's
+    ``svyratio(~var, ~denominator, design)``). ``stat="quantile"``: see
+    :func:`survey.stats.quantile.quantile_column` (R's ``svyquantile``).
+    ``df``: intervals of means, totals and ratios use the normal quantile (``None``,
+    R's ``confint``) or t with the design's degrees of freedom (``"design"``, R's
+    ``confint(df=degf(design))``) or a given number. ``clip=False`` keeps Wald and
+    Agresti–Coull bounds outside [0, 1], as R's binom does. ``deff``: compared with
+    SRS without replacement from N̂ (``"without"``, R's ``deff=TRUE``) or with
+    replacement (``"replace"``, R's ``deff="replace"``). ``prepared``: a design already
+    prepared on ``data`` (``design.prepare(data)``), so that many columns are estimated
+    without resolving the design, its codes and its domains again.
 
     A numeric column gives its mean or total; a 0/1 column's mean is a proportion
     and gets a proportion interval (``ci_method``); a text column gives the
@@ -398,34 +385,23 @@ def estimate_column(
 
     On R's ``apistrat`` (tests/test_design.py) this gives 662.29, SE 9.4089.
     """
-    check_interval_args(alpha, ci_method)
-    if stat not in STATS:
-        raise choice_error(EstimationError, "statistic", stat, STATS)
-    for col in (var, by):
-        if col is not None and col not in data.columns:
-            raise EstimationError(f"no column '{col}' in the data", file=file, sheet=sheet,
-                                  expected="one of " + ", ".join(map(str, data.columns[:30])))
+    _check_column_args(data, var, stat, deff, denominator, by, df, alpha, ci_method, file, sheet)
+    if stat == "quantile":
+        from survey.stats.quantile import quantile_column
+
+        return quantile_column(data, var, design=design, by=by, quantile=quantile, alpha=alpha, df=df,
+                               file=file, sheet=sheet)
     design = design or Design()
-    prep = design.prepare(data, file=file, sheet=sheet)
-    values = data[var]
-    if values.dtype == object:  # spreadsheet spellings of a missing value
-        values = values.map(lambda v: None if isinstance(v, str) and v.strip() in MISSING_TEXT else v)
-    numeric = pd.to_numeric(values, errors="coerce")
-    text_cells = values.notna() & numeric.isna()
-    if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:
-        i = int(np.flatnonzero(text_cells.to_numpy())[0])
-        raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
-                              row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
+    prep = prepared if prepared is not None else design.prepare(data, file=file, sheet=sheet)
+    if prep.n != len(data):
+        raise EstimationError("the prepared design belongs to another data set", got=f"{prep.n} units",
+                              expected=f"{len(data)} rows", hint="prepare the design on this data")
+    values, numeric, text_cells = _column_values(data, var, file, sheet)
     categorical = bool(text_cells.any())
     # (domain, level or None for one per code, codes or None for one domain holding every unit, levels)
     domains: list[tuple[str, str | None, np.ndarray | None, int]] = [(OVERALL, OVERALL_LEVEL, None, 1)]
     if by is not None:
-        if by == design.strata:
-            # Speed: the strata are already factorised (same sort=True codes and
-            # levels as below); reuse them rather than hash the column again.
-            codes, uniq = prep.stratum, prep.strata_labels
-        else:
-            codes, uniq = pd.factorize(data[by], sort=True)
+        codes, uniq = prep.domain_codes(data, by)
         domains.append((by, None, codes.astype(np.int64, copy=False), len(uniq)))
         by_labels = [str(u) for u in uniq]
     if categorical:
@@ -436,13 +412,58 @@ def estimate_column(
         y = numeric.to_numpy(float)
         a = np.isfinite(y).astype(float)
         parts = [(var, np.where(a > 0, y, 0.0), _is_binary(numeric))]
+    if denominator is not None:
+        a = _denominator(data, denominator, a, file, sheet)
+        parts = [(f"{var}/{denominator}", np.where(a > 0, parts[0][1], 0.0), False)]
     rows = []
     for name, y, is_prop in parts:
         for domain, level, dom, k in domains:
-            r = ratio(prep, y, a, dom, k, total=stat == "total")
-            res = estimate_rows(r, proportion=is_prop and stat == "mean", prep=prep, alpha=alpha, method=ci_method)
+            r = ratio(prep, y, a, dom, k, total=stat == "total", replace_srs=deff == "replace")
+            res = estimate_rows(r, proportion=is_prop and stat == "mean", prep=prep, alpha=alpha, method=ci_method,
+                                df=df, clip=clip)
             labels = [level] if level is not None else by_labels
             for lab, row in zip(labels, res):
                 rows.append(dict(questionnaire="", measure=name, label=stat, domain=domain, level=lab, **row))
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
 
+
+def _check_column_args(data, var, stat, deff, denominator, by, df, alpha, ci_method, file, sheet) -> None:
+    check_interval_args(alpha, ci_method)
+    if stat not in STATS:
+        raise choice_error(EstimationError, "statistic", stat, STATS)
+    if deff not in ("without", "replace"):
+        raise choice_error(EstimationError, "deff", deff, ("without", "replace"))
+    if (stat == "ratio") != (denominator is not None):
+        raise EstimationError("a ratio needs its denominator column, and only a ratio takes one",
+                              got=f"stat={stat}, denominator={denominator}",
+                              hint="e.g. stat='ratio', denominator='enroll' (R: svyratio(~api.stu, ~enroll, d))")
+    resolve_df(df, 1)
+    for col in (var, by, denominator):
+        if col is not None and col not in data.columns:
+            raise EstimationError(f"no column '{col}' in the data", file=file, sheet=sheet,
+                                  expected="one of " + ", ".join(map(str, data.columns[:30])))
+
+
+def _column_values(data: pd.DataFrame, var: str, file, sheet):
+    """The column with missing spellings as None, its numbers, and which cells are text."""
+    values = data[var]
+    if values.dtype == object:  # spreadsheet spellings of a missing value
+        values = values.map(lambda v: None if isinstance(v, str) and v.strip() in MISSING_TEXT else v)
+    numeric = pd.to_numeric(values, errors="coerce")
+    text_cells = values.notna() & numeric.isna()
+    if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:
+        i = int(np.flatnonzero(text_cells.to_numpy())[0])
+        raise EstimationError(f"column '{var}' mixes numbers and text", file=file, sheet=sheet, column=var,
+                              row=excel_row(data, i), got=values.iloc[i], hint="clean the cell or make the column text")
+    return values, numeric, text_cells
+
+
+def _denominator(data: pd.DataFrame, denominator: str, a: np.ndarray, file, sheet) -> np.ndarray:
+    """The ratio's denominator per unit (0 where the numerator or it is missing); positive or an error."""
+    x = pd.to_numeric(data[denominator], errors="coerce").to_numpy(float)
+    bad = np.isfinite(x) & (x <= 0) & (a > 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise EstimationError("the denominator of a ratio must be positive where the numerator is given",
+                              file=file, sheet=sheet, column=denominator, row=excel_row(data, i), got=x[i])
+    return np.where(np.isfinite(x) & (a > 0), x, 0.0)

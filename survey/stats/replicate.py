@@ -1,19 +1,36 @@
 """Replicate-weight variance: jackknife and the Rao–Wu bootstrap, an alternative to Taylor.
 
-:func:`replicate_weights` builds a matrix of replicate weights from a design;
-:func:`replicate_estimate` re-computes a ratio (mean, proportion) or total with every
-replicate and turns the spread into a standard error. Both work on the same
-:class:`~survey.stats.design.Design` as the Taylor estimators and return the same tidy
-table shape, so the two can be compared side by side.
+:func:`replicate_design` builds a :class:`ReplicateDesign` once — the full-sample
+weights and a matrix of replicate weights, re-calibrated per replicate when the
+design is calibrated — or takes ready-made replicate weights (R's
+``svrepdesign(repweights=)``); :func:`replicate_estimate` estimates any statistic
+from it (mean, proportion, total, ratio, quantile) without rebuilding it, and
+returns the same tidy table as the Taylor estimators, so the two compare side by side.
 
 - ``jackknife`` — JK1 without strata, JKn with strata (Rust & Rao 1996): replicate
   (h, j) drops PSU j of stratum h and multiplies the other PSUs of h by
   n_h / (n_h − 1); V = Σ c_hj (θ_hj − θ)² with c_hj = (1 − f_h)(n_h − 1) / n_h.
-  As R ``as.svrepdesign(type="JK1"/"JKn")`` (which also applies 1 − f_h).
+  As R ``as.svrepdesign(type="JK1"/"JKn")`` (which also applies 1 − f_h). A
+  certainty stratum (one PSU, f = 1) has no replicate and adds no variance.
 - ``bootstrap`` — Rao & Wu (1988) rescaling bootstrap with m_h = n_h − 1: in each
   stratum n_h − 1 PSUs are drawn with replacement and a PSU drawn k times has its
   weights multiplied by k · n_h / (n_h − 1); V = Σ_r (θ_r − θ)² / R. Seeded, so a
   rerun gives the same SE. Finite population correction is not applied.
+
+Calibrated designs (``Design(calibration=…)``): every replicate starts from the
+weights before calibration (``calibration_base``) times its multipliers and is
+post-stratified (one variable) or raked (several) to the population totals the
+full-sample weights reproduce — R's ``postStratify`` / ``rake`` applied to an
+``svrepdesign``. A replicate variance that ignored the calibration would be the
+variance of uncalibrated weights.
+
+Intervals: a proportion gets the same methods as Taylor (``ci_method``) on the
+effective n from the replicate variance (Kish's at 0 % / 100 %); a mean, total or
+ratio gets est ± q·SE with q normal (``df=None``, R's ``confint``) or Student t on
+the replicate design's degrees of freedom (``df="design"``; R's
+``confint(df=degf(design))``). Quantiles: the quantile of each replicate's weighted
+distribution, SE from their spread, interval est ± q·SE (R's
+``svyquantile(..., interval.type="quantile")`` on a replicate design).
 
 A replicate matrix is units × replicates (8 bytes each): fine for surveys of a few
 thousand respondents; for very large files use the Taylor estimators.
@@ -31,6 +48,7 @@ from survey.errors import EstimationError, choice_error
 from survey.stats.design import Design, Prepared
 
 REPLICATE_METHODS = ("jackknife", "bootstrap")
+REPLICATE_STATS = ("mean", "total", "ratio", "quantile")
 
 
 @dataclass(frozen=True)
@@ -47,102 +65,249 @@ class ReplicateWeights:
         return self.weights.shape[1]
 
 
+@dataclass(frozen=True)
+class ReplicateDesign:
+    """Full-sample weights, replicate weights and how to turn their spread into a variance.
+
+    Built once (:func:`replicate_design`); every estimate reuses it.
+    """
+
+    prep: Prepared
+    method: str
+    weights: np.ndarray = field(repr=False)     # units × replicates, calibrated when the design is
+    scale: np.ndarray = field(repr=False)       # c_r
+    df: int = 1                                 # degrees of freedom for t intervals
+    mse: bool = False
+    calibrated: bool = False
+    seed: int | None = None
+
+    @property
+    def replicates(self) -> int:
+        return self.weights.shape[1]
+
+    def variance(self, full: np.ndarray, reps: np.ndarray) -> np.ndarray:
+        """V = Σ_r c_r (θ_r − centre)² per column of ``reps`` (replicates × statistics).
+
+        The centre is the mean of the replicates, or the full-sample estimate with
+        ``mse=True`` (R's ``svrepdesign(mse=)``).
+        """
+        reps = np.atleast_2d(reps)
+        ok = np.isfinite(reps)
+        with np.errstate(invalid="ignore"):
+            centre = np.where(self.mse, full, np.nanmean(np.where(ok, reps, np.nan), axis=0))
+        dev = np.where(ok, reps - centre, 0.0)
+        return self.scale @ (dev * dev)
+
+
 def replicate_weights(prep: Prepared, method: str = "jackknife", *, replicates: int = 500,
-                      seed: int = 20211215) -> ReplicateWeights:
+                      seed: int = 20211215, base: np.ndarray | None = None) -> ReplicateWeights:
     """Replicate weights of a prepared design (see the module docstring for the formulas).
 
-    The delete-one jackknife (JK1) of four equally weighted units: each replicate drops
-    one unit and gives the others n/(n − 1); every replicate's scale is (n − 1)/n.
-
-    >>> from survey.stats.design import prepare
-    >>> rw = replicate_weights(prepare(pd.DataFrame(index=range(4)), Design()))
-    >>> rw.weights[0].round(4).tolist(), rw.scale.tolist()
-    ([0.0, 1.3333, 1.3333, 1.3333], [0.75, 0.75, 0.75, 0.75])
+    ``base`` are the weights the multipliers apply to (default: the design weights).
     """
     if method not in REPLICATE_METHODS:
         raise choice_error(EstimationError, "replicate method", method, REPLICATE_METHODS)
-    if (prep.n_psu < 2).any():
-        h = int(np.flatnonzero(prep.n_psu < 2)[0])
+    lonely = (prep.n_psu < 2) & (prep.f < 1)
+    if lonely.any():
+        h = int(np.flatnonzero(lonely)[0])
         raise EstimationError(f"stratum {prep.strata_labels[h]} has a single PSU: no replicate can drop it",
                               column=prep.design.strata, hint="merge it with a neighbouring stratum")
+    w = prep.w if base is None else base
+    varies = prep.n_psu[prep.psu_stratum] >= 2            # certainty PSUs (alone, f = 1) get no replicate
     n_p = len(prep.psu_stratum)
     nh = prep.n_psu[prep.psu_stratum].astype(float)       # n_h of each PSU's stratum
     if method == "jackknife":
-        if n_p * prep.n > 5e8:
-            raise EstimationError(f"a jackknife of {n_p} PSUs × {prep.n} units is too large for memory",
+        keep = np.flatnonzero(varies)
+        if len(keep) * prep.n > 5e8:
+            raise EstimationError(f"a jackknife of {len(keep)} PSUs × {prep.n} units is too large for memory",
                                   hint="use the Taylor estimators, or the bootstrap with fewer replicates")
         # PSU-level multipliers: replicate r (= PSU r) zeroes PSU r, scales its stratum mates.
-        same = prep.psu_stratum[:, None] == prep.psu_stratum[None, :]   # PSU × replicate
-        mult = np.where(same, (nh / (nh - 1))[None, :], 1.0)
-        np.fill_diagonal(mult, 0.0)
-        scale = (1 - prep.f[prep.psu_stratum]) * (nh - 1) / nh
-        return ReplicateWeights(method, prep.w[:, None] * mult[prep.psu], scale)
+        same = prep.psu_stratum[:, None] == prep.psu_stratum[None, keep]   # PSU × replicate
+        with np.errstate(divide="ignore"):
+            mult = np.where(same, (nh[keep] / (nh[keep] - 1))[None, :], 1.0)
+        mult[keep, np.arange(len(keep))] = 0.0
+        scale = ((1 - prep.f[prep.psu_stratum]) * (nh - 1) / nh)[keep]
+        return ReplicateWeights(method, w[:, None] * mult[prep.psu], scale)
     rng = np.random.default_rng(seed)
-    mult = np.empty((n_p, replicates))
+    mult = np.ones((n_p, replicates))
     for h in range(len(prep.n_psu)):
         members = np.flatnonzero(prep.psu_stratum == h)
         n = len(members)
+        if n < 2:
+            continue
         draws = rng.integers(0, n, size=(n - 1, replicates))  # m_h = n_h − 1 draws per replicate
         counts = np.zeros((n, replicates))
         np.add.at(counts, (draws, np.arange(replicates)[None, :].repeat(n - 1, axis=0)), 1.0)
         mult[members] = counts * n / (n - 1)
-    return ReplicateWeights(method, prep.w[:, None] * mult[prep.psu], np.full(replicates, 1.0 / replicates), seed)
+    return ReplicateWeights(method, w[:, None] * mult[prep.psu], np.full(replicates, 1.0 / replicates), seed)
+
+
+def recalibrate(weights: np.ndarray, codes: tuple[np.ndarray, ...], targets: list[np.ndarray], *,
+                tol: float = 1e-10, max_iter: int = 200) -> np.ndarray:
+    """Rake every column of ``weights`` (units × replicates) to the same category totals.
+
+    One variable is post-stratification (exact in one pass); several are raked by
+    iterative proportional fitting, all replicates at once (group sums are a sparse
+    product). A category a replicate leaves empty keeps its zero weights.
+    """
+    from scipy import sparse
+
+    n = weights.shape[0]
+    ind = [sparse.csr_matrix((np.ones(n), (c, np.arange(n))), shape=(len(t), n)) for c, t in zip(codes, targets)]
+    W = weights.copy()
+    for _ in range(max_iter):
+        worst = 0.0
+        for c, t, X in zip(codes, targets, ind):
+            sums = X @ W                                         # categories × replicates
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(sums > 0, t[:, None] / sums, 1.0)
+            worst = max(worst, float(np.max(np.abs(factor - 1), initial=0.0)))
+            W *= factor[c]
+        if worst <= tol or len(codes) == 1:
+            break
+    else:
+        raise EstimationError("replicate weights could not be raked to the calibration totals",
+                              got=f"largest relative margin error {worst:.3g} after {max_iter} sweeps",
+                              hint="check the calibration columns, or use the Taylor variance")
+    return W
+
+
+def replicate_design(data: pd.DataFrame, design: Design | None = None, method: str = "jackknife", *,
+                     replicates: int = 500, seed: int = 20211215, mse: bool = False,
+                     repweights: list[str] | np.ndarray | None = None, scale: float | np.ndarray | None = None,
+                     df: int | None = None) -> ReplicateDesign:
+    """A replicate design built once: jackknife/bootstrap weights, or ready-made ones.
+
+    ``repweights`` (column names or a units × replicates array) and ``scale`` (c, one
+    number or one per replicate) take replicate weights made elsewhere, as R's
+    ``svrepdesign(repweights=, scale=, rscales=)`` with ``combined.weights=TRUE``; the
+    degrees of freedom are then the rank of the replicate matrix − 1, as R computes.
+    Given replicates of a calibrated design are the uncalibrated ones: they are
+    re-calibrated like built ones (R: ``postStratify``/``rake`` on the ``svrepdesign``).
+    With ``design.calibration`` the built replicates are re-calibrated (module docstring).
+    """
+    design = design or Design()
+    prep = design.prepare(data)
+    if prep.calibration_x is not None:
+        raise EstimationError("replicate weights are not re-calibrated to numeric totals here",
+                              column=design.calibration_numeric[0],
+                              hint="use the Taylor variance (--variance taylor), which accounts for them")
+    calibrated = bool(prep.calibration_codes)
+    targets = ([np.bincount(c, weights=prep.w, minlength=int(c.max()) + 1) for c in prep.calibration_codes]
+               if calibrated else [])
+    if repweights is not None:
+        W = (data[list(repweights)].to_numpy(float) if not isinstance(repweights, np.ndarray)
+             else np.asarray(repweights, float))
+        if W.shape[0] != prep.n or not np.isfinite(W).all():
+            raise EstimationError("replicate weights must be finite numbers, one row per unit",
+                                  got=f"{W.shape}", expected=f"({prep.n}, replicates)")
+        if scale is None:
+            raise EstimationError("ready-made replicate weights need their scale",
+                                  hint="e.g. JK1: (R−1)/R; bootstrap: 1/R; BRR: 1/R (R's svrepdesign scale=)")
+        c = np.broadcast_to(np.asarray(scale, float), (W.shape[1],)).copy()
+        rank = int(np.linalg.matrix_rank(W, tol=1e-5 * np.abs(W).max()))
+        if calibrated:  # given uncalibrated replicates, then postStratify/rake on the svrepdesign
+            W = recalibrate(W, prep.calibration_codes, targets)
+        return ReplicateDesign(prep, "given", W, c, df if df is not None else max(rank - 1, 1), mse, calibrated,
+                               None)
+    rw = replicate_weights(prep, method, replicates=replicates, seed=seed,
+                           base=prep.base if calibrated else None)
+    W = rw.weights
+    if calibrated:
+        W = recalibrate(W, prep.calibration_codes, targets)
+    return ReplicateDesign(prep, method, W, rw.scale, df if df is not None else max(prep.df, 1), mse,
+                           calibrated, rw.seed)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> np.ndarray:
+    """Smallest x with F̂(x) ≥ p for each column of ``weights`` (R's ``qrule="math"``).
+
+    F̂ is the weighted empirical distribution of ``values`` (units with weight 0 or a
+    missing value are left out).
+    """
+    order = np.argsort(values, kind="stable")
+    x = values[order]
+    Wm = np.atleast_2d(weights.T).T[order]                     # units × columns
+    cum = np.cumsum(Wm, axis=0)
+    total = cum[-1]
+    idx = (cum < p * total[None, :] * (1 - 1e-12)).sum(axis=0)  # first index with F ≥ p
+    return x[np.minimum(idx, len(x) - 1)]
+
+
+def _domains(data: pd.DataFrame, by: str | None, n: int):
+    out = [(OVERALL, OVERALL_LEVEL, np.ones(n, dtype=bool))]
+    if by is not None:
+        for level in sorted(data[by].dropna().astype(str).unique()):
+            out.append((by, level, (data[by].astype(str) == level).to_numpy()))
+    return out
 
 
 def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = None, by: str | None = None,
                        stat: str = "mean", method: str = "jackknife", replicates: int = 500,
-                       seed: int = 20211215, alpha: float = 0.05, mse: bool = False) -> pd.DataFrame:
-    """Mean/proportion (``stat="mean"``) or total of a numeric column with a replicate SE.
+                       seed: int = 20211215, alpha: float = 0.05, mse: bool = False, ci_method: str = "wilson",
+                       df: str | None = None, quantile: float = 0.5, denominator: str | None = None,
+                       rep: ReplicateDesign | None = None) -> pd.DataFrame:
+    """Mean/proportion, total, ratio (``denominator=``) or quantile of a numeric column with a replicate SE.
 
-    The squared deviations are taken from the mean of the replicates, or from the
-    full-sample estimate with ``mse=True`` (R's ``svrepdesign(mse=)``, default FALSE).
-
-    Returns the columns of :data:`survey.stats.estimate.ESTIMATE_COLUMNS`; ``ci_method`` reads
-    ``normal_<method>`` (estimate ± z·SE; for a proportion clipped to [0, 1]).
-
-    The jackknife SE of a mean under simple random sampling is the textbook s/√n:
-    three of four satisfied, s² = 0.25, SE = 0.25 (the Taylor SE of :func:`survey.stats.estimate.ratio`).
-
-    >>> row = replicate_estimate(pd.DataFrame({"y": [1.0, 0.0, 1.0, 1.0]}), "y").iloc[0]
-    >>> float(row["estimate"]), round(float(row["se"]), 10), row["ci_method"]
-    (0.75, 0.25, 'normal_jackknife')
+    ``rep`` reuses a :class:`ReplicateDesign` (built by :func:`replicate_design` when
+    not given). ``stat="quantile"`` with ``quantile=0.5`` is the median. Returns the
+    columns of :data:`survey.stats.estimate.ESTIMATE_COLUMNS` plus the interval's
+    ``ci_df`` and ``ci_note``; ``ci_method`` names the interval and the replicates.
     """
-    from scipy import stats
+    from survey.stats.estimate import ESTIMATE_COLUMNS, check_interval_args, interval_rows
 
-    from survey.stats.estimate import ESTIMATE_COLUMNS
-
-    design = design or Design()
-    if var not in data.columns or (by is not None and by not in data.columns):
-        missing = var if var not in data.columns else by
-        raise EstimationError(f"no column '{missing}' in the data",
-                              expected="one of " + ", ".join(map(str, data.columns[:30])))
-    prep = design.prepare(data)
-    rw = replicate_weights(prep, method, replicates=replicates, seed=seed)
+    check_interval_args(alpha, ci_method)
+    if stat not in REPLICATE_STATS:
+        raise choice_error(EstimationError, "statistic", stat, REPLICATE_STATS)
+    for col in (var, by, denominator):
+        if col is not None and col not in data.columns:
+            raise EstimationError(f"no column '{col}' in the data",
+                                  expected="one of " + ", ".join(map(str, data.columns[:30])))
+    if (stat == "ratio") != (denominator is not None):
+        raise EstimationError("a ratio needs its denominator column, and only a ratio takes one",
+                              got=f"stat={stat}, denominator={denominator}")
+    if stat == "quantile" and not 0 < quantile < 1:
+        raise EstimationError("quantile must be between 0 and 1", got=quantile)
+    rep = rep or replicate_design(data, design, method, replicates=replicates, seed=seed, mse=mse)
+    w = rep.prep.w
     y = pd.to_numeric(data[var], errors="coerce").to_numpy(float)
+    text = data[var].notna().to_numpy() & ~np.isfinite(y)
+    if text.any():
+        i = int(np.flatnonzero(text)[0])
+        raise EstimationError(f"column '{var}' is not numeric: replicate estimates take numbers or 0/1",
+                              column=var, got=data[var].iloc[i],
+                              hint="code the category as a 0/1 column, or use the Taylor variance")
     a = np.isfinite(y).astype(float)
+    if denominator is not None:
+        x = pd.to_numeric(data[denominator], errors="coerce").to_numpy(float)
+        a = a * np.isfinite(x)
     y = np.where(a > 0, y, 0.0)
-    is_prop = stat == "mean" and set(np.unique(y[a > 0])) <= {0.0, 1.0}
-    domains = [(OVERALL, OVERALL_LEVEL, np.ones(len(y), dtype=bool))]
-    if by is not None:
-        for level in sorted(data[by].dropna().astype(str).unique()):
-            domains.append((by, level, (data[by].astype(str) == level).to_numpy()))
-    z = stats.norm.ppf(1 - alpha / 2)
+    den = np.where(a > 0, x, 0.0) if denominator is not None else a
+    is_prop = stat == "mean" and denominator is None and set(np.unique(y[a > 0])) <= {0.0, 1.0}
     rows = []
-    for domain, level, mask in domains:
-        yd, ad = y * mask, a * mask
-        full_num, full_den = prep.w @ yd, prep.w @ ad
-        num, den = rw.weights.T @ yd, rw.weights.T @ ad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est = full_num if stat == "total" else full_num / full_den
-            reps = num if stat == "total" else num / den
-        ok = np.isfinite(reps)
-        centre = est if mse else np.mean(reps[ok])
-        se = float(np.sqrt(np.sum(rw.scale[ok] * (reps[ok] - centre) ** 2)))
-        lo, hi = est - z * se, est + z * se
-        if is_prop:
-            lo, hi = max(lo, 0.0), min(hi, 1.0)
-        n = int(ad.sum())
-        n_eff = est * (1 - est) / se**2 if is_prop and se > 0 else np.nan
-        rows.append(dict(questionnaire="", measure=var, label=stat, domain=domain, level=level, n=n, n_eff=n_eff,
-                         estimate=est, se=se, ci_low=lo, ci_high=hi, ci_method=f"normal_{method}", deff=np.nan))
+    for domain, level, mask in _domains(data, by, len(y)):
+        ad = a * mask
+        if stat == "quantile":
+            use = ad > 0
+            est = weighted_quantile(y[use], w[use], quantile)[0]
+            reps = weighted_quantile(y[use], rep.weights[use], quantile)
+        else:
+            yd, dd = y * mask, den * mask
+            with np.errstate(divide="ignore", invalid="ignore"):
+                est = w @ yd if stat == "total" else (w @ yd) / (w @ dd)
+                reps = rep.weights.T @ yd if stat == "total" else (rep.weights.T @ yd) / (rep.weights.T @ dd)
+        var_ = float(rep.variance(np.atleast_1d(est), np.asarray(reps, float)[:, None])[0])
+        wu = w * (ad > 0)
+        n = float(ad.sum())
+        n_kish = wu.sum() ** 2 / (wu * wu).sum() if n else np.nan
+        # Quantiles: est ± t_df·SE (R's interval.type="quantile" on a replicate design, df = degf).
+        q_df = df if df is not None or stat != "quantile" else "design"
+        row = interval_rows(np.array([est]), np.array([var_]), np.array([n]), np.array([n_kish]), rep.df,
+                            proportion=is_prop, alpha=alpha, method=ci_method, df=q_df, tag=f"_{rep.method}")[0]
+        if stat == "quantile":
+            row["ci_note"] = "qrule=math, interval.type=quantile"
+        label = stat if stat != "quantile" else f"q{quantile:g}"
+        name = var if denominator is None else f"{var}/{denominator}"
+        rows.append(dict(questionnaire="", measure=name, label=label, domain=domain, level=level, deff=np.nan,
+                         **row))
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))

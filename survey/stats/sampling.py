@@ -19,7 +19,7 @@ Three questions, each a public function over plain numbers or a frame:
   interval's lower bound stays at or above a scoring threshold (85%) when the
   expected rate is p, so the indicator's score does not hinge on sampling noise.
   The expected count is p·n (fractional, so the bound rises steadily with n); the
-  interval is any of statsmodels' ``proportion_confint`` methods (Wilson by
+  interval is any binomial interval of survey.stats.intervals (Wilson by
   default). With a population N the interval is narrowed around p by the finite
   population factor √((N − n)/(N − 1)).
 - :func:`allocate` — share n among districts (strata) of a frame:
@@ -187,7 +187,7 @@ def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson"
 
     The count is p·n (fractional); with ``population`` the interval is narrowed
     around p by √((N − n)/(N − 1)). Arrays of n are allowed. ``method`` is one of
-    statsmodels' binomial intervals (:data:`survey.definitions.vocab.SRS_CI_METHODS`): the
+    binomial intervals (:data:`survey.definitions.vocab.SRS_CI_METHODS`): the
     design-based ones need a design, which a plan does not have.
 
     At the 2021 staff survey's 389 respondents and rate 97.43%, the Wilson lower bound
@@ -196,11 +196,11 @@ def lower_bound(n, p: float, *, confidence: float = 0.95, method: str = "wilson"
     >>> round(float(lower_bound(389, 379 / 389)), 4), round(float(lower_bound(389, 379 / 389, population=550)), 4)
     (0.9533, 0.9629)
     """
-    from statsmodels.stats.proportion import proportion_confint
+    from survey.stats.intervals import proportion_ci
 
     _check_method(method)
     n = np.asarray(n, dtype=float)
-    lo, _ = proportion_confint(p * n, n, alpha=1 - confidence, method=method)
+    lo, _ = proportion_ci(p * n, n, alpha=1 - confidence, method=method, clip=False)
     lo = np.asarray(lo, dtype=float)
     if population is not None:
         f = np.sqrt(np.clip((population - n) / max(population - 1, 1), 0, 1))

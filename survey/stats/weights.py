@@ -61,11 +61,14 @@ class WeightDiagnostics:
     history: tuple[float, ...] = ()      # largest relative margin error after each iteration
     margins: pd.DataFrame = field(default=None, repr=False)  # variable, level, target, achieved, difference
     trimmed: int = 0
+    calibrated: bool = True   # the weights still meet the targets in ``margins`` (False after trimming broke them)
+    note: str = ""
 
     def as_dict(self) -> dict:
         """Plain numbers for a report or ``--format json``."""
         out = {k: getattr(self, k) for k in ("method", "n", "total", "min", "max", "mean", "cv", "deff_kish",
-                                             "n_eff", "converged", "iterations", "tolerance", "trimmed")}
+                                             "n_eff", "converged", "iterations", "tolerance", "trimmed",
+                                             "calibrated", "note")}
         out["history"] = list(self.history)
         return out
 
@@ -400,12 +403,21 @@ def calibrate(data: pd.DataFrame, margins: Mapping[str, object], *, base=None,
 
 
 def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None = None,
-         max_iter: int = 50) -> Weighted:
+         max_iter: int = 50, after: Weighted | None = None, data: pd.DataFrame | None = None,
+         tol: float = 1e-8) -> Weighted:
     """Trim weights to [lower, upper] × mean weight, keeping the total.
 
     The weight cut off the largest weights is handed to the untrimmed ones in
     proportion to their size (and the weight added to the smallest taken from them);
     this is repeated until no weight is outside the bounds (K & F-C 2003, §3).
+
+    ``after``: the weighting result being trimmed. Its diagnostics are extended, not
+    replaced (method ``rake+trim``; ``converged``, ``iterations`` and ``history`` of
+    the raking kept), and with ``data`` (the columns weighted by) the margins are
+    re-computed from the trimmed weights. When trimming moved a margin off its target
+    by more than ``tol`` (relative), ``calibrated`` is False and ``note`` says so: the
+    weights no longer reproduce the targets, so a design must not be declared
+    calibrated on them (R's ``trimWeights`` likewise leaves the margins broken).
 
     Capped at 2 × the mean (4): the 1 cut from the largest weight goes to the others.
 
@@ -434,8 +446,40 @@ def trim(weights: pd.Series, *, upper: float | None = None, lower: float | None 
             raise WeightingError("trimming bounds leave no weight free to take the excess", got=(lower, upper))
         w[free] *= (total - w[fixed].sum()) / w[free].sum()
     converged = not (~fixed & ((w > hi * (1 + 1e-9)) | (w < lo * (1 - 1e-9)))).any()
-    data = pd.DataFrame(index=weights.index)
-    return _result(data, w, "trim", converged=converged, iterations=it, trimmed=int(fixed.sum()))
+    if after is None:
+        return _result(pd.DataFrame(index=weights.index), w, "trim", converged=converged, iterations=it,
+                       trimmed=int(fixed.sum()))
+    return _after_trim(after, w, weights.index, data, trimmed=int(fixed.sum()), trim_converged=converged, tol=tol)
+
+
+def _after_trim(after: Weighted, w: np.ndarray, index, data, *, trimmed: int, trim_converged: bool,
+                tol: float) -> Weighted:
+    """The diagnostics of ``after`` extended with the trimming and the margins it left."""
+    from dataclasses import replace
+
+    d = after.diagnostics
+    margins, calibrated, note = d.margins, d.calibrated, d.note
+    if margins is not None and data is not None:
+        got = []
+        for var, level in zip(margins["variable"], margins["level"]):
+            cols = str(var).split(" × ")
+            key = data[cols[0]].astype(str) if len(cols) == 1 else data[cols].astype(str).agg(" × ".join, axis=1)
+            got.append(float(w[(key == str(level)).to_numpy()].sum()))
+        margins = margins.assign(achieved=got, difference=np.asarray(got) - margins["target"].to_numpy())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.abs(margins["difference"].to_numpy()) / np.maximum(margins["target"].to_numpy(), 1e-300)
+        worst = float(np.max(rel, initial=0.0))
+        if worst > tol:
+            calibrated = False
+            note = (f"trimming moved the margins off their targets (largest relative error {worst:.3g}): "
+                    "the weights are no longer calibrated, estimate with them as fixed weights")
+    elif margins is not None:
+        calibrated = False
+        note = "margins not re-checked after trimming (no data given): treat the weights as not calibrated"
+    base = diagnose(w, f"{d.method}+trim")
+    diag = replace(base, converged=d.converged and trim_converged, iterations=d.iterations, tolerance=d.tolerance,
+                   history=d.history, margins=margins, trimmed=trimmed, calibrated=calibrated, note=note)
+    return Weighted(pd.Series(w, index=index, name="weight"), diag)
 
 
 VARIABLE_NAMES = ("变量", "variable", "var")
