@@ -615,6 +615,35 @@ def init_cmd(folder, example, force):
     click.echo(f"next: edit {folder / 'evaluation.yaml'}, then see {folder / 'README.md'}")
 
 
+@main.command("template")
+@click.argument("folder", type=PATH)
+@output_options("FOLDER/raw/template.xlsx (inputs.workbook when it names a file not there yet)", "Workbook to write.")
+def template_cmd(folder, out):
+    """Write the input tables of an evaluation folder with their headers, to fill in.
+
+    抽样框 (a row per unit of the questionnaires' breakdown, a population column per weighted
+    questionnaire), 对象构成 (when a questionnaire rakes), 指标数据 (every row each indicator's
+    rule reads, what 数值 holds and an example) and 资金分配. An existing file is never replaced.
+    """
+    from survey.evaluation.folder import folder_definitions
+    from survey.evaluation.score import load_framework
+    from survey.evaluation.template import template_tables
+    from survey.render.files import write_files
+    from survey.render.office import xlsx_bytes
+
+    inputs, qs = folder_definitions(folder, must_exist=False)
+    names = {k: x.sheet for k in ("frame", "margins", "facts", "allocation")
+             if (x := getattr(inputs, k)) is not None and x.sheet}
+    tables = template_tables(list(qs), load_framework(inputs.framework), area_unit=inputs.evaluation.area_unit,
+                             names=names)
+    wb = inputs.workbook
+    out = out or (wb if wb is not None and not wb.exists() else inputs.folder / "raw" / "template.xlsx")
+    if out.exists():
+        raise click.ClickException(f"{out}: exists. Fix: name another file with -o, or move it away")
+    written = write_files({out: xlsx_bytes(tables)})
+    click.echo(f"written: {written[0]} (sheets {', '.join(tables)}); fill them in and name them in evaluation.yaml")
+
+
 @main.group()
 def framework():
     """Scoring frameworks (评分表 YAML): check one, print the rule reference."""

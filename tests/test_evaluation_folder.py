@@ -271,3 +271,40 @@ def test_exports_of_one_questionnaire_with_different_headers_are_an_error(tmp_pa
         stack_tables([read_table(tmp_path / "a.csv"), read_table(tmp_path / "b.csv")])
     stacked = stack_tables([read_table(tmp_path / "a.csv"), read_table(tmp_path / "a.csv")])
     assert list(stacked.data.index) == [2, 4] and stacked.file.count(" + ") == 1
+
+
+def test_validity_and_score_take_a_folder_and_its_thresholds(tmp_path):
+    folder = init(tmp_path, "nanjing-2021")
+    res = run("validity", folder)
+    assert res.exit_code == 0, res.output
+    assert "未通过  Cronbach's α" not in res.output and (folder / "reports" / "2021" / "validity.xlsx").exists()
+    text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
+    (folder / "evaluation.yaml").write_text(text.replace("min_alpha: 0.7 ", "min_alpha: 0.99"), encoding="utf-8")
+    res = run("validity", folder, "-o", tmp_path / "v")
+    assert res.exit_code == 0 and "未通过  Cronbach's α：全部" in res.output
+    res = run("score", folder)
+    assert res.exit_code == 0, res.output
+    assert "97.0" in res.output and (folder / "reports" / "2021" / "annex.docx").exists()
+
+
+def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
+    from survey.definitions.reference import fact_rows
+    from survey.evaluation.score import load_framework
+    from survey.inputs.facts import facts_from_table
+    from survey.inputs.read import Workbook
+
+    folder = init(tmp_path)
+    res = run("template", folder)
+    assert res.exit_code == 0, res.output
+    book = Workbook(folder / "raw" / "data.xlsx")  # inputs.workbook, not there yet
+    assert book.sheet_names == ["抽样框", "指标数据", "资金分配"]
+    frame = book.table("抽样框").data
+    assert list(frame.columns) == ["乡镇", "服务对象人数"] and list(frame["乡镇"]) == ["甲镇", "乙镇", "丙镇"]
+    facts = book.table("指标数据")
+    fw = load_framework(folder / "framework.yaml")
+    wanted = [(i.name, r.item) for i in fw.indicators if i.name != "服务对象满意度" for r in fact_rows(i.rule)]
+    assert list(zip(facts.data["指标"], facts.data["项目"])) == wanted
+    with pytest.raises(DataError, match="has no number"):  # the reader takes its headers; 数值 is to fill in
+        facts_from_table(facts)
+    assert run("template", folder).exit_code == 0 and (folder / "raw" / "template.xlsx").exists()
+    assert run("template", folder).exit_code != 0  # never replaces a file

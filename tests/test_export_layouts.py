@@ -138,6 +138,6 @@ def test_an_anonymised_export_without_times_is_read(tmp_path, q):
     rows = text_rows(answers())
     for r in rows[1:]:
         r[1] = r[2] = None  # 提交答卷时间 / 所用时间 emptied
-    c, data = cleaned(write(tmp_path / "anon.xlsx", rows), q)
+    c, _ = cleaned(write(tmp_path / "anon.xlsx", rows), q)
     assert c.n_valid == len(rows) - 1
     assert any("规则未执行" in n and "为空" in n for n in c.notes), c.notes

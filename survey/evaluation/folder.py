@@ -105,6 +105,16 @@ def _facts(reader: _Reader, inputs: Inputs) -> Facts | None:
     return Facts(facts_from_table(raw), alloc, raw.file, raw.sheet, tuple(alloc.findings()) if alloc else ())
 
 
+def folder_definitions(folder: str | Path, *, must_exist: bool = True) -> tuple[Inputs, tuple[Questionnaire, ...]]:
+    """The folder's inputs (paths) and questionnaires (with the folder's sheet names and fieldwork), no data read.
+
+    Without ``must_exist`` the data files may be missing (``survey template`` writes them);
+    the definition files must be there.
+    """
+    inputs = resolve_inputs(load_evaluation(folder), must_exist=must_exist)
+    return inputs, tuple(_questionnaire(inputs, i) for i in range(len(inputs.questionnaires)))
+
+
 def folder_run(folder: str | Path) -> FolderRun:
     """The tables, questionnaires and framework of an evaluation folder.
 
@@ -113,10 +123,9 @@ def folder_run(folder: str | Path) -> FolderRun:
     folder gives overrides the questionnaire file). A weighted questionnaire takes the
     folder's frame and margins.
     """
-    inputs = resolve_inputs(load_evaluation(folder))
+    inputs, qs = folder_definitions(folder)
     reader = _Reader(inputs)
     reader.check_sheets()
-    qs = tuple(_questionnaire(inputs, i) for i in range(len(inputs.questionnaires)))
     exports = {qf.id: stack_tables([reader.table(x) for x in qf.exports], key=f"questionnaires.{qf.id}.export")
                for qf in inputs.questionnaires}
     frame = reader.table(inputs.frame) if inputs.frame is not None else None

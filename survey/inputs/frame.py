@@ -27,6 +27,8 @@ from survey.inputs.read import RawTable, Workbook, read_table
 from survey.inputs.tidy import normalize
 
 MARGIN_COLUMNS = ("变量", "类别", "人数")
+# headers a frame's unit column may have besides the breakdown item's text (survey template writes area_unit)
+UNIT_WORDS = ("区", "区县", "地区", "县", "乡镇", "乡", "镇", "街道", "社区", "村", "单位")
 # No unit of an evaluation counts more people than this (China has 1.4e9): a larger count is a
 # typing or unit error, and would make every standard error vanish. SURVEY_MAX_POPULATION raises it.
 MAX_POPULATION = 100_000_000
@@ -110,7 +112,7 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
     file, sheet = frame.file, frame.sheet
     table = frame.data
     district = q.item(q.district_item)
-    names = {normalize(n) for n in (district.text, *district.aliases, district.id, "区", "区县", "地区")}
+    names = {normalize(n) for n in (district.text, *district.aliases, district.id, *UNIT_WORDS)}
     dcol = next((c for c in table.columns if normalize(c) in names), None)
     if dcol is None or wt.population not in table.columns:
         if dcol is None:
