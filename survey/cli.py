@@ -595,7 +595,8 @@ def _folder_options(folder, options: dict) -> dict:
 @main.command("init")
 @click.argument("folder", type=PATH)
 @click.option("--from", "example", default="blank", show_default=True,
-              help="The example to start from: blank (a skeleton to edit) or nanjing-2021 (the reference case).")
+              help="The example to start from: blank (a skeleton to edit), nanjing-2021 (the reference case), "
+                   "rural-water-2023 or school-meals-2023.")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
 def init_cmd(folder, example, force):
     """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
