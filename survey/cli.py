@@ -166,10 +166,20 @@ def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, n
 def _run(workbook: Path, options: dict):
     """The analysis of a workbook or an evaluation folder (its tables, questionnaires, framework and
     thresholds, unless options say otherwise), and the folder (None for a workbook)."""
+    from survey.evaluation.years import year_warnings
+
     folder = _evaluation_folder(workbook) if workbook.is_dir() else None
     if folder is None:
-        return _analyze(workbook, **options), None
-    return _analyze(folder.tables, **{**options, **_folder_options(folder, options)}), folder
+        result = _analyze(workbook, **options)
+        texts = {"工作簿文件名": workbook.stem, "评分表标题": result.framework.title}
+    else:
+        result = _analyze(folder.tables, **{**options, **_folder_options(folder, options)})
+        texts = {"评分表标题": result.framework.title}
+    dates = {s.questionnaire.id: s.cleaned.valid.data["submitted_at"] for s in result.surveys
+             if "submitted_at" in s.cleaned.valid.data}
+    for w in year_warnings(folder.inputs.evaluation.year if folder else None, texts=texts, dates=dates):
+        click.echo(f"提示：{w}")
+    return result, folder
 
 
 def _echo(lines) -> None:
@@ -195,7 +205,8 @@ def analyze(workbook, out, **options):
     from survey.render.report import write_report
 
     result, folder = _run(workbook, options)
-    written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
+    with _stamped(folder):
+        written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
 
 
@@ -425,7 +436,8 @@ def validity_cmd(workbook, out, **options):
 
     result, folder = _run(workbook, options)
     out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
-    written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
+    with _stamped(folder):
+        written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
     _echo([*validity_lines(result.surveys), written_line(written)])
 
 
@@ -539,7 +551,8 @@ def score_cmd(workbook, out, **options):
     if card is None:
         read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
     out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
-    written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
+    with _stamped(folder):
+        written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
     _echo([*scorecard_lines(card), written_line(written)])
 
 
@@ -574,6 +587,14 @@ def _evaluation_folder(folder: Path):
     for w in run.inputs.evaluation.warnings():
         click.echo(f"提示：{w}")
     return run
+
+
+def _stamped(folder):
+    """Office files of an evaluation folder dated 1 January of its year (SOURCE_DATE_EPOCH wins when set)."""
+    from survey.render.office import document_time
+
+    use = folder is not None and not os.environ.get("SOURCE_DATE_EPOCH")
+    return document_time((folder.inputs.evaluation.year, 1, 1) if use else None)
 
 
 def _folder_options(folder, options: dict) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -308,3 +309,31 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
         facts_from_table(facts)
     assert run("template", folder).exit_code == 0 and (folder / "raw" / "template.xlsx").exists()
     assert run("template", folder).exit_code != 0  # never replaces a file
+
+
+def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
+    import shutil
+
+    from survey.evaluation.years import year_warnings
+
+    copy = tmp_path / "2022.xlsx"
+    shutil.copy(ROOT / "raw" / "2021.xlsx", copy)
+    res = run("analyze", copy, "-q", ROOT / "questionnaires", "-o", tmp_path / "r")
+    assert res.exit_code == 0, res.output
+    assert "提示：评分表标题" in res.output and "写的是2021年，评价年度为2022年" in res.output
+    assert "问卷staff的答卷多数提交于2021年" in res.output
+    res = run("analyze", ROOT / "raw" / "2021.xlsx", "-q", ROOT / "questionnaires", "-o", tmp_path / "s")
+    assert "评价年度" not in res.output
+    ev = Evaluation.model_validate({**MINIMAL, "project": "某县2021年农村饮水安全补助资金绩效评价"})
+    assert any("项目名称写的是2021年" in w for w in ev.warnings())
+    assert year_warnings(2023, dates={"a": pd.Series(pd.to_datetime(["2024-03-01", "2024-03-02"]))}) == []
+
+
+def test_office_files_of_a_folder_are_dated_by_its_year(tmp_path):
+    import zipfile
+
+    folder = init(tmp_path, "school-meals-2023")
+    assert run("score", folder).exit_code == 0
+    with zipfile.ZipFile(folder / "reports" / "data" / "annex.docx") as z:
+        assert z.infolist()[0].date_time[:3] == (2023, 1, 1)
+        assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
