@@ -166,19 +166,17 @@ def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, n
 def _run(workbook: Path, options: dict):
     """The analysis of a workbook or an evaluation folder (its tables, questionnaires, framework and
     thresholds, unless options say otherwise), and the folder (None for a workbook)."""
-    from survey.evaluation.years import year_warnings
+    from survey.evaluation.years import analysis_year_warnings
 
     folder = _evaluation_folder(workbook) if workbook.is_dir() else None
     if folder is None:
         result = _analyze(workbook, **options)
-        texts = {"工作簿文件名": workbook.stem, "评分表标题": result.framework.title}
     else:
-        result = _analyze(folder.tables, **{**options, **_folder_options(folder, options)})
-        texts = {"评分表标题": result.framework.title}
-    dates = {s.questionnaire.id: s.cleaned.valid.data["submitted_at"] for s in result.surveys
-             if "submitted_at" in s.cleaned.valid.data}
-    for w in year_warnings(folder.inputs.evaluation.year if folder else None, texts=texts, dates=dates):
-        click.echo(f"提示：{w}")
+        ctx = click.get_current_context()
+        given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+        result = _analyze(folder.tables, **{**options, **folder.analysis_options(options, given)})
+    _echo(f"提示：{w}" for w in analysis_year_warnings(result, None if folder else workbook,
+                                                      folder.inputs.evaluation.year if folder else None))
     return result, folder
 
 
@@ -597,22 +595,6 @@ def _stamped(folder):
     return document_time((folder.inputs.evaluation.year, 1, 1) if use else None)
 
 
-def _folder_options(folder, options: dict) -> dict:
-    """The folder's questionnaires and framework, and its thresholds (confidence, minimum cell)
-    for the options left at their defaults."""
-    ctx = click.get_current_context()
-    given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
-    t = folder.inputs.evaluation.thresholds
-    out = {"questionnaires": options["questionnaires"] or list(folder.questionnaires),
-           "framework": options["framework"] or folder.framework}
-    if "alpha" not in given:
-        out["alpha"] = round(1 - t.confidence, 10)
-    if "min_per_district" not in given:
-        out["min_per_district"] = t.min_cell
-    out["max_margin"], out["min_alpha"] = t.margin, t.min_alpha
-    return out
-
-
 @main.command("init")
 @click.argument("folder", type=PATH)
 @click.option("--from", "example", default="blank", show_default=True,
@@ -647,19 +629,11 @@ def template_cmd(folder, out):
     questionnaire), 对象构成 (when a questionnaire rakes), 指标数据 (every row each indicator's
     rule reads, what 数值 holds and an example) and 资金分配. An existing file is never replaced.
     """
-    from survey.evaluation.folder import folder_definitions
-    from survey.evaluation.score import load_framework
-    from survey.evaluation.template import template_tables
+    from survey.evaluation.template import folder_template
     from survey.render.files import write_files
     from survey.render.office import xlsx_bytes
 
-    inputs, qs = folder_definitions(folder, must_exist=False)
-    names = {k: x.sheet for k in ("frame", "margins", "facts", "allocation")
-             if (x := getattr(inputs, k)) is not None and x.sheet}
-    tables = template_tables(list(qs), load_framework(inputs.framework), area_unit=inputs.evaluation.area_unit,
-                             names=names)
-    wb = inputs.workbook
-    out = out or (wb if wb is not None and not wb.exists() else inputs.folder / "raw" / "template.xlsx")
+    out, tables = folder_template(folder, out)
     if out.exists():
         raise click.ClickException(f"{out}: exists. Fix: name another file with -o, or move it away")
     written = write_files({out: xlsx_bytes(tables)})

@@ -36,6 +36,22 @@ class FolderRun:
         """The one workbook when every input is a sheet of it."""
         return self.inputs.single_workbook
 
+    def analysis_options(self, options: dict, given: set[str] = frozenset()) -> dict:  # type: ignore[assignment]
+        """The folder's questionnaires, framework and thresholds as :func:`survey.pipeline.analyze` options.
+
+        ``options`` are the command's; a questionnaire folder or framework there wins, and so do
+        ``alpha`` and ``min_per_district`` when named in ``given`` (set by the user).
+        """
+        t = self.inputs.evaluation.thresholds
+        out = {"questionnaires": options.get("questionnaires") or list(self.questionnaires),
+               "framework": options.get("framework") or self.framework, "max_margin": t.margin,
+               "min_alpha": t.min_alpha}
+        if "alpha" not in given:
+            out["alpha"] = round(1 - t.confidence, 10)
+        if "min_per_district" not in given:
+            out["min_per_district"] = t.min_cell
+        return out
+
 
 def _questionnaire(inputs: Inputs, i: int) -> Questionnaire:
     qf = inputs.questionnaires[i]

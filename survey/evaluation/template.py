@@ -87,3 +87,22 @@ def template_tables(questionnaires: list[Questionnaire], framework, *, area_unit
     out[names["facts"]] = facts_table(framework, questionnaires)
     out[names["allocation"]] = allocation_table(questionnaires)
     return out
+
+
+def folder_template(folder, out=None):
+    """Where ``survey template FOLDER`` writes, and the tables.
+
+    ``out``, else inputs.workbook when that file is not there yet, else FOLDER/raw/template.xlsx.
+    """
+    from pathlib import Path
+
+    from survey.evaluation.folder import folder_definitions
+    from survey.evaluation.score import load_framework
+
+    inputs, qs = folder_definitions(folder, must_exist=False)
+    names = {k: x.sheet for k in ("frame", "margins", "facts", "allocation")
+             if (x := getattr(inputs, k)) is not None and x.sheet}
+    tables = template_tables(list(qs), load_framework(inputs.framework), area_unit=inputs.evaluation.area_unit,
+                             names=names)
+    wb = inputs.workbook
+    return Path(out) if out else (wb if wb is not None and not wb.exists() else inputs.folder / "raw" / "template.xlsx"), tables

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -54,3 +55,16 @@ def year_warnings(year: int | None, *, texts: Mapping[str, str | None] | None = 
             common = int(years.mode().iloc[0])
             out.append(f"问卷{qid}的答卷多数提交于{common}年，不在评价年度{year}年或次年，请核对数据是否为本年度")
     return out
+
+
+def analysis_year_warnings(analysis, workbook=None, year: int | None = None) -> list[str]:
+    """:func:`year_warnings` of an analysis.
+
+    Its framework's title, the workbook's file name (``survey analyze WORKBOOK``) and each
+    questionnaire's submission times.
+    """
+    texts = {"工作簿文件名": Path(workbook).stem} if workbook is not None else {}
+    texts["评分表标题"] = analysis.framework.title
+    dates = {s.questionnaire.id: s.cleaned.valid.data["submitted_at"] for s in analysis.surveys
+             if "submitted_at" in s.cleaned.valid.data}
+    return year_warnings(year, texts=texts, dates=dates)
