@@ -26,6 +26,17 @@ def fmt_pct(x, digits: int = 2, *, missing: str = "—") -> str:
     return missing if _missing(x) else f"{float(x) * 100:.{digits}f}%"
 
 
+def fmt_ci(low, high, digits: int = 2, *, missing: str = "—") -> str:
+    """An interval of proportions as every output prints it: '95.33%–98.60%'.
+
+    >>> fmt_ci(0.95327, 0.98603)
+    '95.33%–98.60%'
+    """
+    if _missing(low) or _missing(high):
+        return missing
+    return f"{fmt_pct(low, digits)}–{fmt_pct(high, digits)}"
+
+
 def fmt_pct_short(x: float) -> str:
     """A threshold as a criterion prints it, without trailing zeros: 0.85 → '85%', 0.001 → '0.1%'.
 

@@ -14,6 +14,7 @@ import pandas as pd
 from survey.definitions.questionnaire import Questionnaire, load_dir
 from survey.errors import DataError
 from survey.evaluation.clean import Cleaned, clean
+from survey.evaluation.headline import scores_weighted
 from survey.evaluation.measures import estimate
 from survey.evaluation.score import (
     Framework,
@@ -101,7 +102,7 @@ def _annex_position(q: Questionnaire, fw: Framework) -> int:
 
 
 def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
-            min_per_district: int, thresholds: dict) -> SurveyResult:
+            min_per_district: int, thresholds: dict, scored_weighted: bool = True) -> SurveyResult:
     """One questionnaire's responses: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
     raw, sheet = tables.exports[q.id], tables.export_label(q.id)
     responses = tidy(raw, q, format=None if q.source.format == "auto" else q.source.format)
@@ -126,15 +127,17 @@ def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float,
         if not wts.diagnostics.converged:
             notes.append(f"加权未收敛：{wts.diagnostics.iterations}次迭代后边际相对误差"
                          f"{wts.diagnostics.history[-1]:.2e}")
-    # The achieved margin is the one of the reported (design) estimates when weighted: their
-    # se carries the weights' design effect and, with the design's fpc, the FPC already.
-    validity = check_survey(cleaned, est if weighted is None else weighted,
+    # The achieved margin is the one of the scored figure (evaluation.headline): the design
+    # estimates when the framework scores them — their se carries the weights' design effect
+    # and, with the design's fpc, the FPC already — else the unweighted ones.
+    design_based = weighted is not None and scored_weighted
+    validity = check_survey(cleaned, weighted if design_based else est,
                             None if frame is None else frame.population,
                             frame_margins=None if frame is None else
                             {q.item(k).text: v for k, v in frame.margins.items()},
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
-                            se_includes_fpc=design is not None and design.fpc is not None,
+                            se_includes_fpc=design_based and design is not None and design.fpc is not None,
                             allocation=None if frame is None else planned_allocation(tables.frames[q.id], q),
                             weights=weights, **thresholds)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
@@ -193,7 +196,7 @@ def analyze(
     tables = workbook if isinstance(workbook, InputTables) else workbook_tables(workbook, qs)
     thresholds = dict(max_margin=max_margin, min_cronbach_alpha=min_alpha)
     surveys = [_survey(tables, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
-                       thresholds=thresholds) for q in qs]
+                       thresholds=thresholds, scored_weighted=scores_weighted(fw, q)) for q in qs]
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
     # Each rate is scored once, by score_fed: the scorecard's survey-fed rows are the

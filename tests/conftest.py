@@ -59,3 +59,15 @@ def write_xlsx(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def report_2021(tmp_path_factory):
+    """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds)."""
+    from survey.pipeline import analyze
+    from survey.render.report import write_report
+
+    analysis = analyze(RAW_2021, QDIR)
+    out = tmp_path_factory.mktemp("report_2021")
+    write_report(analysis, out)
+    return analysis, out

@@ -56,7 +56,8 @@ def test_xlsx_cell_by_cell_against_the_published_annex(sheet):
         assert squash(got[3]) == squash(target), name
         assert squash(got[4]) == squash(criterion), name          # 评分标准 as printed
     total = [c.value for c in ws[3 + 19]]
-    assert total[0] == "合计" and (total[6], total[7]) == (100, 97.0)
+    assert total[0] == "合计" and (total[6], total[7]) == ("=SUM(G3:G21)", "=SUM(H3:H21)")  # formulas (issue 11)
+    assert sum(c.value for c in ws["H"][2:21]) == 97.0 and sum(c.value for c in ws["G"][2:21]) == 100
     assert ws.cell(row=22, column=8).number_format == "0.0#"     # shown as 97.0
     assert next(c.value for c in ws[23]) == "评价等级" and ws.cell(row=23, column=7).value == "优"
 
@@ -135,6 +136,18 @@ def test_docx_table(card):
     assert 'w:gridSpan w:val="6"' in xml
 
 
+def test_docx_rows_never_split_and_cells_have_padding(card):
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    doc = Document(io.BytesIO(annex_docx_bytes(card)))
+    rows = doc.tables[0]._tbl.findall(qn("w:tr"))
+    assert all(r.trPr is not None and r.trPr.find(qn("w:cantSplit")) is not None for r in rows)
+    mar = doc.tables[0]._tbl.tblPr.find(qn("w:tblCellMar"))
+    assert mar is not None and int(mar.find(qn("w:left")).get(qn("w:w"))) > 0
+    assert [p.text for p in doc.paragraphs if p.text] == ["附件-1", card.title]  # nothing under the table
+
+
 def test_survey_score_command(tmp_path):
     res = CliRunner().invoke(main, ["score", str(RAW_2021), "-q", str(QDIR), "-o", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
@@ -176,8 +189,9 @@ def test_a_rate_near_a_cut_is_shown_in_its_step_in_the_notes(tmp_path):
     card = score_framework(load_framework(p), Facts.from_mapping({"制度": {"扣分": (0, "ok")}}),
                            {"满意度": {"estimate": 0.8499999, "se": 0.01, "ci_low": 0.83, "ci_high": 0.8699}})
     assert card.rows[1].narrative.startswith("满意度为84.99999%，低于85%")
+    # annex.docx is the table alone (issue 11): the uncertainty is a working paper in annex.xlsx
     notes = [par.text for par in docx.Document(io.BytesIO(annex_docx_bytes(card))).paragraphs]
-    assert "注：满意度满意度84.99999%，置信区间83.00%–86.99%，区间两端得分14–15分，满分概率50.00%。" in notes
+    assert not [n for n in notes if n.startswith("注")]
     from openpyxl import load_workbook
 
     unc = load_workbook(io.BytesIO(annex_xlsx_bytes(card)))["得分不确定性"]
@@ -205,3 +219,11 @@ def test_rows_are_tall_enough_for_their_text_and_the_word_grid_has_the_widths(ca
     grid = [int(c.get(qn("w:w"))) for c in doc.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))]
     # 1 cm = 566.9 twips: 1.8 cm → 1020, …, 8.4 cm → 4762
     assert grid == pytest.approx([w * 566.93 for w in (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)], abs=1)
+
+
+def test_wording_a_reviewer_would_write(card):
+    """Issue 11: no "评价为达成" after the evaluator's own note, no "未追回0起、已追回0起"."""
+    text = {r.name: r.narrative for r in card.rows}
+    assert text["完成稳控工作"] == "各区严格落实完成稳控工作，得4分"
+    assert "未追回、已追回均为0起，得6分" in text["脱管漏管（在逃）率"] and "0起、" not in text["脱管漏管（在逃）率"]
+    assert "纠正违法通知书、检察建议书均为0件" in text["社区矫正工作人员规范执法"]

@@ -58,10 +58,13 @@ def test_python_m_survey_and_light_start_up():
 def test_analyze_2021(tmp_path):
     res = run("analyze", RAW_2021, "--questionnaires", QDIR, "--out", tmp_path / "r")
     assert res.exit_code == 0, res.output
-    assert re.search(r"社区矫正工作人员满意度 97\.43%（95% CI \d+\.\d+%–\d+\.\d+%，n=389）→ 15/15 分", res.output)
-    assert re.search(r"社区矫正对象满意度 100\.00%（95% CI 9\d\.\d+%–100\.00%，n=120）→ 5/5 分", res.output)
+    # the scored figure (计分口径) and, beside it, the other weighting (issue 11)
+    assert re.search(r"社区矫正工作人员满意度 97\.43%（计分口径，未加权；95%置信区间 \d+\.\d+%–\d+\.\d+%，n=389） → 15/15 分",
+                     res.output)
+    assert re.search(r"社区矫正对象满意度 100\.00%（计分口径，未加权；95%置信区间 9\d\.\d+%–100\.00%，n=120） → 5/5 分",
+                     res.output)
     assert "有效问卷389份" in res.output
-    assert re.search(r"  加权 97\.\d\d%（\d+\.\d+%–\d+\.\d+%，n_eff=\d+，wilson_neff）", res.output)
+    assert re.search(r"  对照口径（加权）97\.\d\d%（\d+\.\d+%–\d+\.\d+%），得分相同", res.output)
     written = sorted(p.name for p in (tmp_path / "r").iterdir())
     assert {"audit.xlsx", "manifest.json", "satisfaction.xlsx", "validity.xlsx"} <= set(written)
 
@@ -270,29 +273,16 @@ def test_validity_and_score_take_the_analysis_options(tmp_path):
             assert opt in help_text, (cmd, opt)
 
 
-def test_console_lines_are_built_by_the_library_not_the_cli():
-    """analysis_lines picks the weighted overall row and states the analysis' own confidence."""
-    from types import SimpleNamespace as NS
-
-    import pandas as pd
-
+def test_console_lines_are_built_by_the_library_not_the_cli(analysis_2021):
+    """analysis_lines gives the reporting sentences, the scored figures (计分口径) and the total."""
     from survey.render.console import analysis_lines
 
-    cleaned = NS(summary=lambda: "本次调查共回收问卷10份。", notes=("note",))
-    weighted = pd.DataFrame([
-        {"measure": "overall", "domain": "玄武区", "estimate": 0.5, "ci_low": 0.1, "ci_high": 0.9, "n_eff": 3.0,
-         "ci_method": "x"},
-        {"measure": "overall", "domain": "overall", "estimate": 0.9, "ci_low": 0.8, "ci_high": 0.95, "n_eff": 9.6,
-         "ci_method": "wilson_neff"}])
-    survey = NS(questionnaire=NS(title="问卷", id="q"), sheet="S", cleaned=cleaned, weighted=weighted, notes=())
-    ind = NS(questionnaire="q", measure="overall",
-             estimate={"estimate": 0.9, "ci_low": 0.7, "ci_high": 0.97, "n": 10},
-             score=NS(indicator="满意度", score=5, weight=5))
-    result = NS(parameters={"alpha": 0.1}, surveys=(survey,), indicators=(ind,), scorecard=None)
-    assert analysis_lines(result) == [
-        "问卷（S）：本次调查共回收问卷10份。", "  注意：note", "",
-        "满意度 90.00%（90% CI 70.00%–97.00%，n=10）→ 5/5 分",
-        "  加权 90.00%（80.00%–95.00%，n_eff=10，wilson_neff）"]
+    lines = analysis_lines(analysis_2021)
+    assert lines[0].startswith("社区矫正工作人员幸福感和安全感调查（") and "有效问卷389份" in lines[0]
+    assert any(re.fullmatch(r"社区矫正工作人员满意度 97\.43%（计分口径，未加权；95%置信区间 95\.33%–98\.60%，n=389） → "
+                            r"15/15 分", line) for line in lines)
+    assert any(line.startswith("  对照口径（加权）97.46%") for line in lines)
+    assert "评分表：合计 97.0/100 分，评价等级 优" in lines
 
 
 def test_audit_step_mode_defaults_to_the_rules_own(tmp_path):

@@ -119,9 +119,9 @@ def test_analyze_an_evaluation_folder(tmp_path):
     text = (folder / "evaluation.yaml").read_text(encoding="utf-8").replace("confidence: 0.95", "confidence: 0.90")
     (folder / "evaluation.yaml").write_text(text, encoding="utf-8")
     res = run("analyze", folder, "-o", folder / "r90")
-    assert res.exit_code == 0 and "（90% CI" in res.output, res.output
+    assert res.exit_code == 0 and "90%置信区间" in res.output, res.output
     res = run("analyze", folder, "-o", folder / "r95", "--alpha", "0.05")
-    assert res.exit_code == 0 and "（95% CI" in res.output, res.output
+    assert res.exit_code == 0 and "95%置信区间" in res.output, res.output
 
 
 # -- evaluation.yaml ------------------------------------------------------------------

@@ -93,8 +93,8 @@ def test_analyze_reports_weighted_beside_unweighted(analysis_2021):
     off = a.surveys[1].weighted.set_index(["measure", "level"]).loc[("overall", "全部")]
     assert off["estimate"] == 1 and off["ci_low"] < 1 and off["ci_high"] == 1 and off["ci_method"].endswith("_kish")
     assert a.surveys[1].validity is not None
-    # the paragraph quotes the weighted rate and says so (the annex quotes the unweighted one)
-    assert "总体满意率（按抽样框加权）97.46%" in validity_paragraph(a.surveys[0].validity)
+    # the paragraph quotes the scored figure (the framework scores the unweighted rate, issue 11)
+    assert "总体满意率97.43%" in validity_paragraph(a.surveys[0].validity)
     unweighted = analyze(RAW_2021, QDIR, weigh=False)
     assert unweighted.surveys[0].weighted is None
     assert "总体满意率97.43%" in validity_paragraph(unweighted.surveys[0].validity)

@@ -43,11 +43,11 @@ SHEETLESS_SUFFIXES = (".csv", ".sav", ".zsav")   # files that hold one table
 
 
 class InputRef(FrozenModel):
-    """Where one input table is.
+    """Where one input table is: a file, a sheet of the evaluation's workbook, or both.
 
-    A ``file`` (relative to the folder), a ``sheet`` of the
-    evaluation's workbook, or a sheet of a named file. A bare string is a file when it ends
-    in .xlsx / .xls / .csv / .sav, else a sheet name."""
+    ``file`` is relative to the folder; ``sheet`` is a sheet of the evaluation's workbook,
+    or of ``file`` when both are given. A bare string is a file when it ends in one of
+    ``INPUT_SUFFIXES`` (.xlsx / .xlsm / .xls / .csv / .sav / .zsav), else a sheet name."""
 
     file: str | None = None
     sheet: str | None = None
@@ -168,10 +168,9 @@ class Evaluation(FrozenModel):
 
 
 def load_evaluation(path: str | Path) -> Evaluation:
-    """Load ``evaluation.yaml`` (``path`` is the file or its folder).
+    """Load ``evaluation.yaml``; ``path`` is the file or its folder.
 
-    Every problem is reported at once, each with its key path inside the file.
-    """
+    Every problem is reported at once, each with its key path inside the file."""
     p = Path(path)
     if p.is_dir():
         p = p / EVALUATION_FILE
@@ -192,10 +191,9 @@ def load_evaluation(path: str | Path) -> Evaluation:
 
 @dataclass(frozen=True)
 class Located:
-    """One input table: a file and, for a workbook, the sheet (None: the first / only table).
+    """One input table: a file and, for a workbook, the sheet.
 
-    ``key`` is where evaluation.yaml names it.
-    """
+    ``sheet`` None means the first / only table; ``key`` is where evaluation.yaml names it."""
 
     path: Path
     sheet: str | None
@@ -204,7 +202,10 @@ class Located:
 
 @dataclass(frozen=True)
 class QuestionnaireFiles:
-    """One questionnaire of a folder: its definition file, export(s) and fieldwork."""
+    """One questionnaire's files: its definition, its exports and its fieldwork.
+
+    ``id`` is the questionnaire's id in evaluation.yaml, ``definition`` the path of its
+    YAML, ``exports`` the input tables that hold its responses."""
 
     id: str
     definition: Path

@@ -32,7 +32,7 @@ def published(x: float) -> float:
 
 
 def shown_value(x: float, key: Callable[[float], object], *, percent: bool = True, max_digits: int = 12) -> str:
-    """``x`` as the narrative shows it next to its score.
+    """``x`` as the narrative shows it next to its score, with as many decimals as it takes.
 
     Two decimals (in % when ``percent``), more while the value shown would score differently.
 
@@ -78,11 +78,10 @@ class FactView(Protocol):
 
 def finish(weight: float, deduction: float, parts: list[str], *, sep: str = "，",
             state_deduction: bool = True) -> Outcome:
-    """The outcome: deduction clamped to 0 … weight.
+    """The outcome of a rule: the deduction clamped to 0 … weight, the score and the text.
 
-    Its text is the parts, "扣N分" (unless a part already says it: ``state_deduction=False``)
-    and "得N分".
-    """
+    The text is ``parts`` joined by ``sep``, then "扣N分" (unless a part already says it:
+    ``state_deduction=False``) and "得N分"."""
     deduction = round(min(weight, max(0.0, deduction)), 6)
     score = round(weight - deduction, 6)
     text = sep.join(p for p in parts if p)
@@ -100,7 +99,8 @@ def lead(view: FactView) -> str:
 def count_steps(shortfall: float, step: float, mode: str) -> float:
     """Steps counted for a shortfall (≥ 0) below a threshold.
 
-    Whole steps rounded up (ceil, 不足一步按一步计), down (floor) or the exact fraction (linear).
+    Whole steps rounded up (``mode="ceil"``, 不足一步按一步计), down (``"floor"``) or the
+    exact fraction (any other mode, "linear").
 
     The quotient is rounded to 9 decimals first: 0.85 − 0.80 is 0.04999…, which must
     not lose a step to floating point.

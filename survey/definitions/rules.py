@@ -276,6 +276,10 @@ class PerEventRule(_Model):
                 raise view.error("an event count must be a whole number ≥ 0", e.name, got=n)
             deduction += n * e.points
             counts.append(f"{e.name}{fmt_num(n)}{e.unit}")
+        units = {e.unit for e in self.events}
+        if deduction == 0 and len(units) == 1:  # "未追回0起、已追回0起" reads mechanically: say none
+            names = "、".join(e.name for e in self.events)
+            return _finish(weight, 0, [_lead(view), f"{self.label}{names}{'均' if len(self.events) > 1 else ''}为0{units.pop()}"])
         return _finish(weight, deduction, [_lead(view), self.label + "、".join(counts)])
 
 
@@ -481,7 +485,10 @@ class QualitativeRule(_Model):
             raise view.error(f"score {fmt_num(s)} is outside the band of '{f.item}'", f.item, got=s,
                              expected=f"{fmt_num(lo)} ≤ score {'≤' if closed else '<'} {fmt_num(hi)}",
                              hint="change the score or the level")
-        return _finish(weight, weight - s, [_lead(view), f"评价为{f.item}"])
+        lead = _lead(view)
+        # the evaluator's note says why; "评价为达成" after it only repeats the full marks
+        level = "" if lead and f.item == QUALITATIVE_BANDS[0] else f"评价为{f.item}"
+        return _finish(weight, weight - s, [lead, level])
 
 
 class JudgementRule(_Model):

@@ -107,8 +107,9 @@ def criterion_full_marks(criterion: str) -> float | None:
 def criterion_steps(criterion: str) -> list[tuple[str, float, str, float]]:
     """Every "每<direction><step><unit>扣<points>分" of a criterion.
 
-    Each is (direction, step, unit, points); direction is "down" (每降低 / 每下降 / 每减少 / 每低 / 每少) or "up" (每升高 /
-    每上升 / 每增加 / 每超过 / 每高 / 每多); a step in % or 个百分点 is a proportion.
+    Each as (direction, step, unit, points); direction is "down" (每降低 / 每下降 / 每减少 /
+    每低 / 每少) or "up" (每升高 / 每上升 / 每增加 / 每超过 / 每高 / 每多); a step in % or
+    个百分点 is a proportion.
 
     >>> criterion_steps("每低1个百分点扣0.5分；每高出2%，扣1分；每少3次扣1分")
     [('down', 0.01, '%', 0.5), ('up', 0.02, '%', 1.0), ('down', 3.0, '次', 1.0)]

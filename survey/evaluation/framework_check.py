@@ -66,7 +66,10 @@ _ENCLOSED = re.compile(r"[\u2460-\u24ff\u2776-\u2793]")  # ① … ⑳, ⑴, ⒈
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem of a framework: its key path, a code and the message."""
+    """One problem of a framework file: where (``path``), a short ``code`` and the message.
+
+    ``path`` is the key inside the file (``indicators[3].weight``), ``code`` names the check
+    (``weights_sum``, ``criterion_step``, …)."""
 
     path: str
     code: str
@@ -78,7 +81,10 @@ class Problem:
 
 @dataclass(frozen=True)
 class FrameworkCheck:
-    """The result of checking one framework file: the framework (None if unreadable) and its problems."""
+    """The result of checking one framework file.
+
+    ``framework`` is the loaded framework (None when it did not load) and ``problems``
+    every problem found; ``ok`` when there is none."""
 
     file: str
     framework: Framework | None

@@ -37,6 +37,13 @@ QUADRANT_ZH = {"advantage": "优势区（继续保持）", "fix": "修补区（�
 
 @dataclass(frozen=True)
 class KeyDrivers:
+    """The key-driver analysis of one questionnaire, as :func:`key_drivers` returns it.
+
+    ``importance`` holds each item's R² share and relative importance (with bootstrap
+    intervals when ``replicates`` > 0), ``ipa`` the 四分图 (importance–performance
+    quadrants), ``priority`` the items to improve first; ``r2`` and ``n`` are those of the
+    regression of ``overall`` on the items (complete cases), ``method`` "lmg" or "relative_weights"."""
+
     questionnaire: str
     overall: str
     importance: pd.DataFrame = field(repr=False)

@@ -61,9 +61,11 @@ def unit_contrast_table(responses, measure: str | None = None, *, design: Design
 
 
 def analysis_unit_contrasts(analysis, *, weighted: bool = False, alpha: float = 0.05) -> list:
-    """(survey result, :func:`unit_contrast_table`) for each questionnaire of an analysis whose
-    first measure is a top-box rate with a unit item; weighted on the frame design (without
-    the FPC, as the year-over-year tests) when asked and available."""
+    """(survey result, :func:`unit_contrast_table`) for each questionnaire with unit contrasts.
+
+    Those are the questionnaires of an analysis whose first measure is a top-box rate with a
+    unit item; weighted on the frame design (without the FPC, as the year-over-year tests)
+    when asked and available."""
     from dataclasses import replace
 
     from survey.evaluation.yoy import weighted_responses

@@ -74,11 +74,10 @@ def unique_respondents(ids: pd.Series, column: str | None) -> tuple[pd.Series, l
 
 
 def check_metadata(out: dict, src: pd.DataFrame, columns: dict[str, str], fieldwork) -> list[dict]:
-    """Every check above on tidy's metadata columns ``out``.
+    """Every check above on tidy's metadata columns ``out``; returns the findings.
 
     ``out`` is updated in place (durations blanked, repeated ids made unique); ``columns``
-    maps a metadata field to its export column.
-    """
+    maps a metadata field to its export column."""
     found: list[dict] = []
     if "duration_s" in out:
         col = columns.get("duration")

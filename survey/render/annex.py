@@ -96,6 +96,18 @@ def _percent_format(shown: str | None) -> str:
 
 # -- xlsx ---------------------------------------------------------------------------
 
+def _print_setup(ws, *, landscape: bool = True) -> None:
+    """A4, one page wide, the header row repeated, the header frozen."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.freeze_panes = "A2"
+
+
 def annex_xlsx_bytes(card) -> bytes:
     """The annex workbook: 评分表 (the published layout), 得分不确定性, 资金分配, 说明."""
     from openpyxl import Workbook
@@ -143,8 +155,9 @@ def annex_xlsx_bytes(card) -> bytes:
         put(ws, end, j, None, align=centre, font=bold)
         put(ws, end + 1, j, None, align=centre, font=bold)
     ws.cell(row=end, column=1, value=TOTAL_LABEL).data_type = "s"
-    ws.cell(row=end, column=7, value=card.weight_total)
-    ws.cell(row=end, column=8, value=card.total).number_format = "0.0#"
+    # totals as formulas (a reviewer who corrects a score sees the total follow)
+    ws.cell(row=end, column=7, value=f"=SUM(G{first}:G{end - 1})")
+    ws.cell(row=end, column=8, value=f"=SUM(H{first}:H{end - 1})").number_format = "0.0#"
     ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=6)
     ws.cell(row=end + 1, column=1, value=GRADE_LABEL).data_type = "s"
     ws.cell(row=end + 1, column=7, value=card.grade).data_type = "s"
@@ -193,6 +206,8 @@ def annex_xlsx_bytes(card) -> bytes:
             put(al, i, 2, amount, fmt="0.00")
         al.column_dimensions["A"].width, al.column_dimensions["B"].width = 12, 18
 
+    for sheet in wb.worksheets[1:]:
+        _print_setup(sheet)
     ns = wb.create_sheet(SHEET_NOTES)
     put(ns, 1, 1, "项目", font=bold)
     put(ns, 1, 2, "内容", font=bold)
@@ -201,6 +216,7 @@ def annex_xlsx_bytes(card) -> bytes:
         put(ns, i, 2, v)
     ns.column_dimensions["A"].width, ns.column_dimensions["B"].width = 12, 90
 
+    _print_setup(ns, landscape=False)
     wb.properties.created = wb.properties.modified = dt.datetime(*stamp())
     wb.properties.creator = "survey"
     buf = io.BytesIO()
@@ -293,19 +309,18 @@ def annex_docx_bytes(card) -> bytes:
     # Word reads the cell widths; LibreOffice and WPS read the table grid: set both.
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), DOCX_WIDTHS_CM):
         col.set(qn("w:w"), str(int(Cm(width).twips)))
-    hdr = table.rows[0]._tr.get_or_add_trPr()  # repeat the header row on every page
-    hdr.append(hdr.makeelement(qn("w:tblHeader"), {}))
+    for i, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))  # a row never breaks across pages
+        if i == 0:
+            trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # the header repeats on every page
+    mar = table._tbl.tblPr.makeelement(qn("w:tblCellMar"), {})  # padding: text off the cell border
+    for side, w in (("top", 45), ("left", 85), ("bottom", 45), ("right", 85)):  # twips
+        mar.append(mar.makeelement(qn(f"w:{side}"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
+    table._tbl.tblPr.append(mar)
 
-    if card.uncertainty or card.warnings:
-        doc.add_paragraph()
-        for u in card.uncertainty:
-            est, lo, hi = u.shown
-            ci = "" if lo is None or hi is None else f"，置信区间{lo}–{hi}"
-            doc.add_paragraph(f"注：{u.indicator}满意度{est}{ci}，区间两端得分"
-                              f"{fmt_num(u.score_low)}–{fmt_num(u.score_high)}分，满分概率{u.p_full:.2%}。")
-        for w in card.warnings:
-            doc.add_paragraph(f"注：{w}。")
-
+    # the table alone, pasteable: the score uncertainty and the checks (allocation sum …) are
+    # working papers, on annex.xlsx's 得分不确定性 and 说明 sheets and on the console
     cp = doc.core_properties
     cp.created = cp.modified = cp.last_printed = dt.datetime(*stamp())
     cp.author = cp.last_modified_by = "survey"

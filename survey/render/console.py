@@ -14,7 +14,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL
+from survey.evaluation.headline import headlines
 from survey.render.annex import total_text
+from survey.render.survey_body import headline_lines
 from survey.render.validity import validity_paragraph
 
 
@@ -48,23 +50,15 @@ def scorecard_total_line(total: float, weight_total: float, grade: str) -> str:
 def analysis_lines(result) -> list[str]:
     """The console summary of :func:`survey.pipeline.analyze`: sentences, rates, scores, notes.
 
-    The interval's confidence is the analysis' own (``1 − alpha``).
+    Each survey's scored figure (计分口径) is the one every output quotes.
     """
-    alpha = result.parameters["alpha"]
     lines = []
     for s in result.surveys:
         lines.append(f"{s.questionnaire.title}（{s.sheet}）：{s.cleaned.summary()}")
         lines += [f"  注意：{note}" for note in s.cleaned.notes]
     lines.append("")
-    weighted = {s.questionnaire.id: s.weighted for s in result.surveys}
-    for ind in result.indicators:
-        e, sc = ind.estimate, ind.score
-        lines.append(f"{sc.indicator} {e['estimate']:.2%}（{(1 - alpha) * 100:g}% CI {e['ci_low']:.2%}–"
-                     f"{e['ci_high']:.2%}，n={int(e['n'])}）→ {sc.score:g}/{sc.weight:g} 分")
-        r = weighted_overall(weighted.get(ind.questionnaire), ind.measure)
-        if r is not None:
-            lines.append(f"  加权 {r['estimate']:.2%}（{r['ci_low']:.2%}–{r['ci_high']:.2%}，"
-                         f"n_eff={r['n_eff']:.0f}，{r['ci_method']}）")
+    for h in headlines(result):  # the scored figure (计分口径), the same in every output
+        lines += headline_lines(h)
     for s in result.surveys:
         lines += [f"{s.questionnaire.id}: {note}" for note in s.notes]
     card = result.scorecard

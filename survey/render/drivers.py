@@ -16,6 +16,12 @@ METHOD_ZH = {"lmg": "LMG（Shapley）分解", "relative_weights": "Johnson相对
 
 
 def drivers_paragraph(k: KeyDrivers, top: int = 3) -> str:
+    """The 关键驱动因素 paragraph of the report, in Chinese.
+
+    R² and method, the ``top`` items by relative importance (with bootstrap 95% intervals
+    when there are replicates), and the 优先改进 items of the 四分图 with the probability
+    that each is in that quadrant.
+    """
     imp = k.importance.sort_values("share", ascending=False)
     ci = k.replicates > 0
     head = "、".join(
@@ -38,6 +44,7 @@ def drivers_paragraph(k: KeyDrivers, top: int = 3) -> str:
 
 
 def drivers_tables(k: KeyDrivers) -> dict[str, pd.DataFrame]:
+    """The sheets for a workbook: 关键驱动因素 (importance) and 四分图, with Chinese headers."""
     imp = k.importance[["item", "text", "share", "relative", "ci_low", "ci_high", "rank"]].rename(columns={
         "item": "题目", "text": "名称", "share": "R²贡献", "relative": "相对重要性", "ci_low": "下限", "ci_high": "上限",
         "rank": "排名"})

@@ -54,7 +54,15 @@ def document_time(when: tuple[int, ...] | None):
     finally:
         _TIME.reset(token)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-PERCENT_COLUMNS = {"estimate", "ci_low", "ci_high", "rate", "se"}
+# columns shown as percentages, by their English or Chinese header
+PERCENT_COLUMNS = {
+    "estimate", "ci_low", "ci_high", "rate", "se", "return_rate", "valid_rate",
+    "估计值", "置信下限", "置信上限", "标准误", "满意度", "满意率", "回收率", "有效率", "有效率（按回收）", "有效率（按发放）",
+    "区间半宽", "抽样误差", "抽样误差（FPC）", "保守抽样误差（p=50%）", "总体占比", "样本占比", "占比差", "样本/总体",
+    "天花板比例", "加权估计值", "加权置信下限", "加权置信上限", "加权标准误", "满分概率",
+}
+P_VALUE = "p"  # a `formats` entry: p-values, below 0.001 written as the text "<0.001"
+WIDE = 110     # characters of column width beyond which a sheet prints landscape
 
 
 def _cell_value(v):
@@ -69,60 +77,120 @@ def _cell_value(v):
     return v
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, float]] | None = None) -> bytes:
-    """An xlsx workbook (one sheet per frame) as reproducible bytes; strings stay text.
+def _text_width(text: str) -> float:
+    """Display width in Excel character units: a CJK character takes two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
-    Written in openpyxl's write-only mode from whole columns (no per-cell pandas
-    indexing): a 50,000-row audit takes seconds, not a minute. Only cells that need a
-    style are cell objects — numbers (two decimals, or % for rate columns), text in a
-    wide wrapped column, and text starting with ``=`` (kept as text, never a formula).
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+
+def wrapped_lines(value, width: float) -> int:
+    """Lines a text takes when wrapped in a column ``width`` characters wide."""
+    if not isinstance(value, str) or len(value) * 2 < width - 1:
+        return 1
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, -(-int(_text_width(part)) // per_line)) for part in value.split("\n"))
+
+
+def column_format(name: str, values: list, given: str | None = None) -> str:
+    """The number format of a column: given, else % for rate columns, integers for whole numbers, else 0.00."""
+    if given:
+        return given
+    if str(name) in PERCENT_COLUMNS or str(name).removesuffix("_w") in PERCENT_COLUMNS:
+        return "0.00%"
+    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if nums and all(float(v).is_integer() for v in nums):
+        return "0"
+    return "0.00"
+
+
+def _print_setup(ws, total_width: float) -> None:
+    """A4, landscape when wide, fit to one page wide, header row repeated on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = 9  # A4 (Worksheet.PAPERSIZE_A4; write-only sheets lack the constant)
+    ws.page_setup.orientation = "landscape" if total_width > WIDE else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+
+
+def _column_widths(ws, cols, columns, given: dict[str, float]) -> tuple[list[float], set[int]]:
+    """Each column's width (given, else from its longest text, CJK counted double) and the wrapped ones."""
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook(write_only=True)
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    for name, df in sheets.items():
-        ws = wb.create_sheet(name[:31])
-        cols = list(df.columns)
-        wrapped = set()
-        for j, col in enumerate(cols):
-            w = (widths or {}).get(name, {}).get(col)
-            if w is None:
-                longest = max([len(str(col))] + [len(str(x)) for x in df[col].head(200)])
-                w = min(60, max(8, longest * 1.6 + 2))
-            ws.column_dimensions[get_column_letter(j + 1)].width = w
-            if w >= 40:
-                wrapped.add(j)
-        ws.freeze_panes = "A2"
-        header = []
-        for col in cols:
-            cell = WriteOnlyCell(ws, str(col))
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        formats = ["0.00%" if col in PERCENT_COLUMNS else "0.00" for col in cols]
-        columns = [[_cell_value(v) for v in df[col].tolist()] for col in cols]
-        for values in zip(*columns):
-            row = []
-            for j, v in enumerate(values):
-                if isinstance(v, float):
-                    cell = WriteOnlyCell(ws, v)
-                    cell.number_format = formats[j]
-                elif isinstance(v, str) and (j in wrapped or v.startswith("=")):
-                    cell = WriteOnlyCell(ws, v)
-                    cell.data_type = "s"  # never a formula
-                else:
-                    row.append(v)
-                    continue
-                if j in wrapped:
-                    cell.alignment = wrap
-                row.append(cell)
-            ws.append(row)
+    out, wrapped = [], set()
+    for j, col in enumerate(cols):
+        w = given.get(col)
+        if w is None:
+            shown = [9 if isinstance(x, float) else _text_width(str(x)) for x in columns[j][:200] if x is not None]
+            w = min(60, max(8, max([_text_width(str(col)) / 2 + 2, *shown]) * 1.1 + 2))
+        ws.column_dimensions[get_column_letter(j + 1)].width = w
+        out.append(w)
+        if w >= 40:
+            wrapped.add(j)
+    return out, wrapped
+
+
+def _write_sheet(ws, df: pd.DataFrame, widths: dict[str, float], formats: dict[str, str]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    cols = list(df.columns)
+    columns = [[_cell_value(v) for v in df[col].tolist()] for col in cols]
+    col_widths, wrapped = _column_widths(ws, cols, columns, widths)
+    ws.freeze_panes = "A2"
+    _print_setup(ws, sum(col_widths))
+    header = []
+    for col in cols:
+        cell = WriteOnlyCell(ws, str(col))
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F2F2F2")
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        header.append(cell)
+    ws.append(header)
+    fmts = [column_format(col, columns[j], formats.get(col)) for j, col in enumerate(cols)]
+    for i, values in enumerate(zip(*columns), start=2):
+        lines = max((wrapped_lines(values[j], col_widths[j]) for j in wrapped), default=1)
+        if lines > 1:  # neither Excel nor LibreOffice grows a row for wrapped text a program wrote
+            ws.row_dimensions[i].height = 15 * lines
+        row = []
+        for j, v in enumerate(values):
+            if fmts[j] == P_VALUE and isinstance(v, float):
+                v = "<0.001" if v < 0.001 else round(v, 3)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                cell = WriteOnlyCell(ws, v)
+                cell.number_format = "0.000" if fmts[j] == P_VALUE else fmts[j]
+            elif isinstance(v, str) and (j in wrapped or v.startswith("=")):
+                cell = WriteOnlyCell(ws, v)
+                cell.data_type = "s"  # never a formula
+            else:
+                row.append(v)
+                continue
+            if j in wrapped:
+                cell.alignment = wrap
+            row.append(cell)
+        ws.append(row)
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, float]] | None = None,
+               formats: dict[str, dict[str, str]] | None = None) -> bytes:
+    """An xlsx workbook (one sheet per frame) as reproducible bytes, laid out for a reviewer.
+
+    Headers bold, wrapped and frozen; numbers with a format per column (``formats``
+    [sheet][column], else % for rate columns, integers for whole numbers, two decimals);
+    ``"p"`` writes p-values below 0.001 as "<0.001"; text wrapped in wide columns, rows as
+    tall as their text; every sheet set up for A4 (landscape when wide), one page wide, the
+    header row repeated. Strings are always text (a free-text answer starting with ``=`` is
+    never a formula). Written in openpyxl's write-only mode from whole columns: a
+    50,000-row audit takes seconds.
+    """
+    from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
+    wb = Workbook(write_only=True)
+    for name, df in sheets.items():
+        _write_sheet(wb.create_sheet(name[:31]), df, (widths or {}).get(name, {}), (formats or {}).get(name, {}))
     wb.properties.created = wb.properties.modified = dt.datetime(*stamp())
     buf = io.BytesIO()
     # Workbook.save() would stamp `modified` with the current time; the writer does not.

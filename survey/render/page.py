@@ -1,10 +1,12 @@
-"""``report.html``: one page with the results of an analysis, for reading in a browser.
+"""``report.html``: the report (the same blocks as report.docx) for reading in a browser and printing.
 
-The page gathers what the xlsx files hold in detail: each survey's reporting
-sentence and notes, its overall satisfaction measures (unweighted and weighted, with
-intervals), the validity checks and paragraph, and the annex table with its total,
-grade, score uncertainty and warnings. It is deterministic (no timestamps), escapes
-every value, and holds no personal data (no free text, no respondent ids).
+The page renders :func:`survey.render.outline.report_blocks`: headings, paragraphs,
+placeholders (highlighted), tables with merged cells (rowspan / colspan, as in the
+printed annex), charts as inline SVG whose labels are text, numbered captions. Print CSS
+sets A4 pages (the annex on A4 landscape), repeats table headers and keeps rows whole.
+The subtitle says only what made the page; parameters belong in manifest.json. It is
+deterministic (no timestamps) and escapes every value; free text appears only as the
+masked quotes of the suggestions table.
 
 Entry point: :func:`report_html`.
 """
@@ -12,113 +14,111 @@ Entry point: :func:`report_html`.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
 from pathlib import Path
 
-import pandas as pd
-
 from survey import __version__
-from survey.definitions.vocab import OVERALL
-from survey.render.validity import validity_paragraph
+from survey.render.blocks import Chart, Heading, PageBreak, Para, Table, spans
 
 STYLE = """
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto;
-       max-width: 1100px; color: #222; line-height: 1.5; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; vertical-align: top; }
-th { background: #f2f2f2; } td.n { text-align: right; white-space: nowrap; }
-.fail { color: #b00020; font-weight: bold; } .pass { color: #1b5e20; } .note { color: #555; }
+body { font-family: "Noto Serif CJK SC", "Source Han Serif SC", SimSun, "Songti SC", serif; margin: 2em auto;
+       max-width: 960px; color: #111; line-height: 1.75; font-size: 15px; padding: 0 1em; }
+h1, h2, h3, h4, caption, figcaption, th { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
+       "PingFang SC", SimHei, sans-serif; }
+h1.title { font-size: 1.6em; text-align: center; margin-bottom: 0.2em; }
+p.sub { text-align: center; color: #555; font-size: 0.85em; margin-top: 0; }
+h2 { font-size: 1.25em; margin-top: 1.6em; } h3 { font-size: 1.1em; } h4 { font-size: 1em; margin-bottom: 0.3em; }
+p.body { text-indent: 2em; margin: 0.3em 0; text-align: justify; }
+p.centre { text-align: center; font-weight: bold; font-size: 1.1em; }
+p.placeholder { text-indent: 2em; background: #fff3a6; margin: 0.3em 0; }
+table { border-collapse: collapse; margin: 0.4em auto 1em; font-size: 0.82em; line-height: 1.45; }
+caption { font-weight: bold; padding: 0.3em; }
+th, td { border: 1px solid #666; padding: 0.25em 0.45em; vertical-align: middle; }
+th { background: #f2f2f2; } td.n { text-align: center; white-space: nowrap; } tr.b td { font-weight: bold; }
+figure { margin: 0.8em auto; text-align: center; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-weight: bold; font-size: 0.85em; }
+.break { break-before: page; }
+@page { size: A4; margin: 20mm 18mm; }
+@page wide { size: A4 landscape; margin: 15mm 12mm; }
+section.wide { page: wide; } section.wide table { font-size: 0.74em; line-height: 1.35; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 11pt; }
+  thead { display: table-header-group; } tr, figure { break-inside: avoid; }
+  h2, h3, h4, caption { break-after: avoid; } p.placeholder { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 
 def _e(v) -> str:
-    return html.escape("" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    return html.escape("" if v is None else str(v)).replace("\n", "<br>")
 
 
-def _pct(x) -> str:
-    return "" if x is None or pd.isna(x) else f"{float(x):.2%}"
+def _table(t: Table, number: int) -> str:
+    n = len(t.rows)
+    skip: set[tuple[int, int]] = set()
+    attrs: dict[tuple[int, int], str] = {}
+    for col in t.merge_columns:
+        for a, b in spans([r[col] for r in t.rows]):
+            attrs[(a, col)] = f' rowspan="{b - a + 1}"'
+            skip |= {(i, col) for i in range(a + 1, b + 1)}
+    for r, a, b in t.span_rows:
+        attrs[(r, a)] = attrs.get((r, a), "") + f' colspan="{b - a + 1}"'
+        skip |= {(r, j) for j in range(a + 1, b + 1)}
+    head = "".join(f"<th>{_e(h)}</th>" for h in t.header)
+    body = []
+    for i in range(n):
+        cells = []
+        for j, v in enumerate(t.rows[i]):
+            if (i, j) in skip:
+                continue
+            cls = ' class="n"' if j in t.numeric or (i, j) in attrs else ""
+            cells.append(f"<td{cls}{attrs.get((i, j), '')}>{_e(v)}</td>")
+        body.append(f'<tr{" class=b" if i in t.bold_rows else ""}>' + "".join(cells) + "</tr>")
+    cap = f"<caption>表{number}  {_e(t.caption)}</caption>" if t.caption else ""
+    if t.widths:
+        total = sum(t.widths)
+        cap += "<colgroup>" + "".join(f'<col style="width:{w / total:.1%}">' for w in t.widths) + "</colgroup>"
+    width = f' style="width:{t.width:.0%}"' if t.widths or t.width < 1 else ""
+    return f"<table{width}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _ci(lo, hi) -> str:
-    return "" if lo is None or pd.isna(lo) else f"{_pct(lo)}–{_pct(hi)}"
+def blocks_html(blocks: list) -> str:
+    """The body of the page: every block in order, numbered captions, landscape sections."""
+    out, tables, figures, wide = [], 0, 0, False
+    for b in blocks:
+        if isinstance(b, Heading):
+            tag = f"h{min(b.level + 1, 4)}"
+            out.append(f'<{tag}{" class=title" if b.level == 0 else ""}>{_e(b.text)}</{tag}>')
+        elif isinstance(b, Para):
+            out.append(f'<p class="{b.kind}">{_e(b.text)}</p>')
+        elif isinstance(b, Table):
+            tables += bool(b.caption)
+            out.append(_table(b, tables))
+        elif isinstance(b, Chart):
+            figures += 1
+            out.append(f"<figure>{b.svg}<figcaption>图{figures}  {_e(b.caption)}</figcaption></figure>")
+        elif isinstance(b, PageBreak):
+            if wide:
+                out.append("</section>")
+            out.append(f'<section class="break{" wide" if b.landscape else ""}">')
+            wide = True
+    if wide:
+        out.append("</section>")
+    return "\n".join(out)
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: Collection[int] = frozenset()) -> str:
-    """Rows of already-escaped cells."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f'<td class="n">{c}</td>' if j in numeric else f"<td>{c}</td>"
-                                    for j, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def report_html(analysis, blocks: list | None = None) -> bytes:
+    """The report page of an analysis, as UTF-8 bytes (``blocks``: the report body, built when None)."""
+    if blocks is None:
+        from survey.render.outline import report_body
 
-
-def _estimates(s) -> str:
-    est = s.estimates[s.estimates["domain"] == OVERALL]
-    w = None if s.weighted is None else s.weighted[s.weighted["domain"] == OVERALL].set_index("measure")
-    rows = []
-    for _, r in est.iterrows():
-        row = [_e(r["label"]), _e(int(r["n"])), _pct(r["estimate"]), _ci(r["ci_low"], r["ci_high"])]
-        if w is not None and r["measure"] in w.index:
-            x = w.loc[r["measure"]]
-            row += [_pct(x["estimate"]), _ci(x["ci_low"], x["ci_high"]), f"{x['n_eff']:.0f}",
-                    "" if pd.isna(x["deff"]) else f"{x['deff']:.2f}", _e(x["ci_method"])]
-        rows.append(row)
-    header = ["口径", "n", "满意度", "95%置信区间"]
-    if w is not None:
-        header += ["加权满意度", "加权置信区间", "有效样本量", "设计效应", "区间方法"]
-    return _table(header, rows, numeric={1, 2, 3, 4, 5, 6, 7})
-
-
-def _checks(s) -> str:
-    v = s.validity
-    if v is None:
-        return ""
-    rows = []
-    for _, c in v.checks.iterrows():
-        css = {"通过": "pass", "未通过": "fail"}.get(str(c["verdict"]), "")
-        rows.append([_e(c["check"]), f'<span class="{css}">{_e(c["verdict"])}</span>', _e(c["detail"])])
-    return _table(["检验", "结论", "说明"], rows) + f"<p>{_e(validity_paragraph(v))}</p>"
-
-
-def _annex(card) -> str:
-    rows = [[_e(r.level1), _e(r.level2), _e(r.name), _e(r.target), _e(r.criterion), _e(r.narrative),
-             _e(f"{r.weight:g}"), _e(f"{r.score:g}")] for r in card.rows]
-    from survey.render.annex import total_text
-
-    rows.append(["<b>合计</b>", "", "", "", "", "", _e(f"{card.weight_total:g}"), f"<b>{_e(total_text(card.total))}</b>"])
-    rows.append(["<b>评价等级</b>", "", "", "", "", "", "", f"<b>{_e(card.grade)}</b>"])
-    out = _table(["一级指标", "二级指标", "三级指标", "指标值", "评分标准", "评分过程", "分值", "得分"], rows,
-                 numeric={6, 7})
-    notes = [f"{_e(u.indicator)}：区间两端得分{u.score_low:g}–{u.score_high:g}分，满分概率{u.p_full:.2%}"
-             for u in card.uncertainty]
-    notes += [f"提示：{_e(w)}" for w in card.warnings]
-    if notes:
-        out += "<ul>" + "".join(f"<li>{n}</li>" for n in notes) + "</ul>"
-    return out
-
-
-def report_html(analysis) -> bytes:
-    """The results page of an analysis, as UTF-8 bytes."""
-    parts = [f"<h1>{_e(analysis.name)} 满意度调查与绩效评价结果</h1>",
-             f'<p class="note">由 survey {_e(__version__)} 生成；工作簿 {_e(Path(analysis.workbook).name)}；'
-             f"参数 {_e(', '.join(f'{k}={v}' for k, v in analysis.parameters.items()))}。"
-             "明细见 satisfaction.xlsx、validity.xlsx、audit.xlsx 与 annex.xlsx。</p>"]
-    for s in analysis.surveys:
-        q = s.questionnaire
-        parts.append(f"<h2>{_e(q.title)}</h2><p>{_e(s.cleaned.summary())}</p>")
-        notes = [*s.cleaned.notes, *s.notes]
-        if notes:
-            parts.append("<ul>" + "".join(f'<li class="note">{_e(n)}</li>' for n in notes) + "</ul>")
-        parts.append(_estimates(s))
-        parts.append(_checks(s))
-    card = getattr(analysis, "scorecard", None)
-    if card is not None:
-        parts.append(f"<h2>{_e(card.title)}</h2>" + _annex(card))
-    else:
-        lines = [f"{_e(i.score.indicator)}：{_e(i.score.narrative)}" for i in analysis.indicators]
-        parts.append("<h2>指标得分</h2><ul>" + "".join(f"<li>{x}</li>" for x in lines) + "</ul>")
+        blocks = report_body(analysis)
+    title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 0), analysis.name)
+    sub = (f'<p class="sub">由 survey {_e(__version__)} 根据 {_e(Path(analysis.workbook).name)} 生成；'
+           "明细见 satisfaction.xlsx、validity.xlsx、audit.xlsx 与 annex.xlsx。</p>")
+    body = blocks_html(blocks)
+    first_heading_end = body.find("</h1>") + len("</h1>")
+    body = body[:first_heading_end] + "\n" + sub + body[first_heading_end:]
     page = ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>{_e(analysis.name)} 满意度调查结果</title><style>{STYLE}</style></head><body>\n"
-            + "\n".join(parts) + "\n</body></html>\n")
+            f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>\n" + body + "\n</body></html>\n")
     return page.encode("utf-8")
-

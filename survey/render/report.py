@@ -17,7 +17,6 @@ import pandas as pd
 
 from survey import __version__
 from survey.definitions.vocab import OVERALL
-from survey.evaluation.clean import RULE_LABELS
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
@@ -284,6 +283,15 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
     return write_files({out / name: data for name, data in files.items()})
 
 
+def report_docx(analysis, blocks: list | None = None) -> bytes:
+    """report.docx: the report body as a Word document."""
+    from survey.render.body import report_title
+    from survey.render.outline import report_body
+    from survey.render.report_docx import report_docx_bytes
+
+    return report_docx_bytes(report_body(analysis) if blocks is None else blocks, title=report_title(analysis))
+
+
 def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRESS_BELOW) -> list[Path]:
     """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths.
 
@@ -295,21 +303,25 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRES
                       ignore_index=True)
     audit = audit[["questionnaire", *[c for c in audit.columns if c != "questionnaire"]]]
     audit = mask_audit(audit)
+    from survey.render import sheets as zh
+
+    diag, margins = weights_tables(analysis)
+    weights, margins = zh.weights_sheets(diag, margins, analysis)
+    validity = validity_tables([s.validity for s in analysis.surveys if s.validity])
+    sat = zh.satisfaction_sheet(satisfaction_table(analysis, suppress_below), analysis)
     files = {
         "satisfaction.xlsx": xlsx_bytes({
-            "满意度": satisfaction_table(analysis, suppress_below),
-            "指标得分": indicator_table(analysis),
-            "权重": weights_tables(analysis)[0],
-            "权重边际": weights_tables(analysis)[1],
-            "意见建议": suggestions_table(analysis),
+            "满意度": zh.reader_columns(sat),
+            "满意度统计明细": sat,
+            "指标得分": zh.indicator_sheet(indicator_table(analysis)),
+            "权重": weights,
+            "权重边际": margins,
+            "意见建议": zh.suggestions_sheet(suggestions_table(analysis), analysis),
             "说明": column_notes(analysis, suppress_below),
-        }),
-        "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in analysis.surveys if s.validity])),
-        "audit.xlsx": xlsx_bytes({
-            "汇总": pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
-            "审核明细": audit,
-            "规则": pd.DataFrame(list(RULE_LABELS.items()), columns=["rule", "rule_label"]),
-        }),
+        }, formats=zh.FORMATS),
+        "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.FORMATS),
+        "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
+                                                 audit, analysis)),
     }
     card = getattr(analysis, "scorecard", None)
     if card is not None:
@@ -317,9 +329,12 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRES
 
         files["annex.xlsx"] = annex_xlsx_bytes(card)
         files["annex.docx"] = annex_docx_bytes(card)
+    from survey.render.outline import report_body
     from survey.render.page import report_html
 
-    files["report.html"] = report_html(analysis)
+    blocks = report_body(analysis)
+    files["report.docx"] = report_docx(analysis, blocks)
+    files["report.html"] = report_html(analysis, blocks)
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": _inputs_manifest(analysis),

@@ -86,7 +86,18 @@ def holm(p_values) -> np.ndarray:
 # ----------------------------------------------------------------------------- covariance
 
 def covariance(prep: Prepared, z: np.ndarray) -> np.ndarray:
-    """Design covariance matrix of the totals of the columns of ``z`` (units × k influence values)."""
+    """Design covariance matrix of the totals of the columns of ``z`` (units × k influence values).
+
+    Examples
+    --------
+    On a simple random sample of four, a column and its negative covary by −V; a constant
+    has no variance:
+
+    >>> from survey.stats.design import prepare
+    >>> y = np.array([1.0, 0.0, 1.0, 1.0])
+    >>> covariance(prepare(pd.DataFrame({"y": y}), Design()), np.column_stack([y, -y, np.ones(4)])).tolist()
+    [[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    """
     z = np.asarray(z, dtype=float)
     k = z.shape[1]
     v = np.array([prep.variance(z[:, j])[0] for j in range(k)])
@@ -121,6 +132,19 @@ def rao_scott(data: pd.DataFrame, rows: str, cols: str, design: Design | None = 
     Units missing either variable are left out of the table (their design is kept for
     the variance, as R does with ``na.rm``); df of the denominator use the whole
     design's degrees of freedom (PSUs − strata).
+
+    Examples
+    --------
+    On a simple random sample X² is Pearson's (scipy's ``chi2_contingency(table,
+    correction=False)`` gives 5.01279 for this table) and the one design effect is
+    n/(n − 1); tests/test_compare.py matches R's ``svychisq(~sch.wide + stype, dclus1,
+    statistic="F")`` (R survey 4.1.1) on a cluster sample.
+
+    >>> d = pd.DataFrame({"sex": ["f"] * 20 + ["m"] * 20,
+    ...                   "sat": ["yes"] * 15 + ["no"] * 5 + ["yes"] * 8 + ["no"] * 12})
+    >>> r = rao_scott(d, "sex", "sat")
+    >>> round(r.pearson, 5), round(r.F, 4), r.ndf, r.ddf, round(r.p_value, 4), round(r.deltas[0], 4)
+    (5.01279, 4.8875, 1.0, 39.0, 0.033, 1.0256)
     """
     from scipy import stats
 
@@ -199,6 +223,19 @@ def rao_scott_fit(data: pd.DataFrame, var: str, shares: pd.Series, design: Desig
     degrees of freedom, s = Σδ²/Σδ, ν = (Σδ)²/Σδ² (Satterthwaite's second-order
     correction). Under simple random sampling δ ≈ 1 and this is Pearson's test; for a
     variable the weights were calibrated to, p̂ = π exactly and X² = 0.
+
+    Examples
+    --------
+    Shares that the sample matches exactly give X² = 0; 23 "yes" of 40 against 50 % is
+    Pearson's X² = 0.9 (scipy's ``chisquare([23, 17])``), with a design effect near 1:
+
+    >>> d = pd.DataFrame({"sex": ["f"] * 20 + ["m"] * 20, "sat": ["yes"] * 23 + ["no"] * 17})
+    >>> fit = rao_scott_fit(d, "sex", pd.Series({"f": 0.5, "m": 0.5}))
+    >>> fit.chi2, fit.p_value
+    (0.0, 1.0)
+    >>> fit = rao_scott_fit(d, "sat", pd.Series({"yes": 0.5, "no": 0.5}))
+    >>> round(fit.chi2, 6), round(fit.scale, 4), fit.df, round(fit.p_value, 4)
+    (0.9, 1.0026, 1.0, 0.3434)
     """
     from scipy import stats
 
@@ -251,6 +288,21 @@ def unit_contrasts(data: pd.DataFrame, var: str, by: str, design: Design | None 
     so the unit's own respondents count in both terms. The test is two-sided, normal
     (as R's ``svycontrast``) unless ``df`` is given; ``below``/``above`` are the units
     whose Holm-adjusted p-value is under ``alpha``. Missing ``var`` leaves the denominator.
+
+    Examples
+    --------
+    Three units of eight (a simple random sample): all of unit a satisfied, a quarter of
+    unit c; after Holm's correction a is above the whole and c below it.
+
+    >>> d = pd.DataFrame({"y": [1.0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0] * 2, "unit": list("aaaabbbbcccc") * 2})
+    >>> u = unit_contrasts(d, "y", "unit")
+    >>> u[["unit", "n", "estimate", "below", "above"]]
+      unit  n  estimate  below  above
+    0    a  8      1.00  False   True
+    1    b  8      0.50  False  False
+    2    c  8      0.25   True  False
+    >>> u["p_holm"].round(4).tolist()
+    [0.0002, 0.5692, 0.0297]
     """
     from scipy import stats
 

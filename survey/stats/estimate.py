@@ -180,6 +180,18 @@ def srs_fpc(prep: Prepared, n, W, replace_srs: bool = False):
 
     An unweighted design without fpc has no N̂ (Σw = n), so it compares with sampling
     with replacement, as does ``replace_srs=True`` (R's ``deff="replace"``).
+
+    Examples
+    --------
+    Four of N̂ = Σw = 60 without replacement; an unweighted design without fpc, and
+    ``replace_srs``, compare with sampling with replacement:
+
+    >>> from survey.stats.design import prepare
+    >>> d = pd.DataFrame({"w": [10.0, 10.0, 20.0, 20.0], "N": 60.0})
+    >>> round(float(srs_fpc(prepare(d, Design(weights="w", fpc="N")), 4.0, 60.0)), 4)
+    0.9333
+    >>> srs_fpc(prepare(d, Design()), 4.0, 4.0), srs_fpc(prepare(d, Design(weights="w")), 4.0, 60.0, replace_srs=True)
+    (1.0, 1.0)
     """
     if replace_srs or not (prep.design.weights or prep.design.fpc):
         return 1.0
@@ -219,6 +231,18 @@ def interval_rows(est, var, n, n_kish, design_df, *, proportion: bool, alpha: fl
     values in [0, 1] that is not a proportion (the score index): clipped to [0, 1], and
     at a zero variance the Kish-n Wilson interval (a [0, 1] variable has variance ≤ p(1 − p)).
     ``tag`` is appended to the method name (``_jackknife``).
+
+    Examples
+    --------
+    A design proportion 0.9 with variance 0.0009 (n_eff = p(1 − p)/var = 100), and a mean
+    3.5 with SE 0.1 on the design's 49 df:
+
+    >>> row = interval_rows(0.9, 0.0009, 100, 100, 99, proportion=True, alpha=0.05, method="wilson")[0]
+    >>> row["ci_method"], round(row["ci_low"], 4), round(row["ci_high"], 4)
+    ('wilson_neff', 0.8256, 0.9448)
+    >>> row = interval_rows(3.5, 0.01, 50, 50, 49, proportion=False, alpha=0.05, method="wilson", df="design")[0]
+    >>> row["ci_method"], row["ci_df"], round(row["ci_low"], 4), round(row["ci_high"], 4)
+    ('t', 49.0, 3.299, 3.701)
     """
     est, var, n, n_kish = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (est, var, n, n_kish))
     ok = n > 0
@@ -259,7 +283,21 @@ def interval_rows(est, var, n, n_kish, design_df, *, proportion: bool, alpha: fl
 
 def estimate_rows(r: Ratios, *, proportion: bool, prep: Prepared, alpha: float, method: str,
                   binomial: np.ndarray | None = None, df=None, clip: bool = True, bounded: bool = False):
-    """Table columns from ratio estimates (:func:`interval_rows` plus ``deff``)."""
+    """Table columns from ratio estimates (:func:`interval_rows` plus ``deff``).
+
+    Examples
+    --------
+    Three satisfied of a simple random sample of four: the plain Wilson interval on the
+    count, design effect 1:
+
+    >>> from survey.stats.design import prepare
+    >>> d = pd.DataFrame({"y": [1.0, 0.0, 1.0, 1.0]})
+    >>> prep = prepare(d, Design())
+    >>> r = ratio(prep, d["y"].to_numpy(), np.ones(4))
+    >>> row = estimate_rows(r, proportion=True, prep=prep, alpha=0.05, method="wilson", binomial=np.array([3.0]))[0]
+    >>> row["estimate"], row["ci_method"], round(row["ci_low"], 4), round(row["ci_high"], 4), row["deff"]
+    (0.75, 'wilson', 0.3006, 0.9544, 1.0)
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = np.where(r.var_srs > 0, r.var / r.var_srs, np.nan)
     rows = interval_rows(r.estimate, r.var, r.n, r.n_kish, prep.df, proportion=proportion, alpha=alpha,

@@ -124,7 +124,16 @@ def _lr(x, n, z):
 
 
 def transform_ci(p, var, alpha: float, method: str, df=np.inf):
-    """g(p) ± q·√var·g′(p) mapped back, for the transformation methods (p strictly inside (0, 1))."""
+    """g(p) ± q·√var·g′(p) mapped back, for the transformation methods (p strictly inside (0, 1)).
+
+    Examples
+    --------
+    A logit interval for p = 0.2 with standard error 0.04, normal quantile:
+
+    >>> lo, hi = transform_ci(0.2, 0.04 ** 2, 0.05, "logit")
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.1328, 0.2898)
+    """
     from scipy import stats
 
     p, se = np.asarray(p, dtype=float), np.sqrt(np.asarray(var, dtype=float))
@@ -155,6 +164,15 @@ def binomial_ci(count, nobs, alpha: float = 0.05, method: str = "wilson", *, cli
     Returns (ci_low, ci_high, note). See the module docstring for the methods; the
     transformation methods take the binomial variance p(1 − p)/n and fall back to
     Clopper–Pearson at 0 and n (note ``beta_at_boundary``).
+
+    Examples
+    --------
+    Wald for 1 of 29 starts below 0 (Newcombe 1998, Statist. Med. 17:857, Table II,
+    method 1): the lower bound is clipped and the note says so.
+
+    >>> lo, hi, note = binomial_ci(1, 29, method="normal")
+    >>> float(lo[0]), round(float(hi[0]), 4), note[0]
+    (0.0, 0.1009, 'clipped')
     """
     from statsmodels.stats.proportion import proportion_confint
 
@@ -206,7 +224,17 @@ def binomial_ci(count, nobs, alpha: float = 0.05, method: str = "wilson", *, cli
 
 
 def proportion_ci(count, nobs, alpha: float = 0.05, method: str = "wilson", *, clip: bool = True):
-    """Binomial interval (ci_low, ci_high) for ``count`` successes of ``nobs`` (see :func:`binomial_ci`)."""
+    """Binomial interval (ci_low, ci_high) for ``count`` successes of ``nobs`` (see :func:`binomial_ci`).
+
+    Examples
+    --------
+    Wilson with continuity correction is R's ``prop.test(81, 263)$conf.int``
+    (0.2535086823, 0.3681762010; Newcombe 1998, method 4: 0.2535, 0.3682):
+
+    >>> lo, hi = proportion_ci(81, 263, method="wilson_cc")
+    >>> round(float(lo), 10), round(float(hi), 10)
+    (0.2535086823, 0.368176201)
+    """
     if method not in SRS_CI_METHODS:
         raise choice_error(EstimationError, "interval method", method, SRS_CI_METHODS)
     shape = np.broadcast(np.asarray(count), np.asarray(nobs)).shape
@@ -215,7 +243,13 @@ def proportion_ci(count, nobs, alpha: float = 0.05, method: str = "wilson", *, c
 
 
 def resolve_df(df, design_df):
-    """``None``/"normal" → ∞ (normal quantile), ``"design"`` → the design's df, a number → itself."""
+    """``None``/"normal" → ∞ (normal quantile), ``"design"`` → the design's df, a number → itself.
+
+    Examples
+    --------
+    >>> resolve_df(None, 14), resolve_df("design", 14), resolve_df(30, 14)
+    (inf, 14.0, 30.0)
+    """
     if df is None or df == "normal":
         return np.inf
     if df == "design":
@@ -243,6 +277,17 @@ def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str
     - transformation methods on the design variance with t_df (R ``svyciprop(method="logit")``);
     - at 0 %/100 % or a zero variance: the Kish n_eff, and Clopper–Pearson on it for the
       transformation methods (``beta_kish``).
+
+    Examples
+    --------
+    R 4.2.2, survey 4.1.1, ``data(api)``: ``svyciprop(~I(stype == "H"), dclus1, method="beta")``
+    on ``svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)`` is 0.07650273224
+    (0.02963810621, 0.15602254879), SE 0.02681021905, n = 183, ``degf`` 14:
+
+    >>> lo, hi, n_eff, used = design_proportion_ci(0.07650273224, 0.02681021905 ** 2, 183, 183, 14,
+    ...                                            method="korn_graubard")
+    >>> round(float(lo[0]), 8), round(float(hi[0]), 8), used[0]
+    (0.02963811, 0.15602255, 'korn_graubard')
     """
     from scipy import stats
 
@@ -280,6 +325,16 @@ def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str
 
 
 def mean_ci(est, se, alpha: float = 0.05, df=np.inf):
-    """est ± q·se for means, totals, ratios: q normal (R's ``confint`` default) or t with ``df``."""
+    """est ± q·se for means, totals, ratios: q normal (R's ``confint`` default) or t with ``df``.
+
+    Examples
+    --------
+    >>> lo, hi = mean_ci(10.0, 2.0)            # 10 ± 1.96 · 2
+    >>> round(float(lo), 3), round(float(hi), 3)
+    (6.08, 13.92)
+    >>> lo, hi = mean_ci(10.0, 2.0, df=14)     # 10 ± t_14 · 2
+    >>> round(float(lo), 3), round(float(hi), 3)
+    (5.71, 14.29)
+    """
     q = _quantile(alpha, df)
     return est - q * se, est + q * se

@@ -120,8 +120,19 @@ def nchs_interval(p, se, n, df, alpha: float = 0.05):
     """Korn–Graubard interval on the standard's effective sample size.
 
     n_eff = p(1 − p)/se² capped at n (n itself at p = 0 or 1), then Clopper–Pearson on
-    n_eff × (t_{n−1}/t_df)² — :func:`survey.stats.estimate.design_proportion_ci` with
+    n_eff × (t_{n−1}/t_df)² — :func:`survey.stats.intervals.design_proportion_ci` with
     ``korn_graubard``. Returns (ci_low, ci_high).
+
+    Examples
+    --------
+    R 4.2.2, survey 4.1.1, ``data(api)``: ``svyciprop(~I(stype == "H"), dclus1, method="beta")``
+    on ``svydesign(id=~dnum, weights=~pw, data=apiclus1, fpc=~fpc)`` is 0.07650273224
+    (0.02963810621, 0.15602254879), SE 0.02681021905, n = 183, ``degf`` 14; n_eff = 98.3 < n,
+    so the cap does not bind and the interval is R's:
+
+    >>> lo, hi = nchs_interval(0.07650273224, 0.02681021905, 183, 14)
+    >>> round(float(lo[0]), 8), round(float(hi[0]), 8)
+    (0.02963811, 0.15602255)
     """
     p, se, n, df = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (p, se, n, df))
     p, se, n, df = np.broadcast_arrays(p, se, n, df)
@@ -182,7 +193,14 @@ def flag_estimates(estimates: pd.DataFrame, *, df=None, alpha: float = 0.05, sta
 
 
 def quotable(estimates: pd.DataFrame) -> pd.Series:
-    """True for the rows a generated sentence may quote (reliability ``present``)."""
+    """True for the rows a generated sentence may quote (reliability ``present``).
+
+    Examples
+    --------
+    >>> est = pd.DataFrame({"estimate": [0.97, 0.5], "reliability": ["present", "suppress"]})
+    >>> quotable(est).tolist(), quotable(est[["estimate"]]).tolist()   # no flags: every row
+    ([True, False], [True, True])
+    """
     if "reliability" not in estimates:
         return pd.Series(True, index=estimates.index)
     return estimates["reliability"].eq(PRESENT)

@@ -104,6 +104,16 @@ def replicate_weights(prep: Prepared, method: str = "jackknife", *, replicates: 
     """Replicate weights of a prepared design (see the module docstring for the formulas).
 
     ``base`` are the weights the multipliers apply to (default: the design weights).
+
+    Examples
+    --------
+    JK1 on a simple random sample of five: replicate r drops unit r and multiplies the
+    others by n/(n − 1) = 1.25; each replicate's scale is (n − 1)/n = 0.8.
+
+    >>> from survey.stats.design import prepare
+    >>> rw = replicate_weights(prepare(pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0]}), Design()))
+    >>> rw.weights[:, 0].tolist(), rw.scale.tolist()
+    ([0.0, 1.25, 1.25, 1.25, 1.25], [0.8, 0.8, 0.8, 0.8, 0.8])
     """
     if method not in REPLICATE_METHODS:
         raise choice_error(EstimationError, "replicate method", method, REPLICATE_METHODS)
@@ -149,6 +159,15 @@ def recalibrate(weights: np.ndarray, codes: tuple[np.ndarray, ...], targets: lis
     One variable is post-stratification (exact in one pass); several are raked by
     iterative proportional fitting, all replicates at once (group sums are a sparse
     product). A category a replicate leaves empty keeps its zero weights.
+
+    Examples
+    --------
+    Two replicates post-stratified to the category totals 10 and 30:
+
+    >>> W = recalibrate(np.array([[1.0, 2.0], [1.0, 1.0], [2.0, 1.0], [2.0, 2.0]]), (np.array([0, 0, 1, 1]),),
+    ...                 [np.array([10.0, 30.0])])
+    >>> W.round(4).tolist()
+    [[5.0, 6.6667], [5.0, 3.3333], [15.0, 10.0], [15.0, 20.0]]
     """
     from scipy import sparse
 
@@ -185,6 +204,14 @@ def replicate_design(data: pd.DataFrame, design: Design | None = None, method: s
     Given replicates of a calibrated design are the uncalibrated ones: they are
     re-calibrated like built ones (R: ``postStratify``/``rake`` on the ``svrepdesign``).
     With ``design.calibration`` the built replicates are re-calibrated (module docstring).
+
+    Examples
+    --------
+    A jackknife of five respondents: five replicates, n − 1 = 4 degrees of freedom.
+
+    >>> rep = replicate_design(pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0]}))
+    >>> rep.method, rep.replicates, rep.df, rep.calibrated
+    ('jackknife', 5, 4, False)
     """
     design = design or Design()
     prep = design.prepare(data)
@@ -222,8 +249,16 @@ def replicate_design(data: pd.DataFrame, design: Design | None = None, method: s
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, p: float) -> np.ndarray:
     """Smallest x with F̂(x) ≥ p for each column of ``weights`` (R's ``qrule="math"``).
 
-    F̂ is the weighted empirical distribution of ``values`` (units with weight 0 or a
-    missing value are left out).
+    F̂ is the weighted empirical distribution of ``values``; a unit with weight 0 does not
+    count. Missing values are the caller's to drop (:func:`replicate_estimate` does): a NaN
+    sorts last but its weight still counts in F̂.
+
+    Examples
+    --------
+    The median of 1, 2, 3, 4 under two weightings (one per column):
+
+    >>> weighted_quantile(np.array([3.0, 1.0, 2.0, 4.0]), np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 5.0]]), 0.5)
+    array([2., 4.])
     """
     order = np.argsort(values, kind="stable")
     x = values[order]
@@ -253,6 +288,19 @@ def replicate_estimate(data: pd.DataFrame, var: str, *, design: Design | None = 
     not given). ``stat="quantile"`` with ``quantile=0.5`` is the median. Returns the
     columns of :data:`survey.stats.estimate.ESTIMATE_COLUMNS` plus the interval's
     ``ci_df`` and ``ci_note``; ``ci_method`` names the interval and the replicates.
+
+    Examples
+    --------
+    On a simple random sample the JK1 standard error of a mean is the textbook s/√n:
+    for 1 … 5, √(2.5/5) = 0.7071.
+
+    >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    >>> row = replicate_estimate(d, "y").iloc[0]
+    >>> float(row["estimate"]), round(float(row["se"]), 4), row["ci_method"]
+    (3.0, 0.7071, 'normal_jackknife')
+    >>> row = replicate_estimate(d, "y", df="design").iloc[0]     # t on the 4 replicate df
+    >>> round(float(row["ci_low"]), 4), round(float(row["ci_high"]), 4), row["ci_method"]
+    (1.0368, 4.9632, 't_jackknife')
     """
     from survey.stats.estimate import ESTIMATE_COLUMNS, check_interval_args, interval_rows
 

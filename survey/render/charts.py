@@ -1,0 +1,256 @@
+"""Charts of the report: SVG text for report.html and PNG for report.docx, drawn once with matplotlib.
+
+- satisfaction by unit (区 …) with its interval and the full-marks line of the scored indicator;
+- each question's 满意率;
+- score against 分值 by 一级指标;
+- importance–performance 四分图 (GB/T 19038-2009 Annex D: quadrants split at the means) when the
+  questionnaire has an overall item.
+
+Chinese labels need a CJK font: :func:`cjk_font` looks for an installed one (Noto Sans CJK,
+Source Han, WenQuanYi, SimHei …). The SVG keeps its text as text (the browser chooses the
+font), so it is always drawn; without a CJK font the PNG would show empty boxes, so no PNG
+is made, the docx goes without figures, and a warning says so once. Output is
+deterministic (no dates, fixed SVG ids).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from functools import cache
+from typing import Any
+
+from survey.formatting import fmt_pct
+from survey.render.blocks import Chart
+
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Noto Serif CJK SC",
+             "AR PL UMing CN", "Droid Sans Fallback")
+HTML_FONTS = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', SimHei, sans-serif"
+BLUE, GREY, RED = "#3b6ea5", "#c9d3df", "#b22222"
+
+
+@cache
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs (matplotlib's font list), or None."""
+    from matplotlib import font_manager
+
+    def pick() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        for want in CJK_FONTS:
+            if want in names:
+                return want
+        extra = sorted(n for n in names if any(k in n for k in ("CJK", "Hei", "Han Sans", "Song", "Kai", "Ming")))
+        return extra[0] if extra else None
+
+    found = pick()
+    if found is None:  # matplotlib's cached font list predates a font installed since: add the files
+        for path in font_manager.findSystemFonts():
+            if any(k in path for k in ("CJK", "cjk", "wqy", "SourceHan", "DroidSansFallback", "simhei", "msyh")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = pick()
+    return found
+
+
+_WARNED: set[str] = set()  # said once per process
+
+
+def _warn_no_font() -> None:
+    if "font" not in _WARNED:
+        warnings.warn("no CJK font found (install fonts-noto-cjk): report.docx is written without charts; "
+                      "report.html keeps them as SVG text", stacklevel=3)
+        _WARNED.add("font")
+
+
+def _figure(width_in: float, height_in: float):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    font = cjk_font()
+    rc: Any = {"font.family": "sans-serif", "font.sans-serif": [font or "DejaVu Sans", "DejaVu Sans"],
+          "axes.unicode_minus": False, "svg.fonttype": "none", "svg.hashsalt": "survey", "font.size": 9,
+          "axes.spines.top": False, "axes.spines.right": False}
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=150)
+    return fig, ax, rc
+
+
+def _render(fig, rc, caption: str, width_cm: float = 15.5) -> Chart:
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(rc), warnings.catch_warnings():
+        # without a CJK font the SVG text stays right (the browser draws it); the layout's glyph warnings are noise
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.tight_layout()
+        svg = io.StringIO()
+        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+        png = io.BytesIO()
+        if cjk_font() is not None:
+            fig.savefig(png, format="png", metadata={"Software": None})
+        else:
+            _warn_no_font()
+    plt.close(fig)
+    text = svg.getvalue()
+    # the browser picks the CJK font: offer the usual ones on every platform
+    text = re.sub(r"font-family: ?[^;\"]+", f"font-family: {HTML_FONTS}", text[text.find("<svg"):])
+    return Chart(caption, text, png.getvalue(), width_cm)
+
+
+def short_text(text: str, limit: int = 18) -> str:
+    """An item's text for an axis label: '您对…是否满意' → '…', cut to ``limit`` characters."""
+    from survey.render.survey_body import item_label
+
+    t = item_label(text)
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: str, ci_name: str = "95%置信区间") -> Chart:
+    """``rows``: (unit name, rate, ci_low, ci_high); a bar per unit with its interval."""
+    fig, ax, rc = _figure(6.3, 0.32 * len(rows) + 1.3)
+    names = [r[0] for r in rows][::-1]
+    rate = [r[1] * 100 for r in rows][::-1]
+    lo = [max(0.0, (r[1] - r[2]) * 100) for r in rows][::-1]
+    hi = [max(0.0, (r[3] - r[1]) * 100) for r in rows][::-1]
+    ax.barh(names, rate, color=BLUE, height=0.6)
+    ax.errorbar(rate, names, xerr=[lo, hi], fmt="none", ecolor="#333333", capsize=2.5, linewidth=0.8)
+    left = max(0.0, min(r[2] for r in rows) * 100 - 5)
+    if full_marks is not None:
+        ax.axvline(full_marks * 100, color=RED, linestyle="--", linewidth=1)
+        ax.text(full_marks * 100, len(rows) - 0.4, f"满分线{fmt_pct(full_marks, 0)}", color=RED, ha="right", va="bottom",
+                fontsize=8)
+        left = min(left, full_marks * 100 - 5)
+    for y, v in enumerate(rate):
+        ax.text(left + 0.5, y, f"{v:.2f}%", va="center", color="white", fontsize=7.5)
+    ax.set_xlim(left, 101)
+    ax.set_xlabel(f"{label}（%），误差线为{ci_name}")
+    ax.set_ylabel(unit)
+    return _render(fig, rc, caption)
+
+
+def items_chart(stats, caption: str, overall: str | None = None) -> Chart:
+    """满意率 of each question in questionnaire order; the overall item (darker) is labelled 总体评价."""
+    rated = [st for st in stats if st.rate is not None]
+    fig, ax, rc = _figure(6.3, 0.3 * len(rated) + 1.0)
+    names = [("总体评价" if st.item == overall else short_text(st.text)) for st in rated][::-1]
+    rates = [st.rate * 100 for st in rated][::-1]
+    colours = [("#1f3f66" if st.item == overall else BLUE) for st in rated][::-1]
+    ax.barh(names, rates, color=colours, height=0.6)
+    for y, v in enumerate(rates):
+        ax.text(v + 0.5, y, f"{v:.2f}%", va="center", fontsize=7.5)
+    left = max(0.0, (min(rates) - 15) // 5 * 5)
+    ax.set_xlim(left, 108)
+    step = 5 if 100 - left <= 40 else 10
+    ax.set_xticks(range(int(-(-left // step) * step), 101, step))
+    ax.set_xlabel("满意率（%）")
+    return _render(fig, rc, caption)
+
+
+def level1_chart(card, caption: str) -> Chart:
+    """得分率 per 一级指标, each bar labelled with its score and 分值."""
+    groups = list(dict.fromkeys(r.level1 for r in card.rows))
+    weight = [sum(r.weight for r in card.rows if r.level1 == g) for g in groups]
+    score = [sum(r.score for r in card.rows if r.level1 == g) for g in groups]
+    rate = [100 * s / w for s, w in zip(score, weight)]
+    fig, ax, rc = _figure(6.3, 0.45 * len(groups) + 1.0)
+    ax.barh(groups[::-1], [100] * len(groups), color=GREY, height=0.6)
+    ax.barh(groups[::-1], rate[::-1], color=BLUE, height=0.6)
+    for y, (w, s, r) in enumerate(zip(weight[::-1], score[::-1], rate[::-1])):
+        ax.text(101, y, f"得分{s:g}/分值{w:g}（{r:.2f}%）", va="center", fontsize=8)
+    ax.set_xlim(0, 135)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel("得分率（%）")
+    return _render(fig, rc, caption)
+
+
+def _label_points(ax, points, fontsize: float = 7) -> None:
+    """Label scatter points, each at the first of a few offsets whose box overlaps no earlier label."""
+    fig = ax.figure
+    fig.canvas.draw()
+    scale = fig.dpi / 72
+    boxes: list[tuple[float, float, float, float]] = []
+    offsets = ((3, 3, "left"), (3, -10, "left"), (-3, 3, "right"), (-3, -10, "right"), (3, 12, "left"),
+               (3, -19, "left"), (-3, 12, "right"), (-3, -19, "right"))
+    for xi, yi, text in sorted(points, key=lambda p: (-p[1], p[0])):
+        px, py = ax.transData.transform((xi, yi))
+        w, h = len(text) * fontsize * scale, fontsize * scale * 1.2
+        chosen = offsets[0]
+        for dx, dy, ha in offsets:
+            x0 = px + dx * scale - (w if ha == "right" else 0)
+            y0 = py + dy * scale
+            box = (x0, y0, x0 + w, y0 + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+                chosen = (dx, dy, ha)
+                break
+        dx, dy, ha = chosen
+        x0 = px + dx * scale - (w if ha == "right" else 0)
+        boxes.append((x0, py + dy * scale, x0 + w, py + dy * scale + h))
+        ax.annotate(text, (xi, yi), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, ha=ha)
+
+
+def ipa_chart(table, caption: str) -> Chart:
+    """Importance (r with the overall item) against 满意率, quadrants split at the means."""
+    fig, ax, rc = _figure(6.3, 4.4)
+    x, y = table["importance"], table["performance"] * 100
+    ax.scatter(x, y, color=BLUE, s=18, zorder=3)
+    mx, my = float(x.mean()), float(y.mean())
+    ax.axvline(mx, color="#888888", linewidth=0.8)
+    ax.axhline(my, color="#888888", linewidth=0.8)
+    pad_x, pad_y = (x.max() - x.min()) * 0.15 or 0.05, (y.max() - y.min()) * 0.15 or 1
+    ax.set_xlim(x.min() - pad_x, x.max() + pad_x * 3)
+    ax.set_ylim(y.min() - pad_y, y.max() + pad_y)
+    _label_points(ax, list(zip(x, y, (short_text(t, 12) for t in table["text"]))))
+    corners = (("优势区", 0.98, 0.97, "right", "top"), ("维持区", 0.02, 0.97, "left", "top"),
+               ("次要改进区", 0.02, 0.03, "left", "bottom"), ("优先改进区", 0.98, 0.03, "right", "bottom"))
+    for text, cx, cy, ha, va in corners:
+        ax.text(cx, cy, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
+                color=RED if text == "优先改进区" else "#555555")
+    ax.set_xlabel("重要性（与总体评价的相关系数）")
+    ax.set_ylabel("满意率（%）")
+    return _render(fig, rc, caption)
+
+
+def full_marks_rate(framework, indicator: str | None, step_mode: str | None = None) -> float | None:
+    """The lowest rate that scores the indicator's full weight (the chart's full-marks line)."""
+    if not indicator:
+        return None
+    from survey.definitions.rules import rate_cuts, score_value
+
+    ind = framework.indicator(indicator)
+    full = [x for x in sorted(set(rate_cuts(ind.rule)) | {1.0})
+            if 0 < x <= 1 and score_value(x, ind.rule, ind.weight, indicator=ind.name, mode=step_mode).score >= ind.weight]
+    return full[0] if full else None
+
+
+def report_charts(analysis) -> dict:
+    """Every chart of the report, keyed as :func:`survey.render.outline.report_blocks` reads them."""
+    from survey.definitions.vocab import OVERALL
+    from survey.evaluation.headline import headlines
+    from survey.render.body import unit_label
+    from survey.render.survey_body import SUPPRESS_BELOW, importance, item_stats, overall_item, scored_rows
+
+    out: dict = {}
+    card = analysis.scorecard
+    if card is not None:
+        out["level1"] = level1_chart(card, "各一级指标得分")
+    unit = unit_label(analysis)
+    for s, h in zip(analysis.surveys, headlines(analysis)):
+        q = s.questionnaire
+        stats = item_stats(s)
+        if stats:
+            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率", overall_item(q))
+        rows = scored_rows(s, h)
+        rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= SUPPRESS_BELOW) & rows["estimate"].notna()]
+        if len(rows):
+            data = [(str(r["level"]), r["estimate"], r["ci_low"], r["ci_high"]) for _, r in rows.iterrows()]
+            out[(q.id, "units")] = units_chart(data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
+                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）", h.ci_name)
+        table = importance(s, stats, overall_item(q))
+        if table is not None:
+            out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图")
+    return out

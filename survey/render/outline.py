@@ -1,0 +1,95 @@
+"""The whole report body, in order: :func:`report_blocks` (used by report.docx and report.html).
+
+一、项目基本情况 … 七、相关建议, then 附件1 评分表 and 附件2 问卷调查汇总分析报告, built
+from :mod:`survey.render.body` and :mod:`survey.render.survey_body`; charts come from
+:mod:`survey.render.charts` (skipped when matplotlib is missing).
+"""
+
+from __future__ import annotations
+
+from survey.evaluation.headline import headlines
+from survey.inputs.privacy import mask_text
+from survey.render.blocks import Heading, PageBreak, Para, Table
+from survey.render.body import (
+    annex_table,
+    report_title,
+    section_analysis,
+    section_basics,
+    section_closing,
+    section_conclusion,
+    section_work,
+    unit_label,
+)
+from survey.render.narrative import Narrative
+from survey.render.suggestions import group_suggestions
+from survey.render.survey_body import (
+    appendix_survey,
+    item_label,
+    item_stats,
+    lowest_items,
+    overall_item,
+    survey_section,
+)
+
+
+def _texts(s) -> list[str]:
+    q, data = s.questionnaire, s.cleaned.valid.data
+    out = []
+    for it in q.items:
+        if it.type == "text" and it.id in data:
+            out += [m for m in (mask_text(str(t)) for t in data[it.id].dropna()) if m]
+    return out
+
+
+def theme_blocks(s) -> tuple[list, list[str]]:
+    g = group_suggestions(_texts(s))
+    if not g.total:
+        return [], []
+    kept = g.total - g.empty
+    blocks: list = [Para(f"共有{g.total}人填写了意见和建议，除去“无”“很好”等无具体内容的{g.empty}条，"
+                         f"{kept}条按主题归类如下（一条可涉及多个主题）。")]
+    if g.themes:
+        rows = tuple((t.theme, str(t.count), "；".join(f"“{x}”" for x in t.quotes)) for t in g.themes)
+        blocks.append(Table(("主题", "条数", "原文摘录（已隐去个人信息）"), rows, numeric=frozenset({1}),
+                            widths=(1.3, 0.6, 5.0), caption="意见和建议分类"))
+    return blocks, [t.theme for t in g.themes if t.theme != "其他"][:3]
+
+
+def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | None = None) -> list:
+    """Every block of the report, in order."""
+    from survey.render.validity import validity_paragraph
+
+    narrative = narrative or Narrative()
+    charts = charts or {}
+    unit = unit_label(analysis)
+    hs = {h.questionnaire: h for h in headlines(analysis)}
+    card = analysis.scorecard
+    out: list = [Heading(report_title(analysis), 0)]
+    out += section_basics(analysis, narrative)
+    out += section_work(analysis, narrative)
+    out += section_conclusion(analysis, charts)
+    out += section_analysis(analysis, narrative)
+    out.append(Heading("五、满意度调查分析", 1))
+    lowest, themes = {}, {}
+    for k, s in enumerate(analysis.surveys, start=1):
+        q = s.questionnaire
+        blocks, top = theme_blocks(s)
+        themes[q.title] = top
+        stats = item_stats(s)
+        lowest[q.title] = [item_label(st.text) for st in lowest_items(stats, overall_item(q))]
+        out += survey_section(s, hs[q.id], k, unit, charts, blocks)
+    out += section_closing(analysis, narrative, lowest, themes)
+    if card is not None:
+        out += [PageBreak(landscape=True), Heading("附件1", 1), Para(card.title, "centre"), annex_table(card)]
+    out += [PageBreak(), Heading("附件2", 1), Para("问卷调查汇总分析报告", "centre")]
+    for s in analysis.surveys:
+        out += appendix_survey(s, hs[s.questionnaire.id], validity_paragraph(s.validity) if s.validity else "")
+    return out
+
+
+def report_body(analysis) -> list:
+    """The report's blocks with the charts and the narrative beside the workbook (or placeholders)."""
+    from survey.render.charts import report_charts
+    from survey.render.narrative import read_narrative
+
+    return report_blocks(analysis, read_narrative(analysis.workbook), report_charts(analysis))

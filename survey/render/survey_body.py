@@ -1,0 +1,267 @@
+"""五、满意度调查分析 and 附件2 问卷调查汇总分析报告: the survey part of the report body.
+
+Per survey: the scored rate (计分口径) with its interval and score; each question's
+option distribution and 满意率; each unit (区 …) with its interval; the dimensions;
+the lowest-rated items; an importance–performance 四分图 when there is an overall
+item; the open-ended suggestions grouped by theme (:mod:`survey.render.suggestions`).
+The appendix holds the same measure weighted the other way, the other measures with
+a one-line meaning each, the design effect in words, and the validity paragraph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from survey.definitions.vocab import OVERALL
+from survey.evaluation.headline import Headline
+from survey.formatting import fmt_ci, fmt_num, fmt_pct
+from survey.render.blocks import Heading, Para, Table
+
+MEASURE_MEANING = {
+    "top_box": "总体评价题选择满意选项的受访者占比",
+    "item_mean": "各评价题满意率的算术平均",
+    "answer_share": "每位受访者满意答案占其有效回答的比例，再对受访者平均",
+    "score_index": "按选项赋分（如100/80/60/40/20）计算的平均得分，以百分制表示",
+}
+SUPPRESS_BELOW = 5
+
+
+@dataclass(frozen=True)
+class ItemStat:
+    item: str
+    text: str
+    dimension: str | None
+    counts: tuple[int, ...]        # per option, in the scale's order
+    options: tuple[str, ...]
+    answered: int                  # answers that count (not-applicable options excluded)
+    satisfied: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.satisfied / self.answered if self.answered else None
+
+
+def item_stats(s) -> list[ItemStat]:
+    """Option counts and 满意率 of every scored item (the overall item included), unweighted."""
+    q, data = s.questionnaire, s.cleaned.valid.data
+    out = []
+    for it in q.items:
+        sc = q.scale_of(it.id)
+        if sc is None or it.id not in data:
+            continue
+        codes = data[it.id].dropna().astype(int)
+        counts = tuple(int((codes == k).sum()) for k in range(1, len(sc.options) + 1))
+        sat = sum(c for c, o in zip(counts, sc.options) if o in sc.satisfied)
+        na = sum(c for c, o in zip(counts, sc.options) if o in sc.not_applicable)
+        out.append(ItemStat(it.id, it.text, it.dimension, counts, tuple(sc.options), sum(counts) - na, sat))
+    return out
+
+
+def item_label(text: str) -> str:
+    """An item's text as a label: '您对公益活动的安排是否满意' → '公益活动的安排'."""
+    t = text.strip().rstrip("？?。")
+    for prefix in ("总体而言，", "您对"):
+        t = t.removeprefix(prefix)
+    for tail in ("是否满意", "的满意程度", "满意度"):
+        t = t.removesuffix(tail)
+    return t or text
+
+
+def overall_item(q) -> str | None:
+    """The item a top_box measure scores (the questionnaire's overall item), if any."""
+    for m in q.measures:
+        if m.type == "top_box" and m.item:
+            return m.item
+    return None
+
+
+def distribution_table(stats: list[ItemStat]) -> Table:
+    options = list(dict.fromkeys(o for st in stats for o in st.options))
+    rows = []
+    for i, st in enumerate(stats, start=1):
+        by = dict(zip(st.options, st.counts))
+        total = sum(st.counts)
+        cells = [f"{by[o]}\n{fmt_pct(by[o] / total, 1)}" if o in by and total else "—" for o in options]
+        rows.append((str(i), st.text, *cells, str(st.answered), fmt_pct(st.rate)))
+    header = ("序号", "题项", *options, "有效回答", "满意率")
+    widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 1.1)
+    return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths,
+                 caption="各题选项分布与满意率（上行人数，下行占比）")
+
+
+def scored_rows(s, h: Headline) -> pd.DataFrame:
+    """The scored table's rows of the headline measure (overall and by unit)."""
+    table = s.weighted if h.scored.weighted else s.estimates
+    return table[table["measure"] == h.measure]
+
+
+def unit_table(s, h: Headline, unit: str) -> Table | None:
+    rows_df = scored_rows(s, h)
+    rows_df = rows_df[rows_df["domain"] != OVERALL]
+    if rows_df.empty:
+        return None
+    rows = []
+    for _, r in rows_df.iterrows():
+        n = int(r["n"])
+        if n < SUPPRESS_BELOW:
+            rows.append((str(r["level"]), str(n), "—", f"样本少于{SUPPRESS_BELOW}人，不予报告"))
+        else:
+            rows.append((str(r["level"]), str(n), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high'])))
+    return Table((unit, "有效样本", h.label, h.ci_name), tuple(rows), numeric=frozenset({1, 2, 3}),
+                 widths=(1.2, 0.8, 1.0, 1.8), caption=f"各{unit}{h.label}（{h.scored.basis}）")
+
+
+def dimension_table(q, stats: list[ItemStat]) -> Table | None:
+    if not q.dimensions:
+        return None
+    rows = []
+    for d in q.dimensions:
+        rates = [st.rate for st in stats if st.dimension == d.name and st.rate is not None]
+        if rates:
+            rows.append((d.name, d.description or "", str(len(rates)), fmt_pct(float(np.mean(rates)))))
+    if not rows:
+        return None
+    return Table(("维度", "内容", "题项数", "平均满意率"), tuple(rows), numeric=frozenset({2, 3}),
+                 widths=(1.0, 2.6, 0.7, 1.0), caption="各维度满意率（维度内各题满意率的平均）")
+
+
+def lowest_items(stats: list[ItemStat], overall: str | None, k: int = 3) -> list[ItemStat]:
+    rated = [st for st in stats if st.item != overall and st.rate is not None]
+    return sorted(rated, key=lambda st: (st.rate, st.item))[:k]
+
+
+def importance(s, stats: list[ItemStat], overall: str | None) -> pd.DataFrame | None:
+    """Derived importance (Pearson r of each item's score with the overall item) against 满意率."""
+    if overall is None:
+        return None
+    data = s.cleaned.valid.data
+    q = s.questionnaire
+    rows = []
+    for st in stats:
+        if st.item == overall or st.rate is None:
+            continue
+        sc = q.scale_of(st.item)
+        valid = data[[st.item, overall]].dropna()
+        na_codes = [k for k, o in enumerate(sc.options, start=1) if o in sc.not_applicable]
+        valid = valid[~valid[st.item].isin(na_codes)]
+        if len(valid) < 3 or valid[st.item].nunique() < 2 or valid[overall].nunique() < 2:
+            continue
+        rows.append({"item": st.item, "text": st.text, "importance": float(valid[st.item].corr(valid[overall])),
+                     "performance": st.rate})
+    return pd.DataFrame(rows) if len(rows) >= 3 else None
+
+
+def headline_text(h: Headline) -> str:
+    f = h.scored
+    text = (f"{h.label}为{fmt_pct(f.estimate)}（计分口径，{f.basis}；{h.ci_name}{fmt_ci(f.ci_low, f.ci_high)}，"
+            f"有效样本{f.n}人）")
+    if h.indicator:
+        text += f"，据此评分表“{h.indicator}”得{fmt_num(f.score)}分（分值{fmt_num(h.weight)}分）"
+    text += "。"
+    if h.other is not None:
+        if h.other_scores_differently:
+            text += (f"若按{h.other.basis}口径计算，{h.label}为{fmt_pct(h.other.estimate)}，将得{fmt_num(h.other.score)}分，"
+                     "评分结果取决于是否加权，详见附件2。")
+        else:
+            text += f"按{h.other.basis}口径计算的结果见附件2，得分相同。"
+    return text
+
+
+def headline_lines(h: Headline) -> list[str]:
+    """The scored figure for the console, and the other weighting (saying when it would score differently)."""
+    f, o = h.scored, h.other
+    name = h.indicator or f"{h.title}{h.label}"
+    line = f"{name} {fmt_pct(f.estimate)}（计分口径，{f.basis}；{h.ci_name} {fmt_ci(f.ci_low, f.ci_high)}，n={f.n}）"
+    if f.score is not None:
+        line += f" → {fmt_num(f.score)}/{fmt_num(h.weight)} 分"
+    out = [line]
+    if o is not None:
+        tail = ""
+        if o.score is not None:
+            tail = (f"，将得 {fmt_num(o.score)} 分：评分取决于是否加权" if h.other_scores_differently
+                    else "，得分相同")
+        out.append(f"  对照口径（{o.basis}）{fmt_pct(o.estimate)}（{fmt_ci(o.ci_low, o.ci_high)}）{tail}")
+    return out
+
+
+def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_blocks: list) -> list:
+    q = s.questionnaire
+    stats = item_stats(s)
+    overall = overall_item(q)
+    out: list = [Heading(f"（{'一二三四五六七八九十'[k - 1]}）{q.title}", 2), Para(headline_text(h))]
+    out.append(Heading("1. 各题满意情况", 3))
+    out.append(distribution_table(stats))
+    if (q.id, "items") in charts:
+        out.append(charts[(q.id, "items")])
+    low = lowest_items(stats, overall)
+    if low:
+        out.append(Para("满意率最低的题项为：" + "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low) + "。"))
+    t = unit_table(s, h, unit)
+    out.append(Heading(f"2. 各{unit}满意情况", 3))
+    if t is not None:
+        out.append(t)
+        if (q.id, "units") in charts:
+            out.append(charts[(q.id, "units")])
+    else:
+        out.append(Para(f"问卷未按{unit}分组。"))
+    d = dimension_table(q, stats)
+    n = 3
+    if d is not None:
+        out += [Heading(f"{n}. 各维度满意情况", 3), d]
+        n += 1
+    if (q.id, "ipa") in charts:
+        out += [Heading(f"{n}. 重要性—满意度分析", 3),
+                Para("以各题得分与总体评价题得分的相关系数表示重要性，以满意率表示表现，按两者的平均值划分四个象限；"
+                     "重要性高而满意率低的题项（右下象限）宜优先改进。"), charts[(q.id, "ipa")]]
+        n += 1
+    if themes_blocks:
+        out += [Heading(f"{n}. 意见和建议", 3), *themes_blocks]
+    return out
+
+
+def design_effect_words(f) -> str:
+    if f.deff is None or not np.isfinite(f.deff):
+        return ""
+    if f.deff < 0.95:
+        return f"加权并作有限总体校正后，抽样误差小于同样本量的简单随机抽样（设计效应{f.deff:.2f}）"
+    if f.deff <= 1.05:
+        return "加权对精度影响很小"
+    return f"加权使抽样误差相当于{round(f.n / f.deff)}人的简单随机样本（设计效应{f.deff:.2f}）"
+
+
+def appendix_survey(s, h: Headline, paragraph: str) -> list:
+    q = s.questionnaire
+    out: list = [Heading(q.title, 2), Para(s.cleaned.summary())]
+    rows = []
+    for f, role in ((h.scored, "计分口径"), (h.other, "对照口径")):
+        if f is None:
+            continue
+        words = (design_effect_words(f) or "估计值在边界上，加权不改变结果") if f.weighted else "各样本权重相同"
+        rows.append((role, f.basis, fmt_pct(f.estimate), f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n),
+                     "—" if f.score is None else fmt_num(f.score), words))
+    out.append(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
+                     numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.0, 1.7, 0.8, 0.6, 3.0),
+                     caption=f"{h.label}：计分口径与对照口径"))
+    table = s.weighted if h.scored.weighted else s.estimates
+    ov = table[(table["domain"] == OVERALL) & (table["measure"] != h.measure)]
+    types = {m.id: m.type for m in q.measures}
+    mrows = [(str(r["label"]), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high']),
+              MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for _, r in ov.iterrows()]
+    if mrows:
+        out.append(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
+                         widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"))
+    v = s.validity
+    if v is not None and len(v.checks):
+        from survey.render.sheets import check_value
+
+        check_rows = tuple((str(c["check"]), check_value(str(c["check"]), c["value"]) or "—",
+                      check_value(str(c["check"]), c["threshold"]) or "—", str(c["verdict"] or "—"))
+                     for _, c in v.checks.iterrows())
+        out.append(Table(("检验项目", "结果", "标准", "结论"), check_rows, numeric=frozenset({1, 2, 3}),
+                         widths=(3.0, 1.0, 1.0, 0.8), caption="样本有效性检验", width=0.85))
+    if paragraph:
+        out.append(Para(paragraph))
+    return out
