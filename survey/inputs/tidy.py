@@ -204,7 +204,8 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
             f"{len(missing)} item(s) of questionnaire '{q.id}' not found in the export: {listed}",
             file=file, sheet=sheet,
             got="unmatched columns: " + (", ".join(free) or "(none)"),
-            hint=f"rename the columns to the question text, or add the header as an alias in {q.file or 'the questionnaire'}",
+            hint=f"rename the columns to the question text, or in {q.file or 'the questionnaire'} add the header to "
+                 f"the item's `aliases` (items[…].aliases) or map it under source.columns ('<header>': {missing[0].id})",
         )
     return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free), options=options,
                  mapped=tuple(mapped))
