@@ -65,3 +65,21 @@ def fmt_amount(x: float) -> str:
     ('3,170,000', '317.03')
     """
     return f"{x:,.2f}" if not float(x).is_integer() else f"{x:,.0f}"
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def fmt_cn(i: int) -> str:
+    """A section number in Chinese numerals: 1 → '一', 10 → '十', 12 → '十二', 21 → '二十一'.
+
+    Numbers from 1 to 99 are written out; others are left as digits.
+
+    >>> [fmt_cn(i) for i in (1, 10, 12, 20, 21, 100)]
+    ['一', '十', '十二', '二十', '二十一', '100']
+    """
+    if not 1 <= i <= 99:
+        return str(i)
+    tens, ones = divmod(i, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + ("" if ones == 0 else _DIGITS[ones])

@@ -47,6 +47,8 @@ ANNEX_HEADERS = ("一级指标", "二级指标", "三级指标", "指标值", "�
 # The domain of an estimate over every respondent (the `domain` column), and its `level` text.
 OVERALL = "overall"
 OVERALL_LEVEL = "全部"
+# A breakdown (a unit) with fewer respondents is not reported: privacy and precision (the default of suppress_below).
+SUPPRESS_BELOW = 5
 
 
 # The verdict of a validity check: passed, failed, or not computable (the reason is given beside it).

@@ -13,18 +13,65 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading of the report body.
+
+    Attributes
+    ----------
+    text : str
+        The heading as printed, numbering included (``"一、项目基本情况"``, ``"（一）项目概况"``).
+    level : int
+        0 for the report title, 1 for 一、 sections (and 附件1 / 附件2), 2 for （一） subsections,
+        3 for 1. headings inside a subsection.
+    """
     text: str
     level: int = 1          # 0 title, 1 一、, 2 （一）, 3 1.
 
 
 @dataclass(frozen=True)
 class Para:
+    """One paragraph of the report body.
+
+    Attributes
+    ----------
+    text : str
+        The paragraph's text, in Chinese.
+    kind : str
+        ``"body"`` (ordinary text), ``"placeholder"`` (a visible 【待填写：…】 gap, see
+        :func:`placeholder`), ``"note"`` (a smaller note) or ``"centre"`` (centred, e.g. the
+        title line under 附件1 / 附件2).
+    """
     text: str
     kind: str = "body"      # body / placeholder / note / centre
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table of the report body, with what both renderers need to lay it out.
+
+    Attributes
+    ----------
+    header : tuple of str
+        The column headers.
+    rows : tuple of tuple of str
+        The body rows, every cell already formatted as text.
+    numeric : frozenset of int
+        Indices of right-aligned (number) columns.
+    merge_columns : frozenset of int
+        Columns whose equal consecutive cells are merged vertically (see :func:`spans`).
+    bold_rows : frozenset of int
+        Indices of rows set in bold (totals, subtotals).
+    widths : tuple of float or None
+        Relative column widths; None lets the renderer share the width equally.
+    caption : str or None
+        The table's caption (表题), if any.
+    span_rows : tuple of (int, int, int)
+        ``(row, first column, last column)``: cells merged across within a row (a 合计 label
+        spanning the label columns).
+    landscape : bool
+        Whether the table sits on a landscape page (the annex 评分表).
+    width : float
+        The table's width as a fraction of the text width.
+    """
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: frozenset[int] = frozenset()        # right-aligned columns
@@ -39,6 +86,19 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
+    """One figure of the report, in both formats the renderers use.
+
+    Attributes
+    ----------
+    caption : str
+        The figure's caption (图题).
+    svg : str
+        The figure as SVG text, inlined in report.html.
+    png : bytes
+        The same figure as PNG bytes, embedded in report.docx.
+    width_cm : float
+        The printed width in report.docx, in centimetres.
+    """
     caption: str
     svg: str = field(repr=False)
     png: bytes = field(repr=False)
@@ -47,6 +107,14 @@ class Chart:
 
 @dataclass(frozen=True)
 class PageBreak:
+    """A page break before the next block.
+
+    Attributes
+    ----------
+    landscape : bool
+        Whether the pages after the break are landscape (a new section in report.docx), as
+        before the annex 评分表.
+    """
     landscape: bool = False   # the next page (and section) is landscape
 
 

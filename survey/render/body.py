@@ -12,11 +12,11 @@ names) come from the questionnaires, the framework and the workbook.
 from __future__ import annotations
 
 from survey.evaluation.headline import headlines
-from survey.formatting import fmt_ci, fmt_num, fmt_pct
+from survey.evaluation.score import grade_rule_text
+from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table, placeholder
 from survey.render.narrative import SECTIONS, Narrative
 
-CN_NUM = "一二三四五六七八九十"
 MODE_TEXT = {"online": "网络问卷", "interview": "入户或当面访谈"}
 WEIGHTING_TEXT = {
     "poststratify": "按抽样框各{unit}人数事后分层加权",
@@ -27,11 +27,6 @@ WEIGHTING_TEXT = {
 
 # the total row of a table by unit, as Chinese tables name it (districts add up to the city …)
 UNIT_TOTAL = {"区": "全市合计", "县": "全市合计", "区县": "全市合计", "市": "全省合计", "街道": "全区合计", "乡镇": "全县合计"}
-
-
-def cn(i: int) -> str:
-    """1 → '一' … 10 → '十' (section numbers)."""
-    return CN_NUM[i - 1] if 1 <= i <= 10 else str(i)
 
 
 def report_title(analysis) -> str:
@@ -50,32 +45,70 @@ def sentence(text: str) -> str:
 
 
 def narrative_or_placeholder(narrative: Narrative, name: str, data: list[str] | None = None) -> list:
+    """The evaluator's paragraphs for a narrative section, or a 【待填写】 placeholder.
+
+    Parameters
+    ----------
+    narrative : Narrative
+        The evaluator's texts (:mod:`survey.render.narrative`).
+    name : str
+        The section's name, a key of :data:`survey.render.narrative.SECTIONS` (项目概况,
+        绩效目标, 主要成效, 存在问题, 相关建议 …).
+    data : list of str, optional
+        Facts from the analysis that bear on the section, listed in the placeholder.
+
+    Returns
+    -------
+    list of Para
+        One paragraph per narrative paragraph when the narrative has the section; otherwise
+        a single placeholder ``【待填写：name（what it should say）】`` followed by the data.
+    """
     paras = narrative.get(name)
     if paras:
         return [Para(p) for p in paras]
     return [placeholder(f"{name}（{SECTIONS[name]}）", data)]
 
 
+def questionnaire_unit(q) -> str | None:
+    """What a questionnaire's breakdown unit is called (区, 县, 街道 …): its district item's text.
+
+    The item's text without a leading 您所在的 / 所在, when that leaves a short word
+    (``您所在的区`` → ``区``); None when the questionnaire has no such item.
+    """
+    if not q.district_item:
+        return None
+    text = q.item(q.district_item).text
+    for prefix in ("您所在的", "您所在", "所在"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text if len(text) <= 4 else None
+
+
 def unit_label(analysis) -> str:
-    """What the breakdown unit is called (区, 县, 街道 …), from the allocation or the district item."""
-    card = analysis.scorecard
-    for s in analysis.surveys:
-        q = s.questionnaire
-        if q.district_item:
-            text = q.item(q.district_item).text
-            for prefix in ("您所在的", "您所在", "所在"):
-                if text.startswith(prefix):
-                    text = text[len(prefix):]
-            if len(text) <= 4:
-                return text
-    if card is not None and card.allocation is not None:
-        return "单位"
-    return "单位"
+    """What the breakdown unit is called (区, 县, 街道 …): the first questionnaire's that names one, else 单位."""
+    return next((u for s in analysis.surveys if (u := questionnaire_unit(s.questionnaire))), "单位")
 
 
 # -- 一、项目基本情况 -------------------------------------------------------------------
 
 def allocation_table(alloc, unit: str) -> Table:
+    """The 资金分配情况 table of 一、项目基本情况（二）资金情况.
+
+    Parameters
+    ----------
+    alloc
+        The scorecard's fund allocation (``scorecard.allocation``): ``districts`` as
+        ``(name, amount, …)`` and an optional printed ``total``, in 万元.
+    unit : str
+        What a breakdown unit is called (:func:`unit_label`), used in the header 各{unit}
+        and to name the total row (:data:`UNIT_TOTAL`, e.g. 区 → 全市合计; 合计 otherwise).
+
+    Returns
+    -------
+    Table
+        One row per unit with its amount (two decimals), and a bold total row when the
+        workbook prints a total.
+    """
     rows = [(name, f"{amount:.2f}") for name, amount, _ in alloc.districts]
     bold = set()
     if alloc.total is not None:
@@ -86,6 +119,26 @@ def allocation_table(alloc, unit: str) -> Table:
 
 
 def section_basics(analysis, narrative: Narrative) -> list:
+    """一、项目基本情况: （一）项目概况, （二）资金情况, （三）绩效目标.
+
+    项目概况 and 绩效目标 come from the narrative or stand as placeholders, beside the
+    number of units and the allocated total (项目概况) and the annex rows' 指标值
+    (绩效目标, the first eight). 资金情况 holds the narrative's paragraphs, if any, then a
+    sentence and :func:`allocation_table` when the workbook has a fund allocation; with
+    neither, a placeholder.
+
+    Parameters
+    ----------
+    analysis
+        The analysis (:func:`survey.pipeline.analyze`).
+    narrative : Narrative
+        The evaluator's texts.
+
+    Returns
+    -------
+    list
+        The section's blocks, its headings first.
+    """
     card, unit = analysis.scorecard, unit_label(analysis)
     out: list = [Heading("一、项目基本情况", 1), Heading("（一）项目概况", 2)]
     alloc = None if card is None else card.allocation
@@ -121,11 +174,27 @@ def _method_text(analysis) -> str:
             f"满分{fmt_num(sum(i.weight for i in fw.indicators))}分。")
     if fed:
         text += f"其中{'、'.join(fed)}由问卷调查结果计分（{surveys}），其余指标依据指标数据与评价人员核查判断计分。"
-    text += "评价等级按总分划分：优（90分及以上）、良（80分至90分）、中（60分至80分）、差（60分以下）。"
+    text += f"评价等级按总分划分：{grade_rule_text()}。"
     return text
 
 
 def exclusion_table(analysis) -> Table | None:
+    """The 问卷发放、回收与有效问卷 table of 二、评价工作开展情况.
+
+    One row per survey: 发放 (— when unknown), 回收, one 剔除 column per cleaning rule
+    that excluded anyone in any survey (labelled from
+    :data:`survey.evaluation.clean.RULE_LABELS`), 有效 and 有效率 (valid / returned).
+
+    Parameters
+    ----------
+    analysis
+        The analysis.
+
+    Returns
+    -------
+    Table or None
+        The table, or None when no rule excluded any response.
+    """
     from survey.evaluation.clean import RULE_LABELS
 
     rules: list[str] = []
@@ -151,6 +220,23 @@ def _date(d) -> str:
 
 
 def sample_design_text(s, unit: str) -> str:
+    """The sentence on how one survey was conducted, for 数据采集方法及过程.
+
+    Parameters
+    ----------
+    s
+        One survey of the analysis.
+    unit : str
+        What a breakdown unit is called (:func:`unit_label`).
+
+    Returns
+    -------
+    str
+        Mode (网络问卷 / 入户或当面访谈, from the questionnaire's ``mode``), the fieldwork
+        dates when the questionnaire gives both, the respondents (相关人员 when unnamed) and,
+        when the survey is weighted, how (:data:`WEIGHTING_TEXT`: by the frame's counts per
+        unit, and the margins' item texts for raking or calibration).
+    """
     q = s.questionnaire
     fw = q.fieldwork
     period = ""
@@ -184,12 +270,34 @@ def quality_text(s, h) -> str:
         text += (f"；量表信度（克隆巴赫α系数）为{rel['cronbach_alpha']:.3f}，"
                  f"{'达到' if rel['passed'] else '未达到'}{rel['threshold']:g}的可接受标准")
     if v.coverage is not None and v.coverage.passed_fit is not None:
-        text += ("；样本各区分布与总体无显著差异" if v.coverage.passed_fit else "；样本各区分布与总体存在显著差异，已加权调整"
-                 if s.weights is not None else "；样本各区分布与总体存在显著差异")
+        unit = questionnaire_unit(s.questionnaire) or "单位"
+        text += (f"；样本各{unit}分布与总体无显著差异" if v.coverage.passed_fit
+                 else f"；样本各{unit}分布与总体存在显著差异，已加权调整" if s.weights is not None
+                 else f"；样本各{unit}分布与总体存在显著差异")
     return text + "。"
 
 
 def section_work(analysis, narrative: Narrative) -> list:
+    """二、评价工作开展情况: 评价目的, 评价方法, 数据采集方法及过程, 调查质量.
+
+    （一）评价目的 appears only when the narrative has it (the later subsections are numbered
+    on from it). 评价方法 describes the framework (一级指标, number of 三级指标, full
+    marks, which indicators the surveys score, the grade bands); 数据采集方法及过程 has
+    :func:`sample_design_text` and the cleaning summary of each survey, then
+    :func:`exclusion_table`; 调查质量 has :func:`quality_text` per survey.
+
+    Parameters
+    ----------
+    analysis
+        The analysis.
+    narrative : Narrative
+        The evaluator's texts.
+
+    Returns
+    -------
+    list
+        The section's blocks.
+    """
     unit = unit_label(analysis)
     out: list = [Heading("二、评价工作开展情况", 1)]
     if narrative.get("评价目的"):
@@ -197,15 +305,15 @@ def section_work(analysis, narrative: Narrative) -> list:
         k = 2
     else:
         k = 1
-    out += [Heading(f"（{cn(k)}）评价方法", 2), Para(_method_text(analysis)),
-            Heading(f"（{cn(k + 1)}）数据采集方法及过程", 2)]
+    out += [Heading(f"（{fmt_cn(k)}）评价方法", 2), Para(_method_text(analysis)),
+            Heading(f"（{fmt_cn(k + 1)}）数据采集方法及过程", 2)]
     hs = {h.questionnaire: h for h in headlines(analysis)}
     for s in analysis.surveys:
         out.append(Para(sample_design_text(s, unit) + s.cleaned.summary().replace("本次调查", "该调查")))
     t = exclusion_table(analysis)
     if t is not None:
         out.append(t)
-    out.append(Heading(f"（{cn(k + 2)}）调查质量", 2))
+    out.append(Heading(f"（{fmt_cn(k + 2)}）调查质量", 2))
     for s in analysis.surveys:
         out.append(Para(f"{s.questionnaire.title}：" + quality_text(s, hs[s.questionnaire.id])))
     return out
@@ -228,6 +336,20 @@ def _rate(score: float, weight: float) -> str:
 
 
 def subtotal_table(card) -> Table:
+    """The 各级指标得分情况 table of 三、综合评价结论.
+
+    Parameters
+    ----------
+    card
+        The scored annex (``analysis.scorecard``).
+
+    Returns
+    -------
+    Table
+        分值, 得分 and 得分率 of every 二级指标 (from :func:`level_rows`), a bold 小计 row
+        after each 一级指标 (whose cells merge down the first column), and a bold 合计 row
+        spanning the two label columns with the annex total (:func:`survey.render.annex.total_text`).
+    """
     rows, bold, span = [], set(), []
     lv = level_rows(card)
     for l1 in dict.fromkeys(r[0] for r in lv):
@@ -248,6 +370,23 @@ def subtotal_table(card) -> Table:
 
 
 def section_conclusion(analysis, charts: dict) -> list:
+    """三、综合评价结论: the total score and grade, the subtotals, and the level-1 chart.
+
+    Parameters
+    ----------
+    analysis
+        The analysis.
+    charts : dict
+        The report's charts (:func:`survey.render.charts.report_charts`); its ``"level1"``
+        chart is added when present.
+
+    Returns
+    -------
+    list
+        The heading, a paragraph with the total (总得分, 评价等级 and, if any indicator lost
+        points, how many and the points lost), :func:`subtotal_table` and the chart; only a
+        placeholder when the workbook has no indicator data (no scorecard).
+    """
     card = analysis.scorecard
     out: list = [Heading("三、综合评价结论", 1)]
     if card is None:
@@ -267,6 +406,19 @@ def section_conclusion(analysis, charts: dict) -> list:
 
 
 def deduction_table(card) -> Table:
+    """The 扣分汇总 table of 四、绩效分析: every 三级指标 that lost points.
+
+    Parameters
+    ----------
+    card
+        The scored annex.
+
+    Returns
+    -------
+    Table
+        一级指标, 三级指标, 分值, 得分, 扣分 and 扣分原因 (the indicator's 评分过程) for each
+        indicator below full marks, then a bold 合计 row with the points lost over all rows.
+    """
     rows = [(r.level1, r.name, fmt_num(r.weight), fmt_num(r.score), fmt_num(r.weight - r.score), r.narrative)
             for r in card.rows if r.score < r.weight - 1e-9]
     total = sum(r.weight - r.score for r in card.rows)
@@ -277,6 +429,25 @@ def deduction_table(card) -> Table:
 
 
 def section_analysis(analysis, narrative: Narrative) -> list:
+    """四、绩效分析: one subsection per 一级指标, then 扣分汇总 and 主要成效.
+
+    Each 一级指标 subsection gives its 分值, 得分 and 得分率, then each of its 三级指标
+    with its 二级指标, points and 评分过程. 扣分汇总 is :func:`deduction_table` (or a
+    sentence that nothing lost points); 主要成效 comes from the narrative or stands as a
+    placeholder listing the indicators with full marks.
+
+    Parameters
+    ----------
+    analysis
+        The analysis.
+    narrative : Narrative
+        The evaluator's texts.
+
+    Returns
+    -------
+    list
+        The section's blocks; only the heading and a placeholder when there is no scorecard.
+    """
     card = analysis.scorecard
     out: list = [Heading("四、绩效分析", 1)]
     if card is None:
@@ -284,20 +455,20 @@ def section_analysis(analysis, narrative: Narrative) -> list:
     for k, l1 in enumerate(dict.fromkeys(r.level1 for r in card.rows), start=1):
         rows = [r for r in card.rows if r.level1 == l1]
         w, s = sum(r.weight for r in rows), sum(r.score for r in rows)
-        out.append(Heading(f"（{cn(k)}）{l1}", 2))
+        out.append(Heading(f"（{fmt_cn(k)}）{l1}", 2))
         out.append(Para(f"{l1}类指标分值{fmt_num(w)}分，得分{fmt_num(s)}分，得分率{_rate(s, w)}。"))
         for i, r in enumerate(rows, start=1):
             lost = r.weight - r.score
             tail = f"扣{fmt_num(lost)}分" if lost > 1e-9 else "得满分"
             out.append(Para(f"{i}. {r.name}（{r.level2}，分值{fmt_num(r.weight)}分，得{fmt_num(r.score)}分，{tail}）："
                             + sentence(r.narrative)))
-    out.append(Heading(f"（{cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 1)}）扣分汇总", 2))
+    out.append(Heading(f"（{fmt_cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 1)}）扣分汇总", 2))
     if any(r.score < r.weight - 1e-9 for r in card.rows):
         out.append(deduction_table(card))
     else:
         out.append(Para("各项指标均得满分，无扣分。"))
     full = [r.name for r in card.rows if r.score >= r.weight - 1e-9]
-    out.append(Heading(f"（{cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 2)}）主要成效", 2))
+    out.append(Heading(f"（{fmt_cn(len(dict.fromkeys(r.level1 for r in card.rows)) + 2)}）主要成效", 2))
     out += narrative_or_placeholder(narrative, "主要成效", [f"得满分的指标{len(full)}项：" + "、".join(full)] if full else None)
     return out
 
@@ -305,6 +476,22 @@ def section_analysis(analysis, narrative: Narrative) -> list:
 # -- 六、七 ---------------------------------------------------------------------------
 
 def problem_data(analysis, lowest: dict[str, list[str]]) -> list[str]:
+    """The facts listed beside the 六、存在问题 placeholder.
+
+    Parameters
+    ----------
+    analysis
+        The analysis.
+    lowest : dict of str to list of str
+        Per questionnaire title, the labels of its lowest-rated items
+        (:func:`survey.render.survey_body.lowest_items`).
+
+    Returns
+    -------
+    list of str
+        扣分指标 with the points each lost (when there is a scorecard), and each survey's
+        lowest-rated items.
+    """
     card = analysis.scorecard
     data = []
     if card is not None:
@@ -318,6 +505,26 @@ def problem_data(analysis, lowest: dict[str, list[str]]) -> list[str]:
 
 
 def section_closing(analysis, narrative: Narrative, lowest: dict[str, list[str]], themes: dict[str, list[str]]) -> list:
+    """六、存在问题 and 七、相关建议, from the narrative or as placeholders beside the data.
+
+    Parameters
+    ----------
+    analysis
+        The analysis.
+    narrative : Narrative
+        The evaluator's texts.
+    lowest : dict of str to list of str
+        Per questionnaire title, the labels of its lowest-rated items.
+    themes : dict of str to list of str
+        Per questionnaire title, the suggestion themes most written about
+        (:func:`survey.render.outline.theme_blocks`).
+
+    Returns
+    -------
+    list
+        Both sections' blocks: 存在问题 lists :func:`problem_data`; 相关建议 lists the
+        lowest-rated items and the main suggestion themes.
+    """
     out: list = [Heading("六、存在问题", 1)]
     out += narrative_or_placeholder(narrative, "存在问题", problem_data(analysis, lowest))
     out.append(Heading("七、相关建议", 1))
@@ -330,6 +537,20 @@ def section_closing(analysis, narrative: Narrative, lowest: dict[str, list[str]]
 # -- 附件1 评分表 ----------------------------------------------------------------------
 
 def annex_table(card) -> Table:
+    """附件1 评分表 as a report table (the same annex as annex.xlsx), on a landscape page.
+
+    Parameters
+    ----------
+    card
+        The scored annex.
+
+    Returns
+    -------
+    Table
+        One row per 三级指标 with the annex headers (:data:`survey.definitions.vocab.ANNEX_HEADERS`):
+        一级, 二级 and 三级指标, 指标值, 评分标准, 评分过程, 分值, 得分; the 一级 and 二级
+        cells merge down; then bold 合计 and 评价等级 rows.
+    """
     from survey.definitions.vocab import ANNEX_HEADERS
     from survey.render.annex import total_text
 

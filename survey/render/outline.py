@@ -42,6 +42,27 @@ def _texts(s) -> list[str]:
 
 
 def theme_blocks(s) -> tuple[list, list[str]]:
+    """The 意见和建议 part of one survey's subsection of 五、满意度调查分析.
+
+    Collects the survey's free-text answers (every ``text`` item of the questionnaire, valid
+    respondents only, masked by :func:`survey.inputs.privacy.mask_text`) and groups them by
+    theme with :func:`survey.render.suggestions.group_suggestions`.
+
+    Parameters
+    ----------
+    s
+        One survey of the analysis (``analysis.surveys``).
+
+    Returns
+    -------
+    blocks : list
+        A paragraph counting the answers (how many wrote something, how many said nothing)
+        and, when any theme was found, the 意见和建议分类 table (主题, 条数, 原文摘录);
+        empty when nobody wrote anything.
+    top_themes : list of str
+        Up to three theme names, largest first, 其他 left out: fed to the 七、相关建议
+        placeholder as 意见建议较集中的方面.
+    """
     g = group_suggestions(_texts(s))
     if not g.total:
         return [], []

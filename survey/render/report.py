@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey import __version__
-from survey.definitions.vocab import OVERALL
+from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
@@ -78,7 +78,6 @@ WEIGHTED_COLUMNS = ("n_eff", "estimate", "se", "ci_low", "ci_high", "ci_method",
 KEYS = ["questionnaire", "measure", "domain", "level"]
 
 
-SUPPRESS_BELOW = 5  # a breakdown with fewer respondents is not reported (privacy and precision)
 
 
 def satisfaction_table(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame:

@@ -101,6 +101,20 @@ def ci_method_text(m):
 
 
 def indicator_sheet(table: pd.DataFrame) -> pd.DataFrame:
+    """indicator_table → the 指标得分 sheet of satisfaction.xlsx, with Chinese headers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`survey.render.report.indicator_table` (one row per survey-fed indicator).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with the columns present, in reading order (三级指标, 样本量, 满意度,
+        interval, 指标值, 分值, 得分, 扣分取整方式, 评分过程) and the ids last (问卷编号,
+        口径编号); values are not changed.
+    """
     names = {"indicator": "三级指标", "n": "样本量", "rate": "满意度", "ci_low": "置信下限", "ci_high": "置信上限",
              "ci_method": "区间方法", "target": "指标值", "weight": "分值", "score": "得分", "step_mode": "扣分取整方式",
              "narrative": "评分过程", "questionnaire": "问卷编号", "measure": "口径编号"}
@@ -108,6 +122,27 @@ def indicator_sheet(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """weights_tables → the 权重 and 权重边际 sheets of satisfaction.xlsx.
+
+    Parameters
+    ----------
+    diag : pandas.DataFrame
+        Weight diagnostics, one row per questionnaire (:func:`survey.render.report.weights_tables`).
+    margins : pandas.DataFrame
+        Achieved against target margins, one row per variable and category.
+    analysis
+        The analysis (questionnaire titles, the unit's name).
+
+    Returns
+    -------
+    weights : pandas.DataFrame
+        The diagnostics with the questionnaire's title first, the method in Chinese
+        (:data:`METHOD_TEXT`), 是/否 for convergence, the estimation design in words (strata
+        and finite-population-correction column, ``district`` named as the unit), Chinese
+        headers and the id last.
+    margins : pandas.DataFrame
+        The margins with the title first and Chinese headers (变量, 类别, 目标, 实现, 差值).
+    """
     titles = _titles(analysis)
     d = diag.copy()
     d.insert(0, "title", d["questionnaire"].map(titles))
@@ -132,6 +167,22 @@ def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple
 
 
 def suggestions_sheet(table: pd.DataFrame, analysis) -> pd.DataFrame:
+    """suggestions_table → the 意见建议 sheet of satisfaction.xlsx.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`survey.render.report.suggestions_table`: valid respondents' masked free-text
+        answers with pseudonyms and their unit.
+    analysis
+        The analysis (questionnaire titles, the unit's name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        问卷 (title), 受访者（化名）, the unit column headed by the unit's name (区, 街道 …),
+        the answer, then the item and questionnaire ids.
+    """
     df = table.copy()
     df.insert(0, "title", df["questionnaire"].map(_titles(analysis)))
     names = {"title": "问卷", "respondent": "受访者（化名）", "district": unit_label(analysis),

@@ -51,6 +51,18 @@ def is_empty_answer(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Theme:
+    """One theme of the grouped suggestions.
+
+    Attributes
+    ----------
+    theme : str
+        The theme's name (a key of :data:`THEMES`, or 其他).
+    count : int
+        How many answers fall under the theme (an answer may fall under several).
+    quotes : tuple of str
+        A few distinct answers quoted in the report, those without masked data or a leading
+        ``=``/``+``/``-`` first, each cut to ``max_quote`` characters.
+    """
     theme: str
     count: int
     quotes: tuple[str, ...]
@@ -58,6 +70,17 @@ class Theme:
 
 @dataclass(frozen=True)
 class Grouped:
+    """Free-text answers grouped by theme: what :func:`group_suggestions` returns.
+
+    Attributes
+    ----------
+    themes : tuple of Theme
+        The themes found, by count (largest first, ties in :data:`THEMES` order), 其他 last.
+    empty : int
+        Answers left out as saying nothing (:func:`is_empty_answer`).
+    total : int
+        Answers with any text.
+    """
     themes: tuple[Theme, ...]   # by count, largest first; 其他 last
     empty: int                  # answers left out as saying nothing
     total: int                  # answers with text

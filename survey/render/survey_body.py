@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.definitions.vocab import OVERALL
+from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.evaluation.headline import Headline
-from survey.formatting import fmt_ci, fmt_num, fmt_pct
+from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
 
 MEASURE_MEANING = {
@@ -26,11 +26,31 @@ MEASURE_MEANING = {
     "answer_share": "每位受访者满意答案占其有效回答的比例，再对受访者平均",
     "score_index": "按选项赋分（如100/80/60/40/20）计算的平均得分，以百分制表示",
 }
-SUPPRESS_BELOW = 5
 
 
 @dataclass(frozen=True)
 class ItemStat:
+    """One scored item's unweighted option counts and 满意率 (see :func:`item_stats`).
+
+    Attributes
+    ----------
+    item : str
+        The item's id.
+    text : str
+        The item's question text.
+    dimension : str or None
+        The dimension (维度) the item belongs to, if any.
+    counts : tuple of int
+        Valid respondents choosing each option, in the scale's order.
+    options : tuple of str
+        The scale's option texts, in the same order.
+    answered : int
+        Answers that count: all answers minus the scale's not-applicable options.
+    satisfied : int
+        Answers in the scale's satisfied options.
+    rate
+        满意率, ``satisfied / answered`` (None when nobody answered).
+    """
     item: str
     text: str
     dimension: str | None
@@ -79,6 +99,20 @@ def overall_item(q) -> str | None:
 
 
 def distribution_table(stats: list[ItemStat]) -> Table:
+    """The 各题选项分布与满意率 table of 五、满意度调查分析 (1. 各题满意情况).
+
+    Parameters
+    ----------
+    stats : list of ItemStat
+        The survey's items (:func:`item_stats`).
+
+    Returns
+    -------
+    Table
+        One row per item: 序号, 题项, for every option of any of the scales a cell with the
+        count over its share of the item's answers (— when the item's scale lacks the
+        option), 有效回答 and 满意率.
+    """
     options = list(dict.fromkeys(o for st in stats for o in st.options))
     rows = []
     for i, st in enumerate(stats, start=1):
@@ -99,6 +133,25 @@ def scored_rows(s, h: Headline) -> pd.DataFrame:
 
 
 def unit_table(s, h: Headline, unit: str) -> Table | None:
+    """The 各{unit}满意情况 table: the scored measure per unit, with its interval.
+
+    Parameters
+    ----------
+    s
+        One survey of the analysis.
+    h : Headline
+        The survey's headline (:func:`survey.evaluation.headline.headlines`): which measure
+        is scored and whether weighted, its label and interval name.
+    unit : str
+        What a breakdown unit is called (区, 街道 …, :func:`survey.render.body.unit_label`).
+
+    Returns
+    -------
+    Table or None
+        One row per unit of the scored table (weighted or not, as scored): 有效样本, the
+        estimate and its interval; a unit with fewer than :data:`SUPPRESS_BELOW` respondents
+        shows its size only. None when the survey has no breakdown.
+    """
     rows_df = scored_rows(s, h)
     rows_df = rows_df[rows_df["domain"] != OVERALL]
     if rows_df.empty:
@@ -115,6 +168,22 @@ def unit_table(s, h: Headline, unit: str) -> Table | None:
 
 
 def dimension_table(q, stats: list[ItemStat]) -> Table | None:
+    """The 各维度满意情况 table: each dimension's average item 满意率.
+
+    Parameters
+    ----------
+    q
+        The questionnaire (its ``dimensions``).
+    stats : list of ItemStat
+        The survey's items (:func:`item_stats`).
+
+    Returns
+    -------
+    Table or None
+        Per dimension with at least one rated item: 维度, its description, the number of
+        rated items and the unweighted mean of their 满意率. None when the questionnaire
+        defines no dimensions or none has a rated item.
+    """
     if not q.dimensions:
         return None
     rows = []
@@ -129,6 +198,22 @@ def dimension_table(q, stats: list[ItemStat]) -> Table | None:
 
 
 def lowest_items(stats: list[ItemStat], overall: str | None, k: int = 3) -> list[ItemStat]:
+    """The ``k`` items with the lowest 满意率, the overall item left out.
+
+    Parameters
+    ----------
+    stats : list of ItemStat
+        The survey's items (:func:`item_stats`).
+    overall : str or None
+        The overall item's id (:func:`overall_item`), not counted.
+    k : int
+        How many to return.
+
+    Returns
+    -------
+    list of ItemStat
+        Lowest 满意率 first (ties by item id); items nobody answered are left out.
+    """
     rated = [st for st in stats if st.item != overall and st.rate is not None]
     return sorted(rated, key=lambda st: (st.rate, st.item))[:k]
 
@@ -155,6 +240,20 @@ def importance(s, stats: list[ItemStat], overall: str | None) -> pd.DataFrame | 
 
 
 def headline_text(h: Headline) -> str:
+    """The paragraph opening a survey's subsection: the scored figure and what it scores.
+
+    Parameters
+    ----------
+    h : Headline
+        The survey's headline.
+
+    Returns
+    -------
+    str
+        The scored estimate (计分口径, weighted or not, its interval and n) and, when it feeds
+        the annex, the indicator's score out of its weight; then the other weighting's result:
+        its estimate and score when it would score differently, otherwise a pointer to 附件2.
+    """
     f = h.scored
     text = (f"{h.label}为{fmt_pct(f.estimate)}（计分口径，{f.basis}；{h.ci_name}{fmt_ci(f.ci_low, f.ci_high)}，"
             f"有效样本{f.n}人）")
@@ -188,10 +287,38 @@ def headline_lines(h: Headline) -> list[str]:
 
 
 def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_blocks: list) -> list:
+    """One survey's subsection of 五、满意度调查分析.
+
+    In order: the heading （k）title and :func:`headline_text`; 1. 各题满意情况
+    (:func:`distribution_table`, the items chart, the lowest-rated items); 2. 各{unit}满意情况
+    (:func:`unit_table` and the units chart, or a sentence that the survey has no breakdown);
+    then, numbered on, 各维度满意情况 (:func:`dimension_table`), 重要性—满意度分析 (the
+    四分图, when its chart exists) and 意见和建议 (``themes_blocks``), each when present.
+
+    Parameters
+    ----------
+    s
+        One survey of the analysis.
+    h : Headline
+        The survey's headline.
+    k : int
+        The subsection's number (1 → （一）).
+    unit : str
+        What a breakdown unit is called.
+    charts : dict
+        The report's charts, keyed ``(questionnaire id, "items" | "units" | "ipa")``.
+    themes_blocks : list
+        The suggestion blocks of :func:`survey.render.outline.theme_blocks`.
+
+    Returns
+    -------
+    list
+        The subsection's blocks.
+    """
     q = s.questionnaire
     stats = item_stats(s)
     overall = overall_item(q)
-    out: list = [Heading(f"（{'一二三四五六七八九十'[k - 1]}）{q.title}", 2), Para(headline_text(h))]
+    out: list = [Heading(f"（{fmt_cn(k)}）{q.title}", 2), Para(headline_text(h))]
     out.append(Heading("1. 各题满意情况", 3))
     out.append(distribution_table(stats))
     if (q.id, "items") in charts:
@@ -223,6 +350,20 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
 
 
 def design_effect_words(f) -> str:
+    """The design effect of a weighted estimate in words, for the 附件2 table.
+
+    Parameters
+    ----------
+    f
+        One figure of a headline (``h.scored`` / ``h.other``), with ``deff`` and ``n``.
+
+    Returns
+    -------
+    str
+        Below 0.95: the error is smaller than a simple random sample's of the same size;
+        0.95–1.05: weighting hardly changes the precision; above: the equivalent simple random
+        sample size ``n / deff``. Empty when there is no finite design effect.
+    """
     if f.deff is None or not np.isfinite(f.deff):
         return ""
     if f.deff < 0.95:
@@ -233,6 +374,25 @@ def design_effect_words(f) -> str:
 
 
 def appendix_survey(s, h: Headline, paragraph: str) -> list:
+    """One survey's part of 附件2 问卷调查汇总分析报告.
+
+    Parameters
+    ----------
+    s
+        One survey of the analysis.
+    h : Headline
+        The survey's headline.
+    paragraph : str
+        The validity paragraph (:func:`survey.render.validity.validity_paragraph`), or empty.
+
+    Returns
+    -------
+    list
+        The heading (the questionnaire's title), the cleaning summary, the 计分口径 and
+        对照口径 table (estimate, interval, n, score, and the weighting in words), the other
+        measures over all respondents with their meaning (:data:`MEASURE_MEANING`, 不计分),
+        the 样本有效性检验 table when validity was checked, and the paragraph.
+    """
     q = s.questionnaire
     out: list = [Heading(q.title, 2), Para(s.cleaned.summary())]
     rows = []
