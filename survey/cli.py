@@ -197,13 +197,36 @@ def _default_questionnaires(workbook: Path) -> Path:
 
 
 def _analyze(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district,
-             progress=None):
-    """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options`."""
+             progress=None, **thresholds):
+    """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options`.
+
+    ``thresholds``: an evaluation folder's max_margin and min_alpha; ``progress``: the
+    console's progress reporter.
+    """
     from survey.pipeline import analyze as run
 
     return run(workbook, questionnaires or _default_questionnaires(workbook), framework=framework,
                step_mode=step_mode, alpha=alpha, ci_method=ci_method, weigh=not no_weights,
-               min_per_district=min_per_district, progress=progress)
+               min_per_district=min_per_district, progress=progress, **thresholds)
+
+
+def _run(workbook: Path, options: dict, progress=None):
+    """The analysis of a workbook or an evaluation folder, and the folder (None for a workbook).
+
+    A folder gives its tables, questionnaires, framework and thresholds, unless options say otherwise.
+    """
+    from survey.evaluation.years import analysis_year_warnings
+
+    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
+    if folder is None:
+        result = _analyze(workbook, progress=progress, **options)
+    else:
+        ctx = click.get_current_context()
+        given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+        result = _analyze(folder.tables, progress=progress, **{**options, **folder.analysis_options(options, given)})
+    _echo(f"提示：{w}" for w in analysis_year_warnings(result, None if folder else workbook,
+                                                      folder.inputs.evaluation.year if folder else None))
+    return result, folder
 
 
 def _echo(lines) -> None:
@@ -220,23 +243,20 @@ def analyze(workbook, out, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
-    questionnaire lists under source.sheets), or an evaluation folder (survey init)
-    whose inputs are sheets of one workbook: its questionnaires, framework, confidence and
-    minimum cell are used unless -q / --framework / --alpha / --min-per-district say
-    otherwise, and the report goes to FOLDER/reports/<name>.
+    questionnaire lists under source.sheets), or an evaluation folder (survey init):
+    the inputs evaluation.yaml names (sheets of a workbook or files of their own), its
+    questionnaires, framework and thresholds are used unless -q / --framework / --alpha /
+    --min-per-district say otherwise, and the report goes to FOLDER/reports/<name>.
     """
     from survey.render.console import analysis_lines, written_line
     from survey.render.progress import Progress
     from survey.render.report import write_report
 
-    folder = _evaluation_folder(workbook) if workbook.is_dir() else None
-    if folder is not None:  # an evaluation folder: its workbook, questionnaires, framework and thresholds
-        workbook = folder.workbook
-        options.update(_folder_options(folder, options))
     with Progress() as progress:  # on stderr, only on a terminal
-        result = _analyze(workbook, progress=progress, **options)
+        result, folder = _run(workbook, options, progress=progress)
         progress("writing reports")
-        written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
+        with _stamped(folder):
+            written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     _echo([*analysis_lines(result), "", written_line(written)])
 
 
@@ -468,6 +488,9 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
 def validity_cmd(workbook, out, **options):
     """Check that each survey of a workbook supports its numbers; write validity.xlsx.
 
+    WORKBOOK may be an evaluation folder: its inputs and thresholds (margin, min_alpha,
+    confidence, min_cell) are used.
+
     Valid rate, achieved margin of error (overall and per district, with the finite
     population correction), district mix against the frame (chi-square), Cronbach's α
     overall and per dimension, KMO and Bartlett — each with its threshold and verdict —
@@ -478,9 +501,10 @@ def validity_cmd(workbook, out, **options):
     from survey.render.office import xlsx_bytes
     from survey.render.validity import validity_tables
 
-    result = _analyze(workbook, **options)
-    out = out or Path("reports") / result.name
-    written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
+    result, folder = _run(workbook, options)
+    out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
+    with _stamped(folder):
+        written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
     _echo([*validity_lines(result.surveys), written_line(written)])
 
 
@@ -578,19 +602,25 @@ def score_cmd(workbook, out, **options):
     """Score the whole annex (评分表): write annex.xlsx and annex.docx.
 
     WORKBOOK holds the survey sheets and the year's facts (sheet 指标数据; 资金分配
-    when present). Prints every indicator's score, the total, the grade and warnings.
+    when present), or is an evaluation folder (its inputs.facts and inputs.allocation).
+    Prints every indicator's score, the total, the grade and warnings.
     """
+    from survey.errors import DataError
     from survey.inputs.facts import read_facts
     from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
     from survey.render.console import scorecard_lines, written_line
     from survey.render.files import write_files
 
-    result = _analyze(workbook, **options)
+    result, folder = _run(workbook, options)
     card = result.scorecard
+    if card is None and folder is not None:
+        raise DataError("the evaluation names no facts table", file=folder.inputs.evaluation.file, path="inputs.facts",
+                        hint="name the 指标数据 sheet or file under inputs.facts (`survey template` writes one)")
     if card is None:
         read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
-    out = out or Path("reports") / result.name
-    written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
+    out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
+    with _stamped(folder):
+        written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
     _echo([*scorecard_lines(card), written_line(written)])
 
 
@@ -620,33 +650,27 @@ def audit_cmd(annex, step_mode):
 
 def _evaluation_folder(folder: Path):
     """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
-    from survey.evaluation.folder import workbook_run
+    from survey.evaluation.folder import folder_run
 
-    run = workbook_run(folder)
+    run = folder_run(folder)
     for w in run.inputs.evaluation.warnings():
         click.echo(f"提示：{w}")
     return run
 
 
-def _folder_options(folder, options: dict) -> dict:
-    """The folder's questionnaires and framework, and its thresholds (confidence, minimum cell)
-    for the options left at their defaults."""
-    ctx = click.get_current_context()
-    given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
-    t = folder.inputs.evaluation.thresholds
-    out = {"questionnaires": options["questionnaires"] or list(folder.questionnaires),
-           "framework": options["framework"] or folder.framework}
-    if "alpha" not in given:
-        out["alpha"] = round(1 - t.confidence, 10)
-    if "min_per_district" not in given:
-        out["min_per_district"] = t.min_cell
-    return out
+def _stamped(folder):
+    """Office files of an evaluation folder dated 1 January of its year (SOURCE_DATE_EPOCH wins when set)."""
+    from survey.render.office import document_time
+
+    use = folder is not None and not os.environ.get("SOURCE_DATE_EPOCH")
+    return document_time((folder.inputs.evaluation.year, 1, 1) if use else None)
 
 
 @main.command("init")
 @click.argument("folder", type=PATH)
 @click.option("--from", "example", default="blank", show_default=True,
-              help="The example to start from: blank (a skeleton to edit) or nanjing-2021 (the reference case).")
+              help="The example to start from: blank (a skeleton to edit), nanjing-2021 (the reference case), "
+                   "rural-water-2023 or school-meals-2023.")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
 def init_cmd(folder, example, force):
     """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
@@ -666,6 +690,27 @@ def init_cmd(folder, example, force):
     click.echo(f"next: edit {folder / 'evaluation.yaml'}, then see {folder / 'README.md'}")
 
 
+@main.command("template")
+@click.argument("folder", type=PATH)
+@output_options("FOLDER/raw/template.xlsx (inputs.workbook when it names a file not there yet)", "Workbook to write.")
+def template_cmd(folder, out):
+    """Write the input tables of an evaluation folder with their headers, to fill in.
+
+    抽样框 (a row per unit of the questionnaires' breakdown, a population column per weighted
+    questionnaire), 对象构成 (when a questionnaire rakes), 指标数据 (every row each indicator's
+    rule reads, what 数值 holds and an example) and 资金分配. An existing file is never replaced.
+    """
+    from survey.evaluation.template import folder_template
+    from survey.render.files import write_files
+    from survey.render.office import xlsx_bytes
+
+    out, tables = folder_template(folder, out)
+    if out.exists():
+        raise click.ClickException(f"{out}: exists. Fix: name another file with -o, or move it away")
+    written = write_files({out: xlsx_bytes(tables)})
+    click.echo(f"written: {written[0]} (sheets {', '.join(tables)}); fill them in and name them in evaluation.yaml")
+
+
 @main.group()
 def framework():
     """Scoring frameworks (评分表 YAML): check one, print the rule reference."""
@@ -675,7 +720,9 @@ def framework():
 @click.argument("files", nargs=-1, required=True, type=PATH)
 @limit_options
 def framework_check(files):
-    """Check framework files and print every problem: weights adding up to 100, every level
+    """Check framework files and print every problem.
+
+    Weights adding up to 100, every level
     filled, rule parameters known and valid, and each 评分标准 agreeing with its rule where
     its numbers can be read. A FILE that is an evaluation folder checks the framework its
     evaluation.yaml names. Exit code 0: no problems; 1: problems."""
@@ -693,8 +740,10 @@ def framework_check(files):
 
 @framework.command("rules")
 def framework_rules():
-    """Print the rule reference (Markdown): every rule type and parameter, with meaning, unit
-    and example. docs/rules.md is this output."""
+    """Print the rule reference (Markdown).
+
+    Every rule type and parameter, with meaning, unit and example. docs/rules.md is this output.
+    """
     from survey.definitions.reference import rule_reference
 
     click.echo(rule_reference(), nl=False)

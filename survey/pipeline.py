@@ -27,11 +27,12 @@ from survey.evaluation.score import (
     score_framework,
     survey_rates,
 )
-from survey.evaluation.validity import SurveyValidity, check_survey
+from survey.evaluation.validity import THRESHOLDS, SurveyValidity, check_survey
 from survey.evaluation.weighting import weight_responses
-from survey.inputs.facts import read_facts
-from survey.inputs.frame import read_frame
-from survey.inputs.read import Workbook
+from survey.inputs.frame import frame_from_tables
+from survey.inputs.read import RawTable
+from survey.inputs.tables import InputTables, workbook_tables
+from survey.inputs.tables import find_sheet as find_sheet  # re-exported: where it was
 from survey.inputs.tidy import tidy
 from survey.stats.design import Design
 from survey.stats.weights import Weighted
@@ -83,6 +84,7 @@ class Analysis:
     framework: Framework
     parameters: dict
     scorecard: Scorecard | None = None  # the whole annex, when the workbook has the facts sheet
+    input_files: tuple[str, ...] = ()  # every file read (the workbook, or an evaluation folder's files)
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -94,48 +96,28 @@ class Analysis:
         return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -> str:
-    """The sheet of the workbook that holds the questionnaire's responses.
-
-    With ``first_if_none`` a workbook with none of the questionnaire's sheet names
-    (a single downloaded export) gives its first sheet instead of an error.
-    """
-    names = wb.sheet_names
-    for want in q.source.sheets:
-        if want in names:
-            return want
-    if first_if_none:
-        return names[0]
-    raise DataError(
-        f"no sheet for questionnaire '{q.id}' ({q.title})",
-        file=wb.path, got="sheets " + ", ".join(names),
-        expected="a sheet named " + " or ".join(q.source.sheets),
-        hint=f"rename the sheet, or add its name to source.sheets in {q.file}",
-    )
-
-
 def _annex_position(q: Questionnaire, fw: Framework) -> int:
     """Questionnaires in the order their indicators appear in the annex (others last)."""
     names = [i.name for i in fw.indicators]
     return min((names.index(m.indicator) for m in q.measures if m.indicator in names), default=len(names))
 
 
-def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
-            min_per_district: int, scored_weighted: bool = True,
+def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float, ci_method: str,
+            min_per_district: int, thresholds: dict, scored_weighted: bool = True,
             step: Callable[[str], None] = lambda _: None) -> SurveyResult:
-    """One questionnaire's sheet: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
-    sheet = find_sheet(wb, q)
-    step(f"{q.id}: reading and cleaning sheet {sheet}")
-    responses = tidy(wb.table(sheet), q, format=None if q.source.format == "auto" else q.source.format)
+    """One questionnaire's responses: tidy → clean → estimate (unweighted, and weighted to the frame) → validity."""
+    raw, sheet = tables.exports[q.id], tables.export_label(q.id)
+    step(f"{q.id}: cleaning {sheet}")
+    responses = tidy(raw, q, format=None if q.source.format == "auto" else q.source.format)
     cleaned = clean(responses)
     if cleaned.n_valid == 0:
-        raise DataError(f"no valid response left for questionnaire '{q.id}'", file=wb.path, sheet=sheet,
+        raise DataError(f"no valid response left for questionnaire '{q.id}'", file=raw.file, sheet=raw.sheet,
                         hint="see the audit: every response was excluded")
     step(f"{q.id}: estimating")
     est = estimate(cleaned.valid, by=q.district_item, alpha=alpha, ci_method=ci_method)
-    has_frame = q.weighting is not None and q.weighting.frame_sheet in wb.sheet_names
+    has_frame = q.weighting is not None and q.id in tables.frames
     # validity compares the sample with the frame even when it is not weighted
-    frame = read_frame(wb, q) if has_frame else None
+    frame = frame_from_tables(q, tables.frames[q.id], tables.margins.get(q.id)) if has_frame else None
     weighted = wts = design = weights = None
     notes = []
     if not weigh or q.weighting is None:
@@ -162,15 +144,16 @@ def _survey(wb: Workbook, q: Questionnaire, *, weigh: bool, alpha: float, ci_met
                             issued=cleaned.usable_issued(),  # the reporting sentence notes an unusable one
                             min_per_district=min_per_district, confidence=1 - alpha,
                             se_includes_fpc=design_based and design is not None and design.fpc is not None,
-                            allocation=None if frame is None else planned_allocation(wb, q), weights=weights)
+                            allocation=None if frame is None else planned_allocation(tables.frames[q.id], q),
+                            weights=weights, **thresholds)
     return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
 
 
 PLANNED_COLUMNS = ("计划样本量（{id}）", "计划样本量({id})", "{title}计划样本量", "计划样本量")
 
 
-def planned_allocation(wb: Workbook, q: Questionnaire) -> pd.Series | None:
-    """Planned sample sizes by district from the frame sheet, when it has a 计划样本量 column.
+def planned_allocation(frame: RawTable, q: Questionnaire) -> pd.Series | None:
+    """Planned sample sizes by district from the frame table, when it has a 计划样本量 column.
 
     The column is ``计划样本量（<questionnaire id>）`` (or ``<title>计划样本量``, or plain
     ``计划样本量`` when one survey uses the frame); a deliberately disproportionate
@@ -179,18 +162,18 @@ def planned_allocation(wb: Workbook, q: Questionnaire) -> pd.Series | None:
     wt = q.weighting
     if wt is None:
         return None
-    table = wb.table(wt.frame_sheet).data
+    table = frame.data
     names = [c.format(id=q.id, title=q.title) for c in PLANNED_COLUMNS]
     col = next((c for c in names if c in table.columns), None)
     if col is None:
         return None
     from survey.definitions.cells import population_table
 
-    return population_table(table, None, col, file=str(wb.path), sheet=wt.frame_sheet)
+    return population_table(table, None, col, file=frame.file, sheet=frame.sheet)
 
 
 def analyze(
-    workbook: str | Path,
+    workbook: str | Path | InputTables,
     questionnaires: str | Path | list[Questionnaire] = "questionnaires",
     *,
     framework: str | Path | Framework | None = None,
@@ -201,12 +184,17 @@ def analyze(
     weigh: bool = True,
     min_per_district: int = 5,
     progress: Callable[[str], None] | None = None,
+    max_margin: float = THRESHOLDS["margin"],
+    min_alpha: float = THRESHOLDS["cronbach_alpha"],
 ) -> Analysis:
     """Analyse every questionnaire's sheet of an evaluation workbook and score the indicators.
 
     With ``weigh`` (default) each questionnaire with a weighting section is also
     weighted to the workbook's frame and estimated with its design (strata =
     district, finite population correction), beside the unweighted estimates.
+    ``workbook`` is an evaluation workbook, or the tables already read
+    (:class:`~survey.inputs.tables.InputTables`, e.g. from an evaluation folder).
+    ``max_margin`` and ``min_alpha`` are the validity checks' thresholds.
     ``progress``, if given, is called with the name of each step as it starts
     (the CLI passes :class:`survey.render.progress.Progress`).
     """
@@ -218,18 +206,20 @@ def analyze(
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
     check_fed_indicators(fw, qs)  # a definition error before reading any data
-    step(f"opening {Path(workbook).name}")
-    wb = Workbook(workbook)
-    readers: dict[str, Questionnaire] = {}
+    step(f"opening {Path(workbook).name}" if not isinstance(workbook, InputTables) else "reading the inputs")
+    tables = workbook if isinstance(workbook, InputTables) else workbook_tables(workbook, qs)
+    readers: dict[tuple[str, str | None], Questionnaire] = {}
     for q in qs:  # a copied questionnaire file would count one sheet's respondents twice
-        first = readers.setdefault(find_sheet(wb, q), q)
+        raw = tables.exports[q.id]
+        first = readers.setdefault((raw.file, raw.sheet), q)
         if first is not q:
-            raise DefinitionError(f"questionnaires '{first.id}' and '{q.id}' both read sheet '{find_sheet(wb, q)}'",
+            where = f"sheet '{raw.sheet}'" if raw.sheet else tables.export_label(q.id)
+            raise DefinitionError(f"questionnaires '{first.id}' and '{q.id}' both read {where}",
                                   file=q.file, got=f"{first.file} and {q.file}",
                                   hint="each survey has its own sheet: remove the copy, or give it its own source.sheets")
-    surveys = [_survey(wb, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
-                       scored_weighted=scores_weighted(fw, q), step=step)
-               for q in qs]
+    thresholds = dict(max_margin=max_margin, min_cronbach_alpha=min_alpha)
+    surveys = [_survey(tables, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
+                       thresholds=thresholds, scored_weighted=scores_weighted(fw, q), step=step) for q in qs]
     step("scoring")
     # The survey-fed indicators take the rate the framework's `rates` setting names
     # (measure, weighted or not); the whole annex needs the year's facts as well.
@@ -237,7 +227,7 @@ def analyze(
     # indicators' scores (without the facts, score_fed alone); `rate["row"]` is the
     # estimates row it came from.
     rates = survey_rates(fw, surveys)
-    facts = read_facts(wb, required=False)
+    facts = tables.facts
     card = None if facts is None else score_framework(fw, facts, rates, step_mode=step_mode)
     scores = ({sc.indicator: sc for sc in card.scores} if card is not None else
               {name: score_fed(fw.indicator(name), rate, step_mode=step_mode) for name, rate in rates.items()})
@@ -245,4 +235,5 @@ def analyze(
                   for name, rate in rates.items()]
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)
-    return Analysis(str(workbook), name or Path(workbook).stem, tuple(surveys), tuple(indicators), fw, params, card)
+    return Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,
+                    tables.files)

@@ -253,3 +253,20 @@ def test_cli_prints_no_column_for_a_finding_without_one(tmp_path):
     res = CliRunner().invoke(main, ["audit", str(book)])
     [line] = [x for x in res.output.splitlines() if ": grade: " in x]
     assert line == f"{book} [附件-1] row 24: grade: 评价等级为良，总分97应为优"
+
+
+def test_a_score_that_contradicts_the_printed_criterion_of_any_rate(tmp_path):
+    # issue 16: "每低1个百分点扣0.5分" for 预算执行率, scored by a proportional rule standing in for it
+    # (86% / 90% × 10 = 9.6) where the printed criterion gives 10 − 4 × 0.5 = 8
+    row = 8  # annex row 9 → Excel row 12
+    table = edited(cells={(row, 4): "预算执行率≥90%得满分，每低1个百分点扣0.5分，扣完为止",
+                          (row, 5): "预算执行率为86.00%，按比例得9.6分", (row, 6): 10, (row, 7): 9.6})
+    table["total"].update(weight=sum(r[6] for r in table["rows"]), score=sum(r[7] for r in table["rows"]))
+    out = audit_annex(build(tmp_path / "a.xlsx", table, allocation=False))
+    hits = out[out["finding"] == "criterion_score"].to_dict("records")
+    assert [(h["row"], h["column"]) for h in hits] == [(FIRST + row, "得分")]
+    assert "应得8分" in hits[0]["message"] and "9.6" in hits[0]["message"]
+    table["rows"][row][7] = 8
+    table["rows"][row][5] = "预算执行率为86.00%，得8分"
+    table["total"]["score"] = sum(r[7] for r in table["rows"])
+    assert "criterion_score" not in set(audit_annex(build(tmp_path / "b.xlsx", table, allocation=False))["finding"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 from survey.cli import main
 from survey.definitions.evaluation import Evaluation, load_evaluation, resolve_inputs
 from survey.errors import DataError, DefinitionError
-from survey.evaluation.folder import workbook_run
+from survey.evaluation.folder import folder_run, workbook_run
 from survey.examples import example_files, example_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,16 +124,6 @@ def test_analyze_an_evaluation_folder(tmp_path):
     assert res.exit_code == 0 and "95%置信区间" in res.output, res.output
 
 
-def test_a_folder_of_separate_files_is_not_run_yet(tmp_path):
-    folder = tmp_path / "ev"
-    write_evaluation(folder, MINIMAL)
-    for rel in ("framework.yaml", "questionnaires/residents.yaml", "raw/residents.csv"):
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text("x", encoding="utf-8")
-    with pytest.raises(DataError, match="separate files"):
-        workbook_run(folder)
-
-
 # -- evaluation.yaml ------------------------------------------------------------------
 
 def test_inputs_as_files_or_sheets():
@@ -210,3 +201,139 @@ def test_the_folder_fieldwork_and_sheets_reach_the_questionnaires(tmp_path):
     assert staff.fieldwork.issued == 600 and staff.source.sheets == ("工作人员问卷",)
     offender = next(q for q in runs.questionnaires if q.id == "offender")
     assert (offender.weighting.frame_sheet, offender.weighting.margins_sheet) == ("抽样框", "对象构成")
+
+
+# -- inputs as separate files ---------------------------------------------------------
+
+def _write_csv(path: Path, rows: list[list]) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([["" if v is None else v for v in r] for r in rows])
+
+
+def _write_xlsx(path: Path, sheet: str, rows: list[list]) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+
+
+def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path):
+    """The Nanjing example with every input in a file of its own (staff in two CSV parts, the
+    frame as CSV, the facts and margins in their own xlsx) gives the workbook's estimates and total."""
+    from survey.inputs.read import Workbook
+    from survey.pipeline import analyze
+
+    folder = init(tmp_path, "nanjing-2021")
+    book = Workbook(folder / "raw" / "2021.xlsx")
+    rows = {name: [r for r in book.rows(name) if any(v is not None for v in r)] for name in book.sheet_names}
+    staff = rows["工作人员问卷"]
+    half = len(staff) // 2
+    _write_csv(folder / "raw" / "staff-1.csv", staff[:half])
+    _write_csv(folder / "raw" / "staff-2.csv", [staff[0], *staff[half:]])
+    _write_xlsx(folder / "raw" / "offender.xlsx", "Sheet1", rows["矫正对象访谈"])
+    _write_csv(folder / "raw" / "frame.csv", rows["抽样框"])
+    _write_xlsx(folder / "raw" / "margins.xlsx", "对象构成", rows["对象构成"])
+    _write_xlsx(folder / "raw" / "facts.xlsx", "指标", rows["指标数据"])
+    _write_csv(folder / "raw" / "allocation.csv", rows["资金分配"])
+    ev = yaml.safe_load((folder / "evaluation.yaml").read_text(encoding="utf-8"))
+    ev["questionnaires"]["staff"]["export"] = ["raw/staff-1.csv", "raw/staff-2.csv"]
+    ev["questionnaires"]["offender"]["export"] = "raw/offender.xlsx"
+    ev["inputs"] = {"frame": "raw/frame.csv", "margins": {"file": "raw/margins.xlsx", "sheet": "对象构成"},
+                    "facts": {"file": "raw/facts.xlsx", "sheet": "指标"}, "allocation": "raw/allocation.csv"}
+    write_evaluation(folder, ev)
+    run_ = folder_run(folder)
+    assert run_.workbook is None and len(run_.tables.exports["staff"].data) == len(staff) - 1
+    files = analyze(run_.tables, list(run_.questionnaires), framework=run_.framework)
+    sheets = analyze(ROOT / "raw" / "2021.xlsx", ROOT / "questionnaires")
+    assert files.scorecard.total == sheets.scorecard.total == pytest.approx(97.0)
+    cols = ["questionnaire", "measure", "domain", "n", "estimate"]
+    pd_testing = pytest.importorskip("pandas").testing
+    pd_testing.assert_frame_equal(files.estimates[cols], sheets.estimates[cols])
+    pd_testing.assert_frame_equal(files.weighted_estimates[cols], sheets.weighted_estimates[cols])
+    res = run("analyze", folder)
+    assert res.exit_code == 0, res.output
+    assert "97.0" in res.output and (folder / "reports" / folder.name / "annex.docx").exists()
+
+
+def test_exports_of_one_questionnaire_with_different_headers_are_an_error(tmp_path):
+    from survey.inputs.read import read_table
+    from survey.inputs.tables import stack_tables
+
+    _write_csv(tmp_path / "a.csv", [["序号", "1、满意吗"], [1, "满意"]])
+    _write_csv(tmp_path / "b.csv", [["序号", "1、满意吗？"], [2, "满意"]])
+    with pytest.raises(DataError, match="different headers"):
+        stack_tables([read_table(tmp_path / "a.csv"), read_table(tmp_path / "b.csv")])
+    stacked = stack_tables([read_table(tmp_path / "a.csv"), read_table(tmp_path / "a.csv")])
+    assert list(stacked.data.index) == [2, 4] and stacked.file.count(" + ") == 1
+
+
+def test_validity_and_score_take_a_folder_and_its_thresholds(tmp_path):
+    folder = init(tmp_path, "nanjing-2021")
+    res = run("validity", folder)
+    assert res.exit_code == 0, res.output
+    assert "未通过  Cronbach's α" not in res.output and (folder / "reports" / "2021" / "validity.xlsx").exists()
+    text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
+    (folder / "evaluation.yaml").write_text(text.replace("min_alpha: 0.7 ", "min_alpha: 0.99"), encoding="utf-8")
+    res = run("validity", folder, "-o", tmp_path / "v")
+    assert res.exit_code == 0 and "未通过  Cronbach's α：全部" in res.output
+    res = run("score", folder)
+    assert res.exit_code == 0, res.output
+    assert "97.0" in res.output and (folder / "reports" / "2021" / "annex.docx").exists()
+
+
+def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
+    from survey.definitions.reference import fact_rows
+    from survey.evaluation.score import load_framework
+    from survey.inputs.facts import facts_from_table
+    from survey.inputs.read import Workbook
+
+    folder = init(tmp_path)
+    res = run("template", folder)
+    assert res.exit_code == 0, res.output
+    book = Workbook(folder / "raw" / "data.xlsx")  # inputs.workbook, not there yet
+    assert book.sheet_names == ["抽样框", "指标数据", "资金分配"]
+    frame = book.table("抽样框").data
+    assert list(frame.columns) == ["乡镇", "服务对象人数"] and list(frame["乡镇"]) == ["甲镇", "乙镇", "丙镇"]
+    facts = book.table("指标数据")
+    fw = load_framework(folder / "framework.yaml")
+    wanted = [(i.name, r.item) for i in fw.indicators if i.name != "服务对象满意度" for r in fact_rows(i.rule)]
+    assert list(zip(facts.data["指标"], facts.data["项目"])) == wanted
+    with pytest.raises(DataError, match="has no number"):  # the reader takes its headers; 数值 is to fill in
+        facts_from_table(facts)
+    assert run("template", folder).exit_code == 0 and (folder / "raw" / "template.xlsx").exists()
+    assert run("template", folder).exit_code != 0  # never replaces a file
+
+
+def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
+    import shutil
+
+    from survey.evaluation.years import year_warnings
+
+    copy = tmp_path / "2022.xlsx"
+    shutil.copy(ROOT / "raw" / "2021.xlsx", copy)
+    res = run("analyze", copy, "-q", ROOT / "questionnaires", "-o", tmp_path / "r")
+    assert res.exit_code == 0, res.output
+    assert "提示：评分表标题" in res.output and "写的是2021年，评价年度为2022年" in res.output
+    assert "问卷staff的答卷多数提交于2021年" in res.output
+    res = run("analyze", ROOT / "raw" / "2021.xlsx", "-q", ROOT / "questionnaires", "-o", tmp_path / "s")
+    assert "评价年度" not in res.output
+    ev = Evaluation.model_validate({**MINIMAL, "project": "某县2021年农村饮水安全补助资金绩效评价"})
+    assert any("项目名称写的是2021年" in w for w in ev.warnings())
+    assert year_warnings(2023, dates={"a": pd.Series(pd.to_datetime(["2024-03-01", "2024-03-02"]))}) == []
+
+
+def test_office_files_of_a_folder_are_dated_by_its_year(tmp_path):
+    import zipfile
+
+    folder = init(tmp_path, "school-meals-2023")
+    assert run("score", folder).exit_code == 0
+    with zipfile.ZipFile(folder / "reports" / "data" / "annex.docx") as z:
+        assert z.infolist()[0].date_time[:3] == (2023, 1, 1)
+        assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()

@@ -61,7 +61,7 @@ def test_offenders_raked_to_three_margins(wb):
 def test_frame_errors_name_sheet_row_and_column(write_xlsx):
     q = load(QDIR / "staff.yaml")
     path = write_xlsx({"抽样框": [["区", "工作人员数"], ["玄武区", 38], ["东城区", 10]]})
-    with pytest.raises(WeightingError, match="unknown district '东城区' in the frame") as e:
+    with pytest.raises(WeightingError, match="unknown unit '东城区' in the frame") as e:
         read_frame(Workbook(path), q)
     assert (e.value.sheet, e.value.row, e.value.column) == ("抽样框", 3, "区")
     path = write_xlsx({"抽样框": [["区", "工作人员数"], ["玄武区", "三十八"]]}, "b.xlsx")

@@ -28,7 +28,7 @@ EXPECTED = {  # what each refusal says (part of the one line)
     "truncated zip": "damaged or truncated",
     "encrypted xlsx": "password-protected",
     "OLE2 .xls named .xlsx": "old Excel 97-2003",
-    "OLE2 .xls": "old Excel 97-2003",
+    "OLE2 .xls": "damaged .xls",
     "CSV renamed .xlsx": "text (CSV) file with an .xlsx name",
     "external links": "links to other workbooks",
     "sheet outside the workbook": "lives outside it",

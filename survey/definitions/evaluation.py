@@ -147,9 +147,19 @@ class Evaluation(FrozenModel):
         return Path(self.file).parent if self.file else Path(".")
 
     def warnings(self) -> list[str]:
-        """Things to check, in Chinese for the console and the report: fieldwork outside the
-        evaluation year and the next one."""
+        """Things to check, in Chinese for the console and the report.
+
+        A year in the project or fund name or in an input's file name, or fieldwork, outside the
+        evaluation year and the next one.
+        """
         out = []
+        for what, text in (("项目名称", self.project), ("资金名称", self.fund),
+                           *((f"文件名 {x.file}", x.file) for q in self.questionnaires.values() for x in q.export),
+                           ("文件名 inputs.workbook", self.inputs.workbook)):
+            other = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", text or "")}
+                           - {self.year, self.year + 1})
+            if other:
+                out.append(f"{what}写的是{'、'.join(map(str, other))}年，评价年度为{self.year}年，请核对")
         for qid, q in self.questionnaires.items():
             for when, d in (("开始", q.fieldwork.start), ("结束", q.fieldwork.end)):
                 if d is not None and d.year not in (self.year, self.year + 1):

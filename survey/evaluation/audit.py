@@ -15,6 +15,9 @@ row with no 三级指标 but numbers in 分值 / 得分) and optionally a row na
 ``narrative_score``  "得N分" in 评分过程 differs from 得分
 ``satisfaction``     the step rule of 评分标准 applied to the rate quoted in
                      评分过程 ("满意度为97.43%") gives another score than 得分
+``criterion_score``  any other rate: 评分标准 reads "<label>≥90%得满分，每低1个百分点扣
+                     0.5分", 评分过程 quotes the label's value, and that rule gives
+                     another score than 得分 (a proportional rule standing in for it)
 ``satisfaction_unchecked``  评分过程 quotes a satisfaction rate but the rule of
                      评分标准 cannot be read, so the score is not checked
 ``grade``            the 评价等级 given does not match the total (优 ≥ 90 …)
@@ -133,6 +136,40 @@ def parse_step_rule(criterion: str) -> StepRule | None:
         return None
 
 
+_LABEL = re.compile(r"^([^\d,，;；。:：]{2,20}?)(?:≥|>=|达到|不低于|在|为)?\s*\d")
+
+
+def criterion_contradiction(name: str, criterion: str, narrative: str, score: float, weight: float, *,
+                            step_mode: str | None = None) -> str | None:
+    """Why a score contradicts its printed criterion, for any rate (None when it agrees or cannot be read).
+
+    The criterion must read "<label>≥90%得满分，每低1个百分点扣0.5分" and 评分过程 quote the
+    label's value ("预算执行率为86%"); the value scored by that rule must give the 得分.
+
+    >>> criterion_contradiction("预算执行率", "预算执行率≥90%得满分，每低1个百分点扣0.5分",
+    ...                         "预算执行率为86%，按比例得9.6分", 9.6, 10)
+    '预算执行率：预算执行率86%按评分标准（90%满分，每低1个百分点扣0.5分）应得8分，得分栏为9.6'
+    """
+    text = norm_text(criterion)
+    rule, label = parse_step_rule(criterion), _LABEL.match(text)
+    if rule is None or label is None:
+        return None
+    key = label.group(1).strip()
+    found = list(re.finditer(re.escape(key) + r"([^\d%,;。；：:]{0,8}?)[:：]?\s*" + _NUM + r"\s*%", norm_text(narrative)))
+    if not found:
+        return None
+    preferred = [m for m in found if re.search(r"[为达是]", m.group(1))]
+    quoted = (preferred or found)[-1].group(2)
+    value = float(quoted) / 100
+    if value > 1:
+        return None
+    expect = score_rate(value, rule, weight, indicator=name, mode=step_mode).score
+    if abs(expect - score) <= 1e-6:
+        return None
+    return (f"{name}：{key}{quoted}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每低{fmt_num(rule.step * 100)}"
+            f"个百分点扣{fmt_num(rule.points)}分）应得{fmt_num(expect)}分，得分栏为{fmt_num(score)}")
+
+
 def quoted_rate(narrative: str) -> str | None:
     """The satisfaction rate a 评分过程 quotes, as written ("82.10").
 
@@ -234,6 +271,10 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
             add(excel, "评分过程", "narrative_score",
                 f"{name}：评分过程写“得{quoted[-1]}分”，得分栏为{fmt_num(s)}")
         rate = quoted_rate(narrative)
+        if rate is None and s is not None and w is not None:
+            contradiction = criterion_contradiction(name, criterion, narrative, s, w, step_mode=step_mode)
+            if contradiction:
+                add(excel, "得分", "criterion_score", contradiction)
         if rate is None or s is None or w is None:
             continue
         rule = parse_step_rule(criterion)

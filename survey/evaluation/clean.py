@@ -417,15 +417,22 @@ RULES = (test_submission, out_of_scope, platform_flag, incomplete, attention, lo
 
 
 def rules_not_run(q: Questionnaire, data: pd.DataFrame) -> tuple[str, ...]:
-    """A configured rule whose columns the export lacks is said, never silently skipped."""
+    """A configured rule whose columns the export lacks (or has empty) is said, never silently skipped."""
     t = q.cleaning.test_submissions
     needs = {"too_fast": (q.cleaning.too_fast, ["duration_s"], "答题时长"),
              "duplicate": (q.cleaning.duplicates, ["submitted_at", "ip"], "提交时间和IP"),
              "same_ip": (q.cleaning.same_ip, ["ip"], "IP"),
              "test_submission": (t if t is not None and t.before_fieldwork and q.fieldwork.start else None,
                                  ["submitted_at"], "提交时间")}
-    return tuple(f"{RULE_LABELS[r]}规则未执行：导出数据中没有{what}列"
-                 for r, (rule, cols, what) in needs.items() if rule is not None and not set(cols) <= set(data))
+    out = []
+    for r, (rule, cols, what) in needs.items():
+        if rule is None:
+            continue
+        if not set(cols) <= set(data):
+            out.append(f"{RULE_LABELS[r]}规则未执行：导出数据中没有{what}列")
+        elif not all(data[c].notna().any() for c in cols):  # an anonymised export: the column is there, empty
+            out.append(f"{RULE_LABELS[r]}规则未执行：导出数据的{what}列为空")
+    return tuple(out)
 
 
 def audit_table(findings: list[pd.DataFrame], responses: Responses) -> pd.DataFrame:

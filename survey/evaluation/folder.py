@@ -1,10 +1,11 @@
 """An evaluation folder as the arguments of :func:`survey.pipeline.analyze`.
 
-Today the pipeline reads one workbook: :func:`workbook_run` takes a folder whose inputs
-(:func:`survey.definitions.evaluation.resolve_inputs`) are all sheets of one workbook and
-returns that workbook, the questionnaires with the folder's sheet names, fieldwork and
-frame sheets put in, and the framework file. Inputs as separate files (a CSV export, a
-frame in its own xlsx) are an error that says so until the pipeline reads them.
+:func:`folder_run` reads what ``evaluation.yaml`` names
+(:func:`survey.definitions.evaluation.resolve_inputs`) — each questionnaire's export(s)
+(several files of one questionnaire are stacked), the frame, the margins, the facts and
+the fund allocation, each a sheet of the evaluation's workbook or a file of its own
+(xlsx / xls / csv / sav) — into :class:`survey.inputs.tables.InputTables`, and returns it
+with the questionnaires (the folder's fieldwork and sheet names put in) and the framework.
 """
 
 from __future__ import annotations
@@ -12,22 +13,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from survey.definitions.evaluation import Inputs, load_evaluation, resolve_inputs
+from survey.definitions.evaluation import Inputs, Located, load_evaluation, resolve_inputs
 from survey.definitions.questionnaire import Questionnaire, load
 from survey.errors import DataError
-from survey.inputs.facts import ALLOCATION_SHEET, FACT_SHEET
-from survey.inputs.read import Workbook
+from survey.inputs.facts import Facts, allocation_from_table, facts_from_table
+from survey.inputs.read import SINGLE_TABLE_SUFFIXES, RawTable, Workbook, read_table
+from survey.inputs.tables import InputTables, stack_tables
 
 
 @dataclass(frozen=True)
-class WorkbookRun:
-    """What ``analyze`` needs for a folder whose inputs are sheets of one workbook."""
+class FolderRun:
+    """What ``analyze`` needs for an evaluation folder: its tables, questionnaires and framework."""
 
     inputs: Inputs
-    workbook: Path
+    tables: InputTables
     questionnaires: tuple[Questionnaire, ...]
     framework: Path
     name: str
+
+    @property
+    def workbook(self) -> Path | None:
+        """The one workbook when every input is a sheet of it."""
+        return self.inputs.single_workbook
+
+    def analysis_options(self, options: dict, given: set[str] = frozenset()) -> dict:  # type: ignore[assignment]
+        """The folder's questionnaires, framework and thresholds as :func:`survey.pipeline.analyze` options.
+
+        ``options`` are the command's; a questionnaire folder or framework there wins, and so do
+        ``alpha`` and ``min_per_district`` when named in ``given`` (set by the user).
+        """
+        t = self.inputs.evaluation.thresholds
+        out = {"questionnaires": options.get("questionnaires") or list(self.questionnaires),
+               "framework": options.get("framework") or self.framework, "max_margin": t.margin,
+               "min_alpha": t.min_alpha}
+        if "alpha" not in given:
+            out["alpha"] = round(1 - t.confidence, 10)
+        if "min_per_district" not in given:
+            out["min_per_district"] = t.min_cell
+        return out
 
 
 def _questionnaire(inputs: Inputs, i: int) -> Questionnaire:
@@ -37,44 +60,99 @@ def _questionnaire(inputs: Inputs, i: int) -> Questionnaire:
     if q.id != qf.id:
         raise DataError(f"{qf.definition} defines questionnaire '{q.id}', evaluation.yaml names it '{qf.id}'",
                         file=inputs.evaluation.file, path=ev_key, hint=f"use the key '{q.id}' in evaluation.yaml")
-    update: dict = {"source": q.source.model_copy(update={"sheets": tuple(x.sheet for x in qf.exports)})}
+    update: dict = {}
+    sheets = tuple(x.sheet for x in qf.exports if x.sheet)
+    if sheets:
+        update["source"] = q.source.model_copy(update={"sheets": sheets})
     fw = qf.fieldwork
     given = {k: v for k, v in (("start", fw.start), ("end", fw.end), ("issued", fw.issued)) if v is not None}
     if given:
         update["fieldwork"] = q.fieldwork.model_copy(update=given)
     if q.weighting is not None and (inputs.frame or inputs.margins):
-        sheets = {}
-        if inputs.frame is not None:
-            sheets["frame_sheet"] = inputs.frame.sheet
-        if inputs.margins is not None:
-            sheets["margins_sheet"] = inputs.margins.sheet
-        update["weighting"] = q.weighting.model_copy(update=sheets)
+        names = {}
+        if inputs.frame is not None and inputs.frame.sheet:
+            names["frame_sheet"] = inputs.frame.sheet
+        if inputs.margins is not None and inputs.margins.sheet:
+            names["margins_sheet"] = inputs.margins.sheet
+        update["weighting"] = q.weighting.model_copy(update=names)
     return q.model_copy(update=update)
 
 
-def workbook_run(folder: str | Path) -> WorkbookRun:
-    """The workbook, questionnaires and framework of an evaluation folder whose inputs are sheets of one workbook.
+class _Reader:
+    """Reads located tables, opening each workbook once."""
 
-    Every sheet evaluation.yaml names must be in the workbook (all missing ones are listed with
-    their keys); the questionnaires take the folder's export sheets, fieldwork (what the folder
-    gives overrides the questionnaire file) and frame / margins sheets.
+    def __init__(self, inputs: Inputs):
+        self.inputs = inputs
+        self.books: dict[Path, Workbook] = {}
+
+    def book(self, path: Path) -> Workbook:
+        if path not in self.books:
+            self.books[path] = Workbook(path)
+        return self.books[path]
+
+    def check_sheets(self) -> None:
+        """Every sheet evaluation.yaml names exists (all missing ones listed with their keys)."""
+        missing, seen = [], {}
+        for x in self.inputs.tables():
+            if x.sheet is None or x.path.suffix.lower() in SINGLE_TABLE_SUFFIXES:
+                continue
+            names = self.book(x.path).sheet_names
+            seen[x.path] = names
+            if x.sheet not in names:
+                missing.append(f"{x.key}: '{x.sheet}'")
+        if missing:
+            books = "; ".join(f"{p.name}: " + ", ".join(n) for p, n in seen.items())
+            raise DataError(f"{len(missing)} sheet(s) named in evaluation.yaml are not in their workbook: "
+                            + "; ".join(missing), file=self.inputs.evaluation.file, got="sheets " + books,
+                            hint="correct the sheet names in evaluation.yaml, or rename the sheets")
+
+    def table(self, x: Located) -> RawTable:
+        if x.path.suffix.lower() in SINGLE_TABLE_SUFFIXES:
+            return read_table(x.path)
+        wb = self.book(x.path)
+        return wb.table(x.sheet if x.sheet is not None else wb.sheet_names[0])
+
+
+def _facts(reader: _Reader, inputs: Inputs) -> Facts | None:
+    if inputs.facts is None:
+        return None
+    raw = reader.table(inputs.facts)
+    alloc = allocation_from_table(reader.table(inputs.allocation)) if inputs.allocation is not None else None
+    return Facts(facts_from_table(raw), alloc, raw.file, raw.sheet, tuple(alloc.findings()) if alloc else ())
+
+
+def folder_definitions(folder: str | Path, *, must_exist: bool = True) -> tuple[Inputs, tuple[Questionnaire, ...]]:
+    """The folder's inputs (paths) and questionnaires (with the folder's sheet names and fieldwork), no data read.
+
+    Without ``must_exist`` the data files may be missing (``survey template`` writes them);
+    the definition files must be there.
     """
-    inputs = resolve_inputs(load_evaluation(folder))
-    workbook = inputs.single_workbook
-    if workbook is None:
-        raise DataError("the inputs are separate files; `survey analyze FOLDER` reads them when they are sheets "
-                        "of one workbook", file=inputs.evaluation.file, path="inputs",
-                        got=", ".join(sorted({str(x.path) for x in inputs.tables()})),
-                        hint="put them as sheets in inputs.workbook, or run `survey analyze` on a workbook")
-    names = Workbook(workbook).sheet_names
-    missing = [f"{x.key}: '{x.sheet}'" for x in inputs.tables() if x.sheet not in names]
-    if missing:
-        raise DataError(f"{len(missing)} sheet(s) named in evaluation.yaml are not in {workbook}: " + "; ".join(missing),
-                        file=inputs.evaluation.file, got="sheets " + ", ".join(names),
-                        hint="correct the sheet names in evaluation.yaml, or rename the sheets")
-    for ref, sheet in ((inputs.facts, FACT_SHEET), (inputs.allocation, ALLOCATION_SHEET)):
-        if ref is not None and ref.sheet != sheet:
-            raise DataError(f"the pipeline reads this input from the sheet '{sheet}'", file=inputs.evaluation.file,
-                            path=ref.key, got=ref.sheet, expected=sheet, hint=f"rename the sheet to {sheet}")
-    qs = tuple(_questionnaire(inputs, i) for i in range(len(inputs.questionnaires)))
-    return WorkbookRun(inputs, workbook, qs, inputs.framework, workbook.stem)
+    inputs = resolve_inputs(load_evaluation(folder), must_exist=must_exist)
+    return inputs, tuple(_questionnaire(inputs, i) for i in range(len(inputs.questionnaires)))
+
+
+def folder_run(folder: str | Path) -> FolderRun:
+    """The tables, questionnaires and framework of an evaluation folder.
+
+    Every file and sheet evaluation.yaml names must exist (all missing ones are listed with
+    their keys); the questionnaires take the folder's sheet names and fieldwork (what the
+    folder gives overrides the questionnaire file). A weighted questionnaire takes the
+    folder's frame and margins.
+    """
+    inputs, qs = folder_definitions(folder)
+    reader = _Reader(inputs)
+    reader.check_sheets()
+    exports = {qf.id: stack_tables([reader.table(x) for x in qf.exports], key=f"questionnaires.{qf.id}.export")
+               for qf in inputs.questionnaires}
+    frame = reader.table(inputs.frame) if inputs.frame is not None else None
+    margins = reader.table(inputs.margins) if inputs.margins is not None else None
+    weighted = [q.id for q in qs if q.weighting is not None]
+    frames = {qid: frame for qid in weighted if frame is not None}
+    margin_tables = {qid: margins for qid in weighted if margins is not None}
+    name = inputs.workbook.stem if inputs.workbook else inputs.folder.resolve().name
+    tables = InputTables(str(inputs.workbook if inputs.single_workbook else inputs.folder), name, exports, frames,
+                         margin_tables, _facts(reader, inputs), tuple(sorted({str(x.path) for x in inputs.tables()})))
+    return FolderRun(inputs, tables, qs, inputs.framework, name)
+
+
+workbook_run = folder_run  # the earlier name

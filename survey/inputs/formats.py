@@ -79,6 +79,22 @@ FORMATS: dict[str, ExportFormat] = {
     )
 }
 
+FILL_IN = re.compile(r"〖(.*?)〗", re.S)  # 其他【请注明】〖free text〗 (问卷星, any option type)
+
+
+def split_fill(v):
+    """A cell's option and its 〖…〗 fill-in; a cell without one → (v, None).
+
+    >>> split_fill("其他【请注明】〖我妈买的。〗"), split_fill("满意")
+    (('其他【请注明】', '我妈买的。'), ('满意', None))
+    """
+    if not isinstance(v, str) or "〖" not in v:
+        return v, None
+    fills = [f.strip() for f in FILL_IN.findall(v) if f.strip()]
+    rest = FILL_IN.sub("", v).strip()
+    return (rest or None), ("；".join(fills) or None)
+
+
 _NUMERIC = re.compile(r"^-?\d+(\.0+)?$")
 
 
@@ -105,10 +121,16 @@ def detect(columns: list[str], data: pd.DataFrame, *, suffix: str | None = None)
     if {"序号", "提交答卷时间"} <= cols:
         meta = {n for names in _WJX_META.values() for n in names} | {"总分"}
         # The first 2,000 rows tell positions from option text; no per-cell Python calls.
-        answers = data[[c for c in data.columns if c not in meta]].head(2000)
-        cells = answers.stack().dropna() if answers.size else pd.Series(dtype=object)
-        numeric = cells.astype(str).str.fullmatch(_NUMERIC.pattern.strip("^$"))
-        return FORMATS["wjx_code" if len(cells) and numeric.mean() > 0.9 else "wjx_text"]
+        # A column is coded when nearly all its answers are numbers (a fill-in 〖…〗 and
+        # (空) / (跳过) aside); a 按序号 export has mostly such columns (its text answers aside).
+        answers = data[[c for c in data.columns if str(c).strip() not in meta]].head(2000)
+        coded = []
+        for col in answers.columns:
+            cells = answers[col].dropna().astype(str).str.replace(FILL_IN.pattern, "", regex=True).str.strip()
+            cells = cells[~cells.isin(("(空)", "（空）", "(跳过)", "（跳过）", ""))]
+            if len(cells):
+                coded.append(cells.str.fullmatch(_NUMERIC.pattern.strip("^$")).mean() > 0.9)
+        return FORMATS["wjx_code" if coded and sum(coded) > len(coded) / 2 else "wjx_text"]
     if "访谈编号" in cols:
         return FORMATS["interview"]
     return FORMATS["generic"]

@@ -23,10 +23,12 @@ import pandas as pd
 from survey.definitions.cells import number_value, population_table
 from survey.definitions.questionnaire import Questionnaire, Weighting
 from survey.errors import WeightingError
-from survey.inputs.read import Workbook, read_table
+from survey.inputs.read import RawTable, Workbook, read_table
 from survey.inputs.tidy import normalize
 
 MARGIN_COLUMNS = ("变量", "类别", "人数")
+# headers a frame's unit column may have besides the breakdown item's text (survey template writes area_unit)
+UNIT_WORDS = ("区", "区县", "地区", "县", "乡镇", "乡", "镇", "街道", "社区", "村", "单位")
 # No unit of an evaluation counts more people than this (China has 1.4e9): a larger count is a
 # typing or unit error, and would make every standard error vanish. SURVEY_MAX_POPULATION raises it.
 MAX_POPULATION = 100_000_000
@@ -58,7 +60,7 @@ class Frame:
     """Population counts for one questionnaire: per district, and per option of margin items."""
 
     file: str | Path
-    sheet: str
+    sheet: str | None
     population: pd.Series                     # district option → N
     margins: dict[str, pd.Series] = field(default_factory=dict)  # item id → option → N
     margins_sheet: str | None = None
@@ -84,38 +86,69 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
         raise WeightingError(f"no frame sheet '{wt.frame_sheet}'", file=wb.path,
                              got="sheets " + ", ".join(wb.sheet_names),
                              hint=f"add a sheet {wt.frame_sheet} with one row per district, or run without weights")
+    margins = None
+    if wt.margins:
+        if wt.margins_sheet not in wb.sheet_names:
+            raise WeightingError(f"no margins sheet '{wt.margins_sheet}'", file=wb.path,
+                                 got="sheets " + ", ".join(wb.sheet_names),
+                                 hint=f"add a sheet {wt.margins_sheet} with columns {' / '.join(MARGIN_COLUMNS)}")
+        margins = wb.table(wt.margins_sheet)
+    return frame_from_tables(q, wb.table(wt.frame_sheet), margins)
+
+
+def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | None = None) -> Frame:
+    """The questionnaire's population counts from a frame table and, if it rakes, a margins table.
+
+    The frame is a sheet or a file with one row per unit of the breakdown; the margins
+    table has the columns 变量 / 类别 / 人数.
+    """
+    wt = q.weighting
+    if wt is None:
+        raise WeightingError(f"questionnaire '{q.id}' has no weighting section", file=q.file,
+                             hint="add weighting: {population: <frame column>} to the questionnaire")
     if q.district_item is None:  # a questionnaire's validation asks for it with a weighting section
         raise WeightingError(f"questionnaire '{q.id}' has no district_item", file=q.file,
-                             hint="name the district item (district_item: …) to weight to the frame")
-    table = wb.table(wt.frame_sheet).data
+                             hint="name the breakdown item (district_item: …) to weight to the frame")
+    file, sheet = frame.file, frame.sheet
+    table = frame.data
     district = q.item(q.district_item)
-    names = {normalize(n) for n in (district.text, *district.aliases, district.id, "区", "区县", "地区")}
+    names = {normalize(n) for n in (district.text, *district.aliases, district.id, *UNIT_WORDS)}
     dcol = next((c for c in table.columns if normalize(c) in names), None)
     if dcol is None or wt.population not in table.columns:
-        missing = wt.population if dcol is not None else f"{district.text} (the district column)"
-        raise WeightingError(f"frame sheet has no column {missing}", file=wb.path, sheet=wt.frame_sheet,
-                             got="columns " + ", ".join(map(str, table.columns)),
-                             hint=f"name the columns as in {q.file}: weighting.population")
+        if dcol is None:
+            missing = f"{district.text} (the breakdown column)"
+            hint = (f"name the frame's column {district.text}, or add its header to the aliases of item "
+                    f"'{district.id}' in {q.file}")
+        else:
+            missing = wt.population
+            hint = f"name the population column {wt.population}, or change weighting.population in {q.file}"
+        raise WeightingError(f"frame has no column {missing}", file=file, sheet=sheet,
+                             got="columns " + ", ".join(map(str, table.columns)), hint=hint)
     options = q.options(q.district_item)
-    counts = population_table(table, dcol, wt.population, file=wb.path, sheet=wt.frame_sheet, error=WeightingError)
+    counts = population_table(table, dcol, wt.population, file=file, sheet=sheet, error=WeightingError)
     pop, rows = {}, {}
     for name, value in counts.items():
         row = counts.attrs["rows"][name]
         label = _option(str(name), options)
         if label is None:
-            raise WeightingError(f"unknown district '{name}' in the frame", file=wb.path, sheet=wt.frame_sheet,
-                                 row=row, column=str(dcol), expected="one of " + ", ".join(options))
+            raise WeightingError(f"unknown unit '{name}' in the frame", file=file, sheet=sheet,
+                                 row=row, column=str(dcol), expected="one of " + ", ".join(options),
+                                 hint=f"correct the name, or add it to the options of item '{district.id}' in {q.file}")
         if label in pop:
-            raise WeightingError(f"district '{label}' is listed twice in the frame", file=wb.path,
-                                 sheet=wt.frame_sheet, row=row, column=str(dcol))
-        check_ceiling(value, file=wb.path, sheet=wt.frame_sheet, row=row, column=str(wt.population))
+            raise WeightingError(f"unit '{label}' is listed twice in the frame", file=file, sheet=sheet, row=row,
+                                 column=str(dcol))
+        check_ceiling(value, file=file, sheet=sheet, row=row, column=str(wt.population))
         pop[label], rows[label] = value, row
-    margins = {}
+    found = {}
     if wt.margins:
-        margins = _read_margins(wb, q, wt)
+        if margins is None:
+            raise WeightingError(f"questionnaire '{q.id}' rakes to margins, but there is no margins table", file=q.file,
+                                 hint="name the margins table (inputs.margins in evaluation.yaml, or a sheet "
+                                      f"{wt.margins_sheet}), or remove weighting.margins")
+        found = _read_margins(margins, q, wt)
     population = pd.Series(pop, dtype=float, name=str(wt.population))
     population.attrs = {**counts.attrs, "rows": rows}
-    return Frame(wb.path, wt.frame_sheet, population, margins, wt.margins_sheet if wt.margins else None)
+    return Frame(frame.file, frame.sheet, population, found, margins.sheet if margins is not None else None)
 
 
 def _option(value: str, options) -> str | None:
@@ -123,15 +156,12 @@ def _option(value: str, options) -> str | None:
     return next((o for o in options if normalize(o) == v), None)
 
 
-def _read_margins(wb: Workbook, q: Questionnaire, wt: Weighting) -> dict[str, pd.Series]:
-    sheet = wt.margins_sheet
-    if sheet not in wb.sheet_names:
-        raise WeightingError(f"no margins sheet '{sheet}'", file=wb.path, got="sheets " + ", ".join(wb.sheet_names),
-                             hint=f"add a sheet {sheet} with columns {' / '.join(MARGIN_COLUMNS)}")
-    table = wb.table(sheet).data
+def _read_margins(raw: RawTable, q: Questionnaire, wt: Weighting) -> dict[str, pd.Series]:
+    sheet, file = raw.sheet, raw.file
+    table = raw.data
     missing = [c for c in MARGIN_COLUMNS if c not in table.columns]
     if missing:
-        raise WeightingError(f"margins sheet lacks column {missing[0]}", file=wb.path, sheet=sheet,
+        raise WeightingError(f"margins table lacks column {missing[0]}", file=file, sheet=sheet,
                              got="columns " + ", ".join(map(str, table.columns)), expected=" / ".join(MARGIN_COLUMNS))
     by_name = {}
     for item_id in wt.margins:
@@ -146,17 +176,17 @@ def _read_margins(wb: Workbook, q: Questionnaire, wt: Weighting) -> dict[str, pd
             continue  # a margin this questionnaire is not raked to
         label = _option(str(cat), q.options(margin))
         if label is None:
-            raise WeightingError(f"unknown category '{cat}' of {var}", file=wb.path, sheet=sheet, row=int(row),
+            raise WeightingError(f"unknown category '{cat}' of {var}", file=file, sheet=sheet, row=int(row),
                                  column="类别", expected="one of " + ", ".join(q.options(margin)))
-        out[margin][label] = _number(count, file=wb.path, sheet=sheet, row=int(row), column="人数")
+        out[margin][label] = _number(count, file=file, sheet=sheet, row=int(row), column="人数")
         rows[margin][label] = int(row)
     for item_id, counts in out.items():
         if not counts:
-            raise WeightingError(f"margins sheet has no rows for {q.item(item_id).text}", file=wb.path, sheet=sheet,
+            raise WeightingError(f"margins sheet has no rows for {q.item(item_id).text}", file=file, sheet=sheet,
                                  hint=f"add rows with 变量 = {q.item(item_id).text}")
     result = {k: pd.Series(v, dtype=float) for k, v in out.items()}
     for k, series in result.items():
-        series.attrs = {"file": str(wb.path), "sheet": sheet, "column": "人数", "rows": rows[k]}
+        series.attrs = {"file": file, "sheet": sheet, "column": "人数", "rows": rows[k]}
     return result
 
 

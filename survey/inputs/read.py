@@ -29,9 +29,10 @@ from typing import Any
 import pandas as pd
 
 from survey.errors import DataError
-from survey.inputs.guard import Limits, check_regular_file, inspect_xlsx
+from survey.inputs.guard import Limits, XlsxInfo, check_regular_file, inspect_xlsx
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+XLS_SUFFIXES = (".xls",)  # Excel 97-2003 (OLE2), as 问卷星 downloads it: read with python-calamine
 SPSS_SUFFIXES = (".sav", ".zsav")
 SINGLE_TABLE_SUFFIXES = (".csv", *SPSS_SUFFIXES)  # files that hold one table (no sheets)
 
@@ -77,8 +78,8 @@ def _unreadable(path: Path, exc: Exception) -> DataError:
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return DataError("the workbook is password-protected or an old .xls file", file=path,
-                         hint="remove the password (or save as .xlsx) in Excel and try again")
+        return DataError("the workbook is password-protected, or a damaged .xls file", file=path,
+                         hint="remove the password in Excel (or open the file and save it again) and try again")
     return DataError(f"not a readable xlsx workbook ({type(exc).__name__}: {exc})", file=path,
                      hint="open the file in Excel and save it again as .xlsx")
 
@@ -94,13 +95,15 @@ class Workbook:
         self.path = Path(path)
         if self.path.is_dir():
             raise DataError("is a folder, not a workbook", file=self.path, hint="name the .xlsx file itself")
+        self.info: XlsxInfo | _XlsInfo
+        if self.path.suffix.lower() in XLS_SUFFIXES:
+            check_regular_file(self.path, limits, what="workbook")
+            self._open_xls(limits)
+            return
         if self.path.suffix.lower() not in XLSX_SUFFIXES:
             check_regular_file(self.path, limits, what="workbook")
-            if self.path.suffix.lower() == ".xls":
-                raise DataError("this is an old Excel 97-2003 file (.xls), not an .xlsx workbook", file=self.path,
-                                hint="open it in Excel and save it as .xlsx (Excel Workbook)")
             raise DataError(f"unsupported file type '{self.path.suffix}'", file=self.path,
-                            expected="an .xlsx workbook", hint="save the file as .xlsx")
+                            expected="an .xlsx or .xls workbook", hint="save the file as .xlsx")
         self.info = inspect_xlsx(self.path, limits)
         self._cal = _open_calamine(self.path)
         self._opx: Any = None  # an openpyxl workbook, when calamine cannot read the file
@@ -113,6 +116,20 @@ class Workbook:
                 raise _unreadable(self.path, exc) from None
             except Exception as exc:  # openpyxl's InvalidFileException and friends
                 raise _unreadable(self.path, exc) from None
+
+    def _open_xls(self, limits: Limits | None) -> None:
+        """An .xls (OLE2) workbook: python-calamine reads it (openpyxl cannot); the file's size is
+        bounded by check_regular_file and each sheet's grid by :meth:`_XlsInfo.check_sheet`."""
+        with open(self.path, "rb") as fh:
+            head = fh.read(8)
+        if head.startswith(b"PK\x03\x04"):
+            raise DataError("this is an .xlsx workbook with an .xls name", file=self.path, hint="rename it to .xlsx")
+        self._opx = None
+        self._cal = _open_calamine(self.path)
+        if self._cal is None:  # pragma: no cover - a declared dependency
+            raise DataError("reading .xls files needs the python-calamine package", file=self.path,
+                            hint="pip install python-calamine, or save the file as .xlsx")
+        self.info = _XlsInfo(self.path, self._cal, limits or Limits.from_env())
 
     @property
     def sheet_names(self) -> list[str]:
@@ -139,6 +156,20 @@ class Workbook:
     def table(self, sheet: str) -> RawTable:
         """The sheet as a :class:`RawTable` (header row found automatically)."""
         return table_from_rows(self.rows(sheet), file=str(self.path), sheet=sheet)
+
+
+class _XlsInfo:
+    """The guard's sheet check for an .xls workbook: the grid calamine reports, before its cells are read."""
+
+    def __init__(self, path: Path, cal, limits: Limits):
+        self.path, self.cal, self.limits = path, cal, limits
+
+    def check_sheet(self, sheet: str) -> None:
+        s = self.cal.get_sheet_by_name(sheet)
+        cells = int(getattr(s, "total_height", s.height)) * int(getattr(s, "total_width", s.width))
+        if cells > self.limits.max_cells:
+            raise DataError(f"the sheet spans {cells:,} cells, over the limit of {self.limits.max_cells:,}",
+                            file=str(self.path), sheet=sheet, hint="split the data, or raise SURVEY_MAX_CELLS")
 
 
 def _clean_cell(v):

@@ -28,8 +28,8 @@ from survey.definitions.questionnaire import Item, Questionnaire, column_map_pro
 from survey.definitions.vocab import METADATA_FIELDS
 from survey.errors import DataError, DefinitionError, MatchError
 from survey.inputs import plausible
-from survey.inputs.formats import FORMATS, ExportFormat, detect, get_format
-from survey.inputs.privacy import is_personal, mask_personal
+from survey.inputs.formats import FORMATS, ExportFormat, detect, get_format, split_fill
+from survey.inputs.privacy import is_personal, mask_personal, mask_text
 from survey.inputs.read import RawTable
 
 SKIPPED = ("(跳过)", "（跳过）")
@@ -41,6 +41,10 @@ FINDING_COLUMNS = ("rule", "row", "column", "value", "message")
 _PUNCT = re.compile(r"[\s\u3000]+")
 _HEADER = re.compile(r"^\s*[QqＱ]?(\d+)\s*(?:[、.．:：)）]|\s)\s*(.*)$", re.S)
 _SUB = re.compile(r"^[(（](.*)[)）]$", re.S)
+# 问卷星 按序号 option columns of a multiple-choice question: 第6题(运动), 6(运动); 6、题目(运动) is _HEADER
+_NTH = re.compile(r"^\s*(?:第\s*(\d+)\s*题|(\d+))\s*[(（](.*)[)）]\s*$", re.S)
+_TRAILING_SUB = re.compile(r"^(.*\S)\s*[(（]([^()（）]*)[)）]$", re.S)
+FILL_SUFFIX = ".fill"  # the data column of an item's fill-ins: q6.fill
 _SEP = re.compile(r"[:：—]|--")
 _LETTER = re.compile(r"^\s*[A-Za-z][.．、]\s*")
 _IP = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,}:[0-9a-fA-F:]+)")
@@ -69,10 +73,17 @@ class Header:
 def parse_header(column: str) -> Header:
     """``6、总体…`` → (6, 总体…); ``4、(成就感)`` → (4, 成就感, row); ``区`` → (None, 区).
 
+    问卷星 按序号 writes a multiple-choice question as one column per option: ``第6题(运动)``
+    and ``6(运动)`` are parsed as rows of question 6, ``6、题目(运动)`` keeps ``运动`` as ``sub``.
+
     ``N.题干:子问题`` (腾讯问卷), ``N、题干—子问题`` and ``题干—子问题`` (a two-row
     header combined by :func:`survey.inputs.read.table_from_rows`) keep the part after the
     separator as ``sub``, so a matrix row or option can match it whatever the stem.
     """
+    nth = _NTH.match(column)
+    if nth:
+        inner = normalize(nth.group(3))
+        return Header(column, int(nth.group(1) or nth.group(2)), inner, True, inner)
     m = _HEADER.match(column)
     if m and m.group(2):
         number, rest = int(m.group(1)), m.group(2).strip()
@@ -82,6 +93,9 @@ def parse_header(column: str) -> Header:
             return Header(column, number, inner, True, inner)
         parts = _SEP.split(rest)
         sub = normalize(parts[-1]) if len(parts) > 1 and parts[-1].strip() else None
+        trailing = _TRAILING_SUB.match(rest)  # 6、题目(选项): an option column of 问卷星 按序号
+        if sub is None and trailing:
+            sub = normalize(trailing.group(2))
         return Header(column, number, normalize(rest), False, sub)
     parts = _SEP.split(column)
     if len(parts) > 1 and parts[0].strip() and parts[-1].strip():
@@ -190,7 +204,8 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
             f"{len(missing)} item(s) of questionnaire '{q.id}' not found in the export: {listed}",
             file=file, sheet=sheet,
             got="unmatched columns: " + (", ".join(free) or "(none)"),
-            hint=f"rename the columns to the question text, or add the header as an alias in {q.file or 'the questionnaire'}",
+            hint=f"rename the columns to the question text, or in {q.file or 'the questionnaire'} add the header to "
+                 f"the item's `aliases` (items[…].aliases) or map it under source.columns ('<header>': {missing[0].id})",
         )
     return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free), options=options,
                  mapped=tuple(mapped))
@@ -439,20 +454,41 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
             out[it.id] = values.map(lambda v: None if _is_skipped(v, fmt) else str(v))
             if is_personal(it.text):  # 姓名, 联系电话 …: never carried further than its first character
                 out[it.id] = out[it.id].map(mask_personal)
+            continue
         elif it.id in match.options:
             out.update(_code_option_columns(src, it, q.options(it.id), match.options[it.id], fmt, found))
         elif it.type == "multiple":
             out.update(_code_multiple(values, it, q.options(it.id), item_col, fmt, found))
         else:
             out[it.id] = _code_single(values, it, q.options(it.id), item_col, fmt, found)
+        cols = match.options.get(it.id, {}).values() or [item_col]
+        fills = [f for f in (fill_ins(src[c]) for c in cols) if f is not None]
+        if fills:  # 其他〖…〗: the item's free text, beside its codes
+            out[f"{it.id}{FILL_SUFFIX}"] = fills[0] if len(fills) == 1 else pd.concat(fills, axis=1).apply(
+                lambda r: "；".join(x for x in r if x) or None, axis=1)
     for item_id in match.by_number:
         it = q.item(item_id)
         found.append(dict(rule="matched_by_number", row=raw.header_row, column=match.items[item_id],
                           value=match.items[item_id],
                           message=f"按题号与 {item_id}（{_show(it)}）对应，但题目文字不同，请核对"))
+    if format is not None:
+        _check_forced_format(fmt, [out[i.id] for i in q.items if i.id in out and i.type not in ("text", "multiple")],
+                             found, raw)
     data = pd.DataFrame(out, index=src.index)
     placed = {**match.metadata, **match.items}
     return Responses(q, data, raw.file, raw.sheet, placed, _findings(found), fmt.name)
+
+
+def _check_forced_format(fmt: ExportFormat, single: list[pd.Series], found: list[dict], raw: RawTable) -> None:
+    """A format named by the user that reads none of the answers is an error, not 0 valid responses."""
+    unknown = [f for f in found if f["rule"] == "unknown_option"]
+    if unknown and single and sum(int(v.notna().sum()) for v in single) == 0:
+        guess = detect(raw.columns, raw.data, suffix=Path(raw.file).suffix)
+        raise DataError(f"the format '{fmt.name}' ({fmt.label}) reads none of the answers: {len(unknown)} cell(s) "
+                        "are not options", file=raw.file, sheet=raw.sheet,
+                        got=f"e.g. '{unknown[0]['value']}' in {unknown[0]['column']}",
+                        hint=f"leave the format out (detected: {guess.name}, {guess.label}), or name that one "
+                             "(--format, or source.format in the questionnaire)")
 
 
 def option_lookup(options) -> dict[str, int]:
@@ -463,6 +499,13 @@ def option_lookup(options) -> dict[str, int]:
 def _option_code(lookup: dict[str, int], v) -> int | None:
     """The code of a cell's option text, with a letter prefix (``A.非常满意``) dropped if needed."""
     return lookup.get(normalize(v)) or lookup.get(normalize(_LETTER.sub("", str(v))))
+
+
+def fill_ins(values: pd.Series) -> pd.Series | None:
+    """The 〖…〗 fill-ins of a column's cells (ID and phone numbers masked), None when it has none."""
+    if not values.map(lambda v: isinstance(v, str) and "〖" in v).any():
+        return None
+    return values.map(lambda v: mask_text(split_fill(v)[1]))
 
 
 def _is_skipped(v, fmt: ExportFormat) -> bool:
@@ -484,7 +527,8 @@ def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str
     lookup = option_lookup(options)
     codes: dict[object, float] = {}
     unknown: set = set()
-    for v in values.dropna().unique():
+    for cell in values.dropna().unique():
+        v = split_fill(cell)[0]  # 其他〖free text〗: the option, its fill-in goes to the item's free text
         if _is_skipped(v, fmt):
             codes[v] = np.nan
             continue
@@ -494,8 +538,8 @@ def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str
         else:
             k = _option_code(lookup, v)
         if k is None:
-            unknown.add(v)
-        codes[v] = np.nan if k is None else float(k)
+            unknown.add(cell)
+        codes[cell] = np.nan if k is None else float(k)
     coded = values.map(codes).astype(float)
     for row, v in values[values.isin(unknown)].items():
         found.append(dict(rule="unknown_option", row=row, column=col, value=str(v),
@@ -535,7 +579,7 @@ def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, s
         if col is None:
             out[f"{it.id}[{k}]"] = pd.Series(np.nan, index=src.index)
             continue
-        v = src[col]
+        v = src[col].map(lambda x: split_fill(x)[0])
         chosen_text = {normalize(options[k - 1]), *(normalize(c) for c in CHOSEN if normalize(c))}
 
         def code(x, yes=chosen_text):
@@ -574,7 +618,7 @@ def _code_multiple(values, it: Item, options, col, fmt: ExportFormat, found) -> 
             continue
         mat[i] = 0
         for part in str(v).split(MULTI_SEP):
-            part = re.sub(r"〖.*〗$", "", part.strip())  # 其他〖free text〗
+            part = split_fill(part.strip())[0] or ""  # 其他〖free text〗
             k = _option_code(lookup, part)
             if k is None:
                 found.append(dict(rule="unknown_option", row=row, column=col, value=part,

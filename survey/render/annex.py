@@ -20,7 +20,7 @@ import zipfile
 from survey.definitions.vocab import ANNEX_HEADERS
 from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
-from survey.render.office import FIXED_TIME, FixedTimeZip, restamp
+from survey.render.office import FixedTimeZip, restamp, stamp
 
 HEADERS = ANNEX_HEADERS
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
@@ -217,7 +217,7 @@ def annex_xlsx_bytes(card) -> bytes:
     ns.column_dimensions["A"].width, ns.column_dimensions["B"].width = 12, 90
 
     _print_setup(ns, landscape=False)
-    wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
+    wb.properties.created = wb.properties.modified = dt.datetime(*stamp())
     wb.properties.creator = "survey"
     buf = io.BytesIO()
     with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -325,7 +325,7 @@ def annex_docx_bytes(card) -> bytes:
     # the table alone, pasteable: the score uncertainty and the checks (allocation sum …) are
     # working papers, on annex.xlsx's 得分不确定性 and 说明 sheets and on the console
     cp = doc.core_properties
-    cp.created = cp.modified = cp.last_printed = dt.datetime(*FIXED_TIME)
+    cp.created = cp.modified = cp.last_printed = dt.datetime(*stamp())
     cp.author = cp.last_modified_by = "survey"
     cp.title, cp.revision = card.title, 1
     raw = io.BytesIO()

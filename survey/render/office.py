@@ -9,13 +9,50 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import zipfile
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
 
-FIXED_TIME = (2021, 1, 1, 0, 0, 0)
+FIXED_TIME = (2021, 1, 1, 0, 0, 0)  # the default document time (reproducible outputs)
+_TIME: ContextVar[tuple[int, ...] | None] = ContextVar("document_time", default=None)
+
+
+def stamp() -> tuple[int, int, int, int, int, int]:
+    """The time Office files are stamped with.
+
+    The one set by :func:`document_time`, else ``SOURCE_DATE_EPOCH`` (seconds, UTC; the
+    reproducible-builds convention), else FIXED_TIME.
+
+    >>> with document_time((2023, 1, 1)):
+    ...     stamp()
+    (2023, 1, 1, 0, 0, 0)
+    """
+    t = _TIME.get()
+    if t is not None:
+        return (*t, 0, 0, 0, 0, 0)[:6]  # type: ignore[return-value]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        d = dt.datetime.fromtimestamp(max(int(epoch), 315532800), tz=dt.UTC)  # zip dates start in 1980
+        return (d.year, d.month, d.day, d.hour, d.minute, d.second)
+    return FIXED_TIME
+
+
+@contextmanager
+def document_time(when: tuple[int, ...] | None):
+    """Stamp the Office files written inside the block with ``when`` (year, month, day …).
+
+    None keeps the default (:func:`stamp`).
+    """
+    token = _TIME.set(tuple(when) if when is not None else None)
+    try:
+        yield
+    finally:
+        _TIME.reset(token)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # columns shown as percentages, by their English or Chinese header
 PERCENT_COLUMNS = {
@@ -154,7 +191,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, f
     wb = Workbook(write_only=True)
     for name, df in sheets.items():
         _write_sheet(wb.create_sheet(name[:31]), df, (widths or {}).get(name, {}), (formats or {}).get(name, {}))
-    wb.properties.created = wb.properties.modified = dt.datetime(*FIXED_TIME)
+    wb.properties.created = wb.properties.modified = dt.datetime(*stamp())
     buf = io.BytesIO()
     # Workbook.save() would stamp `modified` with the current time; the writer does not.
     with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -167,7 +204,7 @@ class FixedTimeZip(zipfile.ZipFile):
 
     def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME)
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=stamp())
             zinfo_or_arcname.compress_type = self.compression
         return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
 

@@ -41,6 +41,14 @@ def _sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _inputs_manifest(analysis) -> dict:
+    """The workbook read, or (an evaluation folder) every input file, with their hashes."""
+    if Path(analysis.workbook).is_file():
+        return {"workbook": {"path": _shown_path(analysis.workbook), "sha256": _sha256(analysis.workbook)}}
+    return {"folder": _shown_path(analysis.workbook),
+            "files": [{"path": _shown_path(f), "sha256": _sha256(f)} for f in getattr(analysis, "input_files", ())]}
+
+
 def _shown_path(path: str | Path) -> str:
     """A path fit for a committed manifest: relative to the working folder, else the name."""
     p = Path(path)
@@ -331,7 +339,7 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRES
     files["report.html"] = report_html(analysis, blocks)
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
-        "inputs": {"workbook": {"path": _shown_path(analysis.workbook), "sha256": _sha256(analysis.workbook)}},
+        "inputs": _inputs_manifest(analysis),
         "questionnaires": [
             {"id": s.questionnaire.id, "version": s.questionnaire.version, "sheet": s.sheet,
              "path": _shown_path(s.questionnaire.file), "sha256": _sha256(s.questionnaire.file)}

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 
 from survey.render.blocks import Chart, Heading, PageBreak, Para, Table, spans
-from survey.render.office import FIXED_TIME, restamp
+from survey.render.office import restamp, stamp
 
 BODY_PT, TABLE_PT = 12, 9
 HEADING_FONTS = {0: ("黑体", 18), 1: ("黑体", 15), 2: ("楷体", 14), 3: ("宋体", 12)}
@@ -229,7 +229,7 @@ def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
             _page(sec, landscape=b.landscape)
             text_cm = LANDSCAPE_TEXT_CM if b.landscape else PORTRAIT_TEXT_CM
     cp = doc.core_properties
-    cp.created = cp.modified = cp.last_printed = dt.datetime(*FIXED_TIME)
+    cp.created = cp.modified = cp.last_printed = dt.datetime(*stamp())
     cp.author = cp.last_modified_by = "survey"
     cp.title, cp.revision = title, 1
     raw = io.BytesIO()

@@ -1,0 +1,70 @@
+"""Warnings when an evaluation's year disagrees with its names or its data.
+
+A copy of last year's workbook renamed 2022.xlsx still carries a framework titled 2021;
+a project called 2023 whose answers were all submitted in 2021 is the wrong folder or the
+wrong export. :func:`year_warnings` compares the evaluation year (evaluation.yaml's ``year``,
+else the year in the framework's title) with the years in titles and file names and with
+when the responses were submitted; each disagreement is one sentence in Chinese for the
+console. A year of fieldwork may run into the next year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def years_in(text: str | None) -> set[int]:
+    """The four-digit years (1900–2099) a text names.
+
+    >>> sorted(years_in("南京市2021年社区矫正专项资金 raw/2022.xlsx 12345"))
+    [2021, 2022]
+    """
+    return {int(y) for y in _YEAR.findall(text or "")}
+
+
+def year_warnings(year: int | None, *, texts: Mapping[str, str | None] | None = None,
+                  dates: Mapping[str, pd.Series] | None = None) -> list[str]:
+    """Each title / file name naming another year, and each questionnaire answered in another year.
+
+    ``year`` is the evaluation year (None: the first year a text names); ``texts`` maps what a
+    text is (评分表标题, 工作簿文件名 …) to it; ``dates`` maps a questionnaire to its submission
+    times. Fieldwork in the evaluation year or the next one agrees.
+
+    >>> year_warnings(2023, texts={"工作簿文件名": "2022"})
+    ['工作簿文件名“2022”写的是2022年，评价年度为2023年，请核对']
+    """
+    texts = dict(texts or {})
+    if year is None:
+        year = next((min(ys) for ys in map(years_in, texts.values()) if ys), None)
+        if year is None:
+            return []
+    out = []
+    for what, text in texts.items():
+        other = sorted(y for y in years_in(text) if y not in (year, year + 1))
+        if other:
+            out.append(f"{what}“{text}”写的是{'、'.join(map(str, other))}年，评价年度为{year}年，请核对")
+    for qid, when in dict(dates or {}).items():
+        years = pd.to_datetime(when, errors="coerce").dropna().dt.year
+        if len(years) and not years.isin((year, year + 1)).mean() >= 0.5:
+            common = int(years.mode().iloc[0])
+            out.append(f"问卷{qid}的答卷多数提交于{common}年，不在评价年度{year}年或次年，请核对数据是否为本年度")
+    return out
+
+
+def analysis_year_warnings(analysis, workbook=None, year: int | None = None) -> list[str]:
+    """:func:`year_warnings` of an analysis.
+
+    Its framework's title, the workbook's file name (``survey analyze WORKBOOK``) and each
+    questionnaire's submission times.
+    """
+    texts = {"工作簿文件名": Path(workbook).stem} if workbook is not None else {}
+    texts["评分表标题"] = analysis.framework.title
+    dates = {s.questionnaire.id: s.cleaned.valid.data["submitted_at"] for s in analysis.surveys
+             if "submitted_at" in s.cleaned.valid.data}
+    return year_warnings(year, texts=texts, dates=dates)
