@@ -1,0 +1,247 @@
+"""Commands of an evaluation: analyze, clean, validity, score, audit, questionnaire check, compare."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from survey.cli.app import main
+from survey.cli.options import (
+    PATH,
+    alpha_option,
+    analysis_options,
+    default_questionnaires,
+    echo_lines,
+    evaluation_folder,
+    input_options,
+    limit_options,
+    output_options,
+    run_analysis,
+    sheet_option,
+    stamped,
+    step_mode_option,
+)
+from survey.definitions.vocab import (
+    FORMAT_NAMES,
+)
+
+
+@main.command()
+@analysis_options
+@output_options("reports/<workbook name>", "Report folder.")
+def analyze(workbook, out, **options):
+    """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
+
+    WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
+    questionnaire lists under source.sheets), or an evaluation folder (survey init):
+    the inputs evaluation.yaml names (sheets of a workbook or files of their own), its
+    questionnaires, framework and thresholds are used unless -q / --framework / --alpha /
+    --min-per-district say otherwise, and the report goes to FOLDER/reports/<name>.
+    """
+    from survey.render.console import analysis_lines, written_line
+    from survey.render.progress import Progress
+    from survey.render.report import write_report
+
+    with Progress() as progress:  # on stderr, only on a terminal
+        result, folder = run_analysis(workbook, options, progress=progress)
+        progress("writing reports")
+        with stamped(folder):
+            written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
+    echo_lines([*analysis_lines(result), "", written_line(written)])
+
+
+@main.command("clean")
+@click.argument("export", type=PATH)
+@click.option("-q", "--questionnaire", "qfile", type=PATH, required=True,
+              help="The questionnaire YAML the export answers.")
+@sheet_option("the questionnaire's source.sheets, else the first")
+@click.option("--format", "fmt", type=click.Choice(("auto", *FORMAT_NAMES)), default="auto", show_default=True,
+              help="Export format; auto detects it from the file type and headers.")
+@click.option("--columns", "colfile", type=PATH, default=None,
+              help="YAML column map 'export header: item id' (or id[k], a metadata field, null to ignore); "
+                   "overrides matching and the questionnaire's source.columns.")
+@click.option("--issued", type=click.IntRange(min=1), default=None,
+              help="Questionnaires issued (发放), for the return rate. [default: the questionnaire's fieldwork.issued]")
+@output_options("reports/<export name>-clean")
+@limit_options
+def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
+    """Clean one export (xlsx, CSV or SPSS .sav): apply the valid-questionnaire (有效问卷) rules, write the audit.
+
+    Prints the reporting sentence (本次调查共回收问卷…有效问卷…) and writes
+    cleaned.xlsx (valid responses, pseudonymised, with a codebook) and audit.xlsx.
+    """
+    from survey.definitions.questionnaire import load
+    from survey.evaluation.clean import clean
+    from survey.inputs.read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
+    from survey.inputs.tidy import load_column_map, tidy
+    from survey.pipeline import find_sheet
+    from survey.render.console import clean_lines, written_line
+    from survey.render.progress import Progress
+    from survey.render.report import write_clean
+
+    q = load(qfile)
+    with Progress() as progress:  # on stderr, only on a terminal
+        progress(f"reading {export.name}")
+        if export.suffix.lower() in SINGLE_TABLE_SUFFIXES:
+            raw = read_table(export)
+        else:
+            wb = Workbook(export)
+            raw = wb.table(sheet or find_sheet(wb, q, first_if_none=True))
+        columns = load_column_map(colfile, q) if colfile else None
+        progress("tidying and cleaning")
+        cleaned = clean(tidy(raw, q, format=None if fmt == "auto" else fmt, columns=columns), issued=issued)
+        progress("writing cleaned.xlsx, cleaned.csv, audit.xlsx")
+        written = write_clean(cleaned, out or Path("reports") / f"{export.stem}-clean")
+    echo_lines([*clean_lines(export, raw, cleaned), written_line(written)])
+
+
+@main.command("validity")
+@analysis_options
+@output_options("reports/<workbook name>", "Report folder.")
+def validity_cmd(workbook, out, **options):
+    """Check that each survey of a workbook supports its numbers; write validity.xlsx.
+
+    WORKBOOK may be an evaluation folder: its inputs and thresholds (margin, min_alpha,
+    confidence, min_cell) are used.
+
+    Valid rate, achieved margin of error (overall and per district, with the finite
+    population correction), district mix against the frame (chi-square), Cronbach's α
+    overall and per dimension, KMO and Bartlett — each with its threshold and verdict —
+    and a paragraph for the report.
+    """
+    from survey.render.console import validity_lines, written_line
+    from survey.render.files import write_files
+    from survey.render.office import xlsx_bytes
+    from survey.render.validity import validity_tables
+
+    result, folder = run_analysis(workbook, options)
+    out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
+    with stamped(folder):
+        written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
+    echo_lines([*validity_lines(result.surveys), written_line(written)])
+
+
+@main.group()
+def questionnaire():
+    """Questionnaire definitions (questionnaires/*.yaml)."""
+
+
+@questionnaire.command("check")
+@click.argument("files", nargs=-1, required=True, type=PATH)
+def questionnaire_check(files):
+    """Validate definition files and print every problem found."""
+    from survey.definitions.questionnaire import check
+
+    bad = 0
+    for f in files:
+        q, problems = check(f)
+        if problems:
+            bad += 1
+            click.echo(f"{f}: {len(problems)} problem(s)", err=True)
+            for p in problems:
+                click.echo(f"  {f}: {p}", err=True)
+        else:
+            n_items = sum(it.type != "text" for it in q.items)
+            click.echo(f"{f}: ok — {q.id} “{q.title}”, {len(q.items)} items ({n_items} closed), "
+                       f"{len(q.dimensions)} dimensions, {len(q.measures)} measures")
+    if bad:
+        sys.exit(1)
+
+
+@main.command("score")
+@analysis_options
+@output_options("reports/<workbook name>")
+def score_cmd(workbook, out, **options):
+    """Score the whole annex (评分表): write annex.xlsx and annex.docx.
+
+    WORKBOOK holds the survey sheets and the year's facts (sheet 指标数据; 资金分配
+    when present), or is an evaluation folder (its inputs.facts and inputs.allocation).
+    Prints every indicator's score, the total, the grade and warnings.
+    """
+    from survey.errors import DataError
+    from survey.inputs.facts import read_facts
+    from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
+    from survey.render.console import scorecard_lines, written_line
+    from survey.render.files import write_files
+
+    result, folder = run_analysis(workbook, options)
+    card = result.scorecard
+    if card is None and folder is not None:
+        raise DataError("the evaluation names no facts table", file=folder.inputs.evaluation.file, path="inputs.facts",
+                        hint="name the 指标数据 sheet or file under inputs.facts (`survey template` writes one)")
+    if card is None:
+        read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
+    out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
+    with stamped(folder):
+        written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
+    echo_lines([*scorecard_lines(card), written_line(written)])
+
+
+@main.command("audit")
+@click.argument("annex", type=PATH)
+@step_mode_option
+@limit_options
+def audit_cmd(annex, step_mode):
+    """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
+
+    Checks: weights add up to 100, 0 ≤ 得分 ≤ 分值, the total, "得N分" in 评分过程,
+    the satisfaction rule on the quoted rate, the grade, and (sheet 资金分配) the
+    allocation against 全市合计. Exit code 0: no findings; 1: findings.
+    """
+    from survey.evaluation.audit import audit_annex
+    from survey.render.console import audit_lines
+
+    findings = audit_annex(annex, step_mode=step_mode)
+    echo_lines(audit_lines(findings, annex))
+    if len(findings):
+        click.echo(f"{len(findings)} finding(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{annex}: no findings")
+
+
+@main.command("compare")
+@click.argument("old", type=PATH)
+@input_options
+@click.option("--old-questionnaires", type=PATH, default=None,
+              help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
+@alpha_option
+@click.option("--key", default=None,
+              help="Column linking a respondent across years (e.g. a staff number): the overlap is counted and said.")
+@click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
+@click.option("--weighted", is_flag=True,
+              help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
+@click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
+@output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
+@limit_options
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, out):
+    """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
+
+    Either may be an evaluation folder (survey init): its workbook and questionnaires are used.
+
+    For each satisfaction measure (overall and per district) and each item: the difference
+    with its interval and a design-based test, a Rao–Scott test of each item's answer
+    distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
+    says so. Items whose wording or scale changed are listed and not compared.
+    """
+    from survey.evaluation.units import analysis_unit_contrasts
+    from survey.evaluation.yoy import compare_analyses
+    from survey.pipeline import analyze as run
+    from survey.render.report import write_files, xlsx_bytes
+    from survey.render.yoy import compare_output, year_label
+
+    def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
+        if path.is_dir():
+            folder = evaluation_folder(path)
+            return run(folder.workbook, qdir or list(folder.questionnaires), alpha=alpha, weigh=weighted)
+        return run(path, qdir or default_questionnaires(path), alpha=alpha, weigh=weighted)
+
+    a, b = year(old, old_questionnaires or questionnaires), year(workbook, questionnaires)
+    comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
+    units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
+    lines, sheets = compare_output(comparisons, notes, units, old=year_label(a.name), new=year_label(b.name),
+                                   details=details, alpha=alpha)
+    echo_lines(lines)
+    written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
+    click.echo("written: " + ", ".join(str(p) for p in written))

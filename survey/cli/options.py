@@ -1,0 +1,186 @@
+"""The CLI's option groups, each option written once with one default and one help text,
+and the helpers the commands share (running the analysis, echoing lines).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import click
+
+from survey.definitions.vocab import CI_METHODS, STEP_MODES, TABLE_FORMATS
+
+PATH = click.Path(path_type=Path)
+FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
+
+
+def stack(*decorators):
+    """Several click decorators as one, applied as if stacked in the order listed."""
+    def apply(f):
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return apply
+
+
+input_options = stack(
+    click.argument("workbook", type=PATH),
+    click.option("-q", "--questionnaires", type=PATH, default=None,
+                 help="Folder of questionnaire YAML files. "
+                      "[default: ./questionnaires, else the one beside the workbook's folder]"),
+)
+
+
+def sheet_option(default: str = "the first"):
+    """``--sheet``: which sheet of an xlsx input to read."""
+    return click.option("--sheet", default=None, help=f"Sheet of an xlsx input. [default: {default}]")
+
+
+def output_options(default: str, what: str = "Output folder."):
+    """``-o/--out``: where the command writes; ``default`` says where when it is not given."""
+    return click.option("-o", "--out", type=PATH, default=None, help=f"{what} [default: {default}]")
+
+
+step_mode_option = click.option(
+    "--step-mode", type=click.Choice(STEP_MODES), default=None,
+    help="How a partial step below a satisfaction threshold counts: ceil (不足5%按5%计), floor, linear. "
+         "[default: the rule's own — the framework's; ceil for a criterion read from an annex]")
+framework_options = stack(
+    click.option("--framework", type=PATH, default=None,
+                 help="Scoring framework YAML. [default: the 2021 Nanjing framework shipped with survey]"),
+    step_mode_option,
+)
+
+
+def ci_method_option(methods=CI_METHODS):
+    """``--ci-method``, from the vocabulary's interval names (``SRS_CI_METHODS`` where there is no design)."""
+    return click.option("--ci-method", type=click.Choice(methods), default="wilson", show_default=True,
+                        help="Interval for proportions (on the effective n for design data).")
+
+
+alpha_option = click.option("--alpha", type=FRACTION, default=0.05, show_default=True,
+                            help="Significance level: intervals at 1 − alpha confidence.")
+interval_options = stack(ci_method_option(), alpha_option)
+district_option = click.option(
+    "--min-per-district", type=click.IntRange(min=0), default=5, show_default=True,
+    help="Fewest valid responses a district should have: the validity check's threshold, "
+         "and the allocation's floor in sample-size.")
+weights_option = click.option("--no-weights", is_flag=True,
+                              help="Skip weighting to the frame (unweighted estimates only).")
+
+
+def limit_options(f):
+    """``--max-cells`` …: one option per field of :class:`survey.inputs.guard.Limits`.
+
+    Each option's help is the field's metadata. The command runs inside
+    :func:`survey.inputs.guard.using_limits`; a limit left out keeps its SURVEY_MAX_*
+    environment variable, else its default.
+    """
+    from dataclasses import fields, replace
+
+    from survey.inputs.guard import Limits, using_limits
+
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        given = {k.name: v for k in fields(Limits) if (v := kwargs.pop(k.name)) is not None}
+        if not given:
+            return f(*args, **kwargs)
+        with using_limits(replace(Limits.from_env(), **given)):
+            return f(*args, **kwargs)
+
+    return stack(*(click.option(
+        "--" + k.name.replace("_", "-"), k.name, default=None, metavar=k.metadata["unit"],
+        type=click.IntRange(min=1) if k.type in ("int", int) else click.FloatRange(0, min_open=True),
+        help=f"{k.metadata['help']} [default: {k.default:,}]") for k in fields(Limits)))(run)
+
+
+# Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score).
+analysis_options = stack(input_options, framework_options, interval_options, weights_option, district_option,
+                          limit_options)
+
+
+def table_format_option(*, csv: bool = True):
+    """``--format``: how a table is printed (``TABLE_FORMATS``; without csv where the output is not one table)."""
+    choices = tuple(f for f in TABLE_FORMATS if csv or f != "csv")
+    return click.option("--format", "fmt", type=click.Choice(choices), default="table", show_default=True,
+                        help="Print as an aligned table, " + " or ".join(choices[1:]) + ".")
+
+
+def default_questionnaires(workbook: Path) -> Path:
+    """Where the questionnaires are when -q is not given: ./questionnaires, else the one beside the workbook's folder."""
+    here = Path("questionnaires")
+    if here.is_dir():
+        return here
+    beside = workbook.resolve().parent.parent / "questionnaires"
+    return beside if beside.is_dir() else here
+
+
+def analyze_with(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district,
+             progress=None, **thresholds):
+    """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options`.
+
+    ``thresholds``: an evaluation folder's max_margin and min_alpha; ``progress``: the
+    console's progress reporter.
+    """
+    from survey.pipeline import analyze as run
+
+    return run(workbook, questionnaires or default_questionnaires(workbook), framework=framework,
+               step_mode=step_mode, alpha=alpha, ci_method=ci_method, weigh=not no_weights,
+               min_per_district=min_per_district, progress=progress, **thresholds)
+
+
+def run_analysis(workbook: Path, options: dict, progress=None):
+    """The analysis of a workbook or an evaluation folder, and the folder (None for a workbook).
+
+    A folder gives its tables, questionnaires, framework and thresholds, unless options say otherwise.
+    """
+    from survey.evaluation.years import analysis_year_warnings
+
+    folder = evaluation_folder(workbook) if workbook.is_dir() else None
+    if folder is None:
+        result = analyze_with(workbook, progress=progress, **options)
+    else:
+        ctx = click.get_current_context()
+        given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+        result = analyze_with(folder.tables, progress=progress, **{**options, **folder.analysis_options(options, given)})
+    echo_lines(f"提示：{w}" for w in analysis_year_warnings(result, None if folder else workbook,
+                                                      folder.inputs.evaluation.year if folder else None))
+    return result, folder
+
+
+def echo_lines(lines) -> None:
+    """Print each line of ``lines`` (built by :mod:`survey.render.console`) on stdout."""
+    for line in lines:
+        click.echo(line)
+
+
+def evaluation_folder(folder: Path):
+    """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
+    from survey.evaluation.folder import folder_run
+
+    run = folder_run(folder)
+    for w in run.inputs.evaluation.warnings():
+        click.echo(f"提示：{w}")
+    return run
+
+
+def stamped(folder):
+    """Office files of an evaluation folder dated 1 January of its year (SOURCE_DATE_EPOCH wins when set)."""
+    from survey.render.office import document_time
+
+    use = folder is not None and not os.environ.get("SOURCE_DATE_EPOCH")
+    return document_time((folder.inputs.evaluation.year, 1, 1) if use else None)
+
+
+def print_table(table, fmt: str) -> None:
+    """Print a DataFrame as an aligned table, CSV (formula-safe, no BOM) or JSON records."""
+    if fmt == "csv":  # formula-looking text defused as in every CSV survey writes (OWASP); no BOM on stdout
+        from survey.render.files import csv_bytes
+
+        click.echo(csv_bytes(table).removeprefix(b"\xef\xbb\xbf"), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
