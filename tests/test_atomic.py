@@ -29,19 +29,21 @@ def _snapshot(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-REPORT_FILES = ["satisfaction.xlsx", "validity.xlsx", "audit.xlsx", "annex.xlsx", "annex.docx", "report.html",
-                "manifest.json"]
+REPORT_FILES = ["satisfaction.xlsx", "validity.xlsx", "audit.xlsx", "annex.xlsx", "annex.docx", "report.docx",
+                "report.html", "manifest.json"]
 
 
-@pytest.mark.parametrize("failing", REPORT_FILES)
-def test_a_failure_at_any_report_file_keeps_the_old_report(report_2021, tmp_path, monkeypatch, failing):
+@pytest.fixture(scope="module")
+def report_files(report_2021, tmp_path_factory):
+    """The bytes of the 2021 report, as write_report writes them (built once for the module)."""
     from survey.render.report import write_report
 
-    out = tmp_path / "r"
+    out = tmp_path_factory.mktemp("report") / "r"
     write_report(report_2021, out)
-    (out / "notes.txt").write_text("mine", encoding="utf-8")  # a user's file in the folder survives too
-    old = _snapshot(out)
-    assert set(REPORT_FILES) <= set(old)
+    return _snapshot(out)
+
+
+def _failing_at(monkeypatch, failing):
     real_write = files._write
 
     def failing_write(path, data, mode):
@@ -50,10 +52,34 @@ def test_a_failure_at_any_report_file_keeps_the_old_report(report_2021, tmp_path
         real_write(path, data, mode)
 
     monkeypatch.setattr(files, "_write", failing_write)
+
+
+@pytest.mark.parametrize("failing", REPORT_FILES)
+def test_a_failure_at_any_report_file_keeps_the_old_report(report_files, tmp_path, monkeypatch, failing):
+    assert set(REPORT_FILES) <= set(report_files)
+    out = tmp_path / "r"
+    write_files({out / name: data for name, data in report_files.items()})  # last year's report
+    (out / "notes.txt").write_text("mine", encoding="utf-8")  # a user's file in the folder survives too
+    old = _snapshot(out)
+    _failing_at(monkeypatch, failing)
+    with pytest.raises(PermissionError):  # a new report, every file different
+        write_files({out / name: data + b" " for name, data in report_files.items()})
+    assert _snapshot(out) == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary folder or lock left
+
+
+@pytest.mark.parametrize("failing", ["satisfaction.xlsx", "manifest.json"])  # the first and the last written
+def test_write_report_is_all_or_nothing(report_2021, report_files, tmp_path, monkeypatch, failing):
+    from survey.render.report import write_report
+
+    out = tmp_path / "r"
+    write_files({out / name: b"old " + name.encode() for name in report_files})
+    old = _snapshot(out)
+    _failing_at(monkeypatch, failing)
     with pytest.raises(PermissionError):
         write_report(report_2021, out)
     assert _snapshot(out) == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary folder or lock left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 
 
 def test_a_file_that_cannot_be_replaced_leaves_every_old_file(tmp_path, monkeypatch):
