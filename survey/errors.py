@@ -127,3 +127,17 @@ def excel_row(data, i: int) -> int:
     if data.index.name == "row" and isinstance(label, numbers.Integral):
         return int(label)
     return i + 2
+
+
+def excel_column(j: int) -> str:
+    """The column letters the user sees for the j-th column (from 0).
+
+    >>> excel_column(0), excel_column(25), excel_column(26), excel_column(701)
+    ('A', 'Z', 'AA', 'ZZ')
+    """
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import survey.inputs.read as read_mod
 from survey.cli import main
 from survey.definitions.questionnaire import load
-from survey.errors import DataError
+from survey.errors import DataError, excel_column
 from survey.inputs.read import Workbook, combine_header_rows, read_table, table_from_rows
 from survey.inputs.tidy import tidy
 
@@ -166,7 +166,7 @@ def test_incomplete_sub_question_row_is_reported_with_sheet_row_and_column(tmp_p
     with pytest.raises(DataError) as err:
         Workbook(path).table("工作人员问卷")
     e = err.value
-    assert (e.sheet, e.row, e.column) == ("工作人员问卷", 1, read_mod._excel_column(gap))
+    assert (e.sheet, e.row, e.column) == ("工作人员问卷", 1, excel_column(gap))
     assert "no header" in str(e) and "\n" not in str(e)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.errors import DataError
+from survey.errors import DataError, excel_column
 from survey.inputs.guard import Limits, XlsxInfo, check_regular_file, inspect_xlsx
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -266,7 +266,7 @@ def _check_header(names: list[str | None], below: list[list], *, file, sheet, ro
     for j, name in enumerate([*names, None]):
         if name is None and _has_data(below, j):
             raise DataError("a column with data has no header", file=file, sheet=sheet, row=row,
-                            column=_excel_column(j),
+                            column=excel_column(j),
                             hint="give the column a header or delete it (for a question header over two rows, "
                                  "fill in every sub-question cell of the second row)")
     seen: dict[str, int] = {}
@@ -275,7 +275,7 @@ def _check_header(names: list[str | None], below: list[list], *, file, sheet, ro
             continue
         if name in seen:
             raise DataError(f"duplicate header '{name}'", file=file, sheet=sheet, row=row,
-                            column=f"{_excel_column(seen[name])} and {_excel_column(j)}",
+                            column=f"{excel_column(seen[name])} and {excel_column(j)}",
                             hint="rename one of the two columns")
         seen[name] = j
 
@@ -332,14 +332,6 @@ def combine_header_rows(top: list, sub: list, below: list[list]) -> list[str | N
     return names
 
 
-def _excel_column(j: int) -> str:
-    """0 → 'A', 26 → 'AA'."""
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def read_table(path: str | Path, sheet: str | None = None, *, limits: Limits | None = None) -> RawTable:

@@ -37,6 +37,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
+from survey.errors import excel_column
 from survey.render.office import FIXED_TIME, PERCENT_COLUMNS
 
 CHUNK_ROWS = 5000
@@ -46,13 +47,6 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _STYLE_DECIMAL, _STYLE_PERCENT, _STYLE_DATETIME, _STYLE_HEADER = 1, 2, 3, 4
 
 
-def _letters(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _text(v: object) -> str:
@@ -129,7 +123,7 @@ def _width(df: pd.DataFrame, col) -> float:
 
 def _sheet_xml(df: pd.DataFrame, widths: dict | None) -> Iterator[bytes]:
     cols = list(df.columns)
-    letters = [_letters(j) for j in range(len(cols))]
+    letters = [excel_column(j) for j in range(len(cols))]
     dims = f"A1:{letters[-1] if cols else 'A'}{len(df) + 1}"
     head = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
