@@ -335,3 +335,17 @@ def test_office_files_of_a_folder_are_dated_by_its_year(tmp_path):
     with zipfile.ZipFile(folder / "reports" / "data" / "annex.docx") as z:
         assert z.infolist()[0].date_time[:3] == (2023, 1, 1)
         assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
+
+
+def test_analyze_dot_inside_a_folder_with_files_of_its_own(tmp_path, monkeypatch):
+    """The examples' README says `survey analyze .`: the narrative lookup once failed on '.' (new-user trial)."""
+    folder = init(tmp_path, "rural-water-2023")
+    (folder / "narrative.md").write_text("## 项目概况\n本项目为农村饮水安全工程补助。\n", encoding="utf-8")
+    monkeypatch.chdir(folder)
+    res = run("analyze", ".")
+    assert res.exit_code == 0, res.output
+    assert (folder / "reports").is_dir()
+    from docx import Document
+
+    docx = next((folder / "reports").rglob("report.docx"))
+    assert any("本项目为农村饮水安全工程补助" in p.text for p in Document(str(docx)).paragraphs)  # the folder's narrative

@@ -70,5 +70,8 @@ def main():
     rates with confidence intervals, with an audit of every exclusion, and score the
     annex indicators.
 
-    Start with:  survey analyze raw/2021.xlsx
+    \b
+    The shipped example:  survey analyze raw/2021.xlsx
+    A new evaluation:     survey init FOLDER, survey template FOLDER,
+                          fill in FOLDER/raw/, survey analyze FOLDER
     """

@@ -49,7 +49,8 @@ step_mode_option = click.option(
          "[default: the rule's own — the framework's; ceil for a criterion read from an annex]")
 framework_options = stack(
     click.option("--framework", type=PATH, default=None,
-                 help="Scoring framework YAML. [default: the 2021 Nanjing framework shipped with survey]"),
+                 help="Scoring framework YAML. [default: an evaluation folder's own; "
+                      "for a workbook, the shipped example's (Nanjing 2021)]"),
     step_mode_option,
 )
 

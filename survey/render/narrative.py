@@ -49,9 +49,17 @@ class Narrative:
 
 
 def narrative_path(workbook: str | Path) -> Path | None:
-    """The narrative file for a workbook: ``<stem>.narrative.md``, else ``narrative.md`` beside it."""
-    wb = Path(workbook)
-    for p in (wb.with_name(f"{wb.stem}.narrative.md"), wb.with_name("narrative.md")):
+    """The narrative file of an analysis' source.
+
+    For a workbook ``<stem>.narrative.md``, else ``narrative.md`` beside it; for an
+    evaluation folder (``survey analyze .`` included) ``narrative.md`` inside it.
+    """
+    wb = Path(workbook).resolve()
+    if wb.is_dir():
+        candidates: tuple[Path, ...] = (wb / "narrative.md",)
+    else:
+        candidates = (wb.with_name(f"{wb.stem}.narrative.md"), wb.with_name("narrative.md"))
+    for p in candidates:
         if p.is_file():
             return p
     return None
