@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from survey.definitions.cells import MISSING_TEXT
 from survey.definitions.vocab import CI_METHODS, DESIGN_CI_METHODS, OVERALL, OVERALL_LEVEL, SRS_CI_METHODS, STATS
 from survey.errors import EstimationError, choice_error, excel_row
 from survey.stats.design import Design, Prepared
@@ -72,7 +73,6 @@ __all__ = [
 ]
 
 
-MISSING_TEXT = {"", "NA", "N/A", "#N/A", "NaN", "nan", "-", "—", "(空)", "（空）", "(跳过)", "（跳过）"}
 
 
 # ----------------------------------------------------------------------------- the engine

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from survey.definitions.cells import is_total_label, number_value
 from survey.errors import WeightingError, choice_error, excel_row
 
 
@@ -497,7 +498,11 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
     a Series with one entry per cell (a MultiIndex when crossed). ``count`` names the
     count column when the table has several (抽样框: 工作人员数, 在册社区矫正对象数).
 
-    >>> t = pd.DataFrame({"变量": ["性别", "性别"], "类别": ["男", "女"], "人数": ["3,300", 500]})
+    Counts are read with the one cell parser
+    (:func:`survey.definitions.cells.number_value`: ``1,520`` and ``1，520`` alike), and
+    total rows (合计, 全市合计 … in a level column) are skipped, as in a frame.
+
+    >>> t = pd.DataFrame({"变量": ["性别", "性别", "性别"], "类别": ["男", "女", "合计"], "人数": ["3,300", "5，00", 3800]})
     >>> targets_from_table(t, None, wide=False)["性别"].to_dict()
     {'男': 3300.0, '女': 500.0}
     """
@@ -511,7 +516,7 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
         return col
 
     def counts(col):
-        x = pd.to_numeric(table[col].astype(str).str.replace(",", "").str.strip(), errors="coerce")
+        x = table[col].map(number_value).astype(float)
         bad = x.isna() | (x < 0)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -526,12 +531,14 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
         if missing:
             raise WeightingError(f"targets have no column '{missing[0]}'", file=file,
                                  got="columns " + ", ".join(map(str, table.columns)))
+        table = table[~table[by].map(is_total_label).any(axis=1)]  # a 合计 row is not a cell
         rest = [c for c in table.columns if c not in by]
         col = rest[0] if len(rest) == 1 and count is None else pick(COUNT_NAMES, "人数/count")
         keys = [table[v].astype(str).str.strip() for v in by]
         index = pd.Index(keys[0]) if len(by) == 1 else pd.MultiIndex.from_arrays(keys, names=by)
         return pd.Series(counts(col), index=index)
     vcol, lcol, ccol = pick(VARIABLE_NAMES, "变量/variable"), pick(LEVEL_NAMES, "类别/level"), pick(COUNT_NAMES, "人数/count")
+    table = table[~table[lcol].map(is_total_label)]  # a 合计 row is not a level
     values = counts(ccol)
     names = table[vcol].astype(str).str.strip()
     wanted = list(dict.fromkeys(names)) if not by else list(by)
