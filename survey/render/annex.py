@@ -108,31 +108,11 @@ def _print_setup(ws, *, landscape: bool = True) -> None:
     ws.freeze_panes = "A2"
 
 
-def annex_xlsx_bytes(card) -> bytes:
-    """The annex workbook: 评分表 (the published layout), 得分不确定性, 资金分配, 说明."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
+def _annex_sheet(wb, card, put, *, wrap, centre, bold) -> None:
+    """评分表: the published 8-column layout, merged level cells, 合计 and 评价等级 rows."""
+    from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.properties import PageSetupProperties
-    from openpyxl.writer.excel import ExcelWriter
 
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="center")
-    centre = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    bold = Font(bold=True)
-
-    def put(ws, row, col, value, *, align=wrap, font=None, fmt=None):
-        cell = ws.cell(row=row, column=col, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # text, never a formula
-        cell.alignment, cell.border = align, border
-        if font is not None:
-            cell.font = font
-        if fmt is not None:
-            cell.number_format = fmt
-        return cell
-
-    wb = Workbook()
     ws = wb.active
     ws.title = SHEET_ANNEX
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
@@ -174,40 +154,44 @@ def annex_xlsx_bytes(card) -> bytes:
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.freeze_panes = "A3"
 
-    if card.uncertainty:
-        us = wb.create_sheet(SHEET_UNCERTAINTY)
-        heads = ("三级指标", "分值", "满意度", "置信区间下限", "置信区间上限", "标准误", "有效样本量",
-                 "抽样分布", "得分", "下限处得分", "上限处得分", "满分概率", "各得分的概率", "提示")
-        for j, h in enumerate(heads, start=1):
-            put(us, 1, j, h, align=centre, font=bold)
-        for i, u in enumerate(card.uncertainty, start=2):
-            vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, u.distribution,
-                    u.score, u.score_low, u.score_high, u.p_full, u.probability_text(), u.warning or "")
-            rate_fmts = tuple(_percent_format(t) for t in u.shown)  # as many decimals as the text shows
-            fmts = (None, None, *rate_fmts, "0.0000", "0.0", None, None, None, None, "0.00%", None, None)
-            for j, (v, f) in enumerate(zip(vals, fmts), start=1):
-                put(us, i, j, v, fmt=f)
-        n = len(card.uncertainty) + 2
-        put(us, n, 1, "总分区间", font=bold)
-        put(us, n, 2, f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}")
-        for j, w in enumerate((22, 6, 9, 11, 11, 8, 10, 18, 6, 9, 9, 9, 30, 40), start=1):
-            us.column_dimensions[us.cell(row=1, column=j).column_letter].width = w
 
-    alloc = card.allocation
-    if alloc is not None:
-        al = wb.create_sheet(SHEET_ALLOCATION)
-        put(al, 1, 1, "各区", align=centre, font=bold)
-        put(al, 1, 2, "分配金额（万元）", align=centre, font=bold)
-        rows = [(n, a) for n, a, _ in alloc.districts]
-        if alloc.total is not None:
-            rows.append(("全市合计", alloc.total))
-        for i, (name, amount) in enumerate(rows, start=2):
-            put(al, i, 1, name, align=centre)
-            put(al, i, 2, amount, fmt="0.00")
-        al.column_dimensions["A"].width, al.column_dimensions["B"].width = 12, 18
+def _uncertainty_sheet(wb, card, put, *, centre, bold) -> None:
+    """得分不确定性: one row per survey-fed indicator, then the 总分区间."""
+    us = wb.create_sheet(SHEET_UNCERTAINTY)
+    heads = ("三级指标", "分值", "满意度", "置信区间下限", "置信区间上限", "标准误", "有效样本量",
+             "抽样分布", "得分", "下限处得分", "上限处得分", "满分概率", "各得分的概率", "提示")
+    for j, h in enumerate(heads, start=1):
+        put(us, 1, j, h, align=centre, font=bold)
+    for i, u in enumerate(card.uncertainty, start=2):
+        vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, u.distribution,
+                u.score, u.score_low, u.score_high, u.p_full, u.probability_text(), u.warning or "")
+        rate_fmts = tuple(_percent_format(t) for t in u.shown)  # as many decimals as the text shows
+        fmts = (None, None, *rate_fmts, "0.0000", "0.0", None, None, None, None, "0.00%", None, None)
+        for j, (v, f) in enumerate(zip(vals, fmts), start=1):
+            put(us, i, j, v, fmt=f)
+    n = len(card.uncertainty) + 2
+    put(us, n, 1, "总分区间", font=bold)
+    put(us, n, 2, f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}")
+    for j, w in enumerate((22, 6, 9, 11, 11, 8, 10, 18, 6, 9, 9, 9, 30, 40), start=1):
+        us.column_dimensions[us.cell(row=1, column=j).column_letter].width = w
 
-    for sheet in wb.worksheets[1:]:
-        _print_setup(sheet)
+
+def _allocation_sheet(wb, alloc, put, *, centre, bold) -> None:
+    """资金分配: the amount per district and the city total."""
+    al = wb.create_sheet(SHEET_ALLOCATION)
+    put(al, 1, 1, "各区", align=centre, font=bold)
+    put(al, 1, 2, "分配金额（万元）", align=centre, font=bold)
+    rows = [(n, a) for n, a, _ in alloc.districts]
+    if alloc.total is not None:
+        rows.append(("全市合计", alloc.total))
+    for i, (name, amount) in enumerate(rows, start=2):
+        put(al, i, 1, name, align=centre)
+        put(al, i, 2, amount, fmt="0.00")
+    al.column_dimensions["A"].width, al.column_dimensions["B"].width = 12, 18
+
+
+def _notes_sheet(wb, card, put, *, bold) -> None:
+    """说明: framework, total, grade rule, distributions and warnings, A4 portrait."""
     ns = wb.create_sheet(SHEET_NOTES)
     put(ns, 1, 1, "项目", font=bold)
     put(ns, 1, 2, "内容", font=bold)
@@ -217,6 +201,41 @@ def annex_xlsx_bytes(card) -> bytes:
     ns.column_dimensions["A"].width, ns.column_dimensions["B"].width = 12, 90
 
     _print_setup(ns, landscape=False)
+
+
+def annex_xlsx_bytes(card) -> bytes:
+    """The annex workbook: 评分表 (the published layout), 得分不确定性, 资金分配, 说明."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.writer.excel import ExcelWriter
+
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="center")
+    centre = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    bold = Font(bold=True)
+
+    def put(ws, row, col, value, *, align=wrap, font=None, fmt=None):
+        cell = ws.cell(row=row, column=col, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text, never a formula
+        cell.alignment, cell.border = align, border
+        if font is not None:
+            cell.font = font
+        if fmt is not None:
+            cell.number_format = fmt
+        return cell
+
+    wb = Workbook()
+    _annex_sheet(wb, card, put, wrap=wrap, centre=centre, bold=bold)
+    if card.uncertainty:
+        _uncertainty_sheet(wb, card, put, centre=centre, bold=bold)
+    if card.allocation is not None:
+        _allocation_sheet(wb, card.allocation, put, centre=centre, bold=bold)
+    for sheet in wb.worksheets[1:]:
+        _print_setup(sheet)
+    _notes_sheet(wb, card, put, bold=bold)
+
     wb.properties.created = wb.properties.modified = dt.datetime(*stamp())
     wb.properties.creator = "survey"
     buf = io.BytesIO()
@@ -256,16 +275,12 @@ def _east_asian_font(doc, name: str = "宋体") -> None:
     fonts.set(qn("w:eastAsia"), name)
 
 
-def annex_docx_bytes(card) -> bytes:
-    """The annex as a Word table (same columns, merges, 合计 and 评价等级 rows), A4 landscape."""
-    from docx import Document
+def _docx_page(doc, title: str) -> None:
+    """A4 landscape with 2 cm margins, the 附件-1 label and the centred title."""
     from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    doc = Document()
     _east_asian_font(doc)
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.LANDSCAPE
@@ -275,8 +290,41 @@ def annex_docx_bytes(card) -> bytes:
     doc.add_paragraph().add_run("附件-1").bold = True
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = head.add_run(card.title)
+    run = head.add_run(title)
     run.bold, run.font.size = True, Pt(14)
+
+
+def _docx_table_layout(table) -> None:
+    """Column widths (cells and grid), unsplittable rows, a repeated header, cell padding."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    for row in table.rows:
+        for j, c in enumerate(row.cells):
+            c.width = Cm(DOCX_WIDTHS_CM[j])
+            c.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    # Word reads the cell widths; LibreOffice and WPS read the table grid: set both.
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), DOCX_WIDTHS_CM):
+        col.set(qn("w:w"), str(int(Cm(width).twips)))
+    for i, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))  # a row never breaks across pages
+        if i == 0:
+            trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # the header repeats on every page
+    mar = table._tbl.tblPr.makeelement(qn("w:tblCellMar"), {})  # padding: text off the cell border
+    for side, w in (("top", 45), ("left", 85), ("bottom", 45), ("right", 85)):  # twips
+        mar.append(mar.makeelement(qn(f"w:{side}"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
+    table._tbl.tblPr.append(mar)
+
+
+def annex_docx_bytes(card) -> bytes:
+    """The annex as a Word table (same columns, merges, 合计 and 评价等级 rows), A4 landscape."""
+    from docx import Document
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+
+    doc = Document()
+    _docx_page(doc, card.title)
 
     n = len(card.rows)
     table = doc.add_table(rows=n + 3, cols=8)
@@ -305,22 +353,7 @@ def annex_docx_bytes(card) -> bytes:
     _set_cell(cell[tot][7], total_text(card.total), bold=True, centre=True)
     _set_cell(cell[grd][0].merge(cell[grd][5]), GRADE_LABEL, bold=True, centre=True)
     _set_cell(cell[grd][6].merge(cell[grd][7]), card.grade, bold=True, centre=True)
-    for row in table.rows:
-        for j, c in enumerate(row.cells):
-            c.width = Cm(DOCX_WIDTHS_CM[j])
-            c.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    # Word reads the cell widths; LibreOffice and WPS read the table grid: set both.
-    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), DOCX_WIDTHS_CM):
-        col.set(qn("w:w"), str(int(Cm(width).twips)))
-    for i, row in enumerate(table.rows):
-        trpr = row._tr.get_or_add_trPr()
-        trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))  # a row never breaks across pages
-        if i == 0:
-            trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # the header repeats on every page
-    mar = table._tbl.tblPr.makeelement(qn("w:tblCellMar"), {})  # padding: text off the cell border
-    for side, w in (("top", 45), ("left", 85), ("bottom", 45), ("right", 85)):  # twips
-        mar.append(mar.makeelement(qn(f"w:{side}"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
-    table._tbl.tblPr.append(mar)
+    _docx_table_layout(table)
 
     # the table alone, pasteable: the score uncertainty and the checks (allocation sum …) are
     # working papers, on annex.xlsx's 得分不确定性 and 说明 sheets and on the console

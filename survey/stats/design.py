@@ -291,6 +291,42 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, tuple]:
     return codes.astype(np.int64), tuple(uniques)
 
 
+def _weights(data: pd.DataFrame, design: Design, *, file: str | None, sheet: str | None) -> np.ndarray | None:
+    """The weight column as positive floats, or None when the design has no weights."""
+    if design.weights:
+        w = pd.to_numeric(data[design.weights], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(w) | (w <= 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise EstimationError("weights must be positive numbers", file=file, sheet=sheet, column=design.weights,
+                                  row=excel_row(data, int(np.flatnonzero(bad)[0])), got=data[design.weights].iloc[i],
+                                  hint="drop units with zero weight before estimating, or fix the weight column")
+        return w
+    return None
+
+
+def _calibration(data: pd.DataFrame, design: Design, *, file: str | None, sheet: str | None
+                 ) -> tuple[tuple, np.ndarray | None, np.ndarray | None]:
+    """Codes of the categorical calibration columns, the numeric auxiliaries and the base weights."""
+    n = len(data)
+    calibration = tuple(_codes(data[c].astype(str))[0] for c in design.calibration)
+    cal_x = None
+    if design.calibration_numeric:
+        cal_x = np.column_stack([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
+                                 for c in design.calibration_numeric])
+        if not np.isfinite(cal_x).all():
+            raise EstimationError("a numeric calibration column has a non-numeric cell", file=file, sheet=sheet,
+                                  column=design.calibration_numeric[int(np.flatnonzero(~np.isfinite(cal_x).all(0))[0])])
+    base = None
+    if calibration or cal_x is not None:
+        base = (np.ones(n) if design.calibration_base is None
+                else pd.to_numeric(data[design.calibration_base], errors="coerce").to_numpy(dtype=float))
+        if (~np.isfinite(base)).any() or (base <= 0).any():
+            raise EstimationError("base weights must be positive numbers", file=file, sheet=sheet,
+                                  column=design.calibration_base, row=excel_row(data, int(np.flatnonzero(~(base > 0))[0])))
+    return calibration, cal_x, base
+
+
 def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, sheet: str | None = None) -> Prepared:
     """Check the design columns of ``data`` and resolve them to codes and arrays.
 
@@ -313,16 +349,7 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
             raise EstimationError(f"design column '{col}' has an empty cell", file=file, sheet=sheet, column=col,
                                   row=excel_row(data, int(np.flatnonzero(bad)[0])),
                                   hint="every unit needs a weight, stratum, cluster and fpc")
-    if design.weights:
-        w = pd.to_numeric(data[design.weights], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(w) | (w <= 0)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise EstimationError("weights must be positive numbers", file=file, sheet=sheet, column=design.weights,
-                                  row=excel_row(data, int(np.flatnonzero(bad)[0])), got=data[design.weights].iloc[i],
-                                  hint="drop units with zero weight before estimating, or fix the weight column")
-    else:
-        w = None  # 1, or N_h / n_h once the fpc is known (below)
+    w = _weights(data, design, file=file, sheet=sheet)  # None: 1, or N_h / n_h once the fpc is known (below)
     if design.strata:
         stratum, labels = _codes(data[design.strata])
     else:
@@ -349,21 +376,7 @@ def prepare(data: pd.DataFrame, design: Design, *, file: str | None = None, shee
         w = 1.0 / f[stratum] if design.fpc else np.ones(n)
         if f2 is not None and design.fpc2:
             w = w / f2[psu]
-    calibration = tuple(_codes(data[c].astype(str))[0] for c in design.calibration)
-    cal_x = None
-    if design.calibration_numeric:
-        cal_x = np.column_stack([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
-                                 for c in design.calibration_numeric])
-        if not np.isfinite(cal_x).all():
-            raise EstimationError("a numeric calibration column has a non-numeric cell", file=file, sheet=sheet,
-                                  column=design.calibration_numeric[int(np.flatnonzero(~np.isfinite(cal_x).all(0))[0])])
-    base = None
-    if calibration or cal_x is not None:
-        base = (np.ones(n) if design.calibration_base is None
-                else pd.to_numeric(data[design.calibration_base], errors="coerce").to_numpy(dtype=float))
-        if (~np.isfinite(base)).any() or (base <= 0).any():
-            raise EstimationError("base weights must be positive numbers", file=file, sheet=sheet,
-                                  column=design.calibration_base, row=excel_row(data, int(np.flatnonzero(~(base > 0))[0])))
+    calibration, cal_x, base = _calibration(data, design, file=file, sheet=sheet)
     return Prepared(design, w, stratum, psu, psu_stratum, n_psu, f, labels, calibration, base, ssu, ssu_psu, f2,
                     cal_x)
 
