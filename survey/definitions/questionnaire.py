@@ -317,9 +317,8 @@ class Questionnaire(_Model):
         return f"{self.id} ({self.title})"
 
 
-def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
-    """Cross-references pydantic cannot see: scales, options, items, dimensions."""
-    problems: list[tuple[str, str]] = []
+def _scale_problems(q: Questionnaire, problems: list[tuple[str, str]]) -> None:
+    """Each scale's satisfied / not_applicable / scores against its options."""
     for name, sc in q.scales.items():
         base = f"scales.{name}"
         for field in ("satisfied", "not_applicable"):
@@ -340,8 +339,9 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
             if missing:
                 problems.append((f"{base}.scores", f"no score for {', '.join(missing)}"))
 
-    ids = [it.id for it in q.items]
-    dims = [d.name for d in q.dimensions]
+
+def _item_problems(q: Questionnaire, ids: list[str], dims: list[str], problems: list[tuple[str, str]]) -> None:
+    """Item ids, scales/options, matrix numbers and dimensions; duplicate dimensions."""
     for i, it in enumerate(q.items):
         base = f"items[{i}]"
         if ids.count(it.id) > 1:
@@ -367,6 +367,13 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
         if dims.count(d) > 1:
             problems.append(("dimensions", f"dimension '{d}' is listed twice"))
 
+
+def _measure_problems(q: Questionnaire, ids: list[str], dims: list[str], problems: list[tuple[str, str]]) -> None:
+    """Measure ids, their item / items, scores and indicators.
+
+    ``problems`` holds everything found so far: "runs over no item" is only reported
+    when nothing else is wrong (an earlier problem may be its cause).
+    """
     def check_item(path: str, item_id: str | None, need_scale: bool) -> None:
         if item_id is None:
             problems.append((path, "an item is required here"))
@@ -404,6 +411,9 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
         if m.indicator and indicators.count(m.indicator) > 1:
             problems.append((f"{base}.indicator", f"indicator '{m.indicator}' is fed by more than one measure"))
 
+
+def _screening_problems(q: Questionnaire, ids: list[str], problems: list[tuple[str, str]]) -> None:
+    """Screening rules' items and excluded options; the district item."""
     for i, s in enumerate(q.screening):
         base = f"screening[{i}]"
         if s.item not in ids:
@@ -415,6 +425,10 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 problems.append((f"{base}.exclude", f"unknown option '{opt}' of item '{s.item}'; options are {', '.join(opts)}"))
     if q.district_item is not None and q.district_item not in ids:
         problems.append(("district_item", f"unknown item '{q.district_item}'"))
+
+
+def _cleaning_problems(q: Questionnaire, ids: list[str], problems: list[tuple[str, str]]) -> None:
+    """Items and answers named by the attention checks and the logic rules."""
     def check_options(base: str, item_id: str, answers) -> None:
         if item_id not in ids:
             problems.append((f"{base}.item", f"unknown item '{item_id}'"))
@@ -434,6 +448,10 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
         for i, c in enumerate(q.cleaning.logic.conflicts):
             check_options(f"cleaning.logic.conflicts[{i}].when", c.when.item, c.when.answers)
             check_options(f"cleaning.logic.conflicts[{i}].then", c.then.item, c.then.answers)
+
+
+def _weighting_problems(q: Questionnaire, ids: list[str], problems: list[tuple[str, str]]) -> None:
+    """Weighting needs a district item; its margins must be single-choice items."""
     if q.weighting is not None:
         if q.district_item is None:
             problems.append(("weighting", "weighting to the frame needs district_item"))
@@ -444,6 +462,19 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 problems.append((f"weighting.margins[{i}]", f"item '{item_id}' is not a single-choice item"))
         if q.weighting.margins and q.weighting.method == "poststratify":
             problems.append(("weighting.method", "margins need method rake or calibrate"))
+
+
+def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
+    """Cross-references pydantic cannot see: scales, options, items, dimensions."""
+    problems: list[tuple[str, str]] = []
+    _scale_problems(q, problems)
+    ids = [it.id for it in q.items]
+    dims = [d.name for d in q.dimensions]
+    _item_problems(q, ids, dims, problems)
+    _measure_problems(q, ids, dims, problems)  # after the others: it looks at what they found
+    _screening_problems(q, ids, problems)
+    _cleaning_problems(q, ids, problems)
+    _weighting_problems(q, ids, problems)
     for key in q.metadata:
         if key not in METADATA_FIELDS:
             problems.append((f"metadata.{key}", f"unknown metadata field; allowed: {', '.join(METADATA_FIELDS)}"))

@@ -158,6 +158,25 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
             metadata[target] = col
         else:
             items[target] = col
+    _match_metadata(q, fmt, free, metadata)
+    _match_by_text(q, free, items, options, file=file, sheet=sheet)
+    by_number = _match_by_number(q, free, items)
+    missing = [it for it in q.items if it.id not in items and it.is_required]
+    if missing:
+        listed = "; ".join(f"{it.id} ({_show(it)})" for it in missing)
+        raise MatchError(
+            f"{len(missing)} item(s) of questionnaire '{q.id}' not found in the export: {listed}",
+            file=file, sheet=sheet,
+            got="unmatched columns: " + (", ".join(free) or "(none)"),
+            hint=f"rename the columns to the question text, or in {q.file or 'the questionnaire'} add the header to "
+                 f"the item's `aliases` (items[…].aliases) or map it under source.columns ('<header>': {missing[0].id})",
+        )
+    return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free), options=options,
+                 mapped=tuple(mapped))
+
+
+def _match_metadata(q: Questionnaire, fmt: ExportFormat, free: dict[str, Header], metadata: dict[str, str]) -> None:
+    """Claim a free column for each metadata field not mapped yet, by its (normalised) header."""
     for name, cands in _metadata_names(q, fmt).items():
         if name in metadata:
             continue
@@ -166,6 +185,11 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
         if hit is not None:
             metadata[name] = hit
             del free[hit]
+
+
+def _match_by_text(q: Questionnaire, free: dict[str, Header], items: dict[str, str],
+                   options: dict[str, dict[int, str]], *, file: str | None, sheet: str | None) -> None:
+    """Claim free columns for unmatched items by text or alias (the number breaks ties); option columns too."""
     for it in q.items:
         if it.id in items:
             continue
@@ -186,6 +210,10 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
                 items[it.id] = next(iter(per_option.values()))
                 for c in per_option.values():
                     del free[c]
+
+
+def _match_by_number(q: Questionnaire, free: dict[str, Header], items: dict[str, str]) -> list[str]:
+    """Claim a free column for a still unmatched single or text item by its number alone, when unambiguous."""
     by_number = []
     for it in q.items:
         if it.id in items or it.number is None or it.type in ("matrix_row", "multiple"):
@@ -197,18 +225,7 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
             items[it.id] = same[0].column
             by_number.append(it.id)
             del free[same[0].column]
-    missing = [it for it in q.items if it.id not in items and it.is_required]
-    if missing:
-        listed = "; ".join(f"{it.id} ({_show(it)})" for it in missing)
-        raise MatchError(
-            f"{len(missing)} item(s) of questionnaire '{q.id}' not found in the export: {listed}",
-            file=file, sheet=sheet,
-            got="unmatched columns: " + (", ".join(free) or "(none)"),
-            hint=f"rename the columns to the question text, or in {q.file or 'the questionnaire'} add the header to "
-                 f"the item's `aliases` (items[…].aliases) or map it under source.columns ('<header>': {missing[0].id})",
-        )
-    return Match(items=items, metadata=metadata, by_number=tuple(by_number), unused=tuple(free), options=options,
-                 mapped=tuple(mapped))
+    return by_number
 
 
 _OPTION_TARGET = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$")
@@ -409,33 +426,53 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
     match = match_columns(raw.columns, q, fmt=fmt, file=raw.file, sheet=raw.sheet,
                           column_map=merge_column_maps(q.source.columns, columns), variables=raw.variables)
     src = raw.data
-    out: dict[str, Any] = {}
     found: list[dict] = []
+    out = _code_metadata(src, match, q, found)
+    _code_items(src, match, q, fmt, out, found)
+    for item_id in match.by_number:
+        it = q.item(item_id)
+        found.append(dict(rule="matched_by_number", row=raw.header_row, column=match.items[item_id],
+                          value=match.items[item_id],
+                          message=f"按题号与 {item_id}（{_show(it)}）对应，但题目文字不同，请核对"))
+    if format is not None:
+        _check_forced_format(fmt, [out[i.id] for i in q.items if i.id in out and i.type not in ("text", "multiple")],
+                             found, raw)
+    data = pd.DataFrame(out, index=src.index)
+    placed = {**match.metadata, **match.items}
+    return Responses(q, data, raw.file, raw.sheet, placed, _findings(found), fmt.name)
 
-    def unreadable(mask: pd.Series, values: pd.Series, col: str, message: str) -> None:
-        for row in values.index[mask]:
-            found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]), message=message))
 
-    def each_distinct(values: pd.Series, parse) -> pd.Series:
-        """``values.map(parse)``, parsing each distinct value once (exports repeat them a lot)."""
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        parsed = pd.Series([parse(u) for u in uniques] + [parse(None)], dtype=object)
-        return pd.Series(parsed.to_numpy()[codes], index=values.index)
+def _unreadable(found: list[dict], mask: pd.Series, values: pd.Series, col: str, message: str) -> None:
+    """One ``unreadable_value`` finding per row of ``values`` where ``mask`` holds."""
+    for row in values.index[mask]:
+        found.append(dict(rule="unreadable_value", row=row, column=col, value=str(values[row]), message=message))
 
+
+def _each_distinct(values: pd.Series, parse) -> pd.Series:
+    """``values.map(parse)``, parsing each distinct value once (exports repeat them a lot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = pd.Series([parse(u) for u in uniques] + [parse(None)], dtype=object)
+    return pd.Series(parsed.to_numpy()[codes], index=values.index)
+
+
+def _code_metadata(src: pd.DataFrame, match: Match, q: Questionnaire, found: list[dict]) -> dict[str, Any]:
+    """The standard metadata columns (duration, times, ip, …) parsed from the matched export columns."""
+    out: dict[str, Any] = {}
     for name, col in match.metadata.items():
         values = src[col]
         if name == "duration":
-            secs = each_distinct(values, parse_duration).astype(float)
-            unreadable(secs.isna() & values.notna(), values, col, "duration not understood (expected e.g. 186秒 or 2分3秒)")
-            unreadable(secs < 0, values, col, "negative duration")
+            secs = _each_distinct(values, parse_duration).astype(float)
+            _unreadable(found, secs.isna() & values.notna(), values, col,
+                        "duration not understood (expected e.g. 186秒 or 2分3秒)")
+            _unreadable(found, secs < 0, values, col, "negative duration")
             out["duration_s"] = secs.where(secs >= 0)
         elif name in ("submitted_at", "started_at"):
-            times = pd.to_datetime(each_distinct(values, parse_time))
-            unreadable(times.isna() & values.notna(), values, col,
-                       "date/time not understood (expected e.g. 2021/11/05 09:32:17)")
+            times = pd.to_datetime(_each_distinct(values, parse_time))
+            _unreadable(found, times.isna() & values.notna(), values, col,
+                        "date/time not understood (expected e.g. 2021/11/05 09:32:17)")
             out[name] = times
         elif name == "ip":
-            out["ip"] = each_distinct(values, parse_ip)
+            out["ip"] = _each_distinct(values, parse_ip)
         elif name == "invalid_probability":
             out[name] = pd.to_numeric(values, errors="coerce")
         elif name in ("respondent", "source", "interviewer", "quality_flag"):
@@ -445,6 +482,12 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
     if "duration_s" not in out and "started_at" in out and "submitted_at" in out:
         out["duration_s"] = (out["submitted_at"] - out["started_at"]).dt.total_seconds()
     found.extend(plausible.check_metadata(out, src, match.metadata, q.fieldwork))  # blanks absurd durations
+    return out
+
+
+def _code_items(src: pd.DataFrame, match: Match, q: Questionnaire, fmt: ExportFormat,
+                out: dict[str, Any], found: list[dict]) -> None:
+    """Code each matched item's answers into ``out`` (texts masked when personal; fill-ins beside the codes)."""
     for it in q.items:
         item_col = match.items.get(it.id)
         if item_col is None:
@@ -466,17 +509,6 @@ def tidy(raw: RawTable, q: Questionnaire, *, format: str | ExportFormat | None =
         if fills:  # 其他〖…〗: the item's free text, beside its codes
             out[f"{it.id}{FILL_SUFFIX}"] = fills[0] if len(fills) == 1 else pd.concat(fills, axis=1).apply(
                 lambda r: "；".join(x for x in r if x) or None, axis=1)
-    for item_id in match.by_number:
-        it = q.item(item_id)
-        found.append(dict(rule="matched_by_number", row=raw.header_row, column=match.items[item_id],
-                          value=match.items[item_id],
-                          message=f"按题号与 {item_id}（{_show(it)}）对应，但题目文字不同，请核对"))
-    if format is not None:
-        _check_forced_format(fmt, [out[i.id] for i in q.items if i.id in out and i.type not in ("text", "multiple")],
-                             found, raw)
-    data = pd.DataFrame(out, index=src.index)
-    placed = {**match.metadata, **match.items}
-    return Responses(q, data, raw.file, raw.sheet, placed, _findings(found), fmt.name)
 
 
 def _check_forced_format(fmt: ExportFormat, single: list[pd.Series], found: list[dict], raw: RawTable) -> None:
