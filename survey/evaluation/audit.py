@@ -220,6 +220,26 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
     def add(row, column, code, message):
         out.append(Finding(sheet, row, column, code, message))
 
+    items, total, grade_given = _annex_rows(rows, h, col, add)
+    s_sum = _check_weights(items, total, h, add)
+    for excel, name, w, s, narrative, criterion in items:
+        _check_item(add, excel, name, w, s, narrative, criterion, step_mode=step_mode)
+    _check_total_and_grade(total, grade_given, s_sum, add)
+
+    if ALLOCATION_SHEET in wb.sheet_names:
+        table = table_from_rows(wb.rows(ALLOCATION_SHEET), file=str(wb.path), sheet=ALLOCATION_SHEET)
+        out.extend(allocation_from_table(table).findings())
+    return pd.DataFrame([(f.sheet, f.row, f.column, f.finding, f.message) for f in out],
+                        columns=list(FINDING_COLUMNS)).astype({"row": "Int64"})
+
+
+def _annex_rows(rows, h, col, add):
+    """The indicator rows below the header ``h``: items, the total row and the grade row.
+
+    items: (excel row, name, weight, score, 评分过程, 评分标准); total: (excel row, weight, score)
+    or None; grade_given: (excel row, grade or None) or None. A cell that should be a number
+    and is not is reported through ``add`` and read as None.
+    """
     def cell(r, name):
         j = col[name]
         return rows[r][j] if j < len(rows[r]) else None
@@ -255,7 +275,11 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
             continue
         items.append((excel, name, nums["分值"], nums["得分"], _text(cell(i, "评分过程")),
                       _text(cell(i, "评分标准"))))
+    return items, total, grade_given
 
+
+def _check_weights(items, total, h, add):
+    """The weights must add up to 100 (and to the total row's); returns the sum of the scores."""
     weights = [w for _, _, w, _, _, _ in items if w is not None]
     scores = [s for _, _, _, s, _, _ in items if s is not None]
     w_sum, s_sum = round(sum(weights), 6), round(sum(scores), 6)
@@ -263,37 +287,50 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
         add(items[-1][0] if items else h + 1, "分值", "weights_sum", f"各指标分值合计{fmt_num(w_sum)}，应为100")
     if total is not None and total[1] is not None and abs(total[1] - w_sum) > 1e-6:
         add(total[0], "分值", "weights_sum", f"合计行分值{fmt_num(total[1])}，各指标分值合计{fmt_num(w_sum)}")
-    for excel, name, w, s, narrative, criterion in items:
-        if w is not None and s is not None and not (0 <= s <= w + 1e-9):
-            add(excel, "得分", "score_range", f"{name}：得分{fmt_num(s)}不在0–{fmt_num(w)}之间")
-        quoted = _SCORE.findall(norm_text(narrative))
-        if quoted and s is not None and abs(float(quoted[-1]) - s) > 1e-6:
-            add(excel, "评分过程", "narrative_score",
-                f"{name}：评分过程写“得{quoted[-1]}分”，得分栏为{fmt_num(s)}")
-        rate = quoted_rate(narrative)
-        if rate is None and s is not None and w is not None:
-            contradiction = criterion_contradiction(name, criterion, narrative, s, w, step_mode=step_mode)
-            if contradiction:
-                add(excel, "得分", "criterion_score", contradiction)
-        if rate is None or s is None or w is None:
-            continue
-        rule = parse_step_rule(criterion)
-        if rule is None:
-            add(excel, "评分标准", "satisfaction_unchecked",
-                f"{name}：评分过程写满意度{rate}%，但评分标准中读不出扣分规则（如“超过85%得满分，"
-                f"每降低5%扣1分”），得分未核对")
-            continue
-        r = float(rate) / 100
-        if r > 1:
-            add(excel, "评分过程", "satisfaction_unchecked", f"{name}：满意度{rate}%超过100%，得分未核对")
-            continue
-        expect = score_rate(r, rule, w, indicator=name, mode=step_mode).score
-        mode = step_mode or rule.mode
-        if abs(expect - s) > 1e-6:
-            add(excel, "得分", "satisfaction",
-                f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
-                f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）"
-                f"应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+    return s_sum
+
+
+def _check_item(add, excel, name, w, s, narrative, criterion, *, step_mode):
+    """One indicator: score in range, the narrative's score, its criterion and satisfaction rule."""
+    if w is not None and s is not None and not (0 <= s <= w + 1e-9):
+        add(excel, "得分", "score_range", f"{name}：得分{fmt_num(s)}不在0–{fmt_num(w)}之间")
+    quoted = _SCORE.findall(norm_text(narrative))
+    if quoted and s is not None and abs(float(quoted[-1]) - s) > 1e-6:
+        add(excel, "评分过程", "narrative_score",
+            f"{name}：评分过程写“得{quoted[-1]}分”，得分栏为{fmt_num(s)}")
+    rate = quoted_rate(narrative)
+    if rate is None and s is not None and w is not None:
+        contradiction = criterion_contradiction(name, criterion, narrative, s, w, step_mode=step_mode)
+        if contradiction:
+            add(excel, "得分", "criterion_score", contradiction)
+    if rate is None or s is None or w is None:
+        return
+    _check_satisfaction(add, excel, name, w, s, rate, criterion, step_mode=step_mode)
+
+
+def _check_satisfaction(add, excel, name, w, s, rate, criterion, *, step_mode):
+    """The score a quoted satisfaction rate earns under the criterion's step rule."""
+    rule = parse_step_rule(criterion)
+    if rule is None:
+        add(excel, "评分标准", "satisfaction_unchecked",
+            f"{name}：评分过程写满意度{rate}%，但评分标准中读不出扣分规则（如“超过85%得满分，"
+            f"每降低5%扣1分”），得分未核对")
+        return
+    r = float(rate) / 100
+    if r > 1:
+        add(excel, "评分过程", "satisfaction_unchecked", f"{name}：满意度{rate}%超过100%，得分未核对")
+        return
+    expect = score_rate(r, rule, w, indicator=name, mode=step_mode).score
+    mode = step_mode or rule.mode
+    if abs(expect - s) > 1e-6:
+        add(excel, "得分", "satisfaction",
+            f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
+            f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）"
+            f"应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+
+
+def _check_total_and_grade(total, grade_given, s_sum, add):
+    """The total row's score against the items' sum, and the grade against the total."""
     total_score = s_sum
     if total is None:
         add(None, "得分", "total_sum", f"没有合计行（各指标得分合计{fmt_num(s_sum)}）")
@@ -307,9 +344,3 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
             add(excel, None, "grade", "评价等级行没有写明优、良、中或差")
         elif g != grade(total_score):
             add(excel, None, "grade", f"评价等级为{g}，总分{fmt_num(total_score)}应为{grade(total_score)}")
-
-    if ALLOCATION_SHEET in wb.sheet_names:
-        table = table_from_rows(wb.rows(ALLOCATION_SHEET), file=str(wb.path), sheet=ALLOCATION_SHEET)
-        out.extend(allocation_from_table(table).findings())
-    return pd.DataFrame([(f.sheet, f.row, f.column, f.finding, f.message) for f in out],
-                        columns=list(FINDING_COLUMNS)).astype({"row": "Int64"})

@@ -423,18 +423,9 @@ def check_survey(
 
     mt = margins(estimates, pop, confidence=confidence, max_margin=max_margin, se_includes_fpc=se_includes_fpc)
 
-    cov = None
-    if pop is not None and q.district_item and q.district_item in v.data:
-        labels = option_labels(v, q.district_item)
-        cov = coverage(labels, pop, minimum=min_per_district, variable="district", alpha=fit_alpha,
-                       allocation=allocation, weights=weights, strata=None if weights is None else labels)
-    others = []
-    for key, counts_by in (frame_margins or {}).items():
-        item = next((it for it in q.items if key in (it.id, it.text) or key in it.aliases), None)
-        if item is None or item.id not in v.data:
-            raise DataError(f"frame margin '{key}' matches no item of questionnaire '{q.id}'",
-                            expected="an item id or text of " + ", ".join(it.id for it in q.items if it.options))
-        others.append(coverage(option_labels(v, item.id), counts_by, variable=str(key), alpha=fit_alpha))
+    cov = _district_coverage(v, pop, min_per_district=min_per_district, fit_alpha=fit_alpha,
+                             allocation=allocation, weights=weights)
+    others = _frame_margin_coverage(v, frame_margins, fit_alpha=fit_alpha)
 
     items = oriented_items(v)
     dims = {d.name: list(q.dimension_items(d.name)) for d in q.dimensions if q.dimension_items(d.name)}
@@ -451,30 +442,8 @@ def check_survey(
 
     add("有效率（有效/回收）", counts["valid_rate"].iloc[0], None, None,
         f"回收{cleaned.returned}份，有效{cleaned.n_valid}份")
-    ov = mt[mt["level"] == OVERALL_LEVEL]
-    for _, r in ov.iterrows():
-        add(f"抽样误差：{r['label']}", r["margin"], max_margin, r["passed"],
-            f"n={int(r['n'])}" + (f"，N={int(r['population'])}" if pd.notna(r["population"]) else "，未做有限总体校正"))
-    dist = mt[(mt["level"] != OVERALL_LEVEL)]
-    if len(dist):
-        main = dist[dist["measure"] == dist["measure"].iloc[0]]
-        bad = main[main["passed"] == False]  # noqa: E712
-        add(f"分区抽样误差：{main['label'].iloc[0]}", float(main["margin"].max()), max_margin,
-            None if main["passed"].isna().all() else bool(len(bad) == 0),
-            f"{len(main) - len(bad)}/{len(main)}个区不超过{max_margin:.0%}")
-    if cov is not None:
-        add("各区样本量不低于最低要求", float(cov.table["n"].min()), float(cov.table["minimum"].max()),
-            cov.passed_minimum, "低于最低样本量：" + "、".join(cov.below_minimum) if cov.below_minimum else
-            f"各区均不少于{int(cov.table['minimum'].max())}份")
-        add("区分布与计划分配的卡方检验（p值）" if cov.planned else "区分布卡方拟合优度（p值）", cov.p_value, cov.alpha,
-            cov.passed_fit, f"χ²={cov.chi2:.2f}，df={cov.df}，最大占比差{cov.max_abs_diff:.2%}"
-            + (f"；{cov.note}" if cov.note else ""))
-        if cov.weighted:
-            add("加权后区分布（Rao–Scott检验p值）", cov.weighted_p_value, cov.alpha, cov.passed_weighted_fit,
-                f"X²={cov.weighted_chi2:.2f}（设计校正）")
-    for o in others:
-        add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,
-            f"χ²={o.chi2:.2f}，df={o.df}，最大占比差{o.max_abs_diff:.2%}" + (f"；{o.note}" if o.note else ""))
+    _add_margin_checks(add, mt, max_margin)
+    _add_coverage_checks(add, cov, others)
     for _, r in rel.iterrows():
         add(f"Cronbach's α：{r['scale']}", r["cronbach_alpha"], min_cronbach_alpha, r["passed"],
             r["note"] or f"{r['k']}题，n={r['n']}，95% CI {r['ci_low']:.3f}–{r['ci_high']:.3f}")
@@ -488,3 +457,58 @@ def check_survey(
                   min_per_district=min_per_district if not isinstance(min_per_district, pd.Series) else "per district",
                   population_column=pop.name if pop is not None else None, issued=issued)
     return SurveyValidity(q.id, q.title, counts, mt, cov, tuple(others), rel, ia, ceil, k, b, checks, params)
+
+
+def _district_coverage(v, pop, *, min_per_district, fit_alpha, allocation, weights):
+    """The district mix against the population (None without a population or a district item)."""
+    q = v.questionnaire
+    if pop is None or not q.district_item or q.district_item not in v.data:
+        return None
+    labels = option_labels(v, q.district_item)
+    return coverage(labels, pop, minimum=min_per_district, variable="district", alpha=fit_alpha,
+                    allocation=allocation, weights=weights, strata=None if weights is None else labels)
+
+
+def _frame_margin_coverage(v, frame_margins, *, fit_alpha):
+    """One coverage test per frame margin (对象构成), keyed by an item id, text or alias."""
+    q = v.questionnaire
+    others = []
+    for key, counts_by in (frame_margins or {}).items():
+        item = next((it for it in q.items if key in (it.id, it.text) or key in it.aliases), None)
+        if item is None or item.id not in v.data:
+            raise DataError(f"frame margin '{key}' matches no item of questionnaire '{q.id}'",
+                            expected="an item id or text of " + ", ".join(it.id for it in q.items if it.options))
+        others.append(coverage(option_labels(v, item.id), counts_by, variable=str(key), alpha=fit_alpha))
+    return others
+
+
+def _add_margin_checks(add, mt, max_margin):
+    """Check rows for the overall sampling errors and the worst district's."""
+    ov = mt[mt["level"] == OVERALL_LEVEL]
+    for _, r in ov.iterrows():
+        add(f"抽样误差：{r['label']}", r["margin"], max_margin, r["passed"],
+            f"n={int(r['n'])}" + (f"，N={int(r['population'])}" if pd.notna(r["population"]) else "，未做有限总体校正"))
+    dist = mt[(mt["level"] != OVERALL_LEVEL)]
+    if len(dist):
+        main = dist[dist["measure"] == dist["measure"].iloc[0]]
+        bad = main[main["passed"] == False]  # noqa: E712
+        add(f"分区抽样误差：{main['label'].iloc[0]}", float(main["margin"].max()), max_margin,
+            None if main["passed"].isna().all() else bool(len(bad) == 0),
+            f"{len(main) - len(bad)}/{len(main)}个区不超过{max_margin:.0%}")
+
+
+def _add_coverage_checks(add, cov, others):
+    """Check rows for the district sample sizes and mix, and each frame margin's fit."""
+    if cov is not None:
+        add("各区样本量不低于最低要求", float(cov.table["n"].min()), float(cov.table["minimum"].max()),
+            cov.passed_minimum, "低于最低样本量：" + "、".join(cov.below_minimum) if cov.below_minimum else
+            f"各区均不少于{int(cov.table['minimum'].max())}份")
+        add("区分布与计划分配的卡方检验（p值）" if cov.planned else "区分布卡方拟合优度（p值）", cov.p_value, cov.alpha,
+            cov.passed_fit, f"χ²={cov.chi2:.2f}，df={cov.df}，最大占比差{cov.max_abs_diff:.2%}"
+            + (f"；{cov.note}" if cov.note else ""))
+        if cov.weighted:
+            add("加权后区分布（Rao–Scott检验p值）", cov.weighted_p_value, cov.alpha, cov.passed_weighted_fit,
+                f"X²={cov.weighted_chi2:.2f}（设计校正）")
+    for o in others:
+        add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,
+            f"χ²={o.chi2:.2f}，df={o.df}，最大占比差{o.max_abs_diff:.2%}" + (f"；{o.note}" if o.note else ""))

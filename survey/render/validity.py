@@ -20,72 +20,91 @@ from survey.formatting import fmt_pct
 def validity_paragraph(v: SurveyValidity) -> str:
     """A Chinese paragraph on the sample's validity, written from the numbers (honest on failures)."""
     c = v.counts.iloc[0]
-    parts = []
-    if pd.notna(c["issued"]):
-        parts.append(f"{v.title}共发放问卷{int(c['issued'])}份，回收{int(c['returned'])}份（回收率{fmt_pct(c['return_rate'])}），"
-                     f"其中有效问卷{int(c['valid'])}份（有效率{fmt_pct(c['valid_rate'])}，按回收问卷计）。")
-    else:
-        parts.append(f"{v.title}共回收问卷{int(c['returned'])}份，其中有效问卷{int(c['valid'])}份"
-                     f"（有效率{fmt_pct(c['valid_rate'])}，按回收问卷计）。")
-    conf = v.parameters.get("confidence", 0.95)
-    ov = v.margins[v.margins["level"] == OVERALL_LEVEL]
-    if len(ov):
-        head = ov.iloc[0]
-        fpc = f"（总体{int(head['population'])}人，已做有限总体校正）" if pd.notna(head["population"]) else ""
-        # design-based estimates (weighted to the frame) differ a little from the unweighted
-        # rate quoted in the annex: say which one this is
-        label = head["label"] + ("（按抽样框加权）" if v.parameters.get("se_includes_fpc") else "")
-        text = (f"在{conf:.0%}置信水平下，{label}{fmt_pct(head['estimate'])}的抽样误差为±{fmt_pct(head['margin'])}{fpc}，"
-                f"按最保守的50%比例计算的抽样误差为±{fmt_pct(head['moe_p50'])}")
-        thr = v.parameters.get("max_margin", THRESHOLDS["margin"])
-        text += f"，{'满足' if head['passed'] else '未满足'}抽样误差不超过{thr:.0%}的要求"
-        if head["passed"] and head["moe_p50"] > thr:
-            text += f"（保守口径超过{thr:.0%}，对满意率以外、接近50%的比例精度不足）"
-        dist = v.margins[(v.margins["level"] != OVERALL_LEVEL) & (v.margins["measure"] == head["measure"])]
-        if len(dist):
-            bad = dist[dist["passed"] == False]  # noqa: E712
-            if len(bad):
-                text += f"；分区样本较小，{len(bad)}个区的抽样误差超过{thr:.0%}，分区结果仅供参考"
-        parts.append(text + "。")
-    rel = v.reliability
-    r0 = rel.iloc[0]
-    if r0["passed"] is None:
-        parts.append(f"量表信度无法计算：{r0['note']}。")
-    else:
-        dims = rel.iloc[1:]
-        dtext = "、".join(f"{r['scale']}{r['cronbach_alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
-        nd = [f"{r['scale']}（{r['note']}）" for _, r in dims.iterrows() if r["passed"] is None]
-        dropped = int(c["valid"]) - int(r0["n"])
-        min_a = f"{v.parameters.get('min_cronbach_alpha', THRESHOLDS['cronbach_alpha']):g}"
-        t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['cronbach_alpha']:.3f}"
-             f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
-             + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
-             f"{'达到' if r0['passed'] else '未达到'}{min_a}的可接受标准")
-        if dtext:
-            t += f"；各维度α系数分别为{dtext}"
-            weak = [r["scale"] for _, r in dims.iterrows() if r["passed"] is False]
-            if weak:
-                t += f"，其中{'、'.join(weak)}低于{min_a}"
-        if nd:
-            t += f"；{'、'.join(nd)}无法计算α"
-        ce = v.ceiling.iloc[0]
-        if ce["n_ceiling"] > 0:
-            a_wo = ce["cronbach_alpha_without_ceiling"]
-            t += (f"。{int(ce['n_ceiling'])}名受访者（{fmt_pct(ce['ceiling_share'])}）所有题项均选择最高等级，存在天花板效应，"
-                  f"剔除后α系数为{'无法计算' if pd.isna(a_wo) else format(a_wo, '.3f')}")
-        parts.append(t + "。")
-    k, b = v.kmo, v.bartlett
-    if not k.computable or not b.computable:
-        parts.append(f"效度检验无法计算：{k.reason or b.reason}。")
-    else:
-        good = (k.overall >= v.parameters.get("min_kmo", THRESHOLDS["kmo"])
-                and b.p_value < v.parameters.get("bartlett_alpha", THRESHOLDS["bartlett_p"]))
-        ptxt = "p<0.001" if b.p_value < 0.001 else f"p={b.p_value:.3f}"
-        parts.append(f"KMO值为{k.overall:.3f}，Bartlett球形检验χ²={b.chi2:.2f}（df={b.df}，{ptxt}），"
-                     f"{'适合' if good else '不完全适合'}进行因子分析，{'结构效度良好' if good else '结构效度有待检验'}。")
+    parts = [_counts_sentence(v.title, c)]
+    margin = _margin_sentence(v)
+    if margin is not None:
+        parts.append(margin)
+    parts.append(_reliability_sentence(v, c))
+    parts.append(_factor_sentence(v))
     if v.coverage is not None:
         parts.append(coverage_sentence(v.coverage, v.other_margins))
     return "".join(parts)
+
+
+def _counts_sentence(title, c) -> str:
+    """Questionnaires issued (when known), returned and valid."""
+    if pd.notna(c["issued"]):
+        return (f"{title}共发放问卷{int(c['issued'])}份，回收{int(c['returned'])}份（回收率{fmt_pct(c['return_rate'])}），"
+                f"其中有效问卷{int(c['valid'])}份（有效率{fmt_pct(c['valid_rate'])}，按回收问卷计）。")
+    return (f"{title}共回收问卷{int(c['returned'])}份，其中有效问卷{int(c['valid'])}份"
+            f"（有效率{fmt_pct(c['valid_rate'])}，按回收问卷计）。")
+
+
+def _margin_sentence(v: SurveyValidity) -> str | None:
+    """The overall sampling error against the threshold, and the districts over it; None without an overall row."""
+    conf = v.parameters.get("confidence", 0.95)
+    ov = v.margins[v.margins["level"] == OVERALL_LEVEL]
+    if not len(ov):
+        return None
+    head = ov.iloc[0]
+    fpc = f"（总体{int(head['population'])}人，已做有限总体校正）" if pd.notna(head["population"]) else ""
+    # design-based estimates (weighted to the frame) differ a little from the unweighted
+    # rate quoted in the annex: say which one this is
+    label = head["label"] + ("（按抽样框加权）" if v.parameters.get("se_includes_fpc") else "")
+    text = (f"在{conf:.0%}置信水平下，{label}{fmt_pct(head['estimate'])}的抽样误差为±{fmt_pct(head['margin'])}{fpc}，"
+            f"按最保守的50%比例计算的抽样误差为±{fmt_pct(head['moe_p50'])}")
+    thr = v.parameters.get("max_margin", THRESHOLDS["margin"])
+    text += f"，{'满足' if head['passed'] else '未满足'}抽样误差不超过{thr:.0%}的要求"
+    if head["passed"] and head["moe_p50"] > thr:
+        text += f"（保守口径超过{thr:.0%}，对满意率以外、接近50%的比例精度不足）"
+    dist = v.margins[(v.margins["level"] != OVERALL_LEVEL) & (v.margins["measure"] == head["measure"])]
+    if len(dist):
+        bad = dist[dist["passed"] == False]  # noqa: E712
+        if len(bad):
+            text += f"；分区样本较小，{len(bad)}个区的抽样误差超过{thr:.0%}，分区结果仅供参考"
+    return text + "。"
+
+
+def _reliability_sentence(v: SurveyValidity, c) -> str:
+    """Cronbach's α of the scale and its dimensions, and the ceiling effect."""
+    rel = v.reliability
+    r0 = rel.iloc[0]
+    if r0["passed"] is None:
+        return f"量表信度无法计算：{r0['note']}。"
+    dims = rel.iloc[1:]
+    dtext = "、".join(f"{r['scale']}{r['cronbach_alpha']:.3f}" for _, r in dims.iterrows() if r["passed"] is not None)
+    nd = [f"{r['scale']}（{r['note']}）" for _, r in dims.iterrows() if r["passed"] is None]
+    dropped = int(c["valid"]) - int(r0["n"])
+    min_a = f"{v.parameters.get('min_cronbach_alpha', THRESHOLDS['cronbach_alpha']):g}"
+    t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['cronbach_alpha']:.3f}"
+         f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
+         + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
+         f"{'达到' if r0['passed'] else '未达到'}{min_a}的可接受标准")
+    if dtext:
+        t += f"；各维度α系数分别为{dtext}"
+        weak = [r["scale"] for _, r in dims.iterrows() if r["passed"] is False]
+        if weak:
+            t += f"，其中{'、'.join(weak)}低于{min_a}"
+    if nd:
+        t += f"；{'、'.join(nd)}无法计算α"
+    ce = v.ceiling.iloc[0]
+    if ce["n_ceiling"] > 0:
+        a_wo = ce["cronbach_alpha_without_ceiling"]
+        t += (f"。{int(ce['n_ceiling'])}名受访者（{fmt_pct(ce['ceiling_share'])}）所有题项均选择最高等级，存在天花板效应，"
+              f"剔除后α系数为{'无法计算' if pd.isna(a_wo) else format(a_wo, '.3f')}")
+    return t + "。"
+
+
+def _factor_sentence(v: SurveyValidity) -> str:
+    """KMO and Bartlett's test: whether the items suit a factor analysis."""
+    k, b = v.kmo, v.bartlett
+    if not k.computable or not b.computable:
+        return f"效度检验无法计算：{k.reason or b.reason}。"
+    good = (k.overall >= v.parameters.get("min_kmo", THRESHOLDS["kmo"])
+            and b.p_value < v.parameters.get("bartlett_alpha", THRESHOLDS["bartlett_p"]))
+    ptxt = "p<0.001" if b.p_value < 0.001 else f"p={b.p_value:.3f}"
+    return (f"KMO值为{k.overall:.3f}，Bartlett球形检验χ²={b.chi2:.2f}（df={b.df}，{ptxt}），"
+            f"{'适合' if good else '不完全适合'}进行因子分析，{'结构效度良好' if good else '结构效度有待检验'}。")
 
 
 def coverage_sentence(cv, other_margins=()) -> str:
