@@ -136,3 +136,23 @@ def test_no_import_cycles():
 def test_no_module_is_too_long():
     long = {module_name(p): n for p in FILES if (n := len(p.read_text(encoding="utf-8").splitlines())) > 650}
     assert not long, f"modules over 650 lines (split them by concept): {long}"
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function's body, its docstring left out."""
+    body = node.body
+    first = body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        if len(body) == 1:
+            return 0
+        first = body[1]
+    return (node.end_lineno or node.lineno) - first.lineno + 1
+
+
+def test_no_function_is_too_long():
+    long = []
+    for p in FILES:
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (n := _body_lines(node)) > 60:
+                long.append(f"{module_name(p)}.{node.name} ({n} lines)")
+    assert not long, "functions over 60 lines (extract helpers): " + "; ".join(long)
