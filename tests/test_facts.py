@@ -66,7 +66,8 @@ ALLOC_HEAD = ["各区", "分配金额（万元）"]
     ([ALLOC_HEAD, ["甲区", "十万"]], r"not a number", "row 2, column '分配金额（万元）'"),
     ([ALLOC_HEAD, ["甲区", 1], ["全市合计", 1], ["乙区", 2]], r"below the total row", "row 4"),
     ([ALLOC_HEAD, ["甲区", 1], ["甲区", 2]], r"'甲区' appears twice", "row 3"),
-    ([["区", "金额"], ["甲区", 1]], r"missing column\(s\) 各区, 分配金额（万元）", "row 1"),
+    ([["区", "金额"], ["甲区", 1]], r"missing column\(s\) 分配金额（万元）", "row 1"),
+    ([["名称", "分配金额（万元）"], ["甲区", 1]], r"has no unit column", "expected 各区 (or 各县"),
     ([ALLOC_HEAD, ["甲区", 1], ["乙区", "NaN"]], r"not a finite number", "row 3, column '分配金额（万元）'"),
 ])
 def test_bad_allocation_sheets(write_xlsx, rows, message, where):
@@ -95,3 +96,17 @@ def test_parse_number():
         parse_number(float("nan"), file="f.xlsx", sheet="s", row=2, column="数值")
     with pytest.raises(DataError, match="a number expected"):
         parse_number(True)
+
+
+def test_an_allocation_by_township_keeps_its_own_labels(write_xlsx):
+    """Any unit word (各乡镇) and total label (全县合计): the findings and the annex say them, not 各区 / 全市合计."""
+    from survey.inputs.facts import allocation_from_table
+    from survey.inputs.read import Workbook
+
+    book = write_xlsx({"资金分配": [["各乡镇", "分配金额（万元）"], ["城关镇", 10.0], ["河口乡", 20.0],
+                                 ["全县合计", 31.0]]})
+    alloc = allocation_from_table(Workbook(book).table("资金分配"))
+    assert (alloc.unit_header, alloc.total_label, alloc.total) == ("各乡镇", "全县合计", 31.0)
+    (finding,) = alloc.findings()
+    assert finding.message.startswith("资金分配：各乡镇分配金额合计30.00万元，与全县合计31.00万元不符")
+    assert "各区" not in finding.message and "全市" not in finding.message

@@ -67,9 +67,9 @@ def facts_table(framework, questionnaires) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def allocation_table(questionnaires) -> pd.DataFrame:
-    """各区 / 分配金额（万元）: one row per unit and the total row."""
-    return pd.DataFrame({DISTRICT_COLUMN: [*units(questionnaires), "合计"], AMOUNT_COLUMN: None})
+def allocation_table(questionnaires, area_unit: str = DISTRICT_COLUMN[1:]) -> pd.DataFrame:
+    """各<area_unit> (各区, 各乡镇 …) / 分配金额（万元）: one row per unit and the total row."""
+    return pd.DataFrame({f"各{area_unit}": [*units(questionnaires), "合计"], AMOUNT_COLUMN: None})
 
 
 def template_tables(questionnaires: list[Questionnaire], framework, *, area_unit: str,
@@ -85,7 +85,7 @@ def template_tables(questionnaires: list[Questionnaire], framework, *, area_unit
     if margins is not None:
         out[names["margins"]] = margins
     out[names["facts"]] = facts_table(framework, questionnaires)
-    out[names["allocation"]] = allocation_table(questionnaires)
+    out[names["allocation"]] = allocation_table(questionnaires, area_unit)
     return out
 
 

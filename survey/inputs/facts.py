@@ -31,6 +31,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from survey.definitions.cells import is_total_label
 from survey.errors import DataError, ScoringError
 
 FACT_SHEET = "指标数据"
@@ -40,7 +41,8 @@ ALLOCATION_SHEET = "资金分配"
 OUTLIER_FACTOR = 20      # a district allocated more than 20 × the median district is a finding
 VALUE_CEILING = 1e12     # no count, amount (万元) or rate of an evaluation comes near this: a typing error
 DISTRICT_COLUMN, AMOUNT_COLUMN = "各区", "分配金额（万元）"
-TOTAL_LABELS = ("全市合计", "合计", "总计")
+# the unit column of an allocation: 各区 (the reference layout), or 各县 / 各乡镇 / 各街道 …, or one of these
+UNIT_HEADERS = ("单位", "地区", "区县", "县区", "乡镇", "街道", "县", "区")
 TOLERANCE = 0.005  # 万元: half of the last printed digit (0.01万元 = 100元)
 
 
@@ -110,6 +112,8 @@ class Allocation:
     total_row: int | None = None
     file: str | None = None
     sheet: str | None = ALLOCATION_SHEET
+    unit_header: str = DISTRICT_COLUMN  # the table's own header of the unit column (各区, 各乡镇 …)
+    total_label: str = "全市合计"          # the label of its total row, as typed (全县合计, 合计 …)
 
     @property
     def sum(self) -> float:
@@ -132,17 +136,17 @@ class Allocation:
         if median <= 0:
             return []
         return [Finding(self.sheet, row, AMOUNT_COLUMN, "allocation_outlier",
-                        f"资金分配：{name}分配金额{a:.2f}万元，是各区中位数{median:.2f}万元的{a / median:.0f}倍，"
+                        f"资金分配：{name}分配金额{a:.2f}万元，是{self.unit_header}中位数{median:.2f}万元的{a / median:.0f}倍，"
                         "请核对单位和小数点")
                 for name, a, row in self.districts if a > OUTLIER_FACTOR * median]
 
     def sum_findings(self) -> list[Finding]:
         if self.total is None:
-            return [Finding(self.sheet, None, DISTRICT_COLUMN, "allocation_no_total",
-                            f"资金分配：没有“全市合计”行，各区合计{self.sum:.2f}万元无法核对")]
+            return [Finding(self.sheet, None, self.unit_header, "allocation_no_total",
+                            f"资金分配：没有合计行，{self.unit_header}合计{self.sum:.2f}万元无法核对")]
         if abs(self.sum - self.total) > TOLERANCE:
             return [Finding(self.sheet, self.total_row, AMOUNT_COLUMN, "allocation_sum",
-                            f"资金分配：各区分配金额合计{self.sum:.2f}万元，与全市合计{self.total:.2f}万元不符"
+                            f"资金分配：{self.unit_header}分配金额合计{self.sum:.2f}万元，与{self.total_label}{self.total:.2f}万元不符"
                             f"（差{self.sum - self.total:+.2f}万元）")]
         return []
 
@@ -250,16 +254,33 @@ def facts_from_table(table) -> tuple[Fact, ...]:
     return tuple(out)
 
 
+def allocation_unit_column(table) -> str:
+    """The unit column of an allocation table: 各区 (the reference layout), 各县 / 各乡镇 / 各街道 …, or 单位 / 地区 …"""
+    cols = [str(c).strip() for c in table.columns]
+    for c in cols:
+        if c == DISTRICT_COLUMN or (c.startswith("各") and 2 <= len(c) <= 5) or c in UNIT_HEADERS:
+            return c
+    raise DataError(f"sheet {table.sheet} has no unit column", file=table.file, sheet=table.sheet,
+                    got="columns " + ", ".join(cols),
+                    expected=f"{DISTRICT_COLUMN} (or 各县 / 各乡镇 / 各街道 / 单位) and {AMOUNT_COLUMN}",
+                    hint="name the first column after the units it lists, e.g. 各乡镇")
+
+
 def allocation_from_table(table) -> Allocation:
-    """Validate a :class:`~survey.inputs.read.RawTable` of the 资金分配 layout (各区, 分配金额（万元）, 全市合计)."""
-    _need(table, (DISTRICT_COLUMN, AMOUNT_COLUMN), f"sheet {table.sheet}")
-    districts, total, total_row = [], None, None
+    """Validate a :class:`~survey.inputs.read.RawTable` of the 资金分配 layout.
+
+    One row per unit (column 各区, 各乡镇, 各街道 …, see :func:`allocation_unit_column`)
+    with its amount in 分配金额（万元）, then one total row (合计, 全市合计, 全县合计 …).
+    """
+    unit = allocation_unit_column(table)
+    _need(table, (unit, AMOUNT_COLUMN), f"sheet {table.sheet}")
+    districts, total, total_row, total_label = [], None, None, "合计"
     seen: dict[str, int] = {}
     for row, r in _records(table):
         where = dict(file=table.file, sheet=table.sheet, row=int(row))
-        name, v = r[DISTRICT_COLUMN], r[AMOUNT_COLUMN]
+        name, v = r[unit], r[AMOUNT_COLUMN]
         if name is None:
-            raise DataError("amount without a district", column=DISTRICT_COLUMN, hint="name the district", **where)
+            raise DataError("amount without a unit", column=unit, hint=f"name the unit in {unit}", **where)
         name = str(name).strip()
         amount = parse_number(v, column=AMOUNT_COLUMN, what="an amount in 万元", **where)
         if amount is None:
@@ -267,22 +288,22 @@ def allocation_from_table(table) -> Allocation:
         if amount < 0:
             raise DataError(f"negative amount for '{name}'", column=AMOUNT_COLUMN, got=v,
                             hint="an allocation is zero or more (万元)", **where)
-        if name in TOTAL_LABELS:
+        if is_total_label(name):
             if total is not None:
-                raise DataError("a second total row", column=DISTRICT_COLUMN, hint="keep one 全市合计 row", **where)
-            total, total_row = amount, int(row)
+                raise DataError("a second total row", column=unit, hint="keep one total row (合计)", **where)
+            total, total_row, total_label = amount, int(row), name
             continue
         if total is not None:
-            raise DataError(f"district '{name}' below the total row", column=DISTRICT_COLUMN,
-                            hint="put 全市合计 last", **where)
+            raise DataError(f"unit '{name}' below the total row", column=unit, hint="put the total row (合计) last",
+                            **where)
         if name in seen:
-            raise DataError(f"district '{name}' appears twice (rows {seen[name]} and {row})", column=DISTRICT_COLUMN,
-                            hint="keep one row per district", **where)
+            raise DataError(f"unit '{name}' appears twice (rows {seen[name]} and {row})", column=unit,
+                            hint="keep one row per unit", **where)
         seen[name] = int(row)
         districts.append((name, amount, int(row)))
     if not districts:
-        raise DataError("no district rows", file=table.file, sheet=table.sheet, hint="one row per district")
-    return Allocation(tuple(districts), total, total_row, table.file, table.sheet)
+        raise DataError("no unit rows", file=table.file, sheet=table.sheet, hint="one row per unit")
+    return Allocation(tuple(districts), total, total_row, table.file, table.sheet, unit, total_label)
 
 
 def read_facts(workbook, *, sheet: str = FACT_SHEET, allocation_sheet: str | None = ALLOCATION_SHEET,

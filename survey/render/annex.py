@@ -179,11 +179,11 @@ def _uncertainty_sheet(wb, card, put, *, centre, bold) -> None:
 def _allocation_sheet(wb, alloc, put, *, centre, bold) -> None:
     """资金分配: the amount per district and the city total."""
     al = wb.create_sheet(SHEET_ALLOCATION)
-    put(al, 1, 1, "各区", align=centre, font=bold)
+    put(al, 1, 1, alloc.unit_header, align=centre, font=bold)
     put(al, 1, 2, "分配金额（万元）", align=centre, font=bold)
     rows = [(n, a) for n, a, _ in alloc.districts]
     if alloc.total is not None:
-        rows.append(("全市合计", alloc.total))
+        rows.append((alloc.total_label, alloc.total))
     for i, (name, amount) in enumerate(rows, start=2):
         put(al, i, 1, name, align=centre)
         put(al, i, 2, amount, fmt="0.00")

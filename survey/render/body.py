@@ -25,10 +25,6 @@ WEIGHTING_TEXT = {
 }
 
 
-# the total row of a table by unit, as Chinese tables name it (districts add up to the city …)
-UNIT_TOTAL = {"区": "全市合计", "县": "全市合计", "区县": "全市合计", "市": "全省合计", "街道": "全区合计", "乡镇": "全县合计"}
-
-
 def report_title(analysis) -> str:
     """The report's title from the annex title: '…项目绩效评价指标评分表' → '…项目绩效评价报告'."""
     card = analysis.scorecard
@@ -100,8 +96,8 @@ def allocation_table(alloc, unit: str) -> Table:
         The scorecard's fund allocation (``scorecard.allocation``): ``districts`` as
         ``(name, amount, …)`` and an optional printed ``total``, in 万元.
     unit : str
-        What a breakdown unit is called (:func:`unit_label`), used in the header 各{unit}
-        and to name the total row (:data:`UNIT_TOTAL`, e.g. 区 → 全市合计; 合计 otherwise).
+        What a breakdown unit is called (:func:`unit_label`), used in the header 各{unit};
+        the total row keeps the label typed in the allocation sheet (全市合计, 全县合计, 合计 …).
 
     Returns
     -------
@@ -112,7 +108,7 @@ def allocation_table(alloc, unit: str) -> Table:
     rows = [(name, f"{amount:.2f}") for name, amount, _ in alloc.districts]
     bold = set()
     if alloc.total is not None:
-        rows.append((UNIT_TOTAL.get(unit, "合计"), f"{alloc.total:.2f}"))
+        rows.append((alloc.total_label, f"{alloc.total:.2f}"))
         bold.add(len(rows) - 1)
     return Table((f"各{unit}", "分配金额（万元）"), tuple(rows), numeric=frozenset({1}),
                  bold_rows=frozenset(bold), widths=(1.2, 1.0), caption="资金分配情况", width=0.6)
