@@ -434,7 +434,7 @@ def test_disproportionate_allocation_is_a_planned_difference():
     plain = coverage(labels, pop)
     # unweighted 1/3 each against 77/15/8%: a large χ², and without a plan the old advice stands
     assert plain.p_value < 1e-10 and plain.kind == "unplanned"
-    assert COVERAGE_VERDICT[plain.kind] == "样本区分布与总体存在显著差异，宜加权调整"
+    assert COVERAGE_VERDICT[plain.kind].format(unit="区") == "样本区分布与总体存在显著差异，宜加权调整"
     planned = coverage(labels, pop, allocation=pd.Series({"甲区": 50, "乙区": 50, "丙区": 50}))
     assert planned.planned and planned.kind == "planned" and planned.p_value == pytest.approx(1.0)
     assert planned.frame_p_value == pytest.approx(plain.p_value)
@@ -510,3 +510,14 @@ def test_paragraph_names_the_plan_test_when_planned(checked):
     assert "样本区分布与总体存在显著差异，宜加权调整" in unplanned
     off = coverage(labels, pop, allocation=pd.Series({"甲区": 1000, "乙区": 20, "丙区": 10}))
     assert "偏离计划分配" in validity_paragraph(replace(checked["staff"][1], coverage=off))
+
+
+def test_validity_text_names_the_evaluation_unit():
+    """A breakdown by 乡镇 is called 乡镇 in the checks and the paragraph, never 区 (issue 16)."""
+    from survey.evaluation.validity import coverage
+    from survey.render.validity import coverage_sentence
+
+    pop, labels, _ = _disproportionate()
+    text = coverage_sentence(coverage(labels, pop), unit="乡镇")
+    assert "个乡镇中的" in text and "样本乡镇分布" in text and "各乡镇占比" in text
+    assert "区分布" not in text and "个区" not in text

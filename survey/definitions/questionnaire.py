@@ -294,6 +294,21 @@ class Questionnaire(_Model):
         return None if it.scale is None else self.scales[it.scale]
 
     @property
+    def unit_word(self) -> str:
+        """What the breakdown unit is called (区, 县, 乡镇, 街道 …), for text: the district item's text.
+
+        The item's text without a leading 您所在的 / 所在 when that leaves a short word
+        (``您所在的区`` → ``区``); 单位 when there is no such item or its text is long.
+        """
+        if not self.district_item:
+            return "单位"
+        text = self.item(self.district_item).text
+        for prefix in ("您所在的", "您所在", "所在"):
+            if text.startswith(prefix):
+                text = text[len(prefix):]
+        return text if 1 <= len(text) <= 4 else "单位"
+
+    @property
     def scored_items(self) -> tuple[str, ...]:
         """Items that belong to a dimension (the satisfaction battery)."""
         return tuple(it.id for it in self.items if it.dimension is not None)

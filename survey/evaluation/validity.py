@@ -375,6 +375,7 @@ class SurveyValidity:
     bartlett: Bartlett
     checks: pd.DataFrame = field(repr=False)
     parameters: dict = field(default_factory=dict)
+    unit: str = "区"  # what the breakdown unit is called (Questionnaire.unit_word), for the sentences
 
 
 CHECK_COLUMNS = ("questionnaire", "check", "value", "threshold", "passed", "verdict", "detail")
@@ -442,8 +443,8 @@ def check_survey(
 
     add("有效率（有效/回收）", counts["valid_rate"].iloc[0], None, None,
         f"回收{cleaned.returned}份，有效{cleaned.n_valid}份")
-    _add_margin_checks(add, mt, max_margin)
-    _add_coverage_checks(add, cov, others)
+    _add_margin_checks(add, mt, max_margin, q.unit_word)
+    _add_coverage_checks(add, cov, others, q.unit_word)
     for _, r in rel.iterrows():
         add(f"Cronbach's α：{r['scale']}", r["cronbach_alpha"], min_cronbach_alpha, r["passed"],
             r["note"] or f"{r['k']}题，n={r['n']}，95% CI {r['ci_low']:.3f}–{r['ci_high']:.3f}")
@@ -456,7 +457,8 @@ def check_survey(
                   bartlett_alpha=bartlett_alpha, fit_alpha=fit_alpha, se_includes_fpc=se_includes_fpc,
                   min_per_district=min_per_district if not isinstance(min_per_district, pd.Series) else "per district",
                   population_column=pop.name if pop is not None else None, issued=issued)
-    return SurveyValidity(q.id, q.title, counts, mt, cov, tuple(others), rel, ia, ceil, k, b, checks, params)
+    return SurveyValidity(q.id, q.title, counts, mt, cov, tuple(others), rel, ia, ceil, k, b, checks, params,
+                          q.unit_word)
 
 
 def _district_coverage(v, pop, *, min_per_district, fit_alpha, allocation, weights):
@@ -482,8 +484,8 @@ def _frame_margin_coverage(v, frame_margins, *, fit_alpha):
     return others
 
 
-def _add_margin_checks(add, mt, max_margin):
-    """Check rows for the overall sampling errors and the worst district's."""
+def _add_margin_checks(add, mt, max_margin, unit: str = "区"):
+    """Check rows for the overall sampling errors and the worst unit's (``unit``: 区, 乡镇 …)."""
     ov = mt[mt["level"] == OVERALL_LEVEL]
     for _, r in ov.iterrows():
         add(f"抽样误差：{r['label']}", r["margin"], max_margin, r["passed"],
@@ -492,22 +494,22 @@ def _add_margin_checks(add, mt, max_margin):
     if len(dist):
         main = dist[dist["measure"] == dist["measure"].iloc[0]]
         bad = main[main["passed"] == False]  # noqa: E712
-        add(f"分区抽样误差：{main['label'].iloc[0]}", float(main["margin"].max()), max_margin,
+        add(f"分{unit}抽样误差：{main['label'].iloc[0]}", float(main["margin"].max()), max_margin,
             None if main["passed"].isna().all() else bool(len(bad) == 0),
-            f"{len(main) - len(bad)}/{len(main)}个区不超过{max_margin:.0%}")
+            f"{len(main) - len(bad)}/{len(main)}个{unit}不超过{max_margin:.0%}")
 
 
-def _add_coverage_checks(add, cov, others):
-    """Check rows for the district sample sizes and mix, and each frame margin's fit."""
+def _add_coverage_checks(add, cov, others, unit: str = "区"):
+    """Check rows for the units' sample sizes and mix (``unit``: 区, 乡镇 …), and each frame margin's fit."""
     if cov is not None:
-        add("各区样本量不低于最低要求", float(cov.table["n"].min()), float(cov.table["minimum"].max()),
+        add(f"各{unit}样本量不低于最低要求", float(cov.table["n"].min()), float(cov.table["minimum"].max()),
             cov.passed_minimum, "低于最低样本量：" + "、".join(cov.below_minimum) if cov.below_minimum else
-            f"各区均不少于{int(cov.table['minimum'].max())}份")
-        add("区分布与计划分配的卡方检验（p值）" if cov.planned else "区分布卡方拟合优度（p值）", cov.p_value, cov.alpha,
+            f"各{unit}均不少于{int(cov.table['minimum'].max())}份")
+        add(f"{unit}分布与计划分配的卡方检验（p值）" if cov.planned else f"{unit}分布卡方拟合优度（p值）", cov.p_value, cov.alpha,
             cov.passed_fit, f"χ²={cov.chi2:.2f}，df={cov.df}，最大占比差{cov.max_abs_diff:.2%}"
             + (f"；{cov.note}" if cov.note else ""))
         if cov.weighted:
-            add("加权后区分布（Rao–Scott检验p值）", cov.weighted_p_value, cov.alpha, cov.passed_weighted_fit,
+            add(f"加权后{unit}分布（Rao–Scott检验p值）", cov.weighted_p_value, cov.alpha, cov.passed_weighted_fit,
                 f"X²={cov.weighted_chi2:.2f}（设计校正）")
     for o in others:
         add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,

@@ -66,18 +66,9 @@ def narrative_or_placeholder(narrative: Narrative, name: str, data: list[str] | 
 
 
 def questionnaire_unit(q) -> str | None:
-    """What a questionnaire's breakdown unit is called (区, 县, 街道 …): its district item's text.
-
-    The item's text without a leading 您所在的 / 所在, when that leaves a short word
-    (``您所在的区`` → ``区``); None when the questionnaire has no such item.
-    """
-    if not q.district_item:
-        return None
-    text = q.item(q.district_item).text
-    for prefix in ("您所在的", "您所在", "所在"):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-    return text if len(text) <= 4 else None
+    """What a questionnaire's breakdown unit is called (:attr:`Questionnaire.unit_word`), None when unnamed."""
+    word = q.unit_word
+    return None if word == "单位" else word
 
 
 def unit_label(analysis) -> str:

@@ -27,7 +27,7 @@ def validity_paragraph(v: SurveyValidity) -> str:
     parts.append(_reliability_sentence(v, c))
     parts.append(_factor_sentence(v))
     if v.coverage is not None:
-        parts.append(coverage_sentence(v.coverage, v.other_margins))
+        parts.append(coverage_sentence(v.coverage, v.other_margins, v.unit))
     return "".join(parts)
 
 
@@ -61,7 +61,7 @@ def _margin_sentence(v: SurveyValidity) -> str | None:
     if len(dist):
         bad = dist[dist["passed"] == False]  # noqa: E712
         if len(bad):
-            text += f"；分区样本较小，{len(bad)}个区的抽样误差超过{thr:.0%}，分区结果仅供参考"
+            text += f"；分{v.unit}样本较小，{len(bad)}个{v.unit}的抽样误差超过{thr:.0%}，分{v.unit}结果仅供参考"
     return text + "。"
 
 
@@ -107,21 +107,21 @@ def _factor_sentence(v: SurveyValidity) -> str:
             f"{'适合' if good else '不完全适合'}进行因子分析，{'结构效度良好' if good else '结构效度有待检验'}。")
 
 
-def coverage_sentence(cv, other_margins=()) -> str:
-    """The representativeness sentence: the district mix test and what a difference means."""
+def coverage_sentence(cv, other_margins=(), unit: str = "区") -> str:
+    """The representativeness sentence: the mix of units (``unit``: 区, 乡镇 …) tested, and what a difference means."""
     pv = "—" if np.isnan(cv.p_value) else f"{cv.p_value:.3f}"
-    t = f"样本覆盖全部{len(cv.table)}个区中的{int((cv.table['n'] > 0).sum())}个，"
+    t = f"样本覆盖全部{len(cv.table)}个{unit}中的{int((cv.table['n'] > 0).sum())}个，"
     if cv.planned:  # tested against the plan; the frame test is shown beside it
         fp = "—" if np.isnan(cv.frame_p_value) else f"{cv.frame_p_value:.3f}"
-        t += (f"样本区分布与计划分配的卡方检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），"
+        t += (f"样本{unit}分布与计划分配的卡方检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），"
               f"与总体的检验χ²={cv.frame_chi2:.2f}（p={fp}），")
     else:
-        t += f"样本区分布与总体的卡方拟合优度检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），"
-    t += f"各区占比最大相差{fmt_pct(cv.max_abs_diff)}，"
+        t += f"样本{unit}分布与总体的卡方拟合优度检验χ²={cv.chi2:.2f}（df={cv.df}，p={pv}），"
+    t += f"各{unit}占比最大相差{fmt_pct(cv.max_abs_diff)}，"
     kind = cv.kind
     if kind == "off_plan" and not np.isnan(cv.frame_p_value) and cv.frame_p_value >= cv.alpha:
         kind = "off_plan_frame_like"
-    t += COVERAGE_VERDICT[kind]
+    t += COVERAGE_VERDICT[kind].format(unit=unit)
     if cv.below_minimum:
         t += f"；{'、'.join(cv.below_minimum)}样本量低于最低要求（{int(cv.table['minimum'].max())}份）"
     for o in other_margins:
@@ -133,12 +133,13 @@ def coverage_sentence(cv, other_margins=()) -> str:
 # What the district mix means, by :attr:`survey.evaluation.validity.Coverage.kind`.
 COVERAGE_VERDICT = {
     "consistent": "样本结构与总体无显著差异，具有代表性",
-    "planned": "样本区分布与总体的差异系按设计采用非比例分配所致，实际样本与计划分配无显著差异，加权（设计权数）后可代表总体",
-    "off_plan": "样本区分布既不同于总体、也偏离计划分配（非计划差异），宜加权调整并关注应答率偏低的区",
+    "planned": "样本{unit}分布与总体的差异系按设计采用非比例分配所致，实际样本与计划分配无显著差异，加权（设计权数）后可代表总体",
+    "off_plan": "样本{unit}分布既不同于总体、也偏离计划分配（非计划差异），宜加权调整并关注应答率偏低的{unit}",
     "off_plan_frame_like": "实际样本偏离计划分配，但与总体结构无显著差异，具有代表性",
-    "corrected": "样本区分布与总体存在显著差异（非计划差异，可能源于各区应答率不同），已按区加权调整，加权后与总体无显著差异",
-    "unplanned": "样本区分布与总体存在显著差异，宜加权调整",
-    "untestable": "无法检验区分布",
+    "corrected": ("样本{unit}分布与总体存在显著差异（非计划差异，可能源于各{unit}应答率不同），"
+                  "已按{unit}加权调整，加权后与总体无显著差异"),
+    "unplanned": "样本{unit}分布与总体存在显著差异，宜加权调整",
+    "untestable": "无法检验{unit}分布",
 }
 
 
