@@ -1,7 +1,7 @@
 """Design-based comparisons (survey.stats.compare) against R survey on its own api data.
 
 Reference values: R 4.2.2 Patched (2022-11-10), survey 4.1.1, `data(api)` (the same rows as
-/work/shared/reference/api*.csv), printed with options(digits = 10). The "two years" are two
+shared/reference/api*.csv beside the repository), printed with options(digits = 10). The "two years" are two
 independent samples stacked in one design, each keeping its own strata and PSUs:
 
     a <- apistrat; a$src <- "strat"; a$psu <- paste0("s", seq_len(nrow(a))); a$str <- paste0("s", a$stype)
@@ -20,7 +20,7 @@ from survey.stats.compare import difference, holm, rao_scott, unit_contrasts
 from survey.stats.design import Design
 from survey.stats.estimate import estimate_column
 
-REF = Path(__file__).parent / "data" / "reference"   # copies of /work/shared/reference
+REF = Path(__file__).parent / "data" / "reference"   # copies of the shared reference data sets
 
 
 @pytest.fixture(scope="module")

@@ -94,7 +94,19 @@ def estimate(
     answers for an unweighted ``top_box`` and respondents otherwise; ``estimate`` is a
     proportion in [0, 1] (the score index is divided by 100).
 
-    >>> est = estimate(cleaned.valid, by="district")        # doctest: +SKIP
+    The 2021 staff survey shipped as an example (389 valid responses, 97.43% satisfied):
+
+    >>> from importlib.resources import files
+    >>> from survey.definitions.questionnaire import load
+    >>> from survey.evaluation.clean import clean
+    >>> from survey.inputs.read import Workbook
+    >>> from survey.inputs.tidy import tidy
+    >>> ex = files("survey.examples") / "nanjing-2021"
+    >>> q = load(ex / "questionnaires" / "staff.yaml")
+    >>> valid = clean(tidy(Workbook(ex / "raw" / "2021.xlsx").table("工作人员问卷"), q)).valid
+    >>> row = estimate(valid).query("measure == 'overall'").iloc[0]
+    >>> f"{row['estimate']:.2%}", int(row["n"])
+    ('97.43%', 389)
     """
     check_interval_args(alpha, ci_method)
     q = responses.questionnaire

@@ -227,7 +227,11 @@ def threshold_sample_size(
 ) -> ThresholdSize:
     """Smallest n with lower bound ≥ ``threshold`` when the expected rate is ``p``.
 
-    >>> threshold_sample_size(0.95, 0.85).n   # doctest: +SKIP
+    At an expected 95%, 49 valid responses keep the 95% Wilson lower bound at or
+    above an 85% scoring threshold:
+
+    >>> threshold_sample_size(0.95, 0.85).n
+    49
     """
     _check_open(p, "expected proportion p", "--p")
     _check_open(threshold, "threshold", "--threshold")
