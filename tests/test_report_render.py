@@ -94,3 +94,10 @@ def test_rendered_docx_has_the_charts_as_images(docx_text, request):
     pdf = folder / "report.docx.pdf"
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert len(listing.strip().splitlines()) - 2 >= 7  # the seven charts
+
+
+def test_no_page_of_report_docx_is_blank(docx_text):
+    """The annex fills its landscape page: the section break after it must not make a blank page."""
+    pages = docx_text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+    blank = [i + 1 for i, page in enumerate(pages) if not page.strip()]
+    assert len(pages) > 10 and not blank, f"blank pages: {blank}"

@@ -202,6 +202,27 @@ def _chart(doc, block: Chart, number: int, text_cm: float) -> None:
     _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
 
 
+def _tight_section_break(doc) -> None:
+    """Keep the paragraph that ends a section from spilling onto a page of its own.
+
+    A section ends with a paragraph holding its properties. After a table that fills
+    its page, that paragraph and the empty spacer paragraph left after the table
+    (:func:`_table`) would start a new, blank page; the spacer goes and the break
+    paragraph takes no height.
+    """
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    last = doc.paragraphs[-1]
+    prev = last._p.getprevious()
+    if prev is not None and prev.tag == qn("w:p") and not "".join(prev.itertext()).strip() \
+            and prev.find(qn("w:pPr") + "/" + qn("w:sectPr")) is None:
+        prev.getparent().remove(prev)
+    fmt = last.paragraph_format
+    fmt.space_before = fmt.space_after = 0
+    fmt.line_spacing = Pt(1)
+
+
 def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
     """The blocks as a .docx (bytes)."""
     from docx import Document
@@ -228,6 +249,7 @@ def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
             _chart(doc, b, figures, text_cm)
         elif isinstance(b, PageBreak):
             sec = doc.add_section(WD_SECTION.NEW_PAGE)
+            _tight_section_break(doc)
             _page(sec, landscape=b.landscape)
             text_cm = LANDSCAPE_TEXT_CM if b.landscape else PORTRAIT_TEXT_CM
     cp = doc.core_properties
