@@ -9,7 +9,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from survey.inputs.read import Workbook
-from survey.render.bigxlsx import csv_bytes, table_xlsx_bytes
+from survey.render.bigxlsx import table_xlsx_bytes
+from survey.render.files import csv_bytes
 
 
 def _table() -> pd.DataFrame:

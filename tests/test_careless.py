@@ -117,7 +117,7 @@ def test_plausibility_findings_are_warnings_on_the_console_and_labels_in_the_aud
     assert "  提示：12份问卷答题时长不合理（已置空，不参与答题过快判断）" in res.output.splitlines()
     assert "  提示：1份问卷提交时间远在调查期外（已保留，请核对）" in res.output.splitlines()
     assert "  提示：3份问卷序号重复（各行分别编制假名，未合并）" in res.output.splitlines()
-    audit = pd.read_excel(tmp_path / "r" / "audit.xlsx", sheet_name="审核明细")  # 规则 shows the label
+    audit = pd.read_excel(tmp_path / "r" / "audit.xlsx", sheet_name="审核明细", engine="openpyxl")  # 规则 shows the label
     labels = dict(zip(audit["规则编号"], audit["规则"]))
     assert labels["implausible_duration"] == "答题时长不合理" and labels["duplicate_id"] == "序号重复"
     assert all(code != label for code, label in labels.items())

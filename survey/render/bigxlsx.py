@@ -21,8 +21,8 @@ The same guarantees as ``office``:
 - **deterministic bytes**: fixed document dates and zip timestamps
   (:data:`survey.render.office.FIXED_TIME`), so equal tables give equal files.
 
-:func:`csv_bytes` writes the same table as UTF-8 CSV with a byte-order mark (Excel
-opens it as Unicode), for further analysis in R, Stata or pandas.
+The same table as CSV, for further analysis in R, Stata or pandas, is
+:func:`survey.render.files.csv_bytes` (the one CSV writer).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _text(v: object) -> str:
     return escape(_ILLEGAL.sub("", str(v)))
 
 
-def _is_whole(values: np.ndarray) -> bool:
+def is_whole(values: np.ndarray) -> bool:
     """Float values that are all whole numbers Excel holds exactly (NaN aside)."""
     finite = values[~np.isnan(values)]
     return bool(np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2 ** 53))
@@ -80,7 +80,7 @@ def _column(s: pd.Series, letter: str, percent: bool) -> Callable[[int, int, ran
             v = s.to_numpy(dtype=float)
             style = f' s="{_STYLE_PERCENT if percent else _STYLE_DECIMAL}"'
         bad = ~np.isfinite(v)
-        if kind == "f" and _is_whole(np.where(bad, np.nan, v)):
+        if kind == "f" and is_whole(np.where(bad, np.nan, v)):
             nums: list = np.where(bad, 0, v).astype(np.int64).tolist()
             style = ""
         else:
@@ -259,32 +259,3 @@ def table_xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[
                 for chunk in _sheet_xml(df.reset_index(drop=True), (widths or {}).get(name)):
                     fh.write(chunk)
     return buf.getvalue()
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV with a byte-order mark, no index.
-
-    Whole-number float columns (item codes with missing answers) are written as
-    integers (``1``, not ``1.0``). A spreadsheet opening a CSV would run text
-    starting with ``=``, ``+``, ``-`` or ``@`` as a formula, so such text (in text
-    columns only; numbers are untouched) gets a leading apostrophe, as OWASP advises
-    against CSV injection.
-
-    >>> csv_bytes(pd.DataFrame({"a": [1, -2], "t": ["=SUM(A1)", "ok"], "c": [1.0, None]})).decode("utf-8-sig").splitlines()
-    ['a,t,c', "1,'=SUM(A1),1", '-2,ok,']
-    """
-    out = df.copy()
-    for c in out.columns:
-        s = out[c]
-        if s.dtype.kind == "f" and _is_whole(s.to_numpy(dtype=float)):
-            out[c] = s.astype("Int64")
-        elif pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-            risky = s.str.startswith(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
-            if risky.any():
-                out[c] = s.where(~risky, "'" + s)
-        elif s.dtype == object:
-            out[c] = s.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")

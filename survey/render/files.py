@@ -53,10 +53,21 @@ def csv_safe(value):
 
 
 def csv_bytes(table: pd.DataFrame, *, index: bool = False) -> bytes:
-    """A table as CSV bytes (UTF-8 with BOM) with every formula-looking text cell prefixed by ``'``."""
+    """A table as CSV bytes (UTF-8 with BOM) with every formula-looking text cell prefixed by ``'``.
+
+    Float columns holding only whole numbers (item codes with missing answers) are
+    written as integers (``1``, not ``1.0``).
+
+    >>> csv_bytes(pd.DataFrame({"a": [1, -2], "t": ["=SUM(A1)", "ok"], "c": [1.0, None]})).decode("utf-8-sig").splitlines()
+    ['a,t,c', "1,'=SUM(A1),1", '-2,ok,']
+    """
+    from survey.render.bigxlsx import is_whole
+
     safe = table.copy()
     for col in safe.columns:
-        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col].dtype):
+        if safe[col].dtype.kind == "f" and is_whole(safe[col].to_numpy(dtype=float)):
+            safe[col] = safe[col].astype("Int64")
+        elif safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col].dtype):
             safe[col] = safe[col].astype(object).map(csv_safe)
     safe.columns = [csv_safe(c) if isinstance(c, str) else c for c in safe.columns]
     if index and (safe.index.dtype == object or pd.api.types.is_string_dtype(safe.index.dtype)):

@@ -19,8 +19,8 @@ from survey import __version__
 from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
-from survey.render.bigxlsx import csv_bytes, table_xlsx_bytes
-from survey.render.files import atomic_write, write_files  # noqa: F401  (atomic_write: public here too)
+from survey.render.bigxlsx import table_xlsx_bytes
+from survey.render.files import atomic_write, csv_bytes, write_files  # noqa: F401  (atomic_write: public here too)
 from survey.render.office import xlsx_bytes
 from survey.render.validity import validity_tables
 
