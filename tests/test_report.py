@@ -109,7 +109,7 @@ def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypa
 
     monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(OSError):
-        report.atomic_write(target, b"new")
+        files.atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
 

@@ -32,7 +32,7 @@ from survey.inputs.frame import read_frame
 from survey.inputs.read import Workbook
 from survey.inputs.tidy import tidy
 from survey.pipeline import analyze
-from survey.render.report import xlsx_bytes
+from survey.render.office import xlsx_bytes
 from survey.render.validity import validity_paragraph, validity_tables
 from survey.stats.design import Design
 from survey.stats.estimate import estimate_column

@@ -228,7 +228,8 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     from survey.evaluation.units import analysis_unit_contrasts
     from survey.evaluation.yoy import compare_analyses
     from survey.pipeline import analyze as run
-    from survey.render.report import write_files, xlsx_bytes
+    from survey.render.files import write_files
+    from survey.render.office import xlsx_bytes
     from survey.render.yoy import compare_output, year_label
 
     def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)

@@ -155,7 +155,7 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
     from survey.errors import WeightingError
     from survey.inputs.read import read_table
     from survey.render.bigxlsx import table_xlsx_bytes
-    from survey.render.report import atomic_write
+    from survey.render.files import atomic_write
     from survey.stats.weights import trim, weigh_to_table
 
     raw = read_table(data, sheet)

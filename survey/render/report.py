@@ -20,7 +20,7 @@ from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.bigxlsx import table_xlsx_bytes
-from survey.render.files import atomic_write, csv_bytes, write_files  # noqa: F401  (atomic_write: public here too)
+from survey.render.files import csv_bytes, write_files
 from survey.render.office import xlsx_bytes
 from survey.render.validity import validity_tables
 
