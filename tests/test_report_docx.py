@@ -134,5 +134,6 @@ def test_narrative_unknown_section_is_an_error():
 def test_empty_answers_and_themes():
     assert all(is_empty_answer(t) for t in ("无", "没有。", "很好！", "暂无建议", "挺好的", "/"))
     assert not is_empty_answer("希望提高加班补贴标准。")
-    g = group_suggestions(["建议提高薪酬待遇。", "希望提高加班补贴标准。", "无", "电子定位手环充电不方便"])
+    themes = {"薪酬待遇": ("待遇", "薪酬", "补贴"), "信息化建设": ("信息化", "定位")}  # as a questionnaire declares them
+    g = group_suggestions(["建议提高薪酬待遇。", "希望提高加班补贴标准。", "无", "电子定位手环充电不方便"], themes)
     assert [(t.theme, t.count) for t in g.themes] == [("薪酬待遇", 2), ("信息化建设", 1)] and g.empty == 1

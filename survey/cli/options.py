@@ -67,6 +67,7 @@ interval_options = stack(ci_method_option(), alpha_option)
 district_option = click.option(
     "--min-per-district", type=click.IntRange(min=0), default=5, show_default=True,
     help="Fewest valid responses a district should have: the validity check's threshold, "
+         "the report's suppression threshold (smaller districts are shown without a rate), "
          "and the allocation's floor in sample-size.")
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")

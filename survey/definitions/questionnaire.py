@@ -16,7 +16,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from survey.definitions.base import FrozenModel as _Model
 from survey.definitions.base import read_yaml, repeated, validation_problems
@@ -52,7 +52,10 @@ class Item(_Model):
     """One question (or one row of a matrix): its id, number, text, type, scale or options, dimension.
 
     ``aliases`` are other header texts that match it; ``required`` overrides the
-    default (every closed item must be answered, a text item need not be).
+    default (every closed item must be answered, a text item need not be). ``themes``
+    (open-ended ``text`` items only) groups the answers in the report: theme name → the
+    keywords, any one of which puts an answer under the theme
+    (:func:`survey.render.suggestions.group_suggestions`).
     """
 
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -64,6 +67,24 @@ class Item(_Model):
     dimension: str | None = None
     aliases: tuple[str, ...] = ()
     required: bool | None = None
+    themes: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @field_validator("themes")
+    @classmethod
+    def _themes(cls, v):
+        for name, words in v.items():
+            if not str(name).strip():
+                raise ValueError("a theme needs a name")
+            kept = [w for w in words if str(w).strip()]
+            if not kept or len(kept) != len(words):
+                raise ValueError(f"theme '{name}' needs a list of non-empty keywords")
+        return v
+
+    @model_validator(mode="after")
+    def _themes_on_text(self):
+        if self.themes and self.type != "text":
+            raise ValueError(f"themes are for open-ended items (type: text), not type '{self.type}'")
+        return self
 
     @property
     def is_required(self) -> bool:

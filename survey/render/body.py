@@ -16,6 +16,7 @@ from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table, placeholder
 from survey.render.narrative import SECTIONS, Narrative
+from survey.render.survey_words import reliability_words
 
 MODE_TEXT = {"online": "网络问卷", "interview": "入户或当面访谈"}
 WEIGHTING_TEXT = {
@@ -144,8 +145,13 @@ def section_basics(analysis, narrative: Narrative) -> list:
     elif not narrative.get("资金情况"):
         out.append(placeholder("资金情况（资金来源、预算安排、到位与使用情况）", ["工作簿中没有资金分配表"]))
     out.append(Heading("（三）绩效目标", 2))
-    targets = [] if card is None else [r.name + r.target.replace("\n", "") for r in card.rows if r.target][:8]
-    out += narrative_or_placeholder(narrative, "绩效目标", ["评分表各指标的指标值：" + "、".join(targets)] if targets else None)
+    targets = () if card is None else tuple((r.level1, r.level2, r.name, r.target.replace("\n", ""))
+                                            for r in card.rows if r.target)
+    out += narrative_or_placeholder(narrative, "绩效目标",
+                                    [f"评分表{len(targets)}项三级指标的指标值见下表"] if targets else None)
+    if targets and not narrative.get("绩效目标"):  # every target, never a cut list
+        out.append(Table(("一级指标", "二级指标", "三级指标", "指标值"), targets, merge_columns=frozenset({0, 1}),
+                         widths=(1.0, 1.2, 1.8, 1.2), caption="评分表各三级指标的指标值"))
     return out
 
 
@@ -252,10 +258,9 @@ def quality_text(s, h) -> str:
         ok = "满足" if r["passed"] else "未满足"
         text += (f"按{h.level * 100:g}%置信水平计算，该比例的抽样误差为±{fmt_pct(r['margin'])}，"
                  f"{ok}抽样误差不超过{fmt_pct(r['threshold'], 0)}的要求")
-    rel = v.reliability.iloc[0] if len(v.reliability) else None
-    if rel is not None and rel["passed"] is not None:
-        text += (f"；量表信度（克隆巴赫α系数）为{rel['cronbach_alpha']:.3f}，"
-                 f"{'达到' if rel['passed'] else '未达到'}{rel['threshold']:g}的可接受标准")
+    rel = reliability_words(v.reliability)
+    if rel:
+        text += "；" + rel
     if v.coverage is not None and v.coverage.passed_fit is not None:
         unit = questionnaire_unit(s.questionnaire) or "单位"
         text += (f"；样本各{unit}分布与总体无显著差异" if v.coverage.passed_fit

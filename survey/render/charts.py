@@ -147,7 +147,7 @@ def items_chart(stats, caption: str, overall: str | None = None) -> Chart:
     ax.set_xlim(left, 108)
     step = 5 if 100 - left <= 40 else 10
     ax.set_xticks(range(int(-(-left // step) * step), 101, step))
-    ax.set_xlabel("满意率（%）")
+    ax.set_xlabel(("加权" if any(st.weighted is not None for st in rated) else "") + "满意率（%）")
     return _render(fig, rc, caption)
 
 
@@ -227,25 +227,31 @@ def full_marks_rate(framework, indicator: str | None, step_mode: str | None = No
     return full[0] if full else None
 
 
-def report_charts(analysis) -> dict:
-    """Every chart of the report, keyed as :func:`survey.render.outline.report_blocks` reads them."""
+def report_charts(analysis, suppress_below: int | None = None) -> dict:
+    """Every chart of the report, keyed as :func:`survey.render.outline.report_blocks` reads them.
+
+    Units with fewer than ``suppress_below`` respondents (default: the analysis's
+    ``min_per_district``, :func:`survey.render.survey_body.suppress_threshold`) are left out.
+    """
     from survey.definitions.vocab import OVERALL
     from survey.evaluation.headline import headlines
     from survey.render.body import unit_label
-    from survey.render.survey_body import SUPPRESS_BELOW, importance, item_stats, overall_item, scored_rows
+    from survey.render.survey_body import importance, overall_item, scored_item_stats, scored_rows, suppress_threshold
 
     out: dict = {}
     card = analysis.scorecard
     if card is not None:
         out["level1"] = level1_chart(card, "各一级指标得分")
     unit = unit_label(analysis)
+    suppress_below = suppress_threshold(analysis, suppress_below)
     for s, h in zip(analysis.surveys, headlines(analysis)):
         q = s.questionnaire
-        stats = item_stats(s)
+        stats = scored_item_stats(s, h)
         if stats:
-            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率", overall_item(q))
+            basis = "（加权）" if h.scored.weighted else ""
+            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率{basis}", overall_item(q))
         rows = scored_rows(s, h)
-        rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= SUPPRESS_BELOW) & rows["estimate"].notna()]
+        rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= suppress_below) & rows["estimate"].notna()]
         if len(rows):
             data = [(str(r["level"]), r["estimate"], r["ci_low"], r["ci_high"]) for _, r in rows.iterrows()]
             out[(q.id, "units")] = units_chart(data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),

@@ -21,32 +21,29 @@ from survey.render.body import (
     unit_label,
 )
 from survey.render.narrative import Narrative
-from survey.render.suggestions import group_suggestions
+from survey.render.suggestions import OTHER, group_suggestions
 from survey.render.survey_body import (
     appendix_survey,
     item_label,
-    item_stats,
     lowest_items,
     overall_item,
+    scored_item_stats,
+    suppress_threshold,
     survey_section,
 )
 
 
-def _texts(s) -> list[str]:
-    q, data = s.questionnaire, s.cleaned.valid.data
-    out = []
-    for it in q.items:
-        if it.type == "text" and it.id in data:
-            out += [m for m in (mask_text(str(t)) for t in data[it.id].dropna()) if m]
-    return out
+def _texts(s, item: str) -> list[str]:
+    data = s.cleaned.valid.data
+    return [m for m in (mask_text(str(t)) for t in data[item].dropna()) if m]
 
 
 def theme_blocks(s) -> tuple[list, list[str]]:
     """The 意见和建议 part of one survey's subsection of 五、满意度调查分析.
 
-    Collects the survey's free-text answers (every ``text`` item of the questionnaire, valid
-    respondents only, masked by :func:`survey.inputs.privacy.mask_text`) and groups them by
-    theme with :func:`survey.render.suggestions.group_suggestions`.
+    For every ``text`` item of the questionnaire, collects the valid respondents' answers
+    (masked by :func:`survey.inputs.privacy.mask_text`) and groups them with the item's
+    declared ``themes`` (or the default ones) by :func:`survey.render.suggestions.group_suggestions`.
 
     Parameters
     ----------
@@ -56,33 +53,47 @@ def theme_blocks(s) -> tuple[list, list[str]]:
     Returns
     -------
     blocks : list
-        A paragraph counting the answers (how many wrote something, how many said nothing)
-        and, when any theme was found, the 意见和建议分类 table (主题, 条数, 原文摘录);
-        empty when nobody wrote anything.
+        Per item with answers: a paragraph counting them (how many wrote something, how many
+        said nothing; it names the question when the survey has several text items) and, when
+        any theme was found, the 意见和建议分类 table (主题, 条数, 原文摘录); empty when nobody
+        wrote anything.
     top_themes : list of str
         Up to three theme names, largest first, 其他 left out: fed to the 七、相关建议
         placeholder as 意见建议较集中的方面.
     """
-    g = group_suggestions(_texts(s))
-    if not g.total:
-        return [], []
-    kept = g.total - g.empty
-    blocks: list = [Para(f"共有{g.total}人填写了意见和建议，除去“无”“很好”等无具体内容的{g.empty}条，"
-                         f"{kept}条按主题归类如下（一条可涉及多个主题）。")]
-    if g.themes:
-        rows = tuple((t.theme, str(t.count), "；".join(f"“{x}”" for x in t.quotes)) for t in g.themes)
-        blocks.append(Table(("主题", "条数", "原文摘录（已隐去个人信息）"), rows, numeric=frozenset({1}),
-                            widths=(1.3, 0.6, 5.0), caption="意见和建议分类"))
-    return blocks, [t.theme for t in g.themes if t.theme != "其他"][:3]
+    q, data = s.questionnaire, s.cleaned.valid.data
+    items = [it for it in q.items if it.type == "text" and it.id in data]
+    blocks: list = []
+    top: list = []
+    for it in items:
+        g = group_suggestions(_texts(s, it.id), it.themes or None)
+        if not g.total:
+            continue
+        kept = g.total - g.empty
+        which = f"对“{it.text.rstrip('？?。')}”，" if len(items) > 1 else ""
+        blocks.append(Para(f"{which}共有{g.total}人填写了意见和建议，除去“无”“很好”等无具体内容的{g.empty}条，"
+                           f"{kept}条按主题归类如下（一条可涉及多个主题）。" if kept else
+                           f"{which}共有{g.total}人填写了意见和建议，均为“无”“很好”等无具体内容的回答。"))
+        if g.themes:
+            rows = tuple((t.theme, str(t.count), "；".join(f"“{x}”" for x in t.quotes) or "—") for t in g.themes)
+            blocks.append(Table(("主题", "条数", "原文摘录（已隐去个人信息）"), rows, numeric=frozenset({1}),
+                                widths=(1.3, 0.6, 5.0), caption="意见和建议分类"))
+        top += [(t.count, f"“{t.term}”" if t.term else t.theme) for t in g.themes if t.theme != OTHER]
+    return blocks, [name for _, name in sorted(top, key=lambda x: -x[0])][:3]
 
 
-def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | None = None) -> list:
-    """Every block of the report, in order."""
+def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | None = None,
+                  suppress_below: int | None = None) -> list:
+    """Every block of the report, in order; units below ``suppress_below`` respondents are shown as suppressed.
+
+    ``suppress_below`` defaults to the analysis's ``min_per_district`` (:func:`suppress_threshold`).
+    """
     from survey.render.validity import validity_paragraph
 
     narrative = narrative or Narrative()
     charts = charts or {}
     unit = unit_label(analysis)
+    suppress_below = suppress_threshold(analysis, suppress_below)
     hs = {h.questionnaire: h for h in headlines(analysis)}
     card = analysis.scorecard
     out: list = [Heading(report_title(analysis), 0)]
@@ -96,9 +107,9 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
         q = s.questionnaire
         blocks, top = theme_blocks(s)
         themes[q.title] = top
-        stats = item_stats(s)
-        lowest[q.title] = [item_label(st.text) for st in lowest_items(stats, overall_item(q))]
-        out += survey_section(s, hs[q.id], k, unit, charts, blocks)
+        stats = scored_item_stats(s, hs[q.id])
+        lowest[q.title] = [f"“{item_label(st.text)}”" for st in lowest_items(stats, overall_item(q))]
+        out += survey_section(s, hs[q.id], k, unit, charts, blocks, suppress_below)
     out += section_closing(analysis, narrative, lowest, themes)
     if card is not None:
         out += [PageBreak(landscape=True), Heading("附件1", 1), Para(card.title, "centre"), annex_table(card)]
@@ -108,9 +119,10 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
     return out
 
 
-def report_body(analysis) -> list:
+def report_body(analysis, suppress_below: int | None = None) -> list:
     """The report's blocks with the charts and the narrative beside the workbook (or placeholders)."""
     from survey.render.charts import report_charts
     from survey.render.narrative import read_narrative
 
-    return report_blocks(analysis, read_narrative(analysis.workbook), report_charts(analysis))
+    return report_blocks(analysis, read_narrative(analysis.workbook), report_charts(analysis, suppress_below),
+                         suppress_below)

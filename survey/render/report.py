@@ -294,12 +294,17 @@ def report_docx(analysis, blocks: list | None = None) -> bytes:
     return report_docx_bytes(report_body(analysis) if blocks is None else blocks, title=report_title(analysis))
 
 
-def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRESS_BELOW) -> list[Path]:
+def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = None) -> list[Path]:
     """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths.
 
     Breakdowns with fewer than ``suppress_below`` respondents are not reported in
-    satisfaction.xlsx (:func:`satisfaction_table`), and its 说明 sheet says so.
+    satisfaction.xlsx (:func:`satisfaction_table`, its 说明 sheet says so), report.docx and
+    report.html. Default: the analysis's ``min_per_district`` (``--min-per-district``, an
+    evaluation folder's ``thresholds.min_cell``), else :data:`SUPPRESS_BELOW`.
     """
+    from survey.render.survey_body import suppress_threshold
+
+    suppress_below = suppress_threshold(analysis, suppress_below)
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
@@ -334,7 +339,7 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRES
     from survey.render.outline import report_body
     from survey.render.page import report_html
 
-    blocks = report_body(analysis)
+    blocks = report_body(analysis, suppress_below)
     files["report.docx"] = report_docx(analysis, blocks)
     files["report.html"] = report_html(analysis, blocks)
     manifest = {

@@ -1,42 +1,55 @@
 """Open-ended suggestions grouped by theme, for the report body.
 
 Each valid respondent's free-text answer (already masked: phone and ID numbers) is
-put under every theme whose keywords it contains, or under 其他. Answers that say
-nothing (无, 没有, 暂无, 很好, 无意见 …) are left out and counted. The themes are a
-small, general lexicon of what public-service staff and service users write about
-(:data:`THEMES`); a report lists each theme with its count and a few quotes.
+put under every theme whose keywords it contains. The themes are the ones the
+questionnaire declares for the item (``themes:`` of a ``text`` item: theme → keywords),
+else a short field-neutral list (:data:`DEFAULT_THEMES`). Answers matching no theme are
+grouped by what they have in common: the 2–4 character term that recurs in most of
+them (:func:`recurring_term`), shown as 涉及“水压”的建议; what is left is 其他.
+Answers that say nothing (无, 没有, 暂无, 很好, 无意见 …) are left out and counted.
 
->>> g = group_suggestions(["社工待遇偏低，建议提高薪酬。", "无", "希望加强业务培训。", "很好！"])
+>>> g = group_suggestions(["办事流程太繁琐。", "无", "希望水压更稳定", "水压太低", "很好！"])
 >>> [(t.theme, t.count) for t in g.themes], g.empty
-([('薪酬待遇', 1), ('培训与专业能力', 1)], 2)
+([('办事效率与流程', 1), ('涉及“水压”的建议', 2)], 2)
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-# theme → keywords (any one present puts the answer under the theme)
-THEMES: dict[str, tuple[str, ...]] = {
-    "人员编制与队伍": ("编制", "人手", "人员不足", "人员配备", "配备工作人员", "专职", "队伍", "流动性"),
-    "薪酬待遇": ("待遇", "薪酬", "工资", "补贴", "津贴", "收入", "福利"),
-    "培训与专业能力": ("培训", "学习", "专业", "业务能力", "案例"),
-    "经费与物质保障": ("经费", "资金", "用车", "办公用房", "装备", "设备", "场所"),
-    "信息化建设": ("信息化", "系统", "平台", "数据", "定位", "视频", "监控"),
-    "安全与风险保障": ("安全", "风险", "防护", "报警", "应急", "突发", "免责"),
-    "身心健康与关心关爱": ("心理", "身心", "关心", "关爱", "压力"),
-    "部门协作与社会参与": ("协作", "联动", "共享", "社会力量", "宣传", "认可", "参与"),
-    "就业与帮扶": ("就业", "帮扶", "救助", "低保", "技能"),
-    "管理与服务方式": ("报到", "请假", "销假", "灵活", "流程", "程序", "手续", "制度", "值班", "调休"),
+# theme → keywords (any one present puts the answer under the theme): what people write
+# about any public service; an evaluation declares its own in the questionnaire.
+DEFAULT_THEMES: dict[str, tuple[str, ...]] = {
+    "服务态度与质量": ("态度", "耐心", "热情", "服务质量", "服务水平"),
+    "办事效率与流程": ("效率", "流程", "手续", "繁琐", "拖延", "等待时间"),
+    "宣传与信息公开": ("宣传", "公开", "告知", "知晓", "透明"),
+    "资金投入与保障": ("经费", "资金", "投入", "补贴", "补助", "费用", "收费"),
+    "人员与培训": ("人手", "培训", "专业", "队伍"),
+    "设施设备": ("设施", "设备", "场地", "维修", "维护", "老化"),
+    "沟通与反馈": ("沟通", "反馈", "回访", "投诉"),
+    "监督与管理": ("监督", "考核", "检查", "制度"),
 }
 OTHER = "其他"
 _EMPTY = {"无", "没有", "暂无", "暂时没有", "没", "无意见", "没意见", "没有意见", "无建议", "没有建议", "暂无建议",
           "暂无意见", "很好", "挺好", "都很好", "非常好", "好", "满意", "很满意", "非常满意", "不知道", "说不清",
-          "没什么", "没什么意见", "没什么建议", "无其他意见", "无其他建议", "一切都好", "都挺好"}
+          "没什么", "没什么意见", "没什么建议", "无其他意见", "无其他建议", "一切都好", "都挺好", "继续保持",
+          "继续努力", "加油", "辛苦了", "谢谢", "感谢"}
 _PUNCT = re.compile(r"[\s，。！？、；：,.!?;:…~～/\\\-—_]+")
-
-
 _NO_OPINION = re.compile(r".{0,10}?(没有意见|无意见|没意见|没有建议|无建议|没什么意见|没什么建议)")
+
+# Recurring terms: runs of Chinese characters, cut into 2–4 character pieces. A piece with a
+# particle or pronoun, or one of the words every suggestion uses (希望, 建议, 加强 …), says
+# nothing about what the answers have in common.
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_PARTICLES = set("的了是我你他她们也很都就更让被吗呢吧啊着这那些和与及或等还再又太请把但而并其该在")
+_GENERIC = ("希望", "建议", "意见", "能够", "可以", "应该", "需要", "进一步", "加强", "加大", "提高", "提升", "增加",
+            "完善", "改进", "改善", "继续", "保持", "做好", "工作", "问题", "方面", "情况", "目前", "现在", "一些",
+            "有关", "相关", "没有", "不够", "比较", "非常", "更加", "已经", "就是", "如果", "因为", "所以", "一点",
+            "一下", "多多", "感谢", "谢谢", "辛苦")
+MAX_TERM_CHARS = 200  # characters of an answer searched for recurring terms
 
 
 def is_empty_answer(text: str) -> bool:
@@ -49,6 +62,41 @@ def is_empty_answer(text: str) -> bool:
     return not t or t in _EMPTY or bool(re.fullmatch(r"(无|没有|暂无)+", t)) or bool(_NO_OPINION.fullmatch(t))
 
 
+_BREAKS = re.compile("|".join(sorted(_GENERIC, key=len, reverse=True)) + "|[" + "".join(sorted(_PARTICLES)) + "]")
+
+
+def _terms(text: str) -> list[str]:
+    """The distinct 2–4 character pieces of an answer's Chinese runs (cut at particles and generic
+    words first), in reading order."""
+    out: dict[str, None] = {}
+    for run in _CJK_RUN.findall(_BREAKS.sub(" ", text[:MAX_TERM_CHARS])):
+        for i in range(len(run)):
+            out.update((run[i:i + size], None) for size in (2, 3, 4) if i + size <= len(run))
+    return list(out)
+
+
+def recurring_term(texts: list[str], min_count: int = 2) -> str | None:
+    """The 2–4 character term found in most of ``texts`` (at least ``min_count``), or None.
+
+    Ties go to the longer term (营养餐 over 营养 when both are in the same answers), then to
+    the one met first. Pieces holding a particle (的, 了, 更 …) or a word every suggestion
+    uses (希望, 建议, 加强 …) are not terms.
+
+    >>> recurring_term(["希望水压更稳定", "水压太低", "营养餐口味一般"])
+    '水压'
+    >>> recurring_term(["增加营养餐品种", "营养餐口味单一", "校车太挤"])
+    '营养餐'
+    """
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for t in texts:
+        for term in _terms(t):
+            counts[term] += 1
+            first.setdefault(term, len(first))
+    best = sorted(counts, key=lambda k: (-counts[k], -len(k), first[k]))
+    return best[0] if best and counts[best[0]] >= min_count else None
+
+
 @dataclass(frozen=True)
 class Theme:
     """One theme of the grouped suggestions.
@@ -56,16 +104,19 @@ class Theme:
     Attributes
     ----------
     theme : str
-        The theme's name (a key of :data:`THEMES`, or 其他).
+        The theme's name (a declared or default theme, 涉及“…”的建议, or 其他).
     count : int
-        How many answers fall under the theme (an answer may fall under several).
+        How many answers fall under the theme (an answer may fall under several named themes).
     quotes : tuple of str
-        A few distinct answers quoted in the report, those without masked data or a leading
-        ``=``/``+``/``-`` first, each cut to ``max_quote`` characters.
+        A few distinct answers quoted in the report, each cut to ``max_quote`` characters;
+        those without masked personal data (``*``) or a leading ``=``/``+``/``-`` first.
+    term : str or None
+        The recurring term of a 涉及“…”的建议 group, else None.
     """
     theme: str
     count: int
     quotes: tuple[str, ...]
+    term: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,31 +126,71 @@ class Grouped:
     Attributes
     ----------
     themes : tuple of Theme
-        The themes found, by count (largest first, ties in :data:`THEMES` order), 其他 last.
+        The named themes found, by count (largest first, ties in declaration order); then the
+        recurring-term groups, by count; 其他 last.
     empty : int
         Answers left out as saying nothing (:func:`is_empty_answer`).
     total : int
         Answers with any text.
     """
-    themes: tuple[Theme, ...]   # by count, largest first; 其他 last
-    empty: int                  # answers left out as saying nothing
-    total: int                  # answers with text
+    themes: tuple[Theme, ...]
+    empty: int
+    total: int
 
 
-def group_suggestions(texts, *, quotes: int = 3, max_quote: int = 60) -> Grouped:
-    """Group free-text answers by theme (see the module docstring); quotes are the first distinct ones."""
+def _quotes(answers: list[str], k: int, max_quote: int) -> tuple[str, ...]:
+    """Up to ``k`` distinct answers, those without masked data or a leading ``=+-@`` first; a leading
+    ``=`` or ``@`` (a spreadsheet formula's start, typed into the export) is not shown."""
+    ranked = sorted(answers, key=lambda t: ("*" in t or t.startswith(("=", "+", "-", "@"))))
+    shown = (t.lstrip("=@").strip() or t for t in ranked)
+    return tuple(list(dict.fromkeys(t if len(t) <= max_quote else t[:max_quote] + "…" for t in shown))[:k])
+
+
+def group_suggestions(texts, themes: Mapping[str, tuple[str, ...]] | None = None, *, quotes: int = 3,
+                      max_quote: int = 60, max_terms: int = 6, min_term: int = 2) -> Grouped:
+    """Group free-text answers by theme (see the module docstring).
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The answers (masked); blanks are not counted.
+    themes : mapping, optional
+        Theme → keywords (the item's ``themes:``); :data:`DEFAULT_THEMES` when None or empty.
+    quotes, max_quote : int
+        Quotes per theme, and their length.
+    max_terms : int
+        At most this many recurring-term groups (:func:`recurring_term`) for the answers that
+        match no theme; what is left goes to 其他.
+    min_term : int
+        Answers a recurring term must be found in.
+
+    Returns
+    -------
+    Grouped
+    """
+    themes = dict(themes) if themes else DEFAULT_THEMES
     texts = [str(t).strip() for t in texts if t is not None and str(t).strip()]
     kept = [t for t in texts if not is_empty_answer(t)]
     found: dict[str, list[str]] = {}
+    rest = []
     for t in kept:
-        hits = [name for name, words in THEMES.items() if any(w in t for w in words)] or [OTHER]
+        hits = [name for name, words in themes.items() if any(w in t for w in words)]
         for name in hits:
             found.setdefault(name, []).append(t)
-    order = sorted(found, key=lambda k: (k == OTHER, -len(found[k]), list(THEMES).index(k) if k in THEMES else 99))
-    out = []
-    for name in order:
-        # quotes without masked personal data or a leading '=' read better in a report
-        plain = sorted(found[name], key=lambda t: ("*" in t or t.startswith(("=", "+", "-")), found[name].index(t)))
-        shown = list(dict.fromkeys(t if len(t) <= max_quote else t[:max_quote] + "…" for t in plain))[:quotes]
-        out.append(Theme(name, len(found[name]), tuple(shown)))
+        if not hits:
+            rest.append(t)
+    order = list(themes)
+    out = [Theme(name, len(found[name]), _quotes(found[name], quotes, max_quote))
+           for name in sorted(found, key=lambda k: (-len(found[k]), order.index(k)))]
+    by_term: list[Theme] = []
+    while rest and len(by_term) < max_terms:
+        term = recurring_term(rest, min_term)
+        if term is None:
+            break
+        group = [t for t in rest if term in t]
+        rest = [t for t in rest if term not in t]
+        by_term.append(Theme(f"涉及“{term}”的建议", len(group), _quotes(group, quotes, max_quote), term))
+    out += sorted(by_term, key=lambda t: -t.count)
+    if rest:
+        out.append(Theme(OTHER, len(rest), _quotes(rest, quotes, max_quote)))
     return Grouped(tuple(out), len(texts) - len(kept), len(texts))

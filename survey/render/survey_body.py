@@ -48,8 +48,16 @@ class ItemStat:
         Answers that count: all answers minus the scale's not-applicable options.
     satisfied : int
         Answers in the scale's satisfied options.
+    weighted : tuple of float or None
+        With weights (:func:`item_stats` ``weighted=True``): the sum of the respondents' weights
+        choosing each option; None when unweighted.
     rate
-        满意率, ``satisfied / answered`` (None when nobody answered).
+        满意率: ``satisfied / answered``, or with weights the weighted share of satisfied answers
+        among those that count (the ratio estimate the weighted estimates use). None when nobody answered.
+    shares
+        Each option's share of the item's answers (weighted when ``weighted`` is set).
+    basis
+        '加权' or '未加权'.
     """
     item: str
     text: str
@@ -58,15 +66,38 @@ class ItemStat:
     options: tuple[str, ...]
     answered: int                  # answers that count (not-applicable options excluded)
     satisfied: int
+    weighted: tuple[float, ...] | None = None   # weight sums per option, when weighted
+    satisfied_options: frozenset[str] = frozenset()
+    na_options: frozenset[str] = frozenset()
 
     @property
     def rate(self) -> float | None:
-        return self.satisfied / self.answered if self.answered else None
+        if self.weighted is None:
+            return self.satisfied / self.answered if self.answered else None
+        by = dict(zip(self.options, self.weighted))
+        counted = sum(w for o, w in by.items() if o not in self.na_options)
+        return sum(w for o, w in by.items() if o in self.satisfied_options) / counted if counted > 0 else None
+
+    @property
+    def shares(self) -> tuple[float | None, ...]:
+        values = self.counts if self.weighted is None else self.weighted
+        total = sum(values)
+        return tuple(v / total if total else None for v in values)
+
+    @property
+    def basis(self) -> str:
+        return "未加权" if self.weighted is None else "加权"
 
 
-def item_stats(s) -> list[ItemStat]:
-    """Option counts and 满意率 of every scored item (the overall item included), unweighted."""
+def item_stats(s, weighted: bool = False) -> list[ItemStat]:
+    """Option counts and 满意率 of every scored item (the overall item included).
+
+    With ``weighted`` and weights on the survey (``s.weights``), the shares and 满意率 are
+    weighted (the counts stay respondents); the headline's ``scored.weighted`` says which the
+    framework scores (:func:`scored_item_stats`).
+    """
     q, data = s.questionnaire, s.cleaned.valid.data
+    w = s.weights.weights.reindex(data.index) if weighted and s.weights is not None else None
     out = []
     for it in q.items:
         sc = q.scale_of(it.id)
@@ -74,10 +105,18 @@ def item_stats(s) -> list[ItemStat]:
             continue
         codes = data[it.id].dropna().astype(int)
         counts = tuple(int((codes == k).sum()) for k in range(1, len(sc.options) + 1))
+        wsum = None if w is None else tuple(float(w[codes.index[codes == k]].sum())
+                                             for k in range(1, len(sc.options) + 1))
         sat = sum(c for c, o in zip(counts, sc.options) if o in sc.satisfied)
         na = sum(c for c, o in zip(counts, sc.options) if o in sc.not_applicable)
-        out.append(ItemStat(it.id, it.text, it.dimension, counts, tuple(sc.options), sum(counts) - na, sat))
+        out.append(ItemStat(it.id, it.text, it.dimension, counts, tuple(sc.options), sum(counts) - na, sat, wsum,
+                            frozenset(sc.satisfied), frozenset(sc.not_applicable)))
     return out
+
+
+def scored_item_stats(s, h: Headline) -> list[ItemStat]:
+    """:func:`item_stats` on the scored measure's basis: weighted when the framework scores the weighted rate."""
+    return item_stats(s, weighted=h.scored.weighted)
 
 
 def item_label(text: str) -> str:
@@ -98,32 +137,37 @@ def overall_item(q) -> str | None:
     return None
 
 
-def distribution_table(stats: list[ItemStat]) -> Table:
+def distribution_table(stats: list[ItemStat], basis_note: str = "") -> Table:
     """The 各题选项分布与满意率 table of 五、满意度调查分析 (1. 各题满意情况).
 
     Parameters
     ----------
     stats : list of ItemStat
-        The survey's items (:func:`item_stats`).
+        The survey's items (:func:`item_stats`, weighted or not as scored).
+    basis_note : str
+        Put before the caption's 上行人数 when the stats are unweighted (e.g. ``未加权，同计分口径；``
+        when the survey also has weighted estimates); weighted stats always say so.
 
     Returns
     -------
     Table
         One row per item: 序号, 题项, for every option of any of the scales a cell with the
-        count over its share of the item's answers (— when the item's scale lacks the
-        option), 有效回答 and 满意率.
+        count over its share of the item's answers (weighted share when weighted; — when the
+        item's scale lacks the option), 有效回答 and 满意率 (加权满意率 when weighted).
     """
     options = list(dict.fromkeys(o for st in stats for o in st.options))
     rows = []
     for i, st in enumerate(stats, start=1):
         by = dict(zip(st.options, st.counts))
-        total = sum(st.counts)
-        cells = [f"{by[o]}\n{fmt_pct(by[o] / total, 1)}" if o in by and total else "—" for o in options]
+        share = dict(zip(st.options, st.shares))
+        cells = [f"{by[o]}\n{fmt_pct(share[o], 1)}" if o in by and share[o] is not None else "—" for o in options]
         rows.append((str(i), st.text, *cells, str(st.answered), fmt_pct(st.rate)))
-    header = ("序号", "题项", *options, "有效回答", "满意率")
+    weighted = any(st.weighted is not None for st in stats)
+    header = ("序号", "题项", *options, "有效回答", "加权满意率" if weighted else "满意率")
     widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 1.1)
-    return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths,
-                 caption="各题选项分布与满意率（上行人数，下行占比）")
+    caption = ("各题选项分布与满意率（加权，同计分口径；上行人数，下行加权占比）" if weighted else
+               f"各题选项分布与满意率（{basis_note}上行人数，下行占比）")
+    return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths, caption=caption)
 
 
 def scored_rows(s, h: Headline) -> pd.DataFrame:
@@ -132,7 +176,19 @@ def scored_rows(s, h: Headline) -> pd.DataFrame:
     return table[table["measure"] == h.measure]
 
 
-def unit_table(s, h: Headline, unit: str) -> Table | None:
+def suppress_threshold(analysis, given: int | None = None) -> int:
+    """The fewest respondents a unit needs to be reported: ``given``, else the analysis's ``min_per_district``.
+
+    ``min_per_district`` is what ``--min-per-district`` and an evaluation folder's
+    ``thresholds.min_cell`` set (:func:`survey.pipeline.analyze` records it in ``parameters``);
+    :data:`SUPPRESS_BELOW` when neither says.
+    """
+    if given is not None:
+        return int(given)
+    return int(getattr(analysis, "parameters", {}).get("min_per_district", SUPPRESS_BELOW))
+
+
+def unit_table(s, h: Headline, unit: str, suppress_below: int = SUPPRESS_BELOW) -> Table | None:
     """The 各{unit}满意情况 table: the scored measure per unit, with its interval.
 
     Parameters
@@ -149,8 +205,8 @@ def unit_table(s, h: Headline, unit: str) -> Table | None:
     -------
     Table or None
         One row per unit of the scored table (weighted or not, as scored): 有效样本, the
-        estimate and its interval; a unit with fewer than :data:`SUPPRESS_BELOW` respondents
-        shows its size only. None when the survey has no breakdown.
+        estimate and its interval; a unit with fewer than ``suppress_below`` respondents
+        (default :data:`SUPPRESS_BELOW`) shows its size only. None when the survey has no breakdown.
     """
     rows_df = scored_rows(s, h)
     rows_df = rows_df[rows_df["domain"] != OVERALL]
@@ -159,15 +215,15 @@ def unit_table(s, h: Headline, unit: str) -> Table | None:
     rows = []
     for _, r in rows_df.iterrows():
         n = int(r["n"])
-        if n < SUPPRESS_BELOW:
-            rows.append((str(r["level"]), str(n), "—", f"样本少于{SUPPRESS_BELOW}人，不予报告"))
+        if n < suppress_below:
+            rows.append((str(r["level"]), str(n), "—", f"样本少于{suppress_below}人，不予报告"))
         else:
             rows.append((str(r["level"]), str(n), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high'])))
     return Table((unit, "有效样本", h.label, h.ci_name), tuple(rows), numeric=frozenset({1, 2, 3}),
                  widths=(1.2, 0.8, 1.0, 1.8), caption=f"各{unit}{h.label}（{h.scored.basis}）")
 
 
-def dimension_table(q, stats: list[ItemStat]) -> Table | None:
+def dimension_table(q, stats: list[ItemStat], weighted: bool = False) -> Table | None:
     """The 各维度满意情况 table: each dimension's average item 满意率.
 
     Parameters
@@ -176,12 +232,14 @@ def dimension_table(q, stats: list[ItemStat]) -> Table | None:
         The questionnaire (its ``dimensions``).
     stats : list of ItemStat
         The survey's items (:func:`item_stats`).
+    weighted : bool
+        The items' 满意率 are weighted (the caption says so).
 
     Returns
     -------
     Table or None
         Per dimension with at least one rated item: 维度, its description, the number of
-        rated items and the unweighted mean of their 满意率. None when the questionnaire
+        rated items and the plain mean of their 满意率. None when the questionnaire
         defines no dimensions or none has a rated item.
     """
     if not q.dimensions:
@@ -194,7 +252,8 @@ def dimension_table(q, stats: list[ItemStat]) -> Table | None:
     if not rows:
         return None
     return Table(("维度", "内容", "题项数", "平均满意率"), tuple(rows), numeric=frozenset({2, 3}),
-                 widths=(1.0, 2.6, 0.7, 1.0), caption="各维度满意率（维度内各题满意率的平均）")
+                 widths=(1.0, 2.6, 0.7, 1.0),
+                 caption=f"各维度满意率（维度内各题{'加权' if weighted else ''}满意率的平均）")
 
 
 def lowest_items(stats: list[ItemStat], overall: str | None, k: int = 3) -> list[ItemStat]:
@@ -286,7 +345,8 @@ def headline_lines(h: Headline) -> list[str]:
     return out
 
 
-def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_blocks: list) -> list:
+def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_blocks: list,
+                   suppress_below: int = SUPPRESS_BELOW) -> list:
     """One survey's subsection of 五、满意度调查分析.
 
     In order: the heading （k）title and :func:`headline_text`; 1. 各题满意情况
@@ -309,6 +369,8 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
         The report's charts, keyed ``(questionnaire id, "items" | "units" | "ipa")``.
     themes_blocks : list
         The suggestion blocks of :func:`survey.render.outline.theme_blocks`.
+    suppress_below : int
+        Units with fewer respondents are shown as suppressed (:func:`unit_table`).
 
     Returns
     -------
@@ -316,17 +378,18 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
         The subsection's blocks.
     """
     q = s.questionnaire
-    stats = item_stats(s)
+    stats = scored_item_stats(s, h)
     overall = overall_item(q)
     out: list = [Heading(f"（{fmt_cn(k)}）{q.title}", 2), Para(headline_text(h))]
     out.append(Heading("1. 各题满意情况", 3))
-    out.append(distribution_table(stats))
+    out.append(distribution_table(stats, "未加权，同计分口径；" if s.weighted is not None else ""))
     if (q.id, "items") in charts:
         out.append(charts[(q.id, "items")])
     low = lowest_items(stats, overall)
     if low:
-        out.append(Para("满意率最低的题项为：" + "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low) + "。"))
-    t = unit_table(s, h, unit)
+        named = "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low)
+        out.append(Para(("加权" if h.scored.weighted else "") + f"满意率最低的题项为：{named}。"))
+    t = unit_table(s, h, unit, suppress_below)
     out.append(Heading(f"2. 各{unit}满意情况", 3))
     if t is not None:
         out.append(t)
@@ -334,7 +397,7 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
             out.append(charts[(q.id, "units")])
     else:
         out.append(Para(f"问卷未按{unit}分组。"))
-    d = dimension_table(q, stats)
+    d = dimension_table(q, stats, h.scored.weighted)
     n = 3
     if d is not None:
         out += [Heading(f"{n}. 各维度满意情况", 3), d]
@@ -349,13 +412,16 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
     return out
 
 
-def design_effect_words(f) -> str:
+def design_effect_words(f, fpc: bool = False) -> str:
     """The design effect of a weighted estimate in words, for the 附件2 table.
 
     Parameters
     ----------
     f
         One figure of a headline (``h.scored`` / ``h.other``), with ``deff`` and ``n``.
+    fpc : bool
+        Whether the design applied a finite population correction (``s.design.fpc``):
+        only then do the words mention 有限总体校正.
 
     Returns
     -------
@@ -367,7 +433,8 @@ def design_effect_words(f) -> str:
     if f.deff is None or not np.isfinite(f.deff):
         return ""
     if f.deff < 0.95:
-        return f"加权并作有限总体校正后，抽样误差小于同样本量的简单随机抽样（设计效应{f.deff:.2f}）"
+        done = "加权并作有限总体校正后" if fpc else "加权后"
+        return f"{done}，抽样误差小于同样本量的简单随机抽样（设计效应{f.deff:.2f}）"
     if f.deff <= 1.05:
         return "加权对精度影响很小"
     return f"加权使抽样误差相当于{round(f.n / f.deff)}人的简单随机样本（设计效应{f.deff:.2f}）"
@@ -399,7 +466,8 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
     for f, role in ((h.scored, "计分口径"), (h.other, "对照口径")):
         if f is None:
             continue
-        words = (design_effect_words(f) or "估计值在边界上，加权不改变结果") if f.weighted else "各样本权重相同"
+        fpc = s.design is not None and s.design.fpc is not None
+        words = (design_effect_words(f, fpc=fpc) or "估计值在边界上，加权不改变结果") if f.weighted else "各样本权重相同"
         rows.append((role, f.basis, fmt_pct(f.estimate), f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n),
                      "—" if f.score is None else fmt_num(f.score), words))
     out.append(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
