@@ -176,3 +176,23 @@ def test_cli_threshold_reaches_report_html(tmp_path):
     assert res.exit_code == 0, res.output
     page = Path(tmp_path / "report.html").read_text(encoding="utf-8")
     assert "样本少于8人，不予报告" in page
+
+
+# -- 7. what read wrong on the rendered pages ------------------------------------------------
+
+def test_unit_word_after_a_trailing_suo_zai():
+    q = load(ROOT / "survey" / "examples" / "school-meals-2023" / "questionnaires" / "parents.yaml")
+    assert q.item(q.district_item).text == "孩子就读学校所在街道" and q.unit_word == "街道"
+    assert load(QDIR / "staff.yaml").unit_word == "区"
+
+
+def test_quotes_show_masked_data_as_omitted():
+    g = group_suggestions(["本人身份证号320***********1230，反映岗位定级问题。", "=建议增加编制"],
+                          {"岗位": ("岗位", "编制")})
+    (t,) = g.themes
+    assert set(t.quotes) == {"建议增加编制", "本人身份证号（略），反映岗位定级问题。"}
+
+
+def test_per_event_text_reads_once(rural_water):
+    text = "\n".join(getattr(b, "text", "") for b in report_blocks(rural_water))
+    assert "当年发生水质污染事故0起、停水超过24小时1起" in text and "安全事故水质污染" not in text

@@ -319,7 +319,8 @@ class Questionnaire(_Model):
         """What the breakdown unit is called (区, 县, 乡镇, 街道 …), for text: the district item's text.
 
         The item's text without a leading 您所在的 / 所在 when that leaves a short word
-        (``您所在的区`` → ``区``); 单位 when there is no such item or its text is long.
+        (``您所在的区`` → ``区``), or what follows its last 所在 (``孩子就读学校所在街道`` →
+        ``街道``); 单位 when there is no such item or its text is long.
         """
         if not self.district_item:
             return "单位"
@@ -327,6 +328,8 @@ class Questionnaire(_Model):
         for prefix in ("您所在的", "您所在", "所在"):
             if text.startswith(prefix):
                 text = text[len(prefix):]
+        if len(text) > 4 and "所在" in text:  # 孩子就读学校所在街道 → 街道
+            text = text.rsplit("所在", 1)[1].removeprefix("的")
         return text if 1 <= len(text) <= 4 else "单位"
 
     @property

@@ -168,11 +168,12 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
     for j, h in enumerate(block.header):
         _cell_text(grid[0][j], h, bold=True, align=centre)
         _shade(grid[0][j])
+    # a text column is centred when all its cells are short, else left-aligned throughout (one column, one alignment)
+    short = [all(len(str(r[j])) <= 12 for r in block.rows) for j in range(ncol)]
     for i, row in enumerate(block.rows, start=1):
         for j, v in enumerate(row):
-            short = len(str(v)) <= 12
             _cell_text(grid[i][j], v, bold=(i - 1) in block.bold_rows,
-                       align=centre if (j in block.numeric or short) else left)
+                       align=centre if (j in block.numeric or short[j]) else left)
     for col in block.merge_columns:
         for a, b in spans([r[col] for r in block.rows]):
             top = table.cell(a + 1, col)
@@ -223,6 +224,28 @@ def _tight_section_break(doc) -> None:
     fmt.line_spacing = Pt(1)
 
 
+def title_lines(text: str, per_line: float) -> list[str]:
+    """A title too long for one line, cut before its 绩效评价报告 / 评价报告 / 报告 tail (no orphan word).
+
+    Width counts a CJK character as 1 and an ASCII one as 0.55; ``per_line`` is how many CJK
+    characters fit. Unchanged when it fits or has no such tail.
+
+    >>> title_lines("某县2023年农村饮水安全巩固提升补助资金绩效评价报告", 25)
+    ['某县2023年农村饮水安全巩固提升补助资金', '绩效评价报告']
+    >>> title_lines("某县农村饮水项目绩效评价报告", 25)
+    ['某县农村饮水项目绩效评价报告']
+    """
+    def width(t: str) -> float:
+        return sum(0.55 if c.isascii() else 1.0 for c in t)
+
+    if width(text) <= per_line:
+        return [text]
+    for tail in ("绩效评价报告", "评价报告", "报告"):
+        if text.endswith(tail) and width(text[: -len(tail)]) <= per_line:
+            return [text[: -len(tail)], tail]
+    return [text]
+
+
 def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
     """The blocks as a .docx (bytes)."""
     from docx import Document
@@ -237,6 +260,11 @@ def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
             h = doc.add_paragraph(b.text, style="Title" if b.level == 0 else f"Heading {min(b.level, 3)}")
             if b.level == 0:
                 h.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                lines = title_lines(b.text, text_cm / 2.54 * 72 / HEADING_FONTS[0][1])
+                if len(lines) > 1:  # cut where a reader would, not before the last word
+                    h.text = ""
+                    h.add_run(lines[0]).add_break()
+                    h.add_run(lines[1])
         elif isinstance(b, Para):
             _para(doc, b)
         elif isinstance(b, Table):

@@ -108,8 +108,9 @@ class Theme:
     count : int
         How many answers fall under the theme (an answer may fall under several named themes).
     quotes : tuple of str
-        A few distinct answers quoted in the report, each cut to ``max_quote`` characters;
-        those without masked personal data (``*``) or a leading ``=``/``+``/``-`` first.
+        A few distinct answers quoted in the report (:func:`quote_text`: masked data as （略）),
+        each cut to ``max_quote`` characters; those without masked personal data (``*``) or a
+        leading ``=``/``+``/``-`` first.
     term : str or None
         The recurring term of a 涉及“…”的建议 group, else None.
     """
@@ -138,11 +139,26 @@ class Grouped:
     total: int
 
 
+_MASKED = re.compile(r"[0-9A-Za-z+@._\-]*\*[0-9A-Za-z+@._\-*]*")
+
+
+def quote_text(text: str) -> str:
+    """An answer as the report quotes it: masked data as （略）, no leading ``=`` or ``@``.
+
+    A masked number or address (``139****0000``) reads （略）; a leading ``=`` or ``@`` (a
+    spreadsheet formula's start, typed into the export) goes.
+
+    >>> quote_text("+86139****0000 欢迎回访，希望改善服务。"), quote_text("=建议增加班次")
+    ('（略）欢迎回访，希望改善服务。', '建议增加班次')
+    """
+    t = _MASKED.sub("（略）", text).lstrip("=@").strip()
+    return re.sub(r"（略）\s+", "（略）", t) or text
+
+
 def _quotes(answers: list[str], k: int, max_quote: int) -> tuple[str, ...]:
-    """Up to ``k`` distinct answers, those without masked data or a leading ``=+-@`` first; a leading
-    ``=`` or ``@`` (a spreadsheet formula's start, typed into the export) is not shown."""
+    """Up to ``k`` distinct answers (:func:`quote_text`), those without masked data or a leading ``=+-@`` first."""
     ranked = sorted(answers, key=lambda t: ("*" in t or t.startswith(("=", "+", "-", "@"))))
-    shown = (t.lstrip("=@").strip() or t for t in ranked)
+    shown = (quote_text(t) for t in ranked)
     return tuple(list(dict.fromkeys(t if len(t) <= max_quote else t[:max_quote] + "…" for t in shown))[:k])
 
 
