@@ -119,6 +119,8 @@ def test_report_groups_a_new_field_s_answers(rural_water):
     blocks = report_blocks(rural_water)
     (t,) = tables(blocks, "意见和建议分类")
     assert t.rows[0][:2] == ("涉及“水压”的建议", "21") and "其他" not in [r[0] for r in t.rows]
+    # nothing left out: no "除去…0条"
+    assert "共有21人填写了意见和建议，按主题归类如下（一条可涉及多个主题）。" in [getattr(b, "text", "") for b in blocks]
 
 
 # -- 3. every 绩效目标 ------------------------------------------------------------------------

@@ -193,8 +193,8 @@ def _label_points(ax, points, fontsize: float = 7) -> None:
         ax.annotate(text, (xi, yi), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, ha=ha)
 
 
-def ipa_chart(table, caption: str) -> Chart:
-    """Importance (r with the overall item) against 满意率, quadrants split at the means."""
+def ipa_chart(table, caption: str, weighted: bool = False) -> Chart:
+    """Importance (r with the overall item) against 满意率 (加权满意率 when ``weighted``), quadrants split at the means."""
     fig, ax, rc = _figure(6.3, 4.4)
     x, y = table["importance"], table["performance"] * 100
     ax.scatter(x, y, color=BLUE, s=18, zorder=3)
@@ -211,7 +211,7 @@ def ipa_chart(table, caption: str) -> Chart:
         ax.text(cx, cy, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
                 color=RED if text == "优先改进区" else "#555555")
     ax.set_xlabel("重要性（与总体评价的相关系数）")
-    ax.set_ylabel("满意率（%）")
+    ax.set_ylabel(("加权" if weighted else "") + "满意率（%）")
     return _render(fig, rc, caption)
 
 
@@ -258,5 +258,5 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
                                                f"{q.title}各{unit}{h.label}（{h.scored.basis}）", h.ci_name)
         table = importance(s, stats, overall_item(q))
         if table is not None:
-            out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图")
+            out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图", h.scored.weighted)
     return out

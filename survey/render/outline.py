@@ -71,9 +71,10 @@ def theme_blocks(s) -> tuple[list, list[str]]:
             continue
         kept = g.total - g.empty
         which = f"对“{it.text.rstrip('？?。')}”，" if len(items) > 1 else ""
-        blocks.append(Para(f"{which}共有{g.total}人填写了意见和建议，除去“无”“很好”等无具体内容的{g.empty}条，"
-                           f"{kept}条按主题归类如下（一条可涉及多个主题）。" if kept else
-                           f"{which}共有{g.total}人填写了意见和建议，均为“无”“很好”等无具体内容的回答。"))
+        said = f"{which}共有{g.total}人填写了意见和建议，"
+        blocks.append(Para(said + "均为“无”“很好”等无具体内容的回答。" if not kept else
+                           said + "按主题归类如下（一条可涉及多个主题）。" if not g.empty else
+                           said + f"除去“无”“很好”等无具体内容的{g.empty}条，{kept}条按主题归类如下（一条可涉及多个主题）。"))
         if g.themes:
             rows = tuple((t.theme, str(t.count), "；".join(f"“{x}”" for x in t.quotes) or "—") for t in g.themes)
             blocks.append(Table(("主题", "条数", "原文摘录（已隐去个人信息）"), rows, numeric=frozenset({1}),

@@ -404,7 +404,8 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
         n += 1
     if (q.id, "ipa") in charts:
         out += [Heading(f"{n}. 重要性—满意度分析", 3),
-                Para("以各题得分与总体评价题得分的相关系数表示重要性，以满意率表示表现，按两者的平均值划分四个象限；"
+                Para(f"以各题得分与总体评价题得分的相关系数表示重要性，以{'加权' if h.scored.weighted else ''}满意率表示表现，"
+                     "按两者的平均值划分四个象限；"
                      "重要性高而满意率低的题项（右下象限）宜优先改进。"), charts[(q.id, "ipa")]]
         n += 1
     if themes_blocks:
@@ -471,7 +472,7 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
         rows.append((role, f.basis, fmt_pct(f.estimate), f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n),
                      "—" if f.score is None else fmt_num(f.score), words))
     out.append(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
-                     numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.0, 1.7, 0.8, 0.6, 3.0),
+                     numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.25, 1.7, 0.95, 0.6, 2.5),
                      caption=f"{h.label}：计分口径与对照口径"))
     table = s.weighted if h.scored.weighted else s.estimates
     ov = table[(table["domain"] == OVERALL) & (table["measure"] != h.measure)]
