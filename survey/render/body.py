@@ -203,9 +203,9 @@ def exclusion_table(analysis) -> Table | None:
         rows.append((s.questionnaire.title, "—" if issued is None else str(issued), str(c.returned),
                      *[str(by.get(r, 0)) for r in rules], str(c.n_valid),
                      fmt_pct(c.n_valid / c.returned) if c.returned else "—"))
-    header = ("问卷", "发放", "回收", *[f"剔除：{RULE_LABELS.get(r, r)}" for r in rules], "有效", "有效率（按回收）")
-    return Table(header, tuple(rows), numeric=frozenset(range(1, len(header))), caption="问卷发放、回收与有效问卷",
-                 widths=(2.4, *[0.8] * (len(header) - 2), 1.0))
+    header = ("问卷", "发放", "回收", *[f"剔除\n{RULE_LABELS.get(r, r)}" for r in rules], "有效", "有效率\n（按回收）")
+    return Table(header, tuple(rows), numeric=frozenset(range(1, len(header))), caption="问卷发放、回收与有效问卷（份）",
+                 widths=(1.8, 0.7, 0.7, *[1.35] * len(rules), 0.7, 1.1))
 
 
 def _date(d) -> str:
