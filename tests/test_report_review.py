@@ -198,3 +198,10 @@ def test_quotes_show_masked_data_as_omitted():
 def test_per_event_text_reads_once(rural_water):
     text = "\n".join(getattr(b, "text", "") for b in report_blocks(rural_water))
     assert "当年发生水质污染事故0起、停水超过24小时1起" in text and "安全事故水质污染" not in text
+
+
+def test_generic_suggestion_words_are_not_themes():
+    # "尽快解决" and "大家" are in every kind of suggestion: the recurring term is what is asked about
+    answers = ["希望尽快解决停车难", "停车位太少，请尽快解决", "大家都说停车不方便", "尽快解决噪音", "噪音太大，大家睡不好"]
+    assert [(t.theme, t.count) for t in group_suggestions(answers).themes] == [("涉及“停车”的建议", 3),
+                                                                           ("涉及“噪音”的建议", 2)]
