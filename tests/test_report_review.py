@@ -205,3 +205,20 @@ def test_generic_suggestion_words_are_not_themes():
     answers = ["希望尽快解决停车难", "停车位太少，请尽快解决", "大家都说停车不方便", "尽快解决噪音", "噪音太大，大家睡不好"]
     assert [(t.theme, t.count) for t in group_suggestions(answers).themes] == [("涉及“停车”的建议", 3),
                                                                            ("涉及“噪音”的建议", 2)]
+
+
+def test_evaluation_folder_min_cell_reaches_the_report(tmp_path):
+    import shutil
+
+    from survey.evaluation.folder import folder_run
+    from survey.pipeline import analyze
+
+    folder = tmp_path / "rw"
+    shutil.copytree(RURAL_WATER, folder)
+    ev = folder / "evaluation.yaml"
+    ev.write_text(ev.read_text(encoding="utf-8").replace("min_cell: 5", "min_cell: 50"), encoding="utf-8")
+    run = folder_run(folder)
+    a = analyze(run.tables, **run.analysis_options({}))
+    (t,) = tables(report_blocks(a), "各乡镇总体满意率")
+    rows = {r[0]: r for r in t.rows}
+    assert rows["东岭乡"][1:] == ("43", "—", "样本少于50人，不予报告") and rows["城关镇"][2] == "91.08%"
