@@ -22,6 +22,7 @@ from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.bigxlsx import table_xlsx_bytes
 from survey.render.files import csv_bytes, write_files
 from survey.render.office import xlsx_bytes
+from survey.render.previous import previous_formats, previous_manifest, previous_sheets
 from survey.render.validity import validity_tables
 
 
@@ -320,7 +321,8 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRES
             "权重边际": margins,
             "意见建议": zh.suggestions_sheet(suggestions_table(analysis), analysis),
             "说明": column_notes(analysis, suppress_below),
-        }, formats=zh.FORMATS),
+            **previous_sheets(analysis),  # 与上年比较, 问卷变化: with --previous only
+        }, formats={**zh.FORMATS, **previous_formats(analysis)}),
         "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.FORMATS),
         "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
                                                  audit, analysis)),
@@ -348,6 +350,7 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int = SUPPRES
         "framework": {"id": analysis.framework.id, "file": analysis.framework.file,
                       "sha256": _framework_sha256(analysis.framework.file)},
         "parameters": analysis.parameters,
+        **previous_manifest(analysis),
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
