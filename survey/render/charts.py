@@ -232,7 +232,9 @@ def report_charts(analysis) -> dict:
     from survey.definitions.vocab import OVERALL
     from survey.evaluation.headline import headlines
     from survey.render.body import unit_label
+    from survey.render.presentation import levels
     from survey.render.survey_body import SUPPRESS_BELOW, importance, item_stats, overall_item, scored_rows
+    from survey.stats.presentation import REVIEW, SUPPRESS
 
     out: dict = {}
     card = analysis.scorecard
@@ -246,10 +248,16 @@ def report_charts(analysis) -> dict:
             out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率", overall_item(q))
         rows = scored_rows(s, h)
         rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= SUPPRESS_BELOW) & rows["estimate"].notna()]
-        if len(rows):
-            data = [(str(r["level"]), r["estimate"], r["ci_low"], r["ci_high"]) for _, r in rows.iterrows()]
+        lv = levels(rows)  # NCHS: suppressed units left out, the ones to read with care starred
+        shown = rows[lv != SUPPRESS]
+        if len(shown):
+            data = [(str(r["level"]) + ("*" if lv[i] == REVIEW else ""), r["estimate"], r["ci_low"], r["ci_high"])
+                    for i, r in shown.iterrows()]
+            note = ("（带*者需审慎解读" if (lv == REVIEW).any() else "（") + (
+                "；样本不足、不予报告的未列出）" if len(shown) < len(rows) else "）")
             out[(q.id, "units")] = units_chart(data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
-                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）", h.ci_name)
+                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）"
+                                               + ("" if note == "（）" else note.replace("（；", "（")), h.ci_name)
         table = importance(s, stats, overall_item(q))
         if table is not None:
             out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图")

@@ -17,9 +17,9 @@ import pandas as pd
 from survey.definitions.vocab import OVERALL_LEVEL
 from survey.formatting import fmt_cn, fmt_pct
 from survey.render.blocks import Heading, Para, Table
-from survey.render.presentation import mark
+from survey.render.presentation import flag_note, mark
 from survey.render.yoy import VERDICT_ZH, comparison_paragraphs, comparison_tables, year_label
-from survey.stats.presentation import NCHS, REVIEW, SUPPRESS
+from survey.stats.presentation import REVIEW, SUPPRESS
 
 SECTION_TITLE = "与上年比较"
 
@@ -63,16 +63,6 @@ def comparison_table(cmp, old: str, new: str, unit: str) -> Table:
                  caption=f"{cmp.title}：{new}与{old}比较")
 
 
-def flag_note(standard=NCHS) -> str:
-    """The note under a table with marked cells: what * and — mean, thresholds from the standard."""
-    return (f"注：带“*”的比例需审慎解读（自由度少于{standard.min_df:g}、比例为0%或100%，或互补比例的置信区间相对宽度"
-            f"超过{standard.max_relative_width:.0%}）；“—”表示样本量或有效样本量不足{standard.min_n:g}、"
-            f"置信区间宽度不低于{standard.large_width * 100:g}个百分点，或宽度在{standard.small_width * 100:g}至"
-            f"{standard.large_width * 100:g}个百分点之间且相对宽度超过{standard.max_relative_width:.0%}，"
-            "按美国国家卫生统计中心（NCHS）比例估计呈现标准不予报告，也不作比较。"
-            "p值为Holm校正后的值（各题为一族、各单位为一族）；“显著提高/显著下降”仅在检验显著时使用。")
-
-
 def has_marks(t: pd.DataFrame) -> bool:
     """Whether a comparison table has a cell to mark (review or suppress in either year)."""
     return bool(t[["reliability_old", "reliability_new"]].isin([REVIEW, SUPPRESS]).any().any())
@@ -91,8 +81,8 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
         out.append(Heading(f"{j}. {cmp.title}", 3))
         out += [Para(p) for p in comparison_paragraphs(cmp, old, new)]
         out.append(comparison_table(cmp, old, new, unit))
-        out.append(Para(flag_note() if has_marks(cmp.table) else
-                        "注：p值为Holm校正后的值；“显著提高/显著下降”仅在检验显著时使用。", "note"))
+        out.append(Para((flag_note().removesuffix("。") + "，也不作比较。" if has_marks(cmp.table) else "注：")
+                        + "p值为Holm校正后的值（各题为一族、各单位为一族）；“显著提高/显著下降”仅在检验显著时使用。", "note"))
     out += [Para(f"提示：{n}。", "note") for n in prev.notes]
     return out
 

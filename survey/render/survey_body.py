@@ -19,6 +19,8 @@ from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.evaluation.headline import Headline
 from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
+from survey.render.presentation import flag_note, levels, mark, srs_levels
+from survey.stats.presentation import PRESENT, SUPPRESS
 
 MEASURE_MEANING = {
     "top_box": "总体评价题选择满意选项的受访者占比",
@@ -115,15 +117,28 @@ def distribution_table(stats: list[ItemStat]) -> Table:
     """
     options = list(dict.fromkeys(o for st in stats for o in st.options))
     rows = []
-    for i, st in enumerate(stats, start=1):
+    for i, (st, level) in enumerate(zip(stats, item_levels(stats)), start=1):
         by = dict(zip(st.options, st.counts))
         total = sum(st.counts)
         cells = [f"{by[o]}\n{fmt_pct(by[o] / total, 1)}" if o in by and total else "—" for o in options]
-        rows.append((str(i), st.text, *cells, str(st.answered), fmt_pct(st.rate)))
+        rows.append((str(i), st.text, *cells, str(st.answered), mark(fmt_pct(st.rate), level)))
     header = ("序号", "题项", *options, "有效回答", "满意率")
     widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 1.1)
     return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths,
                  caption="各题选项分布与满意率（上行人数，下行占比）")
+
+
+def item_levels(stats: list[ItemStat]) -> list[str]:
+    """The NCHS level of each item's 满意率 (unweighted: se² = p(1 − p)/n); '' for an unanswered item."""
+    answered = [st for st in stats if st.rate is not None]
+    lv = iter(srs_levels([st.answered for st in answered], [st.rate for st in answered]) if answered else [])
+    return [next(lv) if st.rate is not None else "" for st in stats]
+
+
+def marked(table: Table) -> list:
+    """The table, and the note on its marks (* and —) when a cell carries one."""
+    hit = any(c == "—" or c.endswith("*") for row in table.rows for c in row[-2:])
+    return [table, Para(flag_note(), "note")] if hit else [table]
 
 
 def scored_rows(s, h: Headline) -> pd.DataFrame:
@@ -157,12 +172,15 @@ def unit_table(s, h: Headline, unit: str) -> Table | None:
     if rows_df.empty:
         return None
     rows = []
-    for _, r in rows_df.iterrows():
+    for (_, r), level in zip(rows_df.iterrows(), levels(rows_df)):
         n = int(r["n"])
         if n < SUPPRESS_BELOW:
             rows.append((str(r["level"]), str(n), "—", f"样本少于{SUPPRESS_BELOW}人，不予报告"))
+        elif level == SUPPRESS:  # NCHS: neither the rate nor its interval is shown
+            rows.append((str(r["level"]), str(n), "—", "不予报告"))
         else:
-            rows.append((str(r["level"]), str(n), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high'])))
+            rows.append((str(r["level"]), str(n), mark(fmt_pct(r["estimate"]), level),
+                         fmt_ci(r['ci_low'], r['ci_high'])))
     return Table((unit, "有效样本", h.label, h.ci_name), tuple(rows), numeric=frozenset({1, 2, 3}),
                  widths=(1.2, 0.8, 1.0, 1.8), caption=f"各{unit}{h.label}（{h.scored.basis}）")
 
@@ -320,16 +338,18 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
     overall = overall_item(q)
     out: list = [Heading(f"（{fmt_cn(k)}）{q.title}", 2), Para(headline_text(h))]
     out.append(Heading("1. 各题满意情况", 3))
-    out.append(distribution_table(stats))
+    out += marked(distribution_table(stats))
     if (q.id, "items") in charts:
         out.append(charts[(q.id, "items")])
-    low = lowest_items(stats, overall)
+    low = lowest_items([st for st, lv in zip(stats, item_levels(stats)) if lv == PRESENT], overall)  # quotable only
     if low:
         out.append(Para("满意率最低的题项为：" + "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low) + "。"))
+    elif lowest_items(stats, overall):
+        out.append(Para("各题满意率均需审慎解读（见表注），不单列满意率最低的题项。"))
     t = unit_table(s, h, unit)
     out.append(Heading(f"2. 各{unit}满意情况", 3))
     if t is not None:
-        out.append(t)
+        out += marked(t)
         if (q.id, "units") in charts:
             out.append(charts[(q.id, "units")])
     else:

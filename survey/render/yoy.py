@@ -3,7 +3,8 @@
 A sentence says 显著提高 / 显著下降 only when the comparison's verdict says so (the
 test, Holm-adjusted within its family, below alpha); otherwise it gives the signed
 difference and 无显著变化, never "提高" or "下降" on its own. A comparison whose cell
-is suppressed under the NCHS presentation standard is not quoted (样本量不足，不作比较).
+is suppressed under the NCHS presentation standard is not quoted (样本量不足，不作比较),
+nor is one flagged for review (the verdict only, the numbers left to the table).
 The report writer can call :func:`comparison_paragraphs` and :func:`comparison_tables`.
 """
 
@@ -13,11 +14,13 @@ import pandas as pd
 
 from survey.definitions.vocab import OVERALL_LEVEL
 from survey.evaluation.yoy import DOWN, NOT_COMPARED, SAME, UP, YearComparison
+from survey.render.presentation import LEVEL_ZH
+from survey.stats.presentation import REVIEW
 
 VERDICT_ZH = {UP: "显著提高", SAME: "无显著变化", DOWN: "显著下降", NOT_COMPARED: "不作比较"}
 CHANGE_ZH = {"added": "新增题目", "removed": "删除题目", "reworded": "题目措辞变化", "scale_changed": "选项（量表）变化",
              "type_changed": "题型变化"}
-RELIABILITY_ZH = {"present": "可报告", "review": "需复核", "suppress": "不予报告", "": ""}
+RELIABILITY_ZH = {**LEVEL_ZH, "": ""}
 
 
 def _pp(x: float) -> str:
@@ -33,6 +36,8 @@ def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05)
     name = row["label"] if row["level"] == OVERALL_LEVEL else f"{row['level']}{row['label']}"
     if row["verdict"] == NOT_COMPARED:
         return f"{name}：样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。"
+    if REVIEW in (row.get("reliability_old"), row.get("reliability_new")):  # a flagged cell is not quoted
+        return f"{name}两年比较{VERDICT_ZH[row['verdict']]}（比例需审慎解读，不引用具体数值，见比较表）。"
     conf = f"{(1 - alpha) * 100:g}%"
     adjusted = not (row["p_adjusted"] == row["p_value"] or pd.isna(row["p_adjusted"]))
     p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
@@ -141,7 +146,8 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05) -> str:
     below = table[table["below"]]
     tested = int(table["named"].sum())
     if len(below):
-        names = "、".join(f"{r['unit']}（{r['estimate']:.2%}，低{-r['difference'] * 100:.2f}个百分点）"
+        names = "、".join(f"{r['unit']}（比例需审慎解读）" if r.get("reliability") == REVIEW else  # not quoted
+                         f"{r['unit']}（{r['estimate']:.2%}，低{-r['difference'] * 100:.2f}个百分点）"
                          for _, r in below.iterrows())
         return (f"与全部样本的{label}（{table['overall'].iloc[0]:.2%}）相比，{names}显著偏低"
                 f"（Holm校正，显著性水平{alpha:g}）。")
