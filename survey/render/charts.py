@@ -135,9 +135,14 @@ def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: 
 
 def items_chart(stats, caption: str, overall: str | None = None) -> Chart:
     """满意率 of each question in questionnaire order; the overall item (darker) is labelled 总体评价."""
-    rated = [st for st in stats if st.rate is not None]
+    from survey.render.survey_body import item_levels
+    from survey.stats.presentation import REVIEW, SUPPRESS
+
+    lv = {st.item: v for st, v in zip(stats, item_levels(stats))}
+    rated = [st for st in stats if st.rate is not None and lv[st.item] != SUPPRESS]  # NCHS: suppressed left out
     fig, ax, rc = _figure(6.3, 0.3 * len(rated) + 1.0)
-    names = [("总体评价" if st.item == overall else short_text(st.text)) for st in rated][::-1]
+    names = [("总体评价" if st.item == overall else short_text(st.text)) + ("*" if lv[st.item] == REVIEW else "")
+             for st in rated][::-1]
     rates = [st.rate * 100 for st in rated][::-1]
     colours = [("#1f3f66" if st.item == overall else BLUE) for st in rated][::-1]
     ax.barh(names, rates, color=colours, height=0.6)
@@ -233,7 +238,14 @@ def report_charts(analysis) -> dict:
     from survey.evaluation.headline import headlines
     from survey.render.body import unit_label
     from survey.render.presentation import levels
-    from survey.render.survey_body import SUPPRESS_BELOW, importance, item_stats, overall_item, scored_rows
+    from survey.render.survey_body import (
+        SUPPRESS_BELOW,
+        importance,
+        item_levels,
+        item_stats,
+        overall_item,
+        scored_rows,
+    )
     from survey.stats.presentation import REVIEW, SUPPRESS
 
     out: dict = {}
@@ -244,8 +256,9 @@ def report_charts(analysis) -> dict:
     for s, h in zip(analysis.surveys, headlines(analysis)):
         q = s.questionnaire
         stats = item_stats(s)
-        if stats:
-            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率", overall_item(q))
+        if any(v not in ("", SUPPRESS) for v in item_levels(stats)):
+            starred = "（带*者需审慎解读）" if REVIEW in item_levels(stats) else ""
+            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率{starred}", overall_item(q))
         rows = scored_rows(s, h)
         rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= SUPPRESS_BELOW) & rows["estimate"].notna()]
         lv = levels(rows)  # NCHS: suppressed units left out, the ones to read with care starred

@@ -79,7 +79,7 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
                       "两年题目或选项有变化的题目只列出、不作比较。")]
     for j, cmp in enumerate(prev.comparisons, start=1):
         out.append(Heading(f"{j}. {cmp.title}", 3))
-        out += [Para(p) for p in comparison_paragraphs(cmp, old, new)]
+        out += [Para(p) for p in comparison_paragraphs(cmp, old, new, unit)]
         out.append(comparison_table(cmp, old, new, unit))
         out.append(Para((flag_note().removesuffix("。") + "，也不作比较。" if has_marks(cmp.table) else "注：")
                         + "p值为Holm校正后的值（各题为一族、各单位为一族）；“显著提高/显著下降”仅在检验显著时使用。", "note"))

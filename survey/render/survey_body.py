@@ -135,9 +135,9 @@ def item_levels(stats: list[ItemStat]) -> list[str]:
     return [next(lv) if st.rate is not None else "" for st in stats]
 
 
-def marked(table: Table) -> list:
-    """The table, and the note on its marks (* and —) when a cell carries one."""
-    hit = any(c == "—" or c.endswith("*") for row in table.rows for c in row[-2:])
+def marked(table: Table, columns: tuple[int, ...] = (-2, -1)) -> list:
+    """The table, and the note on its marks (* and —) when a cell of ``columns`` carries one."""
+    hit = any(row[i] == "—" or row[i].endswith("*") for row in table.rows for i in columns)
     return [table, Para(flag_note(), "note")] if hit else [table]
 
 
@@ -420,19 +420,22 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
         if f is None:
             continue
         words = (design_effect_words(f) or "估计值在边界上，加权不改变结果") if f.weighted else "各样本权重相同"
-        rows.append((role, f.basis, fmt_pct(f.estimate), f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n),
-                     "—" if f.score is None else fmt_num(f.score), words))
-    out.append(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
+        t = s.weighted if f.weighted else s.estimates
+        lv = levels(t[(t["domain"] == OVERALL) & (t["measure"] == h.measure)])
+        rows.append((role, f.basis, mark(fmt_pct(f.estimate), lv.iloc[0] if len(lv) else ""),
+                     f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n), "—" if f.score is None else fmt_num(f.score), words))
+    out += marked(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
                      numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.0, 1.7, 0.8, 0.6, 3.0),
-                     caption=f"{h.label}：计分口径与对照口径"))
+                     caption=f"{h.label}：计分口径与对照口径"), columns=(2,))
     table = s.weighted if h.scored.weighted else s.estimates
     ov = table[(table["domain"] == OVERALL) & (table["measure"] != h.measure)]
     types = {m.id: m.type for m in q.measures}
-    mrows = [(str(r["label"]), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high']),
-              MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for _, r in ov.iterrows()]
+    mrows = [(str(r["label"]), mark(fmt_pct(r["estimate"]), lv), fmt_ci(r['ci_low'], r['ci_high']),
+              MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for (_, r), lv in zip(ov.iterrows(), levels(ov))]
     if mrows:
-        out.append(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
-                         widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"))
+        out += marked(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
+                            widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"),
+                      columns=(1,))
     v = s.validity
     if v is not None and len(v.checks):
         from survey.render.sheets import check_value

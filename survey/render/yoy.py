@@ -63,8 +63,8 @@ def change_lines(cmp: YearComparison) -> list[str]:
     return out
 
 
-def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年") -> list[str]:
-    """The 与上年比较 paragraphs of one questionnaire: measures, items, units, distributions, notes."""
+def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年", unit: str = "区") -> list[str]:
+    """The 与上年比较 paragraphs of one questionnaire: measures, items, units (called ``unit``), distributions, notes."""
     t = cmp.table
     how = "计入重复受访者的协方差" if cmp.overlap else "独立样本检验"
     out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{how}，显著性水平{cmp.alpha:g}）："]
@@ -85,9 +85,10 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
         text = "；".join(comparison_sentence(r, old, new, cmp.alpha).rstrip("。") for _, r in sig.iterrows())
         compared = len(units) - len(blocked)
         same = compared - len(sig)
-        out.append("分区：" + (text + "；" if text else "")
-                   + (f"{'其余' if text else ''}{same}个区无显著变化（Holm校正）。" if same else "")
-                   + (f"{len(blocked)}个区的样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。" if len(blocked) else ""))
+        out.append(f"分{unit}：" + (text + "；" if text else "")
+                   + (f"{'其余' if text else ''}{same}个{unit}无显著变化（Holm校正）。" if same else "")
+                   + (f"{len(blocked)}个{unit}的样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。"
+                      if len(blocked) else ""))
     d = cmp.distributions
     moved = d[d["significant"]]
     if len(d):
@@ -96,7 +97,7 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
             + "的答案分布有显著变化。" if len(moved) else "各题答案分布均无显著变化。"))
     if cmp.overlap:
         out.append(f"两年样本中有{cmp.overlap}名受访者相同（按关联键识别），全样本差异的标准误已计入其协方差；"
-                   "分区比较仍按独立样本检验，结论偏保守。")
+                   f"分{unit}比较仍按独立样本检验，结论偏保守。")
     else:
         out.append("若两年受访者有重叠（如工作人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
     out += list(cmp.notes)
