@@ -199,11 +199,11 @@ def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, w
     from survey.pipeline import analyze as run
 
     src = previous_source(path)
-    qs = questionnaires or ([load(f) for f in src.questionnaires] if src.questionnaires else None)
-    if src.path.is_dir():
+    if src.path.is_dir():  # an evaluation folder: its own questionnaires (with its sheets and fieldwork)
         folder = evaluation_folder(src.path)
-        return run(folder.tables, qs or list(folder.questionnaires), framework=folder.framework, alpha=alpha,
-                   weigh=weigh)
+        return run(folder.tables, questionnaires or list(folder.questionnaires), framework=folder.framework,
+                   alpha=alpha, weigh=weigh)
+    qs = questionnaires or ([load(f) for f in src.questionnaires] if src.questionnaires else None)
     return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,20 +59,38 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _locate(rel: str, report: Path) -> Path | None:
-    """A manifest path: absolute, or relative to the working folder or a folder above the report."""
+def _locate(rel: str, report: Path, sha256: str | None = None) -> Path | None:
+    """A manifest path: absolute, or relative to the working folder or a folder above the report.
+
+    A manifest written from outside the evaluation's folder names its files by name only
+    (no machine paths): then the files of that name under the folder holding ``reports/``
+    (three levels deep, hidden folders skipped) are tried, the one with the manifest's hash
+    first.
+    """
     p = Path(rel)
     if p.is_absolute():
         return p if p.exists() else None
     for base in (Path.cwd(), *report.resolve().parents):
         if (base / p).exists():
             return base / p
-    return None
+    found = _search(report.resolve().parent.parent, p)
+    match = [f for f in found if sha256 and _sha256(f) == sha256]
+    return (match or found)[0] if found else None
+
+
+def _search(root: Path, rel: Path, depth: int = 3) -> list[Path]:
+    """Files under ``root`` whose path ends with ``rel``, at most ``depth`` folders down, sorted."""
+    out = []
+    for folder, dirs, files in os.walk(root):
+        level = len(Path(folder).relative_to(root).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if level < depth else []
+        out += [Path(folder) / f for f in files if f == rel.name and (Path(folder) / f).as_posix().endswith(rel.as_posix())]
+    return sorted(out)
 
 
 def _checked(entry: dict, report: Path, manifest: Path, what: str) -> Path:
     rel = str(entry.get("path", ""))
-    found = _locate(rel, report) if rel else None
+    found = _locate(rel, report, entry.get("sha256")) if rel else None
     if found is None:
         raise DataError(f"{what} '{rel}' named by the report's manifest was not found", file=str(manifest),
                         got=rel or "no path", expected="the input file the report was made from",
