@@ -12,6 +12,8 @@ No analysis.previous: no blocks, no sheet — the report is what it was.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL_LEVEL
@@ -32,17 +34,17 @@ def _p(p) -> str:
     return "—" if pd.isna(p) else "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _diff(r) -> str:
+def _diff(r) -> tuple[str, str]:
     if r["verdict"] == "not_compared":
-        return "—"
-    return f"{r['difference'] * 100:+.2f}（{r['ci_low'] * 100:+.2f}至{r['ci_high'] * 100:+.2f}）"
+        return "—", "—"
+    return f"{r['difference'] * 100:+.2f}", f"{r['ci_low'] * 100:+.2f}至{r['ci_high'] * 100:+.2f}"
 
 
 def _row(r: pd.Series, kind: str) -> tuple[str, ...]:
     name = r["label"] if r["level"] == OVERALL_LEVEL else str(r["level"])
     old = mark(fmt_pct(r["estimate_old"]), r["reliability_old"])
     new = mark(fmt_pct(r["estimate_new"]), r["reliability_new"])
-    return (kind, name, str(int(r["n_old"])), old, str(int(r["n_new"])), new, _diff(r), _p(r["p_adjusted"]),
+    return (kind, name, str(int(r["n_old"])), old, str(int(r["n_new"])), new, *_diff(r), _p(r["p_adjusted"]),
             VERDICT_ZH[r["verdict"]])
 
 
@@ -57,9 +59,9 @@ def comparison_table(cmp, old: str, new: str, unit: str) -> Table:
     rows = ([_row(r, "指标") for _, r in measures.iterrows()] + [_row(r, "题目") for _, r in items.iterrows()]
             + [_row(r, f"{unit}（{r['label']}）") for _, r in units.iterrows()])
     conf = f"{(1 - cmp.alpha) * 100:g}%"
-    header = ("类别", "名称", f"{old}样本", old, f"{new}样本", new, f"差值及{conf}置信区间（百分点）", "p值", "结论")
-    return Table(header, tuple(rows), numeric=frozenset({2, 3, 4, 5, 6, 7}), merge_columns=frozenset({0}),
-                 widths=(0.9, 2.4, 0.6, 0.9, 0.6, 0.9, 2.0, 0.7, 1.0),
+    header = ("类别", "名称", "样本", old, "样本", new, "差值（百分点）", f"差值的{conf}置信区间", "p值", "结论")
+    return Table(header, tuple(rows), numeric=frozenset({2, 3, 4, 5, 6, 7, 8}), merge_columns=frozenset({0}),
+                 widths=(0.7, 1.8, 0.5, 0.95, 0.5, 0.95, 0.75, 1.35, 0.7, 1.2),
                  caption=f"{cmp.title}：{new}与{old}比较")
 
 
@@ -123,7 +125,12 @@ def previous_manifest(analysis) -> dict:
     prev = getattr(analysis, "previous", None)
     if prev is None:
         return {}
-    return {"previous": {"name": prev.name, "source": prev.source,
+    src = Path(prev.source)
+    try:  # no machine paths in a manifest that may be committed: relative to the working folder, else the name
+        shown = src.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        shown = src.name
+    return {"previous": {"name": prev.name, "source": shown,
                          "questionnaires": [c.questionnaire for c in prev.comparisons]}}
 
 
