@@ -150,3 +150,10 @@ def test_a_report_written_from_elsewhere_is_found_by_name_and_hash(tmp_path):
                                     "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert res.output.count("显著提高") == 1 and "与2021年比较" in res.output
+
+
+def test_a_missing_previous_is_a_one_line_error(tmp_path):
+    res = CliRunner().invoke(main, ["analyze", str(RAW_2022), "--previous", str(tmp_path / "2021"),
+                                    "-o", str(tmp_path / "out")])
+    assert res.exit_code == 1 and "last year's evaluation was not found" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out").exists()
