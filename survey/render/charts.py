@@ -266,11 +266,11 @@ def report_charts(analysis) -> dict:
         if len(shown):
             data = [(str(r["level"]) + ("*" if lv[i] == REVIEW else ""), r["estimate"], r["ci_low"], r["ci_high"])
                     for i, r in shown.iterrows()]
-            note = ("（带*者需审慎解读" if (lv == REVIEW).any() else "（") + (
-                "；样本不足、不予报告的未列出）" if len(shown) < len(rows) else "）")
+            notes = [t for t, on in (("带*者需审慎解读", (lv == REVIEW).any()),
+                                     ("样本不足、不予报告的未列出", len(shown) < len(rows))) if on]
+            note = f"（{'；'.join(notes)}）" if notes else ""
             out[(q.id, "units")] = units_chart(data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
-                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）"
-                                               + ("" if note == "（）" else note.replace("（；", "（")), h.ci_name)
+                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）{note}", h.ci_name)
         table = importance(s, stats, overall_item(q))
         if table is not None:
             out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图")
