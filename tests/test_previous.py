@@ -157,3 +157,16 @@ def test_a_missing_previous_is_a_one_line_error(tmp_path):
                                     "-o", str(tmp_path / "out")])
     assert res.exit_code == 1 and "last year's evaluation was not found" in res.output
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
+
+
+def test_same_names_are_called_last_year_and_this_year(tmp_path):
+    # an evaluation folder against its own earlier report: both analyses are named alike
+    folder = tmp_path / "rw"
+    assert CliRunner().invoke(main, ["init", str(folder), "--from", "rural-water-2023"]).exit_code == 0
+    assert CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "old")]).exit_code == 0
+    res = CliRunner().invoke(main, ["analyze", str(folder), "--previous", str(tmp_path / "old"),
+                                    "-o", str(tmp_path / "new")])
+    assert res.exit_code == 0, res.output
+    sheet = pd.read_excel(tmp_path / "new" / "satisfaction.xlsx", sheet_name="与上年比较", engine="openpyxl")
+    assert {"上年", "本年", "上年样本", "本年样本"} <= set(sheet.columns)
+    assert (sheet["结论"] == "无显著变化").all()  # the same answers: no change anywhere

@@ -44,10 +44,13 @@ def analyze(workbook, out, previous, **options):
     questionnaires, framework and thresholds are used unless -q / --framework / --alpha /
     --min-per-district say otherwise, and the report goes to FOLDER/reports/<name>.
     """
+    from survey.evaluation.previous import previous_source
     from survey.render.console import analysis_lines, written_line
     from survey.render.progress import Progress
     from survey.render.report import write_report
 
+    if previous is not None:
+        previous_source(previous)  # a wrong --previous fails before this year is analysed
     with Progress() as progress:  # on stderr, only on a terminal
         result, folder = run_analysis(workbook, options, progress=progress)
         last_year = previous_path(previous, folder)

@@ -27,7 +27,9 @@ SECTION_TITLE = "与上年比较"
 
 
 def _years(analysis) -> tuple[str, str]:
-    return year_label(analysis.previous.name), year_label(analysis.name)
+    """How the two years are called: 2021年 / 2022年 from the names, 上年 / 本年 when the names agree."""
+    old, new = year_label(analysis.previous.name), year_label(analysis.name)
+    return ("上年", "本年") if old == new else (old, new)
 
 
 def _p(p) -> str:
