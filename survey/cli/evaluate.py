@@ -248,8 +248,9 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted)
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
-    lines, sheets = compare_output(comparisons, notes, units, old=year_label(a.name), new=year_label(b.name),
-                                   details=details, alpha=alpha)
+    names = (year_label(a.name), year_label(b.name))
+    old_name, new_name = ("上年", "本年") if names[0] == names[1] else names
+    lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha)
     echo_lines(lines)
     written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))
