@@ -17,6 +17,7 @@ from survey.errors import DataError, DefinitionError
 from survey.evaluation.clean import Cleaned, clean
 from survey.evaluation.headline import scores_weighted
 from survey.evaluation.measures import estimate
+from survey.evaluation.previous import Previous
 from survey.evaluation.score import (
     Framework,
     Score,
@@ -85,6 +86,7 @@ class Analysis:
     parameters: dict
     scorecard: Scorecard | None = None  # the whole annex, when the workbook has the facts sheet
     input_files: tuple[str, ...] = ()  # every file read (the workbook, or an evaluation folder's files)
+    previous: Previous | None = None  # last year's comparison (survey analyze --previous), for 与上年比较
 
     @property
     def estimates(self) -> pd.DataFrame:

@@ -112,6 +112,6 @@ def test_chinese_notes_and_marks():
 
     flagged = nchs_decision([0.5, 0.10, 1.0], [100, 200, 60], [100, 200, np.nan], [0.48, 0.05, 0.94],
                             [0.52, 0.19, 1.0], [99, 199, 59])
-    assert reliability_notes(flagged).tolist() == ["可报告", "不予报告（置信区间相对宽度超过130%）",
-                                                   "需复核（比例为0%或100%）"]
+    assert reliability_notes(flagged).tolist() == ["可靠", "不予报告（置信区间相对宽度超过130%）",
+                                                   "需审慎解读（比例为0%或100%）"]
     assert [mark("97.43%", lv) for lv in flagged["reliability"]] == ["97.43%", "—", "97.43%*"]

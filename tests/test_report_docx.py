@@ -79,9 +79,13 @@ def test_survey_tables_per_question_and_unit(doc):
     head = [x for x in lines if x.startswith("序号 | 题项 | 非常满意 | 满意 | 一般 | 不满意 | 非常不满意")]
     assert len(head) == 2  # one per survey; the offenders' has 未接触
     assert any(x.startswith("2 | 薪酬福利待遇 | 124/31.9% | 152/39.1%") and x.endswith("| 389 | 70.95%") for x in lines)
-    assert "建邺区 | 24 | 91.67% | 74.15%–97.68%" in lines
+    # NCHS marks: 24 answers → not reported; 93.33% of 60 → to be read with care (*), with the note
+    assert "建邺区 | 24 | — | 不予报告" in lines and "江宁区 | 60 | 93.33%* | 84.07%–97.38%" in lines
     text = "\n".join(lines)
     assert "满意率最低的题项为：薪酬福利待遇（70.95%）" in text
+    assert "注：带“*”的比例需审慎解读" in text and "样本量或有效样本量不足30" in text
+    # the offenders' items are all flagged (95% of 120: the complement's interval is too wide): none quoted
+    assert "各题满意率均需审慎解读（见表注），不单列满意率最低的题项。" in text
 
 
 def test_suggestions_grouped_masked_and_empty_answers_left_out(doc):

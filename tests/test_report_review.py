@@ -64,7 +64,7 @@ def test_unweighted_scored_survey_keeps_its_rates_and_is_labelled(analysis_2021)
     blocks = report_blocks(analysis_2021)
     staff, offender = tables(blocks, "各题选项分布与满意率")
     assert staff.caption == "各题选项分布与满意率（未加权，同计分口径；上行人数，下行占比）"
-    assert staff.header[-1] == "满意率" and staff.rows[-1][-1] == "97.43%" and offender.rows[-1][-1] == "100.00%"
+    assert staff.header[-1] == "满意率" and staff.rows[-1][-1] == "97.43%" and offender.rows[-1][-1] == "100.00%*"  # 100%: NCHS review mark
     assert staff.rows[1][2:4] == ("124\n31.9%", "152\n39.1%")
 
 
@@ -162,9 +162,10 @@ def test_suppression_threshold_is_a_parameter_of_the_body(analysis_2021):
         return {r[0]: r for r in unit_tables[1].rows}
 
     default = offender_units(report_blocks(analysis_2021))
-    assert default["玄武区"][1:3] == ("5", "100.00%")  # 5 respondents: reported at the default 5
+    # 5 respondents: above the default threshold 5, so only NCHS (n < 30) keeps the rate out
+    assert default["玄武区"][1:] == ("5", "—", "不予报告")
     higher = offender_units(report_blocks(analysis_2021, suppress_below=8))
-    assert higher["玄武区"][2:] == ("—", "样本少于8人，不予报告") and higher["秦淮区"][2] == "100.00%"
+    assert higher["玄武区"][2:] == ("—", "样本少于8人，不予报告") and higher["秦淮区"][2:] == ("—", "不予报告")
     # the analysis's min_per_district (--min-per-district, evaluation.yaml thresholds.min_cell) is the default
     stricter = dataclasses.replace(analysis_2021, parameters={**analysis_2021.parameters, "min_per_district": 8})
     assert offender_units(report_blocks(stricter))["玄武区"][3] == "样本少于8人，不予报告"

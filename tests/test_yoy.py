@@ -193,3 +193,32 @@ def test_cli_compare_takes_an_evaluation_folder(tmp_path):
     res = CliRunner().invoke(main, ["compare", str(folder), str(RAW_2022), "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert res.output.count("显著提高") == 1 and "与2021年比较" in res.output
+
+
+def test_linked_respondents_weighted_match_svymean_of_the_paired_differences():
+    """Weighted panel: the 389 staff of 2021 answer again with the same weights and districts.
+
+    60 of them now rate 薪酬福利待遇 satisfied. With the key, the SE of the weighted
+    difference is that of the design-weighted mean of the paired differences. The panel
+    (yold, ynew = h_pay satisfied in each year, w = the 2021 post-stratified weight, stratum =
+    district) written to CSV, R 4.2.2, survey 4.1.1:
+        des <- svydesign(ids=~1, strata=~stratum, weights=~w, data=d)
+        svymean(~I(ynew - yold), des)    # 0.155553888703603, SE 0.0185750842009896
+        SE(svymean(~yold, des))          # 0.0232231903720455 (independent SEs, for the conservative test)
+        SE(svymean(~ynew, des))          # 0.017398595008574
+    """
+    old = analyze(RAW_2021, QDIR).surveys[0]
+    data = old.cleaned.valid.data.copy()
+    unsat = data.index[data["h_pay"] > 2][:60]          # codes 3–5: 一般 … 非常不满意
+    data.loc[unsat, "h_pay"] = 2.0                       # 满意
+    new = replace(old, cleaned=replace(old.cleaned, valid=replace(old.cleaned.valid, data=data)))
+    linked = compare_surveys(old, new, key="respondent", weighted=True)
+    plain = compare_surveys(old, new, weighted=True)
+    assert linked.weighted and linked.overlap == 389
+    row = linked.table.set_index(["family", "measure"]).loc[("item", "h_pay")]
+    assert row["difference"] == pytest.approx(0.155553888703603, rel=1e-12)
+    assert row["se"] == pytest.approx(0.0185750842009896, rel=1e-9)
+    se_plain = plain.table.set_index(["family", "measure"]).loc[("item", "h_pay"), "se"]
+    assert se_plain == pytest.approx((0.0232231903720455 ** 2 + 0.017398595008574 ** 2) ** 0.5, rel=1e-9)
+    same = linked.table.set_index(["family", "measure"]).loc[("item", "h_care")]
+    assert same["difference"] == pytest.approx(0, abs=1e-12) and same["se"] == pytest.approx(0, abs=1e-9)

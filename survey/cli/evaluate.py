@@ -12,16 +12,17 @@ from survey.cli.options import (
     PATH,
     alpha_option,
     analysis_options,
-    default_questionnaires,
     echo_lines,
-    evaluation_folder,
     input_options,
     limit_options,
     output_options,
+    previous_analysis,
+    previous_path,
     run_analysis,
     sheet_option,
     stamped,
     step_mode_option,
+    with_previous,
 )
 from survey.definitions.vocab import (
     FORMAT_NAMES,
@@ -30,8 +31,11 @@ from survey.definitions.vocab import (
 
 @main.command()
 @analysis_options
+@click.option("--previous", type=PATH, default=None,
+              help="Last year's workbook, evaluation folder or report folder (reports/<name>): the report gets "
+                   "与上年比较. [default: evaluation.yaml's previous, else none]")
 @output_options("reports/<workbook name>", "Report folder.")
-def analyze(workbook, out, **options):
+def analyze(workbook, out, previous, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
@@ -40,12 +44,19 @@ def analyze(workbook, out, **options):
     questionnaires, framework and thresholds are used unless -q / --framework / --alpha /
     --min-per-district say otherwise, and the report goes to FOLDER/reports/<name>.
     """
+    from survey.evaluation.previous import previous_source
     from survey.render.console import analysis_lines, written_line
     from survey.render.progress import Progress
     from survey.render.report import write_report
 
+    if previous is not None:
+        previous_source(previous)  # a wrong --previous fails before this year is analysed
     with Progress() as progress:  # on stderr, only on a terminal
         result, folder = run_analysis(workbook, options, progress=progress)
+        last_year = previous_path(previous, folder)
+        if last_year is not None:
+            progress("comparing with last year")
+            result = with_previous(result, last_year)
         progress("writing reports")
         with stamped(folder):
             written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
@@ -218,7 +229,9 @@ def audit_cmd(annex, step_mode):
 def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, out):
     """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 
-    Either may be an evaluation folder (survey init): its workbook and questionnaires are used.
+    Either may be an evaluation folder (survey init): its inputs and questionnaires are used;
+    or a report folder that survey analyze wrote (reports/2021): the inputs its manifest.json
+    names are read, after checking their SHA-256 (a moved or changed input is an error).
 
     For each satisfaction measure (overall and per district) and each item: the difference
     with its interval and a design-based test, a Rao–Scott test of each item's answer
@@ -227,22 +240,17 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     """
     from survey.evaluation.units import analysis_unit_contrasts
     from survey.evaluation.yoy import compare_analyses
-    from survey.pipeline import analyze as run
     from survey.render.files import write_files
     from survey.render.office import xlsx_bytes
     from survey.render.yoy import compare_output, year_label
 
-    def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
-        if path.is_dir():
-            folder = evaluation_folder(path)
-            return run(folder.workbook, qdir or list(folder.questionnaires), alpha=alpha, weigh=weighted)
-        return run(path, qdir or default_questionnaires(path), alpha=alpha, weigh=weighted)
-
-    a, b = year(old, old_questionnaires or questionnaires), year(workbook, questionnaires)
+    a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weighted)
+    b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted)
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
-    lines, sheets = compare_output(comparisons, notes, units, old=year_label(a.name), new=year_label(b.name),
-                                   details=details, alpha=alpha)
+    names = (year_label(a.name), year_label(b.name))
+    old_name, new_name = ("上年", "本年") if names[0] == names[1] else names
+    lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha)
     echo_lines(lines)
     written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))

@@ -186,3 +186,45 @@ def print_table(table, fmt: str) -> None:
         click.echo(table.to_json(orient="records", force_ascii=False, indent=2))
     else:
         click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
+
+
+def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, weigh: bool = True):
+    """Last year's :class:`~survey.pipeline.Analysis` from a workbook, an evaluation folder or a report folder.
+
+    A report folder is resolved to the inputs its manifest names, their hashes checked
+    (:func:`survey.evaluation.previous.previous_source`); its questionnaire files are used
+    unless ``questionnaires`` is given.
+    """
+    from survey.definitions.questionnaire import load
+    from survey.evaluation.previous import previous_source
+    from survey.pipeline import analyze as run
+
+    src = previous_source(path)
+    if src.path.is_dir():  # an evaluation folder: its own questionnaires (with its sheets and fieldwork)
+        folder = evaluation_folder(src.path)
+        return run(folder.tables, questionnaires or list(folder.questionnaires), framework=folder.framework,
+                   alpha=alpha, weigh=weigh)
+    qs = questionnaires or ([load(f) for f in src.questionnaires] if src.questionnaires else None)
+    return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh)
+
+
+def with_previous(result, path: Path, folder=None):
+    """``result`` with its comparison to last year (``Analysis.previous``) from ``path``.
+
+    A relative ``previous:`` of evaluation.yaml (``folder`` given) is read from the folder.
+    """
+    from dataclasses import replace
+
+    from survey.evaluation.previous import compare_previous
+
+    alpha = float(result.parameters.get("alpha", 0.05))
+    old = previous_analysis(path, alpha=alpha, weigh=bool(result.parameters.get("weigh", True)))
+    return replace(result, previous=compare_previous(old, result, source=path.as_posix(), alpha=alpha))
+
+
+def previous_path(given: Path | None, folder) -> Path | None:
+    """--previous, else the evaluation folder's ``previous:`` (relative to the folder), else None."""
+    if given is not None or folder is None or not folder.inputs.evaluation.previous:
+        return given
+    p = Path(folder.inputs.evaluation.previous)
+    return p if p.is_absolute() else folder.inputs.folder / p

@@ -131,6 +131,7 @@ class Evaluation(FrozenModel):
     questionnaires: dict[str, QuestionnaireInputs] = Field(min_length=1)
     inputs: TableInputs = TableInputs()
     thresholds: Thresholds = Thresholds()
+    previous: str | None = None                   # last year: workbook, evaluation or report folder (与上年比较)
     file: str | None = None                       # set by load_evaluation, for messages
 
     @field_validator("questionnaires")
@@ -174,7 +175,7 @@ def load_evaluation(path: str | Path) -> Evaluation:
     p = Path(path)
     if p.is_dir():
         p = p / EVALUATION_FILE
-    keys = "project, fund, year, commissioned_by, area_unit, framework, questionnaires, inputs, thresholds"
+    keys = "project, fund, year, commissioned_by, area_unit, framework, questionnaires, inputs, thresholds, previous"
     if not p.exists():
         raise DefinitionError("no evaluation.yaml", file=str(p),
                               hint="run `survey init FOLDER` to create an evaluation folder, or name the folder that has one")

@@ -17,7 +17,8 @@ suppressed gets no verdict.
 Verdicts: ``up`` / ``down`` when the (adjusted) p-value is below ``alpha``, ``same``
 otherwise, ``not_compared`` for suppressed cells. The same people may answer both
 years (staff): with a respondent ``key`` the linked respondents' covariance enters the
-SE of the difference of the overall rates (:func:`_linked`, the paired-sample term);
+SE of the difference of the overall rates (:func:`_linked`, the paired-sample term, on the
+design weights and strata when the comparison is weighted);
 without one the independent-samples test ignores a positive covariance and is
 conservative, which the sentences say.
 """
@@ -128,11 +129,24 @@ def _pairs(old: pd.DataFrame, new: pd.DataFrame, family: str, qid: str, alpha: f
 def _linked(old, new, key: str, measures, items, weighted: bool):
     """Respondents present in both years (by ``key``) and the covariance they bring.
 
-    For an unweighted ratio p = Σy/Σa the influence of respondent i is z_i = (y_i − p a_i)/Σa
-    (Σ z² is the binomial variance p(1 − p)/n the estimates use), so the covariance of the
-    two years' estimates is Σ over linked respondents of z_old·z_new — the paired-sample
-    term. Returns (overlap, {(measure or "item:<id>", level): cov}, note). Keys repeated
-    within a year are ambiguous and left unlinked; weighted comparisons keep cov = 0.
+    Unweighted, for a ratio p = Σy/Σa the influence of respondent i is
+    z_i = (y_i − p a_i)/Σa (Σ z² is the binomial variance p(1 − p)/n the estimates use), so
+    the covariance of the two years' estimates is Σ over linked respondents of
+    z_old·z_new — the paired-sample term.
+
+    Weighted (:func:`_weighted_influence`), z_i = w_i (y_i − p a_i)/Σ w a with p = Σwy/Σwa,
+    centred within each year's stratum as the Taylor variance is, and
+    Cov = Σ over linked respondents of c_i (z_old,i − z̄_old,h)(z_new,i − z̄_new,h) with
+    c_i = √(n_h/(n_h − 1) · n_g/(n_g − 1)) for its old stratum h and new stratum g. When the
+    same respondents answer both years in the same strata (a panel), Var_old + Var_new −
+    2 Cov is exactly the with-replacement variance of the mean of the paired differences
+    (R ``svymean(~I(ynew - yold), svydesign(ids=~1, strata=, weights=))``, tests); with a
+    partial overlap it is the same sum over the linked respondents only. The finite
+    population correction is left out (the comparison's default, see
+    :func:`compare_surveys`).
+
+    Returns (overlap, {(measure or "item:<id>", level): cov}, note). Keys repeated within a
+    year are ambiguous and left unlinked.
     """
     a = old.cleaned.valid.data.get(key)
     b = new.cleaned.valid.data.get(key)
@@ -142,9 +156,8 @@ def _linked(old, new, key: str, measures, items, weighted: bool):
     once_a = ka[~ka.duplicated(keep=False) & ka.notna()]
     once_b = kb[~kb.duplicated(keep=False) & kb.notna()]
     common = sorted(set(once_a) & set(once_b))
-    if not common or weighted:
-        note = "加权比较未计入重复受访者的协方差，独立样本检验偏保守" if common and weighted else ""
-        return len(common), {}, note
+    if not common:
+        return 0, {}, ""
     ia = pd.Index(once_a.to_numpy()).get_indexer(common)
     ib = pd.Index(once_b.to_numpy()).get_indexer(common)
     pos_a = np.flatnonzero(ka.notna() & ~ka.duplicated(keep=False))[ia]
@@ -153,13 +166,38 @@ def _linked(old, new, key: str, measures, items, weighted: bool):
     specs += [(f"item:{i}", Measure(id=i, label=i, type="top_box", item=i)) for i in items]
     cov = {}
     for name, m in specs:
-        zs = []
-        for r, pos in ((old.cleaned.valid, pos_a), (new.cleaned.valid, pos_b)):
-            y, w = measure_values(r.questionnaire, m, r.data)
-            A = w.sum()
-            zs.append(((y - (y.sum() / A) * w) / A)[pos] if A > 0 else np.zeros(len(pos)))
-        cov[(name, OVERALL_LEVEL)] = float((zs[0] * zs[1]).sum())
+        if weighted:
+            (za, ca), (zb, cb) = (_weighted_influence(res, m) for res in (old, new))
+            c = float((np.sqrt(ca[pos_a] * cb[pos_b]) * za[pos_a] * zb[pos_b]).sum())
+        else:
+            za, zb = (_influence(res.cleaned.valid, m) for res in (old, new))
+            c = float((za[pos_a] * zb[pos_b]).sum())
+        cov[(name, OVERALL_LEVEL)] = c
     return len(common), cov, ""
+
+
+def _influence(r, m: Measure, w=None) -> np.ndarray:
+    """z_i = w_i (y_i − p a_i)/Σ w a of a ratio measure (w = 1 unweighted)."""
+    y, a = measure_values(r.questionnaire, m, r.data)
+    y, a = np.asarray(y, float), np.asarray(a, float)
+    w = np.ones(len(y)) if w is None else np.asarray(w, float)
+    total = (w * a).sum()
+    return w * (y - ((w * y).sum() / total) * a) / total if total > 0 else np.zeros(len(y))
+
+
+def _weighted_influence(res, m: Measure) -> tuple[np.ndarray, np.ndarray]:
+    """A weighted result's influence values centred within strata, and n_h/(n_h − 1) per respondent."""
+    r = weighted_responses(res)
+    z = _influence(r, m, r.data[res.design.weights])
+    strata = (r.data[res.design.strata].astype(str).to_numpy() if res.design.strata
+              else np.zeros(len(z), dtype=object))
+    frame = pd.DataFrame({"z": z, "h": strata})
+    g = frame.groupby("h")["z"]
+    n_h = g.transform("size").to_numpy(float)
+    centred = z - g.transform("mean").to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(n_h > 1, n_h / (n_h - 1), 0.0)
+    return centred, factor
 
 
 def _verdicts(t: pd.DataFrame, alpha: float) -> pd.Series:

@@ -135,9 +135,14 @@ def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: 
 
 def items_chart(stats, caption: str, overall: str | None = None) -> Chart:
     """满意率 of each question in questionnaire order; the overall item (darker) is labelled 总体评价."""
-    rated = [st for st in stats if st.rate is not None]
+    from survey.render.survey_body import item_levels
+    from survey.stats.presentation import REVIEW, SUPPRESS
+
+    lv = {st.item: v for st, v in zip(stats, item_levels(stats))}
+    rated = [st for st in stats if st.rate is not None and lv[st.item] != SUPPRESS]  # NCHS: suppressed left out
     fig, ax, rc = _figure(6.3, 0.3 * len(rated) + 1.0)
-    names = [("总体评价" if st.item == overall else short_text(st.text)) for st in rated][::-1]
+    names = [("总体评价" if st.item == overall else short_text(st.text)) + ("*" if lv[st.item] == REVIEW else "")
+             for st in rated][::-1]
     rates = [st.rate * 100 for st in rated][::-1]
     colours = [("#1f3f66" if st.item == overall else BLUE) for st in rated][::-1]
     ax.barh(names, rates, color=colours, height=0.6)
@@ -236,7 +241,16 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
     from survey.definitions.vocab import OVERALL
     from survey.evaluation.headline import headlines
     from survey.render.body import unit_label
-    from survey.render.survey_body import importance, overall_item, scored_item_stats, scored_rows, suppress_threshold
+    from survey.render.presentation import levels
+    from survey.render.survey_body import (
+        importance,
+        item_levels,
+        overall_item,
+        scored_item_stats,
+        scored_rows,
+        suppress_threshold,
+    )
+    from survey.stats.presentation import REVIEW, SUPPRESS
 
     out: dict = {}
     card = analysis.scorecard
@@ -247,15 +261,22 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
     for s, h in zip(analysis.surveys, headlines(analysis)):
         q = s.questionnaire
         stats = scored_item_stats(s, h)
-        if stats:
+        if any(v not in ("", SUPPRESS) for v in item_levels(stats)):
             basis = "（加权）" if h.scored.weighted else ""
-            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率{basis}", overall_item(q))
+            starred = "（带*者需审慎解读）" if REVIEW in item_levels(stats) else ""
+            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率{basis}{starred}", overall_item(q))
         rows = scored_rows(s, h)
         rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= suppress_below) & rows["estimate"].notna()]
-        if len(rows):
-            data = [(str(r["level"]), r["estimate"], r["ci_low"], r["ci_high"]) for _, r in rows.iterrows()]
+        lv = levels(rows)  # NCHS: suppressed units left out, the ones to read with care starred
+        shown = rows[lv != SUPPRESS]
+        if len(shown):
+            data = [(str(r["level"]) + ("*" if lv[i] == REVIEW else ""), r["estimate"], r["ci_low"], r["ci_high"])
+                    for i, r in shown.iterrows()]
+            notes = [t for t, on in (("带*者需审慎解读", (lv == REVIEW).any()),
+                                     ("样本不足、不予报告的未列出", len(shown) < len(rows))) if on]
+            note = f"（{'；'.join(notes)}）" if notes else ""
             out[(q.id, "units")] = units_chart(data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
-                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）", h.ci_name)
+                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）{note}", h.ci_name)
         table = importance(s, stats, overall_item(q))
         if table is not None:
             out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图", h.scored.weighted)

@@ -21,6 +21,7 @@ from survey.render.body import (
     unit_label,
 )
 from survey.render.narrative import Narrative
+from survey.render.previous import previous_blocks
 from survey.render.suggestions import OTHER, group_suggestions
 from survey.render.survey_body import (
     appendix_survey,
@@ -111,6 +112,7 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
         stats = scored_item_stats(s, hs[q.id])
         lowest[q.title] = [f"“{item_label(st.text)}”" for st in lowest_items(stats, overall_item(q))]
         out += survey_section(s, hs[q.id], k, unit, charts, blocks, suppress_below)
+    out += previous_blocks(analysis, len(analysis.surveys) + 1, unit)  # 与上年比较, with --previous only
     out += section_closing(analysis, narrative, lowest, themes)
     if card is not None:
         out += [PageBreak(landscape=True), Heading("附件1", 1), Para(card.title, "centre"), annex_table(card)]

@@ -1,17 +1,20 @@
 """Chinese marks for the NCHS reliability flags (:mod:`survey.stats.presentation`).
 
 The report writer can add :func:`reliability_notes` beside any table flagged by
-:func:`survey.stats.presentation.flag_estimates`: 可报告 / 需复核（reason）/ 不予报告（reason）,
-and :func:`mark` to print a suppressed value as "—" and a reviewed one with "*".
+:func:`survey.stats.presentation.flag_estimates`: 可靠 / 需审慎解读（reason）/ 不予报告（reason）,
+:func:`mark` to print a suppressed value as "—" and a reviewed one with "*", and
+:func:`flag_note` under a table with marked cells (the thresholds read from the standard).
+satisfaction.xlsx carries the note of every estimate row; the report's unit tables and
+charts, and its 与上年比较 tables, mark their cells.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from survey.stats.presentation import PRESENT, REVIEW, SUPPRESS
+from survey.stats.presentation import NCHS, PRESENT, REVIEW, SUPPRESS, Standard, flag_estimates
 
-LEVEL_ZH = {PRESENT: "可报告", REVIEW: "需复核", SUPPRESS: "不予报告"}
+LEVEL_ZH = {PRESENT: "可靠", REVIEW: "需审慎解读", SUPPRESS: "不予报告"}
 REASON_ZH = {
     "n_eff": "样本量或有效样本量不足30",
     "width": "置信区间宽度不低于30个百分点",
@@ -23,7 +26,7 @@ REASON_ZH = {
 
 
 def reliability_note(level: str, reasons: str) -> str:
-    """One cell: 可报告, or 需复核 / 不予报告 with the reasons in Chinese."""
+    """One cell: 可靠, or 需审慎解读 / 不予报告 with the reasons in Chinese."""
     if not level:
         return ""
     why = "、".join(REASON_ZH.get(r, r) for r in str(reasons).split(";") if r)
@@ -39,3 +42,36 @@ def reliability_notes(flagged: pd.DataFrame) -> pd.Series:
 def mark(value: str, level: str) -> str:
     """A formatted value as a table shows it: "—" when suppressed, a trailing "*" for review."""
     return "—" if level == SUPPRESS else f"{value}*" if level == REVIEW else value
+
+
+def flag_note(standard: Standard = NCHS) -> str:
+    """The note under a table with marked cells: what * and — mean, with the standard's thresholds."""
+    return (f"注：带“*”的比例需审慎解读（自由度少于{standard.min_df:g}、比例为0%或100%，或互补比例的置信区间相对宽度"
+            f"超过{standard.max_relative_width:.0%}）；“—”表示样本量或有效样本量不足{standard.min_n:g}、"
+            f"置信区间宽度不低于{standard.large_width * 100:g}个百分点，或宽度在{standard.small_width * 100:g}至"
+            f"{standard.large_width * 100:g}个百分点之间且相对宽度超过{standard.max_relative_width:.0%}，"
+            "按美国国家卫生统计中心（NCHS）比例估计呈现标准不予报告。")
+
+
+def levels(table: pd.DataFrame, standard: Standard = NCHS) -> pd.Series:
+    """The NCHS level (present / review / suppress) of every row of an estimates table, same index."""
+    if table.empty:
+        return pd.Series([], index=table.index, dtype=object)
+    return flag_estimates(table, standard=standard)["reliability"]
+
+
+def srs_levels(n, p, standard: Standard = NCHS) -> list[str]:
+    """The level of unweighted rates from their counts (simple random sampling: se² = p(1 − p)/n)."""
+    t = pd.DataFrame({"n": list(n), "estimate": list(p)}, dtype=float)
+    t["n_eff"] = t["n"]
+    t["se"] = (t["estimate"] * (1 - t["estimate"]) / t["n"].clip(lower=1)) ** 0.5
+    return levels(t, standard).tolist()
+
+
+def reliability_column_note(standard: Standard = NCHS) -> str:
+    """The 说明 sheet's line for the 可靠性 columns, with the standard's thresholds."""
+    return (f"可靠性：按美国国家卫生统计中心（NCHS）比例估计呈现标准（Parker等，2017）判断。样本量或有效样本量不足"
+            f"{standard.min_n:g}、Korn–Graubard置信区间宽度不低于{standard.large_width * 100:g}个百分点，或宽度在"
+            f"{standard.small_width * 100:g}至{standard.large_width * 100:g}个百分点之间且相对宽度超过"
+            f"{standard.max_relative_width:.0%}的，不予报告；自由度少于{standard.min_df:g}、比例为0%或100%、"
+            "或互补比例相对宽度过大的，需审慎解读；其余为可靠。满意度得分指数按比例同样判断")

@@ -22,7 +22,10 @@ from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.bigxlsx import table_xlsx_bytes
 from survey.render.files import csv_bytes, write_files
 from survey.render.office import xlsx_bytes
+from survey.render.presentation import reliability_column_note, reliability_notes
+from survey.render.previous import previous_formats, previous_manifest, previous_sheets
 from survey.render.validity import validity_tables
+from survey.stats.presentation import flag_estimates
 
 
 def _framework_sha256(file: str | None) -> str | None:
@@ -75,25 +78,35 @@ def indicator_table(analysis) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-WEIGHTED_COLUMNS = ("n_eff", "estimate", "se", "ci_low", "ci_high", "ci_method", "deff")
+WEIGHTED_COLUMNS = ("n_eff", "estimate", "se", "ci_low", "ci_high", "ci_method", "deff", "reliability")
 KEYS = ["questionnaire", "measure", "domain", "level"]
 
 
+
+
+def with_reliability(estimates: pd.DataFrame) -> pd.DataFrame:
+    """An estimates table with its NCHS reliability note per row (``reliability``)."""
+    if estimates.empty:
+        return estimates.assign(reliability=pd.Series(dtype=object))
+    return estimates.assign(reliability=reliability_notes(flag_estimates(estimates)).to_numpy())
 
 
 def satisfaction_table(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame:
     """Unweighted estimates with the weighted ones beside them (columns ending in ``_w``).
 
     Breakdown rows (not the overall one) with fewer than ``suppress_below``
-    respondents keep their n but lose every estimate, with a note saying why.
+    respondents keep their n but lose every estimate, with a note saying why. Every row
+    carries its NCHS reliability (``reliability``, ``reliability_w``: 可靠 / 需审慎解读 /
+    不予报告 with the reason, :mod:`survey.render.presentation`).
     """
-    est = analysis.estimates
+    est = with_reliability(analysis.estimates)
     weighted = analysis.weighted_estimates
     if weighted is not None:
-        w = weighted[KEYS + list(WEIGHTED_COLUMNS)].rename(columns={c: f"{c}_w" for c in WEIGHTED_COLUMNS})
+        w = with_reliability(weighted)[KEYS + list(WEIGHTED_COLUMNS)].rename(
+            columns={c: f"{c}_w" for c in WEIGHTED_COLUMNS})
         est = est.merge(w, on=KEYS, how="left", sort=False)
     small = (est["domain"] != OVERALL) & (est["n"] < suppress_below)
-    values = [c for c in est.columns if c not in (*KEYS, "label", "n")]
+    values = [c for c in est.columns if c not in (*KEYS, "label", "n", "reliability", "reliability_w")]
     est = est.astype({c: object for c in values})
     est.loc[small, values] = None
     est["note"] = [f"样本少于{suppress_below}人，不予报告" if s else None for s in small]
@@ -225,6 +238,7 @@ def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame
         ("deff", "设计效应（设计方差 ÷ 同样本量简单随机抽样方差）"),
         ("*_w", w_note),
         ("note", f"样本少于{suppress_below}人的分组不报告估计值"),
+        ("reliability / reliability_w", reliability_column_note()),
         ("korn_graubard / logit", "复杂抽样比例区间：Korn–Graubard（有效样本量上的 Clopper–Pearson）与 logit 区间"),
         ("*_kish", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
     ], columns=["column", "说明"])
@@ -325,7 +339,8 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
             "权重边际": margins,
             "意见建议": zh.suggestions_sheet(suggestions_table(analysis), analysis),
             "说明": column_notes(analysis, suppress_below),
-        }, formats=zh.FORMATS),
+            **previous_sheets(analysis),  # 与上年比较, 问卷变化: with --previous only
+        }, formats={**zh.FORMATS, **previous_formats(analysis)}),
         "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.FORMATS),
         "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
                                                  audit, analysis)),
@@ -353,6 +368,7 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
         "framework": {"id": analysis.framework.id, "file": analysis.framework.file,
                       "sha256": _framework_sha256(analysis.framework.file)},
         "parameters": analysis.parameters,
+        **previous_manifest(analysis),
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

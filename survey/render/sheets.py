@@ -23,8 +23,10 @@ METHOD_TEXT = {"poststratify": "事后分层", "rake": "迭代加权（raking）
 ACTION_TEXT = {"exclude": "剔除", "flag": "标记（保留）"}
 SATISFACTION = {
     "title": "问卷", "label": "口径", "level": "分组", "n": "样本量", "estimate": "估计值", "ci_low": "置信下限",
-    "ci_high": "置信上限", "se": "标准误", "ci_method": "区间方法", "n_eff": "有效样本量（方差折算）", "deff": "设计效应",
-    "estimate_w": "加权估计值", "ci_low_w": "加权置信下限", "ci_high_w": "加权置信上限", "se_w": "加权标准误",
+    "ci_high": "置信上限", "reliability": "可靠性（NCHS）", "se": "标准误", "ci_method": "区间方法",
+    "n_eff": "有效样本量（方差折算）", "deff": "设计效应",
+    "estimate_w": "加权估计值", "ci_low_w": "加权置信下限", "ci_high_w": "加权置信上限", "reliability_w": "加权可靠性（NCHS）",
+    "se_w": "加权标准误",
     "ci_method_w": "加权区间方法", "n_eff_w": "加权有效样本量（方差折算，含有限总体校正，可大于样本量）",
     "kish_n_eff": "加权Kish有效样本量", "deff_w": "加权设计效应", "scored": "计分口径", "note": "备注",
     "questionnaire": "问卷编号", "measure": "口径编号", "domain": "分组方式",
@@ -74,8 +76,8 @@ def satisfaction_sheet(table: pd.DataFrame, analysis) -> pd.DataFrame:
     return df[order].rename(columns=SATISFACTION)
 
 
-READER_COLUMNS = ("问卷", "口径", "分组", "样本量", "估计值", "置信下限", "置信上限", "加权估计值", "加权置信下限",
-                  "加权置信上限", "计分口径", "备注")
+READER_COLUMNS = ("问卷", "口径", "分组", "样本量", "估计值", "置信下限", "置信上限", "可靠性（NCHS）", "加权估计值",
+                  "加权置信下限", "加权置信上限", "加权可靠性（NCHS）", "计分口径", "备注")
 
 
 def reader_columns(sheet: pd.DataFrame) -> pd.DataFrame:

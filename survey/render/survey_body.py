@@ -19,6 +19,8 @@ from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.evaluation.headline import Headline
 from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
+from survey.render.presentation import flag_note, levels, mark, srs_levels
+from survey.stats.presentation import PRESENT, SUPPRESS
 
 MEASURE_MEANING = {
     "top_box": "总体评价题选择满意选项的受访者占比",
@@ -157,17 +159,30 @@ def distribution_table(stats: list[ItemStat], basis_note: str = "") -> Table:
     """
     options = list(dict.fromkeys(o for st in stats for o in st.options))
     rows = []
-    for i, st in enumerate(stats, start=1):
+    for i, (st, level) in enumerate(zip(stats, item_levels(stats)), start=1):
         by = dict(zip(st.options, st.counts))
         share = dict(zip(st.options, st.shares))
         cells = [f"{by[o]}\n{fmt_pct(share[o], 1)}" if o in by and share[o] is not None else "—" for o in options]
-        rows.append((str(i), st.text, *cells, str(st.answered), fmt_pct(st.rate)))
+        rows.append((str(i), st.text, *cells, str(st.answered), mark(fmt_pct(st.rate), level)))
     weighted = any(st.weighted is not None for st in stats)
     header = ("序号", "题项", *options, "有效回答", "加权满意率" if weighted else "满意率")
     widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 1.1)
     caption = ("各题选项分布与满意率（加权，同计分口径；上行人数，下行加权占比）" if weighted else
                f"各题选项分布与满意率（{basis_note}上行人数，下行占比）")
     return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths, caption=caption)
+
+
+def item_levels(stats: list[ItemStat]) -> list[str]:
+    """The NCHS level of each item's 满意率 (unweighted: se² = p(1 − p)/n); '' for an unanswered item."""
+    answered = [st for st in stats if st.rate is not None]
+    lv = iter(srs_levels([st.answered for st in answered], [st.rate for st in answered]) if answered else [])
+    return [next(lv) if st.rate is not None else "" for st in stats]
+
+
+def marked(table: Table, columns: tuple[int, ...] = (-2, -1)) -> list:
+    """The table, and the note on its marks (* and —) when a cell of ``columns`` carries one."""
+    hit = any(row[i] == "—" or row[i].endswith("*") for row in table.rows for i in columns)
+    return [table, Para(flag_note(), "note")] if hit else [table]
 
 
 def scored_rows(s, h: Headline) -> pd.DataFrame:
@@ -213,12 +228,15 @@ def unit_table(s, h: Headline, unit: str, suppress_below: int = SUPPRESS_BELOW) 
     if rows_df.empty:
         return None
     rows = []
-    for _, r in rows_df.iterrows():
+    for (_, r), level in zip(rows_df.iterrows(), levels(rows_df)):
         n = int(r["n"])
         if n < suppress_below:
             rows.append((str(r["level"]), str(n), "—", f"样本少于{suppress_below}人，不予报告"))
+        elif level == SUPPRESS:  # NCHS: neither the rate nor its interval is shown
+            rows.append((str(r["level"]), str(n), "—", "不予报告"))
         else:
-            rows.append((str(r["level"]), str(n), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high'])))
+            rows.append((str(r["level"]), str(n), mark(fmt_pct(r["estimate"]), level),
+                         fmt_ci(r['ci_low'], r['ci_high'])))
     return Table((unit, "有效样本", h.label, h.ci_name), tuple(rows), numeric=frozenset({1, 2, 3}),
                  widths=(1.2, 0.8, 1.0, 1.8), caption=f"各{unit}{h.label}（{h.scored.basis}）")
 
@@ -382,17 +400,19 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
     overall = overall_item(q)
     out: list = [Heading(f"（{fmt_cn(k)}）{q.title}", 2), Para(headline_text(h))]
     out.append(Heading("1. 各题满意情况", 3))
-    out.append(distribution_table(stats, "未加权，同计分口径；" if s.weighted is not None else ""))
+    out += marked(distribution_table(stats, "未加权，同计分口径；" if s.weighted is not None else ""))
     if (q.id, "items") in charts:
         out.append(charts[(q.id, "items")])
-    low = lowest_items(stats, overall)
+    low = lowest_items([st for st, lv in zip(stats, item_levels(stats)) if lv == PRESENT], overall)  # quotable only
     if low:
         named = "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low)
         out.append(Para(("加权" if h.scored.weighted else "") + f"满意率最低的题项为：{named}。"))
+    elif lowest_items(stats, overall):
+        out.append(Para("各题满意率均需审慎解读（见表注），不单列满意率最低的题项。"))
     t = unit_table(s, h, unit, suppress_below)
     out.append(Heading(f"2. 各{unit}满意情况", 3))
     if t is not None:
-        out.append(t)
+        out += marked(t)
         if (q.id, "units") in charts:
             out.append(charts[(q.id, "units")])
     else:
@@ -469,19 +489,22 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
             continue
         fpc = s.design is not None and s.design.fpc is not None
         words = (design_effect_words(f, fpc=fpc) or "估计值在边界上，加权不改变结果") if f.weighted else "各样本权重相同"
-        rows.append((role, f.basis, fmt_pct(f.estimate), f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n),
-                     "—" if f.score is None else fmt_num(f.score), words))
-    out.append(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
-                     numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.25, 1.7, 0.95, 0.6, 2.5),
-                     caption=f"{h.label}：计分口径与对照口径"))
+        t = s.weighted if f.weighted else s.estimates
+        lv = levels(t[(t["domain"] == OVERALL) & (t["measure"] == h.measure)])
+        rows.append((role, f.basis, mark(fmt_pct(f.estimate), lv.iloc[0] if len(lv) else ""),
+                     f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n), "—" if f.score is None else fmt_num(f.score), words))
+    out += marked(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
+                        numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.25, 1.7, 0.95, 0.6, 2.5),
+                        caption=f"{h.label}：计分口径与对照口径"), columns=(2,))
     table = s.weighted if h.scored.weighted else s.estimates
     ov = table[(table["domain"] == OVERALL) & (table["measure"] != h.measure)]
     types = {m.id: m.type for m in q.measures}
-    mrows = [(str(r["label"]), fmt_pct(r["estimate"]), fmt_ci(r['ci_low'], r['ci_high']),
-              MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for _, r in ov.iterrows()]
+    mrows = [(str(r["label"]), mark(fmt_pct(r["estimate"]), lv), fmt_ci(r['ci_low'], r['ci_high']),
+              MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for (_, r), lv in zip(ov.iterrows(), levels(ov))]
     if mrows:
-        out.append(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
-                         widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"))
+        out += marked(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
+                            widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"),
+                      columns=(1,))
     v = s.validity
     if v is not None and len(v.checks):
         from survey.render.sheets import check_value

@@ -3,7 +3,8 @@
 A sentence says 显著提高 / 显著下降 only when the comparison's verdict says so (the
 test, Holm-adjusted within its family, below alpha); otherwise it gives the signed
 difference and 无显著变化, never "提高" or "下降" on its own. A comparison whose cell
-is suppressed under the NCHS presentation standard is not quoted (样本量不足，不作比较).
+is suppressed under the NCHS presentation standard is not quoted (样本量不足，不作比较),
+nor is one flagged for review (the verdict only, the numbers left to the table).
 The report writer can call :func:`comparison_paragraphs` and :func:`comparison_tables`.
 """
 
@@ -13,11 +14,13 @@ import pandas as pd
 
 from survey.definitions.vocab import OVERALL_LEVEL
 from survey.evaluation.yoy import DOWN, NOT_COMPARED, SAME, UP, YearComparison
+from survey.render.presentation import LEVEL_ZH
+from survey.stats.presentation import REVIEW
 
 VERDICT_ZH = {UP: "显著提高", SAME: "无显著变化", DOWN: "显著下降", NOT_COMPARED: "不作比较"}
 CHANGE_ZH = {"added": "新增题目", "removed": "删除题目", "reworded": "题目措辞变化", "scale_changed": "选项（量表）变化",
              "type_changed": "题型变化"}
-RELIABILITY_ZH = {"present": "可报告", "review": "需复核", "suppress": "不予报告", "": ""}
+RELIABILITY_ZH = {**LEVEL_ZH, "": ""}
 
 
 def _pp(x: float) -> str:
@@ -33,6 +36,8 @@ def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05)
     name = row["label"] if row["level"] == OVERALL_LEVEL else f"{row['level']}{row['label']}"
     if row["verdict"] == NOT_COMPARED:
         return f"{name}：样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。"
+    if REVIEW in (row.get("reliability_old"), row.get("reliability_new")):  # a flagged cell is not quoted
+        return f"{name}两年比较{VERDICT_ZH[row['verdict']]}（比例需审慎解读，不引用具体数值，见比较表）。"
     conf = f"{(1 - alpha) * 100:g}%"
     adjusted = not (row["p_adjusted"] == row["p_value"] or pd.isna(row["p_adjusted"]))
     p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
@@ -58,8 +63,8 @@ def change_lines(cmp: YearComparison) -> list[str]:
     return out
 
 
-def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年") -> list[str]:
-    """The 与上年比较 paragraphs of one questionnaire: measures, items, units, distributions, notes."""
+def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年", unit: str = "区") -> list[str]:
+    """The 与上年比较 paragraphs of one questionnaire: measures, items, units (called ``unit``), distributions, notes."""
     t = cmp.table
     how = "计入重复受访者的协方差" if cmp.overlap else "独立样本检验"
     out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{how}，显著性水平{cmp.alpha:g}）："]
@@ -80,9 +85,10 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
         text = "；".join(comparison_sentence(r, old, new, cmp.alpha).rstrip("。") for _, r in sig.iterrows())
         compared = len(units) - len(blocked)
         same = compared - len(sig)
-        out.append("分区：" + (text + "；" if text else "")
-                   + (f"{'其余' if text else ''}{same}个区无显著变化（Holm校正）。" if same else "")
-                   + (f"{len(blocked)}个区的样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。" if len(blocked) else ""))
+        out.append(f"分{unit}：" + (text + "；" if text else "")
+                   + (f"{'其余' if text else ''}{same}个{unit}无显著变化（Holm校正）。" if same else "")
+                   + (f"{len(blocked)}个{unit}的样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。"
+                      if len(blocked) else ""))
     d = cmp.distributions
     moved = d[d["significant"]]
     if len(d):
@@ -91,7 +97,7 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
             + "的答案分布有显著变化。" if len(moved) else "各题答案分布均无显著变化。"))
     if cmp.overlap:
         out.append(f"两年样本中有{cmp.overlap}名受访者相同（按关联键识别），全样本差异的标准误已计入其协方差；"
-                   "分区比较仍按独立样本检验，结论偏保守。")
+                   f"分{unit}比较仍按独立样本检验，结论偏保守。")
     else:
         out.append("若两年受访者有重叠（如工作人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
     out += list(cmp.notes)
@@ -141,7 +147,8 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05) -> str:
     below = table[table["below"]]
     tested = int(table["named"].sum())
     if len(below):
-        names = "、".join(f"{r['unit']}（{r['estimate']:.2%}，低{-r['difference'] * 100:.2f}个百分点）"
+        names = "、".join(f"{r['unit']}（比例需审慎解读）" if r.get("reliability") == REVIEW else  # not quoted
+                         f"{r['unit']}（{r['estimate']:.2%}，低{-r['difference'] * 100:.2f}个百分点）"
                          for _, r in below.iterrows())
         return (f"与全部样本的{label}（{table['overall'].iloc[0]:.2%}）相比，{names}显著偏低"
                 f"（Holm校正，显著性水平{alpha:g}）。")

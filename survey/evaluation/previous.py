@@ -1,0 +1,154 @@
+"""Last year's evaluation: where its inputs are, and this year's results compared with it.
+
+``survey analyze NEW --previous OLD`` and ``survey compare OLD NEW`` take OLD as
+
+- an evaluation workbook (``raw/2021.xlsx``),
+- an evaluation folder (with ``evaluation.yaml``), or
+- a report folder that ``survey analyze`` wrote (``reports/2021``, with ``manifest.json``).
+
+A report folder holds outputs, not responses: :func:`previous_source` resolves it back to
+the inputs its manifest names (the workbook or the evaluation folder's files, and the
+questionnaire files), looked up from the working folder and from the folders above the
+report, and checks every file's SHA-256 against the manifest. A file that moved or
+changed since the report was written is a one-line error saying which and why: the
+comparison is then with the inputs that made that report, never with something else.
+
+:func:`compare_previous` compares each questionnaire present in both years
+(:func:`survey.evaluation.yoy.compare_surveys`) on the basis the framework scores it
+(weighted when the framework scores the weighted estimate and both years are weighted,
+else unweighted) and returns a :class:`Previous` to attach to the analysis
+(``Analysis.previous``) for the report's 与上年比较 section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from survey.errors import DataError
+from survey.evaluation.headline import scores_weighted
+from survey.evaluation.yoy import YearComparison, compare_surveys
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class PreviousSource:
+    """Last year's inputs: a workbook or an evaluation folder, and the questionnaire files (None: the default)."""
+
+    path: Path                                   # the workbook or the evaluation folder
+    questionnaires: tuple[Path, ...] | None = None
+    report: Path | None = None                   # the report folder it was resolved from, if any
+    parameters: dict = field(default_factory=dict)  # the manifest's parameters (alpha, weigh …)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """This year's results compared with last year's (one :class:`YearComparison` per questionnaire)."""
+
+    name: str                                    # last year's analysis name (2021)
+    source: str                                  # what was given (the workbook, folder or report folder)
+    comparisons: tuple[YearComparison, ...]
+    notes: tuple[str, ...] = ()                  # questionnaires found in one year only
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _locate(rel: str, report: Path, sha256: str | None = None) -> Path | None:
+    """A manifest path: absolute, or relative to the working folder or a folder above the report.
+
+    A manifest written from outside the evaluation's folder names its files by name only
+    (no machine paths): then the files of that name under the folder holding ``reports/``
+    (three levels deep, hidden folders skipped) are tried, the one with the manifest's hash
+    first.
+    """
+    p = Path(rel)
+    if p.is_absolute():
+        return p if p.exists() else None
+    for base in (Path.cwd(), *report.resolve().parents):
+        if (base / p).exists():
+            return base / p
+    found = _search(report.resolve().parent.parent, p)
+    match = [f for f in found if sha256 and _sha256(f) == sha256]
+    return (match or found)[0] if found else None
+
+
+def _search(root: Path, rel: Path, depth: int = 3) -> list[Path]:
+    """Files under ``root`` whose path ends with ``rel``, at most ``depth`` folders down, sorted."""
+    out = []
+    for folder, dirs, files in os.walk(root):
+        level = len(Path(folder).relative_to(root).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if level < depth else []
+        out += [Path(folder) / f for f in files if f == rel.name and (Path(folder) / f).as_posix().endswith(rel.as_posix())]
+    return sorted(out)
+
+
+def _checked(entry: dict, report: Path, manifest: Path, what: str) -> Path:
+    rel = str(entry.get("path", ""))
+    found = _locate(rel, report, entry.get("sha256")) if rel else None
+    if found is None:
+        raise DataError(f"{what} '{rel}' named by the report's manifest was not found", file=str(manifest),
+                        got=rel or "no path", expected="the input file the report was made from",
+                        hint="run from the folder the report was written in, or give the workbook or "
+                             "evaluation folder instead of the report folder")
+    if found.is_file() and entry.get("sha256") and _sha256(found) != entry["sha256"]:
+        raise DataError(f"{what} '{found}' changed since the report was written", file=str(manifest),
+                        got=f"sha256 {_sha256(found)[:12]}…", expected=f"sha256 {str(entry['sha256'])[:12]}…",
+                        hint="compare with the workbook or folder itself, or re-run `survey analyze` on it first")
+    return found
+
+
+def _from_report(report: Path) -> PreviousSource:
+    manifest = report / MANIFEST
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        inputs = data["inputs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError("the report folder's manifest.json cannot be read", file=str(manifest), got=str(exc),
+                        hint="give the workbook or evaluation folder, or re-run `survey analyze` to rewrite the report") from None
+    if "workbook" in inputs:
+        path = _checked(inputs["workbook"], report, manifest, "workbook")
+    else:
+        path = _checked({"path": inputs.get("folder", "")}, report, manifest, "evaluation folder")
+        for f in inputs.get("files", ()):
+            _checked(f, report, manifest, "input file")
+    qs = tuple(_checked(q, report, manifest, f"questionnaire {q.get('id', '')}") for q in data.get("questionnaires", ()))
+    return PreviousSource(path, qs or None, report, dict(data.get("parameters") or {}))
+
+
+def previous_source(path: str | Path) -> PreviousSource:
+    """What OLD names: a workbook, an evaluation folder, or a report folder resolved to its checked inputs."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError("last year's evaluation was not found", file=str(p),
+                        expected="a workbook, an evaluation folder or a report folder (reports/<name>)",
+                        hint="check the path given to --previous / compare, or the `previous:` key of evaluation.yaml")
+    if p.is_dir() and not (p / "evaluation.yaml").exists() and (p / MANIFEST).exists():
+        return _from_report(p)
+    return PreviousSource(p)
+
+
+def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: str | None = None) -> Previous:
+    """Each questionnaire of ``new`` (an :class:`~survey.pipeline.Analysis`) compared with ``old``'s.
+
+    The basis is the scored one: weighted when the new year's framework scores the weighted
+    estimate and both years were weighted, else unweighted. Questionnaires of one year only
+    are named in ``notes`` and not compared.
+    """
+    olds = {s.questionnaire.id: s for s in old.surveys}
+    news = {s.questionnaire.id: s for s in new.surveys}
+    notes = [f"问卷“{s.questionnaire.title}”（{i}）仅上年有，不作比较" for i, s in olds.items() if i not in news]
+    notes += [f"问卷“{s.questionnaire.title}”（{i}）为本年新增，不作比较" for i, s in news.items() if i not in olds]
+    out = []
+    for i, s in news.items():
+        if i not in olds:
+            continue
+        weighted = (scores_weighted(new.framework, s.questionnaire) and s.design is not None
+                    and olds[i].design is not None)
+        out.append(compare_surveys(olds[i], s, alpha=alpha, key=key, weighted=weighted))
+    return Previous(old.name, source, tuple(out), tuple(notes))
