@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -201,6 +203,23 @@ def test_the_folder_fieldwork_and_sheets_reach_the_questionnaires(tmp_path):
     assert (offender.weighting.frame_sheet, offender.weighting.margins_sheet) == ("抽样框", "对象构成")
 
 
+def test_the_folder_area_unit_names_the_breakdown_in_every_output(tmp_path):
+    folder = init(tmp_path, "nanjing-2021")
+    text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
+    (folder / "evaluation.yaml").write_text(re.sub(r"area_unit: .*", "area_unit: 县", text), encoding="utf-8")
+    runs = workbook_run(folder)
+    assert {q.unit_word for q in runs.questionnaires} == {"县"}  # not the item's 您所在的区
+    res = run("analyze", folder, "-o", tmp_path / "r")
+    assert res.exit_code == 0, res.output
+    from survey.inputs.read import Workbook
+
+    assert "县覆盖" in Workbook(tmp_path / "r" / "validity.xlsx").sheet_names
+    notes = Workbook(tmp_path / "r" / "satisfaction.xlsx").table("说明").data
+    text = " ".join(notes.astype(str).to_numpy().ravel())
+    assert "按抽样框各县人数事后分层" in text and "以县为层、各县总体人数" in text and "district 为按县" in text
+    assert "各区" not in text and "以区" not in text
+
+
 # -- inputs as separate files ---------------------------------------------------------
 
 def _write_csv(path: Path, rows: list[list]) -> None:
@@ -320,8 +339,17 @@ def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
     assert res.exit_code == 0, res.output
     assert "提示：评分表标题" in res.output and "写的是2021年，评价年度为2022年" in res.output
     assert "问卷staff的答卷多数提交于2021年" in res.output
+    # … and in the report (二、评价工作开展情况) and manifest.json, not only on the console
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text(encoding="utf-8"))
+    assert any("评价年度为2022年" in n for n in manifest["notes"])
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "数据核对提示：评分表标题" in html and "问卷staff的答卷多数提交于2021年" in html
+    with zipfile.ZipFile(tmp_path / "r" / "report.docx") as z:
+        assert "数据核对提示：问卷staff的答卷多数提交于2021年" in z.read("word/document.xml").decode("utf-8")
     res = run("analyze", ROOT / "raw" / "2021.xlsx", "-q", ROOT / "questionnaires", "-o", tmp_path / "s")
     assert "评价年度" not in res.output
+    assert "notes" not in json.loads((tmp_path / "s" / "manifest.json").read_text(encoding="utf-8"))
+    assert "数据核对提示" not in (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
     ev = Evaluation.model_validate({**MINIMAL, "project": "某县2021年农村饮水安全补助资金绩效评价"})
     assert any("项目名称写的是2021年" in w for w in ev.warnings())
     assert year_warnings(2023, dates={"a": pd.Series(pd.to_datetime(["2024-03-01", "2024-03-02"]))}) == []

@@ -228,6 +228,7 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     from survey.evaluation.units import analysis_unit_contrasts
     from survey.evaluation.yoy import compare_analyses
     from survey.pipeline import analyze as run
+    from survey.render.body import unit_label
     from survey.render.files import write_files
     from survey.render.office import xlsx_bytes
     from survey.render.yoy import compare_output, year_label
@@ -242,7 +243,7 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
     lines, sheets = compare_output(comparisons, notes, units, old=year_label(a.name), new=year_label(b.name),
-                                   details=details, alpha=alpha)
+                                   details=details, alpha=alpha, unit=unit_label(b))
     echo_lines(lines)
     written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))

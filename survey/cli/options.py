@@ -137,8 +137,6 @@ def run_analysis(workbook: Path, options: dict, progress=None):
 
     A folder gives its tables, questionnaires, framework and thresholds, unless options say otherwise.
     """
-    from survey.evaluation.years import analysis_year_warnings
-
     folder = evaluation_folder(workbook) if workbook.is_dir() else None
     if folder is None:
         result = analyze_with(workbook, progress=progress, **options)
@@ -146,8 +144,7 @@ def run_analysis(workbook: Path, options: dict, progress=None):
         ctx = click.get_current_context()
         given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
         result = analyze_with(folder.tables, progress=progress, **{**options, **folder.analysis_options(options, given)})
-    echo_lines(f"提示：{w}" for w in analysis_year_warnings(result, None if folder else workbook,
-                                                      folder.inputs.evaluation.year if folder else None))
+    echo_lines(f"提示：{w}" for w in result.notes)  # also in the report and manifest.json
     return result, folder
 
 

@@ -267,6 +267,7 @@ class Questionnaire(_Model):
     metadata: dict[str, str] = Field(default_factory=dict)
     scales: dict[str, Scale] = Field(default_factory=dict)
     district_item: str | None = None
+    area_unit: str | None = Field(default=None, min_length=1, max_length=8)  # 区 / 乡镇 / 街道 …: evaluation.yaml's
     dimensions: tuple[Dimension, ...] = ()
     items: tuple[Item, ...] = Field(min_length=1)
     measures: tuple[Measure, ...] = Field(min_length=1)
@@ -295,11 +296,15 @@ class Questionnaire(_Model):
 
     @property
     def unit_word(self) -> str:
-        """What the breakdown unit is called (区, 县, 乡镇, 街道 …), for text: the district item's text.
+        """What the breakdown unit is called (区, 县, 乡镇, 街道 …), for text.
 
-        The item's text without a leading 您所在的 / 所在 when that leaves a short word
-        (``您所在的区`` → ``区``); 单位 when there is no such item or its text is long.
+        ``area_unit`` when set (an evaluation folder sets it from evaluation.yaml's
+        ``area_unit``), else the district item's text without a leading 您所在的 / 所在
+        when that leaves a short word (``您所在的区`` → ``区``); 单位 when there is no
+        such item or its text is long.
         """
+        if self.area_unit:
+            return self.area_unit
         if not self.district_item:
             return "单位"
         text = self.item(self.district_item).text

@@ -60,7 +60,7 @@ def _questionnaire(inputs: Inputs, i: int) -> Questionnaire:
     if q.id != qf.id:
         raise DataError(f"{qf.definition} defines questionnaire '{q.id}', evaluation.yaml names it '{qf.id}'",
                         file=inputs.evaluation.file, path=ev_key, hint=f"use the key '{q.id}' in evaluation.yaml")
-    update: dict = {}
+    update: dict = {} if q.area_unit else {"area_unit": inputs.evaluation.area_unit}
     sheets = tuple(x.sheet for x in qf.exports if x.sheet)
     if sheets:
         update["source"] = q.source.model_copy(update={"sheets": sheets})
@@ -151,7 +151,8 @@ def folder_run(folder: str | Path) -> FolderRun:
     margin_tables = {qid: margins for qid in weighted if margins is not None}
     name = inputs.workbook.stem if inputs.workbook else inputs.folder.resolve().name
     tables = InputTables(str(inputs.workbook if inputs.single_workbook else inputs.folder), name, exports, frames,
-                         margin_tables, _facts(reader, inputs), tuple(sorted({str(x.path) for x in inputs.tables()})))
+                         margin_tables, _facts(reader, inputs), tuple(sorted({str(x.path) for x in inputs.tables()})),
+                         inputs.evaluation.year)
     return FolderRun(inputs, tables, qs, inputs.framework, name)
 
 

@@ -40,6 +40,7 @@ class InputTables:
     margins: Mapping[str, RawTable] = field(default_factory=dict, repr=False)
     facts: Facts | None = field(default=None, repr=False)
     files: tuple[str, ...] = ()  # every file read, for the manifest
+    year: int | None = None  # the evaluation year (evaluation.yaml), None: read from the titles and file names
 
     def export_label(self, qid: str) -> str:
         """Where a questionnaire's responses are: the sheet, else the file name(s)."""
