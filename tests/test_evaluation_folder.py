@@ -322,6 +322,11 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
     fw = load_framework(folder / "framework.yaml")
     wanted = [(i.name, r.item) for i in fw.indicators if i.name != "服务对象满意度" for r in fact_rows(i.rule)]
     assert list(zip(facts.data["指标"], facts.data["项目"])) == wanted
+    # 填写说明 in Chinese, examples from the folder (3 towns) or neutral, none of the reference case's
+    holds, examples = facts.data["填写说明"].astype(str), facts.data["示例"].astype(str)
+    assert all(re.search(r"[\u4e00-\u9fff]", h) and not re.search(r"[A-Za-z]{3,}", h) for h in holds)
+    assert not {"317", "12", "0.9743"} & set(examples)
+    assert examples[facts.data["项目"] == "乡镇总数"].tolist() == ["3"]
     with pytest.raises(DataError, match="has no number"):  # the reader takes its headers; 数值 is to fill in
         facts_from_table(facts)
     assert run("template", folder).exit_code == 0 and (folder / "raw" / "template.xlsx").exists()
