@@ -156,6 +156,14 @@ def test_every_problem_named_with_its_key(tmp_path):
     write_evaluation(tmp_path, data)
     with pytest.raises(DefinitionError, match=r"questionnaires.residents: fieldwork.end \(2023-10-01\) is before"):
         load_evaluation(tmp_path)
+    # a misspelled key: its line and the key meant, not also "Field required"
+    text = (tmp_path / "evaluation.yaml").read_text(encoding="utf-8").replace("area_unit:", "area_unti:")
+    (tmp_path / "evaluation.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError) as exc:
+        load_evaluation(tmp_path)
+    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("area_unti:"))) + 1
+    assert f"line {line}, area_unti: unknown key 'area_unti' — did you mean 'area_unit'? Fix:" in str(exc.value)
+    assert "Field required" not in str(exc.value)
 
 
 def test_no_evaluation_yaml(tmp_path):

@@ -527,7 +527,7 @@ def _validate(path: Path, data: dict) -> tuple[Questionnaire | None, list[tuple[
     try:
         q = Questionnaire.model_validate(data)
     except ValidationError as exc:
-        return None, list(validation_problems(exc, data))
+        return None, list(validation_problems(exc, data, model=Questionnaire))
     problems = list(_reference_problems(q))
     return (None if problems else q), problems
 
@@ -542,7 +542,8 @@ def load(path: str | Path) -> Questionnaire:
     q, problems = _validate(path, _read_yaml(path))  # a file that is not YAML: its own error and fix
     if problems:
         first, msg = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s): run `survey questionnaire check {path}`)" if len(problems) > 1 else ""
+        n = len(problems) - 1
+        more = f" (and {n} more problem{'s' if n > 1 else ''}: run `survey questionnaire check {path}`)" if n else ""
         raise DefinitionError(msg + more, file=str(path), path=first,
                               hint="correct the definition; `survey questionnaire check FILE` lists every problem")
     assert q is not None

@@ -283,7 +283,12 @@ def check_framework(path: str | Path) -> FrameworkCheck:
     try:
         framework = Framework.model_validate({**data, "file": name})
     except ValidationError as exc:
-        for where, message in validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators"):
+        for where, message in validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators",
+                                                  model=Framework):
+            at = re.match(r"line (\d+), (.*)", where)  # an unknown key's line: kept in the message, path as it is
+            line = ""
+            if at:
+                where, line = at[2], f"line {at[1]}: "
             if message.startswith("the weights (分值) add up to"):
                 continue  # reported from the file itself
             if where == "indicators" and "after validation, not 0" in message and data.get("indicators"):
@@ -292,7 +297,7 @@ def check_framework(path: str | Path) -> FrameworkCheck:
             if code == "missing_parameter" and (where.rsplit(".", 1)[-1] in LEVELS or where.rsplit(".", 1)[-1] in TEXTS):
                 continue  # reported as missing_level / missing_text
             if (where, code) not in seen:
-                problems.append(Problem(where, code, message))
+                problems.append(Problem(where, code, line + message))
     inds = data.get("indicators")
     for i, raw in enumerate(inds if isinstance(inds, list) else []):
         try:

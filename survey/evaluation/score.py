@@ -159,8 +159,10 @@ def load_framework(path: str | Path | None = None) -> Framework:
     try:
         return Framework.model_validate(data)
     except ValidationError as exc:
-        raise problems_error(name, validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators"),
-                             hint="correct the framework (survey/rules.py lists every rule's parameters)") from None
+        raise problems_error(name, validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators",
+                                                       model=Framework),
+                             hint="correct the framework: `survey framework rules` (docs/rules.md) lists every rule "
+                                  "and its parameters") from None
 
 
 # -- rates from the estimates -------------------------------------------------------

@@ -232,7 +232,7 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     if pop.isna().any() or (pop < 0).any():
         bad = pop.index[(pop.isna() | (pop < 0)).to_numpy()][0]
         raise DataError(f"{variable}: population of '{bad}' is not a non-negative number", **where,
-                        row=attrs.get("rows", {}).get(bad), hint="build the counts with survey.inputs.frame.population_table")
+                        row=attrs.get("rows", {}).get(bad), hint="type each unit's population in the frame as a number ≥ 0")
     smp = sample if isinstance(sample, pd.Series) and pd.api.types.is_numeric_dtype(sample) and \
         not sample.index.equals(pd.RangeIndex(len(sample))) else pd.Series(sample).dropna().astype(str).value_counts()
     smp.index = smp.index.astype(str)
