@@ -118,7 +118,7 @@ def test_analyze_an_evaluation_folder(tmp_path):
     assert res.exit_code == 0, res.output
     assert re.search(r"社区矫正工作人员满意度 97\.43%（计分口径，未加权；90%置信区间.*→ 15/15 分", res.output)
     assert re.search(r"社区矫正对象满意度 100\.00%.*→ 5/5 分", res.output)
-    assert "评分表：合计 97.0/100 分，评价等级 优" in res.output
+    assert "评分表 total: 97.0/100, 评价等级 优" in res.output
     assert (folder / "reports" / "2021" / "annex.xlsx").exists()
     res = run("analyze", folder, "-o", folder / "r95", "--alpha", "0.05")
     assert res.exit_code == 0 and "95%置信区间" in res.output, res.output
@@ -196,7 +196,7 @@ def test_a_sheet_the_workbook_lacks_is_named_with_its_key(tmp_path):
     with pytest.raises(DataError) as exc:
         workbook_run(folder)
     message = str(exc.value)
-    assert "2 sheet(s)" in message
+    assert "2 sheets named" in message
     assert "questionnaires.staff.export[0]: '工作人员'" in message and "inputs.frame: '框'" in message
 
 
@@ -350,7 +350,7 @@ def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
     shutil.copy(ROOT / "raw" / "2021.xlsx", copy)
     res = run("analyze", copy, "-q", ROOT / "questionnaires", "-o", tmp_path / "r")
     assert res.exit_code == 0, res.output
-    assert "提示：评分表标题" in res.output and "写的是2021年，评价年度为2022年" in res.output
+    assert "warning: 评分表标题" in res.output and "写的是2021年，评价年度为2022年" in res.output
     assert "问卷staff的答卷多数提交于2021年" in res.output
     # … and in the report (二、评价工作开展情况) and manifest.json, not only on the console
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text(encoding="utf-8"))

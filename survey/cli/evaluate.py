@@ -26,6 +26,7 @@ from survey.cli.options import (
 from survey.definitions.vocab import (
     FORMAT_NAMES,
 )
+from survey.formatting import fmt_count
 
 
 @main.command()
@@ -139,7 +140,7 @@ def questionnaire_check(files):
         q, problems = check(f)
         if problems:
             bad += 1
-            click.echo(f"{f}: {len(problems)} problem(s)", err=True)
+            click.echo(f"{f}: {fmt_count(len(problems), 'problem')}", err=True)
             for p in problems:
                 click.echo(f"  {f}: {p}", err=True)
         else:
@@ -196,7 +197,7 @@ def audit_cmd(annex, step_mode):
     findings = audit_annex(annex, step_mode=step_mode)
     echo_lines(audit_lines(findings, annex))
     if len(findings):
-        click.echo(f"{len(findings)} finding(s)", err=True)
+        click.echo(fmt_count(len(findings), "finding"), err=True)
         sys.exit(1)
     click.echo(f"{annex}: no findings")
 

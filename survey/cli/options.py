@@ -137,6 +137,8 @@ def run_analysis(workbook: Path, options: dict, progress=None):
 
     A folder gives its tables, questionnaires, framework and thresholds, unless options say otherwise.
     """
+    from survey.render.console import warning_lines
+
     folder = evaluation_folder(workbook) if workbook.is_dir() else None
     if folder is None:
         result = analyze_with(workbook, progress=progress, **options)
@@ -144,7 +146,7 @@ def run_analysis(workbook: Path, options: dict, progress=None):
         ctx = click.get_current_context()
         given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
         result = analyze_with(folder.tables, progress=progress, **{**options, **folder.analysis_options(options, given)})
-    echo_lines(f"提示：{w}" for w in result.notes)  # also in the report and manifest.json
+    echo_lines(warning_lines(result.notes))  # also in the report and manifest.json
     return result, folder
 
 
@@ -157,10 +159,10 @@ def echo_lines(lines) -> None:
 def evaluation_folder(folder: Path):
     """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
     from survey.evaluation.folder import folder_run
+    from survey.render.console import warning_lines
 
     run = folder_run(folder)
-    for w in run.inputs.evaluation.warnings():
-        click.echo(f"提示：{w}")
+    echo_lines(warning_lines(run.inputs.evaluation.warnings()))
     return run
 
 

@@ -170,7 +170,7 @@ class YamlMapping(dict):
 
 
 def key_lines(text: str) -> dict[tuple, int]:
-    """The line of every key and list entry of a YAML text, by its path (``("items", 3, "scale")``).
+    r"""The line of every key and list entry of a YAML text, by its path (``("items", 3, "scale")``).
 
     >>> key_lines("id: a\nitems:\n  - {id: x, scale: s}\n")[("items", 0, "scale")]
     3

@@ -16,6 +16,7 @@ from pathlib import Path
 from survey.definitions.evaluation import Inputs, Located, load_evaluation, resolve_inputs
 from survey.definitions.questionnaire import Questionnaire, load
 from survey.errors import DataError
+from survey.formatting import fmt_count
 from survey.inputs.facts import Facts, allocation_from_table, facts_from_table
 from survey.inputs.read import SINGLE_TABLE_SUFFIXES, RawTable, Workbook, read_table
 from survey.inputs.tables import InputTables, stack_tables
@@ -102,7 +103,7 @@ class _Reader:
                 missing.append(f"{x.key}: '{x.sheet}'")
         if missing:
             books = "; ".join(f"{p.name}: " + ", ".join(n) for p, n in seen.items())
-            raise DataError(f"{len(missing)} sheet(s) named in evaluation.yaml are not in their workbook: "
+            raise DataError(f"{fmt_count(len(missing), 'sheet')} named in evaluation.yaml not in their workbook: "
                             + "; ".join(missing), file=self.inputs.evaluation.file, got="sheets " + books,
                             hint="correct the sheet names in evaluation.yaml, or rename the sheets")
 

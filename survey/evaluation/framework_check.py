@@ -51,7 +51,7 @@ from survey.definitions.steps import PerStepRule
 from survey.errors import DefinitionError
 from survey.evaluation.audit import criterion_full_marks, criterion_steps, norm_text
 from survey.evaluation.score import Framework, Indicator
-from survey.formatting import fmt_num, fmt_pct_short
+from survey.formatting import fmt_count, fmt_num, fmt_pct_short
 
 LEVELS = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
 TEXTS = {"target": "指标值", "criterion": "评分标准"}
@@ -97,7 +97,7 @@ class FrameworkCheck:
     def lines(self) -> list[str]:
         """What ``survey framework check`` prints: the problems, or one line with the points per 一级指标."""
         if self.problems:
-            return [f"{self.file}: {len(self.problems)} problem(s)", *(f"  {self.file}: {p}" for p in self.problems)]
+            return [f"{self.file}: {fmt_count(len(self.problems), 'problem')}", *(f"  {self.file}: {p}" for p in self.problems)]
         fw = self.framework
         assert fw is not None  # no problem: it loaded
         by_level: dict[str, float] = {}

@@ -174,6 +174,6 @@ def compare_output(comparisons, notes, units=(), *, old: str = "上年", new: st
     for s, table in units:
         lines.append(f"{s.questionnaire.title}（{new}各{unit}与全部样本比较）："
                      + units_below_sentence(table, alpha, unit))
-    lines += [f"提示：{n}" for n in notes]
+    lines += [f"warning: {n}" for n in notes]
     return lines, sheets
 
