@@ -138,7 +138,7 @@ def questionnaire_check(files):
     bad = 0
     for f in files:
         q, problems = check(f)
-        if problems:
+        if problems or q is None:  # check gives the model exactly when there is no problem
             bad += 1
             click.echo(f"{f}: {fmt_count(len(problems), 'problem')}", err=True)
             for p in problems:
