@@ -373,7 +373,7 @@ def test_office_files_of_a_folder_are_dated_by_its_year(tmp_path):
 
     folder = init(tmp_path, "school-meals-2023")
     assert run("score", folder).exit_code == 0
-    with zipfile.ZipFile(folder / "reports" / "data" / "annex.docx") as z:
+    with zipfile.ZipFile(folder / "reports" / "school-meals-2023" / "annex.docx") as z:
         assert z.infolist()[0].date_time[:3] == (2023, 1, 1)
         assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
 

@@ -39,7 +39,8 @@ def analyze(workbook, out, **options):
     questionnaire lists under source.sheets), or an evaluation folder (survey init):
     the inputs evaluation.yaml names (sheets of a workbook or files of their own), its
     questionnaires, framework and thresholds are used unless -q / --framework / --alpha /
-    --min-per-district say otherwise, and the report goes to FOLDER/reports/<name>.
+    --min-per-district say otherwise, and the report goes to FOLDER/reports/<folder name>
+    (<workbook name> when every input is a sheet of one workbook).
     """
     from survey.render.console import analysis_lines, written_line
     from survey.render.progress import Progress
@@ -145,8 +146,8 @@ def questionnaire_check(files):
                 click.echo(f"  {f}: {p}", err=True)
         else:
             n_items = sum(it.type != "text" for it in q.items)
-            click.echo(f"{f}: ok — {q.id} “{q.title}”, {len(q.items)} items ({n_items} closed), "
-                       f"{len(q.dimensions)} dimensions, {len(q.measures)} measures")
+            click.echo(f"{f}: ok — {q.id} “{q.title}”, {fmt_count(len(q.items), 'item')} ({n_items} closed), "
+                       f"{fmt_count(len(q.dimensions), 'dimension')}, {fmt_count(len(q.measures), 'measure')}")
     if bad:
         sys.exit(1)
 

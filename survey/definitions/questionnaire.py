@@ -101,9 +101,13 @@ class Screening(_Model):
 
 
 class Source(_Model):
-    """Where the responses are: the sheet names to look for, the export format, a column map."""
+    """Where the responses are: the sheet names to look for, the export format, a column map.
 
-    sheets: tuple[str, ...] = Field(min_length=1)
+    ``sheets`` is needed for a workbook that holds several surveys (``survey analyze WORKBOOK``);
+    an evaluation folder names each export in evaluation.yaml, a file of its own needs none.
+    """
+
+    sheets: tuple[str, ...] = ()
     format: Literal["auto", FormatName] = "auto"
     # export header → item id, `id[k]` (option k of a multiple-choice item), metadata field, or null (ignore)
     columns: dict[str, str | None] = Field(default_factory=dict)
@@ -262,7 +266,7 @@ class Questionnaire(_Model):
     title: str
     respondents: str = ""
     mode: Literal["online", "interview"] = "online"
-    source: Source
+    source: Source = Field(default_factory=Source)
     fieldwork: Fieldwork = Fieldwork()
     metadata: dict[str, str] = Field(default_factory=dict)
     scales: dict[str, Scale] = Field(default_factory=dict)

@@ -150,7 +150,9 @@ def folder_run(folder: str | Path) -> FolderRun:
     weighted = [q.id for q in qs if q.weighting is not None]
     frames = {qid: frame for qid in weighted if frame is not None}
     margin_tables = {qid: margins for qid in weighted if margins is not None}
-    name = inputs.workbook.stem if inputs.workbook else inputs.folder.resolve().name
+    # reports/<workbook name> when every input is a sheet of one workbook (as for `survey analyze WORKBOOK`),
+    # else reports/<folder name>: a workbook of frame and facts beside exported files names no evaluation
+    name = inputs.single_workbook.stem if inputs.single_workbook else inputs.folder.resolve().name
     tables = InputTables(str(inputs.workbook if inputs.single_workbook else inputs.folder), name, exports, frames,
                          margin_tables, _facts(reader, inputs), tuple(sorted({str(x.path) for x in inputs.tables()})),
                          inputs.evaluation.year)

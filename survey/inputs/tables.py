@@ -63,7 +63,7 @@ def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -
     raise DataError(
         f"no sheet for questionnaire '{q.id}' ({q.title})",
         file=wb.path, got="sheets " + ", ".join(names),
-        expected="a sheet named " + " or ".join(q.source.sheets),
+        expected=("a sheet named " + " or ".join(q.source.sheets)) if q.source.sheets else "source.sheets naming it",
         hint=f"rename the sheet, or add its name to source.sheets in {q.file}",
     )
 
