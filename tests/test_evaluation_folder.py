@@ -359,6 +359,8 @@ def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
     assert "数据核对提示：评分表标题" in html and "问卷staff的答卷多数提交于2021年" in html
     with zipfile.ZipFile(tmp_path / "r" / "report.docx") as z:
         assert "数据核对提示：问卷staff的答卷多数提交于2021年" in z.read("word/document.xml").decode("utf-8")
+        # a workbook's Office files are dated by the year its name gives, not a fixed 2021
+        assert "2022-01-01T00:00:00Z" in z.read("docProps/core.xml").decode("utf-8")
     res = run("analyze", ROOT / "raw" / "2021.xlsx", "-q", ROOT / "questionnaires", "-o", tmp_path / "s")
     assert "评价年度" not in res.output
     assert "notes" not in json.loads((tmp_path / "s" / "manifest.json").read_text(encoding="utf-8"))

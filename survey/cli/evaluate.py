@@ -49,7 +49,7 @@ def analyze(workbook, out, **options):
     with Progress() as progress:  # on stderr, only on a terminal
         result, folder = run_analysis(workbook, options, progress=progress)
         progress("writing reports")
-        with stamped(folder):
+        with stamped(folder, result):
             written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     echo_lines([*analysis_lines(result), "", written_line(written)])
 
@@ -120,7 +120,7 @@ def validity_cmd(workbook, out, **options):
 
     result, folder = run_analysis(workbook, options)
     out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
-    with stamped(folder):
+    with stamped(folder, result):
         written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
     echo_lines([*validity_lines(result.surveys), written_line(written)])
 
@@ -176,7 +176,7 @@ def score_cmd(workbook, out, **options):
     if card is None:
         read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
     out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
-    with stamped(folder):
+    with stamped(folder, result):
         written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
     echo_lines([*scorecard_lines(card), written_line(written)])
 

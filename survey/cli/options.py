@@ -166,12 +166,22 @@ def evaluation_folder(folder: Path):
     return run
 
 
-def stamped(folder):
-    """Office files of an evaluation folder dated 1 January of its year (SOURCE_DATE_EPOCH wins when set)."""
+def stamped(folder, analysis=None):
+    """Office files dated 1 January of the evaluation's year (SOURCE_DATE_EPOCH wins when set).
+
+    The year of an evaluation folder, else the one the workbook's file name or the framework's
+    title names; neither: the default date.
+    """
+    from survey.evaluation.years import named_year
     from survey.render.office import document_time
 
-    use = folder is not None and not os.environ.get("SOURCE_DATE_EPOCH")
-    return document_time((folder.inputs.evaluation.year, 1, 1) if use else None)
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return document_time(None)
+    if folder is not None:
+        year = folder.inputs.evaluation.year
+    else:
+        year = analysis and named_year(Path(analysis.workbook).stem, analysis.framework.title)
+    return document_time((year, 1, 1) if year else None)
 
 
 def print_table(table, fmt: str) -> None:
