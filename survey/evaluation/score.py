@@ -226,7 +226,9 @@ def _fed_indicator(framework: Framework, q, i: int, name: str) -> None:
     names = [ind.name for ind in framework.indicators]
     if name not in names:
         raise choice_error(DefinitionError, f"indicator (not in the framework {framework.file or framework.id})",
-                           name, names, **where)
+                           name, names, **where,
+                           hint="name your framework (--framework FILE, or framework: in evaluation.yaml), or "
+                                "write one of its 三级指标 here")
     ind = framework.indicator(name)
     if not ind.takes_rate:
         raise ScoringError(f"indicator '{name}' has a {ind.rule.type} rule, which cannot score a survey rate",
