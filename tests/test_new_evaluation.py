@@ -150,3 +150,13 @@ def test_its_multiple_choice_and_fill_ins_reach_the_cleaned_data(evaluation):
     data = analyze(r.tables, list(r.questionnaires), framework=r.framework).surveys[0].cleaned.valid.data
     assert {"used[1]", "used[4]", "used.fill"} <= set(data.columns)
     assert set(data["used.fill"].dropna()) == {"送药上门"} and (data["used[4]"] == 1).sum() == data["used.fill"].notna().sum()
+
+
+def test_two_folders_compare_with_their_own_framework_and_unit(evaluation, tmp_path):
+    import shutil
+
+    folder, _ = evaluation
+    copy = tmp_path / "elder-care-2025"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("reports"))
+    out = run("compare", folder, copy, "-o", tmp_path / "cmp")  # used to read the shipped Nanjing framework
+    assert "分街道：" in out and "各街道与全部样本比较" in out and "区" not in out

@@ -235,10 +235,11 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     from survey.render.office import xlsx_bytes
     from survey.render.yoy import compare_output, year_label
 
-    def year(path, qdir):  # a workbook, or an evaluation folder (its workbook and questionnaires)
+    def year(path, qdir):  # a workbook, or an evaluation folder (its inputs, questionnaires and framework)
         if path.is_dir():
             folder = evaluation_folder(path)
-            return run(folder.workbook, qdir or list(folder.questionnaires), alpha=alpha, weigh=weighted)
+            return run(folder.tables, qdir or list(folder.questionnaires), framework=folder.framework, alpha=alpha,
+                       weigh=weighted)
         return run(path, qdir or default_questionnaires(path), alpha=alpha, weigh=weighted)
 
     a, b = year(old, old_questionnaires or questionnaires), year(workbook, questionnaires)
