@@ -43,9 +43,11 @@ class InputTables:
     year: int | None = None  # the evaluation year (evaluation.yaml), None: read from the titles and file names
 
     def export_label(self, qid: str) -> str:
-        """Where a questionnaire's responses are: the sheet, else the file name(s)."""
+        """Where a questionnaire's responses are: the sheet of the workbook read, else the file name(s)."""
         raw = self.exports[qid]
-        return raw.sheet or " + ".join(Path(f).name for f in raw.file.split(" + "))
+        if raw.sheet and raw.file == self.source:
+            return raw.sheet
+        return " + ".join(Path(f).name for f in raw.file.split(" + "))
 
 
 def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -> str:
