@@ -15,13 +15,13 @@ from survey.cli.options import (
     default_questionnaires,
     echo_lines,
     evaluation_folder,
+    framework_options,
     input_options,
     limit_options,
     output_options,
     run_analysis,
     sheet_option,
     stamped,
-    step_mode_option,
 )
 from survey.definitions.vocab import (
     FORMAT_NAMES,
@@ -183,19 +183,25 @@ def score_cmd(workbook, out, **options):
 
 @main.command("audit")
 @click.argument("annex", type=PATH)
-@step_mode_option
+@framework_options
 @limit_options
-def audit_cmd(annex, step_mode):
+def audit_cmd(annex, framework, step_mode):
     """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
 
     Checks: weights add up to 100, 0 ≤ 得分 ≤ 分值, the total, "得N分" in 评分过程,
     the satisfaction rule on the quoted rate, the grade, and (sheet 资金分配) the
-    allocation against 全市合计. Exit code 0: no findings; 1: findings.
+    allocation against 全市合计. With --framework (a framework.yaml, or an evaluation
+    folder's): every indicator of the framework and only those, its weights, and a
+    quoted rate scored by the framework's own rule. Exit code 0: no findings; 1: findings.
     """
     from survey.evaluation.audit import audit_annex
+    from survey.evaluation.score import load_framework
     from survey.render.console import audit_lines
 
-    findings = audit_annex(annex, step_mode=step_mode)
+    if framework is not None and framework.is_dir():
+        framework = evaluation_folder(framework).framework
+    fw = load_framework(framework) if framework is not None else None
+    findings = audit_annex(annex, step_mode=step_mode, framework=fw)
     echo_lines(audit_lines(findings, annex))
     if len(findings):
         click.echo(fmt_count(len(findings), "finding"), err=True)

@@ -49,8 +49,9 @@ step_mode_option = click.option(
          "[default: the rule's own — the framework's; ceil for a criterion read from an annex]")
 framework_options = stack(
     click.option("--framework", type=PATH, default=None,
-                 help="Scoring framework YAML. [default: an evaluation folder's own; "
-                      "for a workbook, the shipped example's (Nanjing 2021)]"),
+                 help="Scoring framework YAML (audit: the one the annex was scored with, also checked against). "
+                      "[default: an evaluation folder's own; for a workbook, the shipped example's (Nanjing 2021); "
+                      "audit: none]"),
     step_mode_option,
 )
 
