@@ -80,7 +80,7 @@ def main(folder: Path) -> None:
     facts = pd.DataFrame(FACTS, columns=["指标", "项目", "数值", "说明"])
     (raw / "facts.xlsx").write_bytes(xlsx_bytes({"指标数据": facts}))
     amounts = [320.0, 210.0, 190.0, 150.0, 180.0, 150.0]
-    write_csv(raw / "allocation.csv", [["各区", "分配金额（万元）"], *[[t, a] for t, a in zip(TOWNS, amounts)],
+    write_csv(raw / "allocation.csv", [["各乡镇", "分配金额（万元）"], *[[t, a] for t, a in zip(TOWNS, amounts)],
                                        ["合计", sum(amounts)]])
 
 

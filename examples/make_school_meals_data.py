@@ -72,7 +72,7 @@ def main(folder: Path) -> None:
     (raw / "data.xlsx").write_bytes(xlsx_bytes({
         "抽样框": pd.DataFrame({"街道": list(STREETS), "在校学生数": list(STREETS.values())}),
         "指标数据": pd.DataFrame(FACTS, columns=["指标", "项目", "数值", "说明"]),
-        "资金分配": pd.DataFrame({"各区": [*STREETS, "合计"], "分配金额（万元）": [*amounts, sum(amounts)]}),
+        "资金分配": pd.DataFrame({"各街道": [*STREETS, "合计"], "分配金额（万元）": [*amounts, sum(amounts)]}),
     }))
 
 

@@ -74,8 +74,8 @@ class SurveyError(Exception):
             text += f" (expected {self.expected!s})"
         if self.where:
             text = f"{self.where}: {text}"
-        if self.hint:
-            text += f". Fix: {self.hint}"
+        if self.hint:  # a message that ends a sentence itself (… did you mean 'x'?) keeps its mark
+            text += ("" if text.endswith(("?", "!", "。", "？")) else ".") + f" Fix: {self.hint}"
         return text
 
 

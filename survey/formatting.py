@@ -6,6 +6,8 @@ floats and return text; a missing value (None or NaN) prints as ``missing``.
 
 >>> fmt_pct(0.974293), fmt_pct(None), fmt_pct_short(0.85), fmt_num(6.0), fmt_num(1 / 3), fmt_amount(3170300)
 ('97.43%', '—', '85%', '6', '0.33', '3,170,300')
+>>> fmt_count(1, "problem"), fmt_count(3, "problem"), fmt_count(2, "response")
+('1 problem', '3 problems', '2 responses')
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ import math
 
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def fmt_count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count and an English noun for the console, pluralised: 1 problem, 2 problems.
+
+    >>> fmt_count(1, "finding"), fmt_count(0, "finding"), fmt_count(2, "analysis", "analyses")
+    ('1 finding', '0 findings', '2 analyses')
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def fmt_pct(x, digits: int = 2, *, missing: str = "—") -> str:

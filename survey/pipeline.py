@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +30,7 @@ from survey.evaluation.score import (
 )
 from survey.evaluation.validity import THRESHOLDS, SurveyValidity, check_survey
 from survey.evaluation.weighting import weight_responses
+from survey.evaluation.years import analysis_year_warnings
 from survey.inputs.frame import frame_from_tables
 from survey.inputs.read import RawTable
 from survey.inputs.tables import InputTables, workbook_tables
@@ -87,6 +88,7 @@ class Analysis:
     scorecard: Scorecard | None = None  # the whole annex, when the workbook has the facts sheet
     input_files: tuple[str, ...] = ()  # every file read (the workbook, or an evaluation folder's files)
     previous: Previous | None = None  # last year's comparison (survey analyze --previous), for 与上年比较
+    notes: tuple[str, ...] = ()  # what to check by hand (a year that disagrees …): console, report, manifest
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -237,5 +239,8 @@ def analyze(
                   for name, rate in rates.items()]
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
                   min_per_district=min_per_district)
-    return Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,
-                    tables.files)
+    result = Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,
+                      tables.files)
+    # a year in the framework title, the workbook's name or the answers that is not the evaluation's
+    return replace(result, notes=tuple(analysis_year_warnings(result, tables.source if tables.year is None else None,
+                                                              tables.year)))

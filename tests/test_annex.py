@@ -151,8 +151,8 @@ def test_docx_rows_never_split_and_cells_have_padding(card):
 def test_survey_score_command(tmp_path):
     res = CliRunner().invoke(main, ["score", str(RAW_2021), "-q", str(QDIR), "-o", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
-    assert "合计：97.0/100 分，评价等级：优" in res.output
-    assert "目标内容：4/4 分" in res.output and "可持续影响：5/6 分" in res.output
+    assert "评分表 total: 97.0/100, 评价等级 优" in res.output
+    assert "目标内容: 4/4" in res.output and "可持续影响: 5/6" in res.output
     assert "317.03" in res.output
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["annex.docx", "annex.xlsx"]
 

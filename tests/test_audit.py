@@ -270,3 +270,22 @@ def test_a_score_that_contradicts_the_printed_criterion_of_any_rate(tmp_path):
     table["rows"][row][5] = "预算执行率为86.00%，得8分"
     table["total"]["score"] = sum(r[7] for r in table["rows"])
     assert "criterion_score" not in set(audit_annex(build(tmp_path / "b.xlsx", table, allocation=False))["finding"])
+
+
+def test_audit_against_the_framework_the_annex_was_scored_with(tmp_path):
+    from survey.evaluation.score import load_framework
+
+    fw = load_framework(ROOT / "survey" / "frameworks" / "nanjing-2021.yaml")
+    # a criterion the text check cannot read: only the framework's rule (85% / 5% / 1 point, ceil) scores 82.10%
+    got = staff_findings(tmp_path, "满意度为82.10%，得15分", criterion="根据满意度调查结果酌情给分", framework=fw)
+    assert got == [(21, "satisfaction_unchecked"), (21, "framework_score")]
+    assert staff_findings(tmp_path, "满意度为82.10%，得14分", score=14, framework=fw) == []
+    # 组织构架 weighted 3 in the annex, 2 in the framework; a row the framework lacks; one it has that is gone
+    table = edited(cells={(7, 6): 3, (8, 2): "完成稳控工作（改名）"}, total={"weight": 101})
+    out = audit_annex(build(tmp_path / "f.xlsx", table, allocation=False), framework=fw)
+    found = set(zip(out["row"].astype(object), out["finding"]))
+    assert {(11, "framework_weight"), (12, "framework_unknown"), (None, "framework_missing")} <= {
+        (None if pd.isna(r) else r, f) for r, f in found}
+    res = CliRunner().invoke(main, ["audit", str(tmp_path / "f.xlsx"), "--framework",
+                                    str(ROOT / "survey" / "frameworks" / "nanjing-2021.yaml")])
+    assert res.exit_code == 1 and "framework_weight: 组织构架：分值3，评分框架为2" in res.output

@@ -114,21 +114,21 @@ def test_plausibility_findings_are_warnings_on_the_console_and_labels_in_the_aud
     book = save_xlsx(tmp_path / "wb.xlsx", {**sheets_2021, "工作人员问卷": rows})
     res = run("analyze", book, "-q", QDIR, "-o", tmp_path / "r")
     assert res.exit_code == 0, res.output
-    assert "  提示：12份问卷答题时长不合理（已置空，不参与答题过快判断）" in res.output.splitlines()
-    assert "  提示：1份问卷提交时间远在调查期外（已保留，请核对）" in res.output.splitlines()
-    assert "  提示：3份问卷序号重复（各行分别编制假名，未合并）" in res.output.splitlines()
+    assert "  warning: 12 responses: 答题时长不合理 (blanked, not used by the 答题过快 rule)" in res.output.splitlines()
+    assert "  warning: 1 response: 提交时间远在调查期外 (kept: check it)" in res.output.splitlines()
+    assert "  warning: 3 responses: 序号重复 (each row has its own pseudonym, not merged)" in res.output.splitlines()
     audit = pd.read_excel(tmp_path / "r" / "audit.xlsx", sheet_name="审核明细", engine="openpyxl")  # 规则 shows the label
     labels = dict(zip(audit["规则编号"], audit["规则"]))
     assert labels["implausible_duration"] == "答题时长不合理" and labels["duplicate_id"] == "序号重复"
     assert all(code != label for code, label in labels.items())
     cleaned = run("clean", book, "-q", QDIR / "staff.yaml", "-o", tmp_path / "c")
-    assert "提示：12份问卷答题时长不合理（已置空，不参与答题过快判断）" in cleaned.output.splitlines()
-    assert "答题时长不合理12份" in cleaned.output  # and in the line of findings kept (标记但保留)
+    assert "warning: 12 responses: 答题时长不合理 (blanked, not used by the 答题过快 rule)" in cleaned.output.splitlines()
+    assert "答题时长不合理 12" in cleaned.output  # and in the line of findings kept (flagged, kept)
 
 
 def test_allocation_findings_are_warnings_of_analyze(tmp_path):
     res = run("analyze", RAW_2021, "-q", QDIR, "-o", tmp_path / "r")
-    assert "提示：资金分配：各区分配金额合计317.03万元，与全市合计317.00万元不符" in res.output
+    assert "warning: 资金分配：各区分配金额合计317.03万元，与全市合计317.00万元不符" in res.output
 
 
 # -- 2. every CSV the command line prints or writes is formula-safe --------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -124,7 +125,7 @@ def test_export_missing_an_item(tmp_path):
     book = tmp_path / "edited.xlsx"
     wb.save(book)
     line = one_line_error(run("analyze", book, "-q", QDIR, "-o", tmp_path / "r"))
-    assert "edited.xlsx: sheet '工作人员问卷': 1 item(s) of questionnaire 'staff' not found" in line
+    assert "edited.xlsx: sheet '工作人员问卷': 1 item of questionnaire 'staff' not found" in line
     assert "unmatched columns: 4、(成就)" in line
 
 
@@ -138,7 +139,7 @@ def test_clean_one_export(tmp_path):
     assert res.exit_code == 0, res.output
     assert "wjx_text export, 430 responses" in res.output
     assert "有效问卷389份" in res.output and "重复提交8份" in res.output
-    assert "标记但保留：" in res.output
+    assert "flagged, kept: " in res.output
     from openpyxl import load_workbook
 
     wb = load_workbook(tmp_path / "c" / "cleaned.xlsx")
@@ -288,11 +289,32 @@ def test_console_lines_are_built_by_the_library_not_the_cli(analysis_2021):
     from survey.render.console import analysis_lines
 
     lines = analysis_lines(analysis_2021)
-    assert lines[0].startswith("社区矫正工作人员幸福感和安全感调查（") and "有效问卷389份" in lines[0]
+    assert lines[0].startswith("社区矫正工作人员幸福感和安全感调查 [") and "有效问卷389份" in lines[0]
     assert any(re.fullmatch(r"社区矫正工作人员满意度 97\.43%（计分口径，未加权；95%置信区间 95\.33%–98\.60%，n=389） → "
                             r"15/15 分", line) for line in lines)
     assert any(line.startswith("  对照口径（加权）97.46%") for line in lines)
-    assert "评分表：合计 97.0/100 分，评价等级 优" in lines
+    assert "评分表 total: 97.0/100, 评价等级 优" in lines
+
+
+
+def test_the_console_frames_lines_in_english_and_counts_in_the_plural(tmp_path):
+    """No "problem(s)", no Chinese 提示：/注意： framing around the field's sentences (issue #16)."""
+    bad = tmp_path / "q.yaml"
+    bad.write_text((QDIR / "staff.yaml").read_text(encoding="utf-8").replace("\ntitle:", "\ntitel:", 1),
+                   encoding="utf-8")
+    res = run("questionnaire", "check", bad)
+    assert res.exit_code == 1 and f"{bad}: 1 problem\n" in res.output
+    assert "did you mean 'title'?" in res.output
+    framed = re.compile(r"[a-z]\(s\)(?!})|^\s*(提示|注意|标记但保留)：")
+    for path in (ROOT / "survey").rglob("*.py"):   # the console's text is built in the package
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+                and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        helps = {id(k.value) for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords if k.arg == "help"}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs | helps:
+                assert not framed.search(node.value), f"{path.name}:{node.lineno}: {node.value}"
 
 
 def test_audit_step_mode_defaults_to_the_rules_own(tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +118,7 @@ def test_analyze_an_evaluation_folder(tmp_path):
     assert res.exit_code == 0, res.output
     assert re.search(r"社区矫正工作人员满意度 97\.43%（计分口径，未加权；90%置信区间.*→ 15/15 分", res.output)
     assert re.search(r"社区矫正对象满意度 100\.00%.*→ 5/5 分", res.output)
-    assert "评分表：合计 97.0/100 分，评价等级 优" in res.output
+    assert "评分表 total: 97.0/100, 评价等级 优" in res.output
     assert (folder / "reports" / "2021" / "annex.xlsx").exists()
     res = run("analyze", folder, "-o", folder / "r95", "--alpha", "0.05")
     assert res.exit_code == 0 and "95%置信区间" in res.output, res.output
@@ -154,6 +156,14 @@ def test_every_problem_named_with_its_key(tmp_path):
     write_evaluation(tmp_path, data)
     with pytest.raises(DefinitionError, match=r"questionnaires.residents: fieldwork.end \(2023-10-01\) is before"):
         load_evaluation(tmp_path)
+    # a misspelled key: its line and the key meant, not also "Field required"
+    text = (tmp_path / "evaluation.yaml").read_text(encoding="utf-8").replace("area_unit:", "area_unti:")
+    (tmp_path / "evaluation.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError) as exc:
+        load_evaluation(tmp_path)
+    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("area_unti:"))) + 1
+    assert f"line {line}, area_unti: unknown key 'area_unti' — did you mean 'area_unit'? Fix:" in str(exc.value)
+    assert "Field required" not in str(exc.value)
 
 
 def test_no_evaluation_yaml(tmp_path):
@@ -186,7 +196,7 @@ def test_a_sheet_the_workbook_lacks_is_named_with_its_key(tmp_path):
     with pytest.raises(DataError) as exc:
         workbook_run(folder)
     message = str(exc.value)
-    assert "2 sheet(s)" in message
+    assert "2 sheets named" in message
     assert "questionnaires.staff.export[0]: '工作人员'" in message and "inputs.frame: '框'" in message
 
 
@@ -199,6 +209,23 @@ def test_the_folder_fieldwork_and_sheets_reach_the_questionnaires(tmp_path):
     assert staff.fieldwork.issued == 600 and staff.source.sheets == ("工作人员问卷",)
     offender = next(q for q in runs.questionnaires if q.id == "offender")
     assert (offender.weighting.frame_sheet, offender.weighting.margins_sheet) == ("抽样框", "对象构成")
+
+
+def test_the_folder_area_unit_names_the_breakdown_in_every_output(tmp_path):
+    folder = init(tmp_path, "nanjing-2021")
+    text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
+    (folder / "evaluation.yaml").write_text(re.sub(r"area_unit: .*", "area_unit: 县", text), encoding="utf-8")
+    runs = workbook_run(folder)
+    assert {q.unit_word for q in runs.questionnaires} == {"县"}  # not the item's 您所在的区
+    res = run("analyze", folder, "-o", tmp_path / "r")
+    assert res.exit_code == 0, res.output
+    from survey.inputs.read import Workbook
+
+    assert "县覆盖" in Workbook(tmp_path / "r" / "validity.xlsx").sheet_names
+    notes = Workbook(tmp_path / "r" / "satisfaction.xlsx").table("说明").data
+    text = " ".join(notes.astype(str).to_numpy().ravel())
+    assert "按抽样框各县人数事后分层" in text and "以县为层、各县总体人数" in text and "district 为按县" in text
+    assert "各区" not in text and "以区" not in text
 
 
 # -- inputs as separate files ---------------------------------------------------------
@@ -303,6 +330,11 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
     fw = load_framework(folder / "framework.yaml")
     wanted = [(i.name, r.item) for i in fw.indicators if i.name != "服务对象满意度" for r in fact_rows(i.rule)]
     assert list(zip(facts.data["指标"], facts.data["项目"])) == wanted
+    # 填写说明 in Chinese, examples from the folder (3 towns) or neutral, none of the reference case's
+    holds, examples = facts.data["填写说明"].astype(str), facts.data["示例"].astype(str)
+    assert all(re.search(r"[\u4e00-\u9fff]", h) and not re.search(r"[A-Za-z]{3,}", h) for h in holds)
+    assert not {"317", "12", "0.9743"} & set(examples)
+    assert examples[facts.data["项目"] == "乡镇总数"].tolist() == ["3"]
     with pytest.raises(DataError, match="has no number"):  # the reader takes its headers; 数值 is to fill in
         facts_from_table(facts)
     assert run("template", folder).exit_code == 0 and (folder / "raw" / "template.xlsx").exists()
@@ -318,10 +350,21 @@ def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
     shutil.copy(ROOT / "raw" / "2021.xlsx", copy)
     res = run("analyze", copy, "-q", ROOT / "questionnaires", "-o", tmp_path / "r")
     assert res.exit_code == 0, res.output
-    assert "提示：评分表标题" in res.output and "写的是2021年，评价年度为2022年" in res.output
+    assert "warning: 评分表标题" in res.output and "写的是2021年，评价年度为2022年" in res.output
     assert "问卷staff的答卷多数提交于2021年" in res.output
+    # … and in the report (二、评价工作开展情况) and manifest.json, not only on the console
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text(encoding="utf-8"))
+    assert any("评价年度为2022年" in n for n in manifest["notes"])
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "数据核对提示：评分表标题" in html and "问卷staff的答卷多数提交于2021年" in html
+    with zipfile.ZipFile(tmp_path / "r" / "report.docx") as z:
+        assert "数据核对提示：问卷staff的答卷多数提交于2021年" in z.read("word/document.xml").decode("utf-8")
+        # a workbook's Office files are dated by the year its name gives, not a fixed 2021
+        assert "2022-01-01T00:00:00Z" in z.read("docProps/core.xml").decode("utf-8")
     res = run("analyze", ROOT / "raw" / "2021.xlsx", "-q", ROOT / "questionnaires", "-o", tmp_path / "s")
     assert "评价年度" not in res.output
+    assert "notes" not in json.loads((tmp_path / "s" / "manifest.json").read_text(encoding="utf-8"))
+    assert "数据核对提示" not in (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
     ev = Evaluation.model_validate({**MINIMAL, "project": "某县2021年农村饮水安全补助资金绩效评价"})
     assert any("项目名称写的是2021年" in w for w in ev.warnings())
     assert year_warnings(2023, dates={"a": pd.Series(pd.to_datetime(["2024-03-01", "2024-03-02"]))}) == []
@@ -332,7 +375,7 @@ def test_office_files_of_a_folder_are_dated_by_its_year(tmp_path):
 
     folder = init(tmp_path, "school-meals-2023")
     assert run("score", folder).exit_code == 0
-    with zipfile.ZipFile(folder / "reports" / "data" / "annex.docx") as z:
+    with zipfile.ZipFile(folder / "reports" / "school-meals-2023" / "annex.docx") as z:
         assert z.infolist()[0].date_time[:3] == (2023, 1, 1)
         assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
 

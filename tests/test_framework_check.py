@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import typing
 from pathlib import Path
 
@@ -75,6 +76,8 @@ def test_an_unknown_or_invalid_parameter(tmp_path):
     result = check_framework(write(tmp_path, data))
     found = codes(result)
     assert ("indicators[3].rule.thresold", "unknown_parameter") in found
+    thresold = next(p for p in result.problems if p.path == "indicators[3].rule.thresold")
+    assert re.fullmatch(r"line \d+: unknown key 'thresold' — did you mean 'threshold'\?", thresold.message)
     assert ("indicators[9].rule.step", "invalid") in found
     assert ("indicators[4].rule.items", "missing_parameter") in found
     assert ("indicators[5].rule", "unknown_parameter") in found

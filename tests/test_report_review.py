@@ -64,7 +64,7 @@ def test_unweighted_scored_survey_keeps_its_rates_and_is_labelled(analysis_2021)
     blocks = report_blocks(analysis_2021)
     staff, offender = tables(blocks, "各题选项分布与满意率")
     assert staff.caption == "各题选项分布与满意率（未加权，同计分口径；上行人数，下行占比）"
-    assert staff.header[-1] == "满意率" and staff.rows[-1][-1] == "97.43%" and offender.rows[-1][-1] == "100.00%*"  # 100%: NCHS review mark
+    assert staff.header[-1] == "满意率" and staff.rows[-1][-1] == "97.43%" and offender.rows[-1][-1] == "100.00%*"
     assert staff.rows[1][2:4] == ("124\n31.9%", "152\n39.1%")
 
 

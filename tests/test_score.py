@@ -500,7 +500,7 @@ def test_a_survey_rate_can_feed_a_higher_better_rule(tmp_path):
     res = CliRunner().invoke(main, ["score", str(RAW_2021), "-q", str(QDIR), "--framework", str(p),
                                     "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
-    assert "社区矫正工作人员满意度：14.76/15 分" in res.output
+    assert "社区矫正工作人员满意度: 14.76/15" in res.output
 
 
 def test_higher_better_uncertainty(tmp_path):

@@ -72,7 +72,7 @@ def test_unmatched_items_are_listed_with_the_columns_found():
     with pytest.raises(MatchError) as err:
         match_columns(cols, STAFF, file="x.xlsx", sheet="工作人员问卷")
     msg = str(err.value)
-    assert msg.startswith("x.xlsx: sheet '工作人员问卷': 1 item(s) of questionnaire 'staff' not found")
+    assert msg.startswith("x.xlsx: sheet '工作人员问卷': 1 item of questionnaire 'staff' not found")
     assert "h_achievement (4、(工作带来的成就感))" in msg
     assert "unmatched columns: 4、(工作中的成就), 总分" in msg
 
@@ -142,7 +142,7 @@ def test_column_map_header_not_in_export_lists_the_columns_found():
     with pytest.raises(MatchError) as err:
         match_columns(["序号", "区"], STAFF, file="x.csv", column_map={"所在区": "district", "序号": "respondent"})
     msg = str(err.value)
-    assert "column map names 1 header(s) not in the export: '所在区'" in msg
+    assert "column map names 1 header not in the export: '所在区'" in msg
     assert "columns found: 序号, 区" in msg
 
 
@@ -235,7 +235,7 @@ def test_survey_clean_with_a_columns_file(tmp_path):
     cmap.write_text("ID: respondent\nQ99: overall\n", encoding="utf-8")
     res = run("clean", data, "-q", QDIR / "staff.yaml", "--columns", cmap, "-o", tmp_path / "d")
     assert res.exit_code == 1
-    assert "column map names 1 header(s) not in the export: 'Q99' (got columns found: ID, time" in res.output
+    assert "column map names 1 header not in the export: 'Q99' (got columns found: ID, time" in res.output
 
 
 def test_skipped_codes_of_a_position_export_saved_as_csv_are_text():

@@ -28,7 +28,9 @@ def test_no_district_is_below_in_2021_and_100_percent_is_never_named(staff):
     at_100 = t[t["estimate"] == 1]
     assert len(at_100) and not at_100["named"].any() and not at_100["above"].any()
     assert set(t.loc[t["n"] < 30, "reliability"]) == {"suppress"}       # NCHS: n < 30
-    assert "没有区的总体满意率显著低于全部样本" in units_below_sentence(t)
+    assert "没有区的总体满意率显著低于全部样本" in units_below_sentence(t, unit="区")
+    # the unit is the evaluation's word, never 区 by default (issue #16)
+    assert "没有街道的" in units_below_sentence(t, unit="街道") and "区" not in units_below_sentence(t)
 
 
 def test_a_district_with_many_unsatisfied_is_named(staff):

@@ -397,7 +397,7 @@ def test_the_paragraph_states_the_reliability_threshold_it_judged_by(checked):
 
 def test_validity_tables_write(checked):
     sheets = validity_tables([v for _, v in checked.values()])
-    assert {"检验汇总", "报告段落", "抽样误差", "区县覆盖", "信度", "题项分析", "KMO与Bartlett"} <= set(sheets)
+    assert {"检验汇总", "报告段落", "抽样误差", "区覆盖", "信度", "题项分析", "KMO与Bartlett"} <= set(sheets)
     assert "结论" in sheets["检验汇总"].columns and "passed" not in sheets["检验汇总"].columns
     assert xlsx_bytes(sheets)[:2] == b"PK"
 

@@ -13,6 +13,8 @@ from survey.cli.options import (
     alpha_option,
     analysis_options,
     echo_lines,
+    evaluation_folder,
+    framework_options,
     input_options,
     limit_options,
     output_options,
@@ -21,12 +23,12 @@ from survey.cli.options import (
     run_analysis,
     sheet_option,
     stamped,
-    step_mode_option,
     with_previous,
 )
 from survey.definitions.vocab import (
     FORMAT_NAMES,
 )
+from survey.formatting import fmt_count
 
 
 @main.command()
@@ -42,7 +44,8 @@ def analyze(workbook, out, previous, **options):
     questionnaire lists under source.sheets), or an evaluation folder (survey init):
     the inputs evaluation.yaml names (sheets of a workbook or files of their own), its
     questionnaires, framework and thresholds are used unless -q / --framework / --alpha /
-    --min-per-district say otherwise, and the report goes to FOLDER/reports/<name>.
+    --min-per-district say otherwise, and the report goes to FOLDER/reports/<folder name>
+    (<workbook name> when every input is a sheet of one workbook).
     """
     from survey.evaluation.previous import previous_source
     from survey.render.console import analysis_lines, written_line
@@ -58,7 +61,7 @@ def analyze(workbook, out, previous, **options):
             progress("comparing with last year")
             result = with_previous(result, last_year)
         progress("writing reports")
-        with stamped(folder):
+        with stamped(folder, result):
             written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
     echo_lines([*analysis_lines(result), "", written_line(written)])
 
@@ -129,7 +132,7 @@ def validity_cmd(workbook, out, **options):
 
     result, folder = run_analysis(workbook, options)
     out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
-    with stamped(folder):
+    with stamped(folder, result):
         written = write_files({out / "validity.xlsx": xlsx_bytes(validity_tables([s.validity for s in result.surveys]))})
     echo_lines([*validity_lines(result.surveys), written_line(written)])
 
@@ -148,15 +151,15 @@ def questionnaire_check(files):
     bad = 0
     for f in files:
         q, problems = check(f)
-        if problems:
+        if problems or q is None:  # check gives the model exactly when there is no problem
             bad += 1
-            click.echo(f"{f}: {len(problems)} problem(s)", err=True)
+            click.echo(f"{f}: {fmt_count(len(problems), 'problem')}", err=True)
             for p in problems:
                 click.echo(f"  {f}: {p}", err=True)
         else:
             n_items = sum(it.type != "text" for it in q.items)
-            click.echo(f"{f}: ok — {q.id} “{q.title}”, {len(q.items)} items ({n_items} closed), "
-                       f"{len(q.dimensions)} dimensions, {len(q.measures)} measures")
+            click.echo(f"{f}: ok — {q.id} “{q.title}”, {fmt_count(len(q.items), 'item')} ({n_items} closed), "
+                       f"{fmt_count(len(q.dimensions), 'dimension')}, {fmt_count(len(q.measures), 'measure')}")
     if bad:
         sys.exit(1)
 
@@ -185,29 +188,35 @@ def score_cmd(workbook, out, **options):
     if card is None:
         read_facts(workbook)  # no sheet 指标数据: raises the located error saying how to add it
     out = out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name
-    with stamped(folder):
+    with stamped(folder, result):
         written = write_files({out / "annex.xlsx": annex_xlsx_bytes(card), out / "annex.docx": annex_docx_bytes(card)})
     echo_lines([*scorecard_lines(card), written_line(written)])
 
 
 @main.command("audit")
 @click.argument("annex", type=PATH)
-@step_mode_option
+@framework_options
 @limit_options
-def audit_cmd(annex, step_mode):
+def audit_cmd(annex, framework, step_mode):
     """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
 
     Checks: weights add up to 100, 0 ≤ 得分 ≤ 分值, the total, "得N分" in 评分过程,
     the satisfaction rule on the quoted rate, the grade, and (sheet 资金分配) the
-    allocation against 全市合计. Exit code 0: no findings; 1: findings.
+    allocation against 全市合计. With --framework (a framework.yaml, or an evaluation
+    folder's): every indicator of the framework and only those, its weights, and a
+    quoted rate scored by the framework's own rule. Exit code 0: no findings; 1: findings.
     """
     from survey.evaluation.audit import audit_annex
+    from survey.evaluation.score import load_framework
     from survey.render.console import audit_lines
 
-    findings = audit_annex(annex, step_mode=step_mode)
+    if framework is not None and framework.is_dir():
+        framework = evaluation_folder(framework).framework
+    fw = load_framework(framework) if framework is not None else None
+    findings = audit_annex(annex, step_mode=step_mode, framework=fw)
     echo_lines(audit_lines(findings, annex))
     if len(findings):
-        click.echo(f"{len(findings)} finding(s)", err=True)
+        click.echo(fmt_count(len(findings), "finding"), err=True)
         sys.exit(1)
     click.echo(f"{annex}: no findings")
 
@@ -240,6 +249,7 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     """
     from survey.evaluation.units import analysis_unit_contrasts
     from survey.evaluation.yoy import compare_analyses
+    from survey.render.body import unit_label
     from survey.render.files import write_files
     from survey.render.office import xlsx_bytes
     from survey.render.yoy import compare_output, year_label
@@ -250,7 +260,8 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
     names = (year_label(a.name), year_label(b.name))
     old_name, new_name = ("上年", "本年") if names[0] == names[1] else names
-    lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha)
+    lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha,
+                                   unit=unit_label(b))
     echo_lines(lines)
     written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))

@@ -49,8 +49,9 @@ step_mode_option = click.option(
          "[default: the rule's own — the framework's; ceil for a criterion read from an annex]")
 framework_options = stack(
     click.option("--framework", type=PATH, default=None,
-                 help="Scoring framework YAML. [default: an evaluation folder's own; "
-                      "for a workbook, the shipped example's (Nanjing 2021)]"),
+                 help="Scoring framework YAML (audit: the one the annex was scored with, also checked against). "
+                      "[default: an evaluation folder's own; for a workbook, the shipped example's (Nanjing 2021); "
+                      "audit: none]"),
     step_mode_option,
 )
 
@@ -138,7 +139,7 @@ def run_analysis(workbook: Path, options: dict, progress=None):
 
     A folder gives its tables, questionnaires, framework and thresholds, unless options say otherwise.
     """
-    from survey.evaluation.years import analysis_year_warnings
+    from survey.render.console import warning_lines
 
     folder = evaluation_folder(workbook) if workbook.is_dir() else None
     if folder is None:
@@ -147,8 +148,7 @@ def run_analysis(workbook: Path, options: dict, progress=None):
         ctx = click.get_current_context()
         given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
         result = analyze_with(folder.tables, progress=progress, **{**options, **folder.analysis_options(options, given)})
-    echo_lines(f"提示：{w}" for w in analysis_year_warnings(result, None if folder else workbook,
-                                                      folder.inputs.evaluation.year if folder else None))
+    echo_lines(warning_lines(result.notes))  # also in the report and manifest.json
     return result, folder
 
 
@@ -161,19 +161,29 @@ def echo_lines(lines) -> None:
 def evaluation_folder(folder: Path):
     """The workbook, questionnaires and framework of an evaluation folder; its warnings printed."""
     from survey.evaluation.folder import folder_run
+    from survey.render.console import warning_lines
 
     run = folder_run(folder)
-    for w in run.inputs.evaluation.warnings():
-        click.echo(f"提示：{w}")
+    echo_lines(warning_lines(run.inputs.evaluation.warnings()))
     return run
 
 
-def stamped(folder):
-    """Office files of an evaluation folder dated 1 January of its year (SOURCE_DATE_EPOCH wins when set)."""
+def stamped(folder, analysis=None):
+    """Office files dated 1 January of the evaluation's year (SOURCE_DATE_EPOCH wins when set).
+
+    The year of an evaluation folder, else the one the workbook's file name or the framework's
+    title names; neither: the default date.
+    """
+    from survey.evaluation.years import named_year
     from survey.render.office import document_time
 
-    use = folder is not None and not os.environ.get("SOURCE_DATE_EPOCH")
-    return document_time((folder.inputs.evaluation.year, 1, 1) if use else None)
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return document_time(None)
+    if folder is not None:
+        year = folder.inputs.evaluation.year
+    else:
+        year = analysis and named_year(Path(analysis.workbook).stem, analysis.framework.title)
+    return document_time((year, 1, 1) if year else None)
 
 
 def print_table(table, fmt: str) -> None:

@@ -243,6 +243,7 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
     cols = {"count_column": population_column, "stratum_column": district_column}
     if raw is not None and population is None:
         population = int(S.frame_population(raw.data, **cols, file=raw.file, sheet=raw.sheet).sum())
+    res: S.SampleSize | S.ThresholdSize
     if threshold is not None:
         res = S.threshold_sample_size(p or 0.95, threshold, confidence=confidence, method=ci_method,
                                       population=population, valid_rate=valid_rate)

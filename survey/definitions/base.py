@@ -14,7 +14,11 @@ the line and the key.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import re
+import types
+import typing
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -154,13 +158,64 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     if not isinstance(data, dict):
         raise DefinitionError(f"expected a mapping of keys ({keys}) at the top level", file=shown,
                               got=type(data).__name__)
-    return data
+    return YamlMapping(data, key_lines(text))
+
+
+class YamlMapping(dict):
+    """A definition file's top-level mapping, with the line of every key (``lines``, for messages)."""
+
+    def __init__(self, data: Mapping, lines: Mapping[tuple, int] | None = None):
+        super().__init__(data)
+        self.lines: Mapping[tuple, int] = lines or {}
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    r"""The line of every key and list entry of a YAML text, by its path (``("items", 3, "scale")``).
+
+    >>> key_lines("id: a\nitems:\n  - {id: x, scale: s}\n")[("items", 0, "scale")]
+    3
+    """
+    out: dict[tuple, int] = {}
+
+    def walk(node, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    out.setdefault((*path, k.value), k.start_mark.line + 1)
+                    walk(v, (*path, k.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                out.setdefault((*path, i), v.start_mark.line + 1)
+                walk(v, (*path, i))
+
+    with contextlib.suppress(yaml.YAMLError):  # the strict load has read it already; lines are only a help
+        walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
+    return out
 
 
 # pydantic's names of union members in an error's loc ("literal['a','b']", "tuple[str, ...]",
 # "function-after[...]", "str"): not keys of the file
 _TYPE_LABEL = re.compile(r"^(literal|tuple|list|dict|set|str|int|float|bool|none|nullable|function-\w+|"
                          r"union|chain|lax-or-strict|json-or-python|is-instance|default)(\[.*)?$")
+
+
+def file_path(loc: tuple, data=None, tags: Mapping[str, Collection[str]] | None = None) -> tuple:
+    """The keys and positions of a pydantic error's ``loc`` that are in the file (see :func:`error_path`)."""
+    tags = tags or {}
+    out: list = []
+    node = data
+    prev: Any = None  # the previous loc entry: a key (str) or a position (int)
+    for p in loc:
+        present = (isinstance(node, dict) and p in node) or (
+            isinstance(node, (list, tuple)) and isinstance(p, int) and 0 <= p < len(node))
+        skip = (prev in tags and p in tags[prev]) or (
+            not present and isinstance(p, str) and _TYPE_LABEL.match(p) is not None)
+        prev = p
+        if skip:
+            continue
+        out.append(p)
+        node = node[p] if present else None
+    return tuple(out)
 
 
 def error_path(loc: tuple, data=None, tags: Mapping[str, Collection[str]] | None = None,
@@ -172,20 +227,69 @@ def error_path(loc: tuple, data=None, tags: Mapping[str, Collection[str]] | None
     keeps a key that merely looks like a type label when the file has it. ``top`` is
     the path of an error about the whole file (a model-level check).
     """
-    tags = tags or {}
-    out, node = "", data
-    prev: Any = None  # the previous loc entry: a key (str) or a position (int)
-    for p in loc:
-        present = (isinstance(node, dict) and p in node) or (
-            isinstance(node, (list, tuple)) and isinstance(p, int) and 0 <= p < len(node))
-        skip = (prev in tags and p in tags[prev]) or (
-            not present and isinstance(p, str) and _TYPE_LABEL.match(p) is not None)
-        prev = p
-        if skip:
-            continue
+    out = ""
+    for p in file_path(loc, data, tags):
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-        node = node[p] if present else None
     return out or top
+
+
+def _model_of(annotation, node) -> Any:
+    """The model class an annotation holds for the file's ``node``: through Optional, Annotated and
+    unions (a tagged one by the node's ``type``); containers are returned as they are."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _model_of(typing.get_args(annotation)[0], node)
+    if origin in (typing.Union, types.UnionType):
+        members = [_model_of(a, node) for a in typing.get_args(annotation) if a is not type(None)]
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        tag = node.get("type") if isinstance(node, dict) else None
+        for m in models:
+            f = m.model_fields.get("type")
+            if f is not None and tag in typing.get_args(f.annotation):
+                return m
+        containers = [m for m in members if typing.get_origin(m) is not None]
+        if isinstance(node, dict) and models:
+            return models[0]
+        return containers[0] if containers else (members[0] if members else None)
+    return annotation
+
+
+def allowed_keys(model: type[BaseModel], path: tuple, data=None) -> list[str]:
+    """The keys a definition allows in the mapping at ``path`` (empty when the path leaves the models)."""
+    ann: Any = model
+    node = data
+    for p in path:
+        ann = _model_of(ann, node)
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and isinstance(p, str):
+            field = ann.model_fields.get(p) or next((f for f in ann.model_fields.values() if f.alias == p), None)
+            if field is None:
+                return []
+            ann = field.annotation
+        elif typing.get_origin(ann) in (tuple, list) and isinstance(p, int):
+            ann = typing.get_args(ann)[0]
+        elif typing.get_origin(ann) in (dict, Mapping) and isinstance(p, str):
+            ann = typing.get_args(ann)[1]
+        else:
+            return []
+        node = node[p] if isinstance(node, (dict, list)) and _has(node, p) else None
+    ann = _model_of(ann, node)
+    if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+        return []
+    return [f.alias or name for name, f in ann.model_fields.items() if name != "file"]
+
+
+def _has(node, p) -> bool:
+    return p in node if isinstance(node, dict) else isinstance(p, int) and 0 <= p < len(node)
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    """``unknown key 'weigth' — did you mean 'weight'?`` (or the keys allowed there)."""
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key '{key}' — did you mean '{close[0]}'?"
+    if allowed:
+        return f"unknown key '{key}'; allowed here: {', '.join(allowed)}"
+    return f"unknown key '{key}' (check its spelling)"
 
 
 def _message(err: Mapping) -> str:
@@ -200,14 +304,34 @@ def _message(err: Mapping) -> str:
 
 
 def validation_problems(exc: ValidationError, data=None, *, tags: Mapping[str, Collection[str]] | None = None,
-                        top: str = "(top level)") -> list[tuple[str, str]]:
-    """Every error of a validation as (path inside the file, message), in pydantic's order."""
+                        top: str = "(top level)", model: type[BaseModel] | None = None) -> list[tuple[str, str]]:
+    """Every error of a validation as (path inside the file, message), in pydantic's order.
+
+    An unknown key's path starts with its line (``line 12, weighting.weigth``) when ``data``
+    came from :func:`read_yaml`, and its message names the closest key the definition
+    (``model``) allows there: ``unknown key 'weigth' — did you mean 'weight'?``.
+    """
     out: list[tuple[str, str]] = []
+    lines = getattr(data, "lines", {})
+    missing, meant = {}, set()  # a required key reported missing, and the keys a misspelling meant
     for err in exc.errors():
-        item = (error_path(tuple(err["loc"]), data, tags, top), _message(err))
+        loc = tuple(err["loc"])
+        where, message = error_path(loc, data, tags, top), _message(err)
+        path = file_path(loc, data, tags)
+        if err.get("type") == "extra_forbidden":
+            if path and isinstance(path[-1], str):
+                message = _unknown_key(path[-1], allowed_keys(model, path[:-1], data) if model is not None else [])
+                if "did you mean" in message:
+                    meant.add((*path[:-1], message.rsplit("'", 2)[-2]))
+            line = lines.get(path)
+            where = f"line {line}, {where}" if line else where
+        elif err.get("type") == "missing":
+            missing[(where, message)] = path
+        item = (where, message)
         if item not in out:
             out.append(item)
-    return out
+    # 'title: Field required' beside "unknown key 'titel' — did you mean 'title'?" says it twice
+    return [item for item in out if missing.get(item) not in meant]
 
 
 def problems_error(file: str | None, problems: list[tuple[str, str]], *, hint: str | None = None) -> DefinitionError:

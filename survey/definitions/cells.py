@@ -111,12 +111,13 @@ def population_table(
     shown = None if file is None else str(file)
     cols = list(table.columns)
     if not cols:
-        raise error("the frame has no columns", file=shown, sheet=sheet, hint="add a district column and a count column")
+        raise error("the frame has no columns", file=shown, sheet=sheet,
+                    hint="add a column of the units (区, 乡镇, 街道 …) and a count column")
     if district_col is None:
         district_col = cols[0]
     if district_col not in cols:
         raise error(f"the frame has no column '{district_col}'", file=shown, sheet=sheet,
-                    got="columns " + ", ".join(map(str, cols)), hint="name the district column as in the frame")
+                    got="columns " + ", ".join(map(str, cols)), hint="name the unit column as in the frame")
     names = [None if is_blank(v) else str(v).strip() for v in table[district_col]]
     keep = [i for i, n in enumerate(names) if n is not None and not is_total_label(n)]
     if count_col is None:

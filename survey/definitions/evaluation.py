@@ -184,7 +184,7 @@ def load_evaluation(path: str | Path) -> Evaluation:
     try:
         return Evaluation.model_validate(data)
     except ValidationError as exc:
-        raise problems_error(str(p), validation_problems(exc, data),
+        raise problems_error(str(p), validation_problems(exc, data, model=Evaluation),
                              hint="correct evaluation.yaml (`survey init` writes a commented one)") from None
 
 

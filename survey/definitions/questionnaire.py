@@ -122,9 +122,13 @@ class Screening(_Model):
 
 
 class Source(_Model):
-    """Where the responses are: the sheet names to look for, the export format, a column map."""
+    """Where the responses are: the sheet names to look for, the export format, a column map.
 
-    sheets: tuple[str, ...] = Field(min_length=1)
+    ``sheets`` is needed for a workbook that holds several surveys (``survey analyze WORKBOOK``);
+    an evaluation folder names each export in evaluation.yaml, a file of its own needs none.
+    """
+
+    sheets: tuple[str, ...] = ()
     format: Literal["auto", FormatName] = "auto"
     # export header → item id, `id[k]` (option k of a multiple-choice item), metadata field, or null (ignore)
     columns: dict[str, str | None] = Field(default_factory=dict)
@@ -283,11 +287,12 @@ class Questionnaire(_Model):
     title: str
     respondents: str = ""
     mode: Literal["online", "interview"] = "online"
-    source: Source
+    source: Source = Field(default_factory=Source)
     fieldwork: Fieldwork = Fieldwork()
     metadata: dict[str, str] = Field(default_factory=dict)
     scales: dict[str, Scale] = Field(default_factory=dict)
     district_item: str | None = None
+    area_unit: str | None = Field(default=None, min_length=1, max_length=8)  # 区 / 乡镇 / 街道 …: evaluation.yaml's
     dimensions: tuple[Dimension, ...] = ()
     items: tuple[Item, ...] = Field(min_length=1)
     measures: tuple[Measure, ...] = Field(min_length=1)
@@ -316,12 +321,15 @@ class Questionnaire(_Model):
 
     @property
     def unit_word(self) -> str:
-        """What the breakdown unit is called (区, 县, 乡镇, 街道 …), for text: the district item's text.
+        """What the breakdown unit is called (区, 县, 乡镇, 街道 …), for text.
 
-        The item's text without a leading 您所在的 / 所在 when that leaves a short word
-        (``您所在的区`` → ``区``), or what follows its last 所在 (``孩子就读学校所在街道`` →
-        ``街道``); 单位 when there is no such item or its text is long.
+        ``area_unit`` when set (an evaluation folder sets it from evaluation.yaml's
+        ``area_unit``), else the district item's text without a leading 您所在的 / 所在 when
+        that leaves a short word (``您所在的区`` → ``区``), or what follows its last 所在
+        (``孩子就读学校所在街道`` → ``街道``); 单位 when there is no such item or its text is long.
         """
+        if self.area_unit:
+            return self.area_unit
         if not self.district_item:
             return "单位"
         text = self.item(self.district_item).text
@@ -546,7 +554,7 @@ def _validate(path: Path, data: dict) -> tuple[Questionnaire | None, list[tuple[
     try:
         q = Questionnaire.model_validate(data)
     except ValidationError as exc:
-        return None, list(validation_problems(exc, data))
+        return None, list(validation_problems(exc, data, model=Questionnaire))
     problems = list(_reference_problems(q))
     return (None if problems else q), problems
 
@@ -561,7 +569,8 @@ def load(path: str | Path) -> Questionnaire:
     q, problems = _validate(path, _read_yaml(path))  # a file that is not YAML: its own error and fix
     if problems:
         first, msg = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s): run `survey questionnaire check {path}`)" if len(problems) > 1 else ""
+        n = len(problems) - 1
+        more = f" (and {n} more problem{'s' if n > 1 else ''}: run `survey questionnaire check {path}`)" if n else ""
         raise DefinitionError(msg + more, file=str(path), path=first,
                               hint="correct the definition; `survey questionnaire check FILE` lists every problem")
     assert q is not None

@@ -62,9 +62,9 @@ RULES: dict[str, tuple[str, str, str]] = {
         "设有项目目标（1分）、项目目标明确（1分）、项目目标细化（1分）、项目目标量化（1分）",
         "{type: checklist, items: [{name: 设有项目目标, points: 1}, {name: 项目目标明确, points: 1}]}"),
     "share_failing": (
-        "weight × failing / units off (two of 12 districts started late: 6 × 2/12 = 1 point off).",
-        "各区均按时启动得满分，未按时启动的按区数权重比扣分",
-        "{type: share_failing, units: 区总数, failing: 启动较慢区数, unit_label: 个区}"),
+        "weight × failing / units off (two of 12 units started late: 6 × 2/12 = 1 point off).",
+        "各乡镇均按时启动得满分，未按时启动的按乡镇数权重比扣分",
+        "{type: share_failing, units: 乡镇总数, failing: 启动较慢乡镇数, unit_label: 个乡镇}"),
     "qualitative": (
         "The evaluator's 达成 / 部分达成 / 未达成 and a score that must lie in that level's band.",
         "达成得0.8–1倍分值，部分达成得0.6–0.8倍，未达成得0.6倍以下",
@@ -143,9 +143,9 @@ PARAMETERS: dict[tuple[str, str], tuple[str, str, str]] = {
                              "[{name: 机构健全, points: 1}]"),
     ("SubItem", "name"): ("the 指标数据 项目 holding the evaluator's mark (0 … points)", "fact item", "机构健全"),
     ("SubItem", "points"): ("the sub-item's full points", "分", "1"),
-    ("share_failing", "units"): ("the 指标数据 项目 with the number of units", "fact item", "区总数"),
-    ("share_failing", "failing"): ("the 指标数据 项目 with the units that fail", "fact item", "启动较慢区数"),
-    ("share_failing", "unit_label"): ("the units in 评分过程", "text", "个区"),
+    ("share_failing", "units"): ("the 指标数据 项目 with the number of units", "fact item", "乡镇总数"),
+    ("share_failing", "failing"): ("the 指标数据 项目 with the units that fail", "fact item", "启动较慢乡镇数"),
+    ("share_failing", "unit_label"): ("the units in 评分过程", "text", "个乡镇"),
     ("qualitative", "achieved"): ("达成 scores from this share of the weight", "share of the weight", "0.8"),
     ("qualitative", "partial"): ("部分达成 scores from this share of the weight", "share of the weight", "0.6"),
 }
@@ -175,31 +175,38 @@ INDICATOR_KEYS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class FactRow:
-    """One 指标数据 row a rule reads: its 项目, what 数值 holds (with its unit) and an example."""
+    """One 指标数据 row a rule reads: its 项目, what 数值 holds (in Chinese, with its unit) and an example."""
 
     item: str
     holds: str
     example: str
 
 
+def _number(x: float) -> str:
+    return f"{x:.6g}"
+
+
 def _value_row(item: str, percent: bool, unit: str, example: float) -> FactRow:
-    return FactRow(item, "a proportion (0.9 = 90%)" if percent else f"a number{f' ({unit})' if unit else ''}",
-                   str(example))
+    return FactRow(item, "比例，填小数（0.9 即 90%）" if percent else f"数值{f'（单位：{unit}）' if unit else ''}",
+                   _number(example))
 
 
-def fact_rows(rule) -> list[FactRow]:
-    """The 指标数据 rows a rule reads (for a template of the facts sheet).
+def fact_rows(rule, units: int | None = None) -> list[FactRow]:
+    """The 指标数据 rows a rule reads (for a template of the facts sheet), explained in Chinese.
 
     Every item of ``rule.reads()`` is listed (a test keeps them equal); a judgement reads any
-    label and a qualitative rule one row whose 项目 is the level.
+    label and a qualitative rule one row whose 项目 is the level. Examples come from the rule
+    (its threshold or target) or are neutral; ``units`` (the number of units of the
+    evaluation's breakdown, when known) is the example of a unit count.
 
     >>> from survey.definitions.rules import RatioRule
-    >>> [r.item for r in fact_rows(RatioRule(type="ratio", label="资金到位率", actual="实际到位", planned="计划到位"))]
-    ['实际到位', '计划到位']
+    >>> [(r.item, r.holds, r.example) for r in fact_rows(RatioRule(type="ratio", label="资金到位率", actual="实际到位",
+    ...                                                           planned="计划到位", unit="万元"))]
+    [('实际到位', '金额（单位：万元）', '95'), ('计划到位', '金额（单位：万元）', '100')]
     """
     t = rule.type
     if t == "step_deduction":   # only when no questionnaire measure feeds the indicator
-        return [FactRow("满意度", "a proportion (0.9743 = 97.43%), when no questionnaire gives the rate", "0.9743")]
+        return [FactRow("满意度", "比例，填小数（0.9 即 90%）；没有问卷给出该满意度时才填写", _number(rule.threshold))]
     if t == "per_step":
         return [_value_row(rule.item, rule.percent, rule.unit, rule.threshold)]
     if t in ("higher_better", "lower_better"):
@@ -207,23 +214,23 @@ def fact_rows(rule) -> list[FactRow]:
     if t == "bands":
         if rule.per is None:
             return [_value_row(rule.value, rule.percent, "", rule.cuts()[0])]
-        return [FactRow(rule.value, f"the numerator of {rule.label} (a count)", "2"),
-                FactRow(rule.per, f"the denominator of {rule.label}", "2000")]
+        return [FactRow(rule.value, f"{rule.label}的分子（人数或次数，整数）", "1"),
+                FactRow(rule.per, f"{rule.label}的分母（人数或次数）", "1000")]
     if t == "ratio":
-        amount = f"an amount{f' ({rule.unit})' if rule.unit else ''}"
-        return [FactRow(rule.actual, amount, "317"), FactRow(rule.planned, amount, "317")]
+        amount = f"金额{f'（单位：{rule.unit}）' if rule.unit else ''}"
+        return [FactRow(rule.actual, amount, "95"), FactRow(rule.planned, amount, "100")]
     if t == "per_event":
-        return [FactRow(e.name, f"the number of events ({e.unit}), 0 for none", "0") for e in rule.events]
+        return [FactRow(e.name, f"发生次数（{e.unit}），没有填0", "0") for e in rule.events]
     if t == "checklist":
-        return [FactRow(i.name, f"the evaluator's mark, 0 … {i.points:g} (说明: why)", f"{i.points:g}") for i in rule.items]
+        return [FactRow(i.name, f"评价人员打分，0至{i.points:g}分（说明栏写明理由）", f"{i.points:g}") for i in rule.items]
     if t == "share_failing":
-        return [FactRow(rule.units, "the number of units (a whole number)", "12"),
-                FactRow(rule.failing, "the units that fail (a whole number)", "0")]
+        return [FactRow(rule.units, "单位总数（整数）", str(units) if units else "10"),
+                FactRow(rule.failing, "未达标的单位数（整数），没有填0", "0")]
     if t == "qualitative":
-        return [FactRow("达成", "one row: 项目 is the level (达成 / 部分达成 / 未达成), 数值 the score inside its band",
-                        f"{rule.achieved:g} × 分值 … 分值 for 达成")]
+        return [FactRow("达成", "一行：项目填等级（达成 / 部分达成 / 未达成），数值填该等级分数区间内的得分",
+                        f"达成：{rule.achieved:g}×分值至分值")]
     if t == "judgement":
-        return [FactRow("扣分", "points off (0 for none), one row per deduction; 说明: the reason", "0")]
+        return [FactRow("扣分", "扣分分值（不扣分填0），每项扣分一行，说明栏写明理由", "0")]
     raise ValueError(f"no fact rows for rule type '{t}'")
 
 

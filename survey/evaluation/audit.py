@@ -48,7 +48,7 @@ from survey.definitions.rules import StepRule, score_rate
 from survey.definitions.vocab import ANNEX_HEADERS as HEADERS
 from survey.definitions.vocab import STEP_MODES
 from survey.errors import DataError, ScoringError, choice_error
-from survey.evaluation.score import GRADES, grade
+from survey.evaluation.score import GRADES, grade, score_fed
 from survey.formatting import fmt_num
 from survey.inputs.facts import ALLOCATION_SHEET, Finding, allocation_from_table, parse_number
 
@@ -195,11 +195,12 @@ def _grade_in(texts: list[str]) -> str | None:
     return None
 
 
-def audit_annex(path: str | Path, *, step_mode: str | None = None):
+def audit_annex(path: str | Path, *, step_mode: str | None = None, framework=None):
     """Findings on a filled-in annex workbook, one row each: sheet, row, column, finding, message.
 
     ``step_mode`` (ceil / floor / linear) is how the satisfaction rule counts a partial step;
     None: the rule's own, which for a criterion read from the annex text is ceil (不足5%按5%计).
+    ``framework`` (a :class:`~survey.evaluation.score.Framework`) adds :func:`framework_findings`.
     """
     import pandas as pd
 
@@ -225,6 +226,8 @@ def audit_annex(path: str | Path, *, step_mode: str | None = None):
     for excel, name, w, s, narrative, criterion in items:
         _check_item(add, excel, name, w, s, narrative, criterion, step_mode=step_mode)
     _check_total_and_grade(total, grade_given, s_sum, add)
+    if framework is not None:
+        framework_findings(items, framework, add, step_mode=step_mode)
 
     if ALLOCATION_SHEET in wb.sheet_names:
         table = table_from_rows(wb.rows(ALLOCATION_SHEET), file=str(wb.path), sheet=ALLOCATION_SHEET)
@@ -327,6 +330,32 @@ def _check_satisfaction(add, excel, name, w, s, rate, criterion, *, step_mode):
             f"{name}：满意度{rate}%按评分标准（{fmt_num(rule.threshold * 100)}%满分，每降低"
             f"{fmt_num(rule.step * 100)}%扣{fmt_num(rule.points)}分，{mode}）"
             f"应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+
+
+def framework_findings(items, framework, add, *, step_mode=None) -> None:
+    """The annex against the framework it was scored with: its indicators, weights and rate rules.
+
+    Every indicator of the framework and only those, each with the framework's weight, and a
+    quoted rate's score under the framework's own rule (:func:`survey.evaluation.score.score_fed`).
+    """
+    names = {i.name for i in framework.indicators}
+    for excel, name, w, s, narrative, _ in items:
+        if name not in names:
+            add(excel, "三级指标", "framework_unknown", f"{name}：评分框架{framework.id}中没有该指标")
+            continue
+        ind = framework.indicator(name)
+        if w is not None and abs(w - ind.weight) > 1e-9:
+            add(excel, "分值", "framework_weight", f"{name}：分值{fmt_num(w)}，评分框架为{fmt_num(ind.weight)}")
+        rate = quoted_rate(narrative)
+        if ind.takes_rate and rate is not None and s is not None and float(rate) <= 100:
+            expect = score_fed(ind, {"estimate": float(rate) / 100}, step_mode=step_mode).score
+            if abs(expect - s) > 1e-6:
+                add(excel, "得分", "framework_score",
+                    f"{name}：满意度{rate}%按评分框架的规则（{ind.rule.type}）应得{fmt_num(expect)}分，得分栏为{fmt_num(s)}")
+    shown = {item[1] for item in items}
+    for ind in framework.indicators:
+        if ind.name not in shown:
+            add(None, "三级指标", "framework_missing", f"{ind.name}：评分框架中有该指标，评分表中没有")
 
 
 def _check_total_and_grade(total, grade_given, s_sum, add):

@@ -16,6 +16,7 @@ from pathlib import Path
 from survey.definitions.evaluation import Inputs, Located, load_evaluation, resolve_inputs
 from survey.definitions.questionnaire import Questionnaire, load
 from survey.errors import DataError
+from survey.formatting import fmt_count
 from survey.inputs.facts import Facts, allocation_from_table, facts_from_table
 from survey.inputs.read import SINGLE_TABLE_SUFFIXES, RawTable, Workbook, read_table
 from survey.inputs.tables import InputTables, stack_tables
@@ -60,7 +61,7 @@ def _questionnaire(inputs: Inputs, i: int) -> Questionnaire:
     if q.id != qf.id:
         raise DataError(f"{qf.definition} defines questionnaire '{q.id}', evaluation.yaml names it '{qf.id}'",
                         file=inputs.evaluation.file, path=ev_key, hint=f"use the key '{q.id}' in evaluation.yaml")
-    update: dict = {}
+    update: dict = {} if q.area_unit else {"area_unit": inputs.evaluation.area_unit}
     sheets = tuple(x.sheet for x in qf.exports if x.sheet)
     if sheets:
         update["source"] = q.source.model_copy(update={"sheets": sheets})
@@ -102,7 +103,7 @@ class _Reader:
                 missing.append(f"{x.key}: '{x.sheet}'")
         if missing:
             books = "; ".join(f"{p.name}: " + ", ".join(n) for p, n in seen.items())
-            raise DataError(f"{len(missing)} sheet(s) named in evaluation.yaml are not in their workbook: "
+            raise DataError(f"{fmt_count(len(missing), 'sheet')} named in evaluation.yaml not in their workbook: "
                             + "; ".join(missing), file=self.inputs.evaluation.file, got="sheets " + books,
                             hint="correct the sheet names in evaluation.yaml, or rename the sheets")
 
@@ -149,9 +150,12 @@ def folder_run(folder: str | Path) -> FolderRun:
     weighted = [q.id for q in qs if q.weighting is not None]
     frames = {qid: frame for qid in weighted if frame is not None}
     margin_tables = {qid: margins for qid in weighted if margins is not None}
-    name = inputs.workbook.stem if inputs.workbook else inputs.folder.resolve().name
+    # reports/<workbook name> when every input is a sheet of one workbook (as for `survey analyze WORKBOOK`),
+    # else reports/<folder name>: a workbook of frame and facts beside exported files names no evaluation
+    name = inputs.single_workbook.stem if inputs.single_workbook else inputs.folder.resolve().name
     tables = InputTables(str(inputs.workbook if inputs.single_workbook else inputs.folder), name, exports, frames,
-                         margin_tables, _facts(reader, inputs), tuple(sorted({str(x.path) for x in inputs.tables()})))
+                         margin_tables, _facts(reader, inputs), tuple(sorted({str(x.path) for x in inputs.tables()})),
+                         inputs.evaluation.year)
     return FolderRun(inputs, tables, qs, inputs.framework, name)
 
 

@@ -51,7 +51,7 @@ from survey.definitions.steps import PerStepRule
 from survey.errors import DefinitionError
 from survey.evaluation.audit import criterion_full_marks, criterion_steps, norm_text
 from survey.evaluation.score import Framework, Indicator
-from survey.formatting import fmt_num, fmt_pct_short
+from survey.formatting import fmt_count, fmt_num, fmt_pct_short
 
 LEVELS = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
 TEXTS = {"target": "指标值", "criterion": "评分标准"}
@@ -97,7 +97,7 @@ class FrameworkCheck:
     def lines(self) -> list[str]:
         """What ``survey framework check`` prints: the problems, or one line with the points per 一级指标."""
         if self.problems:
-            return [f"{self.file}: {len(self.problems)} problem(s)", *(f"  {self.file}: {p}" for p in self.problems)]
+            return [f"{self.file}: {fmt_count(len(self.problems), 'problem')}", *(f"  {self.file}: {p}" for p in self.problems)]
         fw = self.framework
         assert fw is not None  # no problem: it loaded
         by_level: dict[str, float] = {}
@@ -283,7 +283,12 @@ def check_framework(path: str | Path) -> FrameworkCheck:
     try:
         framework = Framework.model_validate({**data, "file": name})
     except ValidationError as exc:
-        for where, message in validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators"):
+        for where, message in validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators",
+                                                  model=Framework):
+            at = re.match(r"line (\d+), (.*)", where)  # an unknown key's line: kept in the message, path as it is
+            line = ""
+            if at:
+                where, line = at[2], f"line {at[1]}: "
             if message.startswith("the weights (分值) add up to"):
                 continue  # reported from the file itself
             if where == "indicators" and "after validation, not 0" in message and data.get("indicators"):
@@ -292,7 +297,7 @@ def check_framework(path: str | Path) -> FrameworkCheck:
             if code == "missing_parameter" and (where.rsplit(".", 1)[-1] in LEVELS or where.rsplit(".", 1)[-1] in TEXTS):
                 continue  # reported as missing_level / missing_text
             if (where, code) not in seen:
-                problems.append(Problem(where, code, message))
+                problems.append(Problem(where, code, line + message))
     inds = data.get("indicators")
     for i, raw in enumerate(inds if isinstance(inds, list) else []):
         try:

@@ -159,8 +159,10 @@ def load_framework(path: str | Path | None = None) -> Framework:
     try:
         return Framework.model_validate(data)
     except ValidationError as exc:
-        raise problems_error(name, validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators"),
-                             hint="correct the framework (survey/rules.py lists every rule's parameters)") from None
+        raise problems_error(name, validation_problems(exc, data, tags={"rule": RULE_TYPES}, top="indicators",
+                                                       model=Framework),
+                             hint="correct the framework: `survey framework rules` (docs/rules.md) lists every rule "
+                                  "and its parameters") from None
 
 
 # -- rates from the estimates -------------------------------------------------------
@@ -224,7 +226,9 @@ def _fed_indicator(framework: Framework, q, i: int, name: str) -> None:
     names = [ind.name for ind in framework.indicators]
     if name not in names:
         raise choice_error(DefinitionError, f"indicator (not in the framework {framework.file or framework.id})",
-                           name, names, **where)
+                           name, names, **where,
+                           hint="name your framework (--framework FILE, or framework: in evaluation.yaml), or "
+                                "write one of its 三级指标 here")
     ind = framework.indicator(name)
     if not ind.takes_rate:
         raise ScoringError(f"indicator '{name}' has a {ind.rule.type} rule, which cannot score a survey rate",

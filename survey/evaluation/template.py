@@ -56,11 +56,12 @@ def margins_table(questionnaires: list[Questionnaire]) -> pd.DataFrame | None:
 def facts_table(framework, questionnaires) -> pd.DataFrame:
     """The 指标数据 rows each indicator's rule reads (survey-fed indicators left out)."""
     fed = {m.indicator for q in questionnaires for m in q.measures if m.indicator}
+    n_units = len(units(questionnaires)) or None  # the example of a unit count: the evaluation's own
     rows = []
     for ind in framework.indicators:
         if ind.name in fed:
             continue
-        for r in fact_rows(ind.rule):
+        for r in fact_rows(ind.rule, n_units):
             rows.append({FACT_COLUMNS[0]: ind.name, FACT_COLUMNS[1]: r.item, FACT_COLUMNS[2]: None,
                          NOTE_COLUMN: None, SOURCE_COLUMN: None, HOLDS_COLUMN: r.holds, EXAMPLE_COLUMN: r.example})
     columns = [*FACT_COLUMNS, NOTE_COLUMN, SOURCE_COLUMN, HOLDS_COLUMN, EXAMPLE_COLUMN]

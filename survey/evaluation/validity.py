@@ -232,7 +232,7 @@ def coverage(sample, population, *, minimum=0, variable: str = "district",
     if pop.isna().any() or (pop < 0).any():
         bad = pop.index[(pop.isna() | (pop < 0)).to_numpy()][0]
         raise DataError(f"{variable}: population of '{bad}' is not a non-negative number", **where,
-                        row=attrs.get("rows", {}).get(bad), hint="build the counts with survey.inputs.frame.population_table")
+                        row=attrs.get("rows", {}).get(bad), hint="type each unit's population in the frame as a number ≥ 0")
     smp = sample if isinstance(sample, pd.Series) and pd.api.types.is_numeric_dtype(sample) and \
         not sample.index.equals(pd.RangeIndex(len(sample))) else pd.Series(sample).dropna().astype(str).value_counts()
     smp.index = smp.index.astype(str)
@@ -375,7 +375,7 @@ class SurveyValidity:
     bartlett: Bartlett
     checks: pd.DataFrame = field(repr=False)
     parameters: dict = field(default_factory=dict)
-    unit: str = "区"  # what the breakdown unit is called (Questionnaire.unit_word), for the sentences
+    unit: str = "单位"  # what the breakdown unit is called (Questionnaire.unit_word), for the sentences
 
 
 CHECK_COLUMNS = ("questionnaire", "check", "value", "threshold", "passed", "verdict", "detail")
@@ -484,7 +484,7 @@ def _frame_margin_coverage(v, frame_margins, *, fit_alpha):
     return others
 
 
-def _add_margin_checks(add, mt, max_margin, unit: str = "区"):
+def _add_margin_checks(add, mt, max_margin, unit: str = "单位"):
     """Check rows for the overall sampling errors and the worst unit's (``unit``: 区, 乡镇 …)."""
     ov = mt[mt["level"] == OVERALL_LEVEL]
     for _, r in ov.iterrows():
@@ -499,7 +499,7 @@ def _add_margin_checks(add, mt, max_margin, unit: str = "区"):
             f"{len(main) - len(bad)}/{len(main)}个{unit}不超过{max_margin:.0%}")
 
 
-def _add_coverage_checks(add, cov, others, unit: str = "区"):
+def _add_coverage_checks(add, cov, others, unit: str = "单位"):
     """Check rows for the units' sample sizes and mix (``unit``: 区, 乡镇 …), and each frame margin's fit."""
     if cov is not None:
         add(f"各{unit}样本量不低于最低要求", float(cov.table["n"].min()), float(cov.table["minimum"].max()),

@@ -57,6 +57,15 @@ def year_warnings(year: int | None, *, texts: Mapping[str, str | None] | None = 
     return out
 
 
+def named_year(*texts: str | None) -> int | None:
+    """The year the first text naming one names (its earliest): a workbook's file name, then a title.
+
+    >>> named_year("data", "某县2024年农村饮水安全补助资金绩效评价指标评分表"), named_year("x", None)
+    (2024, None)
+    """
+    return next((min(ys) for ys in map(years_in, texts) if ys), None)
+
+
 def analysis_year_warnings(analysis, workbook=None, year: int | None = None) -> list[str]:
     """:func:`year_warnings` of an analysis.
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from survey.definitions.questionnaire import Item, Questionnaire, column_map_problems
 from survey.definitions.vocab import METADATA_FIELDS
 from survey.errors import DefinitionError, MatchError
+from survey.formatting import fmt_count
 from survey.inputs.formats import FORMATS, ExportFormat
 
 _PUNCT = re.compile(r"[\s\u3000]+")
@@ -140,7 +141,7 @@ def match_columns(columns: list[str], q: Questionnaire, *, fmt: ExportFormat | N
     if missing:
         listed = "; ".join(f"{it.id} ({show_item(it)})" for it in missing)
         raise MatchError(
-            f"{len(missing)} item(s) of questionnaire '{q.id}' not found in the export: {listed}",
+            f"{fmt_count(len(missing), 'item')} of questionnaire '{q.id}' not found in the export: {listed}",
             file=file, sheet=sheet,
             got="unmatched columns: " + (", ".join(free) or "(none)"),
             hint=f"rename the columns to the question text, or in {q.file or 'the questionnaire'} add the header to "
@@ -255,7 +256,7 @@ def _apply_column_map(column_map: dict[str, str | None], columns: list[str], q: 
         out[col] = target
     if missing:
         raise MatchError(
-            f"column map names {len(missing)} header(s) not in the export: " + ", ".join(f"'{k}'" for k in missing),
+            f"column map names {fmt_count(len(missing), 'header')} not in the export: " + ", ".join(f"'{k}'" for k in missing),
             file=file, sheet=sheet, got="columns found: " + ", ".join(columns),
             hint="copy the header exactly as the export spells it (spaces and full/half width do not matter)")
     return out

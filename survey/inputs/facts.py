@@ -223,7 +223,8 @@ def _records(table):
 def _need(table, columns, what):
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise DataError(f"{what}: missing column(s) {', '.join(missing)}", file=table.file, sheet=table.sheet,
+        raise DataError(f"{what}: missing {'column' if len(missing) == 1 else 'columns'} {', '.join(missing)}",
+                        file=table.file, sheet=table.sheet,
                         row=table.header_row, got="columns " + ", ".join(table.columns),
                         hint="use the header " + " | ".join(columns))
 

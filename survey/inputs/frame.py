@@ -85,7 +85,8 @@ def read_frame(wb: Workbook, q: Questionnaire) -> Frame:
     if wt.frame_sheet not in wb.sheet_names:
         raise WeightingError(f"no frame sheet '{wt.frame_sheet}'", file=wb.path,
                              got="sheets " + ", ".join(wb.sheet_names),
-                             hint=f"add a sheet {wt.frame_sheet} with one row per district, or run without weights")
+                             hint=f"add a sheet {wt.frame_sheet} with one row per {q.unit_word} (weighting.frame_sheet in "
+                                  f"{q.file or 'the questionnaire'} names it), or run with --no-weights")
     margins = None
     if wt.margins:
         if wt.margins_sheet not in wb.sheet_names:

@@ -40,11 +40,14 @@ class InputTables:
     margins: Mapping[str, RawTable] = field(default_factory=dict, repr=False)
     facts: Facts | None = field(default=None, repr=False)
     files: tuple[str, ...] = ()  # every file read, for the manifest
+    year: int | None = None  # the evaluation year (evaluation.yaml), None: read from the titles and file names
 
     def export_label(self, qid: str) -> str:
-        """Where a questionnaire's responses are: the sheet, else the file name(s)."""
+        """Where a questionnaire's responses are: the sheet of the workbook read, else the file name(s)."""
         raw = self.exports[qid]
-        return raw.sheet or " + ".join(Path(f).name for f in raw.file.split(" + "))
+        if raw.sheet and raw.file == self.source:
+            return raw.sheet
+        return " + ".join(Path(f).name for f in raw.file.split(" + "))
 
 
 def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -> str:
@@ -62,7 +65,7 @@ def find_sheet(wb: Workbook, q: Questionnaire, *, first_if_none: bool = False) -
     raise DataError(
         f"no sheet for questionnaire '{q.id}' ({q.title})",
         file=wb.path, got="sheets " + ", ".join(names),
-        expected="a sheet named " + " or ".join(q.source.sheets),
+        expected=("a sheet named " + " or ".join(q.source.sheets)) if q.source.sheets else "source.sheets naming it",
         hint=f"rename the sheet, or add its name to source.sheets in {q.file}",
     )
 

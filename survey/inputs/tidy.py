@@ -25,6 +25,7 @@ import pandas as pd
 
 from survey.definitions.questionnaire import Item, Questionnaire
 from survey.errors import DataError
+from survey.formatting import fmt_count
 from survey.inputs import plausible
 from survey.inputs.columns import (  # noqa: F401  (load_column_map, parse_header: public here too)
     Match,
@@ -241,7 +242,7 @@ def _check_forced_format(fmt: ExportFormat, single: list[pd.Series], found: list
     unknown = [f for f in found if f["rule"] == "unknown_option"]
     if unknown and single and sum(int(v.notna().sum()) for v in single) == 0:
         guess = detect(raw.columns, raw.data, suffix=Path(raw.file).suffix)
-        raise DataError(f"the format '{fmt.name}' ({fmt.label}) reads none of the answers: {len(unknown)} cell(s) "
+        raise DataError(f"the format '{fmt.name}' ({fmt.label}) reads none of the answers: {fmt_count(len(unknown), 'cell')} "
                         "are not options", file=raw.file, sheet=raw.sheet,
                         got=f"e.g. '{unknown[0]['value']}' in {unknown[0]['column']}",
                         hint=f"leave the format out (detected: {guess.name}, {guess.label}), or name that one "

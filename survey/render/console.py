@@ -3,8 +3,13 @@
 The CLI only echoes these lines, so what a user reads in the terminal is built
 (and tested) here, from the same numbers as the reports. Functions never print.
 
+The console speaks English around the field's Chinese terms and sentences: a line is
+framed as ``warning:`` (check it), ``note:`` (how a number was made) or ``flagged, kept:``;
+the reporting sentence, 评分表, 评价等级 and the warnings' own text stay as the
+report says them. Counts are pluralised (1 response, 2 responses).
+
 >>> scorecard_total_line(97.0, 100, "优")
-'评分表：合计 97.0/100 分，评价等级 优'
+'评分表 total: 97.0/100, 评价等级 优'
 """
 
 from __future__ import annotations
@@ -16,31 +21,40 @@ import pandas as pd
 from survey.definitions.vocab import OVERALL
 from survey.evaluation.clean import RULE_LABELS
 from survey.evaluation.headline import headlines
+from survey.formatting import fmt_count
 from survey.render.annex import total_text
 from survey.render.survey_body import headline_lines
 from survey.render.validity import validity_paragraph
 
+WARNING, NOTE = "warning: ", "note: "
+
 # The plausibility findings of the tidy step (survey.inputs.plausible) that the console warns
 # about, each with what was done to the value: a count of the responses, the rule's label, this.
 PLAUSIBILITY_WARNINGS = {
-    "implausible_duration": "（已置空，不参与答题过快判断）",
-    "implausible_date": "（已保留，请核对）",
-    "duplicate_id": "（各行分别编制假名，未合并）",
+    "implausible_duration": "blanked, not used by the 答题过快 rule",
+    "implausible_date": "kept: check it",
+    "duplicate_id": "each row has its own pseudonym, not merged",
 }
 
 
 def plausibility_lines(cleaned) -> list[str]:
-    """``提示：N份问卷<label><what was done>`` per plausibility finding of the audit.
+    """``warning: N responses: <label> (<what was done>)`` per plausibility finding of the audit.
 
     >>> from types import SimpleNamespace
     >>> audit = pd.DataFrame({"rule": ["implausible_duration", "duplicate_id", "duplicate_id"], "row": [3, 5, 6]})
     >>> plausibility_lines(SimpleNamespace(audit=audit))
-    ['提示：1份问卷答题时长不合理（已置空，不参与答题过快判断）', '提示：2份问卷序号重复（各行分别编制假名，未合并）']
+    ['warning: 1 response: 答题时长不合理 (blanked, not used by the 答题过快 rule)', \
+'warning: 2 responses: 序号重复 (each row has its own pseudonym, not merged)']
     """
     a = cleaned.audit
     counts = a[a["rule"].isin(list(PLAUSIBILITY_WARNINGS))].groupby("rule")["row"].nunique()
-    return [f"提示：{counts[rule]}份问卷{RULE_LABELS[rule]}{done}"
+    return [f"{WARNING}{fmt_count(int(counts[rule]), 'response')}: {RULE_LABELS[rule]} ({done})"
             for rule, done in PLAUSIBILITY_WARNINGS.items() if rule in counts]
+
+
+def warning_lines(warnings: Iterable[str]) -> list[str]:
+    """``warning: <text>`` for each warning (a year to check, an allocation that does not add up …)."""
+    return [f"{WARNING}{w}" for w in warnings]
 
 
 def clean_lines(path, raw, cleaned) -> list[str]:
@@ -49,11 +63,11 @@ def clean_lines(path, raw, cleaned) -> list[str]:
     ``raw`` is the table read (its ``sheet`` and ``encoding`` name where the data came from).
     """
     where = f"{path}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
-    lines = [f"{where}: {cleaned.valid.format} export, {cleaned.returned} responses", cleaned.summary(),
-             *(f"注意：{n}" for n in cleaned.notes), *plausibility_lines(cleaned)]
+    lines = [f"{where}: {cleaned.valid.format} export, {fmt_count(cleaned.returned, 'response')}", cleaned.summary(),
+             *(f"{NOTE}{n}" for n in cleaned.notes), *plausibility_lines(cleaned)]
     flags = cleaned.flagged_by_rule()
     if flags:
-        lines.append("标记但保留：" + "、".join(f"{label}{n}份" for label, n in flags.items()))
+        lines.append("flagged, kept: " + ", ".join(f"{label} {n}" for label, n in flags.items()))
     return lines
 
 
@@ -66,8 +80,8 @@ def weighted_overall(weighted: pd.DataFrame | None, measure: str) -> pd.Series |
 
 
 def scorecard_total_line(total: float, weight_total: float, grade: str) -> str:
-    """评分表：合计 97.0/100 分，评价等级 优."""
-    return f"评分表：合计 {total_text(total)}/{weight_total:g} 分，评价等级 {grade}"
+    """评分表 total: 97.0/100, 评价等级 优."""
+    return f"评分表 total: {total_text(total)}/{weight_total:g}, 评价等级 {grade}"
 
 
 def analysis_lines(result) -> list[str]:
@@ -77,8 +91,8 @@ def analysis_lines(result) -> list[str]:
     """
     lines = []
     for s in result.surveys:
-        lines.append(f"{s.questionnaire.title}（{s.sheet}）：{s.cleaned.summary()}")
-        lines += [f"  注意：{note}" for note in s.cleaned.notes]
+        lines.append(f"{s.questionnaire.title} [{s.sheet}]: {s.cleaned.summary()}")
+        lines += [f"  {NOTE}{note}" for note in s.cleaned.notes]
         lines += [f"  {w}" for w in plausibility_lines(s.cleaned)]
     lines.append("")
     for h in headlines(result):  # the scored figure (计分口径), the same in every output
@@ -88,17 +102,17 @@ def analysis_lines(result) -> list[str]:
     card = result.scorecard
     if card is not None:
         lines.append(scorecard_total_line(card.total, card.weight_total, card.grade))
-        lines += [f"提示：{w}" for w in card.warnings]
+        lines += warning_lines(card.warnings)
     return lines
 
 
 def scorecard_lines(card) -> list[str]:
     """Every annex row's score, the total and grade, the score uncertainty and the warnings."""
-    lines = [f"{r.name}：{r.score:g}/{r.weight:g} 分" for r in card.rows]
-    lines.append(f"合计：{total_text(card.total)}/{card.weight_total:g} 分，评价等级：{card.grade}")
-    lines += [f"{u.indicator}：区间两端得分 {u.score_low:g}–{u.score_high:g}，满分概率 {u.p_full:.2%}"
-              for u in card.uncertainty]
-    return lines + [f"提示：{w}" for w in card.warnings]
+    lines = [f"{r.name}: {r.score:g}/{r.weight:g}" for r in card.rows]
+    lines.append(scorecard_total_line(card.total, card.weight_total, card.grade))
+    lines += [f"{u.indicator}: {u.score_low:g}–{u.score_high:g} at the ends of its interval, "
+              f"P(full marks) {u.p_full:.2%}" for u in card.uncertainty]
+    return lines + warning_lines(card.warnings)
 
 
 def validity_lines(surveys: Iterable) -> list[str]:
@@ -142,9 +156,9 @@ def sample_size_lines(res, alloc: pd.DataFrame | None = None, *, allocation: str
                  f"rate of {res.p:.0%}: n = {res.n} (bound {res.ci_low:.2%}; at n = {res.n - 1}: {before})"]
     if res.valid_rate < 1:
         steps.append(f"to issue at a valid rate of {res.valid_rate:.0%}: {res.n_issue}")
-    lines = [f"{res.n} valid responses", *("  " + line for line in [*steps, *res.notes] if line)]
+    lines = [f"{fmt_count(res.n, 'valid response')}", *("  " + line for line in [*steps, *res.notes] if line)]
     if alloc is not None:
-        lines += ["", f"{allocation} allocation (min {min_per_district} per district):",
+        lines += ["", f"{allocation} allocation (min {min_per_district} per unit):",
                   alloc[["stratum", "population", "quota", "n"]].to_string(index=False, float_format="%.2f")]
     return lines
 

@@ -84,6 +84,18 @@ def theme_blocks(s) -> tuple[list, list[str]]:
     return blocks, [name for _, name in sorted(top, key=lambda x: -x[0])][:3]
 
 
+def notes_blocks(analysis) -> list:
+    """What the run asks the evaluator to check (``analysis.notes``: a year that disagrees …), one line each.
+
+    Shown at the end of 二、评价工作开展情况 so the reader sees it beside the data description.
+
+    >>> from types import SimpleNamespace as NS
+    >>> [b.text for b in notes_blocks(NS(notes=("评分表标题“2022年…”写的是2022年，评价年度为2023年，请核对",)))]
+    ['数据核对提示：评分表标题“2022年…”写的是2022年，评价年度为2023年，请核对。']
+    """
+    return [Para(f"数据核对提示：{n.rstrip('。')}。") for n in getattr(analysis, "notes", ())]
+
+
 def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | None = None,
                   suppress_below: int | None = None) -> list:
     """Every block of the report, in order; units below ``suppress_below`` respondents are shown as suppressed.
@@ -101,6 +113,7 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
     out: list = [Heading(report_title(analysis), 0)]
     out += section_basics(analysis, narrative)
     out += section_work(analysis, narrative)
+    out += notes_blocks(analysis)
     out += section_conclusion(analysis, charts)
     out += section_analysis(analysis, narrative)
     out.append(Heading("五、满意度调查分析", 1))

@@ -87,7 +87,7 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
         out.append(comparison_table(cmp, old, new, unit))
         out.append(Para((flag_note().removesuffix("。") + "，也不作比较。" if has_marks(cmp.table) else "注：")
                         + "p值为Holm校正后的值（各题为一族、各单位为一族）；“显著提高/显著下降”仅在检验显著时使用。", "note"))
-    out += [Para(f"提示：{n}。", "note") for n in prev.notes]
+    out += [Para(f"注：{n}。", "note") for n in prev.notes]
     return out
 
 

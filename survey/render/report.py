@@ -20,6 +20,7 @@ from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.bigxlsx import table_xlsx_bytes
+from survey.render.body import unit_label
 from survey.render.files import csv_bytes, write_files
 from survey.render.office import xlsx_bytes
 from survey.render.presentation import reliability_column_note, reliability_notes
@@ -160,9 +161,10 @@ def summary_row(cleaned) -> dict:
             "summary": cleaned.summary(), "notes": "；".join(cleaned.notes) or None}
 
 
-# How each weighting method reads in the notes ({by}: the weighting variables, 、-joined).
+# How each weighting method reads in the notes ({by}: the weighting variables, 、-joined;
+# {unit}: what the breakdown unit is called, Questionnaire.unit_word).
 WEIGHTING_TEXT = {
-    "poststratify": "按抽样框各区人数事后分层",
+    "poststratify": "按抽样框各{unit}人数事后分层",
     "rake": "对{by}迭代加权（raking）",
     "calibrate": "对{by}线性校准",
 }
@@ -171,21 +173,24 @@ WEIGHTING_TEXT = {
 def weighting_note(survey) -> str:
     """How one questionnaire's ``_w`` columns were weighted, from its definition and design.
 
+    The breakdown unit is named as the questionnaire names it (:attr:`Questionnaire.unit_word`).
+
     >>> from types import SimpleNamespace as NS
-    >>> q = NS(title="对象访谈", item=lambda i: NS(text={"category": "矫正类别"}[i]),
-    ...        weighting=NS(method="rake", margins=("category",), trim_upper=None, bounds=None))
+    >>> q = NS(title="老人访谈", unit_word="街道", item=lambda i: NS(text={"care": "照护类型"}[i]),
+    ...        weighting=NS(method="rake", margins=("care",), trim_upper=None, bounds=None))
     >>> weighting_note(NS(questionnaire=q, design=NS(strata="district", fpc="fpc")))
-    '对象访谈对区、矫正类别迭代加权（raking），以区为层、各区总体人数作有限总体校正'
+    '老人访谈对街道、照护类型迭代加权（raking），以街道为层、各街道总体人数作有限总体校正'
     """
     q, w, d = survey.questionnaire, survey.questionnaire.weighting, survey.design
-    by = "、".join(["区", *(q.item(m).text for m in w.margins)])
-    text = q.title + WEIGHTING_TEXT.get(w.method, w.method + "加权（{by}）").format(by=by)
+    unit = q.unit_word
+    by = "、".join([unit, *(q.item(m).text for m in w.margins)])
+    text = q.title + WEIGHTING_TEXT.get(w.method, w.method + "加权（{by}）").format(by=by, unit=unit)
     if w.bounds:
         text += f"（权数调整系数限于{w.bounds[0]:g}–{w.bounds[1]:g}）"
     if w.trim_upper:
         text += f"，权重截尾于均值的{w.trim_upper:g}倍"
     if d is not None and d.strata:
-        text += "，以区为层、" + ("各区总体人数作有限总体校正" if d.fpc else "不作有限总体校正")
+        text += f"，以{unit}为层、" + (f"各{unit}总体人数作有限总体校正" if d.fpc else "不作有限总体校正")
     return text
 
 
@@ -228,7 +233,7 @@ def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame
         ("questionnaire", "问卷（questionnaires/*.yaml 的 id）"),
         ("measure / label", f"满意度口径：overall 总体满意率（总体题“{satisfied}”占比）；item_mean 各题满意率均值；"
                             f"answer_share 满意答案占比；score_index 满意度得分指数（{scores} 均值，÷100）"),
-        ("domain / level", "分组：overall 为全部有效样本；district 为按区"),
+        ("domain / level", f"分组：overall 为全部有效样本；district 为按{unit_label(analysis)}"),
         ("n", "top_box 为有效作答人数；其余口径为至少作答一题的受访者人数"),
         ("n_eff", "有效样本量（汇总口径为线性化方差折算）"),
         ("estimate", "估计值（比例）"),
@@ -341,7 +346,7 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
             "说明": column_notes(analysis, suppress_below),
             **previous_sheets(analysis),  # 与上年比较, 问卷变化: with --previous only
         }, formats={**zh.FORMATS, **previous_formats(analysis)}),
-        "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.FORMATS),
+        "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.sheet_formats(validity)),
         "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
                                                  audit, analysis)),
     }
@@ -369,6 +374,7 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
                       "sha256": _framework_sha256(analysis.framework.file)},
         "parameters": analysis.parameters,
         **previous_manifest(analysis),
+        **({"notes": list(analysis.notes)} if getattr(analysis, "notes", ()) else {}),  # e.g. a year to check
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -107,7 +107,7 @@ def _factor_sentence(v: SurveyValidity) -> str:
             f"{'适合' if good else '不完全适合'}进行因子分析，{'结构效度良好' if good else '结构效度有待检验'}。")
 
 
-def coverage_sentence(cv, other_margins=(), unit: str = "区") -> str:
+def coverage_sentence(cv, other_margins=(), unit: str = "单位") -> str:
     """The representativeness sentence: the mix of units (``unit``: 区, 乡镇 …) tested, and what a difference means."""
     pv = "—" if np.isnan(cv.p_value) else f"{cv.p_value:.3f}"
     t = f"样本覆盖全部{len(cv.table)}个{unit}中的{int((cv.table['n'] > 0).sum())}个，"
@@ -163,8 +163,22 @@ def _zh(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=SHEET_HEADERS)
 
 
+def coverage_sheet(results) -> str:
+    """The name of validity.xlsx's coverage sheet: {unit}覆盖 (区覆盖, 乡镇覆盖 …), 单位覆盖 when the surveys differ.
+
+    >>> from types import SimpleNamespace as NS
+    >>> coverage_sheet([NS(unit="街道")]), coverage_sheet([NS(unit="街道"), NS(unit="村")])
+    ('街道覆盖', '单位覆盖')
+    """
+    units = {v.unit for v in results}
+    return f"{units.pop() if len(units) == 1 else '单位'}覆盖"
+
+
 def validity_tables(results) -> dict[str, pd.DataFrame]:
-    """The sheets of ``validity.xlsx`` (Chinese sheet names and headers) for one or more questionnaires."""
+    """The sheets of ``validity.xlsx`` (Chinese sheet names and headers) for one or more questionnaires.
+
+    The coverage sheet is named after the breakdown unit (:func:`coverage_sheet`).
+    """
     results = [results] if isinstance(results, SurveyValidity) else list(results)
 
     def cat(get, with_q=True):
@@ -191,7 +205,7 @@ def validity_tables(results) -> dict[str, pd.DataFrame]:
         "报告段落": pd.DataFrame({"问卷": [v.questionnaire for v in results], "段落": [validity_paragraph(v) for v in results]}),
         "样本与回收": cat(lambda v: v.counts),
         "抽样误差": cat(lambda v: v.margins),
-        "区县覆盖": cat(lambda v: v.coverage.table if v.coverage is not None else None),
+        coverage_sheet(results): cat(lambda v: v.coverage.table if v.coverage is not None else None),
         "其他结构": cat(lambda v: pd.concat([o.table for o in v.other_margins], ignore_index=True)
                      if v.other_margins else None),
         "信度": cat(lambda v: v.reliability),

@@ -63,8 +63,11 @@ def change_lines(cmp: YearComparison) -> list[str]:
     return out
 
 
-def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年", unit: str = "区") -> list[str]:
-    """The 与上年比较 paragraphs of one questionnaire: measures, items, units (called ``unit``), distributions, notes."""
+def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "本年", unit: str = "单位") -> list[str]:
+    """The 与上年比较 paragraphs of one questionnaire: measures, items, units, distributions, notes.
+
+    ``unit`` is what a breakdown unit is called (区, 乡镇, 街道 …: :func:`survey.render.body.unit_label`).
+    """
     t = cmp.table
     how = "计入重复受访者的协方差" if cmp.overlap else "独立样本检验"
     out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{how}，显著性水平{cmp.alpha:g}）："]
@@ -99,7 +102,7 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
         out.append(f"两年样本中有{cmp.overlap}名受访者相同（按关联键识别），全样本差异的标准误已计入其协方差；"
                    f"分{unit}比较仍按独立样本检验，结论偏保守。")
     else:
-        out.append("若两年受访者有重叠（如工作人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
+        out.append("若两年受访者有重叠（如同一批人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
     out += list(cmp.notes)
     return out
 
@@ -139,7 +142,7 @@ def verdict_counts(cmp: YearComparison) -> dict[str, int]:
     return {k: int(v.get(k, 0)) for k in (UP, SAME, DOWN, NOT_COMPARED)}
 
 
-def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05) -> str:
+def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05, unit: str = "单位") -> str:
     """The units significantly below the whole (:func:`survey.evaluation.units.unit_contrast_table`)."""
     if table.empty:
         return ""
@@ -153,9 +156,9 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05) -> str:
         return (f"与全部样本的{label}（{table['overall'].iloc[0]:.2%}）相比，{names}显著偏低"
                 f"（Holm校正，显著性水平{alpha:g}）。")
     if tested == 0:
-        return "各区样本不足（按NCHS比例估计呈现标准不予报告）或比例为0%/100%，不作与全部样本的比较。"
-    return (f"{tested}个可比较的区中，没有区的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）；"
-            f"其余{len(table) - tested}个区样本不足或比例为0%/100%，不作比较。")
+        return f"各{unit}样本不足（按NCHS比例估计呈现标准不予报告）或比例为0%/100%，不作与全部样本的比较。"
+    return (f"{tested}个可比较的{unit}中，没有{unit}的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）；"
+            f"其余{len(table) - tested}个{unit}样本不足或比例为0%/100%，不作比较。")
 
 
 def year_label(name: str) -> str:
@@ -164,18 +167,19 @@ def year_label(name: str) -> str:
 
 
 def compare_output(comparisons, notes, units=(), *, old: str = "上年", new: str = "本年",
-                   details: bool = False, alpha: float = 0.05) -> tuple[list[str], dict[str, pd.DataFrame]]:
-    """What `survey compare` prints (lines) and writes (comparison.xlsx sheets)."""
+                   details: bool = False, alpha: float = 0.05, unit: str = "单位") -> tuple[list[str], dict[str, pd.DataFrame]]:
+    """What `survey compare` prints (lines) and writes (comparison.xlsx sheets); ``unit`` names the breakdown unit."""
     lines: list[str] = []
     sheets: dict[str, pd.DataFrame] = {}
     for c in comparisons:
-        lines += comparison_paragraphs(c, old, new)
+        lines += comparison_paragraphs(c, old, new, unit)
         if details:
-            lines += ["明细（各题、各区）：", *comparison_details(c, old, new)]
+            lines += [f"明细（各题、各{unit}）：", *comparison_details(c, old, new)]
         lines.append("")
         sheets.update({f"{c.questionnaire}_{k}"[:31]: t for k, t in comparison_tables(c).items()})
     for s, table in units:
-        lines.append(f"{s.questionnaire.title}（{new}各区与全部样本比较）：" + units_below_sentence(table, alpha))
-    lines += [f"提示：{n}" for n in notes]
+        lines.append(f"{s.questionnaire.title}（{new}各{unit}与全部样本比较）："
+                     + units_below_sentence(table, alpha, unit))
+    lines += [f"warning: {n}" for n in notes]
     return lines, sheets
 

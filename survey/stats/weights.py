@@ -612,7 +612,7 @@ def weight(method: str, data: pd.DataFrame, targets, *, by: list[str] | None = N
     if m.targets == "cells" and not by:
         names = [n for n in getattr(targets, "index", pd.Index([])).names if n is not None]
         if not names:
-            raise WeightingError(f"{method} needs the column(s) the targets are counted by (by=…)")
+            raise WeightingError(f"{method} needs the columns the targets are counted by (by=…)")
         by = names
     return m.run(data, targets, by=list(by or []), base=base, bounds=bounds, tol=tol, max_iter=max_iter)
 
@@ -635,7 +635,7 @@ def weigh_to_table(data: pd.DataFrame, targets: pd.DataFrame, method: str, *, by
     m = WEIGHTING[method]
     if m.targets == "cells":
         if not by:
-            raise WeightingError(f"{method} needs the column(s) the targets are counted by (--by)", file=targets_file)
+            raise WeightingError(f"{method} needs the columns the targets are counted by (--by)", file=targets_file)
         pop = targets_from_table(targets, by, wide=True, file=targets_file, count=count)
     else:
         pop = targets_from_table(targets, by, wide=False, file=targets_file, count=count)
