@@ -51,6 +51,10 @@ class _Norm:
         return _special().ndtr(x)
 
     @staticmethod
+    def sf(x):
+        return _special().ndtr(-np.asarray(x, dtype=float))
+
+    @staticmethod
     def pdf(x):
         x = np.asarray(x, dtype=float)
         return np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
@@ -63,6 +67,10 @@ class _T:
     @staticmethod
     def ppf(q, df):
         return _special().stdtrit(df, q)
+
+    @staticmethod
+    def sf(x, df):
+        return _special().stdtr(df, -np.asarray(x, dtype=float))
 
 
 class _Beta:
@@ -79,6 +87,10 @@ class _Beta:
 
 
 class _F:
+    @staticmethod
+    def sf(x, dfn, dfd):
+        return _special().fdtrc(dfn, dfd, x)
+
     @staticmethod
     def isf(q, dfn, dfd):
         # upper-tail quantile: x with P(F > x) = q, through the beta distribution
