@@ -144,7 +144,7 @@ class Workbook:
         self.info.check_sheet(sheet)  # a grid too large is refused before it is expanded
         try:
             if self._cal is not None:
-                return self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                return calamine_rows(self._cal.get_sheet_by_name(sheet))
             return [list(r) for r in self._opx[sheet].iter_rows(values_only=True)]
         except (MemoryError, RecursionError):
             raise
@@ -170,6 +170,38 @@ class _XlsInfo:
         if cells > self.limits.max_cells:
             raise DataError(f"the sheet spans {cells:,} cells, over the limit of {self.limits.max_cells:,}",
                             file=str(self.path), sheet=sheet, hint="split the data, or raise SURVEY_MAX_CELLS")
+
+
+def calamine_rows(sheet) -> list[list]:
+    """A calamine sheet's values from cell A1 (as ``to_python(skip_empty_area=False)``), equal texts shared.
+
+    Rows are taken one at a time and every text is replaced by the first equal one seen: an
+    export repeats a handful of option texts, so 100,000 rows hold a few hundred distinct
+    strings instead of millions of copies (about 350 MB less at 100,000 × 40).
+    """
+    top, left = sheet.start or (0, 0)
+    width = left + sheet.width
+    seen: dict[str, str] = {}
+    out = []
+    for r in sheet.iter_rows():  # rows from row 1, columns from the first used one
+        row = [seen.setdefault(v, v) if v.__class__ is str else v for v in r]
+        out.append([""] * (width - len(row)) + row if len(row) < width else row)
+    if sheet.height and len(out) != top + sheet.height:  # another calamine's row numbering: the plain way
+        return sheet.to_python(skip_empty_area=False)
+    return out
+
+
+def _cleaned_rows(rows: list[list]) -> list[list]:
+    """:func:`_clean_cell` on every cell, each distinct text and number cleaned once."""
+    done: dict = {}
+
+    def first(v):
+        c = done[v] = _clean_cell(v)
+        return c
+
+    str_, float_ = str, float
+    return [[(done[v] if v in done else first(v)) if v.__class__ is str_ or v.__class__ is float_ else _clean_cell(v)
+             for v in r] for r in rows]
 
 
 def _clean_cell(v):
@@ -200,8 +232,8 @@ def table_from_rows(rows: list[list], *, file: str, sheet: str | None) -> RawTab
     name, and the row below (or above) holds the sub-questions, the two rows are
     combined: ``题干`` over ``子问题`` becomes ``题干—子问题`` (see :func:`combine_header_rows`).
     """
-    rows = [[_clean_cell(v) for v in r] for r in rows]
-    widths = [sum(v is not None for v in r) for r in rows]
+    rows = _cleaned_rows(rows)
+    widths = [len(r) - r.count(None) for r in rows]
     if not rows or max(widths, default=0) == 0:
         raise DataError("the sheet is empty", file=file, sheet=sheet,
                         hint="check that the export was pasted into this sheet")
@@ -218,11 +250,16 @@ def table_from_rows(rows: list[list], *, file: str, sheet: str | None) -> RawTab
                 break
     _check_header(names, rows[h + 1:], file=file, sheet=sheet, row=h + 1)
     keep = [j for j, n in enumerate(names) if n is not None]
+    n = len(keep)
+    leading = keep == list(range(n))  # the usual sheet: the named columns come first, none skipped
     body = []
     index = []
     for i, r in enumerate(rows[h + 1:], start=h + 2):
-        vals = [r[j] if j < len(r) else None for j in keep]
-        if all(v is None for v in vals):
+        if leading:  # rows are this function's own lists: sliced or padded, not copied cell by cell
+            vals = r if len(r) == n else r[:n] if len(r) > n else r + [None] * (n - len(r))
+        else:
+            vals = [r[j] if j < len(r) else None for j in keep]
+        if vals.count(None) == n:
             continue
         body.append(vals)
         index.append(i)
