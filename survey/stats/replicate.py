@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survey.definitions.vocab import OVERALL, OVERALL_LEVEL
+from survey.definitions.vocab import OVERALL, OVERALL_LEVEL, REPWEIGHT_TYPES
 from survey.errors import EstimationError, choice_error
 from survey.stats.design import Design, Prepared
 
@@ -146,8 +146,9 @@ def replicate_weights(prep: Prepared, method: str = "jackknife", *, replicates: 
         if n < 2:
             continue
         draws = rng.integers(0, n, size=(n - 1, replicates))  # m_h = n_h − 1 draws per replicate
-        counts = np.zeros((n, replicates))
-        np.add.at(counts, (draws, np.arange(replicates)[None, :].repeat(n - 1, axis=0)), 1.0)
+        # times each PSU is drawn in each replicate: one bincount over (PSU, replicate) cells
+        cell = (draws * replicates + np.arange(replicates)[None, :]).ravel()
+        counts = np.bincount(cell, minlength=n * replicates).reshape(n, replicates)
         mult[members] = counts * n / (n - 1)
     return ReplicateWeights(method, w[:, None] * mult[prep.psu], np.full(replicates, 1.0 / replicates), seed)
 
@@ -189,6 +190,53 @@ def recalibrate(weights: np.ndarray, codes: tuple[np.ndarray, ...], targets: lis
                               got=f"largest relative margin error {worst:.3g} after {max_iter} sweeps",
                               hint="check the calibration columns, or use the Taylor variance")
     return W
+
+
+def repweight_columns(columns, spec: list[str] | tuple[str, ...]) -> list[str]:
+    """The replicate-weight columns named by ``spec``: column names, or one regular expression.
+
+    As R's ``svrepdesign(repweights=)``: a single text that is not a column is matched
+    against the column names (``"b[0-9]+"`` → b1 … b50, in the file's order).
+
+    >>> repweight_columns(["id", "w", "r1", "r2", "r10"], ["r[0-9]+"])
+    ['r1', 'r2', 'r10']
+    """
+    import re
+
+    columns = [str(c) for c in columns]
+    if len(spec) == 1 and spec[0] not in columns:
+        try:
+            pattern = re.compile(spec[0])
+        except re.error as exc:
+            raise EstimationError(f"replicate weights '{spec[0]}' are neither a column nor a pattern ({exc})",
+                                  hint="name the columns (repeat --repweights) or give a regular expression") from None
+        found = [c for c in columns if pattern.fullmatch(c)]
+        if not found:
+            raise EstimationError(f"no column matches the replicate weights '{spec[0]}'", got=", ".join(columns[:12]),
+                                  hint="name the columns (repeat --repweights) or give a regular expression")
+        return found
+    missing = [c for c in spec if c not in columns]
+    if missing:
+        raise EstimationError(f"no replicate-weight column '{missing[0]}'", column=missing[0],
+                              expected="one of " + ", ".join(columns[:12]))
+    return list(spec)
+
+
+def repweight_scale(kind: str, replicates: int) -> float:
+    """The scale c of ``replicates`` ready-made replicates of a kind, as R ``svrepdesign(type=)`` sets it.
+
+    R survey 4.1.1: bootstrap 1/(R − 1), JK1 (R − 1)/R, BRR 1/R, successive-difference and
+    ACS 4/R (``svrepdesign(...)$scale``).
+
+    >>> repweight_scale("bootstrap", 50), repweight_scale("JK1", 4), repweight_scale("BRR", 4)
+    (0.02040816326530612, 0.75, 0.25)
+    """
+    if kind not in REPWEIGHT_TYPES:
+        raise choice_error(EstimationError, "replicate-weight type", kind, REPWEIGHT_TYPES)
+    if replicates < 2:
+        raise EstimationError("ready-made replicate weights need at least two replicates", got=str(replicates))
+    return {"bootstrap": 1 / (replicates - 1), "JK1": (replicates - 1) / replicates, "BRR": 1 / replicates,
+            "successive-difference": 4 / replicates, "ACS": 4 / replicates}[kind]
 
 
 def replicate_design(data: pd.DataFrame, design: Design | None = None, method: str = "jackknife", *,
