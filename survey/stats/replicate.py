@@ -139,17 +139,21 @@ def replicate_weights(prep: Prepared, method: str = "jackknife", *, replicates: 
         scale = ((1 - prep.f[prep.psu_stratum]) * (nh - 1) / nh)[keep]
         return ReplicateWeights(method, w[:, None] * mult[prep.psu], scale)
     rng = np.random.default_rng(seed)
-    mult = np.ones((n_p, replicates))
+    mult = np.empty((n_p, replicates))  # every row is written once below (a 100k × 200 matrix is 160 MB)
     for h in range(len(prep.n_psu)):
         members = np.flatnonzero(prep.psu_stratum == h)
         n = len(members)
         if n < 2:
+            mult[members] = 1.0
             continue
         draws = rng.integers(0, n, size=(n - 1, replicates))  # m_h = n_h − 1 draws per replicate
         # times each PSU is drawn in each replicate: one bincount over (PSU, replicate) cells
         cell = (draws * replicates + np.arange(replicates)[None, :]).ravel()
         counts = np.bincount(cell, minlength=n * replicates).reshape(n, replicates)
         mult[members] = counts * n / (n - 1)
+    if n_p == prep.n and (prep.psu == np.arange(n_p)).all():  # every unit its own PSU: no gather, no copy
+        mult *= w[:, None]
+        return ReplicateWeights(method, mult, np.full(replicates, 1.0 / replicates), seed)
     return ReplicateWeights(method, w[:, None] * mult[prep.psu], np.full(replicates, 1.0 / replicates), seed)
 
 
