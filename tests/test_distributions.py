@@ -48,3 +48,11 @@ def test_tail_probabilities_match_scipy_stats():
         np.testing.assert_allclose(D.t.sf(-x, df), stats.t.sf(-x, df), rtol=1e-14, atol=0)
     for dfn, dfd in ((1, 10), (9, 36), (11.5, 87.25)):
         np.testing.assert_allclose(D.f.sf(x[:-1], dfn, dfd), stats.f.sf(x[:-1], dfn, dfd), rtol=1e-14, atol=0)
+
+
+def test_normal_quantiles_at_usual_levels_are_ndtri_bit_for_bit():
+    from scipy import special
+
+    for q, z in D.NDTRI_AT.items():
+        assert z == float(special.ndtri(q)) and D.norm.ppf(q) == special.ndtri(q)
+    assert D.norm.ppf(1 - 0.05 / 2) == stats.norm.ppf(0.975) and D.norm.ppf(0.975 - 1e-12) == special.ndtri(0.975 - 1e-12)
