@@ -148,8 +148,9 @@ def replicate_weights(prep: Prepared, method: str = "jackknife", *, replicates: 
             continue
         draws = rng.integers(0, n, size=(n - 1, replicates))  # m_h = n_h − 1 draws per replicate
         # times each PSU is drawn in each replicate: one bincount over (PSU, replicate) cells
-        cell = (draws * replicates + np.arange(replicates)[None, :]).ravel()
-        counts = np.bincount(cell, minlength=n * replicates).reshape(n, replicates)
+        draws *= replicates  # in place: the (PSU, replicate) cell of each draw
+        draws += np.arange(replicates)[None, :]
+        counts = np.bincount(draws.ravel(), minlength=n * replicates).reshape(n, replicates)
         mult[members] = counts * n / (n - 1)
     if n_p == prep.n and (prep.psu == np.arange(n_p)).all():  # every unit its own PSU: no gather, no copy
         mult *= w[:, None]
