@@ -151,7 +151,9 @@ def _cell_findings(responses: Responses) -> dict[tuple[int, str | None], str]:
 
 def _answer_key(data: pd.DataFrame, q: Questionnaire) -> pd.Series:
     cols = [c for it in q.items for c in item_columns(q, data, it.id)]
-    return pd.util.hash_pandas_object(data[cols].astype(str), index=False)
+    # each column hashed as its own type (codes as numbers, texts as texts): equal answers, equal keys,
+    # without turning 100,000 × 40 codes into text first
+    return pd.util.hash_pandas_object(data[cols], index=False)
 
 
 def _holds(q: Questionnaire, data: pd.DataFrame, cond) -> pd.Series:
