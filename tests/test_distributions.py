@@ -37,3 +37,22 @@ def test_distributions_match_scipy_stats():
     assert D.norm(0.9, 0.02).cdf(0.85) == pytest.approx(stats.norm(0.9, 0.02).cdf(0.85), rel=1e-12)
     got, ref = D.chisquare([10, 20, 30], [20, 20, 20]), stats.chisquare([10, 20, 30], f_exp=[20, 20, 20])
     assert (got.statistic, got.pvalue) == pytest.approx((ref.statistic, ref.pvalue), rel=1e-12)
+
+
+def test_tail_probabilities_match_scipy_stats():
+    # the p-values of survey.stats.compare (differences, Wald F, Rao–Scott χ²) came from scipy.stats before
+    x = np.array([0.0, 0.3, 1.96, 4.2, 12.0, np.inf])
+    np.testing.assert_allclose(D.norm.sf(x), stats.norm.sf(x), rtol=1e-14, atol=0)
+    for df in (1, 11, 200):
+        np.testing.assert_allclose(D.t.sf(x, df), stats.t.sf(x, df), rtol=1e-14, atol=0)
+        np.testing.assert_allclose(D.t.sf(-x, df), stats.t.sf(-x, df), rtol=1e-14, atol=0)
+    for dfn, dfd in ((1, 10), (9, 36), (11.5, 87.25)):
+        np.testing.assert_allclose(D.f.sf(x[:-1], dfn, dfd), stats.f.sf(x[:-1], dfn, dfd), rtol=1e-14, atol=0)
+
+
+def test_normal_quantiles_at_usual_levels_are_ndtri_bit_for_bit():
+    from scipy import special
+
+    for q, z in D.NDTRI_AT.items():
+        assert z == float(special.ndtri(q)) and D.norm.ppf(q) == special.ndtri(q)
+    assert D.norm.ppf(1 - 0.05 / 2) == stats.norm.ppf(0.975) and D.norm.ppf(0.975 - 1e-12) == special.ndtri(0.975 - 1e-12)

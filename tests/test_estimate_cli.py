@@ -74,3 +74,26 @@ def test_weight_trim_after_raking_warns(tmp_path):
     assert res.exit_code == 0, res.output
     assert "rake+trim" in res.output and "converged=True" in res.output
     assert "no longer calibrated" in res.output
+
+
+def test_estimate_with_ready_made_replicate_weights(tmp_path, apiclus1):
+    # R survey 4.1.1, d <- merge(apiclus1.csv, apiclus1_bootstrap.csv, by="cds") (50 bootstrap replicates, set.seed(42)):
+    # svrepdesign(data=d, repweights="b[0-9]+", weights=~pw, type="bootstrap", combined.weights=TRUE)
+    #   svymean(~api00, r) -> 644.1693989, SE 25.46587779; with mse=TRUE SE 25.5223296; degf(r) 14
+    # svrepdesign(..., type="other", scale=0.02186588921, rscales=1): svytotal(~enroll) -> 3404940.135, SE 929587.3925
+    path = tmp_path / "boot.csv"
+    apiclus1.merge(pd.read_csv(REF / "apiclus1_bootstrap.csv"), on="cds").to_csv(path, index=False)
+    t = table(run("estimate", path, "--var", "api00", "--weights", "pw", "--repweights", "b[0-9]+",
+                  "--rep-type", "bootstrap", "--format", "csv"))
+    assert (t.at[0, "estimate"], t.at[0, "se"]) == pytest.approx((644.1693989, 25.46587779), rel=1e-9)
+    t = table(run("estimate", path, "--var", "api00", "--weights", "pw", "--repweights", "b[0-9]+",
+                  "--rep-type", "bootstrap", "--mse", "--df", "design", "--format", "csv"))
+    assert t.at[0, "se"] == pytest.approx(25.5223296, rel=1e-8) and t.at[0, "ci_df"] == 14
+    names = [arg for k in range(1, 51) for arg in ("--repweights", f"b{k}")]
+    t = table(run("estimate", path, "--var", "enroll", "--stat", "total", "--weights", "pw", *names,
+                  "--rep-scale", "0.02186588921", "--format", "csv"))
+    assert (t.at[0, "estimate"], t.at[0, "se"]) == pytest.approx((3404940.135, 929587.3925), rel=1e-9)
+    res = run("estimate", path, "--var", "api00", "--weights", "pw", "--repweights", "b[0-9]+")
+    assert res.exit_code == 1 and "--rep-type" in res.output and "Traceback" not in res.output
+    res = run("estimate", path, "--var", "api00", "--repweights", "w[0-9]+", "--rep-type", "JK1")
+    assert res.exit_code == 1 and "no column matches the replicate weights 'w[0-9]+'" in res.output

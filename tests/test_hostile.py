@@ -219,3 +219,19 @@ def test_a_second_measures_key_in_a_questionnaire_is_an_error(tmp_path):
     path.write_text(text + block + "\n", encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"staff.yaml: line \d+, key 'measures': key 'measures' appears twice"):
         load(path)
+
+
+def test_a_forty_column_sheet_is_bounded_without_a_second_read(tmp_path):
+    # columns A..AN: the cheap bound is rows × 40 (not × 702, 'ZZ'), so a 100,000-row export is not re-read
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 201):
+        ws.append([f"v{r}-{c}" for c in range(40)])
+    wb.save(tmp_path / "wide.xlsx")
+    info = inspect_xlsx(tmp_path / "wide.xlsx", Limits(max_cells=10_000))
+    box = next(iter(info.boxes.values()))
+    assert (box.bound_rows, box.bound_cols) == (200, 40)
+    info.check_sheet("Sheet")
+    assert not box.exact

@@ -306,3 +306,30 @@ def test_a_damaged_csv_names_the_line(tmp_path):
     with pytest.raises(DataError, match=r"cannot decode the file as UTF-8 or GBK \(byte \d+, line 3\)") as e:
         read_table(path)
     assert e.value.row == 3
+
+
+def test_calamine_rows_keep_excel_positions_and_share_texts(tmp_path):
+    # a sheet starting at C3 (title area empty): rows and columns from A1, as to_python(skip_empty_area=False)
+    import openpyxl
+    import python_calamine
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["C3"], ws["D3"], ws["E3"] = "a", "b", "c"
+    ws["C4"], ws["D4"], ws["E4"], ws["C5"], ws["D5"] = "非常满意", 1.5, "  x ", "非常满意", True
+    wb.save(tmp_path / "offset.xlsx")
+    sheet = python_calamine.CalamineWorkbook.from_path(str(tmp_path / "offset.xlsx")).get_sheet_by_name("Sheet")
+    rows = read_mod.calamine_rows(sheet)
+    assert rows == sheet.to_python(skip_empty_area=False)
+    assert rows[3][2] is rows[4][2]  # equal texts are one object
+    table = Workbook(tmp_path / "offset.xlsx").table("Sheet")
+    assert table.header_row == 3 and table.data.loc[5].tolist() == ["非常满意", True, None]
+    assert table.data.loc[4].tolist() == ["非常满意", 1.5, "x"]
+
+
+def test_cleaned_cells_keep_types():
+    # one cleaning per distinct value must not merge 1.0 with True, nor keep "1.0" as text
+    rows = [["a", "b", "c", "d"], [1.0, True, " 满意 ", 2.5], [1.0, False, "满意", float("nan")]]
+    data = table_from_rows(rows, file="x", sheet=None).data
+    assert data.loc[2].tolist()[:3] == [1, True, "满意"] and type(data.loc[2, "a"]) is int
+    assert data.loc[3, "b"] is False and math.isnan(data.loc[3, "d"])

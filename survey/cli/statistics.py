@@ -23,6 +23,7 @@ from survey.definitions.vocab import (
     CAL_DISTANCES,
     DEFF_SRS,
     LONELY_PSU,
+    REPWEIGHT_TYPES,
     SRS_CI_METHODS,
     STATS,
     VARIANCE_METHODS,
@@ -72,13 +73,22 @@ from survey.definitions.vocab import (
               help="Bootstrap replicates.")
 @click.option("--seed", type=int, default=20211215, show_default=True, help="Bootstrap seed.")
 @click.option("--mse", is_flag=True, help="Replicates: deviations from the full-sample estimate (R mse=TRUE).")
+@click.option("--repweights", multiple=True,
+              help="Ready-made replicate-weight columns (repeat the option), or one regular expression such as "
+                   "'b[0-9]+' (R svrepdesign(repweights=, combined.weights=TRUE)); --weights are the full-sample "
+                   "weights. Needs --rep-type or --rep-scale.")
+@click.option("--rep-type", type=click.Choice(REPWEIGHT_TYPES), default=None,
+              help="Kind of the --repweights, which sets their scale as R svrepdesign(type=): bootstrap 1/(R-1), "
+                   "JK1 (R-1)/R, BRR 1/R, successive-difference and ACS 4/R.")
+@click.option("--rep-scale", type=float, default=None,
+              help="Scale c of the --repweights variance c·Σ(θ_r − θ̄)² (R svrepdesign(scale=)); overrides --rep-type.")
 @sheet_option()
 @table_format_option()
 @limit_options
 def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, lonely_psu, calibration,
                  calibration_numeric, calibration_aggregate, base_weights, stat,
                  denominator, quantile, ci_method, alpha, df, no_clip, deff, variance, replicates, seed, mse,
-                 sheet, fmt):
+                 repweights, rep_type, rep_scale, sheet, fmt):
     """Design-based mean, proportion, total, ratio or quantile of a column of any CSV/xlsx.
 
     Taylor-linearisation standard errors with strata, one- or two-stage clusters,
@@ -101,19 +111,33 @@ def estimate_cmd(data, var, by, weights, strata, cluster, fpc, cluster2, fpc2, l
                     calibration=tuple(calibration), calibration_base=base_weights, cluster2=cluster2, fpc2=fpc2,
                     calibration_numeric=tuple(calibration_numeric), calibration_aggregate=calibration_aggregate)
     try:
-        if variance == "taylor":
+        rep = given_replicates(raw.data, design, repweights, rep_type, rep_scale, mse) if repweights else None
+        if variance == "taylor" and rep is None:
             table = estimate_column(raw.data, var, design=design, by=by, stat=stat, alpha=alpha,
                                     ci_method=ci_method, file=str(data), sheet=raw.sheet, denominator=denominator,
                                     quantile=quantile, df=df, clip=not no_clip, deff=deff)
         else:
             table = replicate_estimate(raw.data, var, design=design, by=by, stat=stat, method=variance,
                                        replicates=replicates, seed=seed, alpha=alpha, ci_method=ci_method, df=df,
-                                       mse=mse, quantile=quantile, denominator=denominator)
+                                       mse=mse, quantile=quantile, denominator=denominator, rep=rep)
     except SurveyError as exc:  # name the data file when the method could not
         if exc.file is None:
             exc.file, exc.sheet = str(data), raw.sheet
         raise
     print_table(table.drop(columns=["questionnaire"]).rename(columns={"label": "stat"}), fmt)
+
+
+def given_replicates(data, design, repweights, rep_type, rep_scale, mse):
+    """The replicate design of ready-made replicate weights (``--repweights``), its scale from the options."""
+    from survey.errors import EstimationError
+    from survey.stats.replicate import replicate_design, repweight_columns, repweight_scale
+
+    cols = repweight_columns(data.columns, repweights)
+    if rep_scale is None and rep_type is None:
+        raise EstimationError("ready-made replicate weights need their scale",
+                              hint="add --rep-type (bootstrap, JK1, BRR, …) or --rep-scale (R svrepdesign scale=)")
+    scale = rep_scale if rep_scale is not None else repweight_scale(rep_type, len(cols))
+    return replicate_design(data, design, repweights=cols, scale=scale, mse=mse)
 
 
 @main.command("weight")

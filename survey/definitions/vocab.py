@@ -62,4 +62,6 @@ def verdict(ok: bool | None) -> str:
 # The command line's other closed sets (tests keep them equal to the library's):
 ALLOCATIONS = ("proportional", "equal", "neyman")       # survey.stats.sampling.ALLOCATIONS
 VARIANCE_METHODS = ("taylor", "jackknife", "bootstrap")  # Taylor, or survey.stats.replicate.REPLICATE_METHODS
+# ready-made replicate weights: the kinds whose scale R svrepdesign(type=) derives from R replicates
+REPWEIGHT_TYPES = ("bootstrap", "JK1", "BRR", "successive-difference", "ACS")
 TABLE_FORMATS = ("table", "csv", "json")                 # how `survey estimate` / `sample-size` print a table

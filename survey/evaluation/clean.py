@@ -151,7 +151,9 @@ def _cell_findings(responses: Responses) -> dict[tuple[int, str | None], str]:
 
 def _answer_key(data: pd.DataFrame, q: Questionnaire) -> pd.Series:
     cols = [c for it in q.items for c in item_columns(q, data, it.id)]
-    return pd.util.hash_pandas_object(data[cols].astype(str), index=False)
+    # each column hashed as its own type (codes as numbers, texts as texts): equal answers, equal keys,
+    # without turning 100,000 × 40 codes into text first
+    return pd.util.hash_pandas_object(data[cols], index=False)
 
 
 def _holds(q: Questionnaire, data: pd.DataFrame, cond) -> pd.Series:
@@ -380,13 +382,20 @@ def straightlining(responses: Responses, kept: pd.Series, q: Questionnaire) -> p
     if sl is None:
         return f.findings()
 
-    def lined_text(r):
-        answers = data.loc[r, [i for i in q.scored_items if i in data]].dropna()
-        first = answers.index[0]
-        return f"{len(answers)}道量表题答案均为“{q.options(first)[int(answers.iloc[0]) - 1]}”"
-
-    f.add(sl.action, _straightlined(data, q.scored_items, sl.min_items), None, None, lined_text)
+    lined = _straightlined(data, q.scored_items, sl.min_items)
+    f.add(sl.action, lined, None, None, _lined_texts(data.loc[lined.to_numpy()], q))
     return f.findings()
+
+
+def _lined_texts(rows: pd.DataFrame, q: Questionnaire) -> pd.Series:
+    """'12道量表题答案均为“满意”' for each straight-lined row: its answered count and its first answer's text."""
+    block = rows[[i for i in q.scored_items if i in rows]]
+    answered = block.notna()
+    first_item = answered.idxmax(axis=1) if len(block) else pd.Series(dtype=object)
+    first = block.bfill(axis=1).iloc[:, 0] if len(block) else pd.Series(dtype=float)
+    texts = [f"{n}道量表题答案均为“{q.options(c)[int(v) - 1]}”"
+             for n, c, v in zip(answered.sum(axis=1), first_item, first)]
+    return pd.Series(texts, index=block.index, dtype=object)
 
 
 def same_ip(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:

@@ -190,7 +190,7 @@ _CELL = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
 _ROW = re.compile(rb'<row r="(\d{1,7})"')               # literal prefixes: fast scans
 _ROW_WITHOUT_R = re.compile(rb'<row(?=[\s>/])(?![^>]*\sr=")')
 _COL3 = re.compile(rb' r="([A-Z]{3})\d')
-_COL2 = re.compile(rb' r="[A-Z]{2}\d')
+_COL2 = re.compile(rb' r="([A-Z]{2})\d')
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?>')
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?>')
@@ -362,8 +362,9 @@ def _bound_cells(box: _Box):
         cols3 = _COL3.findall(window)
         if cols3:
             box.bound_cols = max(box.bound_cols, *(column_number(c) for c in set(cols3)))
-        elif box.bound_cols < 702 and _COL2.search(window):
-            box.bound_cols = 702
+        elif box.bound_cols < 702 and (cols2 := _COL2.findall(window)):
+            # the largest two-letter column, not 702 (ZZ): a 40-column export (AN) stays under the cell limit
+            box.bound_cols = max(box.bound_cols, *(column_number(c) for c in set(cols2)))
         else:
             box.bound_cols = max(box.bound_cols, 26)
 

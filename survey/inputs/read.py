@@ -135,8 +135,9 @@ class Workbook:
     def sheet_names(self) -> list[str]:
         return list(self._cal.sheet_names) if self._cal is not None else list(self._opx.sheetnames)
 
-    def rows(self, sheet: str) -> list[list]:
-        """All cell values of a sheet, row by row (row 1 first)."""
+    def rows(self, sheet: str, *, cleaned: bool = False) -> list[list]:
+        """All cell values of a sheet, row by row (row 1 first); ``cleaned``: as :class:`RawTable` holds them
+        (texts stripped, empty cells None, whole numbers as int), in the same pass."""
         if sheet not in self.sheet_names:
             raise DataError(f"no sheet '{sheet}'", file=self.path,
                             expected="one of " + ", ".join(self.sheet_names),
@@ -144,8 +145,9 @@ class Workbook:
         self.info.check_sheet(sheet)  # a grid too large is refused before it is expanded
         try:
             if self._cal is not None:
-                return self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            return [list(r) for r in self._opx[sheet].iter_rows(values_only=True)]
+                return calamine_rows(self._cal.get_sheet_by_name(sheet), cleaned=cleaned)
+            rows = [list(r) for r in self._opx[sheet].iter_rows(values_only=True)]
+            return _cleaned_rows(rows) if cleaned else rows
         except (MemoryError, RecursionError):
             raise
         except Exception as exc:  # the reader failing on a damaged part of the file
@@ -155,7 +157,7 @@ class Workbook:
 
     def table(self, sheet: str) -> RawTable:
         """The sheet as a :class:`RawTable` (header row found automatically)."""
-        return table_from_rows(self.rows(sheet), file=str(self.path), sheet=sheet)
+        return _table(self.rows(sheet, cleaned=True), file=str(self.path), sheet=sheet)
 
 
 class _XlsInfo:
@@ -170,6 +172,47 @@ class _XlsInfo:
         if cells > self.limits.max_cells:
             raise DataError(f"the sheet spans {cells:,} cells, over the limit of {self.limits.max_cells:,}",
                             file=str(self.path), sheet=sheet, hint="split the data, or raise SURVEY_MAX_CELLS")
+
+
+def calamine_rows(sheet, *, cleaned: bool = False) -> list[list]:
+    """A calamine sheet's values from cell A1 (as ``to_python(skip_empty_area=False)``), equal texts shared.
+
+    Rows are taken one at a time and every text is replaced by the first equal one seen: an
+    export repeats a handful of option texts, so 100,000 rows hold a few hundred distinct
+    strings instead of millions of copies (about 350 MB less at 100,000 × 40). ``cleaned``:
+    each distinct text and number also goes through the cell cleaning once (see :func:`_clean_cell`).
+    """
+    top, left = sheet.start or (0, 0)
+    width = left + sheet.width
+    seen: dict = {}
+
+    def first(v):
+        c = seen[v] = _clean_cell(v) if cleaned else v
+        return c
+
+    str_, float_, empty = str, float, (None if cleaned else "")
+    out = []
+    for r in sheet.iter_rows():  # rows from row 1, columns from the first used one
+        # other cells (int, bool, datetime) are their own cleaned value
+        row = [(seen[v] if v in seen else first(v)) if v.__class__ is str_ or v.__class__ is float_ else v for v in r]
+        out.append([empty] * (width - len(row)) + row if len(row) < width else row)
+    if sheet.height and len(out) != top + sheet.height:  # another calamine's row numbering: the plain way
+        rows = sheet.to_python(skip_empty_area=False)
+        return _cleaned_rows(rows) if cleaned else rows
+    return out
+
+
+def _cleaned_rows(rows: list[list]) -> list[list]:
+    """:func:`_clean_cell` on every cell, each distinct text and number cleaned once."""
+    done: dict = {}
+
+    def first(v):
+        c = done[v] = _clean_cell(v)
+        return c
+
+    str_, float_ = str, float
+    return [[(done[v] if v in done else first(v)) if v.__class__ is str_ or v.__class__ is float_ else _clean_cell(v)
+             for v in r] for r in rows]
 
 
 def _clean_cell(v):
@@ -200,8 +243,12 @@ def table_from_rows(rows: list[list], *, file: str, sheet: str | None) -> RawTab
     name, and the row below (or above) holds the sub-questions, the two rows are
     combined: ``题干`` over ``子问题`` becomes ``题干—子问题`` (see :func:`combine_header_rows`).
     """
-    rows = [[_clean_cell(v) for v in r] for r in rows]
-    widths = [sum(v is not None for v in r) for r in rows]
+    return _table(_cleaned_rows(rows), file=file, sheet=sheet)
+
+
+def _table(rows: list[list], *, file: str, sheet: str | None) -> RawTable:
+    """:func:`table_from_rows` on rows already cleaned (this function's own lists: they are reused)."""
+    widths = [len(r) - r.count(None) for r in rows]
     if not rows or max(widths, default=0) == 0:
         raise DataError("the sheet is empty", file=file, sheet=sheet,
                         hint="check that the export was pasted into this sheet")
@@ -218,11 +265,16 @@ def table_from_rows(rows: list[list], *, file: str, sheet: str | None) -> RawTab
                 break
     _check_header(names, rows[h + 1:], file=file, sheet=sheet, row=h + 1)
     keep = [j for j, n in enumerate(names) if n is not None]
+    n = len(keep)
+    leading = keep == list(range(n))  # the usual sheet: the named columns come first, none skipped
     body = []
     index = []
     for i, r in enumerate(rows[h + 1:], start=h + 2):
-        vals = [r[j] if j < len(r) else None for j in keep]
-        if all(v is None for v in vals):
+        if leading:  # rows are this function's own lists: sliced or padded, not copied cell by cell
+            vals = r if len(r) == n else r[:n] if len(r) > n else r + [None] * (n - len(r))
+        else:
+            vals = [r[j] if j < len(r) else None for j in keep]
+        if vals.count(None) == n:
             continue
         body.append(vals)
         index.append(i)

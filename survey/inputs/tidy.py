@@ -256,7 +256,8 @@ def _option_code(lookup: dict[str, int], v) -> int | None:
 
 def fill_ins(values: pd.Series) -> pd.Series | None:
     """The 〖…〗 fill-ins of a column's cells (ID and phone numbers masked), None when it has none."""
-    if not values.map(lambda v: isinstance(v, str) and "〖" in v).any():
+    distinct = pd.unique(values.to_numpy(dtype=object))  # exports repeat a few values: test each once
+    if not any(isinstance(v, str) and "〖" in v for v in distinct):
         return None
     return values.map(lambda v: mask_text(split_fill(v)[1]))
 
@@ -278,12 +279,12 @@ def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str
     otherwise reverse the scale silently).
     """
     lookup = option_lookup(options)
-    codes: dict[object, float] = {}
-    unknown: set = set()
-    for cell in values.dropna().unique():
+    which, cells = pd.factorize(values)  # −1 for an empty cell
+    codes = np.full(len(cells) + 1, np.nan)  # the last entry: empty cells
+    unknown = np.zeros(len(cells) + 1, dtype=bool)
+    for j, cell in enumerate(cells):
         v = split_fill(cell)[0]  # 其他〖free text〗: the option, its fill-in goes to the item's free text
         if _is_skipped(v, fmt):
-            codes[v] = np.nan
             continue
         number = _as_int(v)
         if fmt.values == "position" and number is not None:
@@ -291,10 +292,11 @@ def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str
         else:
             k = _option_code(lookup, v)
         if k is None:
-            unknown.add(cell)
-        codes[cell] = np.nan if k is None else float(k)
-    coded = values.map(codes).astype(float)
-    for row, v in values[values.isin(unknown)].items():
+            unknown[j] = True
+        else:
+            codes[j] = float(k)
+    coded = pd.Series(codes[which], index=values.index, dtype=float, name=values.name)
+    for row, v in values[unknown[which]].items():
         found.append(dict(rule="unknown_option", row=row, column=col, value=str(v),
                           message=f"'{v}' is not an option of {it.id}; options are "
                                   + ", ".join(f"{k}={o}" if fmt.values == "position" else o

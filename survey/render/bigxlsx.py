@@ -89,6 +89,13 @@ def _column(s: pd.Series, letter: str, percent: bool) -> Callable[[int, int, ran
         return lambda a, b, rows: ["" if v is None else f'<c r="{letter}{r}"{style}><v>{v}</v></c>'
                                    for r, v in zip(rows, vals[a:b])]
     objects = s.tolist()
+    if all(v is None or v.__class__ is str for v in objects):  # a text column: each distinct text escaped once
+        escaped: dict[str, str] = {}
+        texts = [None if v is None else escaped[v] if v in escaped else escaped.setdefault(v, _text(v))
+                 for v in objects]
+        return lambda a, b, rows: ["" if t is None else
+                                   f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
+                                   for r, t in zip(rows, texts[a:b])]
     return lambda a, b, rows: [_any_cell(f"{letter}{r}", v, percent) for r, v in zip(rows, objects[a:b])]
 
 

@@ -103,7 +103,35 @@ def _caption(doc, text: str, *, keep_with_next: bool = True) -> None:
     run.bold, run.font.size = True, Pt(10.5)
 
 
+_CELL_P: dict = {}  # (bold, align, lines) → a cell paragraph python-docx built, to copy (same XML, ~10× faster)
+
+
+def _plain(line: str) -> bool:
+    """A line python-docx writes as one <w:t> without xml:space (no tab, no edge spaces)."""
+    return bool(line) and line == line.strip() and "\t" not in line and "\r" not in line
+
+
 def _cell_text(cell, text: str, *, bold: bool, align) -> None:
+    from copy import deepcopy
+
+    from docx.oxml.ns import qn
+
+    lines = str(text).split("\n")
+    key = (bold, align, len(lines))
+    plain = all(_plain(line) for line in lines)
+    if plain and key in _CELL_P:
+        p = deepcopy(_CELL_P[key])
+        for t, line in zip(p.iter(qn("w:t")), lines):
+            t.text = line
+        cell._tc.clear_content()
+        cell._tc.append(p)
+        return
+    _build_cell_text(cell, lines, bold=bold, align=align)
+    if plain:
+        _CELL_P[key] = deepcopy(cell._tc.findall(qn("w:p"))[-1])
+
+
+def _build_cell_text(cell, lines: list[str], *, bold: bool, align) -> None:
     from docx.shared import Pt
 
     cell.text = ""
@@ -111,7 +139,6 @@ def _cell_text(cell, text: str, *, bold: bool, align) -> None:
     par.alignment = align
     par.paragraph_format.first_line_indent = Pt(0)
     par.paragraph_format.line_spacing = 1.15
-    lines = str(text).split("\n")
     for k, line in enumerate(lines):
         run = par.add_run(line)
         run.bold, run.font.size = bold, Pt(TABLE_PT)

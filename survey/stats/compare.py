@@ -48,7 +48,7 @@ def difference(est_old, se_old, est_new, se_new, *, cov=0.0, df=None, alpha: flo
     >>> round(float(d["difference"]), 2), round(float(d["se"]), 5), round(float(d["p_value"]), 5)
     (0.05, 0.01414, 0.00041)
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     a, sa, b, sb, c = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (est_old, se_old, est_new, se_new, cov))
     a, sa, b, sb, c = np.broadcast_arrays(a, sa, b, sb, c)
@@ -146,7 +146,7 @@ def rao_scott(data: pd.DataFrame, rows: str, cols: str, design: Design | None = 
     >>> round(r.pearson, 5), round(r.F, 4), r.ndf, r.ddf, round(r.p_value, 4), round(r.deltas[0], 4)
     (5.01279, 4.8875, 1.0, 39.0, 0.033, 1.0256)
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     for c in (rows, cols):
         if c not in data.columns:
@@ -237,7 +237,7 @@ def rao_scott_fit(data: pd.DataFrame, var: str, shares: pd.Series, design: Desig
     >>> round(fit.chi2, 6), round(fit.scale, 4), fit.df, round(fit.p_value, 4)
     (0.9, 1.0026, 1.0, 0.3434)
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     pi = pd.Series(shares, dtype=float)
     pi.index = pi.index.astype(str)
@@ -304,7 +304,7 @@ def unit_contrasts(data: pd.DataFrame, var: str, by: str, design: Design | None 
     >>> u["p_holm"].round(4).tolist()
     [0.0002, 0.5692, 0.0297]
     """
-    from scipy import stats
+    from survey.stats import distributions as stats
 
     for c in (var, by):
         if c not in data.columns:

@@ -26,8 +26,17 @@ def _special():
     return scipy.special
 
 
+# ndtri at the usual levels (1 − alpha/2 for alpha 0.2, 0.1, 0.05, 0.01): the floats scipy.special.ndtri
+# returns, so that a normal interval at these levels needs no scipy import (0.2–0.4 s of a small run);
+# tests/test_distributions.py checks each against ndtri bit for bit
+NDTRI_AT = {0.9: 1.2815515655446004, 0.95: 1.6448536269514722, 0.975: 1.959963984540054,
+            0.995: 2.5758293035489004}
+
+
 def _z(q):
     """Standard normal quantile, ``ndtri`` as scipy.stats.norm.ppf (bit for bit, so intervals equal statsmodels')."""
+    if isinstance(q, float) and q in NDTRI_AT:
+        return np.float64(NDTRI_AT[q])
     return _special().ndtri(q)
 
 
@@ -51,6 +60,10 @@ class _Norm:
         return _special().ndtr(x)
 
     @staticmethod
+    def sf(x):
+        return _special().ndtr(-np.asarray(x, dtype=float))
+
+    @staticmethod
     def pdf(x):
         x = np.asarray(x, dtype=float)
         return np.exp(-x * x / 2) / np.sqrt(2 * np.pi)
@@ -63,6 +76,10 @@ class _T:
     @staticmethod
     def ppf(q, df):
         return _special().stdtrit(df, q)
+
+    @staticmethod
+    def sf(x, df):
+        return _special().stdtr(df, -np.asarray(x, dtype=float))
 
 
 class _Beta:
@@ -79,6 +96,10 @@ class _Beta:
 
 
 class _F:
+    @staticmethod
+    def sf(x, dfn, dfd):
+        return _special().fdtrc(dfn, dfd, x)
+
     @staticmethod
     def isf(q, dfn, dfd):
         # upper-tail quantile: x with P(F > x) = q, through the beta distribution

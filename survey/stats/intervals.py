@@ -62,8 +62,11 @@ def _quantile(alpha: float, df) -> np.ndarray:
     from survey.stats import distributions as stats
 
     df = np.asarray(df, dtype=float)
-    return np.where(np.isfinite(df), stats.t.ppf(1 - alpha / 2, np.where(np.isfinite(df), df, 1)),
-                    stats.norm.ppf(1 - alpha / 2))
+    finite = np.isfinite(df)
+    z = stats.norm.ppf(1 - alpha / 2)
+    if not finite.any():  # normal only: no t quantile (and no scipy import at the usual levels)
+        return np.where(finite, 0.0, z)
+    return np.where(finite, stats.t.ppf(1 - alpha / 2, np.where(finite, df, 1)), z)
 
 
 def _wilson_cc(x, n, z):

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survey.definitions.vocab import OVERALL, OVERALL_LEVEL
+from survey.definitions.vocab import OVERALL, OVERALL_LEVEL, REPWEIGHT_TYPES
 from survey.errors import EstimationError, choice_error
 from survey.stats.design import Design, Prepared
 
@@ -139,16 +139,22 @@ def replicate_weights(prep: Prepared, method: str = "jackknife", *, replicates: 
         scale = ((1 - prep.f[prep.psu_stratum]) * (nh - 1) / nh)[keep]
         return ReplicateWeights(method, w[:, None] * mult[prep.psu], scale)
     rng = np.random.default_rng(seed)
-    mult = np.ones((n_p, replicates))
+    mult = np.empty((n_p, replicates))  # every row is written once below (a 100k × 200 matrix is 160 MB)
     for h in range(len(prep.n_psu)):
         members = np.flatnonzero(prep.psu_stratum == h)
         n = len(members)
         if n < 2:
+            mult[members] = 1.0
             continue
         draws = rng.integers(0, n, size=(n - 1, replicates))  # m_h = n_h − 1 draws per replicate
-        counts = np.zeros((n, replicates))
-        np.add.at(counts, (draws, np.arange(replicates)[None, :].repeat(n - 1, axis=0)), 1.0)
+        # times each PSU is drawn in each replicate: one bincount over (PSU, replicate) cells
+        draws *= replicates  # in place: the (PSU, replicate) cell of each draw
+        draws += np.arange(replicates)[None, :]
+        counts = np.bincount(draws.ravel(), minlength=n * replicates).reshape(n, replicates)
         mult[members] = counts * n / (n - 1)
+    if n_p == prep.n and (prep.psu == np.arange(n_p)).all():  # every unit its own PSU: no gather, no copy
+        mult *= w[:, None]
+        return ReplicateWeights(method, mult, np.full(replicates, 1.0 / replicates), seed)
     return ReplicateWeights(method, w[:, None] * mult[prep.psu], np.full(replicates, 1.0 / replicates), seed)
 
 
@@ -189,6 +195,53 @@ def recalibrate(weights: np.ndarray, codes: tuple[np.ndarray, ...], targets: lis
                               got=f"largest relative margin error {worst:.3g} after {max_iter} sweeps",
                               hint="check the calibration columns, or use the Taylor variance")
     return W
+
+
+def repweight_columns(columns, spec: list[str] | tuple[str, ...]) -> list[str]:
+    """The replicate-weight columns named by ``spec``: column names, or one regular expression.
+
+    As R's ``svrepdesign(repweights=)``: a single text that is not a column is matched
+    against the column names (``"b[0-9]+"`` → b1 … b50, in the file's order).
+
+    >>> repweight_columns(["id", "w", "r1", "r2", "r10"], ["r[0-9]+"])
+    ['r1', 'r2', 'r10']
+    """
+    import re
+
+    columns = [str(c) for c in columns]
+    if len(spec) == 1 and spec[0] not in columns:
+        try:
+            pattern = re.compile(spec[0])
+        except re.error as exc:
+            raise EstimationError(f"replicate weights '{spec[0]}' are neither a column nor a pattern ({exc})",
+                                  hint="name the columns (repeat --repweights) or give a regular expression") from None
+        found = [c for c in columns if pattern.fullmatch(c)]
+        if not found:
+            raise EstimationError(f"no column matches the replicate weights '{spec[0]}'", got=", ".join(columns[:12]),
+                                  hint="name the columns (repeat --repweights) or give a regular expression")
+        return found
+    missing = [c for c in spec if c not in columns]
+    if missing:
+        raise EstimationError(f"no replicate-weight column '{missing[0]}'", column=missing[0],
+                              expected="one of " + ", ".join(columns[:12]))
+    return list(spec)
+
+
+def repweight_scale(kind: str, replicates: int) -> float:
+    """The scale c of ``replicates`` ready-made replicates of a kind, as R ``svrepdesign(type=)`` sets it.
+
+    R survey 4.1.1: bootstrap 1/(R − 1), JK1 (R − 1)/R, BRR 1/R, successive-difference and
+    ACS 4/R (``svrepdesign(...)$scale``).
+
+    >>> repweight_scale("bootstrap", 50), repweight_scale("JK1", 4), repweight_scale("BRR", 4)
+    (0.02040816326530612, 0.75, 0.25)
+    """
+    if kind not in REPWEIGHT_TYPES:
+        raise choice_error(EstimationError, "replicate-weight type", kind, REPWEIGHT_TYPES)
+    if replicates < 2:
+        raise EstimationError("ready-made replicate weights need at least two replicates", got=str(replicates))
+    return {"bootstrap": 1 / (replicates - 1), "JK1": (replicates - 1) / replicates, "BRR": 1 / replicates,
+            "successive-difference": 4 / replicates, "ACS": 4 / replicates}[kind]
 
 
 def replicate_design(data: pd.DataFrame, design: Design | None = None, method: str = "jackknife", *,
