@@ -68,23 +68,24 @@ def _warn_no_font() -> None:
 
 def _figure(width_in: float, height_in: float):
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure  # not pyplot: no GUI backend, no global figure list (0.3 s less)
 
     font = cjk_font()
     rc: Any = {"font.family": "sans-serif", "font.sans-serif": [font or "DejaVu Sans", "DejaVu Sans"],
           "axes.unicode_minus": False, "svg.fonttype": "none", "svg.hashsalt": "survey", "font.size": 9,
           "axes.spines.top": False, "axes.spines.right": False}
-    with plt.rc_context(rc):
-        fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=150)
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=(width_in, height_in), dpi=150)
+        FigureCanvasAgg(fig)  # the canvas tight_layout measures text with, as pyplot's Agg figures have
+        ax = fig.subplots()
     return fig, ax, rc
 
 
 def _render(fig, rc, caption: str, width_cm: float = 15.5) -> Chart:
-    import matplotlib.pyplot as plt
+    import matplotlib
 
-    with plt.rc_context(rc), warnings.catch_warnings():
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
         # without a CJK font the SVG text stays right (the browser draws it); the layout's glyph warnings are noise
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         fig.tight_layout()
@@ -95,7 +96,6 @@ def _render(fig, rc, caption: str, width_cm: float = 15.5) -> Chart:
             fig.savefig(png, format="png", metadata={"Software": None})
         else:
             _warn_no_font()
-    plt.close(fig)
     text = svg.getvalue()
     # the browser picks the CJK font: offer the usual ones on every platform
     text = re.sub(r"font-family: ?[^;\"]+", f"font-family: {HTML_FONTS}", text[text.find("<svg"):])
