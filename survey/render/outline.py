@@ -135,10 +135,11 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
     return out
 
 
-def report_body(analysis, suppress_below: int | None = None) -> list:
-    """The report's blocks with the charts and the narrative beside the workbook (or placeholders)."""
+def report_body(analysis, suppress_below: int | None = None, charts: dict | None = None) -> list:
+    """The report's blocks with the charts (drawn here unless given) and the narrative beside the workbook."""
     from survey.render.charts import report_charts
     from survey.render.narrative import read_narrative
 
-    return report_blocks(analysis, read_narrative(analysis.workbook), report_charts(analysis, suppress_below),
-                         suppress_below)
+    if charts is None:
+        charts = report_charts(analysis, suppress_below)
+    return report_blocks(analysis, read_narrative(analysis.workbook), charts, suppress_below)

@@ -313,6 +313,15 @@ def report_docx(analysis, blocks: list | None = None) -> bytes:
     return report_docx_bytes(report_body(analysis) if blocks is None else blocks, title=report_title(analysis))
 
 
+def annex_files(card) -> dict[str, bytes]:
+    """annex.xlsx and annex.docx of a scorecard (none without one)."""
+    if card is None:
+        return {}
+    from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
+
+    return {"annex.xlsx": annex_xlsx_bytes(card), "annex.docx": annex_docx_bytes(card)}
+
+
 def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = None) -> list[Path]:
     """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths.
 
@@ -321,9 +330,12 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     report.html. Default: the analysis's ``min_per_district`` (``--min-per-district``, an
     evaluation folder's ``thresholds.min_cell``), else :data:`SUPPRESS_BELOW`.
     """
+    from survey.render.background import in_background
+    from survey.render.charts import report_charts
     from survey.render.survey_body import suppress_threshold
 
     suppress_below = suppress_threshold(analysis, suppress_below)
+    charts = in_background(report_charts, analysis, suppress_below)  # drawn on the other core meanwhile
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
@@ -350,16 +362,11 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
         "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
                                                  audit, analysis)),
     }
-    card = getattr(analysis, "scorecard", None)
-    if card is not None:
-        from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
-
-        files["annex.xlsx"] = annex_xlsx_bytes(card)
-        files["annex.docx"] = annex_docx_bytes(card)
+    files.update(annex_files(getattr(analysis, "scorecard", None)))
     from survey.render.outline import report_body
     from survey.render.page import report_html
 
-    blocks = report_body(analysis, suppress_below)
+    blocks = report_body(analysis, suppress_below, charts=charts())
     files["report.docx"] = report_docx(analysis, blocks)
     files["report.html"] = report_html(analysis, blocks)
     manifest = {
