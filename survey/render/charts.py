@@ -23,6 +23,7 @@ from typing import Any
 
 from survey.formatting import fmt_pct
 from survey.render.blocks import Chart
+from survey.render.survey_words import rate_word
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Noto Serif CJK SC",
@@ -147,7 +148,7 @@ def items_chart(stats, caption: str, overall: str | None = None) -> Chart:
     ax.set_xlim(left, 108)
     step = 5 if 100 - left <= 40 else 10
     ax.set_xticks(range(int(-(-left // step) * step), 101, step))
-    ax.set_xlabel(("加权" if any(st.weighted is not None for st in rated) else "") + "满意率（%）")
+    ax.set_xlabel(rate_word(any(st.weighted is not None for st in rated)) + "（%）")
     return _render(fig, rc, caption)
 
 
@@ -211,7 +212,7 @@ def ipa_chart(table, caption: str, weighted: bool = False) -> Chart:
         ax.text(cx, cy, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
                 color=RED if text == "优先改进区" else "#555555")
     ax.set_xlabel("重要性（与总体评价的相关系数）")
-    ax.set_ylabel(("加权" if weighted else "") + "满意率（%）")
+    ax.set_ylabel(rate_word(weighted) + "（%）")
     return _render(fig, rc, caption)
 
 

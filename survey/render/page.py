@@ -115,7 +115,7 @@ def report_html(analysis, blocks: list | None = None) -> bytes:
         blocks = report_body(analysis)
     title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 0), analysis.name)
     sub = (f'<p class="sub">由 survey {_e(__version__)} 根据 {_e(Path(analysis.workbook).name)} 生成；'
-           "明细见 satisfaction.xlsx、validity.xlsx、audit.xlsx 与 annex.xlsx。</p>")
+           "满意度测算、样本有效性检验、数据清洗记录与评分表的明细见同一文件夹中的工作簿。</p>")
     body = blocks_html(blocks)
     first_heading_end = body.find("</h1>") + len("</h1>")
     body = body[:first_heading_end] + "\n" + sub + body[first_heading_end:]
