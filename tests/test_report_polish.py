@@ -56,3 +56,71 @@ def test_reliability_checks_read_as_chinese_with_the_whole_scale_named(analysis_
     checks = [c for s in analysis_2021.surveys for c in s.validity.checks["check"]]
     assert "信度系数（克隆巴赫α）：全部题项" in checks
     assert not any("Cronbach" in c or c.endswith("：全部") for c in checks)
+
+
+# -- 1. the 四分图's labels ------------------------------------------------------------------
+
+QUADRANTS = {"优势区", "维持区", "次要改进区", "优先改进区"}
+
+
+def label_collisions(fig) -> dict[str, int]:
+    """What the drawn labels touch, counted on the final figure (after the layout _render does)."""
+    from matplotlib.text import Text
+
+    ax = fig.axes[0]
+    fig.tight_layout()
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    labels = [Text.get_window_extent(t, r) for t in ax.texts if t.get_text() not in QUADRANTS]   # text only, no leader
+    corners = [t.get_window_extent(r) for t in ax.texts if t.get_text() in QUADRANTS]
+    vx = [ax.transData.transform((ln.get_xdata()[0], 0))[0] for ln in ax.lines if ln.get_xdata()[0] == ln.get_xdata()[1]]
+    hy = [ax.transData.transform((0, ln.get_ydata()[0]))[1] for ln in ax.lines if ln.get_ydata()[0] == ln.get_ydata()[1]]
+    frame = ax.get_window_extent(r)
+    return dict(
+        labels=len(labels),
+        lines=sum(b.x0 <= x <= b.x1 for b in labels for x in vx) + sum(b.y0 <= y <= b.y1 for b in labels for y in hy),
+        pairs=sum(labels[i].overlaps(labels[j]) for i in range(len(labels)) for j in range(i)),
+        corners=sum(b.overlaps(c) for b in labels for c in corners),
+        outside=sum(b.x0 < frame.x0 or b.x1 > frame.x1 or b.y0 < frame.y0 or b.y1 > frame.y1 for b in labels))
+
+
+def test_ipa_labels_clear_the_mean_lines_and_each_other_on_crowded_points():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from survey.render.charts import ipa_figure
+
+    # points crowded around both means (0.5, 90%) and two near-duplicates: every naive offset hits something
+    table = pd.DataFrame(dict(
+        importance=[0.50, 0.505, 0.495, 0.50, 0.51, 0.49, 0.40, 0.60, 0.60, 0.40, 0.502],
+        performance=[0.90, 0.905, 0.895, 0.91, 0.89, 0.90, 0.95, 0.85, 0.95, 0.85, 0.901],
+        text=[f"您对第{k}项服务的满意程度" for k in range(11)]))
+    fig, _, _ = ipa_figure(table, weighted=True)
+    try:
+        got = label_collisions(fig)
+    finally:
+        plt.close(fig)
+    assert got == dict(labels=11, lines=0, pairs=0, corners=0, outside=0)
+
+
+def test_ipa_labels_of_a_shipped_example_touch_nothing(rural_water):
+    import matplotlib.pyplot as plt
+
+    from survey.render.charts import ipa_figure
+    from survey.render.survey_body import importance, overall_item, scored_item_stats
+
+    (h,) = headlines_of(rural_water)
+    s = rural_water.surveys[0]
+    table = importance(s, scored_item_stats(s, h), overall_item(s.questionnaire))
+    fig, _, _ = ipa_figure(table, h.scored.weighted)
+    try:
+        got = label_collisions(fig)
+    finally:
+        plt.close(fig)
+    assert got == dict(labels=len(table), lines=0, pairs=0, corners=0, outside=0)
+
+
+def headlines_of(analysis):
+    from survey.evaluation.headline import headlines
+
+    return headlines(analysis)
