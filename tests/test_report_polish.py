@@ -124,3 +124,70 @@ def headlines_of(analysis):
     from survey.evaluation.headline import headlines
 
     return headlines(analysis)
+
+
+# -- 5. a merged 一级指标 never loses its label at a page break -------------------------------
+
+def test_annex_blocks_taller_than_a_page_repeat_their_label_per_second_level(analysis_2021):
+    from survey.render.annex import docx_page_blocks
+
+    card = analysis_2021.scorecard
+    layout = docx_page_blocks(card)
+    level1 = [r.level1 for r in card.rows]
+    level2 = [r.level2 for r in card.rows]
+    for a, b in layout.merges[0]:
+        kept = set(range(a, b)) <= layout.keep
+        # a merged 一级 cell is either kept on one page or covers a single 二级 block (which is kept)
+        assert len(set(level1[a:b + 1])) == 1 and (kept or len(set(level2[a:b + 1])) == 1)
+    # Nanjing's 项目绩效 (11 rows, most with long 评分过程) is taller than a page: one label per 二级
+    pieces = [(a, b) for a, b in layout.merges[0] if level1[a] == "项目绩效"]
+    assert len(pieces) >= 2
+    # 合计 and 评价等级 stay with the last rows
+    n = len(card.rows) + 2
+    assert {n - 3, n - 2} <= layout.keep and n - 1 not in layout.keep
+
+
+def test_annex_docx_rows_of_a_kept_block_are_keep_with_next(analysis_2021):
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from survey.render.annex import annex_docx_bytes, docx_page_blocks
+
+    layout = docx_page_blocks(analysis_2021.scorecard)
+    rows = Document(io.BytesIO(annex_docx_bytes(analysis_2021.scorecard))).tables[0].rows
+    marked = {i - 1 for i, r in enumerate(rows) if i and all(p.find(qn("w:pPr") + "/" + qn("w:keepNext")) is not None
+                                                             for p in r._tr.iter(qn("w:p")))}
+    assert marked == set(layout.keep)
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("name", ["annex.docx", "report.docx"])
+def test_every_page_of_the_annex_names_the_first_level_of_its_rows(report_2021, tmp_path, name):
+    """LibreOffice: each page showing a 三级指标 also shows its 一级指标 (no merged label cut off)."""
+    import importlib.util
+    import shutil
+    import subprocess
+
+    if not (shutil.which("soffice") or shutil.which("libreoffice")) or not shutil.which("pdftotext"):
+        pytest.skip("not installed: LibreOffice, poppler")
+    spec = importlib.util.spec_from_file_location("render_pages", ROOT / "tools" / "render_pages.py")
+    tools = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tools)
+    analysis, folder = report_2021
+    (tmp_path / name).write_bytes((folder / name).read_bytes())
+    pdf = tools.docx_to_pdf(tmp_path / name, tmp_path)
+    # -raw: the content stream's order, so each cell's text reads whole
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    pages = ["".join(p.split()) for p in text.split("\f")]
+    card = analysis.scorecard
+    seen = 0
+    for page in pages:
+        if "评分过程" not in page:          # not an annex page (report.docx: the body)
+            continue
+        for r in card.rows:
+            if "".join(r.name.split()) in page:
+                seen += 1
+                assert r.level1 in page, (r.name, r.level1)
+    assert seen >= len(card.rows)
