@@ -373,7 +373,7 @@ def test_check_survey_staff(checked):
     assert truth["staff"]["lookalikes"]["straightlined_valid"] == 25
     assert v.ceiling["n_ceiling"].iloc[0] == 25
     text = validity_paragraph(v)
-    assert "有效问卷389份" in text and "Cronbach's α系数" in text and "KMO" in text and "卡方" in text
+    assert "有效问卷389份" in text and "克隆巴赫α系数" in text and "KMO" in text and "卡方" in text
 
 
 def test_check_survey_offender_is_honest_about_what_fails(checked):
