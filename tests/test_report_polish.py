@@ -52,6 +52,14 @@ def test_html_subtitle_names_no_output_file_in_english(analysis_2021):
     assert "2021.xlsx" in sub and "工作簿" in sub
 
 
+def test_html_subtitle_names_an_evaluation_folder(rural_water, monkeypatch):
+    from survey.render.page import source_words
+
+    assert source_words(rural_water.workbook) == "评价文件夹“rural-water-2023”中的数据"
+    monkeypatch.chdir(RURAL_WATER)          # `survey analyze .` inside the folder
+    assert source_words(".") == "评价文件夹“rural-water-2023”中的数据"
+
+
 def test_reliability_checks_read_as_chinese_with_the_whole_scale_named(analysis_2021):
     checks = [c for s in analysis_2021.surveys for c in s.validity.checks["check"]]
     assert "信度系数（克隆巴赫α）：全部题项" in checks
