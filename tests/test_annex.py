@@ -132,7 +132,8 @@ def test_docx_table(card):
     assert [c.text for c in table.rows[20].cells][-2:] == ["100", "97.0"]
     assert table.rows[21].cells[-1].text == "优"
     xml = table._tbl.xml
-    assert xml.count('w:vMerge w:val="restart"') == 7   # 2 merged 一级 + 5 merged 二级 blocks
+    # 项目管理 merged whole; 项目绩效, taller than a page, merged per 二级 (3 pieces of 2+ rows); 5 merged 二级 blocks
+    assert xml.count('w:vMerge w:val="restart"') == 9
     assert 'w:gridSpan w:val="6"' in xml
 
 

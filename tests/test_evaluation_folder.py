@@ -307,7 +307,7 @@ def test_validity_and_score_take_a_folder_and_its_thresholds(tmp_path):
     text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
     (folder / "evaluation.yaml").write_text(text.replace("min_alpha: 0.7 ", "min_alpha: 0.99"), encoding="utf-8")
     res = run("validity", folder, "-o", tmp_path / "v")
-    assert res.exit_code == 0 and "未通过  Cronbach's α：全部" in res.output
+    assert res.exit_code == 0 and "未通过  信度系数（克隆巴赫α）：全部题项" in res.output
     res = run("score", folder)
     assert res.exit_code == 0, res.output
     assert "97.0" in res.output and (folder / "reports" / "2021" / "annex.docx").exists()

@@ -132,7 +132,7 @@ def test_survey_weight_rakes_and_writes(tmp_path):
 def test_survey_validity_writes_the_workbook(tmp_path):
     res = CliRunner().invoke(main, ["validity", str(RAW_2021), "-q", str(QDIR), "-o", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    assert "Cronbach" in res.output and "有效问卷389份" in res.output
+    assert "克隆巴赫α系数" in res.output and "有效问卷389份" in res.output
     sheets = pd.read_excel(tmp_path / "validity.xlsx", sheet_name=None, engine="openpyxl")
     assert "检验汇总" in sheets and "报告段落" in sheets
 

@@ -184,7 +184,7 @@ def test_report_html_is_the_report(written):
     assert "97.43%" in page and "95.33%–98.60%" in page  # the staff rate and its Wilson interval
     assert re.search(r"<td[^>]*colspan=\"6\"[^>]*>合计</td><td[^>]*>100</td><td[^>]*>97.0</td>", page)
     assert re.search(r"<td[^>]*rowspan=\"\d+\"[^>]*>项目管理</td>", page)  # the annex's merged 一级指标
-    assert "Cronbach" in page and "<svg" in page and "满分线85%" in page
+    assert "克隆巴赫α系数" in page and "<svg" in page and "满分线85%" in page
     assert "alpha=" not in page and "ci_method" not in page  # parameters belong in the manifest
     assert "@page wide { size: A4 landscape" in page and "size: A4;" in page
     # free text only as the quotes of the suggestions table, masked data in them as （略）

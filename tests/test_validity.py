@@ -363,7 +363,7 @@ def test_oriented_items_reverse_codes_and_drop_not_applicable(checked):
 def test_check_survey_staff(checked):
     _, v = checked["staff"]
     c = v.checks.set_index("check")
-    assert c.loc["Cronbach's α：全部", "verdict"] == PASS and c.loc["KMO", "verdict"] == PASS
+    assert c.loc["信度系数（克隆巴赫α）：全部题项", "verdict"] == PASS and c.loc["KMO", "verdict"] == PASS
     assert c.loc["Bartlett球形检验（p值）", "verdict"] == PASS
     assert c.loc["各区样本量不低于最低要求", "verdict"] == PASS
     assert c.loc["抽样误差：总体满意率", "verdict"] == PASS
@@ -373,13 +373,13 @@ def test_check_survey_staff(checked):
     assert truth["staff"]["lookalikes"]["straightlined_valid"] == 25
     assert v.ceiling["n_ceiling"].iloc[0] == 25
     text = validity_paragraph(v)
-    assert "有效问卷389份" in text and "Cronbach's α系数" in text and "KMO" in text and "卡方" in text
+    assert "有效问卷389份" in text and "克隆巴赫α系数" in text and "KMO" in text and "卡方" in text
 
 
 def test_check_survey_offender_is_honest_about_what_fails(checked):
     _, v = checked["offender"]
     c = v.checks.set_index("check")
-    assert c.loc["Cronbach's α：帮扶", "verdict"] == NA          # a one-item dimension
+    assert c.loc["信度系数（克隆巴赫α）：帮扶维度", "verdict"] == NA          # a one-item dimension
     assert c.loc["分区抽样误差：总体满意率", "verdict"] == FAIL      # 5–23 interviews per district
     assert {o.variable for o in v.other_margins} == {"矫正类别", "性别"}
     assert v.coverage.table["population"].sum() == 3806

@@ -334,6 +334,15 @@ def _orientation(sc) -> np.ndarray:
     return lut
 
 
+def scale_label(scale: str) -> str:
+    """A reliability row's scale in words: the whole scale is '全部题项', a dimension '<name>维度'.
+
+    >>> scale_label("全部"), scale_label("服务")
+    ('全部题项', '服务维度')
+    """
+    return "全部题项" if scale == OVERALL_LEVEL else f"{scale}维度"
+
+
 def oriented_items(responses) -> pd.DataFrame:
     """The scored items of ``Responses`` as numbers where higher = more satisfied.
 
@@ -446,7 +455,7 @@ def check_survey(
     _add_margin_checks(add, mt, max_margin, q.unit_word)
     _add_coverage_checks(add, cov, others, q.unit_word)
     for _, r in rel.iterrows():
-        add(f"Cronbach's α：{r['scale']}", r["cronbach_alpha"], min_cronbach_alpha, r["passed"],
+        add(f"信度系数（克隆巴赫α）：{scale_label(r['scale'])}", r["cronbach_alpha"], min_cronbach_alpha, r["passed"],
             r["note"] or f"{r['k']}题，n={r['n']}，95% CI {r['ci_low']:.3f}–{r['ci_high']:.3f}")
     add("KMO", k.overall, min_kmo, None if not k.computable else bool(k.overall >= min_kmo), k.reason or f"n={k.n}")
     add("Bartlett球形检验（p值）", b.p_value, bartlett_alpha,

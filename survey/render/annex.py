@@ -20,11 +20,13 @@ import zipfile
 from survey.definitions.vocab import ANNEX_HEADERS
 from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
+from survey.render.keep import PageBlocks, page_blocks, set_keep_with_next
 from survey.render.office import FixedTimeZip, restamp, stamp
 
 HEADERS = ANNEX_HEADERS
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
 DOCX_WIDTHS_CM = (1.8, 2.0, 2.6, 1.5, 7.0, 8.4, 1.1, 1.2)  # 25.6 cm on A4 landscape
+ANNEX_TEXT_HEIGHT_CM = 21.0 - 2 * 2.0                          # A4 landscape less the top and bottom margins
 TOTAL_LABEL, GRADE_LABEL = "合计", "评价等级"
 SHEET_ANNEX, SHEET_UNCERTAINTY = "评分表", "得分不确定性"
 SHEET_ALLOCATION, SHEET_NOTES = "资金分配", "说明"
@@ -51,6 +53,18 @@ def _level_spans(card) -> dict[int, list[tuple[int, int]]]:
     l1 = [r.level1 for r in card.rows]
     l2 = [(r.level1, r.level2) for r in card.rows]
     return {0: merge_spans(l1), 1: merge_spans(l2)}
+
+
+def docx_page_blocks(card) -> PageBlocks:
+    """The annex.docx merges and keep-with-next rows (:func:`survey.render.keep.page_blocks`).
+
+    A 一级 block is kept on one page, or (taller than a page) its label repeats per 二级
+    block: a page break never leaves rows without their merged 一级指标.
+    """
+    body = [(*_row_values(r)[:6], fmt_num(r.weight), fmt_num(r.score)) for r in card.rows]
+    body += [(TOTAL_LABEL, "", "", "", "", "", fmt_num(card.weight_total), total_text(card.total)),
+             (GRADE_LABEL, "", "", "", "", "", card.grade, "")]
+    return page_blocks(body, (0, 1), DOCX_WIDTHS_CM, font_pt=9, page_cm=ANNEX_TEXT_HEIGHT_CM)
 
 
 def _row_values(r) -> list:
@@ -341,7 +355,8 @@ def annex_docx_bytes(card) -> bytes:
         vals[6], vals[7] = fmt_num(r.weight), fmt_num(r.score)
         for j, v in enumerate(vals):
             _set_cell(cell[i][j], v, centre=j in (0, 1, 2, 3, 6, 7))
-    for col, spans in _level_spans(card).items():
+    layout = docx_page_blocks(card)
+    for col, spans in layout.merges.items():
         for a, b in spans:
             top = cell[a + 1][col]
             text = top.text
@@ -354,6 +369,8 @@ def annex_docx_bytes(card) -> bytes:
     _set_cell(cell[grd][0].merge(cell[grd][5]), GRADE_LABEL, bold=True, centre=True)
     _set_cell(cell[grd][6].merge(cell[grd][7]), card.grade, bold=True, centre=True)
     _docx_table_layout(table)
+    for i in layout.keep:
+        set_keep_with_next(table.rows[i + 1]._tr)
 
     # the table alone, pasteable: the score uncertainty and the checks (allocation sum …) are
     # working papers, on annex.xlsx's 得分不确定性 and 说明 sheets and on the console

@@ -16,7 +16,7 @@ from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table, placeholder
 from survey.render.narrative import SECTIONS, Narrative
-from survey.render.survey_words import reliability_words
+from survey.render.survey_words import rate_word, reliability_words
 
 MODE_TEXT = {"online": "网络问卷", "interview": "入户或当面访谈"}
 WEIGHTING_TEXT = {
@@ -490,10 +490,16 @@ def problem_data(analysis, lowest: dict[str, list[str]]) -> list[str]:
         lost = [f"{r.name}扣{fmt_num(r.weight - r.score)}分" for r in card.rows if r.score < r.weight - 1e-9]
         if lost:
             data.append("扣分指标：" + "、".join(lost))
+    words = rate_words(analysis)
     for title, items in lowest.items():
         if items:
-            data.append(f"{title}满意率最低的题项：" + "、".join(items))
+            data.append(f"{title}{words.get(title, '满意率')}最低的题项：" + "、".join(items))
     return data
+
+
+def rate_words(analysis) -> dict[str, str]:
+    """Per questionnaire title, the name of its scored rate (:func:`~survey.render.survey_words.rate_word`)."""
+    return {s.questionnaire.title: rate_word(h.scored.weighted) for s, h in zip(analysis.surveys, headlines(analysis))}
 
 
 def section_closing(analysis, narrative: Narrative, lowest: dict[str, list[str]], themes: dict[str, list[str]]) -> list:
@@ -520,7 +526,8 @@ def section_closing(analysis, narrative: Narrative, lowest: dict[str, list[str]]
     out: list = [Heading("六、存在问题", 1)]
     out += narrative_or_placeholder(narrative, "存在问题", problem_data(analysis, lowest))
     out.append(Heading("七、相关建议", 1))
-    data = [f"{title}满意率最低的题项：" + "、".join(items) for title, items in lowest.items() if items]
+    words = rate_words(analysis)
+    data = [f"{title}{words.get(title, '满意率')}最低的题项：" + "、".join(items) for title, items in lowest.items() if items]
     data += [f"{title}意见建议较集中的方面：" + "、".join(t) for title, t in themes.items() if t]
     out += narrative_or_placeholder(narrative, "相关建议", data)
     return out

@@ -23,6 +23,7 @@ from typing import Any
 
 from survey.formatting import fmt_pct
 from survey.render.blocks import Chart
+from survey.render.survey_words import rate_word
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Noto Serif CJK SC",
@@ -152,7 +153,7 @@ def items_chart(stats, caption: str, overall: str | None = None) -> Chart:
     ax.set_xlim(left, 108)
     step = 5 if 100 - left <= 40 else 10
     ax.set_xticks(range(int(-(-left // step) * step), 101, step))
-    ax.set_xlabel(("加权" if any(st.weighted is not None for st in rated) else "") + "满意率（%）")
+    ax.set_xlabel(rate_word(any(st.weighted is not None for st in rated)) + "（%）")
     return _render(fig, rc, caption)
 
 
@@ -173,33 +174,16 @@ def level1_chart(card, caption: str) -> Chart:
     return _render(fig, rc, caption)
 
 
-def _label_points(ax, points, fontsize: float = 7) -> None:
-    """Label scatter points, each at the first of a few offsets whose box overlaps no earlier label."""
-    fig = ax.figure
-    fig.canvas.draw()
-    scale = fig.dpi / 72
-    boxes: list[tuple[float, float, float, float]] = []
-    offsets = ((3, 3, "left"), (3, -10, "left"), (-3, 3, "right"), (-3, -10, "right"), (3, 12, "left"),
-               (3, -19, "left"), (-3, 12, "right"), (-3, -19, "right"))
-    for xi, yi, text in sorted(points, key=lambda p: (-p[1], p[0])):
-        px, py = ax.transData.transform((xi, yi))
-        w, h = len(text) * fontsize * scale, fontsize * scale * 1.2
-        chosen = offsets[0]
-        for dx, dy, ha in offsets:
-            x0 = px + dx * scale - (w if ha == "right" else 0)
-            y0 = py + dy * scale
-            box = (x0, y0, x0 + w, y0 + h)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
-                chosen = (dx, dy, ha)
-                break
-        dx, dy, ha = chosen
-        x0 = px + dx * scale - (w if ha == "right" else 0)
-        boxes.append((x0, py + dy * scale, x0 + w, py + dy * scale + h))
-        ax.annotate(text, (xi, yi), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize, ha=ha)
+def ipa_figure(table, weighted: bool = False):
+    """The 四分图's figure, axes and rc: importance against 满意率, quadrants split at the means.
 
+    The labels are placed last, once the layout is final, clear of the mean lines, the
+    markers, the quadrant names and each other (:func:`survey.render.labels.label_points`).
+    """
+    import matplotlib.pyplot as plt
 
-def ipa_chart(table, caption: str, weighted: bool = False) -> Chart:
-    """Importance (r with the overall item) against 满意率 (加权满意率 when ``weighted``), quadrants split at the means."""
+    from survey.render.labels import label_points
+
     fig, ax, rc = _figure(6.3, 4.4)
     x, y = table["importance"], table["performance"] * 100
     ax.scatter(x, y, color=BLUE, s=18, zorder=3)
@@ -209,14 +193,22 @@ def ipa_chart(table, caption: str, weighted: bool = False) -> Chart:
     pad_x, pad_y = (x.max() - x.min()) * 0.15 or 0.05, (y.max() - y.min()) * 0.15 or 1
     ax.set_xlim(x.min() - pad_x, x.max() + pad_x * 3)
     ax.set_ylim(y.min() - pad_y, y.max() + pad_y)
-    _label_points(ax, list(zip(x, y, (short_text(t, 12) for t in table["text"]))))
     corners = (("优势区", 0.98, 0.97, "right", "top"), ("维持区", 0.02, 0.97, "left", "top"),
                ("次要改进区", 0.02, 0.03, "left", "bottom"), ("优先改进区", 0.98, 0.03, "right", "bottom"))
     for text, cx, cy, ha, va in corners:
         ax.text(cx, cy, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8,
                 color=RED if text == "优先改进区" else "#555555")
     ax.set_xlabel("重要性（与总体评价的相关系数）")
-    ax.set_ylabel(("加权" if weighted else "") + "满意率（%）")
+    ax.set_ylabel(rate_word(weighted) + "（%）")
+    with plt.rc_context(rc):
+        fig.tight_layout()
+        label_points(ax, list(zip(x, y, (short_text(t, 12) for t in table["text"]))), vlines=(mx,), hlines=(my,))
+    return fig, ax, rc
+
+
+def ipa_chart(table, caption: str, weighted: bool = False) -> Chart:
+    """Importance (r with the overall item) against 满意率 (加权满意率 when ``weighted``), quadrants split at the means."""
+    fig, _, rc = ipa_figure(table, weighted)
     return _render(fig, rc, caption)
 
 

@@ -107,6 +107,17 @@ def blocks_html(blocks: list) -> str:
     return "\n".join(out)
 
 
+def source_words(workbook) -> str:
+    """What an analysis was made from, for the subtitle: ' 2021.xlsx ' or '评价文件夹“rural-water”中的数据'.
+
+    An evaluation folder (``survey analyze .`` included) is named by its resolved folder name.
+    """
+    src = Path(str(workbook))
+    if src.is_dir():
+        return f"评价文件夹“{src.resolve().name}”中的数据"
+    return f" {src.name} "
+
+
 def report_html(analysis, blocks: list | None = None) -> bytes:
     """The report page of an analysis, as UTF-8 bytes (``blocks``: the report body, built when None)."""
     if blocks is None:
@@ -114,8 +125,8 @@ def report_html(analysis, blocks: list | None = None) -> bytes:
 
         blocks = report_body(analysis)
     title = next((b.text for b in blocks if isinstance(b, Heading) and b.level == 0), analysis.name)
-    sub = (f'<p class="sub">由 survey {_e(__version__)} 根据 {_e(Path(analysis.workbook).name)} 生成；'
-           "明细见 satisfaction.xlsx、validity.xlsx、audit.xlsx 与 annex.xlsx。</p>")
+    sub = (f'<p class="sub">由 survey {_e(__version__)} 根据{_e(source_words(analysis.workbook))}生成；'
+           "满意度测算、样本有效性检验、数据清洗记录与评分表的明细见同一文件夹中的工作簿。</p>")
     body = blocks_html(blocks)
     first_heading_end = body.find("</h1>") + len("</h1>")
     body = body[:first_heading_end] + "\n" + sub + body[first_heading_end:]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from survey.render.blocks import Chart, Heading, PageBreak, Para, Table, spans
+from survey.render.blocks import Chart, Heading, PageBreak, Para, Table
+from survey.render.keep import page_blocks, set_keep_with_next
 from survey.render.office import restamp, stamp
 
 BODY_PT, TABLE_PT = 12, 9
+TOP_MARGIN_CM = {True: 2.0, False: 2.54}    # top and bottom margins, landscape or portrait
 HEADING_FONTS = {0: ("黑体", 18), 1: ("黑体", 15), 2: ("楷体", 14), 3: ("宋体", 12)}
 PORTRAIT_TEXT_CM, LANDSCAPE_TEXT_CM = 15.9, 25.7
 
@@ -65,7 +67,7 @@ def _page(sec, *, landscape: bool) -> None:
     sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     sec.page_width, sec.page_height = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
     sec.left_margin = sec.right_margin = Cm(2.0 if landscape else 2.55)
-    sec.top_margin = sec.bottom_margin = Cm(2.0 if landscape else 2.54)
+    sec.top_margin = sec.bottom_margin = Cm(TOP_MARGIN_CM[landscape])
 
 
 def _para(doc, block: Para) -> None:
@@ -201,8 +203,10 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
         for j, v in enumerate(row):
             _cell_text(grid[i][j], v, bold=(i - 1) in block.bold_rows,
                        align=centre if (j in block.numeric or short[j]) else left)
-    for col in block.merge_columns:
-        for a, b in spans([r[col] for r in block.rows]):
+    page_cm = (21.0 if block.landscape else 29.7) - 2 * TOP_MARGIN_CM[block.landscape]
+    layout = page_blocks(block.rows, block.merge_columns, widths, font_pt=TABLE_PT, page_cm=page_cm)
+    for col, merges in layout.merges.items():
+        for a, b in merges:
             top = table.cell(a + 1, col)
             text = top.text
             bold = (a in block.bold_rows)
@@ -216,6 +220,8 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
             cell.width = Cm(widths[j])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     _table_props(table, widths)
+    for i in layout.keep:   # a merged block on one page; the last row never alone
+        set_keep_with_next(table.rows[i + 1]._tr)
     doc.add_paragraph().paragraph_format.space_after = 0
 
 

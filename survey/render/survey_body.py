@@ -20,6 +20,7 @@ from survey.evaluation.headline import Headline
 from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
 from survey.render.presentation import flag_note, levels, mark, srs_levels
+from survey.render.survey_words import rate_word
 from survey.stats.presentation import PRESENT, SUPPRESS
 
 MEASURE_MEANING = {
@@ -165,7 +166,7 @@ def distribution_table(stats: list[ItemStat], basis_note: str = "") -> Table:
         cells = [f"{by[o]}\n{fmt_pct(share[o], 1)}" if o in by and share[o] is not None else "—" for o in options]
         rows.append((str(i), st.text, *cells, str(st.answered), mark(fmt_pct(st.rate), level)))
     weighted = any(st.weighted is not None for st in stats)
-    header = ("序号", "题项", *options, "有效回答", "加权满意率" if weighted else "满意率")
+    header = ("序号", "题项", *options, "有效回答", rate_word(weighted))
     widths = (0.5, 3.4, *[0.9] * len(options), 0.8, 1.1)
     caption = ("各题选项分布与满意率（加权，同计分口径；上行人数，下行加权占比）" if weighted else
                f"各题选项分布与满意率（{basis_note}上行人数，下行占比）")
@@ -271,7 +272,7 @@ def dimension_table(q, stats: list[ItemStat], weighted: bool = False) -> Table |
         return None
     return Table(("维度", "内容", "题项数", "平均满意率"), tuple(rows), numeric=frozenset({2, 3}),
                  widths=(1.0, 2.6, 0.7, 1.0),
-                 caption=f"各维度满意率（维度内各题{'加权' if weighted else ''}满意率的平均）")
+                 caption=f"各维度满意率（维度内各题{rate_word(weighted)}的平均）")
 
 
 def lowest_items(stats: list[ItemStat], overall: str | None, k: int = 3) -> list[ItemStat]:
@@ -406,9 +407,9 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
     low = lowest_items([st for st, lv in zip(stats, item_levels(stats)) if lv == PRESENT], overall)  # quotable only
     if low:
         named = "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low)
-        out.append(Para(("加权" if h.scored.weighted else "") + f"满意率最低的题项为：{named}。"))
+        out.append(Para(f"{rate_word(h.scored.weighted)}最低的题项为：{named}。"))
     elif lowest_items(stats, overall):
-        out.append(Para("各题满意率均需审慎解读（见表注），不单列满意率最低的题项。"))
+        out.append(Para(f"各题{rate_word(h.scored.weighted)}均需审慎解读（见表注），不单列满意率最低的题项。"))
     t = unit_table(s, h, unit, suppress_below)
     out.append(Heading(f"2. 各{unit}满意情况", 3))
     if t is not None:
@@ -424,7 +425,7 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
         n += 1
     if (q.id, "ipa") in charts:
         out += [Heading(f"{n}. 重要性—满意度分析", 3),
-                Para(f"以各题得分与总体评价题得分的相关系数表示重要性，以{'加权' if h.scored.weighted else ''}满意率表示表现，"
+                Para(f"以各题得分与总体评价题得分的相关系数表示重要性，以{rate_word(h.scored.weighted)}表示表现，"
                      "按两者的平均值划分四个象限；"
                      "重要性高而满意率低的题项（右下象限）宜优先改进。"), charts[(q.id, "ipa")]]
         n += 1

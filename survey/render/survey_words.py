@@ -9,6 +9,16 @@ from __future__ import annotations
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL_LEVEL
+from survey.evaluation.validity import scale_label
+
+
+def rate_word(weighted: bool) -> str:
+    """The name of a survey's scored rate: '加权满意率' when the weighted rate is scored, else '满意率'.
+
+    >>> rate_word(True), rate_word(False)
+    ('加权满意率', '满意率')
+    """
+    return "加权满意率" if weighted else "满意率"
 
 
 def reliability_words(rel: pd.DataFrame) -> str:
@@ -38,7 +48,7 @@ def reliability_words(rel: pd.DataFrame) -> str:
         return ""
 
     def name(r) -> str:
-        return "全部题项" if r["scale"] == OVERALL_LEVEL else f"{r['scale']}维度"
+        return scale_label(r["scale"])
 
     done = [r for _, r in rel.iterrows() if r["passed"] is not None and r["cronbach_alpha"] == r["cronbach_alpha"]]
     undone = [r for _, r in rel.iterrows() if not (r["passed"] is not None and r["cronbach_alpha"] == r["cronbach_alpha"])]

@@ -76,7 +76,7 @@ def _reliability_sentence(v: SurveyValidity, c) -> str:
     nd = [f"{r['scale']}（{r['note']}）" for _, r in dims.iterrows() if r["passed"] is None]
     dropped = int(c["valid"]) - int(r0["n"])
     min_a = f"{v.parameters.get('min_cronbach_alpha', THRESHOLDS['cronbach_alpha']):g}"
-    t = (f"量表{int(r0['k'])}个题项的Cronbach's α系数为{r0['cronbach_alpha']:.3f}"
+    t = (f"量表{int(r0['k'])}个题项的克隆巴赫α系数为{r0['cronbach_alpha']:.3f}"
          f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
          + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
          f"{'达到' if r0['passed'] else '未达到'}{min_a}的可接受标准")
