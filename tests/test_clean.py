@@ -200,6 +200,24 @@ def test_rules_that_cannot_run_are_said_not_skipped_silently():
     assert run([answer(1, "2021/11/05 10:00:00", 200, "1.2.3.4")]).notes == ()
 
 
+
+def test_expected_rules_left_unset_are_said_in_one_note():
+    # A questionnaire without cleaning: (the blank example before it had one) must not skip
+    # 测试问卷 / 重复提交 / 答题过快 / 同一IP多份 silently: one sentence names them.
+    bare = STAFF.model_copy(update={"cleaning": type(STAFF.cleaning)()})
+    rows = [answer(i, f"2021/11/05 10:{i:02d}:00", 5, "1.2.3.4") for i in range(1, 4)]
+    c = clean(tidy(table_from_rows([header(), *rows], file="t.xlsx", sheet="工作人员问卷"), bare))
+    assert c.n_valid == 3  # 5 seconds each, same IP: nothing runs, and it is said
+    assert c.notes == ("未启用测试问卷、重复提交、答题过快、同一IP多份检查（问卷定义未设置）",)
+    # one rule set: only the others are named
+    part = bare.model_copy(update={"cleaning": type(STAFF.cleaning)(too_fast=STAFF.cleaning.too_fast)})
+    assert C.rules_not_run(part, c.valid.data) == ("未启用测试问卷、重复提交、同一IP多份检查（问卷定义未设置）",)
+    # an interview has no duration or IP: only the test-submission check is expected
+    interview = bare.model_copy(update={"mode": "interview"})
+    assert C.rules_not_run(interview, c.valid.data) == ("未启用测试问卷检查（问卷定义未设置）",)
+    assert run([answer(1, "2021/11/05 10:00:00", 200, "1.2.3.4")]).notes == ()  # staff.yaml sets all four
+
+
 # -- the rules one by one: each takes (responses, rows still kept, questionnaire), returns findings --
 
 from survey.evaluation import clean as C  # noqa: E402

@@ -425,15 +425,39 @@ RULES = (test_submission, out_of_scope, platform_flag, incomplete, attention, lo
 """The rules in the order they apply; a response is attributed to the first rule that excludes it."""
 
 
+# The checks an evaluator expects of every questionnaire of a mode (an interview has no duration or IP),
+# each with its setting under ``cleaning:``; one left unset is said in ``Cleaned.notes`` (:func:`rules_off`).
+EXPECTED_RULES = {"online": ("test_submission", "duplicate", "too_fast", "same_ip"), "interview": ("test_submission",)}
+RULE_SETTINGS = {"test_submission": "test_submissions", "duplicate": "duplicates", "too_fast": "too_fast",
+                 "same_ip": "same_ip"}
+NOT_SET = "未启用{rules}检查（问卷定义未设置）"
+
+
+def rules_off(q: Questionnaire) -> tuple[str, ...]:
+    """The expected checks (:data:`EXPECTED_RULES`) the questionnaire's ``cleaning:`` leaves unset, as rule codes.
+
+    >>> from types import SimpleNamespace as NS
+    >>> from survey.definitions.questionnaire import Cleaning
+    >>> rules_off(NS(mode="online", cleaning=Cleaning(same_ip={"action": "flag"})))
+    ('test_submission', 'duplicate', 'too_fast')
+    """
+    return tuple(r for r in EXPECTED_RULES.get(q.mode, ()) if getattr(q.cleaning, RULE_SETTINGS[r]) is None)
+
+
 def rules_not_run(q: Questionnaire, data: pd.DataFrame) -> tuple[str, ...]:
-    """A configured rule whose columns the export lacks (or has empty) is said, never silently skipped."""
+    """The checks that will not run, said and never silently skipped.
+
+    One sentence for the expected checks left unset (:func:`rules_off`), then one per
+    configured rule whose columns the export lacks (or has empty).
+    """
+    off = rules_off(q)
+    out = [NOT_SET.format(rules="、".join(RULE_LABELS[r] for r in off))] if off else []
     t = q.cleaning.test_submissions
     needs = {"too_fast": (q.cleaning.too_fast, ["duration_s"], "答题时长"),
              "duplicate": (q.cleaning.duplicates, ["submitted_at", "ip"], "提交时间和IP"),
              "same_ip": (q.cleaning.same_ip, ["ip"], "IP"),
              "test_submission": (t if t is not None and t.before_fieldwork and q.fieldwork.start else None,
                                  ["submitted_at"], "提交时间")}
-    out = []
     for r, (rule, cols, what) in needs.items():
         if rule is None:
             continue

@@ -275,7 +275,8 @@ def section_work(analysis, narrative: Narrative) -> list:
     （一）评价目的 appears only when the narrative has it (the later subsections are numbered
     on from it). 评价方法 describes the framework (一级指标, number of 三级指标, full
     marks, which indicators the surveys score, the grade bands); 数据采集方法及过程 has
-    :func:`sample_design_text` and the cleaning summary of each survey, then
+    :func:`sample_design_text` and the cleaning summary of each survey (with the checks
+    that did not run, ``Cleaned.notes``), then
     :func:`exclusion_table`; 调查质量 has :func:`quality_text` per survey.
 
     Parameters
@@ -301,7 +302,8 @@ def section_work(analysis, narrative: Narrative) -> list:
             Heading(f"（{fmt_cn(k + 1)}）数据采集方法及过程", 2)]
     hs = {h.questionnaire: h for h in headlines(analysis)}
     for s in analysis.surveys:
-        out.append(Para(sample_design_text(s, unit) + s.cleaned.summary().replace("本次调查", "该调查")))
+        not_run = "".join(f"{n.rstrip('。')}。" for n in s.cleaned.notes)  # checks unset or impossible, said
+        out.append(Para(sample_design_text(s, unit) + s.cleaned.summary().replace("本次调查", "该调查") + not_run))
     t = exclusion_table(analysis)
     if t is not None:
         out.append(t)
