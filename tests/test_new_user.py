@@ -3,15 +3,20 @@ answers, and errors that named the wrong thing for a missing path."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
+import pandas as pd
 from click.testing import CliRunner
 
 from survey.cli import main
 from survey.definitions.questionnaire import load
 from survey.evaluation.clean import rules_off
+from survey.evaluation.years import fieldwork_warnings
 from survey.render.body import section_work
 from survey.render.narrative import Narrative
+
+from .conftest import ROOT
 
 
 def run(*args):
@@ -41,3 +46,35 @@ def test_checks_that_did_not_run_are_said_in_the_reports_data_collection(analysi
     para = next(t for t in texts if t.startswith(f"“{s0.questionnaire.title}”"))
     assert para.endswith("。" + note + "。")
     assert not any(note in t for t in (getattr(b, "text", "") for b in section_work(analysis_2021, Narrative())))
+
+
+# -- 2. the fieldwork dates against the answers; no facts table said -----------------------
+
+def test_fieldwork_dates_are_checked_against_the_submission_dates():
+    fw = {"q": (dt.date(2023, 10, 1), dt.date(2023, 10, 31))}
+    inside = pd.Series(pd.to_datetime(["2023-10-01 08:00", "2023-10-15 09:00", "2023-10-31 23:59", "2023-11-02 10:00"]))
+    assert fieldwork_warnings(fw, {"q": inside}) == []  # one late answer of four: fine
+    late = pd.Series(pd.to_datetime(["2023-10-30", "2023-11-02", "2023-11-03"]))
+    (w,) = fieldwork_warnings(fw, {"q": late})
+    assert w.startswith("问卷q的调查时间为2023年10月1日至2023年10月31日，但3份有效答卷中2份的提交时间与之不符")
+    # only a start date: the window is open at the end, but answers of another year still disagree
+    (w,) = fieldwork_warnings({"q": (dt.date(2022, 11, 1), None)}, {"q": inside})
+    assert w.startswith("问卷q的调查时间为自2022年11月1日起，但4份有效答卷中4份的提交时间与之不符")
+    assert fieldwork_warnings({"q": (None, None)}, {"q": late}) == []  # no dates: nothing to check
+    # fieldwork over the new year (December to January) agrees with answers in both years
+    winter = pd.Series(pd.to_datetime(["2023-12-20", "2024-01-05", "2024-01-10"]))
+    assert fieldwork_warnings({"q": (dt.date(2023, 12, 15), dt.date(2024, 1, 15))}, {"q": winter}) == []
+
+
+def test_a_second_year_reusing_last_years_questionnaires_is_flagged(tmp_path, analysis_2021):
+    # raw/2022.xlsx answers were submitted 2022/10/31–2022/11/28; questionnaires/ says November 2021
+    assert not any("调查时间" in n for n in analysis_2021.notes)
+    res = run("analyze", ROOT / "raw" / "2022.xlsx", "-o", tmp_path / "r")
+    assert res.exit_code == 0, res.output
+    assert ("warning: 问卷staff的调查时间为2021年11月1日至2021年11月30日，但395份有效答卷中395份的提交时间与之不符"
+            "（提交于2022年10月31日至2022年11月28日）") in res.output
+    # no 指标数据 sheet: no annex, said in one line with how to add it
+    (line,) = [x for x in res.output.splitlines() if x.startswith("note: no annex")]
+    assert "指标数据" in line and "survey template" in line
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "数据核对提示：问卷staff的调查时间为2021年11月1日至2021年11月30日" in html

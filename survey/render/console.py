@@ -84,6 +84,12 @@ def scorecard_total_line(total: float, weight_total: float, grade: str) -> str:
     return f"评分表 total: {total_text(total)}/{weight_total:g}, 评价等级 {grade}"
 
 
+# What the console says when no annex is scored (no facts table among the inputs), and how to add one.
+NO_ANNEX = (f"{NOTE}no annex (评分表) scored, only the survey-fed indicators: the inputs have no facts table "
+            "(指标数据: 指标 | 项目 | 数值 | 说明 | 来源); add that sheet to the workbook, or in an evaluation folder "
+            "run `survey template .` and name it under inputs.facts")
+
+
 def analysis_lines(result) -> list[str]:
     """The console summary of :func:`survey.pipeline.analyze`: sentences, rates, scores, notes.
 
@@ -103,6 +109,8 @@ def analysis_lines(result) -> list[str]:
     if card is not None:
         lines.append(scorecard_total_line(card.total, card.weight_total, card.grade))
         lines += warning_lines(card.warnings)
+    else:
+        lines.append(NO_ANNEX)
     return lines
 
 
