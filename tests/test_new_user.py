@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from survey.cli import main
@@ -78,3 +79,45 @@ def test_a_second_year_reusing_last_years_questionnaires_is_flagged(tmp_path, an
     assert "指标数据" in line and "survey template" in line
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert "数据核对提示：问卷staff的调查时间为2021年11月1日至2021年11月30日" in html
+
+
+# -- 3. a path that does not exist is the first error; a workbook inside a folder ---------------
+
+@pytest.mark.parametrize("command", ["analyze", "validity", "score"])
+def test_a_missing_workbook_is_said_before_anything_else(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)  # no questionnaires/ here: that must not be the error
+    res = run(command, tmp_path / "nope.xlsx")
+    assert res.exit_code == 1
+    assert f"{tmp_path / 'nope.xlsx'}: file not found" in res.output and "questionnaire" not in res.output
+
+
+def test_a_missing_export_is_said_before_the_questionnaire_is_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = run("clean", "nope.xlsx", "-q", "missing.yaml")
+    assert res.exit_code == 1 and "nope.xlsx: file not found" in res.output and "missing.yaml" not in res.output
+
+
+def test_a_workbook_inside_an_evaluation_folder_is_told_to_analyse_the_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "rw"
+    assert run("init", folder, "--from", "rural-water-2023").exit_code == 0
+    monkeypatch.chdir(folder)
+    res = run("analyze", "nope.xlsx")  # before: an unknown indicator of the shipped framework
+    assert res.exit_code == 1 and "nope.xlsx: file not found" in res.output and "indicator" not in res.output
+    # an input analysed alone gets the shipped framework: the error says to analyse the folder
+    res = run("analyze", "raw/residents.csv")
+    assert res.exit_code == 1 and "unknown indicator" in res.output
+    assert "Fix: raw/residents.csv lies in the evaluation folder '.'" in res.output
+    assert "run `survey analyze .`" in res.output
+    res = run("analyze", "raw/residents.csv", "--framework", "framework.yaml")  # told which: no such hint
+    assert "survey analyze ." not in res.output
+
+
+# -- 4. compare names the missing argument as the year it is ----------------------------------
+
+def test_compare_names_a_missing_new_year_as_this_years(tmp_path):
+    res = run("compare", ROOT / "raw" / "2021.xlsx", tmp_path / "2023.xlsx")
+    assert res.exit_code == 1
+    assert f"{tmp_path / '2023.xlsx'}: this year's evaluation was not found" in res.output
+    assert "last year" not in res.output.replace("OLD, last year's, comes first", "")
+    res = run("compare", tmp_path / "2020.xlsx", ROOT / "raw" / "2021.xlsx")
+    assert f"{tmp_path / '2020.xlsx'}: last year's evaluation was not found" in res.output

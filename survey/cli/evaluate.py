@@ -14,6 +14,7 @@ from survey.cli.options import (
     analysis_options,
     echo_lines,
     evaluation_folder,
+    existing_input,
     framework_options,
     input_options,
     limit_options,
@@ -95,6 +96,7 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     from survey.render.progress import Progress
     from survey.render.report import write_clean
 
+    existing_input(export, expected="an export (xlsx, xls, csv or SPSS .sav)", hint="check the export's path")
     q = load(qfile)
     with Progress() as progress:  # on stderr, only on a terminal
         progress(f"reading {export.name}")
@@ -247,6 +249,7 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     distribution, and a sentence saying 显著提高 / 无显著变化 / 显著下降 only when the test
     says so. Items whose wording or scale changed are listed and not compared.
     """
+    from survey.evaluation.previous import previous_source
     from survey.evaluation.units import analysis_unit_contrasts
     from survey.evaluation.yoy import compare_analyses
     from survey.render.body import unit_label
@@ -254,6 +257,10 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     from survey.render.office import xlsx_bytes
     from survey.render.yoy import compare_output, year_label
 
+    previous_source(old)  # each missing path named as the year it is, before either year is read
+    existing_input(workbook, "this year's evaluation was not found",
+                   expected="a workbook, an evaluation folder or a report folder (reports/<name>)",
+                   hint="check the path of WORKBOOK, this year's (OLD, last year's, comes first)")
     a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weighted)
     b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted)
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)

@@ -134,16 +134,54 @@ def analyze_with(workbook, questionnaires, framework, step_mode, ci_method, alph
                min_per_district=min_per_district, progress=progress, **thresholds)
 
 
+def existing_input(path: Path, what: str = "file not found",
+                   expected: str = "the year's workbook (.xlsx) or an evaluation folder (survey init)",
+                   hint: str = "check the path and the current folder (`survey analyze .` inside an evaluation folder)",
+                   ) -> Path:
+    """``path`` when it exists, else the error naming it: checked before anything else is read or defaulted."""
+    from survey.errors import DataError
+
+    if not path.exists():
+        raise DataError(what, file=str(path), expected=expected, hint=hint)
+    return path
+
+
+def enclosing_evaluation(workbook: Path) -> Path | None:
+    """The evaluation folder a workbook lies in (evaluation.yaml in it, its parent or the current folder), or None."""
+    for d in (workbook.resolve().parent, workbook.resolve().parent.parent, Path.cwd()):
+        if (d / "evaluation.yaml").is_file():
+            return d
+    return None
+
+
+def analyze_workbook(workbook: Path, options: dict, progress=None):
+    """:func:`analyze_with` on a workbook; inside an evaluation folder a framework error says to analyse the folder."""
+    from survey.errors import SurveyError
+
+    try:
+        return analyze_with(workbook, progress=progress, **options)
+    except SurveyError as exc:
+        home = None if options.get("framework") is not None else enclosing_evaluation(workbook)
+        if home is None or "framework" not in (exc.hint or ""):
+            raise
+        here = os.path.relpath(home)
+        exc.hint = (f"{workbook} lies in the evaluation folder '{here}' (evaluation.yaml): run `survey analyze {here}` "
+                    "to use its questionnaires and framework, or pass --framework FILE")
+        raise
+
+
 def run_analysis(workbook: Path, options: dict, progress=None):
     """The analysis of a workbook or an evaluation folder, and the folder (None for a workbook).
 
     A folder gives its tables, questionnaires, framework and thresholds, unless options say otherwise.
+    A path that does not exist is the first error.
     """
     from survey.render.console import warning_lines
 
+    existing_input(workbook)
     folder = evaluation_folder(workbook) if workbook.is_dir() else None
     if folder is None:
-        result = analyze_with(workbook, progress=progress, **options)
+        result = analyze_workbook(workbook, options, progress=progress)
     else:
         ctx = click.get_current_context()
         given = {k for k in options if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
