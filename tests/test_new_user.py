@@ -15,7 +15,9 @@ from survey.definitions.questionnaire import load
 from survey.evaluation.clean import rules_off
 from survey.evaluation.years import fieldwork_warnings
 from survey.render.body import section_work
+from survey.render.console import analysis_lines
 from survey.render.narrative import Narrative
+from survey.render.report import summary_row
 
 from .conftest import ROOT
 
@@ -47,6 +49,9 @@ def test_checks_that_did_not_run_are_said_in_the_reports_data_collection(analysi
     para = next(t for t in texts if t.startswith(f"“{s0.questionnaire.title}”"))
     assert para.endswith("。" + note + "。")
     assert not any(note in t for t in (getattr(b, "text", "") for b in section_work(analysis_2021, Narrative())))
+    # the same sentence on the console (one note line) and in audit.xlsx 汇总 (备注)
+    assert f"  note: {note}" in analysis_lines(a)
+    assert summary_row(a.surveys[0].cleaned)["notes"] == note
 
 
 # -- 2. the fieldwork dates against the answers; no facts table said -----------------------

@@ -147,8 +147,8 @@ def existing_input(path: Path, what: str = "file not found",
 
 
 def enclosing_evaluation(workbook: Path) -> Path | None:
-    """The evaluation folder a workbook lies in (evaluation.yaml in it, its parent or the current folder), or None."""
-    for d in (workbook.resolve().parent, workbook.resolve().parent.parent, Path.cwd()):
+    """The evaluation folder a workbook lies in (evaluation.yaml beside it or one folder up: raw/), or None."""
+    for d in workbook.resolve().parents[:2]:
         if (d / "evaluation.yaml").is_file():
             return d
     return None
