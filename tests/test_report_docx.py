@@ -16,7 +16,7 @@ from .conftest import RAW_2021
 
 HEADINGS = ("一、项目基本情况", "（一）项目概况", "（二）资金情况", "（三）绩效目标", "二、评价工作开展情况",
             "数据采集方法及过程", "三、综合评价结论", "四、绩效分析", "扣分汇总", "五、满意度调查分析",
-            "六、存在问题", "七、相关建议", "附件1", "附件2", "问卷调查汇总分析报告")
+            "六、存在问题", "七、相关建议", "附件-1", "附件-2", "问卷调查汇总分析报告")
 # ids and parameter names of the package that must never reach a reader
 ENGLISH_IDS = re.compile(r"\b(?:[a-z]+_[a-z_]+|overall|measure|wilson|weigh|n_eff|deff|estimate|ci_low|nan|None)\b")
 

@@ -42,6 +42,10 @@ FrameWeightingMethod = Literal["poststratify", "rake", "calibrate"]
 FRAME_WEIGHTING_METHODS: tuple[str, ...] = get_args(FrameWeightingMethod)
 
 # The columns of the annex scoring table (附件 评分表), as the published annex and `survey audit` read them.
+# The annex labels, spelt as the 2021 reference report heads its annex (附件-1); used by annex.xlsx,
+# annex.docx and the report body alike.
+ANNEX_SCORECARD = "附件-1"
+ANNEX_SURVEY = "附件-2"
 ANNEX_HEADERS = ("一级指标", "二级指标", "三级指标", "指标值", "评分标准", "评分过程", "分值", "得分")
 
 # The domain of an estimate over every respondent (the `domain` column), and its `level` text.

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import zipfile
 
-from survey.definitions.vocab import ANNEX_HEADERS
+from survey.definitions.vocab import ANNEX_HEADERS, ANNEX_SCORECARD
 from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
 from survey.render.keep import PageBlocks, page_blocks, set_keep_with_next
@@ -130,7 +130,7 @@ def _annex_sheet(wb, card, put, *, wrap, centre, bold) -> None:
     ws = wb.active
     ws.title = SHEET_ANNEX
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
-    title = ws.cell(row=1, column=1, value=f"附件-1  {card.title}")
+    title = ws.cell(row=1, column=1, value=f"{ANNEX_SCORECARD}  {card.title}")
     title.data_type, title.font, title.alignment = "s", Font(bold=True, size=14), Alignment(horizontal="center")
     ws.row_dimensions[1].height = 28
     for j, h in enumerate(HEADERS, start=1):
@@ -301,7 +301,7 @@ def _docx_page(doc, title: str) -> None:
     sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
     sec.left_margin = sec.right_margin = Cm(2.0)
     sec.top_margin = sec.bottom_margin = Cm(2.0)
-    doc.add_paragraph().add_run("附件-1").bold = True
+    doc.add_paragraph().add_run(ANNEX_SCORECARD).bold = True
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = head.add_run(title)

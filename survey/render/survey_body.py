@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
+from survey.definitions.vocab import ANNEX_SURVEY, OVERALL, SUPPRESS_BELOW
 from survey.evaluation.headline import Headline
 from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
@@ -341,9 +341,9 @@ def headline_text(h: Headline) -> str:
     if h.other is not None:
         if h.other_scores_differently:
             text += (f"若按{h.other.basis}口径计算，{h.label}为{fmt_pct(h.other.estimate)}，将得{fmt_num(h.other.score)}分，"
-                     "评分结果取决于是否加权，详见附件2。")
+                     f"评分结果取决于是否加权，详见{ANNEX_SURVEY}。")
         else:
-            text += f"按{h.other.basis}口径计算的结果见附件2，得分相同。"
+            text += f"按{h.other.basis}口径计算的结果见{ANNEX_SURVEY}，得分相同。"
     return text
 
 
