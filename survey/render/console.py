@@ -84,6 +84,18 @@ def scorecard_total_line(total: float, weight_total: float, grade: str) -> str:
     return f"评分表 total: {total_text(total)}/{weight_total:g}, 评价等级 {grade}"
 
 
+def survey_note_line(questionnaire: str, note: str) -> str:
+    """A survey's note as a console line: English frame, the note's Chinese words in brackets.
+
+    >>> survey_note_line("managers", "未加权：问卷未定义加权方案")
+    'note: managers: not weighted (问卷未定义加权方案)'
+    """
+    head, sep, rest = note.partition("未加权：")
+    if sep and not head:
+        return f"{NOTE}{questionnaire}: not weighted ({rest})"
+    return f"{NOTE}{questionnaire}: {note}"
+
+
 def analysis_lines(result) -> list[str]:
     """The console summary of :func:`survey.pipeline.analyze`: sentences, rates, scores, notes.
 
@@ -98,7 +110,7 @@ def analysis_lines(result) -> list[str]:
     for h in headlines(result):  # the scored figure (计分口径), the same in every output
         lines += headline_lines(h)
     for s in result.surveys:
-        lines += [f"{s.questionnaire.id}: {note}" for note in s.notes]
+        lines += [survey_note_line(s.questionnaire.id, note) for note in s.notes]
     card = result.scorecard
     if card is not None:
         lines.append(scorecard_total_line(card.total, card.weight_total, card.grade))

@@ -212,6 +212,15 @@ def _replace_ids(text, ids: dict[str, str]):
     return pattern.sub(lambda m: f"“{ids[m.group(1)]}”", text)
 
 
+def action_texts(audit: pd.DataFrame) -> list[str]:
+    """处理 of each audit row: 剔除 / 标记（保留）, and for a finding on a response another rule excluded
+    标记（已因…剔除）, never 保留 (the response is not in the results)."""
+    excluded = audit[audit["action"] == "exclude"]
+    why = dict(zip(zip(excluded["questionnaire"], excluded["row"]), excluded["rule_label"]))
+    return [f"标记（已因{why[(q, r)]}剔除）" if act == "flag" and (q, r) in why else ACTION_TEXT.get(act, act)
+            for q, r, act in zip(audit["questionnaire"], audit["row"], audit["action"])]
+
+
 def audit_sheets(summary: pd.DataFrame, audit: pd.DataFrame, analysis) -> dict[str, pd.DataFrame]:
     """The 汇总, 审核明细 and 规则 sheets of audit.xlsx."""
     titles, texts = _titles(analysis), _item_texts(analysis)
@@ -224,7 +233,7 @@ def audit_sheets(summary: pd.DataFrame, audit: pd.DataFrame, analysis) -> dict[s
     s = s[[c for c in names if c in s.columns]].rename(columns=names)
     a = audit.copy()
     a.insert(0, "title", a["questionnaire"].map(titles))
-    a["action"] = a["action"].map(lambda x: ACTION_TEXT.get(x, x))
+    a["action"] = action_texts(a)
     a["item"] = a["column"]
     a["column"] = [texts.get(q, {}).get(c, c) if isinstance(c, str) else c for q, c in zip(a["questionnaire"], a["column"])]
     a["message"] = [_replace_ids(m, texts.get(q, {})) for q, m in zip(a["questionnaire"], a["message"])]

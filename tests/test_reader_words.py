@@ -1,0 +1,40 @@
+"""What a new-user trial found in the outputs a reader sees: English ids and words in Chinese
+outputs, and notes that mislead (the audit's 处理 column, the console's notes)."""
+
+from __future__ import annotations
+
+import re
+
+from survey.render.console import survey_note_line
+from survey.render.sheets import action_texts
+
+from .test_clean import answer, run
+
+ENGLISH = re.compile(r"[A-Za-z]{3,}")
+
+
+def incomplete_and_unknown():
+    """Row 3 answers the overall item with '很满意', not an option: unknown option, and incomplete."""
+    return run([answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1"),
+                answer(2, "2021/11/05 09:20:00", 200, "3.3.3.3", overall="很满意")])
+
+
+def test_an_unknown_option_is_said_in_chinese():
+    c = incomplete_and_unknown()
+    msg = c.audit.loc[c.audit["rule"] == "unknown_option", "message"].iloc[0]
+    assert msg.startswith("“很满意”不是overall的选项，可选：非常满意、满意")
+    assert not ENGLISH.search(msg.replace("overall", ""))  # the item id is replaced by its text in audit.xlsx
+
+
+def test_a_finding_on_an_excluded_response_never_says_kept():
+    c = incomplete_and_unknown()
+    audit = c.audit.assign(questionnaire="staff")
+    shown = dict(zip(zip(audit["rule"], audit["row"]), action_texts(audit)))
+    assert shown[("incomplete", 3)] == "剔除"
+    assert shown[("unknown_option", 3)] == "标记（已因必答题缺失剔除）"
+    assert "保留" not in shown[("unknown_option", 3)]
+    assert "无法识别的选项" not in c.flagged_by_rule()  # the console's "flagged, kept" does not count it
+
+
+def test_a_survey_note_on_the_console_is_framed_in_english():
+    assert survey_note_line("managers", "未加权：问卷未定义加权方案") == "note: managers: not weighted (问卷未定义加权方案)"
