@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from survey.render.console import survey_note_line
+from survey.render.presentation import flag_note
 from survey.render.sheets import action_texts
 
 from .test_clean import answer, run
@@ -38,3 +39,20 @@ def test_a_finding_on_an_excluded_response_never_says_kept():
 
 def test_a_survey_note_on_the_console_is_framed_in_english():
     assert survey_note_line("managers", "未加权：问卷未定义加权方案") == "note: managers: not weighted (问卷未定义加权方案)"
+
+
+def test_the_nchs_note_names_the_interval_it_judges_on_and_only_the_marks_present():
+    from survey.render.blocks import Table
+    from survey.render.survey_body import marked
+
+    both = flag_note()
+    assert "Korn–Graubard" in both and "“*”" in both and "“—”" in both
+    # every row suppressed (the new user's 各乡镇 table): the note explains "—" only
+    table = Table(("乡镇", "有效样本", "满意率", "95%置信区间"),
+                  (("城关镇", "12", "—", "不予报告"), ("石桥镇", "16", "—", "不予报告")))
+    note = marked(table)[-1].text
+    assert "“—”" in note and "*" not in note and "Korn–Graubard" in note
+    starred = Table(("乡镇", "有效样本", "满意率", "95%置信区间"), (("城关镇", "40", "100.00%*", "91.24%–100.00%"),))
+    note = marked(starred)[-1].text
+    assert "“*”" in note and "“—”" not in note
+    assert marked(Table(("a", "b"), (("x", "97.43%"),))) == [Table(("a", "b"), (("x", "97.43%"),))]
