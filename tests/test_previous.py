@@ -159,8 +159,8 @@ def test_a_missing_previous_is_a_one_line_error(tmp_path):
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
 
 
-def test_same_names_are_called_last_year_and_this_year(tmp_path):
-    # an evaluation folder against its own earlier report: both analyses are named alike
+def test_two_evaluations_of_one_year_are_called_former_and_this(tmp_path):
+    # an evaluation folder against its own earlier report: both are of 2023 (evaluation.yaml), 前次 / 本次
     folder = tmp_path / "rw"
     assert CliRunner().invoke(main, ["init", str(folder), "--from", "rural-water-2023"]).exit_code == 0
     assert CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "old")]).exit_code == 0
@@ -168,5 +168,7 @@ def test_same_names_are_called_last_year_and_this_year(tmp_path):
                                     "-o", str(tmp_path / "new")])
     assert res.exit_code == 0, res.output
     sheet = pd.read_excel(tmp_path / "new" / "satisfaction.xlsx", sheet_name="与上年比较", engine="openpyxl")
-    assert {"上年", "本年", "上年样本", "本年样本"} <= set(sheet.columns)
+    assert {"前次", "本次", "前次样本", "本次样本"} <= set(sheet.columns)
+    html = (tmp_path / "new" / "report.html").read_text(encoding="utf-8")
+    assert "两次题目或选项有变化" in html and "两年" not in html[html.index("与上年比较"):]
     assert (sheet["结论"] == "无显著变化").all()  # the same answers: no change anywhere

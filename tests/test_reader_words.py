@@ -56,3 +56,23 @@ def test_the_nchs_note_names_the_interval_it_judges_on_and_only_the_marks_presen
     note = marked(starred)[-1].text
     assert "“*”" in note and "“—”" not in note
     assert marked(Table(("a", "b"), (("x", "97.43%"),))) == [Table(("a", "b"), (("x", "97.43%"),))]
+
+
+def test_compare_labels_two_folders_by_their_years_and_warns_when_equal(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    for name in ("a", "b", "c"):
+        assert CliRunner().invoke(main, ["init", str(tmp_path / name), "--from", "rural-water-2023"]).exit_code == 0
+    yaml = tmp_path / "b" / "evaluation.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("year: 2023", "year: 2024", 1), encoding="utf-8")
+    res = CliRunner().invoke(main, ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(tmp_path / "ab")])
+    assert res.exit_code == 0, res.output
+    assert "与2023年比较" in res.output and "2024年为" in res.output and "两年相差" in res.output
+    assert "与a比较" not in res.output and "年度均为" not in res.output
+    same = CliRunner().invoke(main, ["compare", str(tmp_path / "a"), str(tmp_path / "c"), "-o", str(tmp_path / "ac")])
+    assert same.exit_code == 0, same.output
+    first = same.output.splitlines()[0]
+    assert first.startswith("warning: 两次评价的年度均为2023年") and "两年" not in same.output
+    assert "与前次比较" in same.output and "两次相差" in same.output

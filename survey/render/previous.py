@@ -17,18 +17,21 @@ from pathlib import Path
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL_LEVEL
+from survey.evaluation.years import analysis_year
 from survey.formatting import fmt_cn, fmt_pct
 from survey.render.blocks import Heading, Para, Table
 from survey.render.presentation import flag_note, mark, table_marks
-from survey.render.yoy import VERDICT_ZH, comparison_paragraphs, comparison_tables, year_label
+from survey.render.yoy import VERDICT_ZH, comparison_labels, comparison_paragraphs, comparison_tables, pair_word
 
 SECTION_TITLE = "与上年比较"
 
 
 def _years(analysis) -> tuple[str, str]:
-    """How the two years are called: 2021年 / 2022年 from the names, 上年 / 本年 when the names agree."""
-    old, new = year_label(analysis.previous.name), year_label(analysis.name)
-    return ("上年", "本年") if old == new else (old, new)
+    """How the two years are called: by their evaluation years (2021年 / 2022年), else their names;
+    前次 / 本次 for two of one year, 上年 / 本年 when the names agree (:func:`comparison_labels`)."""
+    prev = analysis.previous
+    old, new, _ = comparison_labels(getattr(prev, "year", None), analysis_year(analysis), prev.name, analysis.name)
+    return old, new
 
 
 def _p(p) -> str:
@@ -74,7 +77,7 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
     old, new = _years(analysis)
     out: list = [Heading(f"（{fmt_cn(k)}）{SECTION_TITLE}", 2),
                  Para(f"本节将{new}调查结果与{old}比较：差值为{new}减{old}，检验为基于抽样设计的两样本比较；"
-                      "两年题目或选项有变化的题目只列出、不作比较。")]
+                      f"{pair_word(old, new)}题目或选项有变化的题目只列出、不作比较。")]
     for j, cmp in enumerate(prev.comparisons, start=1):
         out.append(Heading(f"{j}. {cmp.title}", 3))
         out += [Para(p) for p in comparison_paragraphs(cmp, old, new, unit)]
