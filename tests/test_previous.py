@@ -119,8 +119,8 @@ def test_every_estimate_row_of_satisfaction_xlsx_carries_its_nchs_flag():
     assert t.loc[("总体满意率", "全部"), "可靠性（NCHS）"].iloc[0] == "可靠"  # staff 97.43% of 389
     assert t.loc[("总体满意率", "玄武区"), "可靠性（NCHS）"].iloc[0] == "不予报告（样本量或有效样本量不足30）"
     assert t.loc[("总体满意率", "江北新区"), "可靠性（NCHS）"].iloc[0] == "需审慎解读（比例为0%或100%）"
-    notes = sheets["说明"].set_index("column")["说明"]
-    assert "不足30" in notes["reliability / reliability_w"] and "130%" in notes["reliability / reliability_w"]
+    notes = sheets["说明"].set_index("列")["说明"]
+    assert "不足30" in notes["可靠性（NCHS） / 加权可靠性（NCHS）"] and "130%" in notes["可靠性（NCHS） / 加权可靠性（NCHS）"]
 
 
 def test_no_sentence_quotes_a_flagged_cell():

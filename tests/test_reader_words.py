@@ -76,3 +76,62 @@ def test_compare_labels_two_folders_by_their_years_and_warns_when_equal(tmp_path
     first = same.output.splitlines()[0]
     assert first.startswith("warning: 两次评价的年度均为2023年") and "两年" not in same.output
     assert "与前次比较" in same.output and "两次相差" in same.output
+
+
+# lower-case words a reader may meet in a sheet: method names as printed and the R package's name
+ALLOWED_WORDS = {"logit", "raking", "questionnaires", "yaml", "survey"}
+ID_COLUMN = re.compile(r"编号$|^受访者|^工作表$|^文件$")  # ids and pseudonyms, and the user's own file / sheet names
+
+
+def english_ids(folder) -> list[tuple[str, str, str, str]]:
+    """(file, sheet, header, cell) of each cell outside an id column that holds a lower-case word or an
+    id with '_' or '(…=…)' — what the package calls a thing, not what the reader calls it."""
+    import openpyxl
+
+    hits = []
+    for path in sorted(folder.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        for ws in wb.worksheets:
+            rows = list(ws.iter_rows(values_only=True))
+            header = rows[0] if rows else ()
+            for r in rows:
+                if r and isinstance(r[0], str) and r[0].endswith("标识"):  # an id row, last in a 说明 sheet
+                    continue
+                for j, c in enumerate(r):
+                    h = header[j] if j < len(header) else None
+                    if not isinstance(c, str) or (isinstance(h, str) and ID_COLUMN.search(h)) or c.startswith("="):
+                        continue
+                    words = set(re.findall(r"(?<![A-Za-z])[a-z][a-z_]{2,}(?![A-Za-z])", c)) - ALLOWED_WORDS
+                    if words or re.search(r"[A-Za-z]+_[A-Za-z]+|\w\(\w+=", c):
+                        hits.append((path.name, ws.title, str(h), c))
+    return hits
+
+
+def test_no_english_id_in_a_cell_of_the_2021_report(report_2021):
+    assert english_ids(report_2021[1]) == []
+
+
+def test_no_english_id_in_a_cell_of_a_new_evaluation(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    folder = tmp_path / "rw"
+    assert CliRunner().invoke(main, ["init", str(folder), "--from", "rural-water-2023"]).exit_code == 0
+    res = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert english_ids(tmp_path / "r") == []
+
+
+def test_the_notes_sheet_explains_the_headers_the_sheets_show(report_2021):
+    import pandas as pd
+
+    sheets = pd.read_excel(report_2021[1] / "satisfaction.xlsx", sheet_name=None, engine="openpyxl")
+    shown = set(sheets["满意度统计明细"].columns)
+    notes = sheets["说明"]
+    assert list(notes.columns) == ["列", "说明"]
+    named = {part for label in notes["列"] for part in label.split("：")[0].split(" / ")}
+    assert named - {"加权…（各加权列）"} <= shown, named - shown
+    assert {"问卷", "口径", "样本量", "置信下限", "区间方法", "可靠性（NCHS）"} <= named
+    coverage = pd.read_excel(report_2021[1] / "validity.xlsx", sheet_name="区覆盖", engine="openpyxl")
+    assert set(coverage["变量"]) == {"区"} and set(coverage["变量编号"]) == {"district"}

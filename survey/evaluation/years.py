@@ -67,8 +67,10 @@ def named_year(*texts: str | None) -> int | None:
 
 
 def analysis_year(analysis) -> int | None:
-    """The evaluation year of an analysis: evaluation.yaml's ``year``, else the year the workbook's
-    file name names, else the framework title's (None when nothing names one)."""
+    """The evaluation year of an analysis (None when nothing names one).
+
+    evaluation.yaml's ``year``, else the year the workbook's file name names, else the framework title's.
+    """
     year = getattr(analysis, "year", None)
     if year is not None:
         return int(year)

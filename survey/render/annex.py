@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 from survey.definitions.vocab import ANNEX_HEADERS, ANNEX_SCORECARD
@@ -90,16 +91,28 @@ def row_height(values, widths, *, line: float = 15.0) -> float:
     return lines * line
 
 
+def distribution_text(name: str) -> str:
+    """A rate's sampling distribution in words: 'beta(n_eff=389.0)' → 'Beta分布（有效样本量389.0）'.
+
+    >>> distribution_text("beta(n_eff=389.0)"), distribution_text("normal(se=0.0123)"), distribution_text("none")
+    ('Beta分布（有效样本量389.0）', '正态分布（标准误0.0123）', '无（缺少标准误和有效样本量）')
+    """
+    m = re.fullmatch(r"(beta|normal)\((n_eff|se)=([^)]*)\)", name or "")
+    if not m:
+        return "无（缺少标准误和有效样本量）" if name == "none" else name
+    return f"{'Beta' if m[1] == 'beta' else '正态'}分布（{'有效样本量' if m[2] == 'n_eff' else '标准误'}{m[3]}）"
+
+
 def _notes(card) -> list[tuple[str, str]]:
-    out = [("框架", card.framework), ("总分", total_text(card.total)), ("评价等级", card.grade),
+    out = [("评分表", card.title), ("总分", total_text(card.total)), ("评价等级", card.grade),
            ("等级标准", f"{grade_rule_text()}（按未取整总分）")]
     if card.total_low is not None:
         out.append(("总分区间", f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}"
                                "（满意度指标取置信区间两端时的得分）"))
     for u in card.uncertainty:
-        out.append(("抽样分布", f"{u.indicator}：{u.distribution}"))
+        out.append(("抽样分布", f"{u.indicator}：{distribution_text(u.distribution)}"))
     out += [("提示", w) for w in card.warnings]
-    return out
+    return [*out, ("评分表标识", card.framework)]  # the framework's id, last
 
 
 def _percent_format(shown: str | None) -> str:
@@ -177,7 +190,7 @@ def _uncertainty_sheet(wb, card, put, *, centre, bold) -> None:
     for j, h in enumerate(heads, start=1):
         put(us, 1, j, h, align=centre, font=bold)
     for i, u in enumerate(card.uncertainty, start=2):
-        vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, u.distribution,
+        vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, distribution_text(u.distribution),
                 u.score, u.score_low, u.score_high, u.p_full, u.probability_text(), u.warning or "")
         rate_fmts = tuple(_percent_format(t) for t in u.shown)  # as many decimals as the text shows
         fmts = (None, None, *rate_fmts, "0.0000", "0.0", None, None, None, None, "0.00%", None, None)

@@ -45,9 +45,9 @@ def mark(value: str, level: str) -> str:
 
 
 def flag_note(standard: Standard = NCHS, *, star: bool = True, dash: bool = True) -> str:
-    """The note under a table with marked cells: what the marks present mean (``star``: a "*",
-    ``dash``: a "—"), with the standard's thresholds and the interval they are judged on.
+    """The note under a table with marked cells: what the marks present mean, and on which interval.
 
+    ``star``: a "*" is in the table, ``dash``: a "—"; the standard's thresholds are quoted.
     The judgement uses the Korn–Graubard interval, not the interval the table prints (a Wilson
     interval's relative width can read under the threshold), so the note says so.
     """
