@@ -167,6 +167,7 @@ def test_two_evaluations_of_one_year_are_called_former_and_this(tmp_path):
     res = CliRunner().invoke(main, ["analyze", str(folder), "--previous", str(tmp_path / "old"),
                                     "-o", str(tmp_path / "new")])
     assert res.exit_code == 0, res.output
+    assert "warning: 两次评价的年度均为2023年" in res.output
     sheet = pd.read_excel(tmp_path / "new" / "satisfaction.xlsx", sheet_name="与上年比较", engine="openpyxl")
     assert {"前次", "本次", "前次样本", "本次样本"} <= set(sheet.columns)
     html = (tmp_path / "new" / "report.html").read_text(encoding="utf-8")
