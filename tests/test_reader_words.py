@@ -135,3 +135,10 @@ def test_the_notes_sheet_explains_the_headers_the_sheets_show(report_2021):
     assert {"问卷", "口径", "样本量", "置信下限", "区间方法", "可靠性（NCHS）"} <= named
     coverage = pd.read_excel(report_2021[1] / "validity.xlsx", sheet_name="区覆盖", engine="openpyxl")
     assert set(coverage["变量"]) == {"区"} and set(coverage["变量编号"]) == {"district"}
+
+
+def test_unreadable_metadata_is_said_in_chinese():
+    rows = [answer(1, "not a date", "abc", "1.1.1.1"), answer(2, "2021/11/05 09:20:00", -5, "3.3.3.3")]
+    c = run(rows)
+    messages = list(c.audit.loc[c.audit["rule"] == "unreadable_value", "message"])
+    assert len(messages) == 3 and not any(ENGLISH.search(m.split("（应如")[0]) for m in messages), messages

@@ -189,13 +189,13 @@ def _code_metadata(src: pd.DataFrame, match: Match, q: Questionnaire, found: lis
         if name == "duration":
             secs = _each_distinct(values, parse_duration).astype(float)
             _unreadable(found, secs.isna() & values.notna(), values, col,
-                        "duration not understood (expected e.g. 186秒 or 2分3秒)")
-            _unreadable(found, secs < 0, values, col, "negative duration")
+                        "无法识别的答题时长（应如“186秒”或“2分3秒”）")
+            _unreadable(found, secs < 0, values, col, "答题时长为负数")
             out["duration_s"] = secs.where(secs >= 0)
         elif name in ("submitted_at", "started_at"):
             times = pd.to_datetime(_each_distinct(values, parse_time))
             _unreadable(found, times.isna() & values.notna(), values, col,
-                        "date/time not understood (expected e.g. 2021/11/05 09:32:17)")
+                        "无法识别的日期时间（应如“2021/11/05 09:32:17”）")
             out[name] = times
         elif name == "ip":
             out["ip"] = _each_distinct(values, parse_ip)
