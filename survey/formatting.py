@@ -57,6 +57,15 @@ def fmt_pct_short(x: float) -> str:
     return f"{x * 100:.6f}".rstrip("0").rstrip(".") + "%"
 
 
+def fmt_pp(x: float) -> str:
+    """A difference of two rates in 个百分点 (percentage points): 0.05 → '5个百分点', 0.025 → '2.5个百分点'.
+
+    >>> fmt_pp(0.05), fmt_pp(0.025), fmt_pp(0.01)          # "每降低5个百分点扣1分"
+    ('5个百分点', '2.5个百分点', '1个百分点')
+    """
+    return f"{x * 100:.6f}".rstrip("0").rstrip(".") + "个百分点"
+
+
 def fmt_num(x, *, missing: str = "—") -> str:
     """A score or count: whole numbers without decimals, others to at most two: 6.0 → '6', 2.5 → '2.5'.
 

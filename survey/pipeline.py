@@ -89,6 +89,7 @@ class Analysis:
     input_files: tuple[str, ...] = ()  # every file read (the workbook, or an evaluation folder's files)
     previous: Previous | None = None  # last year's comparison (survey analyze --previous), for 与上年比较
     notes: tuple[str, ...] = ()  # what to check by hand (a year that disagrees …): console, report, manifest
+    year: int | None = None  # the evaluation year of evaluation.yaml (None: see survey.evaluation.years.analysis_year)
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -242,5 +243,6 @@ def analyze(
     result = Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,
                       tables.files)
     # a year in the framework title, the workbook's name or the answers that is not the evaluation's
-    return replace(result, notes=tuple(analysis_year_warnings(result, tables.source if tables.year is None else None,
-                                                              tables.year)))
+    return replace(result, year=tables.year,
+                   notes=tuple(analysis_year_warnings(result, tables.source if tables.year is None else None,
+                                                      tables.year)))

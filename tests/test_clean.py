@@ -104,7 +104,7 @@ def test_a_question_matched_by_number_only_is_in_the_audit():
     assert list(hit["column"]) == ["6、您对工作环境是否满意？"] and list(hit["row"]) == [1]
 
 
-@pytest.mark.parametrize("cell, message", [("-5秒", "negative duration"), ("abc", "not understood")])
+@pytest.mark.parametrize("cell, message", [("-5秒", "答题时长为负数"), ("abc", "无法识别的答题时长")])
 def test_unreadable_durations_are_flagged(cell, message):
     row = answer(1, "2021/11/05 09:00:00", 200, "1.1.1.1")
     row[2] = cell

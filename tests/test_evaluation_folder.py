@@ -224,7 +224,7 @@ def test_the_folder_area_unit_names_the_breakdown_in_every_output(tmp_path):
     assert "县覆盖" in Workbook(tmp_path / "r" / "validity.xlsx").sheet_names
     notes = Workbook(tmp_path / "r" / "satisfaction.xlsx").table("说明").data
     text = " ".join(notes.astype(str).to_numpy().ravel())
-    assert "按抽样框各县人数事后分层" in text and "以县为层、各县总体人数" in text and "district 为按县" in text
+    assert "按抽样框各县人数事后分层" in text and "以县为层、各县总体人数" in text and "分组方式：全部，或按县" in text
     assert "各区" not in text and "以区" not in text
 
 

@@ -119,8 +119,8 @@ def test_every_estimate_row_of_satisfaction_xlsx_carries_its_nchs_flag():
     assert t.loc[("总体满意率", "全部"), "可靠性（NCHS）"].iloc[0] == "可靠"  # staff 97.43% of 389
     assert t.loc[("总体满意率", "玄武区"), "可靠性（NCHS）"].iloc[0] == "不予报告（样本量或有效样本量不足30）"
     assert t.loc[("总体满意率", "江北新区"), "可靠性（NCHS）"].iloc[0] == "需审慎解读（比例为0%或100%）"
-    notes = sheets["说明"].set_index("column")["说明"]
-    assert "不足30" in notes["reliability / reliability_w"] and "130%" in notes["reliability / reliability_w"]
+    notes = sheets["说明"].set_index("列")["说明"]
+    assert "不足30" in notes["可靠性（NCHS） / 加权可靠性（NCHS）"] and "130%" in notes["可靠性（NCHS） / 加权可靠性（NCHS）"]
 
 
 def test_no_sentence_quotes_a_flagged_cell():
@@ -159,14 +159,17 @@ def test_a_missing_previous_is_a_one_line_error(tmp_path):
     assert "Traceback" not in res.output and not (tmp_path / "out").exists()
 
 
-def test_same_names_are_called_last_year_and_this_year(tmp_path):
-    # an evaluation folder against its own earlier report: both analyses are named alike
+def test_two_evaluations_of_one_year_are_called_former_and_this(tmp_path):
+    # an evaluation folder against its own earlier report: both are of 2023 (evaluation.yaml), 前次 / 本次
     folder = tmp_path / "rw"
     assert CliRunner().invoke(main, ["init", str(folder), "--from", "rural-water-2023"]).exit_code == 0
     assert CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "old")]).exit_code == 0
     res = CliRunner().invoke(main, ["analyze", str(folder), "--previous", str(tmp_path / "old"),
                                     "-o", str(tmp_path / "new")])
     assert res.exit_code == 0, res.output
+    assert "warning: 两次评价的年度均为2023年" in res.output
     sheet = pd.read_excel(tmp_path / "new" / "satisfaction.xlsx", sheet_name="与上年比较", engine="openpyxl")
-    assert {"上年", "本年", "上年样本", "本年样本"} <= set(sheet.columns)
+    assert {"前次", "本次", "前次样本", "本次样本"} <= set(sheet.columns)
+    html = (tmp_path / "new" / "report.html").read_text(encoding="utf-8")
+    assert "两次题目或选项有变化" in html and "两年" not in html[html.index("与上年比较"):]
     assert (sheet["结论"] == "无显著变化").all()  # the same answers: no change anywhere

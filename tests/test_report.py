@@ -140,16 +140,17 @@ def test_pseudonyms_are_stable_and_distinct():
 def test_column_notes_state_the_analysis_not_2021(analysis_2021):
     from dataclasses import replace
 
-    notes = report.column_notes(analysis_2021, suppress_below=3).set_index("column")["说明"]
-    assert notes["note"] == "样本少于3人的分组不报告估计值"
-    assert notes["ci_low / ci_high"].endswith("（95%）")
+    notes = report.column_notes(analysis_2021, suppress_below=3).set_index("列")["说明"]
+    assert notes["备注"] == "样本少于3人的分组不报告估计值"
+    assert notes["置信下限 / 置信上限"].endswith("（95%）")
     # the satisfied options and scores of the questionnaires' scales (both 2021 scales agree)
-    assert "总体题“非常满意+满意”占比" in notes["measure / label"] and "（100/80/60/40/20 均值" in notes["measure / label"]
+    assert "总体题“非常满意+满意”占比" in notes["口径"] and "（100/80/60/40/20 均值" in notes["口径"]
     # each questionnaire's method and variables, from its definition's weighting section
-    assert "社区矫正工作人员幸福感和安全感调查按抽样框各区人数事后分层，以区为层、各区总体人数作有限总体校正" in notes["*_w"]
-    assert "社区矫正对象满意度访谈对区、矫正类别、性别迭代加权（raking）" in notes["*_w"]
+    weighting = notes["加权…（各加权列）"]
+    assert "社区矫正工作人员幸福感和安全感调查按抽样框各区人数事后分层，以区为层、各区总体人数作有限总体校正" in weighting
+    assert "社区矫正对象满意度访谈对区、矫正类别、性别迭代加权（raking）" in weighting
     unweighted = replace(analysis_2021, surveys=tuple(replace(s, weights=None) for s in analysis_2021.surveys))
-    assert report.column_notes(unweighted).set_index("column").loc["*_w", "说明"].startswith("加权估计：本次未加权")
+    assert report.column_notes(unweighted).set_index("列").loc["加权…（各加权列）", "说明"].startswith("加权估计：本次未加权")
 
 
 def test_small_breakdowns_are_suppressed(analysis_2021):

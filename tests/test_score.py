@@ -59,7 +59,10 @@ def test_narratives_follow_the_report():
     assert score_rate(1.0, RULE, 5).narrative == "满意度为100.00%，得5分"
     low = score_rate(0.8210, RULE, 15)
     assert low.score == 14 and low.deduction == 1
-    assert low.narrative == "满意度为82.10%，低于85%，每降低5%扣1分（不足5%按5%计），扣1分，得14分"
+    # a step between two rates is a difference in 个百分点, even when the criterion writes "每降低5%"
+    # (the 2021 annex's criterion; its 评分过程 rows only ever say "满意度为97.43%,得15分")
+    assert low.narrative == "满意度为82.10%，低于85%，每降低5个百分点扣1分（不足5个百分点按5个百分点计），扣1分，得14分"
+    assert "5%扣" not in low.narrative
 
 
 def test_a_rate_just_below_the_line_never_reads_as_85_percent():

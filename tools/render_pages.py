@@ -1,6 +1,6 @@
 """Page images of a report folder's report.docx, annex.docx and report.html, for a reviewer without Office.
 
-    python tools/render_pages.py [REPORT_FOLDER] [--out DIR] [--dpi 60]
+    python tools/render_pages.py [REPORT_FOLDER] [--out DIR] [--dpi 100]
 
 Converts the Word files to PDF with LibreOffice (``soffice --headless``) and report.html
 with headless Chromium (``--print-to-pdf``, the page's A4 print CSS), then writes one PNG
@@ -59,7 +59,7 @@ def pdf_to_png(pdf: Path, out_dir: Path, dpi: int) -> list[Path]:
     return sorted(out_dir.glob(prefix.name + "-*.png"))
 
 
-def render(folder: Path, out: Path, dpi: int = 60) -> dict[str, list[Path]]:
+def render(folder: Path, out: Path, dpi: int = 100) -> dict[str, list[Path]]:
     """Page images of every renderable file of ``folder``: {file name: [png, …]}."""
     out.mkdir(parents=True, exist_ok=True)
     done: dict[str, list[Path]] = {}
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", nargs="?", default="reports/2021", type=Path)
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--dpi", type=int, default=60)
+    ap.add_argument("--dpi", type=int, default=100)
     args = ap.parse_args(argv)
     done = render(args.folder, args.out or args.folder / "pages", args.dpi)
     for name, pages in done.items():

@@ -251,11 +251,12 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     """
     from survey.evaluation.previous import previous_source
     from survey.evaluation.units import analysis_unit_contrasts
+    from survey.evaluation.years import analysis_year
     from survey.evaluation.yoy import compare_analyses
     from survey.render.body import unit_label
     from survey.render.files import write_files
     from survey.render.office import xlsx_bytes
-    from survey.render.yoy import compare_output, year_label
+    from survey.render.yoy import compare_output, comparison_labels
 
     previous_source(old)  # each missing path named as the year it is, before either year is read
     existing_input(workbook, "this year's evaluation was not found",
@@ -265,8 +266,9 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted)
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
-    names = (year_label(a.name), year_label(b.name))
-    old_name, new_name = ("上年", "本年") if names[0] == names[1] else names
+    old_name, new_name, same_year = comparison_labels(analysis_year(a), analysis_year(b), a.name, b.name)
+    if same_year:  # said first: every sentence below is worded for it
+        click.echo(f"warning: {same_year}")
     lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha,
                                    unit=unit_label(b))
     echo_lines(lines)

@@ -264,10 +264,17 @@ def with_previous(result, path: Path, folder=None):
     from dataclasses import replace
 
     from survey.evaluation.previous import compare_previous
+    from survey.evaluation.years import analysis_year
+    from survey.render.console import warning_lines
+    from survey.render.yoy import comparison_labels
 
     alpha = float(result.parameters.get("alpha", 0.05))
     old = previous_analysis(path, alpha=alpha, weigh=bool(result.parameters.get("weigh", True)))
-    return replace(result, previous=compare_previous(old, result, source=path.as_posix(), alpha=alpha))
+    prev = compare_previous(old, result, source=path.as_posix(), alpha=alpha)
+    same_year = comparison_labels(prev.year, analysis_year(result), prev.name, result.name)[2]  # 前次 / 本次: say so
+    if same_year:  # the run's other notes were printed already; this one goes to the report as well
+        echo_lines(warning_lines([same_year]))
+    return replace(result, previous=prev, notes=(*result.notes, *([same_year] if same_year else [])))
 
 
 def previous_path(given: Path | None, folder) -> Path | None:

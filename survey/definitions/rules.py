@@ -48,7 +48,7 @@ from survey.definitions.outcome import published as _published
 from survey.definitions.steps import PerStepRule
 from survey.definitions.vocab import STEP_MODES, StepMode
 from survey.errors import ScoringError, choice_error
-from survey.formatting import fmt_amount, fmt_num, fmt_pct, fmt_pct_short
+from survey.formatting import fmt_amount, fmt_num, fmt_pct, fmt_pct_short, fmt_pp
 
 QUALITATIVE_BANDS = ("达成", "部分达成", "未达成")
 RATE_ITEM = "满意度"      # the 指标数据 item of a step rule's rate (when no questionnaire gives it)
@@ -156,7 +156,7 @@ def score_rate(rate: float, rule: StepRule, weight: float, *, indicator: str = "
     if raw == 0:
         text = f"满意度为{shown}，得{fmt_num(score)}分"
     else:
-        step_txt = fmt_pct(rule.step).replace(".00", "")
+        step_txt = fmt_pp(rule.step)   # a difference of rates: 个百分点, whatever the criterion's wording
         how = MODE_TEXT[mode].format(step=step_txt)
         text = (f"满意度为{shown}，低于{fmt_pct(rule.threshold).replace('.00', '')}，"
                 f"每降低{step_txt}扣{fmt_num(rule.points)}分（{how}），扣{fmt_num(deduction)}分，得{fmt_num(score)}分")

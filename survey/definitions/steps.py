@@ -33,7 +33,7 @@ from pydantic import Field, model_validator
 from survey.definitions.base import FrozenModel
 from survey.definitions.outcome import MODE_TEXT, FactView, Outcome, count_steps, finish, lead, published, shown_value
 from survey.definitions.vocab import STEP_MODES
-from survey.formatting import fmt_num, fmt_pct_short
+from survey.formatting import fmt_num, fmt_pct_short, fmt_pp
 
 MAX_CUTS = 10_000  # the score's jump points listed for a rate's uncertainty
 
@@ -90,7 +90,7 @@ class PerStepRule(FrozenModel):
         return fmt_pct_short(x) if self.percent else f"{fmt_num(x)}{self.unit}"
 
     def _step_text(self) -> str:
-        return f"{fmt_num(self.step * 100)}个百分点" if self.percent else f"{fmt_num(self.step)}{self.unit}"
+        return fmt_pp(self.step) if self.percent else f"{fmt_num(self.step)}{self.unit}"
 
     def score(self, weight: float, view: FactView, *, mode: str | None = None) -> Outcome:
         mode = mode or self.mode

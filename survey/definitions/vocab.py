@@ -42,6 +42,12 @@ FrameWeightingMethod = Literal["poststratify", "rake", "calibrate"]
 FRAME_WEIGHTING_METHODS: tuple[str, ...] = get_args(FrameWeightingMethod)
 
 # The columns of the annex scoring table (附件 评分表), as the published annex and `survey audit` read them.
+# The annex labels of the report body (附件1 评分表, 附件2 问卷调查汇总分析报告, as 财预〔2020〕10号's
+# report outline numbers them), and the heading of the standalone annex files (annex.xlsx, annex.docx),
+# which keep the annex's own heading as the reference report prints it above the table (附件-1).
+ANNEX_SCORECARD = "附件1"
+ANNEX_SURVEY = "附件2"
+ANNEX_FILE_HEADING = "附件-1"
 ANNEX_HEADERS = ("一级指标", "二级指标", "三级指标", "指标值", "评分标准", "评分过程", "分值", "得分")
 
 # The domain of an estimate over every respondent (the `domain` column), and its `level` text.

@@ -97,7 +97,9 @@ class Cleaned:
 
     def flagged_by_rule(self) -> dict[str, int]:
         """Findings flagged but kept (标记但保留), per rule label (in the labels' sort order)."""
-        flags = self.audit[self.audit["action"] == "flag"].groupby("rule_label").size()
+        a = self.audit
+        gone = set(a.loc[a["action"] == "exclude", "row"])  # a finding on an excluded response is not kept
+        flags = a[(a["action"] == "flag") & ~a["row"].isin(gone)].groupby("rule_label").size()
         return {str(label): int(n) for label, n in flags.items()}
 
     def usable_issued(self, issued: int | None = None) -> int | None:

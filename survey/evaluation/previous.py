@@ -30,6 +30,7 @@ from pathlib import Path
 
 from survey.errors import DataError
 from survey.evaluation.headline import scores_weighted
+from survey.evaluation.years import analysis_year
 from survey.evaluation.yoy import YearComparison, compare_surveys
 
 MANIFEST = "manifest.json"
@@ -53,6 +54,7 @@ class Previous:
     source: str                                  # what was given (the workbook, folder or report folder)
     comparisons: tuple[YearComparison, ...]
     notes: tuple[str, ...] = ()                  # questionnaires found in one year only
+    year: int | None = None                      # last year's evaluation year (survey.evaluation.years.analysis_year)
 
 
 def _sha256(path: Path) -> str:
@@ -151,4 +153,4 @@ def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: st
         weighted = (scores_weighted(new.framework, s.questionnaire) and s.design is not None
                     and olds[i].design is not None)
         out.append(compare_surveys(olds[i], s, alpha=alpha, key=key, weighted=weighted))
-    return Previous(old.name, source, tuple(out), tuple(notes))
+    return Previous(old.name, source, tuple(out), tuple(notes), analysis_year(old))

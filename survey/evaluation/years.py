@@ -104,6 +104,17 @@ def named_year(*texts: str | None) -> int | None:
     return next((min(ys) for ys in map(years_in, texts) if ys), None)
 
 
+def analysis_year(analysis) -> int | None:
+    """The evaluation year of an analysis (None when nothing names one).
+
+    evaluation.yaml's ``year``, else the year the workbook's file name names, else the framework title's.
+    """
+    year = getattr(analysis, "year", None)
+    if year is not None:
+        return int(year)
+    return named_year(Path(analysis.workbook).stem if analysis.workbook else None, analysis.framework.title)
+
+
 def analysis_year_warnings(analysis, workbook=None, year: int | None = None) -> list[str]:
     """:func:`year_warnings` of an analysis.
 

@@ -189,13 +189,13 @@ def _code_metadata(src: pd.DataFrame, match: Match, q: Questionnaire, found: lis
         if name == "duration":
             secs = _each_distinct(values, parse_duration).astype(float)
             _unreadable(found, secs.isna() & values.notna(), values, col,
-                        "duration not understood (expected e.g. 186秒 or 2分3秒)")
-            _unreadable(found, secs < 0, values, col, "negative duration")
+                        "无法识别的答题时长（应如“186秒”或“2分3秒”）")
+            _unreadable(found, secs < 0, values, col, "答题时长为负数")
             out["duration_s"] = secs.where(secs >= 0)
         elif name in ("submitted_at", "started_at"):
             times = pd.to_datetime(_each_distinct(values, parse_time))
             _unreadable(found, times.isna() & values.notna(), values, col,
-                        "date/time not understood (expected e.g. 2021/11/05 09:32:17)")
+                        "无法识别的日期时间（应如“2021/11/05 09:32:17”）")
             out[name] = times
         elif name == "ip":
             out["ip"] = _each_distinct(values, parse_ip)
@@ -298,9 +298,9 @@ def _code_single(values: pd.Series, it: Item, options: tuple[str, ...], col: str
     coded = pd.Series(codes[which], index=values.index, dtype=float, name=values.name)
     for row, v in values[unknown[which]].items():
         found.append(dict(rule="unknown_option", row=row, column=col, value=str(v),
-                          message=f"'{v}' is not an option of {it.id}; options are "
-                                  + ", ".join(f"{k}={o}" if fmt.values == "position" else o
-                                              for k, o in enumerate(options, start=1))))
+                          message=f"“{v}”不是{it.id}的选项，可选："
+                                  + "、".join(f"{k}={o}" if fmt.values == "position" else o
+                                             for k, o in enumerate(options, start=1))))
     return coded
 
 
@@ -351,8 +351,7 @@ def _code_option_columns(src: pd.DataFrame, it: Item, options, cols: dict[int, s
         coded = v.map(code).astype(float)
         for row in coded.index[coded.to_numpy() == -1]:
             found.append(dict(rule="unknown_option", row=row, column=col, value=v[row],
-                              message=f"'{v[row]}' in the option column of {it.id} is neither chosen (1) nor "
-                                      f"not chosen (0)"))
+                              message=f"{it.id}的选项列中的“{v[row]}”既不是选中（1）也不是未选（0）"))
         blank = v.isna().to_numpy() | v.map(lambda x: isinstance(x, str) and not x.strip()).to_numpy()
         blanks[f"{it.id}[{k}]"] = blank
         out[f"{it.id}[{k}]"] = coded.where(coded >= 0)
@@ -377,7 +376,7 @@ def _code_multiple(values, it: Item, options, col, fmt: ExportFormat, found) -> 
             k = _option_code(lookup, part)
             if k is None:
                 found.append(dict(rule="unknown_option", row=row, column=col, value=part,
-                                  message=f"'{part}' is not an option of {it.id}"))
+                                  message=f"“{part}”不是{it.id}的选项"))
             else:
                 mat[i, k - 1] = 1
     return {f"{it.id}[{k}]": pd.Series(mat[:, k - 1], index=values.index) for k in range(1, len(options) + 1)}

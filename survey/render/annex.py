@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
-from survey.definitions.vocab import ANNEX_HEADERS
+from survey.definitions.vocab import ANNEX_FILE_HEADING, ANNEX_HEADERS
 from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
 from survey.render.keep import PageBlocks, page_blocks, set_keep_with_next
@@ -90,16 +91,28 @@ def row_height(values, widths, *, line: float = 15.0) -> float:
     return lines * line
 
 
+def distribution_text(name: str) -> str:
+    """A rate's sampling distribution in words: 'beta(n_eff=389.0)' → 'Beta分布（有效样本量389.0）'.
+
+    >>> distribution_text("beta(n_eff=389.0)"), distribution_text("normal(se=0.0123)"), distribution_text("none")
+    ('Beta分布（有效样本量389.0）', '正态分布（标准误0.0123）', '无（缺少标准误和有效样本量）')
+    """
+    m = re.fullmatch(r"(beta|normal)\((n_eff|se)=([^)]*)\)", name or "")
+    if not m:
+        return "无（缺少标准误和有效样本量）" if name == "none" else name
+    return f"{'Beta' if m[1] == 'beta' else '正态'}分布（{'有效样本量' if m[2] == 'n_eff' else '标准误'}{m[3]}）"
+
+
 def _notes(card) -> list[tuple[str, str]]:
-    out = [("框架", card.framework), ("总分", total_text(card.total)), ("评价等级", card.grade),
+    out = [("评分表", card.title), ("总分", total_text(card.total)), ("评价等级", card.grade),
            ("等级标准", f"{grade_rule_text()}（按未取整总分）")]
     if card.total_low is not None:
         out.append(("总分区间", f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}"
                                "（满意度指标取置信区间两端时的得分）"))
     for u in card.uncertainty:
-        out.append(("抽样分布", f"{u.indicator}：{u.distribution}"))
+        out.append(("抽样分布", f"{u.indicator}：{distribution_text(u.distribution)}"))
     out += [("提示", w) for w in card.warnings]
-    return out
+    return [*out, ("评分表标识", card.framework)]  # the framework's id, last
 
 
 def _percent_format(shown: str | None) -> str:
@@ -130,7 +143,7 @@ def _annex_sheet(wb, card, put, *, wrap, centre, bold) -> None:
     ws = wb.active
     ws.title = SHEET_ANNEX
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
-    title = ws.cell(row=1, column=1, value=f"附件-1  {card.title}")
+    title = ws.cell(row=1, column=1, value=f"{ANNEX_FILE_HEADING}  {card.title}")
     title.data_type, title.font, title.alignment = "s", Font(bold=True, size=14), Alignment(horizontal="center")
     ws.row_dimensions[1].height = 28
     for j, h in enumerate(HEADERS, start=1):
@@ -177,7 +190,7 @@ def _uncertainty_sheet(wb, card, put, *, centre, bold) -> None:
     for j, h in enumerate(heads, start=1):
         put(us, 1, j, h, align=centre, font=bold)
     for i, u in enumerate(card.uncertainty, start=2):
-        vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, u.distribution,
+        vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, distribution_text(u.distribution),
                 u.score, u.score_low, u.score_high, u.p_full, u.probability_text(), u.warning or "")
         rate_fmts = tuple(_percent_format(t) for t in u.shown)  # as many decimals as the text shows
         fmts = (None, None, *rate_fmts, "0.0000", "0.0", None, None, None, None, "0.00%", None, None)
@@ -301,7 +314,7 @@ def _docx_page(doc, title: str) -> None:
     sec.page_width, sec.page_height = Cm(29.7), Cm(21.0)
     sec.left_margin = sec.right_margin = Cm(2.0)
     sec.top_margin = sec.bottom_margin = Cm(2.0)
-    doc.add_paragraph().add_run("附件-1").bold = True
+    doc.add_paragraph().add_run(ANNEX_FILE_HEADING).bold = True
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = head.add_run(title)

@@ -90,6 +90,18 @@ NO_ANNEX = (f"{NOTE}no annex (评分表) scored, only the survey-fed indicators:
             "run `survey template .` and name it under inputs.facts")
 
 
+def survey_note_line(questionnaire: str, note: str) -> str:
+    """A survey's note as a console line: English frame, the note's Chinese words in brackets.
+
+    >>> survey_note_line("managers", "未加权：问卷未定义加权方案")
+    'note: managers: not weighted (问卷未定义加权方案)'
+    """
+    head, sep, rest = note.partition("未加权：")
+    if sep and not head:
+        return f"{NOTE}{questionnaire}: not weighted ({rest})"
+    return f"{NOTE}{questionnaire}: {note}"
+
+
 def analysis_lines(result) -> list[str]:
     """The console summary of :func:`survey.pipeline.analyze`: sentences, rates, scores, notes.
 
@@ -104,7 +116,7 @@ def analysis_lines(result) -> list[str]:
     for h in headlines(result):  # the scored figure (计分口径), the same in every output
         lines += headline_lines(h)
     for s in result.surveys:
-        lines += [f"{s.questionnaire.id}: {note}" for note in s.notes]
+        lines += [survey_note_line(s.questionnaire.id, note) for note in s.notes]
     card = result.scorecard
     if card is not None:
         lines.append(scorecard_total_line(card.total, card.weight_total, card.grade))

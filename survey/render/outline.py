@@ -1,12 +1,13 @@
 """The whole report body, in order: :func:`report_blocks` (used by report.docx and report.html).
 
-一、项目基本情况 … 七、相关建议, then 附件1 评分表 and 附件2 问卷调查汇总分析报告, built
+一、项目基本情况 … 七、相关建议, then 附件-1 评分表 and 附件-2 问卷调查汇总分析报告, built
 from :mod:`survey.render.body` and :mod:`survey.render.survey_body`; charts come from
 :mod:`survey.render.charts` (skipped when matplotlib is missing).
 """
 
 from __future__ import annotations
 
+from survey.definitions.vocab import ANNEX_SCORECARD, ANNEX_SURVEY
 from survey.evaluation.headline import headlines
 from survey.inputs.privacy import mask_text
 from survey.render.blocks import Heading, PageBreak, Para, Table
@@ -128,8 +129,8 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
     out += previous_blocks(analysis, len(analysis.surveys) + 1, unit)  # 与上年比较, with --previous only
     out += section_closing(analysis, narrative, lowest, themes)
     if card is not None:
-        out += [PageBreak(landscape=True), Heading("附件1", 1), Para(card.title, "centre"), annex_table(card)]
-    out += [PageBreak(), Heading("附件2", 1), Para("问卷调查汇总分析报告", "centre")]
+        out += [PageBreak(landscape=True), Heading(ANNEX_SCORECARD, 1), Para(card.title, "centre"), annex_table(card)]
+    out += [PageBreak(), Heading(ANNEX_SURVEY, 1), Para("问卷调查汇总分析报告", "centre")]
     for s in analysis.surveys:
         out += appendix_survey(s, hs[s.questionnaire.id], validity_paragraph(s.validity) if s.validity else "")
     return out

@@ -44,13 +44,31 @@ def mark(value: str, level: str) -> str:
     return "—" if level == SUPPRESS else f"{value}*" if level == REVIEW else value
 
 
-def flag_note(standard: Standard = NCHS) -> str:
-    """The note under a table with marked cells: what * and — mean, with the standard's thresholds."""
-    return (f"注：带“*”的比例需审慎解读（自由度少于{standard.min_df:g}、比例为0%或100%，或互补比例的置信区间相对宽度"
-            f"超过{standard.max_relative_width:.0%}）；“—”表示样本量或有效样本量不足{standard.min_n:g}、"
-            f"置信区间宽度不低于{standard.large_width * 100:g}个百分点，或宽度在{standard.small_width * 100:g}至"
-            f"{standard.large_width * 100:g}个百分点之间且相对宽度超过{standard.max_relative_width:.0%}，"
-            "按美国国家卫生统计中心（NCHS）比例估计呈现标准不予报告。")
+def flag_note(standard: Standard = NCHS, *, star: bool = True, dash: bool = True) -> str:
+    """The note under a table with marked cells: what the marks present mean, and on which interval.
+
+    ``star``: a "*" is in the table, ``dash``: a "—"; the standard's thresholds are quoted.
+    The judgement uses the Korn–Graubard interval, not the interval the table prints (a Wilson
+    interval's relative width can read under the threshold), so the note says so.
+    """
+    parts = []
+    if star:
+        parts.append(f"带“*”的比例需审慎解读（自由度少于{standard.min_df:g}、比例为0%或100%，或互补比例的置信区间相对宽度"
+                     f"超过{standard.max_relative_width:.0%}）")
+    if dash:
+        parts.append(f"“—”表示样本量或有效样本量不足{standard.min_n:g}、置信区间宽度不低于{standard.large_width * 100:g}"
+                     f"个百分点，或宽度在{standard.small_width * 100:g}至{standard.large_width * 100:g}个百分点之间且"
+                     f"相对宽度超过{standard.max_relative_width:.0%}，不予报告")
+    if not parts:
+        return ""
+    return ("注：" + "；".join(parts) + "。按美国国家卫生统计中心（NCHS）比例估计呈现标准判断，"
+            "所用置信区间为Korn–Graubard区间，不是表中所列区间。")
+
+
+def table_marks(cells) -> tuple[bool, bool]:
+    """Whether any of ``cells`` (formatted values) carries a "*" and whether any is "—" (for :func:`flag_note`)."""
+    cells = [c for c in cells if isinstance(c, str)]
+    return any(c.endswith("*") for c in cells), any(c == "—" for c in cells)
 
 
 def levels(table: pd.DataFrame, standard: Standard = NCHS) -> pd.Series:

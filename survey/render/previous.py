@@ -17,19 +17,21 @@ from pathlib import Path
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL_LEVEL
+from survey.evaluation.years import analysis_year
 from survey.formatting import fmt_cn, fmt_pct
 from survey.render.blocks import Heading, Para, Table
-from survey.render.presentation import flag_note, mark
-from survey.render.yoy import VERDICT_ZH, comparison_paragraphs, comparison_tables, year_label
-from survey.stats.presentation import REVIEW, SUPPRESS
+from survey.render.presentation import flag_note, mark, table_marks
+from survey.render.yoy import VERDICT_ZH, comparison_labels, comparison_paragraphs, comparison_tables, pair_word
 
 SECTION_TITLE = "与上年比较"
 
 
 def _years(analysis) -> tuple[str, str]:
-    """How the two years are called: 2021年 / 2022年 from the names, 上年 / 本年 when the names agree."""
-    old, new = year_label(analysis.previous.name), year_label(analysis.name)
-    return ("上年", "本年") if old == new else (old, new)
+    """How the two years are called: by their evaluation years (2021年 / 2022年), else their names;
+    前次 / 本次 for two of one year, 上年 / 本年 when the names agree (:func:`comparison_labels`)."""
+    prev = analysis.previous
+    old, new, _ = comparison_labels(getattr(prev, "year", None), analysis_year(analysis), prev.name, analysis.name)
+    return old, new
 
 
 def _p(p) -> str:
@@ -67,11 +69,6 @@ def comparison_table(cmp, old: str, new: str, unit: str) -> Table:
                  caption=f"{cmp.title}：{new}与{old}比较")
 
 
-def has_marks(t: pd.DataFrame) -> bool:
-    """Whether a comparison table has a cell to mark (review or suppress in either year)."""
-    return bool(t[["reliability_old", "reliability_new"]].isin([REVIEW, SUPPRESS]).any().any())
-
-
 def previous_blocks(analysis, k: int, unit: str) -> list:
     """The （k）与上年比较 subsection of 五、满意度调查分析; empty without ``analysis.previous``."""
     prev = getattr(analysis, "previous", None)
@@ -80,12 +77,15 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
     old, new = _years(analysis)
     out: list = [Heading(f"（{fmt_cn(k)}）{SECTION_TITLE}", 2),
                  Para(f"本节将{new}调查结果与{old}比较：差值为{new}减{old}，检验为基于抽样设计的两样本比较；"
-                      "两年题目或选项有变化的题目只列出、不作比较。")]
+                      f"{pair_word(old, new)}题目或选项有变化的题目只列出、不作比较。")]
     for j, cmp in enumerate(prev.comparisons, start=1):
         out.append(Heading(f"{j}. {cmp.title}", 3))
         out += [Para(p) for p in comparison_paragraphs(cmp, old, new, unit)]
-        out.append(comparison_table(cmp, old, new, unit))
-        out.append(Para((flag_note().removesuffix("。") + "，也不作比较。" if has_marks(cmp.table) else "注：")
+        table = comparison_table(cmp, old, new, unit)
+        star, dash = table_marks(row[i] for row in table.rows for i in (3, 5))  # the two years' rates
+        note = flag_note(star=star, dash=dash) + ("标“—”的也不作比较。" if dash else "")
+        out.append(table)
+        out.append(Para((note or "注：")
                         + "p值为Holm校正后的值（各题为一族、各单位为一族）；“显著提高/显著下降”仅在检验显著时使用。", "note"))
     out += [Para(f"注：{n}。", "note") for n in prev.notes]
     return out

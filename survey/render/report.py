@@ -229,24 +229,30 @@ def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame
         w_note = "加权估计：本次未加权（原因见“权重”表）"
     conf = 1 - float(analysis.parameters.get("alpha", 0.05))
     satisfied, scores = scale_words(s.questionnaire for s in analysis.surveys)
+    from survey.render.sheets import SATISFACTION as H  # the headers the sheets show: one home
+
+    unit = unit_label(analysis)
     return pd.DataFrame([
-        ("questionnaire", "问卷（questionnaires/*.yaml 的 id）"),
-        ("measure / label", f"满意度口径：overall 总体满意率（总体题“{satisfied}”占比）；item_mean 各题满意率均值；"
-                            f"answer_share 满意答案占比；score_index 满意度得分指数（{scores} 均值，÷100）"),
-        ("domain / level", f"分组：overall 为全部有效样本；district 为按{unit_label(analysis)}"),
-        ("n", "top_box 为有效作答人数；其余口径为至少作答一题的受访者人数"),
-        ("n_eff", "有效样本量（汇总口径为线性化方差折算）"),
-        ("estimate", "估计值（比例）"),
-        ("se", "标准误"),
-        ("ci_low / ci_high", f"置信区间下限 / 上限（{fmt_pct_short(conf)}）"),
-        ("ci_method", "区间方法：wilson 为 Wilson 区间；*_neff 为在有效样本量上计算"),
-        ("deff", "设计效应（设计方差 ÷ 同样本量简单随机抽样方差）"),
-        ("*_w", w_note),
-        ("note", f"样本少于{suppress_below}人的分组不报告估计值"),
-        ("reliability / reliability_w", reliability_column_note()),
-        ("korn_graubard / logit", "复杂抽样比例区间：Korn–Graubard（有效样本量上的 Clopper–Pearson）与 logit 区间"),
-        ("*_kish", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
-    ], columns=["column", "说明"])
+        (H["title"], f"问卷标题；{H['questionnaire']}为问卷定义文件（questionnaires/*.yaml）的编号"),
+        (H["label"], f"满意度口径：总体满意率（总体题“{satisfied}”占比）；各题满意率均值；满意答案占比；"
+                     f"满意度得分指数（{scores} 均值，÷100）；{H['measure']}为口径的编号"),
+        (f"{H['level']} / {H['domain']}", f"{H['level']}：全部有效样本或某一{unit}；{H['domain']}：全部，或按{unit}"),
+        (H["n"], "总体满意率为总体题的有效作答人数；其余口径为至少作答一题的受访者人数"),
+        (H["n_eff"], "有效样本量（汇总口径为线性化方差折算）"),
+        (H["estimate"], "估计值（比例）"),
+        (H["se"], "标准误"),
+        (f"{H['ci_low']} / {H['ci_high']}", f"置信区间下限 / 上限（{fmt_pct_short(conf)}）"),
+        (H["ci_method"], "区间方法：Wilson 为 Wilson 区间；“按有效样本量”为在有效样本量上计算；"
+                         "t分布为满意度得分指数（均值）按线性化标准误与 t 分布计算"),
+        (H["deff"], "设计效应（设计方差 ÷ 同样本量简单随机抽样方差）"),
+        ("加权…（各加权列）", w_note),
+        (H["note"], f"样本少于{suppress_below}人的分组不报告估计值"),
+        (f"{H['reliability']} / {H['reliability_w']}", reliability_column_note()),
+        (f"{H['ci_method']}：Korn–Graubard / logit", "复杂抽样比例区间：Korn–Graubard（有效样本量上的 Clopper–Pearson）"
+                                                         "与 logit 区间"),
+        (f"{H['ci_method']}：含“Kish”", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
+        (H["kish_n_eff"], "加权的 Kish 有效样本量（权重的设计效应折算）"),
+    ], columns=["列", "说明"])
 
 
 PRIVATE_COLUMNS = ("ip", "interviewer", "source_detail")

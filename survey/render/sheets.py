@@ -14,9 +14,11 @@ import re
 
 import pandas as pd
 
+from survey.definitions.outcome import MODE_TEXT
 from survey.definitions.vocab import OVERALL
 from survey.evaluation.clean import RULE_LABELS
 from survey.formatting import fmt_num, fmt_pct
+from survey.inputs.formats import FORMATS as EXPORT_FORMATS
 from survey.render.body import unit_label
 
 METHOD_TEXT = {"poststratify": "事后分层", "rake": "迭代加权（raking）", "calibrate": "线性校准", "design": "设计权重"}
@@ -92,7 +94,7 @@ def reader_columns(sheet: pd.DataFrame) -> pd.DataFrame:
 
 
 CI_METHODS = {"wilson": "Wilson", "beta": "Clopper–Pearson", "jeffreys": "Jeffreys", "agresti_coull": "Agresti–Coull",
-              "normal": "正态近似", "logit": "logit变换", "korn_graubard": "Korn–Graubard"}
+              "normal": "正态近似", "logit": "logit变换", "korn_graubard": "Korn–Graubard", "t": "t分布"}
 
 
 def ci_method_text(m):
@@ -126,7 +128,14 @@ def indicator_sheet(table: pd.DataFrame) -> pd.DataFrame:
     names = {"indicator": "三级指标", "n": "样本量", "rate": "满意度", "ci_low": "置信下限", "ci_high": "置信上限",
              "ci_method": "区间方法", "target": "指标值", "weight": "分值", "score": "得分", "step_mode": "扣分取整方式",
              "narrative": "评分过程", "questionnaire": "问卷编号", "measure": "口径编号"}
+    table = table.assign(**{c: table[c].map(f) for c, f in (("ci_method", ci_method_text), ("step_mode", step_mode_text))
+                            if c in table.columns})
     return table[[c for c in names if c in table.columns]].rename(columns=names)
+
+
+def step_mode_text(mode):
+    """'ceil' → '不足一档按一档计' (how a partial step of the criterion counts, :data:`MODE_TEXT`)."""
+    return MODE_TEXT[mode].format(step="一档") if mode in MODE_TEXT else mode
 
 
 def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,9 +168,8 @@ def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple
     if "converged" in d:
         d["converged"] = d["converged"].map(lambda c: None if c is None or c != c else ("是" if c else "否"))
     if "design" in d:
-        d["design"] = d["design"].map(lambda t: None if not isinstance(t, str) else
-                                      t.replace("strata=", "分层：").replace(", fpc=", "；有限总体校正列：")
-                                      .replace("district", unit_label(analysis)))
+        shown = variable_names(analysis)
+        d["design"] = [design_text(t, shown.get(q, {})) for q, t in zip(d["questionnaire"], d["design"])]
     names = {"title": "问卷", "method": "加权方法", "n": "样本量", "total": "权重合计", "min": "最小", "max": "最大",
              "mean": "均值", "cv": "变异系数", "deff_kish": "Kish设计效应", "n_eff": "Kish有效样本量",
              "converged": "是否收敛", "iterations": "迭代次数", "tolerance": "收敛容差", "trimmed": "截尾权重数",
@@ -169,9 +177,24 @@ def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple
     d = d[[c for c in names if c in d.columns]].rename(columns=names)
     m = margins.copy()
     m.insert(0, "title", m["questionnaire"].map(titles))
+    if "variable" in m:
+        shown = variable_names(analysis)
+        m["variable_id"] = m["variable"]
+        m["variable"] = [shown.get(q, {}).get(v, v) for q, v in zip(m["questionnaire"], m["variable"])]
     mnames = {"title": "问卷", "variable": "变量", "level": "类别", "target": "目标", "achieved": "实现",
-              "difference": "差值", "questionnaire": "问卷编号"}
+              "difference": "差值", "variable_id": "变量编号", "questionnaire": "问卷编号"}
     return d, m[[c for c in mnames if c in m.columns]].rename(columns=mnames)
+
+
+def design_text(design, names: dict[str, str]):
+    """'strata=town, fpc=fpc' → '分层：乡镇；有限总体校正：按各乡镇总体数' (variables named as the reader sees them)."""
+    m = re.fullmatch(r"strata=(.*?), fpc=(.*)", design) if isinstance(design, str) else None
+    if not m:
+        return design
+    strata = names.get(m[1], m[1]) if m[1] not in ("", "None") else "不分层"
+    fpc = f"按各{strata}总体数" if m[2] not in ("", "None") and m[1] not in ("", "None") else \
+        "按总体数" if m[2] not in ("", "None") else "不作校正"
+    return f"分层：{strata}；有限总体校正：{fpc}"
 
 
 def suggestions_sheet(table: pd.DataFrame, analysis) -> pd.DataFrame:
@@ -203,6 +226,20 @@ def _item_texts(analysis) -> dict[str, dict[str, str]]:
     return {s.questionnaire.id: {it.id: it.text for it in s.questionnaire.items} for s in analysis.surveys}
 
 
+def variable_names(analysis) -> dict[str, dict[str, str]]:
+    """Questionnaire → variable id → what a reader sees (the unit word, else the item's text).
+
+    The breakdown (``district``, or the questionnaire's district item) is called by the unit word
+    (区, 乡镇 …); any other variable by its item's text.
+    """
+    unit, out = unit_label(analysis), {}
+    for s in analysis.surveys:
+        q = s.questionnaire
+        out[q.id] = {**{it.id: it.text for it in q.items}, "district": unit,
+                     **({q.district_item: unit} if q.district_item else {})}
+    return out
+
+
 def _replace_ids(text, ids: dict[str, str]):
     """Item ids quoted in an audit message → the item's text ("必答题未作答或无法识别：tenure" → "…：您从事…")."""
     if not isinstance(text, str) or not ids:
@@ -212,19 +249,33 @@ def _replace_ids(text, ids: dict[str, str]):
     return pattern.sub(lambda m: f"“{ids[m.group(1)]}”", text)
 
 
+def action_texts(audit: pd.DataFrame) -> list[str]:
+    """处理 of each audit row: 剔除, 标记（保留）, or 标记（已因…剔除） on an excluded response.
+
+    A finding on a response another rule excluded never says 保留: the response is not in the results.
+    """
+    excluded = audit[audit["action"] == "exclude"]
+    why = dict(zip(zip(excluded["questionnaire"], excluded["row"]), excluded["rule_label"]))
+    return [f"标记（已因{why[(q, r)]}剔除）" if act == "flag" and (q, r) in why else ACTION_TEXT.get(act, act)
+            for q, r, act in zip(audit["questionnaire"], audit["row"], audit["action"])]
+
+
 def audit_sheets(summary: pd.DataFrame, audit: pd.DataFrame, analysis) -> dict[str, pd.DataFrame]:
     """The 汇总, 审核明细 and 规则 sheets of audit.xlsx."""
     titles, texts = _titles(analysis), _item_texts(analysis)
     s = summary.copy()
     s.insert(0, "title", s["questionnaire"].map(titles))
+    if "format" in s:
+        s["format_id"] = s["format"]
+        s["format"] = s["format"].map(lambda f: EXPORT_FORMATS[f].label if f in EXPORT_FORMATS else f)
     names = {"title": "问卷", "file": "文件", "sheet": "工作表", "format": "导出格式", "issued": "发放", "returned": "回收",
              "return_rate": "回收率", "valid": "有效", "valid_rate": "有效率（按回收）"}
     names |= {c: "剔除：" + RULE_LABELS.get(c.removeprefix("excluded_"), c) for c in s.columns if c.startswith("excluded_")}
-    names |= {"summary": "报告语句", "notes": "备注", "questionnaire": "问卷编号"}
+    names |= {"summary": "报告语句", "notes": "备注", "format_id": "导出格式编号", "questionnaire": "问卷编号"}
     s = s[[c for c in names if c in s.columns]].rename(columns=names)
     a = audit.copy()
     a.insert(0, "title", a["questionnaire"].map(titles))
-    a["action"] = a["action"].map(lambda x: ACTION_TEXT.get(x, x))
+    a["action"] = action_texts(a)
     a["item"] = a["column"]
     a["column"] = [texts.get(q, {}).get(c, c) if isinstance(c, str) else c for q, c in zip(a["questionnaire"], a["column"])]
     a["message"] = [_replace_ids(m, texts.get(q, {})) for q, m in zip(a["questionnaire"], a["message"])]
@@ -253,6 +304,7 @@ def check_value(check: str, v):
 def validity_sheets(sheets: dict[str, pd.DataFrame], analysis) -> dict[str, pd.DataFrame]:
     """validity_tables → sheets with titles for ids, one unit per column, ids last."""
     titles, texts, unit = _titles(analysis), _item_texts(analysis), unit_label(analysis)
+    variables = variable_names(analysis)
     out = {}
     for name, df in sheets.items():
         df = df.copy()
@@ -269,5 +321,8 @@ def validity_sheets(sheets: dict[str, pd.DataFrame], analysis) -> dict[str, pd.D
         if "题项" in df.columns and "问卷编号" in df.columns:
             df["题项编号"] = df["题项"]
             df["题项"] = [texts.get(q, {}).get(i, i) for q, i in zip(df["问卷编号"], df["题项"])]
-        out[name] = _ids_last(df, ["口径编号", "题项编号", "问卷编号"])
+        if "变量" in df.columns and "问卷编号" in df.columns:
+            df["变量编号"] = df["变量"]
+            df["变量"] = [variables.get(q, {}).get(v, v) for q, v in zip(df["问卷编号"], df["变量"])]
+        out[name] = _ids_last(df, ["口径编号", "题项编号", "变量编号", "问卷编号"])
     return out

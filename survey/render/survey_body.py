@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
+from survey.definitions.vocab import ANNEX_SURVEY, OVERALL, SUPPRESS_BELOW
 from survey.evaluation.headline import Headline
 from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
-from survey.render.presentation import flag_note, levels, mark, srs_levels
+from survey.render.presentation import flag_note, levels, mark, srs_levels, table_marks
 from survey.render.survey_words import rate_word
 from survey.stats.presentation import PRESENT, SUPPRESS
 
@@ -182,8 +182,8 @@ def item_levels(stats: list[ItemStat]) -> list[str]:
 
 def marked(table: Table, columns: tuple[int, ...] = (-2, -1)) -> list:
     """The table, and the note on its marks (* and —) when a cell of ``columns`` carries one."""
-    hit = any(row[i] == "—" or row[i].endswith("*") for row in table.rows for i in columns)
-    return [table, Para(flag_note(), "note")] if hit else [table]
+    star, dash = table_marks(row[i] for row in table.rows for i in columns)
+    return [table, Para(flag_note(star=star, dash=dash), "note")] if star or dash else [table]
 
 
 def scored_rows(s, h: Headline) -> pd.DataFrame:
@@ -341,9 +341,9 @@ def headline_text(h: Headline) -> str:
     if h.other is not None:
         if h.other_scores_differently:
             text += (f"若按{h.other.basis}口径计算，{h.label}为{fmt_pct(h.other.estimate)}，将得{fmt_num(h.other.score)}分，"
-                     "评分结果取决于是否加权，详见附件2。")
+                     f"评分结果取决于是否加权，详见{ANNEX_SURVEY}。")
         else:
-            text += f"按{h.other.basis}口径计算的结果见附件2，得分相同。"
+            text += f"按{h.other.basis}口径计算的结果见{ANNEX_SURVEY}，得分相同。"
     return text
 
 

@@ -37,7 +37,7 @@ def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05)
     if row["verdict"] == NOT_COMPARED:
         return f"{name}：样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。"
     if REVIEW in (row.get("reliability_old"), row.get("reliability_new")):  # a flagged cell is not quoted
-        return f"{name}两年比较{VERDICT_ZH[row['verdict']]}（比例需审慎解读，不引用具体数值，见比较表）。"
+        return f"{name}{pair_word(old, new)}比较{VERDICT_ZH[row['verdict']]}（比例需审慎解读，不引用具体数值，见比较表）。"
     conf = f"{(1 - alpha) * 100:g}%"
     adjusted = not (row["p_adjusted"] == row["p_value"] or pd.isna(row["p_adjusted"]))
     p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
@@ -50,7 +50,7 @@ def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05)
         return f"{head}，提高{row['difference'] * 100:.2f}个百分点（{ci}），显著提高。"
     if row["verdict"] == DOWN:
         return f"{head}，下降{-row['difference'] * 100:.2f}个百分点（{ci}），显著下降。"
-    return f"{head}，两年相差{_pp(row['difference'])}个百分点（{ci}），无显著变化。"
+    return f"{head}，{pair_word(old, new)}相差{_pp(row['difference'])}个百分点（{ci}），无显著变化。"
 
 
 def change_lines(cmp: YearComparison) -> list[str]:
@@ -99,10 +99,10 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
             "、".join(f"{r['text']}（F={r['F']:.2f}，{_p(r['p_adjusted'])}）" for _, r in moved.iterrows())
             + "的答案分布有显著变化。" if len(moved) else "各题答案分布均无显著变化。"))
     if cmp.overlap:
-        out.append(f"两年样本中有{cmp.overlap}名受访者相同（按关联键识别），全样本差异的标准误已计入其协方差；"
+        out.append(f"{pair_word(old, new)}样本中有{cmp.overlap}名受访者相同（按关联键识别），全样本差异的标准误已计入其协方差；"
                    f"分{unit}比较仍按独立样本检验，结论偏保守。")
     else:
-        out.append("若两年受访者有重叠（如同一批人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
+        out.append(f"若{pair_word(old, new)}受访者有重叠（如同一批人员每年参加调查），独立样本检验未计入其正相关，结论偏保守。")
     out += list(cmp.notes)
     return out
 
@@ -164,6 +164,34 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05, unit: str = "
 def year_label(name: str) -> str:
     """2021 → 2021年; any other workbook name as it is."""
     return f"{name}年" if name.isdigit() else name
+
+
+SAME_YEAR = ("前次", "本次")  # the labels of two evaluations of one year
+
+
+def pair_word(old: str, new: str) -> str:
+    """两年, or 两次 when the two are labelled as evaluations of one year (:data:`SAME_YEAR`)."""
+    return "两次" if (old, new) == SAME_YEAR else "两年"
+
+
+def comparison_labels(old_year: int | None, new_year: int | None, old_name: str,
+                      new_name: str) -> tuple[str, str, str | None]:
+    """How the two evaluations are called, and a warning when both are of one year.
+
+    Each by its evaluation year (2021年), else by its name; two of one year are 前次 / 本次
+    (with a warning to check the folders); two unnamed years 上年 / 本年.
+
+    >>> comparison_labels(2021, 2022, "nj", "eval")
+    ('2021年', '2022年', None)
+    >>> comparison_labels(2024, 2024, "eval", "eval2")[:2]
+    ('前次', '本次')
+    """
+    old = year_label(str(old_year)) if old_year else year_label(old_name)
+    new = year_label(str(new_year)) if new_year else year_label(new_name)
+    if old_year and old_year == new_year:
+        return (*SAME_YEAR, f"两次评价的年度均为{old_year}年（{old_name}、{new_name}），按前次、本次比较，"
+                            "请核对是否选对了上年的评价")
+    return ("上年", "本年", None) if old == new else (old, new, None)
 
 
 def compare_output(comparisons, notes, units=(), *, old: str = "上年", new: str = "本年",
