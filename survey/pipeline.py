@@ -37,6 +37,7 @@ from survey.inputs.tables import InputTables, workbook_tables
 from survey.inputs.tables import find_sheet as find_sheet  # re-exported: where it was
 from survey.inputs.tidy import tidy
 from survey.stats.design import Design
+from survey.stats.presentation import Standard
 from survey.stats.weights import Weighted
 
 
@@ -188,6 +189,7 @@ def analyze(
     name: str | None = None,
     weigh: bool = True,
     min_per_district: int = 5,
+    reliable_n: int = 30,
     progress: Callable[[str], None] | None = None,
     max_margin: float = THRESHOLDS["margin"],
     min_alpha: float = THRESHOLDS["cronbach_alpha"],
@@ -199,7 +201,10 @@ def analyze(
     district, finite population correction), beside the unweighted estimates.
     ``workbook`` is an evaluation workbook, or the tables already read
     (:class:`~survey.inputs.tables.InputTables`, e.g. from an evaluation folder).
-    ``max_margin`` and ``min_alpha`` are the validity checks' thresholds.
+    ``max_margin`` and ``min_alpha`` are the validity checks' thresholds. ``reliable_n`` is the
+    NCHS presentation standard's minimum sample and effective sample size of a shown rate
+    (recorded in ``parameters``; the report reads it with
+    :func:`survey.stats.presentation.standard_of`).
     ``progress``, if given, is called with the name of each step as it starts
     (the CLI passes :class:`survey.render.progress.Progress`).
     """
@@ -222,6 +227,7 @@ def analyze(
             raise DefinitionError(f"questionnaires '{first.id}' and '{q.id}' both read {where}",
                                   file=q.file, got=f"{first.file} and {q.file}",
                                   hint="each survey has its own sheet: remove the copy, or give it its own source.sheets")
+    Standard(min_n=reliable_n)  # an impossible threshold is an error before any data is read
     thresholds = dict(max_margin=max_margin, min_cronbach_alpha=min_alpha)
     surveys = [_survey(tables, q, weigh=weigh, alpha=alpha, ci_method=ci_method, min_per_district=min_per_district,
                        thresholds=thresholds, scored_weighted=scores_weighted(fw, q), step=step) for q in qs]
@@ -239,7 +245,7 @@ def analyze(
     indicators = [IndicatorResult(rate["questionnaire"], rate["measure"], rate["row"], scores[name])
                   for name, rate in rates.items()]
     params = dict(alpha=alpha, ci_method=ci_method, step_mode=step_mode or "framework", weigh=weigh,
-                  min_per_district=min_per_district)
+                  min_per_district=min_per_district, reliable_n=reliable_n)
     result = Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,
                       tables.files)
     # a year in the framework title, the workbook's name or the answers that is not the evaluation's

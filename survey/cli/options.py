@@ -70,6 +70,11 @@ district_option = click.option(
     help="Fewest valid responses a district should have: the validity check's threshold, "
          "the report's suppression threshold (smaller districts are shown without a rate), "
          "and the allocation's floor in sample-size.")
+reliable_option = click.option(
+    "--reliable-n", type=click.IntRange(min=1), default=30, show_default=True,
+    help="Fewest respondents and effective sample size a rate needs to be shown (NCHS presentation "
+         "standard; 30 by default): smaller cells are marked 不予报告 in the report, charts and "
+         "satisfaction.xlsx. An evaluation folder's thresholds.reliable_n unless given.")
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
 
@@ -101,7 +106,7 @@ def limit_options(f):
 
 # Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score).
 analysis_options = stack(input_options, framework_options, interval_options, weights_option, district_option,
-                          limit_options)
+                          reliable_option, limit_options)
 
 
 def table_format_option(*, csv: bool = True):
@@ -121,7 +126,7 @@ def default_questionnaires(workbook: Path) -> Path:
 
 
 def analyze_with(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district,
-             progress=None, **thresholds):
+             reliable_n=30, progress=None, **thresholds):
     """:func:`survey.pipeline.analyze` with the options of :data:`analysis_options`.
 
     ``thresholds``: an evaluation folder's max_margin and min_alpha; ``progress``: the
@@ -131,7 +136,7 @@ def analyze_with(workbook, questionnaires, framework, step_mode, ci_method, alph
 
     return run(workbook, questionnaires or default_questionnaires(workbook), framework=framework,
                step_mode=step_mode, alpha=alpha, ci_method=ci_method, weigh=not no_weights,
-               min_per_district=min_per_district, progress=progress, **thresholds)
+               min_per_district=min_per_district, reliable_n=reliable_n, progress=progress, **thresholds)
 
 
 def existing_input(path: Path, what: str = "file not found",

@@ -116,6 +116,7 @@ class Thresholds(FrozenModel):
     confidence: float = Field(default=0.95, ge=0.5, lt=1)   # confidence level of intervals and margins
     min_alpha: float = Field(default=0.7, gt=0, lt=1)       # minimum Cronbach's α of a scale
     min_cell: int = Field(default=5, ge=1)                  # fewest respondents a breakdown cell reports
+    reliable_n: int = Field(default=30, ge=1)               # NCHS: fewest respondents and effective n of a shown rate
 
 
 class Evaluation(FrozenModel):

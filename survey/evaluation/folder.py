@@ -41,7 +41,7 @@ class FolderRun:
         """The folder's questionnaires, framework and thresholds as :func:`survey.pipeline.analyze` options.
 
         ``options`` are the command's; a questionnaire folder or framework there wins, and so do
-        ``alpha`` and ``min_per_district`` when named in ``given`` (set by the user).
+        ``alpha``, ``min_per_district`` and ``reliable_n`` when named in ``given`` (set by the user).
         """
         t = self.inputs.evaluation.thresholds
         out = {"questionnaires": options.get("questionnaires") or list(self.questionnaires),
@@ -51,6 +51,8 @@ class FolderRun:
             out["alpha"] = round(1 - t.confidence, 10)
         if "min_per_district" not in given:
             out["min_per_district"] = t.min_cell
+        if "reliable_n" not in given:
+            out["reliable_n"] = t.reliable_n
         return out
 
 

@@ -32,6 +32,7 @@ from survey.errors import DataError
 from survey.evaluation.headline import scores_weighted
 from survey.evaluation.years import analysis_year
 from survey.evaluation.yoy import YearComparison, compare_surveys
+from survey.stats.presentation import standard_of
 
 MANIFEST = "manifest.json"
 
@@ -152,5 +153,6 @@ def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: st
             continue
         weighted = (scores_weighted(new.framework, s.questionnaire) and s.design is not None
                     and olds[i].design is not None)
-        out.append(compare_surveys(olds[i], s, alpha=alpha, key=key, weighted=weighted))
+        out.append(compare_surveys(olds[i], s, alpha=alpha, key=key, weighted=weighted,
+                                   standard=standard_of(new)))  # the new year's --reliable-n
     return Previous(old.name, source, tuple(out), tuple(notes), analysis_year(old))

@@ -19,15 +19,16 @@ from survey.evaluation.measures import estimate, measure_values
 from survey.inputs.tidy import option_labels
 from survey.stats.compare import unit_contrasts
 from survey.stats.design import Design
-from survey.stats.presentation import SUPPRESS, flag_estimates
+from survey.stats.presentation import NCHS, SUPPRESS, Standard, flag_estimates, standard_of
 
 
 def unit_contrast_table(responses, measure: str | None = None, *, design: Design | None = None,
-                        alpha: float = 0.05) -> pd.DataFrame:
+                        alpha: float = 0.05, standard: Standard = NCHS) -> pd.DataFrame:
     """Each unit's rate minus the overall rate, Holm-adjusted, with ``below``/``above`` and ``reliability``.
 
     ``measure`` defaults to the questionnaire's first measure; ``item_mean`` (a mean of
-    item rates, not a per-respondent ratio) is not supported here.
+    item rates, not a per-respondent ratio) is not supported here. ``standard`` judges each
+    unit's rate (default NCHS 2017).
     """
     q = responses.questionnaire
     m = q.measures[0] if measure is None else next((x for x in q.measures if x.id == measure), None)
@@ -47,7 +48,8 @@ def unit_contrast_table(responses, measure: str | None = None, *, design: Design
         raise EstimationError(f"measure '{m.id}' pools several answers per respondent",
                               hint="compare units on a top_box measure (the overall item)")
     out = unit_contrasts(data, "rate", "unit", design, alpha=alpha)
-    est = flag_estimates(estimate(responses, by=q.district_item, measures=[m.id], design=design, alpha=alpha))
+    est = flag_estimates(estimate(responses, by=q.district_item, measures=[m.id], design=design, alpha=alpha),
+                         standard=standard)
     rel = est.set_index("level")["reliability"]
     out["reliability"] = out["unit"].map(rel)
     # Not named: suppressed cells, and units at 0% or 100%, whose own variance is zero so the
@@ -65,7 +67,8 @@ def analysis_unit_contrasts(analysis, *, weighted: bool = False, alpha: float = 
 
     Those are the questionnaires of an analysis whose first measure is a top-box rate with a
     unit item; weighted on the frame design (without the FPC, as the year-over-year tests)
-    when asked and available."""
+    when asked and available; each unit's rate judged by the analysis's presentation standard
+    (:func:`survey.stats.presentation.standard_of`)."""
     from dataclasses import replace
 
     from survey.evaluation.yoy import weighted_responses
@@ -77,7 +80,8 @@ def analysis_unit_contrasts(analysis, *, weighted: bool = False, alpha: float = 
             continue
         w = weighted and s.design is not None
         table = unit_contrast_table(weighted_responses(s) if w else s.cleaned.valid, alpha=alpha,
-                                    design=replace(s.design, fpc=None) if w else None)
+                                    design=replace(s.design, fpc=None) if w else None,
+                                    standard=standard_of(analysis))
         out.append((s, table))
     return out
 

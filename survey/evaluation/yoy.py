@@ -37,7 +37,7 @@ from survey.evaluation.measures import estimate, measure_values
 from survey.inputs.tidy import option_labels
 from survey.stats.compare import difference, holm, rao_scott
 from survey.stats.design import Design
-from survey.stats.presentation import SUPPRESS, flag_estimates
+from survey.stats.presentation import NCHS, SUPPRESS, Standard, flag_estimates, standard_of
 
 UP, SAME, DOWN, NOT_COMPARED = "up", "same", "down", "not_compared"
 CHANGE_KINDS = ("added", "removed", "reworded", "scale_changed", "type_changed")
@@ -243,7 +243,7 @@ def _stacked_distribution(old, new, item: str, weighted: bool):
 
 
 def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, key: str | None = None,
-                    by_unit: bool = True, fpc: bool = False) -> YearComparison:
+                    by_unit: bool = True, fpc: bool = False, standard: Standard = NCHS) -> YearComparison:
     """Compare one questionnaire's results of two years (see the module docstring).
 
     ``old``/``new`` are :class:`survey.pipeline.SurveyResult` objects of the same
@@ -255,6 +255,9 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
     most of them answered (550 staff, 389 answers), every chance fluctuation of who felt
     what becomes a "real" change. The question a reviewer asks, "is the change beyond
     chance?", is the with-replacement one.
+
+    ``standard`` judges both years' cells (default NCHS 2017; the report passes the new
+    analysis's, :func:`survey.stats.presentation.standard_of`).
     """
     qo, qn = old.questionnaire, new.questionnaire
     changes = questionnaire_changes(qo, qn)
@@ -277,8 +280,8 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
     skipped = [m.id for m in qn.measures if m.id not in ok_measures]
     if skipped:
         notes.append("以下指标因题目或量表变化不作比较：" + "、".join(skipped))
-    fo = flag_estimates(est_old[est_old["measure"].isin(ok_measures)])
-    fn = flag_estimates(est_new[est_new["measure"].isin(ok_measures)])
+    fo = flag_estimates(est_old[est_old["measure"].isin(ok_measures)], standard=standard)
+    fn = flag_estimates(est_new[est_new["measure"].isin(ok_measures)], standard=standard)
     scored = [i for i in items if i != qn.district_item and qn.scale_of(i) is not None
               and qn.scale_of(i).satisfied]
     overlap, cov = None, {}
@@ -289,8 +292,8 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
     meas = _pairs(fo, fn, "measure", qn.id, alpha, cov)
     r_old = weighted_responses(old) if weighted else old.cleaned.valid
     r_new = weighted_responses(new) if weighted else new.cleaned.valid
-    io = flag_estimates(item_estimates(r_old, scored, design=d_old, alpha=alpha))
-    inn = flag_estimates(item_estimates(r_new, scored, design=d_new, alpha=alpha))
+    io = flag_estimates(item_estimates(r_old, scored, design=d_old, alpha=alpha), standard=standard)
+    inn = flag_estimates(item_estimates(r_new, scored, design=d_new, alpha=alpha), standard=standard)
     it = _pairs(io[io["level"] == OVERALL_LEVEL], inn[inn["level"] == OVERALL_LEVEL], "item", qn.id, alpha,
                 {(k[0][5:], k[1]): v for k, v in cov.items() if k[0].startswith("item:")})
     if unit is None:
@@ -360,13 +363,15 @@ def compare_analyses(old, new, *, alpha: float = 0.05, key: str | None = None, b
     """Every questionnaire present in both :class:`~survey.pipeline.Analysis` results, compared.
 
     Returns the comparisons (in the new year's order) and notes on questionnaires found in
-    one year only (never compared).
+    one year only (never compared). Cells are judged by the new analysis's presentation
+    standard (:func:`survey.stats.presentation.standard_of`).
     """
     olds = {s.questionnaire.id: s for s in old.surveys}
     news = {s.questionnaire.id: s for s in new.surveys}
     notes = [f"问卷“{s.questionnaire.title}”（{i}）仅上年有，不作比较" for i, s in olds.items() if i not in news]
     notes += [f"问卷“{s.questionnaire.title}”（{i}）为本年新增，不作比较" for i, s in news.items() if i not in olds]
     out = [compare_surveys(olds[i], s, alpha=alpha, key=key, by_unit=by_unit,
-                           weighted=weighted and olds[i].design is not None and s.design is not None)
+                           weighted=weighted and olds[i].design is not None and s.design is not None,
+                           standard=standard_of(new))
            for i, s in news.items() if i in olds]
     return out, notes

@@ -134,12 +134,15 @@ def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: 
     return _render(fig, rc, caption)
 
 
-def items_chart(stats, caption: str, overall: str | None = None) -> Chart:
-    """满意率 of each question in questionnaire order; the overall item (darker) is labelled 总体评价."""
-    from survey.render.survey_body import item_levels
-    from survey.stats.presentation import REVIEW, SUPPRESS
+def items_chart(stats, caption: str, overall: str | None = None, standard=None) -> Chart:
+    """满意率 of each question in questionnaire order; the overall item (darker) is labelled 总体评价.
 
-    lv = {st.item: v for st, v in zip(stats, item_levels(stats))}
+    Items ``standard`` suppresses (default NCHS) are left out, those it flags are starred.
+    """
+    from survey.render.survey_body import item_levels
+    from survey.stats.presentation import NCHS, REVIEW, SUPPRESS
+
+    lv = {st.item: v for st, v in zip(stats, item_levels(stats, standard or NCHS))}
     rated = [st for st in stats if st.rate is not None and lv[st.item] != SUPPRESS]  # NCHS: suppressed left out
     fig, ax, rc = _figure(6.3, 0.3 * len(rated) + 1.0)
     names = [("总体评价" if st.item == overall else short_text(st.text)) + ("*" if lv[st.item] == REVIEW else "")
@@ -242,8 +245,9 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
         scored_rows,
         suppress_threshold,
     )
-    from survey.stats.presentation import REVIEW, SUPPRESS
+    from survey.stats.presentation import REVIEW, SUPPRESS, standard_of
 
+    standard = standard_of(analysis)  # the analysis is this worker's argument: its reliable_n travels with it
     out: dict = {}
     card = analysis.scorecard
     if card is not None:
@@ -253,13 +257,14 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
     for s, h in zip(analysis.surveys, headlines(analysis)):
         q = s.questionnaire
         stats = scored_item_stats(s, h)
-        if any(v not in ("", SUPPRESS) for v in item_levels(stats)):
+        item_lv = item_levels(stats, standard)
+        if any(v not in ("", SUPPRESS) for v in item_lv):
             basis = "（加权）" if h.scored.weighted else ""
-            starred = "（带*者需审慎解读）" if REVIEW in item_levels(stats) else ""
-            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率{basis}{starred}", overall_item(q))
+            starred = "（带*者需审慎解读）" if REVIEW in item_lv else ""
+            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率{basis}{starred}", overall_item(q), standard)
         rows = scored_rows(s, h)
         rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= suppress_below) & rows["estimate"].notna()]
-        lv = levels(rows)  # NCHS: suppressed units left out, the ones to read with care starred
+        lv = levels(rows, standard)  # NCHS: suppressed units left out, the ones to read with care starred
         shown = rows[lv != SUPPRESS]
         if len(shown):
             data = [(str(r["level"]) + ("*" if lv[i] == REVIEW else ""), r["estimate"], r["ci_low"], r["ci_high"])

@@ -33,6 +33,7 @@ from survey.render.survey_body import (
     suppress_threshold,
     survey_section,
 )
+from survey.stats.presentation import standard_of
 
 
 def _texts(s, item: str) -> list[str]:
@@ -125,14 +126,15 @@ def report_blocks(analysis, narrative: Narrative | None = None, charts: dict | N
         themes[q.title] = top
         stats = scored_item_stats(s, hs[q.id])
         lowest[q.title] = [f"“{item_label(st.text)}”" for st in lowest_items(stats, overall_item(q))]
-        out += survey_section(s, hs[q.id], k, unit, charts, blocks, suppress_below)
+        out += survey_section(s, hs[q.id], k, unit, charts, blocks, suppress_below, standard_of(analysis))
     out += previous_blocks(analysis, len(analysis.surveys) + 1, unit)  # 与上年比较, with --previous only
     out += section_closing(analysis, narrative, lowest, themes)
     if card is not None:
         out += [PageBreak(landscape=True), Heading(ANNEX_SCORECARD, 1), Para(card.title, "centre"), annex_table(card)]
     out += [PageBreak(), Heading(ANNEX_SURVEY, 1), Para("问卷调查汇总分析报告", "centre")]
     for s in analysis.surveys:
-        out += appendix_survey(s, hs[s.questionnaire.id], validity_paragraph(s.validity) if s.validity else "")
+        out += appendix_survey(s, hs[s.questionnaire.id], validity_paragraph(s.validity) if s.validity else "",
+                               standard_of(analysis))
     return out
 
 

@@ -25,17 +25,24 @@ REASON_ZH = {
 }
 
 
-def reliability_note(level: str, reasons: str) -> str:
+def reason_zh(code: str, standard: Standard = NCHS) -> str:
+    """A reason code in Chinese, with the threshold of ``standard`` it failed (n_eff: its ``min_n``)."""
+    if code == "n_eff":
+        return f"样本量或有效样本量不足{standard.min_n:g}"
+    return REASON_ZH.get(code, code)
+
+
+def reliability_note(level: str, reasons: str, standard: Standard = NCHS) -> str:
     """One cell: 可靠, or 需审慎解读 / 不予报告 with the reasons in Chinese."""
     if not level:
         return ""
-    why = "、".join(REASON_ZH.get(r, r) for r in str(reasons).split(";") if r)
+    why = "、".join(reason_zh(r, standard) for r in str(reasons).split(";") if r)
     return LEVEL_ZH.get(level, level) + (f"（{why}）" if why else "")
 
 
-def reliability_notes(flagged: pd.DataFrame) -> pd.Series:
-    """The note of every row of a flagged estimates table (NCHS 比例估计呈现标准)."""
-    return pd.Series([reliability_note(lv, rs) for lv, rs in zip(flagged["reliability"], flagged["reasons"])],
+def reliability_notes(flagged: pd.DataFrame, standard: Standard = NCHS) -> pd.Series:
+    """The note of every row of a flagged estimates table (NCHS 比例估计呈现标准), judged by ``standard``."""
+    return pd.Series([reliability_note(lv, rs, standard) for lv, rs in zip(flagged["reliability"], flagged["reasons"])],
                      index=flagged.index, dtype=object)
 
 
@@ -78,11 +85,15 @@ def levels(table: pd.DataFrame, standard: Standard = NCHS) -> pd.Series:
     return flag_estimates(table, standard=standard)["reliability"]
 
 
-def srs_levels(n, p, standard: Standard = NCHS) -> list[str]:
-    """The level of unweighted rates from their counts (simple random sampling: se² = p(1 − p)/n)."""
+def srs_levels(n, p, standard: Standard = NCHS, n_eff=None) -> list[str]:
+    """The level of rates from their counts: se² = p(1 − p)/n_eff (simple random sampling when ``n_eff`` is None).
+
+    ``n`` is the number of answers (the standard's minimum sample); ``n_eff``, when given, the
+    effective sample size the variance is taken on (e.g. Kish's for weighted rates).
+    """
     t = pd.DataFrame({"n": list(n), "estimate": list(p)}, dtype=float)
-    t["n_eff"] = t["n"]
-    t["se"] = (t["estimate"] * (1 - t["estimate"]) / t["n"].clip(lower=1)) ** 0.5
+    t["n_eff"] = t["n"] if n_eff is None else pd.Series(list(n_eff), dtype=float).to_numpy()
+    t["se"] = (t["estimate"] * (1 - t["estimate"]) / t["n_eff"].clip(lower=1)) ** 0.5
     return levels(t, standard).tolist()
 
 

@@ -22,6 +22,7 @@ from survey.formatting import fmt_cn, fmt_pct
 from survey.render.blocks import Heading, Para, Table
 from survey.render.presentation import flag_note, mark, table_marks
 from survey.render.yoy import VERDICT_ZH, comparison_labels, comparison_paragraphs, comparison_tables, pair_word
+from survey.stats.presentation import standard_of
 
 SECTION_TITLE = "与上年比较"
 
@@ -83,7 +84,7 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
         out += [Para(p) for p in comparison_paragraphs(cmp, old, new, unit)]
         table = comparison_table(cmp, old, new, unit)
         star, dash = table_marks(row[i] for row in table.rows for i in (3, 5))  # the two years' rates
-        note = flag_note(star=star, dash=dash) + ("标“—”的也不作比较。" if dash else "")
+        note = flag_note(standard_of(analysis), star=star, dash=dash) + ("标“—”的也不作比较。" if dash else "")
         out.append(table)
         out.append(Para((note or "注：")
                         + "p值为Holm校正后的值（各题为一族、各单位为一族）；“显著提高/显著下降”仅在检验显著时使用。", "note"))

@@ -26,7 +26,7 @@ from survey.render.office import xlsx_bytes
 from survey.render.presentation import reliability_column_note, reliability_notes
 from survey.render.previous import previous_formats, previous_manifest, previous_sheets
 from survey.render.validity import validity_tables
-from survey.stats.presentation import flag_estimates
+from survey.stats.presentation import NCHS, Standard, flag_estimates, standard_of
 
 
 def _framework_sha256(file: str | None) -> str | None:
@@ -85,11 +85,12 @@ KEYS = ["questionnaire", "measure", "domain", "level"]
 
 
 
-def with_reliability(estimates: pd.DataFrame) -> pd.DataFrame:
-    """An estimates table with its NCHS reliability note per row (``reliability``)."""
+def with_reliability(estimates: pd.DataFrame, standard: Standard = NCHS) -> pd.DataFrame:
+    """An estimates table with its NCHS reliability note per row (``reliability``), judged by ``standard``."""
     if estimates.empty:
         return estimates.assign(reliability=pd.Series(dtype=object))
-    return estimates.assign(reliability=reliability_notes(flag_estimates(estimates)).to_numpy())
+    return estimates.assign(reliability=reliability_notes(flag_estimates(estimates, standard=standard),
+                                                                    standard).to_numpy())
 
 
 def satisfaction_table(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame:
@@ -100,10 +101,11 @@ def satisfaction_table(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.Dat
     carries its NCHS reliability (``reliability``, ``reliability_w``: 可靠 / 需审慎解读 /
     不予报告 with the reason, :mod:`survey.render.presentation`).
     """
-    est = with_reliability(analysis.estimates)
+    standard = standard_of(analysis)  # --reliable-n / thresholds.reliable_n
+    est = with_reliability(analysis.estimates, standard)
     weighted = analysis.weighted_estimates
     if weighted is not None:
-        w = with_reliability(weighted)[KEYS + list(WEIGHTED_COLUMNS)].rename(
+        w = with_reliability(weighted, standard)[KEYS + list(WEIGHTED_COLUMNS)].rename(
             columns={c: f"{c}_w" for c in WEIGHTED_COLUMNS})
         est = est.merge(w, on=KEYS, how="left", sort=False)
     small = (est["domain"] != OVERALL) & (est["n"] < suppress_below)
@@ -247,7 +249,7 @@ def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame
         (H["deff"], "设计效应（设计方差 ÷ 同样本量简单随机抽样方差）"),
         ("加权…（各加权列）", w_note),
         (H["note"], f"样本少于{suppress_below}人的分组不报告估计值"),
-        (f"{H['reliability']} / {H['reliability_w']}", reliability_column_note()),
+        (f"{H['reliability']} / {H['reliability_w']}", reliability_column_note(standard_of(analysis))),
         (f"{H['ci_method']}：Korn–Graubard / logit", "复杂抽样比例区间：Korn–Graubard（有效样本量上的 Clopper–Pearson）"
                                                          "与 logit 区间"),
         (f"{H['ci_method']}：含“Kish”", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),

@@ -21,7 +21,7 @@ from survey.formatting import fmt_ci, fmt_cn, fmt_num, fmt_pct
 from survey.render.blocks import Heading, Para, Table
 from survey.render.presentation import flag_note, levels, mark, srs_levels, table_marks
 from survey.render.survey_words import rate_word
-from survey.stats.presentation import PRESENT, SUPPRESS
+from survey.stats.presentation import NCHS, PRESENT, SUPPRESS, Standard
 
 MEASURE_MEANING = {
     "top_box": "总体评价题选择满意选项的受访者占比",
@@ -54,6 +54,8 @@ class ItemStat:
     weighted : tuple of float or None
         With weights (:func:`item_stats` ``weighted=True``): the sum of the respondents' weights
         choosing each option; None when unweighted.
+    weight_squares : float or None
+        With weights: the sum of the squared weights of the answers that count (for :attr:`n_eff`).
     rate
         满意率: ``satisfied / answered``, or with weights the weighted share of satisfied answers
         among those that count (the ratio estimate the weighted estimates use). None when nobody answered.
@@ -72,6 +74,15 @@ class ItemStat:
     weighted: tuple[float, ...] | None = None   # weight sums per option, when weighted
     satisfied_options: frozenset[str] = frozenset()
     na_options: frozenset[str] = frozenset()
+    weight_squares: float | None = None   # Σw² of the answers that count, when weighted (Kish's n_eff)
+
+    @property
+    def n_eff(self) -> float:
+        """Kish's effective sample size of the answers that count, (Σw)²/Σw²; ``answered`` when unweighted."""
+        if self.weighted is None or not self.weight_squares:
+            return float(self.answered)
+        counted = sum(w for o, w in zip(self.options, self.weighted) if o not in self.na_options)
+        return counted ** 2 / self.weight_squares
 
     @property
     def rate(self) -> float | None:
@@ -112,8 +123,10 @@ def item_stats(s, weighted: bool = False) -> list[ItemStat]:
                                              for k in range(1, len(sc.options) + 1))
         sat = sum(c for c, o in zip(counts, sc.options) if o in sc.satisfied)
         na = sum(c for c, o in zip(counts, sc.options) if o in sc.not_applicable)
+        counted = codes[[sc.options[k - 1] not in sc.not_applicable for k in codes]] if len(codes) else codes
+        w2 = None if w is None else float((w[counted.index] ** 2).sum())
         out.append(ItemStat(it.id, it.text, it.dimension, counts, tuple(sc.options), sum(counts) - na, sat, wsum,
-                            frozenset(sc.satisfied), frozenset(sc.not_applicable)))
+                            frozenset(sc.satisfied), frozenset(sc.not_applicable), w2))
     return out
 
 
@@ -140,7 +153,7 @@ def overall_item(q) -> str | None:
     return None
 
 
-def distribution_table(stats: list[ItemStat], basis_note: str = "") -> Table:
+def distribution_table(stats: list[ItemStat], basis_note: str = "", standard: Standard = NCHS) -> Table:
     """The 各题选项分布与满意率 table of 五、满意度调查分析 (1. 各题满意情况).
 
     Parameters
@@ -150,6 +163,8 @@ def distribution_table(stats: list[ItemStat], basis_note: str = "") -> Table:
     basis_note : str
         Put before the caption's 上行人数 when the stats are unweighted (e.g. ``未加权，同计分口径；``
         when the survey also has weighted estimates); weighted stats always say so.
+    standard : Standard
+        The presentation standard the 满意率 cells are marked by (:func:`item_levels`).
 
     Returns
     -------
@@ -160,7 +175,7 @@ def distribution_table(stats: list[ItemStat], basis_note: str = "") -> Table:
     """
     options = list(dict.fromkeys(o for st in stats for o in st.options))
     rows = []
-    for i, (st, level) in enumerate(zip(stats, item_levels(stats)), start=1):
+    for i, (st, level) in enumerate(zip(stats, item_levels(stats, standard)), start=1):
         by = dict(zip(st.options, st.counts))
         share = dict(zip(st.options, st.shares))
         cells = [f"{by[o]}\n{fmt_pct(share[o], 1)}" if o in by and share[o] is not None else "—" for o in options]
@@ -173,17 +188,24 @@ def distribution_table(stats: list[ItemStat], basis_note: str = "") -> Table:
     return Table(header, tuple(rows), numeric=frozenset(range(2, len(header))), widths=widths, caption=caption)
 
 
-def item_levels(stats: list[ItemStat]) -> list[str]:
-    """The NCHS level of each item's 满意率 (unweighted: se² = p(1 − p)/n); '' for an unanswered item."""
+def item_levels(stats: list[ItemStat], standard: Standard = NCHS) -> list[str]:
+    """The level of each item's 满意率 under ``standard``; '' for an unanswered item.
+
+    se² = p(1 − p)/n_eff with n the answers that count: unweighted, n_eff = n (simple random
+    sampling); weighted items (:func:`item_stats` ``weighted=True``), n_eff is Kish's effective
+    sample size (Σw)²/Σw² of the answering respondents (:attr:`ItemStat.n_eff`), so unequal
+    weights widen the interval the standard judges.
+    """
     answered = [st for st in stats if st.rate is not None]
-    lv = iter(srs_levels([st.answered for st in answered], [st.rate for st in answered]) if answered else [])
+    lv = iter(srs_levels([st.answered for st in answered], [st.rate for st in answered], standard,
+                         n_eff=[st.n_eff for st in answered]) if answered else [])
     return [next(lv) if st.rate is not None else "" for st in stats]
 
 
-def marked(table: Table, columns: tuple[int, ...] = (-2, -1)) -> list:
+def marked(table: Table, columns: tuple[int, ...] = (-2, -1), standard: Standard = NCHS) -> list:
     """The table, and the note on its marks (* and —) when a cell of ``columns`` carries one."""
     star, dash = table_marks(row[i] for row in table.rows for i in columns)
-    return [table, Para(flag_note(star=star, dash=dash), "note")] if star or dash else [table]
+    return [table, Para(flag_note(standard, star=star, dash=dash), "note")] if star or dash else [table]
 
 
 def scored_rows(s, h: Headline) -> pd.DataFrame:
@@ -204,7 +226,8 @@ def suppress_threshold(analysis, given: int | None = None) -> int:
     return int(getattr(analysis, "parameters", {}).get("min_per_district", SUPPRESS_BELOW))
 
 
-def unit_table(s, h: Headline, unit: str, suppress_below: int = SUPPRESS_BELOW) -> Table | None:
+def unit_table(s, h: Headline, unit: str, suppress_below: int = SUPPRESS_BELOW,
+               standard: Standard = NCHS) -> Table | None:
     """The 各{unit}满意情况 table: the scored measure per unit, with its interval.
 
     Parameters
@@ -222,14 +245,15 @@ def unit_table(s, h: Headline, unit: str, suppress_below: int = SUPPRESS_BELOW) 
     Table or None
         One row per unit of the scored table (weighted or not, as scored): 有效样本, the
         estimate and its interval; a unit with fewer than ``suppress_below`` respondents
-        (default :data:`SUPPRESS_BELOW`) shows its size only. None when the survey has no breakdown.
+        (default :data:`SUPPRESS_BELOW`) shows its size only; a rate ``standard`` suppresses shows
+        "—", one it flags for review a "*". None when the survey has no breakdown.
     """
     rows_df = scored_rows(s, h)
     rows_df = rows_df[rows_df["domain"] != OVERALL]
     if rows_df.empty:
         return None
     rows = []
-    for (_, r), level in zip(rows_df.iterrows(), levels(rows_df)):
+    for (_, r), level in zip(rows_df.iterrows(), levels(rows_df, standard)):
         n = int(r["n"])
         if n < suppress_below:
             rows.append((str(r["level"]), str(n), "—", f"样本少于{suppress_below}人，不予报告"))
@@ -365,7 +389,7 @@ def headline_lines(h: Headline) -> list[str]:
 
 
 def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_blocks: list,
-                   suppress_below: int = SUPPRESS_BELOW) -> list:
+                   suppress_below: int = SUPPRESS_BELOW, standard: Standard = NCHS) -> list:
     """One survey's subsection of 五、满意度调查分析.
 
     In order: the heading （k）title and :func:`headline_text`; 1. 各题满意情况
@@ -390,6 +414,8 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
         The suggestion blocks of :func:`survey.render.outline.theme_blocks`.
     suppress_below : int
         Units with fewer respondents are shown as suppressed (:func:`unit_table`).
+    standard : Standard
+        The presentation standard of the marks (:func:`survey.stats.presentation.standard_of`).
 
     Returns
     -------
@@ -401,19 +427,21 @@ def survey_section(s, h: Headline, k: int, unit: str, charts: dict, themes_block
     overall = overall_item(q)
     out: list = [Heading(f"（{fmt_cn(k)}）{q.title}", 2), Para(headline_text(h))]
     out.append(Heading("1. 各题满意情况", 3))
-    out += marked(distribution_table(stats, "未加权，同计分口径；" if s.weighted is not None else ""))
+    out += marked(distribution_table(stats, "未加权，同计分口径；" if s.weighted is not None else "", standard),
+                  standard=standard)
     if (q.id, "items") in charts:
         out.append(charts[(q.id, "items")])
-    low = lowest_items([st for st, lv in zip(stats, item_levels(stats)) if lv == PRESENT], overall)  # quotable only
+    low = lowest_items([st for st, lv in zip(stats, item_levels(stats, standard)) if lv == PRESENT],
+                       overall)  # quotable only
     if low:
         named = "；".join(f"{item_label(st.text)}（{fmt_pct(st.rate)}）" for st in low)
         out.append(Para(f"{rate_word(h.scored.weighted)}最低的题项为：{named}。"))
     elif lowest_items(stats, overall):
         out.append(Para(f"各题{rate_word(h.scored.weighted)}均需审慎解读（见表注），不单列满意率最低的题项。"))
-    t = unit_table(s, h, unit, suppress_below)
+    t = unit_table(s, h, unit, suppress_below, standard)
     out.append(Heading(f"2. 各{unit}满意情况", 3))
     if t is not None:
-        out += marked(t)
+        out += marked(t, standard=standard)
         if (q.id, "units") in charts:
             out.append(charts[(q.id, "units")])
     else:
@@ -462,7 +490,7 @@ def design_effect_words(f, fpc: bool = False) -> str:
     return f"加权使抽样误差相当于{round(f.n / f.deff)}人的简单随机样本（设计效应{f.deff:.2f}）"
 
 
-def appendix_survey(s, h: Headline, paragraph: str) -> list:
+def appendix_survey(s, h: Headline, paragraph: str, standard: Standard = NCHS) -> list:
     """One survey's part of 附件2 问卷调查汇总分析报告.
 
     Parameters
@@ -473,6 +501,8 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
         The survey's headline.
     paragraph : str
         The validity paragraph (:func:`survey.render.validity.validity_paragraph`), or empty.
+    standard : Standard
+        The presentation standard of the marks (:func:`survey.stats.presentation.standard_of`).
 
     Returns
     -------
@@ -491,21 +521,21 @@ def appendix_survey(s, h: Headline, paragraph: str) -> list:
         fpc = s.design is not None and s.design.fpc is not None
         words = (design_effect_words(f, fpc=fpc) or "估计值在边界上，加权不改变结果") if f.weighted else "各样本权重相同"
         t = s.weighted if f.weighted else s.estimates
-        lv = levels(t[(t["domain"] == OVERALL) & (t["measure"] == h.measure)])
+        lv = levels(t[(t["domain"] == OVERALL) & (t["measure"] == h.measure)], standard)
         rows.append((role, f.basis, mark(fmt_pct(f.estimate), lv.iloc[0] if len(lv) else ""),
                      f"{fmt_ci(f.ci_low, f.ci_high)}", str(f.n), "—" if f.score is None else fmt_num(f.score), words))
     out += marked(Table(("口径", "加权", h.label, h.ci_name, "有效样本", "得分", "说明"), tuple(rows),
                         numeric=frozenset({2, 3, 4, 5}), widths=(0.9, 0.7, 1.25, 1.7, 0.95, 0.6, 2.5),
-                        caption=f"{h.label}：计分口径与对照口径"), columns=(2,))
+                        caption=f"{h.label}：计分口径与对照口径"), columns=(2,), standard=standard)
     table = s.weighted if h.scored.weighted else s.estimates
     ov = table[(table["domain"] == OVERALL) & (table["measure"] != h.measure)]
     types = {m.id: m.type for m in q.measures}
     mrows = [(str(r["label"]), mark(fmt_pct(r["estimate"]), lv), fmt_ci(r['ci_low'], r['ci_high']),
-              MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for (_, r), lv in zip(ov.iterrows(), levels(ov))]
+              MEASURE_MEANING.get(types.get(r["measure"], ""), "")) for (_, r), lv in zip(ov.iterrows(), levels(ov, standard))]
     if mrows:
         out += marked(Table(("其他口径", "结果", h.ci_name, "含义"), tuple(mrows), numeric=frozenset({1, 2}),
                             widths=(1.3, 0.9, 1.7, 4.0), caption=f"其他满意度口径（{h.scored.basis}，不计分）"),
-                      columns=(1,))
+                      columns=(1,), standard=standard)
     v = s.validity
     if v is not None and len(v.checks):
         from survey.render.sheets import check_value

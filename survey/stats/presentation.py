@@ -74,6 +74,22 @@ class Standard:
 NCHS = Standard()
 
 
+def standard_of(analysis) -> Standard:
+    """The presentation standard an analysis was run with: NCHS 2017 with its ``reliable_n``.
+
+    ``reliable_n`` (the minimum sample and effective sample size) is what ``survey analyze
+    --reliable-n`` and an evaluation folder's ``thresholds.reliable_n`` set;
+    :func:`survey.pipeline.analyze` records it in ``Analysis.parameters``. Anything
+    without that parameter (an older analysis, a bare result) gets :data:`NCHS`.
+
+    >>> from types import SimpleNamespace
+    >>> standard_of(SimpleNamespace(parameters={"reliable_n": 5})).min_n, standard_of(None) == NCHS
+    (5.0, True)
+    """
+    n = (getattr(analysis, "parameters", None) or {}).get("reliable_n")
+    return NCHS if n is None or float(n) == NCHS.min_n else Standard(min_n=float(n))
+
+
 def nchs_decision(p, n, n_eff, ci_low, ci_high, df, standard: Standard = NCHS) -> pd.DataFrame:
     """The standard's decision for each proportion (arrays or scalars).
 
