@@ -256,7 +256,7 @@ def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, w
     if src.path.is_dir():  # an evaluation folder: its own questionnaires (with its sheets and fieldwork)
         folder = evaluation_folder(src.path)
         return run(folder.tables, questionnaires or list(folder.questionnaires), framework=folder.framework,
-                   alpha=alpha, weigh=weigh)
+                   alpha=alpha, weigh=weigh, reliable_n=folder.inputs.evaluation.thresholds.reliable_n)
     qs = questionnaires or ([load(f) for f in src.questionnaires] if src.questionnaires else None)
     return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh)
 
