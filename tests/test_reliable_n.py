@@ -148,3 +148,21 @@ def test_weighted_item_rates_are_judged_on_kish_effective_n():
     assert item_levels([plain]) != [SUPPRESS]
     assert item_levels([weighted]) == [SUPPRESS]
     assert item_levels([weighted], Standard(min_n=20)) != [SUPPRESS]
+
+
+def test_reliable_n_reaches_the_year_over_year_comparison(tmp_path, monkeypatch):
+    # raw/2022.xlsx (synthetic, raw/make_2022.py) against raw/2021.xlsx: with NCHS's 30, five staff
+    # districts (n < 30 in either year) are not compared; with 5 all twelve are, in `survey
+    # compare` and in the report's 与上年比较 (analyze --previous), whose note quotes 5.
+    monkeypatch.chdir(ROOT)
+    default = run("compare", "raw/2021.xlsx", "raw/2022.xlsx", "-o", tmp_path / "c30")
+    five = run("compare", "raw/2021.xlsx", "raw/2022.xlsx", "--reliable-n", "5", "-o", tmp_path / "c5")
+    assert default.exit_code == 0 and five.exit_code == 0, default.output + five.output
+    assert "分区：7个区无显著变化（Holm校正）。5个区的样本量不足" in default.output
+    assert "分区：12个区无显著变化（Holm校正）。" in five.output
+    assert "7个可比较的区中" in five.output and "4个可比较的区中" in default.output  # unit contrasts
+    res = run("analyze", "raw/2022.xlsx", "--previous", "raw/2021.xlsx", "--reliable-n", "5", "-o", tmp_path / "r")
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "分区：12个区无显著变化（Holm校正）。" in text
+    assert "样本量或有效样本量不足5、" in text and "不足30" not in text

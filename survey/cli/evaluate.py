@@ -21,6 +21,7 @@ from survey.cli.options import (
     output_options,
     previous_analysis,
     previous_path,
+    reliable_option,
     run_analysis,
     sheet_option,
     stamped,
@@ -235,9 +236,11 @@ def audit_cmd(annex, framework, step_mode):
 @click.option("--weighted", is_flag=True,
               help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
 @click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
+@reliable_option
 @output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
 @limit_options
-def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, out):
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, reliable_n,
+                out):
     """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 
     Either may be an evaluation folder (survey init): its inputs and questionnaires are used;
@@ -263,7 +266,9 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
                    expected="a workbook, an evaluation folder or a report folder (reports/<name>)",
                    hint="check the path of WORKBOOK, this year's (OLD, last year's, comes first)")
     a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weighted)
-    b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted)
+    given = click.get_current_context().get_parameter_source("reliable_n") is not click.core.ParameterSource.DEFAULT
+    b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted,
+                          reliable_n=reliable_n if given else None)  # a folder's thresholds.reliable_n unless given
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
     old_name, new_name, same_year = comparison_labels(analysis_year(a), analysis_year(b), a.name, b.name)

@@ -73,8 +73,8 @@ district_option = click.option(
 reliable_option = click.option(
     "--reliable-n", type=click.IntRange(min=1), default=30, show_default=True,
     help="Fewest respondents and effective sample size a rate needs to be shown (NCHS presentation "
-         "standard; 30 by default): smaller cells are marked 不予报告 in the report, charts and "
-         "satisfaction.xlsx. An evaluation folder's thresholds.reliable_n unless given.")
+         "standard): smaller cells are marked 不予报告 in the report, charts and satisfaction.xlsx, and "
+         "not compared across years or units. An evaluation folder's thresholds.reliable_n unless given.")
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
 
@@ -241,8 +241,12 @@ def print_table(table, fmt: str) -> None:
         click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
 
 
-def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, weigh: bool = True):
+def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, weigh: bool = True,
+                      reliable_n: int | None = None):
     """Last year's :class:`~survey.pipeline.Analysis` from a workbook, an evaluation folder or a report folder.
+
+    ``reliable_n`` (NCHS minimum sample): given, else an evaluation folder's ``thresholds.reliable_n``,
+    else 30.
 
     A report folder is resolved to the inputs its manifest names, their hashes checked
     (:func:`survey.evaluation.previous.previous_source`); its questionnaire files are used
@@ -256,9 +260,9 @@ def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, w
     if src.path.is_dir():  # an evaluation folder: its own questionnaires (with its sheets and fieldwork)
         folder = evaluation_folder(src.path)
         return run(folder.tables, questionnaires or list(folder.questionnaires), framework=folder.framework,
-                   alpha=alpha, weigh=weigh, reliable_n=folder.inputs.evaluation.thresholds.reliable_n)
+                   alpha=alpha, weigh=weigh, reliable_n=reliable_n or folder.inputs.evaluation.thresholds.reliable_n)
     qs = questionnaires or ([load(f) for f in src.questionnaires] if src.questionnaires else None)
-    return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh)
+    return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh, reliable_n=reliable_n or 30)
 
 
 def with_previous(result, path: Path, folder=None):
