@@ -62,12 +62,30 @@ def write_xlsx(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def report_2021(tmp_path_factory):
+def report_2021(tmp_path_factory, analysis_2021):
     """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds)."""
-    from survey.pipeline import analyze
     from survey.render.report import write_report
 
-    analysis = analyze(RAW_2021, QDIR)
     out = tmp_path_factory.mktemp("report_2021")
-    write_report(analysis, out)
-    return analysis, out
+    write_report(analysis_2021, out)
+    return analysis_2021, out
+
+
+@pytest.fixture(scope="session")
+def cli_2021(tmp_path_factory):
+    """``survey analyze raw/2021.xlsx -o OUT`` run from the repository, once for the session: (OUT, console text).
+
+    The command a user types (default questionnaires/ beside raw/); its folder is the one
+    tests/test_previous.py compares byte for byte with reports/2021. Tests read it, never
+    write into it (copy it first).
+    """
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    out = tmp_path_factory.mktemp("cli_2021") / "r"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        res = CliRunner().invoke(main, ["analyze", "raw/2021.xlsx", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return out, res.output
