@@ -89,3 +89,29 @@ def cli_2021(tmp_path_factory):
         res = CliRunner().invoke(main, ["analyze", "raw/2021.xlsx", "-o", str(out)])
     assert res.exit_code == 0, res.output
     return out, res.output
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory):
+    """``survey init FOLDER --from NAME`` then ``survey analyze FOLDER``, once per example for the session.
+
+    ``example_run(name)`` gives (FOLDER, console text); FOLDER is named after the example and holds
+    its report in reports/NAME. Tests read it, never write into it (copy it, or write with -o elsewhere).
+    """
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    done: dict[str, tuple[Path, str]] = {}
+
+    def _run(name: str) -> tuple[Path, str]:
+        if name not in done:
+            folder = tmp_path_factory.mktemp("example") / name
+            res = CliRunner().invoke(main, ["init", str(folder), "--from", name])
+            assert res.exit_code == 0, res.output
+            res = CliRunner().invoke(main, ["analyze", str(folder)])
+            assert res.exit_code == 0, res.output
+            done[name] = folder, res.output
+        return done[name]
+
+    return _run

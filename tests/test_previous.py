@@ -136,12 +136,10 @@ def test_no_sentence_quotes_a_flagged_cell():
     assert "甲区（比例需审慎解读）" in s and "80.00%" not in s
 
 
-def test_a_report_written_from_elsewhere_is_found_by_name_and_hash(tmp_path):
+def test_a_report_written_from_elsewhere_is_found_by_name_and_hash(tmp_path, example_run):
     # analysed from the repository, the folder's manifest names its files without machine paths
     # (2021.xlsx, staff.yaml …): they are found under the folder holding reports/, hash checked
-    folder = tmp_path / "nj"
-    assert CliRunner().invoke(main, ["init", str(folder), "--from", "nanjing-2021"]).exit_code == 0
-    assert CliRunner().invoke(main, ["analyze", str(folder)]).exit_code == 0
+    folder, _ = example_run("nanjing-2021")  # `survey init --from nanjing-2021` + `survey analyze FOLDER`
     manifest = json.loads((folder / "reports" / "2021" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["workbook"]["path"] == "2021.xlsx"
     res = CliRunner().invoke(main, ["compare", str(folder / "reports" / "2021"), str(RAW_2022),
