@@ -41,6 +41,14 @@ def analysis_2021():
     return analyze(RAW_2021, QDIR)
 
 
+@pytest.fixture(scope="session")
+def analysis_2021_unweighted():
+    """``analyze(raw/2021.xlsx, questionnaires/, weigh=False)``, run once for the session (read it, never modify it)."""
+    from survey.pipeline import analyze
+
+    return analyze(RAW_2021, QDIR, weigh=False)
+
+
 @pytest.fixture
 def write_xlsx(tmp_path):
     """Write ``{sheet: [header, *rows]}`` to an xlsx file in tmp_path; return its path."""
