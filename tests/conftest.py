@@ -49,6 +49,17 @@ def analysis_2021_unweighted():
     return analyze(RAW_2021, QDIR, weigh=False)
 
 
+@pytest.fixture(scope="session")
+def analysis_rural_water():
+    """The shipped example survey/examples/rural-water-2023 analysed as `survey analyze` does (it scores the
+    weighted rate), once for the session: read it, never modify it."""
+    from survey.evaluation.folder import folder_run
+    from survey.pipeline import analyze
+
+    run = folder_run(ROOT / "survey" / "examples" / "rural-water-2023")
+    return analyze(run.tables, **run.analysis_options({}))
+
+
 @pytest.fixture
 def write_xlsx(tmp_path):
     """Write ``{sheet: [header, *rows]}`` to an xlsx file in tmp_path; return its path."""
