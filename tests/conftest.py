@@ -81,14 +81,13 @@ def write_xlsx(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def report_2021(analysis_2021, cli_2021):
-    """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds).
+def report_2021(tmp_path_factory, analysis_2021):
+    """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds)."""
+    from survey.render.report import write_report
 
-    The folder is cli_2021's: `survey analyze` writes ``write_report(analyze(raw/2021.xlsx))``, byte for
-    byte what writing ``analysis_2021`` gives (tests/test_report.py::test_outputs_are_reproducible
-    compares a fresh ``write_report`` with it file by file).
-    """
-    return analysis_2021, cli_2021[0]
+    out = tmp_path_factory.mktemp("report_2021")
+    write_report(analysis_2021, out)
+    return analysis_2021, out
 
 
 @pytest.fixture(scope="session")
