@@ -41,6 +41,25 @@ def analysis_2021():
     return analyze(RAW_2021, QDIR)
 
 
+@pytest.fixture(scope="session")
+def analysis_2021_unweighted():
+    """``analyze(raw/2021.xlsx, questionnaires/, weigh=False)``, run once for the session (read it, never modify it)."""
+    from survey.pipeline import analyze
+
+    return analyze(RAW_2021, QDIR, weigh=False)
+
+
+@pytest.fixture(scope="session")
+def analysis_rural_water():
+    """The shipped example survey/examples/rural-water-2023 analysed as `survey analyze` does (it scores the
+    weighted rate), once for the session: read it, never modify it."""
+    from survey.evaluation.folder import folder_run
+    from survey.pipeline import analyze
+
+    run = folder_run(ROOT / "survey" / "examples" / "rural-water-2023")
+    return analyze(run.tables, **run.analysis_options({}))
+
+
 @pytest.fixture
 def write_xlsx(tmp_path):
     """Write ``{sheet: [header, *rows]}`` to an xlsx file in tmp_path; return its path."""
@@ -62,12 +81,56 @@ def write_xlsx(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def report_2021(tmp_path_factory):
+def report_2021(tmp_path_factory, analysis_2021):
     """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds)."""
-    from survey.pipeline import analyze
     from survey.render.report import write_report
 
-    analysis = analyze(RAW_2021, QDIR)
     out = tmp_path_factory.mktemp("report_2021")
-    write_report(analysis, out)
-    return analysis, out
+    write_report(analysis_2021, out)
+    return analysis_2021, out
+
+
+@pytest.fixture(scope="session")
+def cli_2021(tmp_path_factory):
+    """``survey analyze raw/2021.xlsx -o OUT`` run from the repository, once for the session: (OUT, console text).
+
+    The command a user types (default questionnaires/ beside raw/); its folder is the one
+    tests/test_previous.py compares byte for byte with reports/2021. Tests read it, never
+    write into it (copy it first).
+    """
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    out = tmp_path_factory.mktemp("cli_2021") / "r"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        res = CliRunner().invoke(main, ["analyze", "raw/2021.xlsx", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory):
+    """``survey init FOLDER --from NAME`` then ``survey analyze FOLDER``, once per example for the session.
+
+    ``example_run(name)`` gives (FOLDER, console text); FOLDER is named after the example and holds
+    its report in reports/NAME. Tests read it, never write into it (copy it, or write with -o elsewhere).
+    """
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    done: dict[str, tuple[Path, str]] = {}
+
+    def _run(name: str) -> tuple[Path, str]:
+        if name not in done:
+            folder = tmp_path_factory.mktemp("example") / name
+            res = CliRunner().invoke(main, ["init", str(folder), "--from", name])
+            assert res.exit_code == 0, res.output
+            res = CliRunner().invoke(main, ["analyze", str(folder)])
+            assert res.exit_code == 0, res.output
+            done[name] = folder, res.output
+        return done[name]
+
+    return _run

@@ -16,15 +16,6 @@ from survey.render import files
 from survey.render.files import csv_bytes, folder_lock, write_files
 
 
-@pytest.fixture(scope="module")
-def report_2021():
-    from survey.pipeline import analyze
-
-    from .conftest import QDIR, RAW_2021
-
-    return analyze(RAW_2021, QDIR)
-
-
 def _snapshot(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
@@ -34,13 +25,9 @@ REPORT_FILES = ["satisfaction.xlsx", "validity.xlsx", "audit.xlsx", "annex.xlsx"
 
 
 @pytest.fixture(scope="module")
-def report_files(report_2021, tmp_path_factory):
-    """The bytes of the 2021 report, as write_report writes them (built once for the module)."""
-    from survey.render.report import write_report
-
-    out = tmp_path_factory.mktemp("report") / "r"
-    write_report(report_2021, out)
-    return _snapshot(out)
+def report_files(report_2021):
+    """The bytes of the 2021 report, as write_report writes them (the session's report, conftest.report_2021)."""
+    return _snapshot(report_2021[1])
 
 
 def _failing_at(monkeypatch, failing):
@@ -69,7 +56,7 @@ def test_a_failure_at_any_report_file_keeps_the_old_report(report_files, tmp_pat
 
 
 @pytest.mark.parametrize("failing", ["satisfaction.xlsx", "manifest.json"])  # the first and the last written
-def test_write_report_is_all_or_nothing(report_2021, report_files, tmp_path, monkeypatch, failing):
+def test_write_report_is_all_or_nothing(analysis_2021, report_files, tmp_path, monkeypatch, failing):
     from survey.render.report import write_report
 
     out = tmp_path / "r"
@@ -77,7 +64,7 @@ def test_write_report_is_all_or_nothing(report_2021, report_files, tmp_path, mon
     old = _snapshot(out)
     _failing_at(monkeypatch, failing)
     with pytest.raises(PermissionError):
-        write_report(report_2021, out)
+        write_report(analysis_2021, out)
     assert _snapshot(out) == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 

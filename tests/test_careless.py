@@ -127,9 +127,9 @@ def test_plausibility_findings_are_warnings_on_the_console_and_labels_in_the_aud
     assert "答题时长不合理 11" in cleaned.output
 
 
-def test_allocation_findings_are_warnings_of_analyze(tmp_path):
-    res = run("analyze", RAW_2021, "-q", QDIR, "-o", tmp_path / "r")
-    assert "warning: 资金分配：各区分配金额合计317.03万元，与全市合计317.00万元不符" in res.output
+def test_allocation_findings_are_warnings_of_analyze(cli_2021):
+    _, output = cli_2021  # `survey analyze raw/2021.xlsx -o OUT`, the session's run (conftest)
+    assert "warning: 资金分配：各区分配金额合计317.03万元，与全市合计317.00万元不符" in output
 
 
 # -- 2. every CSV the command line prints or writes is formula-safe --------------------------------

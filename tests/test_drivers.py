@@ -85,13 +85,10 @@ def test_errors_name_the_fix():
         relative_importance(SWISS, "Fertility", ["Education", "nope"])
 
 
-def test_key_drivers_on_the_2021_staff_survey():
+def test_key_drivers_on_the_2021_staff_survey(analysis_2021):
     from survey.evaluation.keydrivers import key_drivers
-    from survey.pipeline import analyze
 
-    from .conftest import QDIR, RAW_2021
-
-    s = analyze(RAW_2021, QDIR).surveys[0]
+    s = analysis_2021.surveys[0]  # analyze(raw/2021.xlsx, questionnaires/), the session's run
     k = key_drivers(s.cleaned.valid, replicates=30)
     assert k.n == 389 and 0 < k.r2 < 1
     assert k.importance["share"].sum() == pytest.approx(k.r2)

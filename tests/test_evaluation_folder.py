@@ -249,7 +249,7 @@ def _write_xlsx(path: Path, sheet: str, rows: list[list]) -> None:
     wb.save(path)
 
 
-def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path):
+def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path, analysis_2021):
     """The Nanjing example with every input in a file of its own (staff in two CSV parts, the
     frame as CSV, the facts and margins in their own xlsx) gives the workbook's estimates and total."""
     from survey.inputs.read import Workbook
@@ -276,7 +276,7 @@ def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path):
     run_ = folder_run(folder)
     assert run_.workbook is None and len(run_.tables.exports["staff"].data) == len(staff) - 1
     files = analyze(run_.tables, list(run_.questionnaires), framework=run_.framework)
-    sheets = analyze(ROOT / "raw" / "2021.xlsx", ROOT / "questionnaires")
+    sheets = analysis_2021  # analyze(raw/2021.xlsx, questionnaires/), the session's run (conftest)
     assert files.scorecard.total == sheets.scorecard.total == pytest.approx(97.0)
     cols = ["questionnaire", "measure", "domain", "n", "estimate"]
     pd_testing = pytest.importorskip("pandas").testing
@@ -341,7 +341,7 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
     assert run("template", folder).exit_code != 0  # never replaces a file
 
 
-def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
+def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path, cli_2021):
     import shutil
 
     from survey.evaluation.years import year_warnings
@@ -361,10 +361,10 @@ def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path):
         assert "数据核对提示：问卷staff的答卷多数提交于2021年" in z.read("word/document.xml").decode("utf-8")
         # a workbook's Office files are dated by the year its name gives, not a fixed 2021
         assert "2022-01-01T00:00:00Z" in z.read("docProps/core.xml").decode("utf-8")
-    res = run("analyze", ROOT / "raw" / "2021.xlsx", "-q", ROOT / "questionnaires", "-o", tmp_path / "s")
-    assert "评价年度" not in res.output
-    assert "notes" not in json.loads((tmp_path / "s" / "manifest.json").read_text(encoding="utf-8"))
-    assert "数据核对提示" not in (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
+    same, output = cli_2021  # `survey analyze raw/2021.xlsx -o OUT`, the session's run (conftest)
+    assert "评价年度" not in output
+    assert "notes" not in json.loads((same / "manifest.json").read_text(encoding="utf-8"))
+    assert "数据核对提示" not in (same / "report.html").read_text(encoding="utf-8")
     ev = Evaluation.model_validate({**MINIMAL, "project": "某县2021年农村饮水安全补助资金绩效评价"})
     assert any("项目名称写的是2021年" in w for w in ev.warnings())
     assert year_warnings(2023, dates={"a": pd.Series(pd.to_datetime(["2024-03-01", "2024-03-02"]))}) == []

@@ -26,16 +26,14 @@ def run(*args):
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
-def test_an_example_runs_from_init_to_the_annex(tmp_path, name):
+def test_an_example_runs_from_init_to_the_annex(example_run, name):
     from survey.evaluation.score import load_framework
 
-    folder = tmp_path / name
-    run("init", folder, "--from", name)
+    folder, out = example_run(name)  # `survey init FOLDER --from NAME` and `survey analyze FOLDER` (conftest)
     assert "12" in run("framework", "check", folder / "framework.yaml") or EXAMPLES[name][2] == 11
     fw = load_framework(folder / "framework.yaml")
     assert len(fw.indicators) == EXAMPLES[name][2] and len({i.rule.type for i in fw.indicators}) >= 5
     run("questionnaire", "check", *sorted((folder / "questionnaires").glob("*.yaml")))
-    out = run("analyze", folder)
     assert "评分表 total:" in out
     reports = folder / "reports" / folder.name  # the exports are files of their own: named after the folder
     import docx

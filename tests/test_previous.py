@@ -51,12 +51,10 @@ def test_report_section_finds_the_planted_change_and_no_other(report_2022):
     assert manifest["previous"]["name"] == "2021" and manifest["previous"]["source"] == "raw/2021.xlsx"
 
 
-def test_without_previous_the_2021_report_is_byte_identical(tmp_path, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    res = CliRunner().invoke(main, ["analyze", "raw/2021.xlsx", "-o", str(tmp_path)])
-    assert res.exit_code == 0, res.output
+def test_without_previous_the_2021_report_is_byte_identical(cli_2021):
+    out, _ = cli_2021  # `survey analyze raw/2021.xlsx -o OUT` run from the repository (conftest)
     for f in sorted(p for p in (ROOT / "reports" / "2021").iterdir() if p.is_file()):  # pages/ is a local render
-        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+        assert (out / f.name).read_bytes() == f.read_bytes(), f.name
 
 
 def test_compare_takes_a_report_folder(monkeypatch, tmp_path):
@@ -138,12 +136,10 @@ def test_no_sentence_quotes_a_flagged_cell():
     assert "甲区（比例需审慎解读）" in s and "80.00%" not in s
 
 
-def test_a_report_written_from_elsewhere_is_found_by_name_and_hash(tmp_path):
+def test_a_report_written_from_elsewhere_is_found_by_name_and_hash(tmp_path, example_run):
     # analysed from the repository, the folder's manifest names its files without machine paths
     # (2021.xlsx, staff.yaml …): they are found under the folder holding reports/, hash checked
-    folder = tmp_path / "nj"
-    assert CliRunner().invoke(main, ["init", str(folder), "--from", "nanjing-2021"]).exit_code == 0
-    assert CliRunner().invoke(main, ["analyze", str(folder)]).exit_code == 0
+    folder, _ = example_run("nanjing-2021")  # `survey init --from nanjing-2021` + `survey analyze FOLDER`
     manifest = json.loads((folder / "reports" / "2021" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["workbook"]["path"] == "2021.xlsx"
     res = CliRunner().invoke(main, ["compare", str(folder / "reports" / "2021"), str(RAW_2022),

@@ -111,16 +111,9 @@ def test_no_english_id_in_a_cell_of_the_2021_report(report_2021):
     assert english_ids(report_2021[1]) == []
 
 
-def test_no_english_id_in_a_cell_of_a_new_evaluation(tmp_path):
-    from click.testing import CliRunner
-
-    from survey.cli import main
-
-    folder = tmp_path / "rw"
-    assert CliRunner().invoke(main, ["init", str(folder), "--from", "rural-water-2023"]).exit_code == 0
-    res = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "r")])
-    assert res.exit_code == 0, res.output
-    assert english_ids(tmp_path / "r") == []
+def test_no_english_id_in_a_cell_of_a_new_evaluation(example_run):
+    folder, _ = example_run("rural-water-2023")  # `survey init --from rural-water-2023` + `survey analyze FOLDER`
+    assert english_ids(folder / "reports" / folder.name) == []
 
 
 def test_the_notes_sheet_explains_the_headers_the_sheets_show(report_2021):

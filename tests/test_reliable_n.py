@@ -55,16 +55,16 @@ def reliability_by_unit(xlsx: Path, title_part: str, label: str) -> dict[str, st
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """raw/2021.xlsx analysed with the default standard and with --reliable-n 5."""
+def runs(tmp_path_factory, cli_2021):
+    """raw/2021.xlsx analysed with the default standard (the session's CLI run, conftest.cli_2021) and with --reliable-n 5."""
     base = tmp_path_factory.mktemp("reliable")
-    out = {}
-    for name, extra in (("default", ()), ("five", ("--reliable-n", "5"))):
-        res = CliRunner().invoke(main, ["analyze", str(ROOT / "raw" / "2021.xlsx"), "-q", str(ROOT / "questionnaires"),
-                                        "-o", str(base / name), *extra])
-        assert res.exit_code == 0, res.output
-        assert "评分表 total: 97.0/100, 评价等级 优" in res.output  # the scores never depend on it
-        out[name] = base / name
+    out = {"default": cli_2021[0]}
+    assert "评分表 total: 97.0/100, 评价等级 优" in cli_2021[1]
+    res = CliRunner().invoke(main, ["analyze", str(ROOT / "raw" / "2021.xlsx"), "-q", str(ROOT / "questionnaires"),
+                                    "-o", str(base / "five"), "--reliable-n", "5"])
+    assert res.exit_code == 0, res.output
+    assert "评分表 total: 97.0/100, 评价等级 优" in res.output  # the scores never depend on it
+    out["five"] = base / "five"
     return out
 
 

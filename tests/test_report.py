@@ -18,10 +18,10 @@ from .conftest import QDIR, RAW_2021
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory, analysis_2021):
-    out = tmp_path_factory.mktemp("report")
-    paths = report.write_report(analysis_2021, out)
-    return out, paths
+def written(report_2021):
+    """The folder ``write_report`` wrote for the session's 2021 analysis (conftest.report_2021), and its files."""
+    out = report_2021[1]
+    return out, sorted(p for p in out.iterdir() if p.is_file())
 
 
 def all_text(path) -> str:
@@ -86,9 +86,10 @@ def test_text_starting_with_equals_is_text_not_a_formula(written):
 
 def test_outputs_are_reproducible(tmp_path, written):
     _out, paths = written
-    again = report.write_report(analyze(RAW_2021, QDIR), tmp_path)
-    for a, b in zip(paths, again):
-        assert a.read_bytes() == b.read_bytes(), a.name
+    again = report.write_report(analyze(RAW_2021, QDIR), tmp_path)  # a fresh run, not the shared one
+    assert sorted(b.name for b in again) == [a.name for a in paths]
+    for b in again:
+        assert b.read_bytes() == (_out / b.name).read_bytes(), b.name
 
 
 def test_manifest_has_relative_paths_and_hashes(written):
@@ -177,7 +178,7 @@ def test_manifest_traces_every_output_and_the_framework(written):
     assert len(manifest["framework"]["sha256"]) == 64
 
 
-def test_report_html_is_the_report(written):
+def test_report_html_is_the_report(written, analysis_2021):
     out, paths = written
     assert "report.html" in {p.name for p in paths}
     page = (out / "report.html").read_text(encoding="utf-8")
@@ -189,6 +190,6 @@ def test_report_html_is_the_report(written):
     assert "alpha=" not in page and "ci_method" not in page  # parameters belong in the manifest
     assert "@page wide { size: A4 landscape" in page and "size: A4;" in page
     # free text only as the quotes of the suggestions table, masked data in them as （略）
-    texts = report.suggestions_table(analyze(RAW_2021, QDIR))["text"].dropna()
+    texts = report.suggestions_table(analysis_2021)["text"].dropna()
     assert [t for t in texts if "****" in t] and "（略）" in page and "****" not in page
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", page)

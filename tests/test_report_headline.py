@@ -10,25 +10,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
 
-from survey.cli import main
 from survey.evaluation.headline import headlines
 
-from .conftest import QDIR, RAW_2021
 from .test_report_docx import docx_lines
 
 RATE, CI, OTHER = "97.43%", "95.33%–98.60%", "97.46%"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("headline")
-    res = CliRunner().invoke(main, ["analyze", str(RAW_2021), "-q", str(QDIR), "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    return out, res.output
+def run(cli_2021):
+    """The session's CLI run of raw/2021.xlsx (conftest.cli_2021): its folder and console text."""
+    return cli_2021
 
 
 def test_headline_is_the_scored_unweighted_rate(report_2021):

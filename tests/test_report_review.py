@@ -26,13 +26,9 @@ RURAL_WATER = ROOT / "survey" / "examples" / "rural-water-2023"
 
 
 @pytest.fixture(scope="module")
-def rural_water():
-    """The shipped rural-water example analysed as `survey analyze` does (it scores the weighted rate)."""
-    from survey.evaluation.folder import folder_run
-    from survey.pipeline import analyze
-
-    run = folder_run(RURAL_WATER)
-    return analyze(run.tables, **run.analysis_options({}))
+def rural_water(analysis_rural_water):
+    """The shipped rural-water example analysed as `survey analyze` does (conftest, once for the session)."""
+    return analysis_rural_water
 
 
 def tables(blocks, start: str) -> list[Table]:

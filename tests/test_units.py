@@ -11,15 +11,12 @@ from dataclasses import replace
 import pytest
 
 from survey.evaluation.units import unit_contrast_table
-from survey.pipeline import analyze
 from survey.render.yoy import units_below_sentence
-
-from .conftest import QDIR, RAW_2021
 
 
 @pytest.fixture(scope="module")
-def staff():
-    return analyze(RAW_2021, QDIR, weigh=False).surveys[0].cleaned.valid
+def staff(analysis_2021_unweighted):
+    return analysis_2021_unweighted.surveys[0].cleaned.valid  # analyze(raw/2021.xlsx, weigh=False), conftest
 
 
 def test_no_district_is_below_in_2021_and_100_percent_is_never_named(staff):

@@ -224,9 +224,9 @@ def test_margin_of_fpc_design_estimates_applies_the_fpc_once():
     assert twice.loc[0, "moe_fpc"] == pytest.approx(z * est.loc[0, "se"] * math.sqrt(1 - 12 / 50), rel=1e-12)
 
 
-def test_pipeline_checks_the_margin_of_the_scored_estimates():
+def test_pipeline_checks_the_margin_of_the_scored_estimates(analysis_2021):
     # The 2021 framework scores the unweighted rate: the margin is that one's (issue 11: one figure).
-    staff = analyze(RAW_2021, QDIR).surveys[0]
+    staff = analysis_2021.surveys[0]  # analyze(raw/2021.xlsx, questionnaires/), the session's run
     u = staff.estimates.set_index(["measure", "level"]).loc[("overall", "全部")]
     m = staff.validity.margins.set_index(["measure", "level"]).loc[("overall", "全部")]
     assert staff.validity.parameters["se_includes_fpc"] is False and m["estimate"] == u["estimate"]

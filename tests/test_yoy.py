@@ -39,8 +39,8 @@ RAW_2022 = ROOT / "raw" / "2022.xlsx"
 
 
 @pytest.fixture(scope="module")
-def years():
-    return analyze(RAW_2021, QDIR, weigh=False), analyze(RAW_2022, QDIR, weigh=False)
+def years(analysis_2021_unweighted):
+    return analysis_2021_unweighted, analyze(RAW_2022, QDIR, weigh=False)  # 2021: the session's run (conftest)
 
 
 def test_make_2022_is_byte_reproducible(tmp_path):
@@ -154,10 +154,10 @@ def test_cli_compare(tmp_path):
     assert (tmp_path / "comparison.xlsx").exists()
 
 
-def test_weighted_comparison_finds_the_same_single_change():
+def test_weighted_comparison_finds_the_same_single_change(analysis_2021):
     # Design-based on both years' frame weights (post-stratified by district; the FPC is
     # left out by default, see compare_surveys).
-    a, b = analyze(RAW_2021, QDIR), analyze(RAW_2022, QDIR)
+    a, b = analysis_2021, analyze(RAW_2022, QDIR)  # 2021: the session's analyze(raw/2021.xlsx, questionnaires/)
     comparisons, _ = compare_analyses(a, b, weighted=True)
     staff, offender = comparisons
     assert staff.weighted and offender.weighted
@@ -195,7 +195,7 @@ def test_cli_compare_takes_an_evaluation_folder(tmp_path):
     assert res.output.count("显著提高") == 1 and "与2021年比较" in res.output
 
 
-def test_linked_respondents_weighted_match_svymean_of_the_paired_differences():
+def test_linked_respondents_weighted_match_svymean_of_the_paired_differences(analysis_2021):
     """Weighted panel: the 389 staff of 2021 answer again with the same weights and districts.
 
     60 of them now rate 薪酬福利待遇 satisfied. With the key, the SE of the weighted
@@ -207,7 +207,7 @@ def test_linked_respondents_weighted_match_svymean_of_the_paired_differences():
         SE(svymean(~yold, des))          # 0.0232231903720455 (independent SEs, for the conservative test)
         SE(svymean(~ynew, des))          # 0.017398595008574
     """
-    old = analyze(RAW_2021, QDIR).surveys[0]
+    old = analysis_2021.surveys[0]  # analyze(raw/2021.xlsx, questionnaires/), the session's run
     data = old.cleaned.valid.data.copy()
     unsat = data.index[data["h_pay"] > 2][:60]          # codes 3–5: 一般 … 非常不满意
     data.loc[unsat, "h_pay"] = 2.0                       # 满意
