@@ -88,27 +88,40 @@ def _umask() -> int:
     return mask
 
 
+def _mode(path: Path) -> int | None:
+    """``path``'s mode (following links), or None when nothing is there."""
+    try:
+        return os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 def _check_folder(folder: Path, names) -> None:
     """Refuse, before anything is written: a file where the folder (or one above it) should be, a
     read-only folder (its owner's write bit cleared: a report someone froze, which a swap would
     otherwise replace even so), a folder, a device or a pipe where a file should be (renaming over
     /dev/null would replace the device), and an input of this run (inside ``protecting_inputs``)."""
+    # one stat per path: another run may swap the folder (rename it aside, rename the new one in)
+    # between two looks, and a folder that vanished for that moment is not a file in the way
     for above in (folder, *folder.parents):
-        if above.exists():
-            if not above.is_dir():
+        mode = _mode(above)
+        if mode is not None:
+            if not stat.S_ISDIR(mode):
                 what = "the output folder is a file" if above == folder else f"{above} is a file, not a folder"
                 raise DataError(what, file=str(folder), hint="choose another --out folder")
             break
-    if folder.is_dir() and not folder.stat().st_mode & stat.S_IWUSR:
+    mode = _mode(folder)
+    if mode is not None and stat.S_ISDIR(mode) and not mode & stat.S_IWUSR:
         raise DataError("the output folder is read-only", file=str(folder),
                         hint="make it writable (chmod u+w, or clear Read-only in its properties), "
                              "or choose another --out folder")
     for name in names:
         target = folder / name
-        if target.is_dir():
+        mode = _mode(target)
+        if mode is not None and stat.S_ISDIR(mode):
             raise DataError("a folder is in the way of the report file", file=str(target),
                             hint="move the folder away, or choose another --out folder")
-        if target.exists() and not target.is_file():
+        if mode is not None and not stat.S_ISREG(mode):
             raise DataError("the output path is a device, pipe or socket, not a file", file=str(target),
                             hint="name a file to write (for no output at all, write to a temporary folder)")
         if is_input(target):
