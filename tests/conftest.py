@@ -134,3 +134,43 @@ def example_run(tmp_path_factory):
         return done[name]
 
     return _run
+
+
+# What each external tool of the `render` tests is, and the Debian package that provides it.
+TOOL_PACKAGES = {"soffice": "libreoffice-writer-nogui", "libreoffice": "libreoffice-writer-nogui",
+                 "pdftotext": "poppler-utils", "pdfimages": "poppler-utils", "chromium": "chromium",
+                 "chromium-browser": "chromium", "google-chrome": "chromium", "cjk-font": "fonts-noto-cjk"}
+
+
+def need_tools(*names: str) -> None:
+    """Skip a `render` test whose external tools are missing ("soffice|libreoffice": either).
+
+    The reason names the packages to install. When SURVEY_RENDER_REQUIRED=1 (set by .ci/run once
+    the tools are installed) a missing tool fails the test instead: CI never skips them silently.
+    """
+    import os
+    import shutil
+
+    missing = [n for n in names if not any(shutil.which(x) for x in n.split("|"))]
+    if not missing:
+        return
+    packages = sorted({TOOL_PACKAGES.get(n.split("|")[0], n) for n in missing})
+    why = (f"needs {', '.join(missing)}: apt-get install {' '.join(packages)} "
+           "(.ci/run installs them); the rest of the suite does not need them")
+    if os.environ.get("SURVEY_RENDER_REQUIRED") == "1":
+        pytest.fail(why)
+    pytest.skip(why)
+
+
+def need_cjk_font() -> None:
+    """Skip (or, under SURVEY_RENDER_REQUIRED=1, fail) a test that draws Chinese text without a CJK font."""
+    import os
+
+    from survey.render.charts import cjk_font
+
+    if cjk_font() is None:
+        why = "needs a CJK font: apt-get install fonts-noto-cjk (.ci/run installs it)"
+        if os.environ.get("SURVEY_RENDER_REQUIRED") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+

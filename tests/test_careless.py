@@ -199,7 +199,7 @@ def case_gbk_csv_with_an_unclosed_quote(s, tmp):
 
 
 def case_sav_with_duplicate_labels(s, tmp):
-    pyreadstat = pytest.importorskip("pyreadstat")
+    import pyreadstat
     path = tmp / "e.sav"
     pyreadstat.write_sav(pd.DataFrame({"q1": [1.0, 2.0], "q2": [1.0, 2.0]}), str(path),
                          column_labels=["您所在的区", "您所在的区"],

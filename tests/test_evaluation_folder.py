@@ -279,7 +279,8 @@ def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path, analysis
     sheets = analysis_2021  # analyze(raw/2021.xlsx, questionnaires/), the session's run (conftest)
     assert files.scorecard.total == sheets.scorecard.total == pytest.approx(97.0)
     cols = ["questionnaire", "measure", "domain", "n", "estimate"]
-    pd_testing = pytest.importorskip("pandas").testing
+    from pandas import testing as pd_testing
+
     pd_testing.assert_frame_equal(files.estimates[cols], sheets.estimates[cols])
     pd_testing.assert_frame_equal(files.weighted_estimates[cols], sheets.weighted_estimates[cols])
     res = run("analyze", folder)

@@ -82,7 +82,7 @@ def code_rows(rows: list[dict], layout: str) -> list[list]:
 
 def write(path, rows: list[list]):
     if path.suffix == ".xls":
-        xlwt = pytest.importorskip("xlwt")
+        import xlwt  # the test extra: writes the .xls fixtures
         book = xlwt.Workbook(encoding="utf-8")
         sheet = book.add_sheet("Sheet1")
         for i, row in enumerate(rows):

@@ -8,6 +8,8 @@ import pytest
 
 from survey.render import charts
 
+from .conftest import need_cjk_font
+
 
 @pytest.fixture(scope="module")
 def made(report_2021):
@@ -47,8 +49,7 @@ def test_full_marks_line_is_the_lowest_full_score_rate(made):
 
 def test_png_with_a_cjk_font_and_none_without(made, monkeypatch):
     a, ch = made
-    if charts.cjk_font() is None:
-        pytest.skip("no CJK font installed")
+    need_cjk_font()
     assert ch["level1"].png.startswith(b"\x89PNG")
     monkeypatch.setattr(charts, "cjk_font", lambda: None)
     monkeypatch.setattr(charts, "_WARNED", set())

@@ -10,7 +10,7 @@ import pytest
 
 from survey.render.blocks import Heading, Para
 
-from .conftest import ROOT
+from .conftest import ROOT, need_tools
 
 RURAL_WATER = ROOT / "survey" / "examples" / "rural-water-2023"
 
@@ -171,11 +171,9 @@ def test_annex_docx_rows_of_a_kept_block_are_keep_with_next(analysis_2021):
 def test_every_page_of_the_annex_names_the_first_level_of_its_rows(report_2021, tmp_path, name):
     """LibreOffice: each page showing a 三级指标 also shows its 一级指标 (no merged label cut off)."""
     import importlib.util
-    import shutil
     import subprocess
 
-    if not (shutil.which("soffice") or shutil.which("libreoffice")) or not shutil.which("pdftotext"):
-        pytest.skip("not installed: LibreOffice, poppler")
+    need_tools("soffice|libreoffice", "pdftotext")
     spec = importlib.util.spec_from_file_location("render_pages", ROOT / "tools" / "render_pages.py")
     tools = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tools)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 import subprocess
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, need_tools
 
 pytestmark = pytest.mark.render
 
@@ -26,10 +25,6 @@ def _tools():
     return mod
 
 
-def _need(*names):
-    missing = [n for n in names if not any(shutil.which(x) for x in n.split("|"))]
-    if missing:
-        pytest.skip("not installed: " + ", ".join(missing))
 
 
 def pdf_text(pdf) -> str:
@@ -46,14 +41,14 @@ def folder(report_2021, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def docx_text(request):
-    _need("soffice|libreoffice", "pdftotext")  # before the report is written: a quick skip
+    need_tools("soffice|libreoffice", "pdftotext")  # before the report is written: a quick skip
     folder = request.getfixturevalue("folder")
     return pdf_text(_tools().docx_to_pdf(folder / "report.docx", folder))
 
 
 @pytest.fixture(scope="module")
 def html_text(request):
-    _need("chromium|chromium-browser|google-chrome", "pdftotext")
+    need_tools("chromium|chromium-browser|google-chrome", "pdftotext")
     folder = request.getfixturevalue("folder")
     return pdf_text(_tools().html_to_pdf(folder / "report.html", folder))
 
@@ -89,7 +84,7 @@ def test_rendered_html_holds_the_chart_labels_and_the_annex(html_text):
 
 
 def test_rendered_docx_has_the_charts_as_images(docx_text, request):
-    _need("pdfimages")
+    need_tools("pdfimages")
     folder = request.getfixturevalue("folder")
     pdf = folder / "report.docx.pdf"
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True).stdout
