@@ -54,14 +54,13 @@ def analyze(workbook, out, previous, **options):
     from survey.render.progress import Progress
     from survey.render.report import write_report
 
-    if previous is not None:
-        previous_source(previous)  # a wrong --previous fails before this year is analysed
+    checked = previous_source(previous) if previous is not None else None  # fails before this year is analysed
     with Progress() as progress:  # on stderr, only on a terminal
         result, folder = run_analysis(workbook, options, progress=progress)
         last_year = previous_path(previous, folder)
         if last_year is not None:
             progress("comparing with last year")
-            result = with_previous(result, last_year)
+            result = with_previous(result, last_year, source=checked)
         progress("writing reports")
         with stamped(folder, result):
             written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)

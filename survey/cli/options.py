@@ -241,7 +241,7 @@ def print_table(table, fmt: str) -> None:
         click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
 
 
-def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, weigh: bool = True,
+def previous_analysis(path, questionnaires=None, *, alpha: float = 0.05, weigh: bool = True,
                       reliable_n: int | None = None):
     """Last year's :class:`~survey.pipeline.Analysis` from a workbook, an evaluation folder or a report folder.
 
@@ -253,22 +253,26 @@ def previous_analysis(path: Path, questionnaires=None, *, alpha: float = 0.05, w
     unless ``questionnaires`` is given.
     """
     from survey.definitions.questionnaire import load
-    from survey.evaluation.previous import previous_source
+    from survey.evaluation.previous import PreviousSource, previous_source
     from survey.pipeline import analyze as run
+    from survey.stats.presentation import NCHS
 
-    src = previous_source(path)
+    src = path if isinstance(path, PreviousSource) else previous_source(path)  # resolved once
     if src.path.is_dir():  # an evaluation folder: its own questionnaires (with its sheets and fieldwork)
         folder = evaluation_folder(src.path)
         return run(folder.tables, questionnaires or list(folder.questionnaires), framework=folder.framework,
                    alpha=alpha, weigh=weigh, reliable_n=reliable_n or folder.inputs.evaluation.thresholds.reliable_n)
     qs = questionnaires or ([load(f) for f in src.questionnaires] if src.questionnaires else None)
-    return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh, reliable_n=reliable_n or 30)
+    return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh,
+               reliable_n=reliable_n or int(NCHS.min_n))
 
 
-def with_previous(result, path: Path, folder=None):
+def with_previous(result, path: Path, source=None):
     """``result`` with its comparison to last year (``Analysis.previous``) from ``path``.
 
-    A relative ``previous:`` of evaluation.yaml (``folder`` given) is read from the folder.
+    ``source``: ``path`` already resolved (:func:`survey.evaluation.previous.previous_source`, as
+    `survey analyze --previous` does before analysing), so a report folder's inputs are hashed once.
+    A relative ``previous:`` of evaluation.yaml is made absolute by :func:`previous_path`.
     """
     from dataclasses import replace
 
@@ -278,7 +282,7 @@ def with_previous(result, path: Path, folder=None):
     from survey.render.yoy import comparison_labels
 
     alpha = float(result.parameters.get("alpha", 0.05))
-    old = previous_analysis(path, alpha=alpha, weigh=bool(result.parameters.get("weigh", True)))
+    old = previous_analysis(source or path, alpha=alpha, weigh=bool(result.parameters.get("weigh", True)))
     prev = compare_previous(old, result, source=path.as_posix(), alpha=alpha)
     same_year = comparison_labels(prev.year, analysis_year(result), prev.name, result.name)[2]  # 前次 / 本次: say so
     if same_year:  # the run's other notes were printed already; this one goes to the report as well
