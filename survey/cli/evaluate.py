@@ -52,10 +52,11 @@ def analyze(workbook, out, previous, **options):
     from survey.evaluation.previous import previous_source
     from survey.render.console import analysis_lines, written_line
     from survey.render.progress import Progress
-    from survey.render.report import write_report
+    from survey.render.report import report_worker, write_report
 
     checked = previous_source(previous) if previous is not None else None  # fails before this year is analysed
-    with Progress() as progress:  # on stderr, only on a terminal
+    # the progress line on stderr (only on a terminal); the chart worker imports matplotlib during the analysis
+    with Progress() as progress, report_worker() as worker:
         result, folder = run_analysis(workbook, options, progress=progress)
         last_year = previous_path(previous, folder)
         if last_year is not None:
@@ -63,7 +64,8 @@ def analyze(workbook, out, previous, **options):
             result = with_previous(result, last_year, source=checked)
         progress("writing reports")
         with stamped(folder, result):
-            written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name)
+            written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name,
+                                   worker=worker)
     echo_lines([*analysis_lines(result), "", written_line(written)])
 
 

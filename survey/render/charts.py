@@ -238,11 +238,11 @@ def full_marks_rate(framework, indicator: str | None, step_mode: str | None = No
     return full[0] if full else None
 
 
-def report_charts(analysis, suppress_below: int | None = None) -> dict:
-    """Every chart of the report, keyed as :func:`survey.render.outline.report_blocks` reads them.
+def chart_specs(analysis, suppress_below: int | None = None) -> list[tuple[Any, float, Any, tuple]]:
+    """What :func:`report_charts` draws, not drawn yet: ``(key, cost, chart function, arguments)`` each.
 
-    Units with fewer than ``suppress_below`` respondents (default: the analysis's
-    ``min_per_district``, :func:`survey.render.survey_body.suppress_threshold`) are left out.
+    ``cost`` is the relative drawing time (a 四分图 about three bar charts), for
+    splitting the charts between processes.
     """
     from survey.definitions.vocab import OVERALL
     from survey.evaluation.headline import headlines
@@ -259,10 +259,10 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
     from survey.stats.presentation import REVIEW, SUPPRESS, standard_of
 
     standard = standard_of(analysis)  # the analysis is this worker's argument: its reliable_n travels with it
-    out: dict = {}
+    out: list = []
     card = analysis.scorecard
     if card is not None:
-        out["level1"] = level1_chart(card, "各一级指标得分")
+        out.append(("level1", 1.0, level1_chart, (card, "各一级指标得分")))
     unit = unit_label(analysis)
     suppress_below = suppress_threshold(analysis, suppress_below)
     for s, h in zip(analysis.surveys, headlines(analysis)):
@@ -272,7 +272,8 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
         if any(v not in ("", SUPPRESS) for v in item_lv):
             basis = "（加权）" if h.scored.weighted else ""
             starred = "（带*者需审慎解读）" if REVIEW in item_lv else ""
-            out[(q.id, "items")] = items_chart(stats, f"{q.title}各题满意率{basis}{starred}", overall_item(q), standard)
+            out.append(((q.id, "items"), 1.0 + 0.05 * len(stats), items_chart,
+                        (stats, f"{q.title}各题满意率{basis}{starred}", overall_item(q), standard)))
         rows = scored_rows(s, h)
         rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= suppress_below) & rows["estimate"].notna()]
         lv = levels(rows, standard)  # NCHS: suppressed units left out, the ones to read with care starred
@@ -283,9 +284,55 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
             notes = [t for t, on in (("带*者需审慎解读", (lv == REVIEW).any()),
                                      ("样本不足、不予报告的未列出", len(shown) < len(rows))) if on]
             note = f"（{'；'.join(notes)}）" if notes else ""
-            out[(q.id, "units")] = units_chart(data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
-                                               f"{q.title}各{unit}{h.label}（{h.scored.basis}）{note}", h.ci_name)
+            out.append(((q.id, "units"), 1.0 + 0.06 * len(data), units_chart,
+                        (data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
+                         f"{q.title}各{unit}{h.label}（{h.scored.basis}）{note}", h.ci_name)))
         table = importance(s, stats, overall_item(q))
         if table is not None:
-            out[(q.id, "ipa")] = ipa_chart(table, f"{q.title}重要性—满意度四分图", h.scored.weighted)
+            out.append(((q.id, "ipa"), 3.0, ipa_chart, (table, f"{q.title}重要性—满意度四分图", h.scored.weighted)))
     return out
+
+
+def draw_share(specs, part: tuple[int, int] = (0, 1)) -> dict:
+    """Draw the ``k``-th of ``n`` shares (``part=(k, n)``) of :func:`chart_specs`, keyed, in report order.
+
+    The shares take about equal drawing time: the longest charts first, each to the
+    share with the least so far, so that n processes draw the n shares side by side.
+    """
+    k, n = part
+    load = [0.0] * n
+    mine = set()
+    for i in sorted(range(len(specs)), key=lambda i: -specs[i][1]):
+        share = load.index(min(load))
+        load[share] += specs[i][1]
+        if share == k:
+            mine.add(i)
+    return {key: draw(*args) for i, (key, _, draw, args) in enumerate(specs) if i in mine}
+
+
+def report_charts(analysis, suppress_below: int | None = None) -> dict:
+    """Every chart of the report, keyed as :func:`survey.render.outline.report_blocks` reads them.
+
+    Units with fewer than ``suppress_below`` respondents (default: the analysis's
+    ``min_per_district``, :func:`survey.render.survey_body.suppress_threshold`) are left out.
+    """
+    return draw_share(chart_specs(analysis, suppress_below))
+
+
+def warm() -> None:
+    """Import matplotlib's figure and Agg canvas and find the CJK font (what every chart needs first)."""
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure  # noqa: F401
+
+    cjk_font()
+
+
+def drawn_side_by_side(analysis, suppress_below: int | None = None) -> dict:
+    """:func:`report_charts`, half drawn here and half in a forked copy of this process (same charts)."""
+    from survey.render.background import in_background
+
+    warm()  # before the fork: the copy inherits matplotlib, imported once
+    specs = chart_specs(analysis, suppress_below)
+    other = in_background(draw_share, specs, (1, 2))
+    both = {**draw_share(specs, (0, 2)), **other()}
+    return {key: both[key] for key, *_ in specs}

@@ -330,20 +330,37 @@ def annex_files(card) -> dict[str, bytes]:
     return {"annex.xlsx": annex_xlsx_bytes(card), "annex.docx": annex_docx_bytes(card)}
 
 
-def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = None) -> list[Path]:
+def report_worker():
+    """A :class:`~survey.render.background.Worker` that imports matplotlib now and draws the charts later.
+
+    Start it before the analysis (``with report_worker() as w: ... write_report(a, out, worker=w)``):
+    the chart library loads on the second core while the first analyses.
+    """
+    from survey.render.background import Worker
+    from survey.render.charts import warm
+
+    return Worker(warm)
+
+
+def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = None, worker=None) -> list[Path]:
     """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths.
 
     Breakdowns with fewer than ``suppress_below`` respondents are not reported in
     satisfaction.xlsx (:func:`satisfaction_table`, its 说明 sheet says so), report.docx and
     report.html. Default: the analysis's ``min_per_district`` (``--min-per-district``, an
     evaluation folder's ``thresholds.min_cell``), else :data:`SUPPRESS_BELOW`.
+
+    The charts are drawn by two other processes while this one writes the xlsx files: by
+    ``worker`` (:func:`report_worker`, started before the analysis) when given, else by a
+    forked one; either splits the charts with a copy of itself.
     """
     from survey.render.background import in_background
-    from survey.render.charts import report_charts
+    from survey.render.charts import drawn_side_by_side
     from survey.render.survey_body import suppress_threshold
 
     suppress_below = suppress_threshold(analysis, suppress_below)
-    charts = in_background(report_charts, analysis, suppress_below)  # drawn on the other core meanwhile
+    start = worker.submit if worker is not None else in_background
+    charts = start(drawn_side_by_side, analysis, suppress_below)  # drawn on the other core meanwhile
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)

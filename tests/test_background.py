@@ -1,0 +1,104 @@
+"""Work drawn on the second core: survey.render.background (in_background, Worker) and the split charts."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+
+import pytest
+
+from survey.render.background import Worker, in_background
+
+WARMED: list[str] = []
+
+
+def _warm() -> None:
+    WARMED.append("warm")
+
+
+def _where(x: int) -> tuple[int, int, tuple[str, ...]]:
+    return os.getpid(), x * 2, tuple(WARMED)
+
+
+def _fails(x: int) -> int:
+    raise ValueError(f"bad {x}")
+
+
+def _warns(x: int) -> int:
+    warnings.warn(f"careful {x}", UserWarning, stacklevel=1)
+    return x
+
+
+forks = pytest.mark.skipif((os.cpu_count() or 1) < 2 or not hasattr(os, "fork"),
+                           reason="runs inline here: one CPU or no fork (the inline path is what the other tests check)")
+
+
+@forks
+def test_in_background_runs_in_another_process_and_returns_the_result():
+    pid, value, _ = in_background(_where, 21)()
+    assert value == 42 and pid != os.getpid()
+
+
+def test_in_background_errors_and_warnings_reach_the_caller_as_if_inline():
+    with pytest.raises(ValueError, match="bad 3"):
+        in_background(_fails, 3)()
+    with pytest.warns(UserWarning, match="careful 5"):
+        assert in_background(_warns, 5)() == 5
+
+
+@forks
+def test_worker_warms_up_before_the_job_in_its_own_process():
+    WARMED.clear()
+    with Worker(_warm) as w:
+        pid, value, warmed = w.submit(_where, 4)()
+    assert (value, warmed) == (8, ("warm",)) and pid != os.getpid()
+    assert WARMED == []  # warm ran in the worker, not here
+
+
+def test_worker_runs_the_job_here_when_it_cannot_send_it():
+    with Worker(_warm) as w:
+        pid, value, _ = w.submit(_where_lambda, (lambda: 3,))()
+    assert value == 3 and pid == os.getpid()  # a lambda does not pickle: computed in this process
+
+
+def _where_lambda(box):
+    return os.getpid(), box[0](), ()
+
+
+def test_worker_errors_and_warnings_reach_the_caller_and_a_second_job_runs_here():
+    with Worker(_warm) as w:
+        with pytest.raises(ValueError, match="bad 7"):
+            w.submit(_fails, 7)()
+        pid, value, _ = w.submit(_where, 2)()  # one job per worker: the next one is computed here
+    assert value == 4 and pid == os.getpid()
+    with Worker(_warm) as w, pytest.warns(UserWarning, match="careful 9"):
+        assert w.submit(_warns, 9)() == 9
+
+
+@forks
+def test_a_worker_left_unused_or_uncollected_is_stopped():
+    w = Worker(_warm)
+    proc = w._proc
+    w.close()
+    assert proc is not None and not proc.is_alive() and w._proc is None
+    w = Worker(_warm)
+    proc = w._proc
+    w.submit(time.sleep, 60)  # busy, never collected
+    t = time.perf_counter()
+    w.close()
+    assert not proc.is_alive() and time.perf_counter() - t < 10
+
+
+def test_charts_drawn_side_by_side_are_the_charts_drawn_in_one_process(analysis_2021):
+    from survey.render.charts import chart_specs, draw_share, drawn_side_by_side, report_charts
+
+    one = report_charts(analysis_2021)
+    two = drawn_side_by_side(analysis_2021)
+    assert list(two) == list(one)
+    for key in one:
+        assert (two[key].caption, two[key].svg, two[key].png) == (one[key].caption, one[key].svg, one[key].png), key
+    specs = chart_specs(analysis_2021)
+    shares = [set(draw_share(specs, (k, 3))) for k in range(3)]
+    assert set.union(*shares) == set(one) and sum(map(len, shares)) == len(one)  # every chart once
+    assert all(shares)  # six charts in three shares: none empty
