@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -141,3 +142,29 @@ def test_empty_answers_and_themes():
     themes = {"薪酬待遇": ("待遇", "薪酬", "补贴"), "信息化建设": ("信息化", "定位")}  # as a questionnaire declares them
     g = group_suggestions(["建议提高薪酬待遇。", "希望提高加班补贴标准。", "无", "电子定位手环充电不方便"], themes)
     assert [(t.theme, t.count) for t in g.themes] == [("薪酬待遇", 2), ("信息化建设", 1)] and g.empty == 1
+
+
+def test_placeholder_charts_filled_at_the_end_give_the_same_document(analysis):
+    # write_report lays report.docx out while the charts are drawn elsewhere: placeholders filled at the
+    # end must give the bytes of a document built with the charts in hand
+    from dataclasses import replace
+
+    from survey.render.body import report_title
+    from survey.render.charts import placeholders, report_charts
+    from survey.render.outline import report_body
+    from survey.render.report_docx import report_docx_bytes
+
+    drawn = report_charts(analysis)
+    title = report_title(analysis)
+    held = report_docx_bytes(report_body(analysis, charts=drawn), title=title)
+    slots = report_body(analysis, charts=placeholders(analysis))
+    assert report_docx_bytes(slots, title=title, drawn=lambda: drawn) == held
+    # charts without a PNG (no CJK font): no figure and no caption, the rest numbered as if they were never there
+    no_png = {k: replace(c, png=b"") for k, c in drawn.items()}
+    bare = report_docx_bytes(report_body(analysis, charts=no_png), title=title)
+    assert report_docx_bytes(slots, title=title, drawn=lambda: no_png) == bare
+    some = {k: (replace(c, png=b"") if k == "level1" else c) for k, c in drawn.items()}
+    filled = Document(io.BytesIO(report_docx_bytes(slots, title=title, drawn=lambda: some)))
+    text = [p.text for p in filled.paragraphs if p.text.startswith("图")]
+    assert [t.split()[0] for t in text] == [f"图{i}" for i in range(1, len(drawn))]
+    assert not any("各一级指标得分" in t for t in text)

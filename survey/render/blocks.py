@@ -9,6 +9,7 @@ Building the content once keeps report.docx and report.html the same report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,15 @@ class Chart:
         The same figure as PNG bytes, embedded in report.docx.
     width_cm : float
         The printed width in report.docx, in centimetres.
+    key : object
+        Which chart of the report this is (:func:`survey.render.charts.chart_specs`); set on
+        a placeholder (no svg, no png yet) that report.docx fills once the chart is drawn.
     """
     caption: str
     svg: str = field(repr=False)
     png: bytes = field(repr=False)
     width_cm: float = 15.5
+    key: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import io
 import re
 import warnings
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from survey.formatting import fmt_pct
 from survey.render.blocks import Chart
@@ -238,12 +238,18 @@ def full_marks_rate(framework, indicator: str | None, step_mode: str | None = No
     return full[0] if full else None
 
 
-def chart_specs(analysis, suppress_below: int | None = None) -> list[tuple[Any, float, Any, tuple]]:
-    """What :func:`report_charts` draws, not drawn yet: ``(key, cost, chart function, arguments)`` each.
+class ChartSpec(NamedTuple):
+    """A chart of the report before it is drawn: ``draw(*args)`` gives it, captioned ``caption``."""
 
-    ``cost`` is the relative drawing time (a 四分图 about three bar charts), for
-    splitting the charts between processes.
-    """
+    key: Any
+    cost: float  # relative drawing time (a 四分图 about three bar charts), for splitting between processes
+    caption: str
+    draw: Any
+    args: tuple
+
+
+def chart_specs(analysis, suppress_below: int | None = None) -> list[ChartSpec]:
+    """What :func:`report_charts` draws, in report order, not drawn yet."""
     from survey.definitions.vocab import OVERALL
     from survey.evaluation.headline import headlines
     from survey.render.body import unit_label
@@ -262,7 +268,7 @@ def chart_specs(analysis, suppress_below: int | None = None) -> list[tuple[Any, 
     out: list = []
     card = analysis.scorecard
     if card is not None:
-        out.append(("level1", 1.0, level1_chart, (card, "各一级指标得分")))
+        out.append(ChartSpec("level1", 1.0, "各一级指标得分", level1_chart, (card, "各一级指标得分")))
     unit = unit_label(analysis)
     suppress_below = suppress_threshold(analysis, suppress_below)
     for s, h in zip(analysis.surveys, headlines(analysis)):
@@ -271,9 +277,10 @@ def chart_specs(analysis, suppress_below: int | None = None) -> list[tuple[Any, 
         item_lv = item_levels(stats, standard)
         if any(v not in ("", SUPPRESS) for v in item_lv):
             basis = "（加权）" if h.scored.weighted else ""
-            starred = "（带*者需审慎解读）" if REVIEW in item_lv else ""
-            out.append(((q.id, "items"), 1.0 + 0.05 * len(stats), items_chart,
-                        (stats, f"{q.title}各题满意率{basis}{starred}", overall_item(q), standard)))
+            caption = f"{q.title}各题满意率{basis}（带*者需审慎解读）" if REVIEW in item_lv else \
+                f"{q.title}各题满意率{basis}"
+            out.append(ChartSpec((q.id, "items"), 1.0 + 0.05 * len(stats), caption, items_chart,
+                                 (stats, caption, overall_item(q), standard)))
         rows = scored_rows(s, h)
         rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= suppress_below) & rows["estimate"].notna()]
         lv = levels(rows, standard)  # NCHS: suppressed units left out, the ones to read with care starred
@@ -284,12 +291,14 @@ def chart_specs(analysis, suppress_below: int | None = None) -> list[tuple[Any, 
             notes = [t for t, on in (("带*者需审慎解读", (lv == REVIEW).any()),
                                      ("样本不足、不予报告的未列出", len(shown) < len(rows))) if on]
             note = f"（{'；'.join(notes)}）" if notes else ""
-            out.append(((q.id, "units"), 1.0 + 0.06 * len(data), units_chart,
-                        (data, h.label, unit, full_marks_rate(analysis.framework, h.indicator),
-                         f"{q.title}各{unit}{h.label}（{h.scored.basis}）{note}", h.ci_name)))
+            caption = f"{q.title}各{unit}{h.label}（{h.scored.basis}）{note}"
+            out.append(ChartSpec((q.id, "units"), 1.0 + 0.06 * len(data), caption, units_chart,
+                                 (data, h.label, unit, full_marks_rate(analysis.framework, h.indicator), caption,
+                                  h.ci_name)))
         table = importance(s, stats, overall_item(q))
         if table is not None:
-            out.append(((q.id, "ipa"), 3.0, ipa_chart, (table, f"{q.title}重要性—满意度四分图", h.scored.weighted)))
+            caption = f"{q.title}重要性—满意度四分图"
+            out.append(ChartSpec((q.id, "ipa"), 3.0, caption, ipa_chart, (table, caption, h.scored.weighted)))
     return out
 
 
@@ -302,12 +311,12 @@ def draw_share(specs, part: tuple[int, int] = (0, 1)) -> dict:
     k, n = part
     load = [0.0] * n
     mine = set()
-    for i in sorted(range(len(specs)), key=lambda i: -specs[i][1]):
+    for i in sorted(range(len(specs)), key=lambda i: -specs[i].cost):
         share = load.index(min(load))
-        load[share] += specs[i][1]
+        load[share] += specs[i].cost
         if share == k:
             mine.add(i)
-    return {key: draw(*args) for i, (key, _, draw, args) in enumerate(specs) if i in mine}
+    return {spec.key: spec.draw(*spec.args) for i, spec in enumerate(specs) if i in mine}
 
 
 def report_charts(analysis, suppress_below: int | None = None) -> dict:
@@ -335,4 +344,13 @@ def drawn_side_by_side(analysis, suppress_below: int | None = None) -> dict:
     specs = chart_specs(analysis, suppress_below)
     other = in_background(draw_share, specs, (1, 2))
     both = {**draw_share(specs, (0, 2)), **other()}
-    return {key: both[key] for key, *_ in specs}
+    return {spec.key: both[spec.key] for spec in specs}
+
+
+def placeholders(analysis, suppress_below: int | None = None) -> dict:
+    """The report's charts as placeholders (caption and key, nothing drawn), keyed as :func:`report_charts`.
+
+    The report body is laid out with them while the charts are drawn elsewhere;
+    report.docx fills them in (:func:`survey.render.report_docx.report_docx_bytes`).
+    """
+    return {spec.key: Chart(spec.caption, "", b"", key=spec.key) for spec in chart_specs(analysis, suppress_below)}

@@ -20,6 +20,7 @@ from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.bigxlsx import table_xlsx_bytes
+from survey.render.blocks import Chart
 from survey.render.body import unit_label
 from survey.render.files import csv_bytes, write_files
 from survey.render.office import xlsx_bytes
@@ -312,13 +313,14 @@ def write_clean(cleaned, out_dir: str | Path) -> list[Path]:
     return write_files({out / name: data for name, data in files.items()})
 
 
-def report_docx(analysis, blocks: list | None = None) -> bytes:
-    """report.docx: the report body as a Word document."""
+def report_docx(analysis, blocks: list | None = None, drawn=None) -> bytes:
+    """report.docx: the report body as a Word document (``drawn``: the charts of placeholder blocks, by key)."""
     from survey.render.body import report_title
     from survey.render.outline import report_body
     from survey.render.report_docx import report_docx_bytes
 
-    return report_docx_bytes(report_body(analysis) if blocks is None else blocks, title=report_title(analysis))
+    return report_docx_bytes(report_body(analysis) if blocks is None else blocks, title=report_title(analysis),
+                             drawn=drawn)
 
 
 def annex_files(card) -> dict[str, bytes]:
@@ -328,6 +330,22 @@ def annex_files(card) -> dict[str, bytes]:
     from survey.render.annex import annex_docx_bytes, annex_xlsx_bytes
 
     return {"annex.xlsx": annex_xlsx_bytes(card), "annex.docx": annex_docx_bytes(card)}
+
+
+def report_documents(analysis, suppress_below: int, charts) -> dict[str, bytes]:
+    """report.docx and report.html; ``charts()`` gives the drawn charts (called once they are needed).
+
+    The body and report.docx are laid out with placeholders while the charts are still
+    being drawn elsewhere; report.docx takes them at its end, report.html after.
+    """
+    from survey.render.charts import placeholders
+    from survey.render.outline import report_body
+    from survey.render.page import report_html
+
+    blocks = report_body(analysis, suppress_below, charts=placeholders(analysis, suppress_below))
+    docx = report_docx(analysis, blocks, drawn=charts)
+    blocks = [charts()[b.key] if isinstance(b, Chart) and b.key is not None else b for b in blocks]
+    return {"report.docx": docx, "report.html": report_html(analysis, blocks)}
 
 
 def report_worker():
@@ -354,13 +372,15 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     ``worker`` (:func:`report_worker`, started before the analysis) when given, else by a
     forked one; either splits the charts with a copy of itself.
     """
+    from functools import cache
+
     from survey.render.background import in_background
     from survey.render.charts import drawn_side_by_side
     from survey.render.survey_body import suppress_threshold
 
     suppress_below = suppress_threshold(analysis, suppress_below)
     start = worker.submit if worker is not None else in_background
-    charts = start(drawn_side_by_side, analysis, suppress_below)  # drawn on the other core meanwhile
+    charts = cache(start(drawn_side_by_side, analysis, suppress_below))  # drawn on the other core meanwhile
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
@@ -388,12 +408,7 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
                                                  audit, analysis)),
     }
     files.update(annex_files(getattr(analysis, "scorecard", None)))
-    from survey.render.outline import report_body
-    from survey.render.page import report_html
-
-    blocks = report_body(analysis, suppress_below, charts=charts())
-    files["report.docx"] = report_docx(analysis, blocks)
-    files["report.html"] = report_html(analysis, blocks)
+    files.update(report_documents(analysis, suppress_below, charts))
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": _inputs_manifest(analysis),

@@ -93,7 +93,7 @@ def _para(doc, block: Para) -> None:
         run.font.size = Pt(10.5)
 
 
-def _caption(doc, text: str, *, keep_with_next: bool = True) -> None:
+def _caption(doc, text: str, *, keep_with_next: bool = True):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -103,6 +103,7 @@ def _caption(doc, text: str, *, keep_with_next: bool = True) -> None:
     p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(6), Pt(3)
     run = p.add_run(text)
     run.bold, run.font.size = True, Pt(10.5)
+    return p
 
 
 _CELL_P: dict = {}  # (bold, align, lines) → a cell paragraph python-docx built, to copy (same XML, ~10× faster)
@@ -225,15 +226,36 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
     doc.add_paragraph().paragraph_format.space_after = 0
 
 
-def _chart(doc, block: Chart, number: int, text_cm: float) -> None:
+def _chart(doc, block: Chart, number: int, text_cm: float):
+    """The figure's paragraph (its picture, unless ``block`` is a placeholder) and its caption; returns both."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
 
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.keep_with_next = True
+    if block.png:
+        _picture(p, block, text_cm)
+    return p, _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
+
+
+def _picture(p, block: Chart, text_cm: float) -> None:
+    from docx.shared import Cm
+
     p.add_run().add_picture(io.BytesIO(block.png), width=Cm(min(block.width_cm, text_cm)))
-    _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
+
+
+def _fill(slots: list, drawn: dict) -> None:
+    """Put each drawn chart in its placeholder's paragraph; drop those without a PNG and number the rest again."""
+    number = 0
+    for (p, caption, text_cm), key in slots:
+        chart = drawn.get(key)
+        if chart is None or not chart.png:  # no CJK font: charts.py has said so
+            for par in (p, caption):
+                par._p.getparent().remove(par._p)
+            continue
+        number += 1
+        _picture(p, chart, text_cm)
+        caption.runs[0].text = f"图{number}  {chart.caption}"
 
 
 def _tight_section_break(doc) -> None:
@@ -279,15 +301,20 @@ def title_lines(text: str, per_line: float) -> list[str]:
     return [text]
 
 
-def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
-    """The blocks as a .docx (bytes)."""
+def report_docx_bytes(blocks: list, *, title: str = "", drawn=None) -> bytes:
+    """The blocks as a .docx (bytes).
+
+    Chart placeholders (a ``key``, no PNG: :func:`survey.render.charts.placeholders`) are
+    filled at the end from ``drawn()``, a function giving the drawn charts by key: the
+    document is laid out while the charts are still being drawn elsewhere.
+    """
     from docx import Document
     from docx.enum.section import WD_SECTION
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     doc = Document()
     _setup(doc)
-    text_cm, tables, figures = PORTRAIT_TEXT_CM, 0, 0
+    text_cm, tables, figures, slots = PORTRAIT_TEXT_CM, 0, 0, []
     for b in blocks:
         if isinstance(b, Heading):
             h = doc.add_paragraph(b.text, style="Title" if b.level == 0 else f"Heading {min(b.level, 3)}")
@@ -305,15 +332,20 @@ def report_docx_bytes(blocks: list, *, title: str = "") -> bytes:
             tables += bool(b.caption)
             _table(doc, b, LANDSCAPE_TEXT_CM if b.landscape else text_cm, tables)
         elif isinstance(b, Chart):
-            if not b.png:  # no CJK font: charts.py has said so
+            pending = not b.png and b.key is not None and drawn is not None
+            if not b.png and not pending:  # no CJK font: charts.py has said so
                 continue
             figures += 1
-            _chart(doc, b, figures, text_cm)
+            placed = _chart(doc, b, figures, text_cm)
+            if pending:
+                slots.append(((*placed, text_cm), b.key))
         elif isinstance(b, PageBreak):
             sec = doc.add_section(WD_SECTION.NEW_PAGE)
             _tight_section_break(doc)
             _page(sec, landscape=b.landscape)
             text_cm = LANDSCAPE_TEXT_CM if b.landscape else PORTRAIT_TEXT_CM
+    if slots:
+        _fill(slots, drawn())
     cp = doc.core_properties
     cp.created = cp.modified = cp.last_printed = dt.datetime(*stamp())
     cp.author = cp.last_modified_by = "survey"
