@@ -36,7 +36,7 @@ ALLOWED = {
     "cli": {"base", "definitions", "inputs", "stats", "evaluation", "render", "pipeline", "cli"},
     "package": {"base", "cli"},  # survey/__init__.py (lazy names only) and __main__.py (runs the cli)
 }
-BASE_MODULES = {"survey.errors", "survey.formatting", "survey.frameworks"}
+BASE_MODULES = {"survey.errors", "survey.formatting"}
 
 
 def module_name(path: Path) -> str:
@@ -49,7 +49,7 @@ def module_name(path: Path) -> str:
 def layer(module: str) -> str:
     if module in ("survey", "survey.__main__"):
         return "package"
-    if module in BASE_MODULES or module.startswith("survey.frameworks"):
+    if module in BASE_MODULES:
         return "base"
     part = module.split(".")[1]
     return part if part in ALLOWED else "base"

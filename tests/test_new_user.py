@@ -108,13 +108,14 @@ def test_a_workbook_inside_an_evaluation_folder_is_told_to_analyse_the_folder(tm
     monkeypatch.chdir(folder)
     res = run("analyze", "nope.xlsx")  # before: an unknown indicator of the shipped framework
     assert res.exit_code == 1 and "nope.xlsx: file not found" in res.output and "indicator" not in res.output
-    # an input analysed alone gets the shipped framework: the error says to analyse the folder
+    # an input analysed alone finds the folder's framework.yaml (beside questionnaires/), not what
+    # evaluation.yaml says of its inputs: the error says to analyse the folder, then its own fix
     res = run("analyze", "raw/residents.csv")
-    assert res.exit_code == 1 and "unknown indicator" in res.output
+    assert res.exit_code == 1 and "unsupported file type '.csv'" in res.output
     assert "Fix: raw/residents.csv lies in the evaluation folder '.'" in res.output
-    assert "run `survey analyze .`" in res.output
+    assert "run `survey analyze .`" in res.output and res.output.rstrip().endswith("else save the file as .xlsx")
     res = run("analyze", "raw/residents.csv", "--framework", "framework.yaml")  # told which: no such hint
-    assert "survey analyze ." not in res.output
+    assert res.exit_code == 1 and "survey analyze ." not in res.output
 
 
 # -- 4. compare names the missing argument as the year it is ----------------------------------
