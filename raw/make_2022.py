@@ -7,7 +7,8 @@ and the byte-reproducible writer) it reuses. Run it from anywhere:
     python raw/make_2022.py
 
 It writes, next to itself, 2022.xlsx (sheets 工作人员问卷, 矫正对象访谈, 抽样框,
-对象构成; no annex facts) and 2022.truth.json.
+对象构成; no annex facts) and 2022.truth.json. 2022.framework.yaml beside them is kept by
+hand: 2021.framework.yaml with the title's year (tests/test_sidecar.py checks it).
 
 Planted truth (what `survey compare raw/2021.xlsx raw/2022.xlsx` must find):
 

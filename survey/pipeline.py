@@ -33,6 +33,7 @@ from survey.evaluation.weighting import weight_responses
 from survey.evaluation.years import analysis_year_warnings
 from survey.inputs.frame import frame_from_tables
 from survey.inputs.read import RawTable
+from survey.inputs.sidecar import find_framework
 from survey.inputs.tables import InputTables, workbook_tables
 from survey.inputs.tables import find_sheet as find_sheet  # re-exported: where it was
 from survey.inputs.tidy import tidy
@@ -207,12 +208,17 @@ def analyze(
     :func:`survey.stats.presentation.standard_of`).
     ``progress``, if given, is called with the name of each step as it starts
     (the CLI passes :class:`survey.render.progress.Progress`).
+    ``framework`` None: the workbook's own (:func:`survey.inputs.sidecar.find_framework`:
+    ``<workbook stem>.framework.yaml`` beside it, else ``framework.yaml`` beside it, else
+    ``framework.yaml`` in the folder that holds the questionnaires folder); none found is an error.
     """
     def step(name: str) -> None:
         if progress is not None:
             progress(name)
 
     qs = load_dir(questionnaires) if isinstance(questionnaires, (str, Path)) else list(questionnaires)
+    if framework is None:  # the workbook's own: <stem>.framework.yaml or framework.yaml beside it, or beside qs
+        framework = find_framework(workbook.source if isinstance(workbook, InputTables) else workbook, questionnaires)
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     qs.sort(key=lambda q: _annex_position(q, fw))
     check_fed_indicators(fw, qs)  # a definition error before reading any data

@@ -9,7 +9,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 QDIR = ROOT / "questionnaires"
 RAW_2021 = ROOT / "raw" / "2021.xlsx"
+FRAMEWORK_2021 = ROOT / "raw" / "2021.framework.yaml"  # found beside RAW_2021 (<stem>.framework.yaml)
 REF = ROOT / "tests" / "data" / "reference"  # R survey's api samples (see its README)
+
+
+def framework_beside(book: Path, framework: Path = FRAMEWORK_2021) -> Path:
+    """``book`` with ``framework`` copied beside it as ``<book stem>.framework.yaml``, found as raw/2021.xlsx's is.
+
+    A workbook copied or built in a test has no framework of its own: ``survey analyze`` would
+    say so (no framework is shipped in the package).
+    """
+    import shutil
+
+    shutil.copy(framework, book.with_name(f"{book.stem}.framework.yaml"))
+    return book
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from survey.evaluation.score import score_framework, survey_rates
 from survey.inputs.facts import read_facts
 from survey.render.annex import HEADERS, annex_docx_bytes, annex_xlsx_bytes
 
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import QDIR, RAW_2021, ROOT, framework_beside
 
 PUBLISHED = yaml.safe_load((ROOT / "tests" / "data" / "annex_2021.yaml").read_text(encoding="utf-8"))
 
@@ -167,7 +167,7 @@ def test_survey_score_without_facts_is_one_line(tmp_path):
     shutil.copy(RAW_2021, book)
     wb = load_workbook(book)
     del wb["指标数据"]
-    wb.save(book)
+    wb.save(framework_beside(book))
     res = CliRunner().invoke(main, ["score", str(book), "-q", str(QDIR), "-o", str(tmp_path / "r")])
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "no sheet '指标数据'" in res.output and len(res.output.strip().splitlines()) == 1

@@ -36,7 +36,7 @@ ALLOWED = {
     "cli": {"base", "definitions", "inputs", "stats", "evaluation", "render", "pipeline", "cli"},
     "package": {"base", "cli"},  # survey/__init__.py (lazy names only) and __main__.py (runs the cli)
 }
-BASE_MODULES = {"survey.errors", "survey.formatting", "survey.frameworks"}
+BASE_MODULES = {"survey.errors", "survey.formatting"}
 
 
 def module_name(path: Path) -> str:
@@ -49,7 +49,7 @@ def module_name(path: Path) -> str:
 def layer(module: str) -> str:
     if module in ("survey", "survey.__main__"):
         return "package"
-    if module in BASE_MODULES or module.startswith("survey.frameworks"):
+    if module in BASE_MODULES:
         return "base"
     part = module.split(".")[1]
     return part if part in ALLOWED else "base"
@@ -156,3 +156,62 @@ def test_no_function_is_too_long():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (n := _body_lines(node)) > 60:
                 long.append(f"{module_name(p)}.{node.name} ({n} lines)")
     assert not long, "functions over 60 lines (extract helpers): " + "; ".join(long)
+
+
+# -- nothing of one evaluation in the package ---------------------------------------------------
+
+ONE_EVALUATION = ("nanjing", "南京", "矫正")  # the reference case: data under survey/examples, raw/, questionnaires/
+
+
+def _documentation(tree: ast.AST) -> set[int]:
+    """ids of the string nodes that document rather than run: docstrings and click ``help=`` texts."""
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    helps = {id(sub) for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords if k.arg == "help"
+             for sub in ast.walk(k.value)}
+    return docs | helps
+
+
+def _code_words(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every string constant, name and comment of a module, documentation left out."""
+    import io
+    import tokenize
+
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    skip = _documentation(tree)
+    out = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip:
+            out.append((n.lineno, n.value))
+        elif isinstance(n, ast.Name | ast.FunctionDef | ast.ClassDef | ast.Attribute | ast.arg | ast.alias):
+            out.append((n.lineno, getattr(n, "id", None) or getattr(n, "name", None) or getattr(n, "attr", None)
+                        or getattr(n, "arg", "")))
+    out += [(t.start[0], t.string) for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type == tokenize.COMMENT]
+    return out
+
+
+def test_the_package_ships_no_evaluation_outside_its_examples():
+    """No framework (or any data file) in the package but the examples a user asks for by name
+    (`survey init --from NAME`), and no code naming the reference case: a workbook's framework is
+    the one beside it (survey.inputs.sidecar), never one the package falls back to."""
+    import tomllib
+
+    data = [p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*") if p.is_file()
+            and p.suffix not in (".py", ".pyc") and p.relative_to(ROOT).parts[0] != "examples"]
+    assert not data, f"data files in the package outside survey/examples: {data}"
+    pyproject = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert set(pyproject["tool"]["setuptools"]["package-data"]) == {"survey.examples"}
+    named = [f"{module_name(p)}:{line}: {text}" for p in FILES if p.relative_to(ROOT).parts[0] != "examples"
+             for line, text in _code_words(p) if any(w in text.lower() for w in ONE_EVALUATION)]
+    assert not named, "code naming the reference case (data belong in survey/examples, raw/): " + "; ".join(named)
+
+
+def test_the_guard_sees_code_but_not_documentation(tmp_path):
+    p = tmp_path / "m.py"
+    p.write_text('"""南京: a docstring."""\nimport click\nFW = "nanjing-2021.yaml"  # 矫正\n'
+                 'opt = click.option("--x", help="e.g. 南京")\n\ndef nanjing():\n    """南京"""\n', encoding="utf-8")
+    found = [(line, text) for line, text in _code_words(p) if any(w in text.lower() for w in ONE_EVALUATION)]
+    assert sorted(found) == [(3, "# 矫正"), (3, "nanjing-2021.yaml"), (6, "nanjing")]

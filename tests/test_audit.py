@@ -275,7 +275,7 @@ def test_a_score_that_contradicts_the_printed_criterion_of_any_rate(tmp_path):
 def test_audit_against_the_framework_the_annex_was_scored_with(tmp_path):
     from survey.evaluation.score import load_framework
 
-    fw = load_framework(ROOT / "survey" / "frameworks" / "nanjing-2021.yaml")
+    fw = load_framework(ROOT / "raw" / "2021.framework.yaml")
     # a criterion the text check cannot read: only the framework's rule (85% / 5% / 1 point, ceil) scores 82.10%
     got = staff_findings(tmp_path, "满意度为82.10%，得15分", criterion="根据满意度调查结果酌情给分", framework=fw)
     assert got == [(21, "satisfaction_unchecked"), (21, "framework_score")]
@@ -287,5 +287,5 @@ def test_audit_against_the_framework_the_annex_was_scored_with(tmp_path):
     assert {(11, "framework_weight"), (12, "framework_unknown"), (None, "framework_missing")} <= {
         (None if pd.isna(r) else r, f) for r, f in found}
     res = CliRunner().invoke(main, ["audit", str(tmp_path / "f.xlsx"), "--framework",
-                                    str(ROOT / "survey" / "frameworks" / "nanjing-2021.yaml")])
+                                    str(ROOT / "raw" / "2021.framework.yaml")])
     assert res.exit_code == 1 and "framework_weight: 组织构架：分值3，评分框架为2" in res.output

@@ -26,7 +26,7 @@ from survey.cli import main
 from survey.evaluation.clean import RULE_LABELS
 from survey.render.files import FORMULA_START
 
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import FRAMEWORK_2021, QDIR, RAW_2021, ROOT
 
 
 def run(*args, env=None):
@@ -112,7 +112,7 @@ def test_plausibility_findings_are_warnings_on_the_console_and_labels_in_the_aud
     rows[120][1] = "2099/12/31 10:00:00"  # 提交答卷时间 far outside the fieldwork
     rows[130][0] = rows[131][0] = rows[132][0] = 9999  # 序号 shared by three rows
     book = save_xlsx(tmp_path / "wb.xlsx", {**sheets_2021, "工作人员问卷": rows})
-    res = run("analyze", book, "-q", QDIR, "-o", tmp_path / "r")
+    res = run("analyze", book, "-q", QDIR, "--framework", FRAMEWORK_2021, "-o", tmp_path / "r")
     assert res.exit_code == 0, res.output
     assert "  warning: 12 responses: 答题时长不合理 (blanked, not used by the 答题过快 rule)" in res.output.splitlines()
     assert "  warning: 1 response: 提交时间远在调查期外 (kept: check it)" in res.output.splitlines()
@@ -181,12 +181,13 @@ def test_the_expanded_size_limit_from_the_command_line(tmp_path):
 # -- 4. the review: careless inputs, each one line, nothing written, inputs unchanged ----------------
 
 def case_empty_questionnaire_sheet(s, tmp):
-    return ["analyze", save_xlsx(tmp / "wb.xlsx", {**s, "工作人员问卷": []}), "-q", QDIR], "the sheet is empty"
+    return ["analyze", save_xlsx(tmp / "wb.xlsx", {**s, "工作人员问卷": []}), "-q", QDIR, "--framework", FRAMEWORK_2021], \
+        "the sheet is empty"
 
 
 def case_header_only_sheet(s, tmp):
     book = save_xlsx(tmp / "wb.xlsx", {**s, "工作人员问卷": s["工作人员问卷"][:1]})
-    return ["analyze", book, "-q", QDIR], "no responses below the header"
+    return ["analyze", book, "-q", QDIR, "--framework", FRAMEWORK_2021], "no responses below the header"
 
 
 def case_gbk_csv_with_an_unclosed_quote(s, tmp):
@@ -225,7 +226,8 @@ def case_yaml_nested_thousands_deep(s, tmp):
 def case_frame_with_a_negative_count(s, tmp):
     frame = [list(r) for r in s["抽样框"]]
     frame[3][1] = -40
-    return ["analyze", save_xlsx(tmp / "wb.xlsx", {**s, "抽样框": frame}), "-q", QDIR], "row 4, column '工作人员数'"
+    return ["analyze", save_xlsx(tmp / "wb.xlsx", {**s, "抽样框": frame}), "-q", QDIR, "--framework", FRAMEWORK_2021], \
+        "row 4, column '工作人员数'"
 
 
 def case_sample_size_frame_with_a_negative_count(s, tmp):

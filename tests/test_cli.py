@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from survey import __version__
 from survey.cli import main
 
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import FRAMEWORK_2021, QDIR, RAW_2021, ROOT
 
 
 def run(*args):
@@ -83,7 +83,7 @@ def test_missing_file(tmp_path):
 
 def test_workbook_without_a_needed_sheet(tmp_path, write_xlsx):
     book = write_xlsx({"Sheet1": [["a", "b"], [1, 2]]})
-    line = one_line_error(run("analyze", book, "-q", QDIR, "-o", tmp_path / "r"))
+    line = one_line_error(run("analyze", book, "-q", QDIR, "--framework", FRAMEWORK_2021, "-o", tmp_path / "r"))
     assert "book.xlsx" in line and "no sheet for questionnaire" in line
     assert "工作人员问卷" in line and "got sheets Sheet1" in line
     assert not (tmp_path / "r").exists()
@@ -92,7 +92,7 @@ def test_workbook_without_a_needed_sheet(tmp_path, write_xlsx):
 def test_not_an_xlsx(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"this is not a zip file")
-    line = one_line_error(run("analyze", bad, "-q", QDIR, "-o", tmp_path / "r"))
+    line = one_line_error(run("analyze", bad, "-q", QDIR, "--framework", FRAMEWORK_2021, "-o", tmp_path / "r"))
     assert "bad.xlsx: not a readable xlsx workbook" in line
 
 
@@ -124,7 +124,7 @@ def test_export_missing_an_item(tmp_path):
             cell.value = "4、(成就)"
     book = tmp_path / "edited.xlsx"
     wb.save(book)
-    line = one_line_error(run("analyze", book, "-q", QDIR, "-o", tmp_path / "r"))
+    line = one_line_error(run("analyze", book, "-q", QDIR, "--framework", FRAMEWORK_2021, "-o", tmp_path / "r"))
     assert "edited.xlsx: sheet '工作人员问卷': 1 item of questionnaire 'staff' not found" in line
     assert "unmatched columns: 4、(成就)" in line
 

@@ -44,7 +44,7 @@ def codes(result) -> list[tuple[str, str]]:
     return [(p.path, p.code) for p in result.problems]
 
 
-@pytest.mark.parametrize("path", [ROOT / "survey/frameworks/nanjing-2021.yaml",
+@pytest.mark.parametrize("path", [ROOT / "raw/2021.framework.yaml", ROOT / "raw/2022.framework.yaml",
                                   ROOT / "survey/examples/nanjing-2021/framework.yaml",
                                   ROOT / "survey/examples/blank/framework.yaml"])
 def test_the_shipped_frameworks_have_no_problems(path):
@@ -115,7 +115,7 @@ def test_criterion_and_rule_disagree(tmp_path, index, change, code, words):
 
 
 def test_bands_against_their_criterion(tmp_path):
-    nanjing = yaml.safe_load((ROOT / "survey/frameworks/nanjing-2021.yaml").read_text(encoding="utf-8"))
+    nanjing = yaml.safe_load((ROOT / "raw/2021.framework.yaml").read_text(encoding="utf-8"))
     ind = next(i for i in nanjing["indicators"] if i["rule"]["type"] == "bands")
     ind["rule"]["bands"][1]["at_most"] = 0.003          # criterion says 不超过0.2%
     found = [str(p) for p in check_framework(write(tmp_path, nanjing)).problems]
@@ -123,7 +123,7 @@ def test_bands_against_their_criterion(tmp_path):
 
 
 def test_a_band_no_value_reaches(tmp_path):
-    nanjing = yaml.safe_load((ROOT / "survey/frameworks/nanjing-2021.yaml").read_text(encoding="utf-8"))
+    nanjing = yaml.safe_load((ROOT / "raw/2021.framework.yaml").read_text(encoding="utf-8"))
     i, ind = next((i, x) for i, x in enumerate(nanjing["indicators"]) if x["rule"]["type"] == "bands")
     ind["rule"]["bands"] = [{"at_most": 0.002, "score": 8}, {"below": 0.001, "score": 10}]  # the order swapped
     found = codes(check_framework(write(tmp_path, nanjing)))
@@ -146,7 +146,7 @@ def test_unreadable_file(tmp_path):
 
 def test_cli_framework_check(tmp_path):
     runner = CliRunner()
-    ok = runner.invoke(main, ["framework", "check", str(ROOT / "survey/frameworks/nanjing-2021.yaml")])
+    ok = runner.invoke(main, ["framework", "check", str(ROOT / "raw/2021.framework.yaml")])
     assert ok.exit_code == 0 and "19 indicators, 100 points" in ok.output
     bad = write(tmp_path, edited(i0={"weight": 7}))
     res = runner.invoke(main, ["framework", "check", str(bad)])

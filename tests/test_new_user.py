@@ -4,6 +4,7 @@ answers, and errors that named the wrong thing for a missing path."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 
 import pandas as pd
@@ -79,6 +80,9 @@ def test_a_second_year_reusing_last_years_questionnaires_is_flagged(tmp_path, an
     assert res.exit_code == 0, res.output
     assert ("warning: 问卷staff的调查时间为2021年11月1日至2021年11月30日，但395份有效答卷中395份的提交时间与之不符"
             "（提交于2022年10月31日至2022年11月28日）") in res.output
+    # its own framework (raw/2022.framework.yaml, found beside it) names 2022: no title warning
+    assert "评分表标题" not in res.output and json.loads((tmp_path / "r" / "manifest.json").read_text(
+        encoding="utf-8"))["framework"]["file"].endswith("raw/2022.framework.yaml")
     # no 指标数据 sheet: no annex, said in one line with how to add it
     (line,) = [x for x in res.output.splitlines() if x.startswith("note: no annex")]
     assert "指标数据" in line and "survey template" in line
@@ -108,13 +112,14 @@ def test_a_workbook_inside_an_evaluation_folder_is_told_to_analyse_the_folder(tm
     monkeypatch.chdir(folder)
     res = run("analyze", "nope.xlsx")  # before: an unknown indicator of the shipped framework
     assert res.exit_code == 1 and "nope.xlsx: file not found" in res.output and "indicator" not in res.output
-    # an input analysed alone gets the shipped framework: the error says to analyse the folder
+    # an input analysed alone finds the folder's framework.yaml (beside questionnaires/), not what
+    # evaluation.yaml says of its inputs: the error says to analyse the folder, then its own fix
     res = run("analyze", "raw/residents.csv")
-    assert res.exit_code == 1 and "unknown indicator" in res.output
+    assert res.exit_code == 1 and "unsupported file type '.csv'" in res.output
     assert "Fix: raw/residents.csv lies in the evaluation folder '.'" in res.output
-    assert "run `survey analyze .`" in res.output
+    assert "run `survey analyze .`" in res.output and res.output.rstrip().endswith("else save the file as .xlsx")
     res = run("analyze", "raw/residents.csv", "--framework", "framework.yaml")  # told which: no such hint
-    assert "survey analyze ." not in res.output
+    assert res.exit_code == 1 and "survey analyze ." not in res.output
 
 
 # -- 4. compare names the missing argument as the year it is ----------------------------------

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from survey.cli import main
 from survey.render.files import FORMULA_START
 
-from .conftest import QDIR, RAW_2021
+from .conftest import QDIR, RAW_2021, framework_beside
 
 SEEDS = [  # (text put into 意见建议, raw strings that must not appear in any output)
     ("请回电13812345678", ["13812345678"]),
@@ -44,7 +44,7 @@ def seeded(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("seeded")
     path = folder / "seeded.xlsx"
-    shutil.copy(RAW_2021, path)
+    shutil.copy(RAW_2021, framework_beside(path))
     wb = load_workbook(path)
     ws = wb["工作人员问卷"]
     header = [c.value for c in ws[1]]

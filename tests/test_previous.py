@@ -18,7 +18,7 @@ from survey.cli import main
 from survey.evaluation.previous import previous_source
 from survey.evaluation.yoy import DOWN, UP
 
-from .conftest import ROOT
+from .conftest import ROOT, framework_beside
 
 RAW_2022 = ROOT / "raw" / "2022.xlsx"
 
@@ -70,7 +70,7 @@ def _report_of_a_copy(tmp_path, monkeypatch):
     """A copy of the 2021 inputs analysed where they are: tmp/raw/2021.xlsx → tmp/reports/2021."""
     shutil.copytree(ROOT / "questionnaires", tmp_path / "questionnaires")
     (tmp_path / "raw").mkdir()
-    shutil.copy(ROOT / "raw" / "2021.xlsx", tmp_path / "raw" / "2021.xlsx")
+    shutil.copy(ROOT / "raw" / "2021.xlsx", framework_beside(tmp_path / "raw" / "2021.xlsx"))
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(main, ["analyze", "raw/2021.xlsx", "-o", "reports/2021"]).exit_code == 0
     return tmp_path
@@ -91,7 +91,7 @@ def test_a_changed_or_moved_input_of_the_report_is_a_one_line_error(tmp_path, mo
 def test_evaluation_yaml_previous_adds_the_section(tmp_path):
     folder = tmp_path / "nj"
     assert CliRunner().invoke(main, ["init", str(folder), "--from", "nanjing-2021"]).exit_code == 0
-    shutil.copy(RAW_2022, tmp_path / "2022.xlsx")
+    shutil.copy(RAW_2022, framework_beside(tmp_path / "2022.xlsx", ROOT / "raw" / "2022.framework.yaml"))
     # last year's report of the same data: every comparison 无显著变化
     yaml = folder / "evaluation.yaml"
     yaml.write_text(yaml.read_text(encoding="utf-8") + "\nprevious: ../2022.xlsx\n", encoding="utf-8")

@@ -27,6 +27,8 @@ from survey.errors import DefinitionError, ScoringError
 from survey.evaluation.score import StepRule, grade, load_framework, rate_uncertainty, score_framework, score_rate
 from survey.inputs.facts import Allocation, Facts
 
+from .conftest import FRAMEWORK_2021
+
 RULE = StepRule(threshold=0.85, step=0.05, points=1, mode="ceil")
 
 
@@ -78,7 +80,7 @@ def test_bad_inputs():
 
 
 def test_shipped_framework_has_the_survey_indicators():
-    fw = load_framework()
+    fw = load_framework(FRAMEWORK_2021)
     staff = fw.indicator("社区矫正工作人员满意度")
     assert (staff.weight, staff.rule.threshold, staff.rule.step, staff.rule.mode) == (15, 0.85, 0.05, "ceil")
     assert fw.indicator("社区矫正对象满意度").weight == 5
@@ -248,7 +250,7 @@ def test_grade(total, g):
 # -- framework validation ------------------------------------------------------------------
 
 def test_shipped_framework_is_the_whole_annex():
-    fw = load_framework()
+    fw = load_framework(FRAMEWORK_2021)
     assert len(fw.indicators) == 19 and sum(i.weight for i in fw.indicators) == 100
     types = {i.rule.type for i in fw.indicators}
     assert types >= {"step_deduction", "bands", "per_event", "ratio", "checklist", "share_failing",
@@ -258,9 +260,7 @@ def test_shipped_framework_is_the_whole_annex():
 
 
 def _shipped() -> dict:
-    from importlib import resources
-
-    return yaml.safe_load(resources.files("survey.frameworks").joinpath("nanjing-2021.yaml").read_text("utf-8"))
+    return yaml.safe_load(FRAMEWORK_2021.read_text("utf-8"))
 
 
 @pytest.mark.parametrize("edit, message, path", [

@@ -45,7 +45,7 @@ from survey.stats.reliability import (
     reliability,
 )
 
-from .conftest import QDIR, RAW_2021
+from .conftest import FRAMEWORK_2021, QDIR, RAW_2021, framework_beside
 
 
 # ----------------------------------------------------------------- Cronbach's α
@@ -235,7 +235,7 @@ def test_pipeline_checks_the_margin_of_the_scored_estimates(analysis_2021):
 def test_pipeline_checks_the_margin_of_the_weighted_estimates():
     from survey.evaluation.score import RateSource, load_framework
 
-    fw = load_framework()
+    fw = load_framework(FRAMEWORK_2021)
     fw = fw.model_copy(update={"rates": RateSource(measure="overall", weighted="auto")})
     a = analyze(RAW_2021, QDIR, framework=fw)
     staff = a.surveys[0]
@@ -480,7 +480,7 @@ def test_planned_allocation_column_reaches_the_check(tmp_path):
     """
     import openpyxl
 
-    path = tmp_path / "2021.xlsx"
+    path = framework_beside(tmp_path / "2021.xlsx")
     shutil.copy(RAW_2021, path)
     wb = openpyxl.load_workbook(path)
     ws = wb["抽样框"]

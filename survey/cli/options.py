@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from survey.definitions.vocab import CI_METHODS, STEP_MODES, TABLE_FORMATS
+from survey.inputs.sidecar import FRAMEWORK_LOOKUP
 
 PATH = click.Path(path_type=Path)
 FRACTION = click.FloatRange(0, 1, min_open=True, max_open=True)
@@ -50,8 +51,7 @@ step_mode_option = click.option(
 framework_options = stack(
     click.option("--framework", type=PATH, default=None,
                  help="Scoring framework YAML (audit: the one the annex was scored with, also checked against). "
-                      "[default: an evaluation folder's own; for a workbook, the shipped example's (Nanjing 2021); "
-                      "audit: none]"),
+                      f"[default: an evaluation folder's own; for a workbook, {FRAMEWORK_LOOKUP}; audit: none]"),
     step_mode_option,
 )
 
@@ -160,18 +160,22 @@ def enclosing_evaluation(workbook: Path) -> Path | None:
 
 
 def analyze_workbook(workbook: Path, options: dict, progress=None):
-    """:func:`analyze_with` on a workbook; inside an evaluation folder a framework error says to analyse the folder."""
+    """:func:`analyze_with` on a workbook; inside an evaluation folder an error says to analyse the folder.
+
+    The workbook alone finds the folder's framework.yaml (beside its questionnaires), not the
+    sheets, fieldwork and thresholds evaluation.yaml gives: the error's own fix comes second.
+    """
     from survey.errors import SurveyError
 
     try:
         return analyze_with(workbook, progress=progress, **options)
     except SurveyError as exc:
         home = None if options.get("framework") is not None else enclosing_evaluation(workbook)
-        if home is None or "framework" not in (exc.hint or ""):
+        if home is None:
             raise
         here = os.path.relpath(home)
         exc.hint = (f"{workbook} lies in the evaluation folder '{here}' (evaluation.yaml): run `survey analyze {here}` "
-                    "to use its questionnaires and framework, or pass --framework FILE")
+                    "to use its inputs, questionnaires and framework" + (f"; else {exc.hint}" if exc.hint else ""))
         raise
 
 

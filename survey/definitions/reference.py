@@ -154,7 +154,7 @@ PARAMETERS: dict[tuple[str, str], tuple[str, str, str]] = {
 # the keys of a framework file and of each indicator (survey.evaluation.score.Framework / Indicator;
 # a test keeps these equal to the models' fields)
 FRAMEWORK_KEYS: dict[str, tuple[str, str]] = {
-    "id": ("a short name of the framework, recorded in manifest.json", "nanjing-community-correction"),
+    "id": ("a short name of the framework, recorded in manifest.json", "county-water-2023"),
     "title": ("the annex title (评分表 标题)", "某县2023年某专项资金项目绩效评价指标评分表"),
     "rates": ("which estimate feeds the survey-fed indicators: `measure` (default overall) and `weighted` "
               "(auto / true / false)", "{measure: overall, weighted: auto}"),

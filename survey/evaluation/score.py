@@ -1,9 +1,10 @@
 """Scoring the annex (评分表): the framework, the scorecard and the score's uncertainty.
 
-The framework is data (``survey/frameworks/*.yaml``): the three levels of every
+The framework is data (a YAML file of the evaluation: its ``framework.yaml``, or the one
+found beside a workbook, :mod:`survey.inputs.sidecar`): the three levels of every
 indicator, 指标值, 评分标准 text, 分值 and a rule (:mod:`survey.definitions.rules`). It loads
 into frozen, validated models; an error names the file and the path inside it
-(``nanjing-2021.yaml: indicators[3].rule.items: …``). Validation: names unique,
+(``framework.yaml: indicators[3].rule.items: …``). Validation: names unique,
 weights add up to 100, every rule's parameters present, a checklist's sub-items
 add up to the weight, no band scores more than the weight.
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +58,6 @@ from survey.definitions.vocab import OVERALL, OVERALL_LEVEL
 from survey.errors import DataError, DefinitionError, ScoringError, choice_error
 from survey.formatting import fmt_num, fmt_pct
 
-DEFAULT_FRAMEWORK = "nanjing-2021.yaml"
 GRADES = ((90.0, "优"), (80.0, "良"), (60.0, "中"), (0.0, "差"))
 
 
@@ -141,20 +140,15 @@ class Framework(_Model):
         return self.indicator(name).rates or self.rates
 
 
-def load_framework(path: str | Path | None = None) -> Framework:
-    """Load a scoring framework; ``None`` loads the one shipped with the package.
+def load_framework(path: str | Path) -> Framework:
+    """Load a scoring framework file (:func:`survey.inputs.sidecar.find_framework` finds a workbook's).
 
     Every problem is reported at once, each with its path inside the file
     (``fw.yaml: indicators[5].rule.items: Field required``).
     """
     keys = "id, title, rates, indicators"
-    if path is None:
-        ref = resources.files("survey.frameworks").joinpath(DEFAULT_FRAMEWORK)
-        name = f"survey/frameworks/{DEFAULT_FRAMEWORK}"
-        data = read_yaml(text=ref.read_text(encoding="utf-8"), name=name, what="framework", keys=keys)
-    else:
-        name = str(path)
-        data = read_yaml(path, what="framework", keys=keys)
+    name = str(path)
+    data = read_yaml(path, what="framework", keys=keys)
     data["file"] = name
     try:
         return Framework.model_validate(data)

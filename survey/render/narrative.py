@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.errors import DefinitionError
+from survey.inputs.sidecar import beside, first_file
 
 # name → what the evaluator writes there (the placeholder's wording)
 SECTIONS = {
@@ -54,15 +55,7 @@ def narrative_path(workbook: str | Path) -> Path | None:
     For a workbook ``<stem>.narrative.md``, else ``narrative.md`` beside it; for an
     evaluation folder (``survey analyze .`` included) ``narrative.md`` inside it.
     """
-    wb = Path(workbook).resolve()
-    if wb.is_dir():
-        candidates: tuple[Path, ...] = (wb / "narrative.md",)
-    else:
-        candidates = (wb.with_name(f"{wb.stem}.narrative.md"), wb.with_name("narrative.md"))
-    for p in candidates:
-        if p.is_file():
-            return p
-    return None
+    return first_file(beside(Path(workbook).resolve(), "narrative.md"))  # found as a workbook's framework is
 
 
 def parse_narrative(text: str, *, file: str | None = None) -> Narrative:

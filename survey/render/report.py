@@ -31,15 +31,8 @@ from survey.stats.presentation import NCHS, Standard, flag_estimates, standard_o
 
 
 def _framework_sha256(file: str | None) -> str | None:
-    """Hash of the framework's text: a user's file, or the one shipped in the package."""
-    if not file:
-        return None
-    if Path(file).is_file():
-        return _sha256(file)
-    from importlib import resources
-
-    ref = resources.files("survey.frameworks").joinpath(Path(file).name)
-    return hashlib.sha256(ref.read_bytes()).hexdigest() if ref.is_file() else None
+    """Hash of the framework file's text (None for a framework not read from a file)."""
+    return _sha256(file) if file and Path(file).is_file() else None
 
 
 def _sha256(path: str | Path) -> str:

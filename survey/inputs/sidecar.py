@@ -1,0 +1,89 @@
+"""Files that go with a workbook, found beside it by name: its framework, its narrative.
+
+An analysis of a workbook without an evaluation folder finds the definitions that belong
+to it by a naming convention, the same for every kind of file (``KIND`` is ``framework.yaml``,
+``narrative.md`` …), first match wins:
+
+1. ``<workbook stem>.KIND`` beside the workbook (``raw/2021.framework.yaml`` for
+   ``raw/2021.xlsx``: one folder may hold several years);
+2. ``KIND`` beside the workbook (one file for every workbook of the folder).
+
+A framework is also looked for in the folder that holds the questionnaires folder used
+(an evaluation folder made by ``survey init``: ``framework.yaml`` beside ``questionnaires/``).
+An evaluation folder itself (``survey analyze FOLDER``) names its own files in evaluation.yaml.
+Nothing of any one evaluation lives in the package: no framework is found, no framework is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from survey.errors import DefinitionError
+
+FRAMEWORK = "framework.yaml"
+FRAMEWORK_LOOKUP = (f"<workbook stem>.{FRAMEWORK} beside the workbook, else {FRAMEWORK} beside it, "
+                    f"else {FRAMEWORK} in the folder that holds the questionnaires folder")
+
+
+def beside(source: str | Path, kind: str) -> tuple[Path, ...]:
+    """Where a file of ``kind`` that goes with ``source`` may be, in the order it is looked for.
+
+    For a workbook ``<stem>.<kind>`` then ``<kind>`` in its folder; for a folder ``<kind>`` in it.
+
+    >>> [p.as_posix() for p in beside("raw/2021.xlsx", "framework.yaml")]
+    ['raw/2021.framework.yaml', 'raw/framework.yaml']
+    """
+    p = Path(source)
+    if p.is_dir():
+        return (p / kind,)
+    return (p.with_name(f"{p.stem}.{kind}"), p.with_name(kind))
+
+
+def first_file(candidates: Iterable[Path]) -> Path | None:
+    """The first of ``candidates`` that is a file, or None."""
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def questionnaire_home(questionnaires) -> Path | None:
+    """The folder that holds the questionnaires folder: a folder's parent, or that of the files' one folder.
+
+    ``questionnaires`` is a folder (str or Path) or loaded questionnaires (their ``file``);
+    questionnaires from several folders, or not from files, have none.
+    """
+    if isinstance(questionnaires, (str, os.PathLike)):
+        return Path(questionnaires).parent
+    folders = {Path(q.file).resolve().parent for q in questionnaires if getattr(q, "file", None)}
+    return folders.pop().parent if len(folders) == 1 else None
+
+
+def framework_candidates(source: str | Path, questionnaires=None) -> tuple[Path, ...]:
+    """Where the framework of ``source`` (a workbook or a folder) is looked for, in order, each place once."""
+    home = questionnaire_home(questionnaires) if questionnaires is not None else None
+    places = [*beside(source, FRAMEWORK), *([home / FRAMEWORK] if home is not None else [])]
+    seen: set[Path] = set()
+    out = []
+    for p in places:
+        if p.resolve() not in seen:
+            seen.add(p.resolve())
+            out.append(p)
+    return tuple(out)
+
+
+def find_framework(source: str | Path, questionnaires=None) -> Path:
+    """The framework file of a workbook analysed without one given (see the module docstring for the order).
+
+    Nothing found: a :class:`~survey.errors.DefinitionError` naming every place looked at and the fix.
+    """
+    places = framework_candidates(source, questionnaires)
+    found = first_file(places)
+    if found is None:
+        raise DefinitionError(
+            "no scoring framework (评分表) found", file=source,
+            got="no file at " + ", ".join(p.as_posix() for p in places),
+            expected=FRAMEWORK_LOOKUP,
+            hint=f"pass --framework FILE (analyze, validity, score), or save the framework as {places[0].as_posix()}; "
+                 "`survey init FOLDER` starts an evaluation folder with a framework.yaml to edit "
+                 "(`survey framework rules` lists the rules)")
+    return found
