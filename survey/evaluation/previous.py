@@ -60,6 +60,7 @@ class Previous:
     comparisons: tuple[YearComparison, ...]
     notes: tuple[str, ...] = ()                  # questionnaires found in one year only
     year: int | None = None                      # last year's evaluation year (survey.evaluation.years.analysis_year)
+    key: str | None = None                       # the column linking respondents of both years (paired), if any
 
 
 def _sha256(path: Path) -> str:
@@ -178,7 +179,8 @@ def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: st
 
     The basis is the scored one: weighted when the new year's framework scores the weighted
     estimate and both years were weighted, else unweighted. Questionnaires of one year only
-    are named in ``notes`` and not compared.
+    are named in ``notes`` and not compared. ``key``: the column linking respondents of both
+    years, whose covariance enters the whole-sample differences (paired samples).
     """
     olds = {s.questionnaire.id: s for s in old.surveys}
     news = {s.questionnaire.id: s for s in new.surveys}
@@ -192,4 +194,4 @@ def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: st
                     and olds[i].design is not None)
         out.append(compare_surveys(olds[i], s, alpha=alpha, key=key, weighted=weighted,
                                    standard=standard_of(new)))  # the new year's --reliable-n
-    return Previous(old.name, source, tuple(out), tuple(notes), analysis_year(old))
+    return Previous(old.name, source, tuple(out), tuple(notes), analysis_year(old), key)

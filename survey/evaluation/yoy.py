@@ -306,8 +306,11 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
 
 
 def measured_items(q: Questionnaire, measures) -> set[str]:
-    """Items whose top-box rate is one of ``measures`` (ids) itself — a ``top_box`` measure of that item
-    (the overall question's 总体满意率): compared as the measure, not again among the items."""
+    """Items whose top-box rate is one of ``measures`` (ids) itself: compared once, as the measure.
+
+    A ``top_box`` measure of one item (the overall question's 总体满意率) is that item's rate;
+    :func:`compare_surveys` compares it as the measure, not again among the items.
+    """
     return {m.item for m in q.measures if m.id in set(measures) and m.type == "top_box" and m.item}
 
 
