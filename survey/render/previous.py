@@ -7,8 +7,8 @@ scored rate, the items, the units, the answer distributions; items changed betwe
 years listed and not compared) and one table of the measures, the items and the units
 (difference, interval, p-value, 显著提高 / 无显著变化 / 显著下降); with a respondent key
 (``--key``) the introduction says who was compared as paired samples (:func:`paired_clause`).
-Cells the NCHS presentation
-standard flags are marked (* 需复核, — 不予报告) with a note under the table.
+Cells the NCHS presentation standard flags are marked (* 需复核, — 不予报告) with a note under
+the table.
 No analysis.previous: no blocks, no sheet — the report is what it was.
 """
 
