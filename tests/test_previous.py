@@ -53,8 +53,15 @@ def test_report_section_finds_the_planted_change_and_no_other(report_2022):
 
 def test_without_previous_the_2021_report_is_byte_identical(cli_2021):
     out, _ = cli_2021  # `survey analyze raw/2021.xlsx -o OUT` run from the repository (conftest)
-    for f in sorted(p for p in (ROOT / "reports" / "2021").iterdir() if p.is_file()):  # pages/ is a local render
+    committed = ROOT / "reports" / "2021"
+    for f in sorted(p for p in committed.iterdir() if p.is_file() and p.name != "manifest.json"):  # pages/: local
         assert (out / f.name).read_bytes() == f.read_bytes(), f.name
+    # manifest.json too, but for the inputs' paths from the report folder (OUT is elsewhere): same files
+    old, new = (json.loads((d / "manifest.json").read_text(encoding="utf-8")) for d in (committed, out))
+    for entry_old, entry_new in zip([old["inputs"]["workbook"], *old["questionnaires"]],
+                                    [new["inputs"]["workbook"], *new["questionnaires"]]):
+        assert (committed / entry_old.pop("from_report")).resolve() == (out / entry_new.pop("from_report")).resolve()
+    assert new == old
 
 
 def test_compare_takes_a_report_folder(monkeypatch, tmp_path):

@@ -222,3 +222,21 @@ def test_linked_respondents_weighted_match_svymean_of_the_paired_differences(ana
     assert se_plain == pytest.approx((0.0232231903720455 ** 2 + 0.017398595008574 ** 2) ** 0.5, rel=1e-9)
     same = linked.table.set_index(["family", "measure"]).loc[("item", "h_care")]
     assert same["difference"] == pytest.approx(0, abs=1e-12) and same["se"] == pytest.approx(0, abs=1e-9)
+
+
+def test_the_overall_question_is_compared_once_as_its_measure(years):
+    # staff's 总体满意率 is the top-box rate of the item `overall` (questionnaires/staff.yaml): one row,
+    # the measure's, in the comparison, the report's table (report.docx / report.html) and the sheet
+    from survey.render.previous import comparison_table
+
+    for c in compare_analyses(*years)[0]:
+        t = c.table
+        assert "overall" not in set(t.loc[t["family"] == "item", "measure"])
+        assert t[(t["measure"] == "overall") & (t["level"] == "全部")]["family"].tolist() == ["measure"]
+        question = {s.questionnaire.id: s.questionnaire for s in years[1].surveys}[c.questionnaire]
+        names = [row[1] for row in comparison_table(c, "2021年", "2022年", "区").rows]
+        assert names.count("总体满意率") == 1 and question.item("overall").text not in names
+        sheet = comparison_tables(c)["与上年比较"]
+        assert ((sheet["指标/题目"] == "overall") & (sheet["范围"] == "全部")).sum() == 1
+    staff = compare_analyses(*years)[0][0]
+    assert "共比较12题" in "".join(comparison_paragraphs(staff))  # 12 items besides the overall question

@@ -17,9 +17,11 @@ from survey.cli.options import (
     existing_input,
     framework_options,
     input_options,
+    key_option,
     limit_options,
     output_options,
     previous_analysis,
+    previous_key,
     previous_path,
     reliable_option,
     run_analysis,
@@ -38,8 +40,9 @@ from survey.formatting import fmt_count
 @click.option("--previous", type=PATH, default=None,
               help="Last year's workbook, evaluation folder or report folder (reports/<name>): the report gets "
                    "与上年比较. [default: evaluation.yaml's previous, else none]")
+@key_option
 @output_options("reports/<workbook name>", "Report folder.")
-def analyze(workbook, out, previous, **options):
+def analyze(workbook, out, previous, key, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
     WORKBOOK is the year's xlsx with one sheet per survey (the sheet names each
@@ -58,10 +61,12 @@ def analyze(workbook, out, previous, **options):
     # the progress line on stderr (only on a terminal); the chart worker imports matplotlib during the analysis
     with Progress() as progress, report_worker() as worker:
         result, folder = run_analysis(workbook, options, progress=progress)
-        last_year = previous_path(previous, folder)
+        last_year, key = previous_path(previous, folder), previous_key(key, folder)
+        if key is not None and last_year is None:
+            raise click.UsageError("--key links respondents to last year's: give --previous OLD as well")
         if last_year is not None:
             progress("comparing with last year")
-            result = with_previous(result, last_year, source=checked)
+            result = with_previous(result, last_year, source=checked, key=key)
         progress("writing reports")
         with stamped(folder, result):
             written = write_report(result, out or (folder.inputs.folder if folder else Path(".")) / "reports" / result.name,
@@ -231,8 +236,7 @@ def audit_cmd(annex, framework, step_mode):
 @click.option("--old-questionnaires", type=PATH, default=None,
               help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
 @alpha_option
-@click.option("--key", default=None,
-              help="Column linking a respondent across years (e.g. a staff number): the overlap is counted and said.")
+@key_option
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
 @click.option("--weighted", is_flag=True,
               help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")

@@ -75,6 +75,15 @@ reliable_option = click.option(
     help="Fewest respondents and effective sample size a rate needs to be shown (NCHS presentation "
          "standard): smaller cells are marked 不予报告 in the report, charts and satisfaction.xlsx, and "
          "not compared across years or units. An evaluation folder's thresholds.reliable_n unless given.")
+
+
+key_option = click.option(  # `compare` and `analyze --previous`
+    "--key", default=None,
+    help="Column linking a respondent across years (e.g. a staff number): respondents of both years are compared "
+         "as paired samples (their covariance enters the SE of the whole-sample differences); the overlap is "
+         "counted and said. For analyze, with --previous [default: evaluation.yaml's previous_key, else none].")
+
+
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
 
@@ -271,12 +280,14 @@ def previous_analysis(path, questionnaires=None, *, alpha: float = 0.05, weigh: 
                reliable_n=reliable_n or int(NCHS.min_n))
 
 
-def with_previous(result, path: Path, source=None):
+def with_previous(result, path: Path, source=None, key: str | None = None):
     """``result`` with its comparison to last year (``Analysis.previous``) from ``path``.
 
     ``source``: ``path`` already resolved (:func:`survey.evaluation.previous.previous_source`, as
     `survey analyze --previous` does before analysing), so a report folder's inputs are hashed once.
     A relative ``previous:`` of evaluation.yaml is made absolute by :func:`previous_path`.
+    ``key``: the column linking respondents of both years (``--key``, evaluation.yaml's
+    ``previous_key``: :func:`previous_key`); a questionnaire it links none of is a warning.
     """
     from dataclasses import replace
 
@@ -287,11 +298,20 @@ def with_previous(result, path: Path, source=None):
 
     alpha = float(result.parameters.get("alpha", 0.05))
     old = previous_analysis(source or path, alpha=alpha, weigh=bool(result.parameters.get("weigh", True)))
-    prev = compare_previous(old, result, source=path.as_posix(), alpha=alpha)
+    prev = compare_previous(old, result, source=path.as_posix(), alpha=alpha, key=key)
     same_year = comparison_labels(prev.year, analysis_year(result), prev.name, result.name)[2]  # 前次 / 本次: say so
     if same_year:  # the run's other notes were printed already; this one goes to the report as well
         echo_lines(warning_lines([same_year]))
+    if key:  # a questionnaire the key links nobody of (the report says so too)
+        echo_lines(warning_lines(f"{c.title}：关联键“{key}”" + ("不在两年数据中" if c.overlap is None else
+                                                             "未识别出两年均作答的受访者") + "，按独立样本比较"
+                                 for c in prev.comparisons if not c.overlap))
     return replace(result, previous=prev, notes=(*result.notes, *([same_year] if same_year else [])))
+
+
+def previous_key(given: str | None, folder) -> str | None:
+    """--key, else the evaluation folder's ``previous_key:``, else None."""
+    return given if given is not None or folder is None else folder.inputs.evaluation.previous_key
 
 
 def previous_path(given: Path | None, folder) -> Path | None:

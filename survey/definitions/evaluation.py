@@ -133,6 +133,7 @@ class Evaluation(FrozenModel):
     inputs: TableInputs = TableInputs()
     thresholds: Thresholds = Thresholds()
     previous: str | None = None                   # last year: workbook, evaluation or report folder (与上年比较)
+    previous_key: str | None = None               # the column linking a respondent of both years (paired samples)
     file: str | None = None                       # set by load_evaluation, for messages
 
     @field_validator("questionnaires")
@@ -176,7 +177,8 @@ def load_evaluation(path: str | Path) -> Evaluation:
     p = Path(path)
     if p.is_dir():
         p = p / EVALUATION_FILE
-    keys = "project, fund, year, commissioned_by, area_unit, framework, questionnaires, inputs, thresholds, previous"
+    keys = ("project, fund, year, commissioned_by, area_unit, framework, questionnaires, inputs, thresholds, previous, "
+            "previous_key")
     if not p.exists():
         raise DefinitionError("no evaluation.yaml", file=str(p),
                               hint="run `survey init FOLDER` to create an evaluation folder, or name the folder that has one")

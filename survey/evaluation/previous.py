@@ -8,10 +8,13 @@
 
 A report folder holds outputs, not responses: :func:`previous_source` resolves it back to
 the inputs its manifest names (the workbook or the evaluation folder's files, and the
-questionnaire files), looked up from the working folder and from the folders above the
-report, and checks every file's SHA-256 against the manifest. A file that moved or
-changed since the report was written is a one-line error saying which and why: the
-comparison is then with the inputs that made that report, never with something else.
+questionnaire files) and checks every file's SHA-256 against the manifest. Each input is
+looked up by its path relative to the report folder (``from_report``, :func:`from_report`),
+then — for manifests written before that was recorded — from the working folder, the
+folders above the report and by name under the folder holding ``reports/``. A file that
+moved or changed since the report was written is a one-line error saying which, why and
+where it was looked for: the comparison is then with the inputs that made that report,
+never with something else.
 
 :func:`compare_previous` compares each questionnaire present in both years
 (:func:`survey.evaluation.yoy.compare_surveys`) on the basis the framework scores it
@@ -35,6 +38,7 @@ from survey.evaluation.yoy import YearComparison, compare_surveys
 from survey.stats.presentation import standard_of
 
 MANIFEST = "manifest.json"
+FROM_REPORT = "from_report"  # the manifest key of an input's path relative to the report folder
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,27 @@ class Previous:
     comparisons: tuple[YearComparison, ...]
     notes: tuple[str, ...] = ()                  # questionnaires found in one year only
     year: int | None = None                      # last year's evaluation year (survey.evaluation.years.analysis_year)
+    key: str | None = None                       # the column linking respondents of both years (paired), if any
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def from_report(path: str | Path, report: str | Path) -> str | None:
+    """``path`` relative to the report folder ``report``, POSIX separators (``../../raw/2021.xlsx``).
+
+    Recorded in manifest.json beside each input's name and hash, so that the report folder
+    can later be given as last year's wherever it was written from; never an absolute path
+    (a manifest may be committed). None when there is no relative path (another drive).
+
+    >>> from_report("raw/2021.xlsx", "reports/2021")
+    '../../raw/2021.xlsx'
+    """
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(report).resolve())).as_posix()
+    except ValueError:
+        return None
 
 
 def _locate(rel: str, report: Path, sha256: str | None = None) -> Path | None:
@@ -91,13 +112,29 @@ def _search(root: Path, rel: Path, depth: int = 3) -> list[Path]:
     return sorted(out)
 
 
+def _looked_at(entry: dict, report: Path) -> list[str]:
+    """Where :func:`_checked` looks for a manifest's input, in order, for the error that lists them."""
+    rel, near = str(entry.get("path", "")), entry.get(FROM_REPORT)
+    out = [os.path.normpath(report.absolute() / near)] if near else []
+    if rel and Path(rel).is_absolute():
+        return [*out, rel]
+    if rel:
+        out += [os.path.normpath(Path.cwd() / rel), f"{rel} in the folders above {report}",
+                f"files named {Path(rel).name} under {report.resolve().parent.parent} (3 levels down)"]
+    return out
+
+
 def _checked(entry: dict, report: Path, manifest: Path, what: str) -> Path:
-    rel = str(entry.get("path", ""))
-    found = _locate(rel, report, entry.get("sha256")) if rel else None
+    """A manifest entry's file: by its path from the report folder, else by the old rule (:func:`_locate`)."""
+    rel, near = str(entry.get("path", "")), entry.get(FROM_REPORT)
+    found = (report / near).resolve() if near and (report / near).exists() else None  # as from_report made it
+    if found is None and rel:
+        found = _locate(rel, report, entry.get("sha256"))
     if found is None:
-        raise DataError(f"{what} '{rel}' named by the report's manifest was not found", file=str(manifest),
-                        got=rel or "no path", expected="the input file the report was made from",
-                        hint="run from the folder the report was written in, or give the workbook or "
+        raise DataError(f"{what} '{rel or near}' named by the report's manifest was not found", file=str(manifest),
+                        got="nothing at " + "; ".join(_looked_at(entry, report)) if rel or near else "no path",
+                        expected="the input file the report was made from",
+                        hint="put the file back where the report was made from, or give the workbook or "
                              "evaluation folder instead of the report folder")
     if found.is_file() and entry.get("sha256") and _sha256(found) != entry["sha256"]:
         raise DataError(f"{what} '{found}' changed since the report was written", file=str(manifest),
@@ -117,7 +154,8 @@ def _from_report(report: Path) -> PreviousSource:
     if "workbook" in inputs:
         path = _checked(inputs["workbook"], report, manifest, "workbook")
     else:
-        path = _checked({"path": inputs.get("folder", "")}, report, manifest, "evaluation folder")
+        path = _checked({"path": inputs.get("folder", ""), FROM_REPORT: inputs.get(f"folder_{FROM_REPORT}")},
+                        report, manifest, "evaluation folder")
         for f in inputs.get("files", ()):
             _checked(f, report, manifest, "input file")
     qs = tuple(_checked(q, report, manifest, f"questionnaire {q.get('id', '')}") for q in data.get("questionnaires", ()))
@@ -141,7 +179,8 @@ def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: st
 
     The basis is the scored one: weighted when the new year's framework scores the weighted
     estimate and both years were weighted, else unweighted. Questionnaires of one year only
-    are named in ``notes`` and not compared.
+    are named in ``notes`` and not compared. ``key``: the column linking respondents of both
+    years, whose covariance enters the whole-sample differences (paired samples).
     """
     olds = {s.questionnaire.id: s for s in old.surveys}
     news = {s.questionnaire.id: s for s in new.surveys}
@@ -155,4 +194,4 @@ def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: st
                     and olds[i].design is not None)
         out.append(compare_surveys(olds[i], s, alpha=alpha, key=key, weighted=weighted,
                                    standard=standard_of(new)))  # the new year's --reliable-n
-    return Previous(old.name, source, tuple(out), tuple(notes), analysis_year(old))
+    return Previous(old.name, source, tuple(out), tuple(notes), analysis_year(old), key)

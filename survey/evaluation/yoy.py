@@ -5,7 +5,8 @@ lists what changed (items added, removed, reworded, scale changed); changed item
 are reported and never compared. :func:`compare_surveys` takes the two years'
 :class:`~survey.pipeline.SurveyResult`-like objects (``questionnaire``, ``cleaned``,
 ``estimates``/``weighted``, ``design``) and returns, for each declared measure
-(overall and per unit) and each comparable item, the difference new − old with its
+(overall and per unit) and each comparable item (but the item of a ``top_box`` measure, compared
+once, as the measure: :func:`measured_items`), the difference new − old with its
 interval and test (:func:`survey.stats.compare.difference`, independent samples),
 Holm-corrected within each family (the items of a questionnaire; the units of a
 measure), the Rao–Scott test of each item's whole answer distribution between the
@@ -284,16 +285,17 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
     fn = flag_estimates(est_new[est_new["measure"].isin(ok_measures)], standard=standard)
     scored = [i for i in items if i != qn.district_item and qn.scale_of(i) is not None
               and qn.scale_of(i).satisfied]
+    rated = [i for i in scored if i not in measured_items(qn, ok_measures)]  # each rate compared once
     overlap, cov = None, {}
     if key is not None:
-        overlap, cov, note = _linked(old, new, key, [m for m in qn.measures if m.id in ok_measures], scored,
+        overlap, cov, note = _linked(old, new, key, [m for m in qn.measures if m.id in ok_measures], rated,
                                      weighted)
         notes += [note] if note else []
     meas = _pairs(fo, fn, "measure", qn.id, alpha, cov)
     r_old = weighted_responses(old) if weighted else old.cleaned.valid
     r_new = weighted_responses(new) if weighted else new.cleaned.valid
-    io = flag_estimates(item_estimates(r_old, scored, design=d_old, alpha=alpha), standard=standard)
-    inn = flag_estimates(item_estimates(r_new, scored, design=d_new, alpha=alpha), standard=standard)
+    io = flag_estimates(item_estimates(r_old, rated, design=d_old, alpha=alpha), standard=standard)
+    inn = flag_estimates(item_estimates(r_new, rated, design=d_new, alpha=alpha), standard=standard)
     it = _pairs(io[io["level"] == OVERALL_LEVEL], inn[inn["level"] == OVERALL_LEVEL], "item", qn.id, alpha,
                 {(k[0][5:], k[1]): v for k, v in cov.items() if k[0].startswith("item:")})
     if unit is None:
@@ -301,6 +303,15 @@ def compare_surveys(old, new, *, alpha: float = 0.05, weighted: bool = False, ke
     table = _adjusted(pd.concat([meas, it], ignore_index=True), alpha)
     dist = _distributions(old, new, scored, weighted, alpha, notes)
     return YearComparison(qn.id, qn.title, changes, table, dist, overlap, alpha, weighted, tuple(notes))
+
+
+def measured_items(q: Questionnaire, measures) -> set[str]:
+    """Items whose top-box rate is one of ``measures`` (ids) itself: compared once, as the measure.
+
+    A ``top_box`` measure of one item (the overall question's 总体满意率) is that item's rate;
+    :func:`compare_surveys` compares it as the measure, not again among the items.
+    """
+    return {m.item for m in q.measures if m.id in set(measures) and m.type == "top_box" and m.item}
 
 
 def _adjusted(table: pd.DataFrame, alpha: float) -> pd.DataFrame:

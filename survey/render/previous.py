@@ -5,8 +5,10 @@ Built from ``analysis.previous`` (:class:`survey.evaluation.previous.Previous`, 
 per questionnaire the paragraphs (:func:`~survey.render.yoy.comparison_paragraphs`: each
 scored rate, the items, the units, the answer distributions; items changed between the
 years listed and not compared) and one table of the measures, the items and the units
-(difference, interval, p-value, 显著提高 / 无显著变化 / 显著下降). Cells the NCHS presentation
-standard flags are marked (* 需复核, — 不予报告) with a note under the table.
+(difference, interval, p-value, 显著提高 / 无显著变化 / 显著下降); with a respondent key
+(``--key``) the introduction says who was compared as paired samples (:func:`paired_clause`).
+Cells the NCHS presentation standard flags are marked (* 需复核, — 不予报告) with a note under
+the table.
 No analysis.previous: no blocks, no sheet — the report is what it was.
 """
 
@@ -76,9 +78,10 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
     if prev is None:
         return []
     old, new = _years(analysis)
+    pair = pair_word(old, new)
     out: list = [Heading(f"（{fmt_cn(k)}）{SECTION_TITLE}", 2),
-                 Para(f"本节将{new}调查结果与{old}比较：差值为{new}减{old}，检验为基于抽样设计的两样本比较；"
-                      f"{pair_word(old, new)}题目或选项有变化的题目只列出、不作比较。")]
+                 Para(f"本节将{new}调查结果与{old}比较：差值为{new}减{old}，检验为基于抽样设计的两样本比较"
+                      f"{paired_clause(prev, pair)}；{pair}题目或选项有变化的题目只列出、不作比较。")]
     for j, cmp in enumerate(prev.comparisons, start=1):
         out.append(Heading(f"{j}. {cmp.title}", 3))
         out += [Para(p) for p in comparison_paragraphs(cmp, old, new, unit)]
@@ -90,6 +93,18 @@ def previous_blocks(analysis, k: int, unit: str) -> list:
                         + "p值为Holm校正后的值（各题为一族、各单位为一族）；“显著提高/显著下降”仅在检验显著时使用。", "note"))
     out += [Para(f"注：{n}。", "note") for n in prev.notes]
     return out
+
+
+def paired_clause(prev, pair: str = "两年") -> str:
+    """With a respondent key (``--key``): which respondents were compared as paired samples, per questionnaire.
+
+    ``；按关联键“工号”，…对两年均作答的389名受访者按配对样本计算`` — empty without a key.
+    """
+    if not getattr(prev, "key", None):
+        return ""
+    parts = [f"{c.title}对{pair}均作答的{c.overlap}名受访者按配对样本计算" if c.overlap else
+             f"{c.title}未识别出{pair}均作答的受访者，按独立样本计算" for c in prev.comparisons]
+    return f"；按关联键“{prev.key}”，" + "，".join(parts) if parts else ""
 
 
 def previous_sheet(analysis) -> pd.DataFrame | None:
@@ -133,8 +148,10 @@ def previous_manifest(analysis) -> dict:
         shown = src.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         shown = src.name
+    paired = ({"key": prev.key, "paired": {c.questionnaire: c.overlap or 0 for c in prev.comparisons}}
+              if getattr(prev, "key", None) else {})  # respondents of both years, per questionnaire
     return {"previous": {"name": prev.name, "source": shown,
-                         "questionnaires": [c.questionnaire for c in prev.comparisons]}}
+                         "questionnaires": [c.questionnaire for c in prev.comparisons], **paired}}
 
 
 def previous_formats(analysis) -> dict[str, dict[str, str]]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from survey import __version__
 from survey.definitions.vocab import OVERALL, SUPPRESS_BELOW
+from survey.evaluation.previous import FROM_REPORT, from_report
 from survey.formatting import fmt_num, fmt_pct_short
 from survey.inputs.privacy import mask_text, pseudonym
 from survey.render.bigxlsx import table_xlsx_bytes
@@ -39,12 +40,24 @@ def _sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _inputs_manifest(analysis) -> dict:
-    """The workbook read, or (an evaluation folder) every input file, with their hashes."""
+def _inputs_manifest(analysis, out: Path) -> dict:
+    """The workbook read, or (an evaluation folder) every input file, with their hashes and their
+    paths from the report folder ``out`` (:func:`_input_entry`)."""
     if Path(analysis.workbook).is_file():
-        return {"workbook": {"path": _shown_path(analysis.workbook), "sha256": _sha256(analysis.workbook)}}
-    return {"folder": _shown_path(analysis.workbook),
-            "files": [{"path": _shown_path(f), "sha256": _sha256(f)} for f in getattr(analysis, "input_files", ())]}
+        return {"workbook": _input_entry(analysis.workbook, out)}
+    return {"folder": _shown_path(analysis.workbook), **_near("folder_", analysis.workbook, out),
+            "files": [_input_entry(f, out) for f in getattr(analysis, "input_files", ())]}
+
+
+def _input_entry(path, out: Path) -> dict:
+    """One input of manifest.json: its shown path, its path from the report folder, its SHA-256."""
+    return {"path": _shown_path(path), **_near("", path, out), "sha256": _sha256(path)}
+
+
+def _near(prefix: str, path, out: Path) -> dict:
+    """``{prefix}from_report``: where ``survey analyze --previous`` finds the input again from the report folder."""
+    rel = from_report(path, out)
+    return {f"{prefix}{FROM_REPORT}": rel} if rel else {}
 
 
 def _shown_path(path: str | Path) -> str:
@@ -404,10 +417,10 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     files.update(report_documents(analysis, suppress_below, charts))
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
-        "inputs": _inputs_manifest(analysis),
+        "inputs": _inputs_manifest(analysis, out),
         "questionnaires": [
             {"id": s.questionnaire.id, "version": s.questionnaire.version, "sheet": s.sheet,
-             "path": _shown_path(s.questionnaire.file), "sha256": _sha256(s.questionnaire.file)}
+             **_input_entry(s.questionnaire.file, out)}
             for s in analysis.surveys if s.questionnaire.file
         ],
         "framework": {"id": analysis.framework.id, "file": analysis.framework.file,
