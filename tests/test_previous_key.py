@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,7 +18,7 @@ from openpyxl import load_workbook
 
 from survey.cli import main
 
-from .conftest import QDIR, RAW_2021
+from .conftest import QDIR, RAW_2021, framework_beside
 
 Z975 = 1.959963984540054  # the normal 0.975 quantile (R: qnorm(0.975))
 
@@ -37,6 +38,7 @@ def made_pair(tmp_path_factory, analysis_2021_unweighted):
         ws.cell(row=int(r), column=col).value = "满意"
     path = tmp_path_factory.mktemp("pair") / "2022.xlsx"
     wb.save(path)
+    framework_beside(path)
     return path, len(rows)
 
 
@@ -76,7 +78,7 @@ def test_evaluation_yaml_previous_key_and_a_key_that_links_nobody(made_pair, tmp
     new, _ = made_pair
     folder = tmp_path / "nj"
     assert CliRunner().invoke(main, ["init", str(folder), "--from", "nanjing-2021"]).exit_code == 0
-    shutil.copy(new, tmp_path / "2022.xlsx")
+    framework_beside(Path(shutil.copy(new, tmp_path / "2022.xlsx")))
     yaml = folder / "evaluation.yaml"
     text = yaml.read_text(encoding="utf-8") + "\nprevious: ../2022.xlsx\n"
     yaml.write_text(text + "previous_key: respondent\n", encoding="utf-8")

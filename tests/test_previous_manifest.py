@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from survey.cli import main
 from survey.evaluation.previous import previous_source
 
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import QDIR, RAW_2021, ROOT, framework_beside
 
 RAW_2022 = ROOT / "raw" / "2022.xlsx"
 
@@ -33,7 +34,7 @@ def test_a_report_written_elsewhere_is_last_year_by_its_relative_paths(tmp_path,
     # names (2021.xlsx, staff.yaml) are not under tmp/a, so only the paths from the report find them
     b = tmp_path / "b"
     shutil.copytree(QDIR, b / "questionnaires")
-    shutil.copy(RAW_2021, b / "2021.xlsx")
+    framework_beside(Path(shutil.copy(RAW_2021, b / "2021.xlsx")))
     (tmp_path / "c").mkdir()
     monkeypatch.chdir(tmp_path / "c")
     res = CliRunner().invoke(main, ["analyze", "../b/2021.xlsx", "-q", "../b/questionnaires",
