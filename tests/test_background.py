@@ -56,6 +56,18 @@ def test_worker_warms_up_before_the_job_in_its_own_process():
     assert WARMED == []  # warm ran in the worker, not here
 
 
+def _nested(x: int) -> tuple[int, int]:
+    return os.getpid(), in_background(_where, x)()[0]
+
+
+@forks
+def test_a_worker_job_may_split_itself_with_in_background():
+    # write_report's charts: the worker draws half and a copy of it the other half
+    with Worker(_warm) as w:
+        outer, inner = w.submit(_nested, 1)()
+    assert len({os.getpid(), outer, inner}) == 3
+
+
 def test_worker_runs_the_job_here_when_it_cannot_send_it():
     with Worker(_warm) as w:
         pid, value, _ = w.submit(_where_lambda, (lambda: 3,))()

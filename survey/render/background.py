@@ -30,9 +30,14 @@ def _child(conn, fn: Callable[..., Any], args: tuple) -> None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = fn(*args)
-        conn.send(("ok", result, [(str(w.message), w.category) for w in caught]))
+        reply: tuple = ("ok", result, [(str(w.message), w.category) for w in caught])
     except BaseException:  # the parent runs fn itself and meets the error there
-        conn.send(("failed", None, []))
+        reply = ("failed", None, [])
+    try:
+        conn.send(reply)
+    except Exception:  # unpicklable, or the parent stopped listening: it computes fn itself if it still wants it
+        with contextlib.suppress(OSError):
+            conn.send(("failed", None, []))
     finally:
         conn.close()
 
@@ -85,6 +90,9 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
 
 
 def _serve(conn, warm: Callable[[], Any]) -> None:
+    # the worker is daemonic (it never outlives the parent), and multiprocessing forbids a daemonic
+    # process children of its own; its job may split itself with in_background, whose children it joins
+    multiprocessing.current_process().daemon = False
     with contextlib.suppress(Exception):  # a failed warm-up only costs its time: the job meets the error itself
         warm()
     try:
