@@ -103,10 +103,12 @@ def test_a_worker_left_unused_or_uncollected_is_stopped():
 
 
 def test_charts_drawn_side_by_side_are_the_charts_drawn_in_one_process(analysis_2021):
-    from survey.render.charts import chart_specs, draw_share, drawn_side_by_side, report_charts
+    from survey.render.charts import chart_specs, draw_share, report_charts
+    from survey.render.report import annex_files, made_aside
 
     one = report_charts(analysis_2021)
-    two = drawn_side_by_side(analysis_2021)
+    two, annex = made_aside(analysis_2021)
+    assert annex == annex_files(analysis_2021.scorecard)
     assert list(two) == list(one)
     for key in one:
         assert (two[key].caption, two[key].svg, two[key].png) == (one[key].caption, one[key].svg, one[key].png), key
@@ -114,3 +116,17 @@ def test_charts_drawn_side_by_side_are_the_charts_drawn_in_one_process(analysis_
     shares = [set(draw_share(specs, (k, 3))) for k in range(3)]
     assert set.union(*shares) == set(one) and sum(map(len, shares)) == len(one)  # every chart once
     assert all(shares)  # six charts in three shares: none empty
+
+
+def test_a_worker_forked_before_the_document_date_was_set_dates_the_annex_as_the_caller(analysis_2021, tmp_path):
+    # survey analyze forks its worker before it knows the evaluation's year (document_time)
+    import zipfile
+
+    from survey.render.office import document_time
+    from survey.render.report import report_worker, write_report
+
+    with report_worker() as w, document_time((2023, 1, 1)):
+        write_report(analysis_2021, tmp_path, worker=w)
+    for name in ("annex.xlsx", "annex.docx", "report.docx", "satisfaction.xlsx"):
+        core = zipfile.ZipFile(tmp_path / name).read("docProps/core.xml").decode()
+        assert "2023-01-01T00:00:00" in core and "2021-01-01" not in core, name

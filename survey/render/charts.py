@@ -302,14 +302,16 @@ def chart_specs(analysis, suppress_below: int | None = None) -> list[ChartSpec]:
     return out
 
 
-def draw_share(specs, part: tuple[int, int] = (0, 1)) -> dict:
+def draw_share(specs, part: tuple[int, int] = (0, 1), ahead: tuple[float, ...] = ()) -> dict:
     """Draw the ``k``-th of ``n`` shares (``part=(k, n)``) of :func:`chart_specs`, keyed, in report order.
 
-    The shares take about equal drawing time: the longest charts first, each to the
-    share with the least so far, so that n processes draw the n shares side by side.
+    The shares take about equal time: the longest charts first, each to the share with
+    the least so far, so that n processes draw the n shares side by side. ``ahead``: work
+    a share has besides its charts, in the specs' cost units (every process that draws a
+    share must be given the same).
     """
     k, n = part
-    load = [0.0] * n
+    load = [*ahead, *[0.0] * (n - len(ahead))]
     mine = set()
     for i in sorted(range(len(specs)), key=lambda i: -specs[i].cost):
         share = load.index(min(load))
@@ -334,17 +336,6 @@ def warm() -> None:
     import matplotlib.figure  # noqa: F401
 
     cjk_font()
-
-
-def drawn_side_by_side(analysis, suppress_below: int | None = None) -> dict:
-    """:func:`report_charts`, half drawn here and half in a forked copy of this process (same charts)."""
-    from survey.render.background import in_background
-
-    warm()  # before the fork: the copy inherits matplotlib, imported once
-    specs = chart_specs(analysis, suppress_below)
-    other = in_background(draw_share, specs, (1, 2))
-    both = {**draw_share(specs, (0, 2)), **other()}
-    return {spec.key: both[spec.key] for spec in specs}
 
 
 def placeholders(analysis, suppress_below: int | None = None) -> dict:

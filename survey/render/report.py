@@ -24,7 +24,7 @@ from survey.render.bigxlsx import table_xlsx_bytes
 from survey.render.blocks import Chart
 from survey.render.body import unit_label
 from survey.render.files import csv_bytes, write_files
-from survey.render.office import xlsx_bytes
+from survey.render.office import stamp, xlsx_bytes
 from survey.render.presentation import reliability_column_note, reliability_notes
 from survey.render.previous import previous_formats, previous_manifest, previous_sheets
 from survey.render.validity import validity_tables
@@ -354,6 +354,34 @@ def report_documents(analysis, suppress_below: int, charts) -> dict[str, bytes]:
     return {"report.docx": docx, "report.html": report_html(analysis, blocks)}
 
 
+ANNEX_COST = 3.5  # annex.xlsx + annex.docx take about as long as a 四分图 and a half (charts.ChartSpec.cost units)
+
+
+def made_aside(analysis, suppress_below: int | None = None,
+               when: tuple[int, ...] | None = None) -> tuple[dict, dict[str, bytes]]:
+    """What :func:`write_report` leaves to other processes: the charts, and annex.xlsx / annex.docx.
+
+    The charts are split by drawing time between this process and a forked copy of it
+    (:func:`survey.render.charts.draw_share`); this one also writes the annex files
+    meanwhile, dated ``when`` (the caller's :func:`~survey.render.office.stamp`: a worker
+    forked before the caller set it does not see it). Returns the charts keyed in report
+    order, and the annex files.
+    """
+    from survey.render.background import in_background
+    from survey.render.charts import chart_specs, draw_share, warm
+    from survey.render.office import document_time
+
+    warm()  # before the fork: the copy inherits matplotlib, imported once
+    specs = chart_specs(analysis, suppress_below)
+    card = getattr(analysis, "scorecard", None)
+    ahead = (ANNEX_COST if card is not None else 0.0,)  # this process's share starts with the annex
+    other = in_background(draw_share, specs, (1, 2), ahead)
+    with document_time(when):
+        annex = annex_files(card)
+    both = {**draw_share(specs, (0, 2), ahead), **other()}
+    return {spec.key: both[spec.key] for spec in specs}, annex
+
+
 def report_worker():
     """A :class:`~survey.render.background.Worker` that imports matplotlib now and draws the charts later.
 
@@ -374,19 +402,18 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     report.html. Default: the analysis's ``min_per_district`` (``--min-per-district``, an
     evaluation folder's ``thresholds.min_cell``), else :data:`SUPPRESS_BELOW`.
 
-    The charts are drawn by two other processes while this one writes the xlsx files: by
-    ``worker`` (:func:`report_worker`, started before the analysis) when given, else by a
-    forked one; either splits the charts with a copy of itself.
+    The charts and the annex files are made by two other processes while this one writes
+    the xlsx files and lays out report.docx (:func:`made_aside`): by ``worker``
+    (:func:`report_worker`, started before the analysis) when given, else by a forked one.
     """
     from functools import cache
 
     from survey.render.background import in_background
-    from survey.render.charts import drawn_side_by_side
     from survey.render.survey_body import suppress_threshold
 
     suppress_below = suppress_threshold(analysis, suppress_below)
     start = worker.submit if worker is not None else in_background
-    charts = cache(start(drawn_side_by_side, analysis, suppress_below))  # drawn on the other core meanwhile
+    aside = cache(start(made_aside, analysis, suppress_below, stamp()))  # charts and annex: two other processes
     out = Path(out_dir)
     audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
                       ignore_index=True)
@@ -413,8 +440,8 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
         "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
                                                  audit, analysis)),
     }
-    files.update(annex_files(getattr(analysis, "scorecard", None)))
-    files.update(report_documents(analysis, suppress_below, charts))
+    files.update(report_documents(analysis, suppress_below, lambda: aside()[0]))
+    files.update(aside()[1])  # annex.xlsx, annex.docx
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": _inputs_manifest(analysis, out),
