@@ -58,8 +58,9 @@ def analyze(workbook, out, previous, key, **options):
     from survey.render.report import report_worker, write_report
 
     checked = previous_source(previous) if previous is not None else None  # fails before this year is analysed
-    # the progress line on stderr (only on a terminal); the chart worker imports matplotlib during the analysis
-    with Progress() as progress, report_worker() as worker:
+    # the chart worker (forked first, before the progress line's thread starts) imports matplotlib during the
+    # analysis; the progress line goes to stderr, only on a terminal
+    with report_worker() as worker, Progress() as progress:
         result, folder = run_analysis(workbook, options, progress=progress)
         last_year, key = previous_path(previous, folder), previous_key(key, folder)
         if key is not None and last_year is None:
