@@ -338,6 +338,34 @@ def annex_files(card) -> dict[str, bytes]:
     return {"annex.xlsx": annex_xlsx_bytes(card), "annex.docx": annex_docx_bytes(card)}
 
 
+def table_files(analysis, suppress_below: int) -> dict[str, bytes]:
+    """satisfaction.xlsx, validity.xlsx and audit.xlsx."""
+    from survey.render import sheets as zh
+
+    audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
+                      ignore_index=True)
+    audit = mask_audit(audit[["questionnaire", *[c for c in audit.columns if c != "questionnaire"]]])
+    diag, margins = weights_tables(analysis)
+    weights, margins = zh.weights_sheets(diag, margins, analysis)
+    validity = validity_tables([s.validity for s in analysis.surveys if s.validity])
+    sat = zh.satisfaction_sheet(satisfaction_table(analysis, suppress_below), analysis)
+    return {
+        "satisfaction.xlsx": xlsx_bytes({
+            "满意度": zh.reader_columns(sat),
+            "满意度统计明细": sat,
+            "指标得分": zh.indicator_sheet(indicator_table(analysis)),
+            "权重": weights,
+            "权重边际": margins,
+            "意见建议": zh.suggestions_sheet(suggestions_table(analysis), analysis),
+            "说明": column_notes(analysis, suppress_below),
+            **previous_sheets(analysis),  # 与上年比较, 问卷变化: with --previous only
+        }, formats={**zh.FORMATS, **previous_formats(analysis)}),
+        "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.sheet_formats(validity)),
+        "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
+                                                 audit, analysis)),
+    }
+
+
 def report_documents(analysis, suppress_below: int, charts) -> dict[str, bytes]:
     """report.docx and report.html; ``charts()`` gives the drawn charts (called once they are needed).
 
@@ -354,32 +382,37 @@ def report_documents(analysis, suppress_below: int, charts) -> dict[str, bytes]:
     return {"report.docx": docx, "report.html": report_html(analysis, blocks)}
 
 
-ANNEX_COST = 3.5  # annex.xlsx + annex.docx take about as long as a 四分图 and a half (charts.ChartSpec.cost units)
+# the time the files made beside the charts take, in charts.ChartSpec.cost units (a 四分图 is 3): the three
+# workbooks about five, annex.xlsx + annex.docx three and a half (2021 reference, measured)
+TABLES_COST, ANNEX_COST = 5.0, 3.5
 
 
 def made_aside(analysis, suppress_below: int | None = None,
                when: tuple[int, ...] | None = None) -> tuple[dict, dict[str, bytes]]:
-    """What :func:`write_report` leaves to other processes: the charts, and annex.xlsx / annex.docx.
+    """What :func:`write_report` leaves to other processes: the charts, the workbooks and the annex files.
 
-    The charts are split by drawing time between this process and a forked copy of it
-    (:func:`survey.render.charts.draw_share`); this one also writes the annex files
-    meanwhile, dated ``when`` (the caller's :func:`~survey.render.office.stamp`: a worker
-    forked before the caller set it does not see it). Returns the charts keyed in report
-    order, and the annex files.
+    This process writes satisfaction.xlsx, validity.xlsx, audit.xlsx (:func:`table_files`) and
+    annex.xlsx / annex.docx, dated ``when`` (the caller's :func:`~survey.render.office.stamp`: a
+    worker forked before the caller set it does not see it), while a forked copy of it draws
+    the charts; the charts are shared out by drawing time, counting those files
+    (:func:`survey.render.charts.draw_share`). Returns the charts keyed in report order, and
+    the files.
     """
     from survey.render.background import in_background
     from survey.render.charts import chart_specs, draw_share, warm
     from survey.render.office import document_time
+    from survey.render.survey_body import suppress_threshold
 
     warm()  # before the fork: the copy inherits matplotlib, imported once
+    suppress_below = suppress_threshold(analysis, suppress_below)
     specs = chart_specs(analysis, suppress_below)
     card = getattr(analysis, "scorecard", None)
-    ahead = (ANNEX_COST if card is not None else 0.0,)  # this process's share starts with the annex
+    ahead = (TABLES_COST + (ANNEX_COST if card is not None else 0.0),)  # this process's share starts with the files
     other = in_background(draw_share, specs, (1, 2), ahead)
     with document_time(when):
-        annex = annex_files(card)
+        files = {**table_files(analysis, suppress_below), **annex_files(card)}
     both = {**draw_share(specs, (0, 2), ahead), **other()}
-    return {spec.key: both[spec.key] for spec in specs}, annex
+    return {spec.key: both[spec.key] for spec in specs}, files
 
 
 def report_worker():
@@ -402,9 +435,9 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     report.html. Default: the analysis's ``min_per_district`` (``--min-per-district``, an
     evaluation folder's ``thresholds.min_cell``), else :data:`SUPPRESS_BELOW`.
 
-    The charts and the annex files are made by two other processes while this one writes
-    the xlsx files and lays out report.docx (:func:`made_aside`): by ``worker``
-    (:func:`report_worker`, started before the analysis) when given, else by a forked one.
+    The charts and the xlsx and annex files are made by two other processes while this one
+    lays out report.docx (:func:`made_aside`): by ``worker`` (:func:`report_worker`, started
+    before the analysis) when given, else by a forked one.
     """
     from functools import cache
 
@@ -413,35 +446,10 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
 
     suppress_below = suppress_threshold(analysis, suppress_below)
     start = worker.submit if worker is not None else in_background
-    aside = cache(start(made_aside, analysis, suppress_below, stamp()))  # charts and annex: two other processes
+    aside = cache(start(made_aside, analysis, suppress_below, stamp()))  # two other processes, meanwhile
     out = Path(out_dir)
-    audit = pd.concat([s.cleaned.audit.assign(questionnaire=s.questionnaire.id) for s in analysis.surveys],
-                      ignore_index=True)
-    audit = audit[["questionnaire", *[c for c in audit.columns if c != "questionnaire"]]]
-    audit = mask_audit(audit)
-    from survey.render import sheets as zh
-
-    diag, margins = weights_tables(analysis)
-    weights, margins = zh.weights_sheets(diag, margins, analysis)
-    validity = validity_tables([s.validity for s in analysis.surveys if s.validity])
-    sat = zh.satisfaction_sheet(satisfaction_table(analysis, suppress_below), analysis)
-    files = {
-        "satisfaction.xlsx": xlsx_bytes({
-            "满意度": zh.reader_columns(sat),
-            "满意度统计明细": sat,
-            "指标得分": zh.indicator_sheet(indicator_table(analysis)),
-            "权重": weights,
-            "权重边际": margins,
-            "意见建议": zh.suggestions_sheet(suggestions_table(analysis), analysis),
-            "说明": column_notes(analysis, suppress_below),
-            **previous_sheets(analysis),  # 与上年比较, 问卷变化: with --previous only
-        }, formats={**zh.FORMATS, **previous_formats(analysis)}),
-        "validity.xlsx": xlsx_bytes(zh.validity_sheets(validity, analysis), formats=zh.sheet_formats(validity)),
-        "audit.xlsx": xlsx_bytes(zh.audit_sheets(pd.DataFrame([summary_row(s.cleaned) for s in analysis.surveys]),
-                                                 audit, analysis)),
-    }
-    files.update(report_documents(analysis, suppress_below, lambda: aside()[0]))
-    files.update(aside()[1])  # annex.xlsx, annex.docx
+    documents = report_documents(analysis, suppress_below, lambda: aside()[0])
+    files = {**aside()[1], **documents}
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": _inputs_manifest(analysis, out),
