@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -93,6 +94,8 @@ def _serve(conn, warm: Callable[[], Any]) -> None:
     # the worker is daemonic (it never outlives the parent), and multiprocessing forbids a daemonic
     # process children of its own; its job may split itself with in_background, whose children it joins
     multiprocessing.current_process().daemon = False
+    # Ctrl-C is the parent's to handle (one line, no traceback); leaving its `with` block stops this worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):  # a failed warm-up only costs its time: the job meets the error itself
         warm()
     try:
