@@ -132,3 +132,21 @@ def test_a_worker_forked_before_the_document_date_was_set_dates_the_annex_as_the
     for name in ("annex.xlsx", "annex.docx", "report.docx", "satisfaction.xlsx"):
         core = zipfile.ZipFile(tmp_path / name).read("docProps/core.xml").decode()
         assert "2023-01-01T00:00:00" in core and "2021-01-01" not in core, name
+
+
+def _slow_warm() -> None:
+    time.sleep(3)
+
+
+@forks
+def test_submitting_a_large_job_to_a_worker_still_warming_up_does_not_wait_for_it():
+    # the analysis (~270 kB pickled) is more than a pipe holds: the write must not hold this process
+    # until the worker has finished its imports
+    import numpy as np
+
+    w = Worker(_slow_warm)
+    t = time.perf_counter()
+    w.submit(_where_lambda, np.ones(2_000_000))  # 16 MB
+    took = time.perf_counter() - t
+    w.close()  # not collected: stopped
+    assert took < 1.5

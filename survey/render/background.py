@@ -21,6 +21,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -106,6 +107,11 @@ def _serve(conn, warm: Callable[[], Any]) -> None:
     _child(conn, fn, args)
 
 
+def _send(conn, data: bytes) -> None:
+    with contextlib.suppress(OSError):  # the worker is gone: the result's read says so, and the job runs here
+        conn.send_bytes(data)
+
+
 class Worker:
     """A process forked early that runs ``warm()`` (imports) and then waits for one job.
 
@@ -135,16 +141,23 @@ class Worker:
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
         """Give the worker ``fn(*args)``; return a function giving its result (computed here if need be)."""
+        from multiprocessing.reduction import ForkingPickler
+
         conn, self._conn = self._conn, None  # one job per worker
         if conn is None:
             return lambda: fn(*args)
         try:
-            conn.send((fn, args))
-        except Exception:  # not picklable, or the worker is gone
+            data = ForkingPickler.dumps((fn, args))
+        except Exception:  # not picklable
             conn.close()
             return lambda: fn(*args)
+        # Sent from a thread: the job is larger than a pipe holds, and a worker still importing
+        # would keep this process waiting on the write instead of going on with its own work.
+        sender = threading.Thread(target=_send, args=(conn, data), daemon=True)
+        sender.start()
 
         def result() -> Any:
+            sender.join()
             try:
                 status, value, said = conn.recv()
             except (EOFError, OSError):
