@@ -193,3 +193,16 @@ def test_report_html_is_the_report(written, analysis_2021):
     texts = report.suggestions_table(analysis_2021)["text"].dropna()
     assert [t for t in texts if "****" in t] and "（略）" in page and "****" not in page
     assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", page)
+
+
+def test_report_html_keeps_each_annex_block_on_one_printed_page(written, analysis_2021):
+    # one <tbody> per 一级指标 block of the 评分表 (CSS break-inside: avoid when printed), the 合计 and
+    # 评价等级 rows a group each: a page never shows 二级 rows apart from their merged 一级 label
+    page = (written[0] / "report.html").read_text(encoding="utf-8")
+    annex = next(t for t in re.findall(r"<table.*?</table>", page, flags=re.S) if "<th>评分标准</th>" in t)
+    level1 = list(dict.fromkeys(r.level1 for r in analysis_2021.scorecard.rows))
+    groups = re.findall(r"<tbody>(.*?)</tbody>", annex, flags=re.S)
+    assert len(groups) == len(level1) + 2
+    for name, group in zip(level1, groups):
+        assert group.startswith("<tr><td") and f">{name}</td>" in group.split("</tr>")[0]
+    assert "tr, tbody, figure { break-inside: avoid; }" in page

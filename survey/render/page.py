@@ -42,7 +42,7 @@ figcaption { font-weight: bold; font-size: 0.85em; }
 section.wide { page: wide; } section.wide table { font-size: 0.74em; line-height: 1.35; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 11pt; }
-  thead { display: table-header-group; } tr, figure { break-inside: avoid; }
+  thead { display: table-header-group; } tr, tbody, figure { break-inside: avoid; }
   h2, h3, h4, caption { break-after: avoid; } p.placeholder { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -75,11 +75,32 @@ def _table(t: Table, number: int) -> str:
             cells.append(f"<td{cls}{attrs.get((i, j), '')}>{_e(v)}</td>")
         body.append(f'<tr{" class=b" if i in t.bold_rows else ""}>' + "".join(cells) + "</tr>")
     cap = f"<caption>表{number}  {_e(t.caption)}</caption>" if t.caption else ""
+    groups = "".join(f"<tbody>{''.join(body[a:b + 1])}</tbody>" for a, b in row_groups(t))
     if t.widths:
         total = sum(t.widths)
         cap += "<colgroup>" + "".join(f'<col style="width:{w / total:.1%}">' for w in t.widths) + "</colgroup>"
     width = f' style="width:{t.width:.0%}"' if t.widths or t.width < 1 else ""
-    return f"<table{width}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table{width}>{cap}<thead><tr>{head}</tr></thead>{groups or '<tbody></tbody>'}</table>"
+
+
+def row_groups(t: Table) -> list[tuple[int, int]]:
+    """(first, last) rows of each block a printed page keeps together: a run of the first merged column.
+
+    Rows outside such a run are a group each. A table without merged columns is one group.
+
+    >>> row_groups(Table(("一级", "二级"), (("A", "a"), ("A", "b"), ("B", "c")), merge_columns=frozenset({0})))
+    [(0, 1), (2, 2)]
+    """
+    n = len(t.rows)
+    if not t.merge_columns or not n:
+        return [(0, n - 1)] if n else []
+    runs = dict(spans([r[min(t.merge_columns)] for r in t.rows]))
+    out, i = [], 0
+    while i < n:
+        last = runs.get(i, i)
+        out.append((i, last))
+        i = last + 1
+    return out
 
 
 def blocks_html(blocks: list) -> str:
