@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,37 @@ ROOT = Path(__file__).resolve().parents[1]
 QDIR = ROOT / "questionnaires"
 RAW_2021 = ROOT / "raw" / "2021.xlsx"
 REF = ROOT / "tests" / "data" / "reference"  # R survey's api samples (see its README)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _matplotlib_ready():
+    """matplotlib imported, and a chart with Chinese text drawn to SVG and PNG, once in each test process.
+
+    write_report draws its charts in a forked child (survey.render.background). The CLI writes
+    one report per process, so its child imports matplotlib once; a test process writes dozens,
+    and a child forked from a process without matplotlib imports it (pyplot, the Agg and SVG
+    backends, PIL) and loads the CJK font again every time: about 0.6 s of a report's 2.5 s.
+    Done here once, the children inherit it. Plain matplotlib, not survey's own drawing, so
+    nothing of survey (its once-per-process warnings) is used up.
+    """
+    import io
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot  # the 四分图 lays out under pyplot's rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from survey.render.charts import cjk_font
+
+    rc = {"font.family": "sans-serif", "font.sans-serif": [cjk_font() or "DejaVu Sans", "DejaVu Sans"]}
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no CJK font: missing glyphs, said by the tests that draw
+        fig = Figure(figsize=(2, 1))
+        FigureCanvasAgg(fig)
+        fig.subplots().set_title("满意率（%）")
+        fig.savefig(io.StringIO(), format="svg")
+        fig.savefig(io.BytesIO(), format="png")
 
 
 @pytest.fixture(scope="session")
@@ -80,57 +112,98 @@ def write_xlsx(tmp_path):
     return _write
 
 
+def made_once(tmp_path_factory, key: str, make: Callable[[Path], str]) -> tuple[Path, str]:
+    """``make(FOLDER)`` (it fills FOLDER, returns a text) once per test run, even across pytest-xdist workers.
+
+    Each xdist worker has a session of its own, so a session fixture runs once per worker. What
+    ``make`` leaves is files, so the first worker to ask writes them into the run's shared
+    temporary folder (the parent of the workers' basetemps, as pytest-xdist's documentation
+    does it) under a file lock, with its text beside them; the other workers wait for the lock
+    and read. A worker whose ``make`` failed leaves no ``.done`` file: the next one tries again
+    (and fails the same way). Without xdist, or where fcntl is missing, FOLDER is simply
+    made in this session's own temporary folder. Returns (FOLDER, text); read it, never write into it.
+    """
+    import os
+    import shutil
+
+    try:
+        import fcntl
+    except ImportError:  # Windows: each worker makes its own
+        fcntl = None
+    if os.environ.get("PYTEST_XDIST_WORKER") is None or fcntl is None:
+        folder = tmp_path_factory.mktemp(key) / key
+        return folder, make(folder)
+    shared = tmp_path_factory.getbasetemp().parent / "made_once"
+    shared.mkdir(exist_ok=True)
+    folder, done = shared / key, shared / f"{key}.done"
+    with open(shared / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            text = make(folder)
+            done.write_text(text, encoding="utf-8")
+    return folder, done.read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def report_2021(tmp_path_factory, analysis_2021):
-    """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds)."""
+    """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds).
+
+    The folder is written once per test run (:func:`made_once`: one worker writes it, the others read it).
+    """
     from survey.render.report import write_report
 
-    out = tmp_path_factory.mktemp("report_2021")
-    write_report(analysis_2021, out)
+    def make(out: Path) -> str:
+        write_report(analysis_2021, out)
+        return ""
+
+    out, _ = made_once(tmp_path_factory, "report_2021", make)
     return analysis_2021, out
+
+
+def _cli(*args: str | Path, cwd: Path | None = None) -> str:
+    """``survey ARGS`` in this process (from ``cwd``); its console text, after checking it succeeded."""
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    with pytest.MonkeyPatch.context() as mp:
+        if cwd is not None:
+            mp.chdir(cwd)
+        res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return res.output
 
 
 @pytest.fixture(scope="session")
 def cli_2021(tmp_path_factory):
-    """``survey analyze raw/2021.xlsx -o OUT`` run from the repository, once for the session: (OUT, console text).
+    """``survey analyze raw/2021.xlsx -o OUT`` run from the repository, once for the test run: (OUT, console text).
 
     The command a user types (default questionnaires/ beside raw/); its folder is the one
     tests/test_previous.py compares byte for byte with reports/2021. Tests read it, never
-    write into it (copy it first).
+    write into it (copy it first). Run once for all xdist workers (:func:`made_once`).
     """
-    from click.testing import CliRunner
-
-    from survey.cli import main
-
-    out = tmp_path_factory.mktemp("cli_2021") / "r"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(ROOT)
-        res = CliRunner().invoke(main, ["analyze", "raw/2021.xlsx", "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    return out, res.output
+    return made_once(tmp_path_factory, "cli_2021", lambda out: _cli("analyze", "raw/2021.xlsx", "-o", out, cwd=ROOT))
 
 
 @pytest.fixture(scope="session")
 def example_run(tmp_path_factory):
-    """``survey init FOLDER --from NAME`` then ``survey analyze FOLDER``, once per example for the session.
+    """``survey init FOLDER --from NAME`` then ``survey analyze FOLDER``, once per example for the test run.
 
     ``example_run(name)`` gives (FOLDER, console text); FOLDER is named after the example and holds
     its report in reports/NAME. Tests read it, never write into it (copy it, or write with -o elsewhere).
+    Run once for all xdist workers (:func:`made_once`).
     """
-    from click.testing import CliRunner
 
-    from survey.cli import main
+    def make(folder: Path) -> str:
+        _cli("init", folder, "--from", folder.name)
+        return _cli("analyze", folder)
 
     done: dict[str, tuple[Path, str]] = {}
 
     def _run(name: str) -> tuple[Path, str]:
         if name not in done:
-            folder = tmp_path_factory.mktemp("example") / name
-            res = CliRunner().invoke(main, ["init", str(folder), "--from", name])
-            assert res.exit_code == 0, res.output
-            res = CliRunner().invoke(main, ["analyze", str(folder)])
-            assert res.exit_code == 0, res.output
-            done[name] = folder, res.output
+            done[name] = made_once(tmp_path_factory, name, make)
         return done[name]
 
     return _run
