@@ -161,6 +161,53 @@ def report_2021(tmp_path_factory, analysis_2021):
     return analysis_2021, out
 
 
+def render_tools():
+    """tools/render_pages.py as a module (LibreOffice and Chromium to PDF; not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("render_pages", ROOT / "tools" / "render_pages.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def pdf_2021(tmp_path_factory, request):
+    """``pdf_2021(name)``: the PDF of report_2021's report.docx or annex.docx (LibreOffice) or report.html (Chromium).
+
+    Converted once per test run (:func:`made_once`), the two Word files by one LibreOffice start,
+    from copies beside the PDFs (the report folder is not written into). Skips, or under
+    SURVEY_RENDER_REQUIRED=1 fails, when a tool is missing (:func:`need_tools`).
+    """
+    tools = render_tools()
+    files = {"word": ("report.docx", "annex.docx"), "html": ("report.html",)}
+    done: dict[str, Path] = {}
+
+    def make(folder: Path, kind: str) -> str:
+        folder.mkdir(parents=True)
+        copies = [folder / name for name in files[kind]]
+        for copy in copies:
+            copy.write_bytes((request.getfixturevalue("report_2021")[1] / copy.name).read_bytes())
+        if kind == "word":
+            tools.docxs_to_pdf(copies, folder)
+        else:
+            tools.html_to_pdf(copies[0], folder)
+        return ""
+
+    def _pdf(name: str) -> Path:
+        kind = next(k for k, names in files.items() if name in names)
+        if kind == "word":  # before the report is written: a quick skip
+            need_tools("soffice|libreoffice", "pdftotext")
+        else:
+            need_tools("chromium|chromium-browser|google-chrome", "pdftotext")
+        if kind not in done:
+            done[kind] = made_once(tmp_path_factory, f"pdf_2021_{kind}", lambda folder: make(folder, kind))[0]
+        return done[kind] / (name + ".pdf")
+
+    return _pdf
+
+
 def _cli(*args: str | Path, cwd: Path | None = None) -> str:
     """``survey ARGS`` in this process (from ``cwd``); its console text, after checking it succeeded."""
     from click.testing import CliRunner
