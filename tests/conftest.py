@@ -93,6 +93,21 @@ def analysis_rural_water():
 
 
 @pytest.fixture
+def without_charts(monkeypatch):
+    """The reports this test writes leave out the charts (report.docx and report.html go without figures).
+
+    For a test that reads a run's console text, xlsx files, manifest.json or report text, never
+    its figures: drawing the charts (matplotlib) is half the cost of a report. The charts
+    themselves are checked on the 2021 run and the examples (test_report_charts, the
+    byte-identical comparison with reports/2021 in test_previous, the render tests), and every
+    test without this fixture still draws them.
+    """
+    from survey.render import charts
+
+    monkeypatch.setattr(charts, "report_charts", lambda analysis, suppress_below=None: {})
+
+
+@pytest.fixture
 def write_xlsx(tmp_path):
     """Write ``{sheet: [header, *rows]}`` to an xlsx file in tmp_path; return its path."""
 

@@ -109,7 +109,7 @@ def test_the_example_copies_agree_with_the_repository():
             f"{original} changed: copy it to survey/examples/nanjing-2021/{copy} (the example is a copy)"
 
 
-def test_analyze_an_evaluation_folder(tmp_path):
+def test_analyze_an_evaluation_folder(tmp_path, without_charts):
     folder = init(tmp_path, "nanjing-2021")
     # the folder's confidence reaches the intervals (90% here), unless --alpha says otherwise
     text = (folder / "evaluation.yaml").read_text(encoding="utf-8").replace("confidence: 0.95", "confidence: 0.90")
@@ -249,7 +249,7 @@ def _write_xlsx(path: Path, sheet: str, rows: list[list]) -> None:
     wb.save(path)
 
 
-def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path, analysis_2021):
+def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path, analysis_2021, without_charts):
     """The Nanjing example with every input in a file of its own (staff in two CSV parts, the
     frame as CSV, the facts and margins in their own xlsx) gives the workbook's estimates and total."""
     from survey.inputs.read import Workbook

@@ -76,7 +76,7 @@ def _report_of_a_copy(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_a_changed_or_moved_input_of_the_report_is_a_one_line_error(tmp_path, monkeypatch):
+def test_a_changed_or_moved_input_of_the_report_is_a_one_line_error(tmp_path, monkeypatch, without_charts):
     root = _report_of_a_copy(tmp_path, monkeypatch)
     wb = root / "raw" / "2021.xlsx"
     wb.write_bytes(wb.read_bytes() + b"\0")
@@ -88,7 +88,7 @@ def test_a_changed_or_moved_input_of_the_report_is_a_one_line_error(tmp_path, mo
     assert res.exit_code == 1 and "was not found" in res.output and "Traceback" not in res.output
 
 
-def test_evaluation_yaml_previous_adds_the_section(tmp_path):
+def test_evaluation_yaml_previous_adds_the_section(tmp_path, without_charts):
     folder = tmp_path / "nj"
     assert CliRunner().invoke(main, ["init", str(folder), "--from", "nanjing-2021"]).exit_code == 0
     shutil.copy(RAW_2022, tmp_path / "2022.xlsx")

@@ -108,7 +108,7 @@ def test_reliable_n_reaches_the_charts():
     assert "带*者需审慎解读" in charts[("offender", "units")].caption
 
 
-def test_the_folder_key_and_the_option(tmp_path):
+def test_the_folder_key_and_the_option(tmp_path, without_charts):
     folder = tmp_path / "nanjing"
     assert run("init", folder, "--from", "nanjing-2021").exit_code == 0
     p = folder / "evaluation.yaml"
@@ -150,7 +150,7 @@ def test_weighted_item_rates_are_judged_on_kish_effective_n():
     assert item_levels([weighted], Standard(min_n=20)) != [SUPPRESS]
 
 
-def test_reliable_n_reaches_the_year_over_year_comparison(tmp_path, monkeypatch):
+def test_reliable_n_reaches_the_year_over_year_comparison(tmp_path, monkeypatch, without_charts):
     # raw/2022.xlsx (synthetic, raw/make_2022.py) against raw/2021.xlsx: with NCHS's 30, five staff
     # districts (n < 30 in either year) are not compared; with 5 all twelve are, in `survey
     # compare` and in the report's 与上年比较 (analyze --previous), whose note quotes 5.
