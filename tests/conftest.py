@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,19 +93,28 @@ def analysis_rural_water():
     return analyze(run.tables, **run.analysis_options({}))
 
 
-@pytest.fixture
-def without_charts(monkeypatch):
-    """The reports this test writes leave out the charts (report.docx and report.html go without figures).
+@contextlib.contextmanager
+def charts_left_out():
+    """The reports written inside leave out the charts (report.docx and report.html go without figures).
 
-    For a test that reads a run's console text, xlsx files, manifest.json or report text, never
+    For a run whose test reads its console text, xlsx files, manifest.json or report text, never
     its figures: drawing the charts (matplotlib) is half the cost of a report. The charts
     themselves are checked on the 2021 run and the examples (test_report_charts, the
     byte-identical comparison with reports/2021 in test_previous, the render tests), and every
-    test without this fixture still draws them.
+    run outside this still draws them.
     """
     from survey.render import charts
 
-    monkeypatch.setattr(charts, "report_charts", lambda analysis, suppress_below=None: {})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(charts, "report_charts", lambda analysis, suppress_below=None: {})
+        yield
+
+
+@pytest.fixture
+def without_charts():
+    """The reports this test writes leave out the charts (:func:`charts_left_out`)."""
+    with charts_left_out():
+        yield
 
 
 @pytest.fixture

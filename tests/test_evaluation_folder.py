@@ -211,7 +211,7 @@ def test_the_folder_fieldwork_and_sheets_reach_the_questionnaires(tmp_path):
     assert (offender.weighting.frame_sheet, offender.weighting.margins_sheet) == ("抽样框", "对象构成")
 
 
-def test_the_folder_area_unit_names_the_breakdown_in_every_output(tmp_path):
+def test_the_folder_area_unit_names_the_breakdown_in_every_output(tmp_path, without_charts):
     folder = init(tmp_path, "nanjing-2021")
     text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
     (folder / "evaluation.yaml").write_text(re.sub(r"area_unit: .*", "area_unit: 县", text), encoding="utf-8")
@@ -342,7 +342,7 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
     assert run("template", folder).exit_code != 0  # never replaces a file
 
 
-def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path, cli_2021):
+def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path, cli_2021, without_charts):
     import shutil
 
     from survey.evaluation.years import year_warnings
@@ -381,7 +381,7 @@ def test_office_files_of_a_folder_are_dated_by_its_year(tmp_path):
         assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
 
 
-def test_analyze_dot_inside_a_folder_with_files_of_its_own(tmp_path, monkeypatch):
+def test_analyze_dot_inside_a_folder_with_files_of_its_own(tmp_path, monkeypatch, without_charts):
     """The examples' README says `survey analyze .`: the narrative lookup once failed on '.' (new-user trial)."""
     folder = init(tmp_path, "rural-water-2023")
     (folder / "narrative.md").write_text("## 项目概况\n本项目为农村饮水安全工程补助。\n", encoding="utf-8")

@@ -18,7 +18,7 @@ from survey.cli import main
 from survey.evaluation.previous import previous_source
 from survey.evaluation.yoy import DOWN, UP
 
-from .conftest import ROOT
+from .conftest import ROOT, charts_left_out
 
 RAW_2022 = ROOT / "raw" / "2022.xlsx"
 
@@ -159,7 +159,8 @@ def test_two_evaluations_of_one_year_are_called_former_and_this(tmp_path):
     # an evaluation folder against its own earlier report: both are of 2023 (evaluation.yaml), 前次 / 本次
     folder = tmp_path / "rw"
     assert CliRunner().invoke(main, ["init", str(folder), "--from", "rural-water-2023"]).exit_code == 0
-    assert CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "old")]).exit_code == 0
+    with charts_left_out():  # the earlier report is read for its manifest; the new one is drawn whole
+        assert CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "old")]).exit_code == 0
     res = CliRunner().invoke(main, ["analyze", str(folder), "--previous", str(tmp_path / "old"),
                                     "-o", str(tmp_path / "new")])
     assert res.exit_code == 0, res.output

@@ -38,7 +38,7 @@ def test_closing_placeholders_name_the_weighted_rate_when_it_is_scored(rural_wat
     assert "满意率最低的题项" in plain and "加权满意率" not in plain
 
 
-def test_html_subtitle_names_no_output_file_in_english(analysis_2021):
+def test_html_subtitle_names_no_output_file_in_english(analysis_2021, without_charts):
     from survey.render.page import report_html
 
     page = report_html(analysis_2021).decode("utf-8")
