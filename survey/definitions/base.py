@@ -168,7 +168,7 @@ def _load_strict(text: str) -> tuple[Any, dict[tuple, int]]:
         node = loader.get_single_node()
         if node is None:
             return None, {}
-        lines = _node_lines(node)  # before constructing: a merge key (<<) rewrites its mapping's node
+        lines = _node_lines(node)
         return loader.construct_document(node), lines
     finally:
         loader.dispose()
