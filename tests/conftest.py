@@ -141,11 +141,11 @@ def made_once(tmp_path_factory, key: str, make: Callable[[Path], str]) -> tuple[
     """``make(FOLDER)`` (it fills FOLDER, returns a text) once per test run, even across pytest-xdist workers.
 
     Each xdist worker has a session of its own, so a session fixture runs once per worker. What
-    ``make`` leaves is files, so the first worker to ask writes them into the run's shared
-    temporary folder (the parent of the workers' basetemps, as pytest-xdist's documentation
-    does it) under a file lock, with its text beside them; the other workers wait for the lock
-    and read. A worker whose ``make`` failed leaves no ``.done`` file: the next one tries again
-    (and fails the same way). Without xdist, or where fcntl is missing, FOLDER is simply
+    ``make`` leaves is files, so the first worker to ask writes them, with its text beside them,
+    into the run's shared temporary folder (beside the workers' basetemps, as pytest-xdist's
+    documentation does it, named by the run's id) under a file lock; the other workers wait for
+    the lock and read. A worker whose ``make`` failed leaves no ``.done`` file: the next one tries
+    again (and fails the same way). Without xdist, or where fcntl is missing, FOLDER is simply
     made in this session's own temporary folder. Returns (FOLDER, text); read it, never write into it.
     """
     import os
@@ -158,7 +158,8 @@ def made_once(tmp_path_factory, key: str, make: Callable[[Path], str]) -> tuple[
     if os.environ.get("PYTEST_XDIST_WORKER") is None or fcntl is None:
         folder = tmp_path_factory.mktemp(key) / key
         return folder, make(folder)
-    shared = tmp_path_factory.getbasetemp().parent / "made_once"
+    # this run's own folder, even under a --basetemp that earlier runs used too
+    shared = tmp_path_factory.getbasetemp().parent / f"made_once-{os.environ.get('PYTEST_XDIST_TESTRUNUID', '')}"
     shared.mkdir(exist_ok=True)
     folder, done = shared / key, shared / f"{key}.done"
     with open(shared / f"{key}.lock", "w") as lock:
