@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,36 @@ def framework_beside(book: Path, framework: Path = FRAMEWORK_2021) -> Path:
 
     shutil.copy(framework, book.with_name(f"{book.stem}.framework.yaml"))
     return book
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _matplotlib_ready():
+    """matplotlib imported, and a chart with Chinese text drawn to SVG and PNG, once in each test process.
+
+    write_report draws its charts in a forked child (survey.render.background). The CLI writes
+    one report per process, so its child imports matplotlib once; a test process writes dozens,
+    and a child forked from a process without matplotlib imports it (pyplot, the Agg and SVG
+    backends, PIL) and loads the CJK font again every time: about 0.6 s of a report's 2.5 s.
+    Done here once, the children inherit it. Plain matplotlib, not survey's own drawing, so
+    nothing of survey (its once-per-process warnings) is used up.
+    """
+    import io
+    import warnings
+
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from survey.render.charts import cjk_font
+
+    rc = {"font.family": "sans-serif", "font.sans-serif": [cjk_font() or "DejaVu Sans", "DejaVu Sans"]}
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no CJK font: missing glyphs, said by the tests that draw
+        fig = Figure(figsize=(2, 1))
+        FigureCanvasAgg(fig)
+        fig.subplots().set_title("满意率（%）")
+        fig.savefig(io.StringIO(), format="svg")
+        fig.savefig(io.BytesIO(), format="png")
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +105,30 @@ def analysis_rural_water():
     return analyze(run.tables, **run.analysis_options({}))
 
 
+@contextlib.contextmanager
+def charts_left_out():
+    """The reports written inside leave out the charts (report.docx and report.html go without figures).
+
+    For a run whose test reads its console text, xlsx files, manifest.json or report text, never
+    its figures: drawing the charts (matplotlib) is half the cost of a report. The charts
+    themselves are checked on the 2021 run and the examples (test_report_charts, the
+    byte-identical comparison with reports/2021 in test_previous, the render tests), and every
+    run outside this still draws them.
+    """
+    from survey.render import charts
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(charts, "chart_specs", lambda analysis, suppress_below=None: [])
+        yield
+
+
+@pytest.fixture
+def without_charts():
+    """The reports this test writes leave out the charts (:func:`charts_left_out`)."""
+    with charts_left_out():
+        yield
+
+
 @pytest.fixture
 def write_xlsx(tmp_path):
     """Write ``{sheet: [header, *rows]}`` to an xlsx file in tmp_path; return its path."""
@@ -93,57 +149,146 @@ def write_xlsx(tmp_path):
     return _write
 
 
+def made_once(tmp_path_factory, key: str, make: Callable[[Path], str]) -> tuple[Path, str]:
+    """``make(FOLDER)`` (it fills FOLDER, returns a text) once per test run, even across pytest-xdist workers.
+
+    Each xdist worker has a session of its own, so a session fixture runs once per worker. What
+    ``make`` leaves is files, so the first worker to ask writes them, with its text beside them,
+    into the run's shared temporary folder (beside the workers' basetemps, as pytest-xdist's
+    documentation does it, named by the run's id) under a file lock; the other workers wait for
+    the lock and read. A worker whose ``make`` failed leaves no ``.done`` file: the next one tries
+    again (and fails the same way). Without xdist, or where fcntl is missing, FOLDER is simply
+    made in this session's own temporary folder. Returns (FOLDER, text); read it, never write into it.
+    """
+    import os
+    import shutil
+
+    try:
+        import fcntl
+    except ImportError:  # Windows: each worker makes its own
+        fcntl = None
+    if os.environ.get("PYTEST_XDIST_WORKER") is None or fcntl is None:
+        folder = tmp_path_factory.mktemp(key) / key
+        return folder, make(folder)
+    # this run's own folder, even under a --basetemp that earlier runs used too
+    shared = tmp_path_factory.getbasetemp().parent / f"made_once-{os.environ.get('PYTEST_XDIST_TESTRUNUID', '')}"
+    shared.mkdir(exist_ok=True)
+    folder, done = shared / key, shared / f"{key}.done"
+    with open(shared / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            text = make(folder)
+            done.write_text(text, encoding="utf-8")
+    return folder, done.read_text(encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def report_2021(tmp_path_factory, analysis_2021):
-    """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds)."""
+    """The 2021 analysis and the folder its report was written to (shared: analysing takes seconds).
+
+    The folder is written once per test run (:func:`made_once`: one worker writes it, the others read it).
+    """
     from survey.render.report import write_report
 
-    out = tmp_path_factory.mktemp("report_2021")
-    write_report(analysis_2021, out)
+    def make(out: Path) -> str:
+        write_report(analysis_2021, out)
+        return ""
+
+    out, _ = made_once(tmp_path_factory, "report_2021", make)
     return analysis_2021, out
+
+
+def render_tools():
+    """tools/render_pages.py as a module (LibreOffice and Chromium to PDF; not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("render_pages", ROOT / "tools" / "render_pages.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def pdf_2021(tmp_path_factory, request):
+    """``pdf_2021(name)``: the PDF of report_2021's report.docx or annex.docx (LibreOffice) or report.html (Chromium).
+
+    Converted once per test run (:func:`made_once`), the two Word files by one LibreOffice start,
+    from copies beside the PDFs (the report folder is not written into). Skips, or under
+    SURVEY_RENDER_REQUIRED=1 fails, when a tool is missing (:func:`need_tools`).
+    """
+    tools = render_tools()
+    files = {"word": ("report.docx", "annex.docx"), "html": ("report.html",)}
+    done: dict[str, Path] = {}
+
+    def make(folder: Path, kind: str) -> str:
+        folder.mkdir(parents=True)
+        copies = [folder / name for name in files[kind]]
+        for copy in copies:
+            copy.write_bytes((request.getfixturevalue("report_2021")[1] / copy.name).read_bytes())
+        if kind == "word":
+            tools.docxs_to_pdf(copies, folder)
+        else:
+            tools.html_to_pdf(copies[0], folder)
+        return ""
+
+    def _pdf(name: str) -> Path:
+        kind = next(k for k, names in files.items() if name in names)
+        if kind == "word":  # before the report is written: a quick skip
+            need_tools("soffice|libreoffice", "pdftotext")
+        else:
+            need_tools("chromium|chromium-browser|google-chrome", "pdftotext")
+        if kind not in done:
+            done[kind] = made_once(tmp_path_factory, f"pdf_2021_{kind}", lambda folder: make(folder, kind))[0]
+        return done[kind] / (name + ".pdf")
+
+    return _pdf
+
+
+def _cli(*args: str | Path, cwd: Path | None = None) -> str:
+    """``survey ARGS`` in this process (from ``cwd``); its console text, after checking it succeeded."""
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    with pytest.MonkeyPatch.context() as mp:
+        if cwd is not None:
+            mp.chdir(cwd)
+        res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return res.output
 
 
 @pytest.fixture(scope="session")
 def cli_2021(tmp_path_factory):
-    """``survey analyze raw/2021.xlsx -o OUT`` run from the repository, once for the session: (OUT, console text).
+    """``survey analyze raw/2021.xlsx -o OUT`` run from the repository, once for the test run: (OUT, console text).
 
     The command a user types (default questionnaires/ beside raw/); its folder is the one
     tests/test_previous.py compares byte for byte with reports/2021. Tests read it, never
-    write into it (copy it first).
+    write into it (copy it first). Run once for all xdist workers (:func:`made_once`).
     """
-    from click.testing import CliRunner
-
-    from survey.cli import main
-
-    out = tmp_path_factory.mktemp("cli_2021") / "r"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(ROOT)
-        res = CliRunner().invoke(main, ["analyze", "raw/2021.xlsx", "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    return out, res.output
+    return made_once(tmp_path_factory, "cli_2021", lambda out: _cli("analyze", "raw/2021.xlsx", "-o", out, cwd=ROOT))
 
 
 @pytest.fixture(scope="session")
 def example_run(tmp_path_factory):
-    """``survey init FOLDER --from NAME`` then ``survey analyze FOLDER``, once per example for the session.
+    """``survey init FOLDER --from NAME`` then ``survey analyze FOLDER``, once per example for the test run.
 
     ``example_run(name)`` gives (FOLDER, console text); FOLDER is named after the example and holds
     its report in reports/NAME. Tests read it, never write into it (copy it, or write with -o elsewhere).
+    Run once for all xdist workers (:func:`made_once`).
     """
-    from click.testing import CliRunner
 
-    from survey.cli import main
+    def make(folder: Path) -> str:
+        _cli("init", folder, "--from", folder.name)
+        return _cli("analyze", folder)
 
     done: dict[str, tuple[Path, str]] = {}
 
     def _run(name: str) -> tuple[Path, str]:
         if name not in done:
-            folder = tmp_path_factory.mktemp("example") / name
-            res = CliRunner().invoke(main, ["init", str(folder), "--from", name])
-            assert res.exit_code == 0, res.output
-            res = CliRunner().invoke(main, ["analyze", str(folder)])
-            assert res.exit_code == 0, res.output
-            done[name] = folder, res.output
+            done[name] = made_once(tmp_path_factory, name, make)
         return done[name]
 
     return _run

@@ -56,7 +56,7 @@ def test_a_failure_at_any_report_file_keeps_the_old_report(report_files, tmp_pat
 
 
 @pytest.mark.parametrize("failing", ["satisfaction.xlsx", "manifest.json"])  # the first and the last written
-def test_write_report_is_all_or_nothing(analysis_2021, report_files, tmp_path, monkeypatch, failing):
+def test_write_report_is_all_or_nothing(analysis_2021, report_files, tmp_path, monkeypatch, failing, without_charts):
     from survey.render.report import write_report
 
     out = tmp_path / "r"

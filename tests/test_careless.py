@@ -104,7 +104,7 @@ def test_every_tidy_finding_code_has_a_chinese_label():
     assert all(label != code and not label.isascii() for code, label in RULE_LABELS.items())
 
 
-def test_plausibility_findings_are_warnings_on_the_console_and_labels_in_the_audit(sheets_2021, tmp_path):
+def test_plausibility_findings_are_warnings_on_the_console_and_labels_in_the_audit(sheets_2021, tmp_path, without_charts):
     """before: `survey analyze` said nothing of them, audit.xlsx showed the bare codes."""
     rows = [list(r) for r in sheets_2021["工作人员问卷"]]
     for r in rows[100:112]:

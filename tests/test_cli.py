@@ -56,7 +56,7 @@ def test_python_m_survey_and_light_start_up():
     assert not imported & {"pandas", "numpy", "statsmodels", "openpyxl", "pydantic"}
 
 
-def test_analyze_2021(tmp_path):
+def test_analyze_2021(tmp_path, without_charts):
     res = run("analyze", RAW_2021, "--questionnaires", QDIR, "--out", tmp_path / "r")
     assert res.exit_code == 0, res.output
     # the scored figure (计分口径) and, beside it, the other weighting (issue 11)

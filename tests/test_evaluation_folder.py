@@ -111,7 +111,7 @@ def test_the_example_copies_agree_with_the_repository():
             f"{original} changed: copy it to survey/examples/nanjing-2021/{copy} (the example is a copy)"
 
 
-def test_analyze_an_evaluation_folder(tmp_path):
+def test_analyze_an_evaluation_folder(tmp_path, without_charts):
     folder = init(tmp_path, "nanjing-2021")
     # the folder's confidence reaches the intervals (90% here), unless --alpha says otherwise
     text = (folder / "evaluation.yaml").read_text(encoding="utf-8").replace("confidence: 0.95", "confidence: 0.90")
@@ -213,7 +213,7 @@ def test_the_folder_fieldwork_and_sheets_reach_the_questionnaires(tmp_path):
     assert (offender.weighting.frame_sheet, offender.weighting.margins_sheet) == ("抽样框", "对象构成")
 
 
-def test_the_folder_area_unit_names_the_breakdown_in_every_output(tmp_path):
+def test_the_folder_area_unit_names_the_breakdown_in_every_output(tmp_path, without_charts):
     folder = init(tmp_path, "nanjing-2021")
     text = (folder / "evaluation.yaml").read_text(encoding="utf-8")
     (folder / "evaluation.yaml").write_text(re.sub(r"area_unit: .*", "area_unit: 县", text), encoding="utf-8")
@@ -251,7 +251,7 @@ def _write_xlsx(path: Path, sheet: str, rows: list[list]) -> None:
     wb.save(path)
 
 
-def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path, analysis_2021):
+def test_a_folder_of_separate_files_gives_the_workbook_result(tmp_path, analysis_2021, without_charts):
     """The Nanjing example with every input in a file of its own (staff in two CSV parts, the
     frame as CSV, the facts and margins in their own xlsx) gives the workbook's estimates and total."""
     from survey.inputs.read import Workbook
@@ -344,7 +344,7 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
     assert run("template", folder).exit_code != 0  # never replaces a file
 
 
-def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path, cli_2021):
+def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path, cli_2021, without_charts):
     import shutil
 
     from survey.evaluation.years import year_warnings
@@ -383,7 +383,7 @@ def test_office_files_of_a_folder_are_dated_by_its_year(tmp_path):
         assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
 
 
-def test_analyze_dot_inside_a_folder_with_files_of_its_own(tmp_path, monkeypatch):
+def test_analyze_dot_inside_a_folder_with_files_of_its_own(tmp_path, monkeypatch, without_charts):
     """The examples' README says `survey analyze .`: the narrative lookup once failed on '.' (new-user trial)."""
     folder = init(tmp_path, "rural-water-2023")
     (folder / "narrative.md").write_text("## 项目概况\n本项目为农村饮水安全工程补助。\n", encoding="utf-8")

@@ -208,6 +208,17 @@ def test_small_anchors_are_fine():
     assert data["x"] == data["y"] == {"a": 1}
 
 
+def test_the_data_and_the_line_of_each_key_come_from_one_parse():
+    """read_yaml composes the text once for both (it used to compose it a second time for the lines)."""
+    from survey.definitions.base import key_lines
+
+    text = "base: &b {a: 1}\nx: *b\nitems:\n  - id: q\n    scale: s\n"
+    data = read_yaml(text=text, name="q.yaml", what="questionnaire", keys="…")
+    assert data == {"base": {"a": 1}, "x": {"a": 1}, "items": [{"id": "q", "scale": "s"}]}
+    assert data.lines == key_lines(text)
+    assert data.lines[("x",)] == 2 and data.lines[("items", 0, "scale")] == 5
+
+
 def test_a_second_measures_key_in_a_questionnaire_is_an_error(tmp_path):
     """The issue's case: a repeated `measures:` silently replaced the first and the annex was scored on it."""
     from survey.definitions.questionnaire import load

@@ -73,7 +73,7 @@ def test_fieldwork_dates_are_checked_against_the_submission_dates():
     assert fieldwork_warnings({"q": (dt.date(2023, 12, 15), dt.date(2024, 1, 15))}, {"q": winter}) == []
 
 
-def test_a_second_year_reusing_last_years_questionnaires_is_flagged(tmp_path, analysis_2021):
+def test_a_second_year_reusing_last_years_questionnaires_is_flagged(tmp_path, analysis_2021, without_charts):
     # raw/2022.xlsx answers were submitted 2022/10/31–2022/11/28; questionnaires/ says November 2021
     assert not any("调查时间" in n for n in analysis_2021.notes)
     res = run("analyze", ROOT / "raw" / "2022.xlsx", "-o", tmp_path / "r")

@@ -10,7 +10,7 @@ import pytest
 
 from survey.render.blocks import Heading, Para
 
-from .conftest import ROOT, need_tools
+from .conftest import ROOT
 
 RURAL_WATER = ROOT / "survey" / "examples" / "rural-water-2023"
 
@@ -38,7 +38,7 @@ def test_closing_placeholders_name_the_weighted_rate_when_it_is_scored(rural_wat
     assert "满意率最低的题项" in plain and "加权满意率" not in plain
 
 
-def test_html_subtitle_names_no_output_file_in_english(analysis_2021):
+def test_html_subtitle_names_no_output_file_in_english(analysis_2021, without_charts):
     from survey.render.page import report_html
 
     page = report_html(analysis_2021).decode("utf-8")
@@ -168,18 +168,12 @@ def test_annex_docx_rows_of_a_kept_block_are_keep_with_next(analysis_2021):
 
 @pytest.mark.render
 @pytest.mark.parametrize("name", ["annex.docx", "report.docx"])
-def test_every_page_of_the_annex_names_the_first_level_of_its_rows(report_2021, tmp_path, name):
+def test_every_page_of_the_annex_names_the_first_level_of_its_rows(report_2021, pdf_2021, name):
     """LibreOffice: each page showing a 三级指标 also shows its 一级指标 (no merged label cut off)."""
-    import importlib.util
     import subprocess
 
-    need_tools("soffice|libreoffice", "pdftotext")
-    spec = importlib.util.spec_from_file_location("render_pages", ROOT / "tools" / "render_pages.py")
-    tools = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tools)
-    analysis, folder = report_2021
-    (tmp_path / name).write_bytes((folder / name).read_bytes())
-    pdf = tools.docx_to_pdf(tmp_path / name, tmp_path)
+    analysis, _ = report_2021
+    pdf = pdf_2021(name)  # report_2021's file, converted once per run (conftest)
     # -raw: the content stream's order, so each cell's text reads whole
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     pages = ["".join(p.split()) for p in text.split("\f")]

@@ -7,24 +7,14 @@ installs them (with a CJK font) before the tests.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 
 import pytest
 
-from .conftest import ROOT, need_tools
+from .conftest import need_tools
 
 pytestmark = pytest.mark.render
-
-
-def _tools():
-    spec = importlib.util.spec_from_file_location("render_pages", ROOT / "tools" / "render_pages.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 
 
 def pdf_text(pdf) -> str:
@@ -32,25 +22,13 @@ def pdf_text(pdf) -> str:
 
 
 @pytest.fixture(scope="module")
-def folder(report_2021, tmp_path_factory):
-    out = tmp_path_factory.mktemp("render")  # PDFs beside copies, not in the shared folder
-    for name in ("report.docx", "report.html"):
-        (out / name).write_bytes((report_2021[1] / name).read_bytes())
-    return out
+def docx_text(pdf_2021):
+    return pdf_text(pdf_2021("report.docx"))  # report_2021's, converted once per run (conftest)
 
 
 @pytest.fixture(scope="module")
-def docx_text(request):
-    need_tools("soffice|libreoffice", "pdftotext")  # before the report is written: a quick skip
-    folder = request.getfixturevalue("folder")
-    return pdf_text(_tools().docx_to_pdf(folder / "report.docx", folder))
-
-
-@pytest.fixture(scope="module")
-def html_text(request):
-    need_tools("chromium|chromium-browser|google-chrome", "pdftotext")
-    folder = request.getfixturevalue("folder")
-    return pdf_text(_tools().html_to_pdf(folder / "report.html", folder))
+def html_text(pdf_2021):
+    return pdf_text(pdf_2021("report.html"))
 
 
 HEADINGS = ("一、项目基本情况", "（二）资金情况", "二、评价工作开展情况", "数据采集方法及过程", "三、综合评价结论",
@@ -83,10 +61,9 @@ def test_rendered_html_holds_the_chart_labels_and_the_annex(html_text):
     assert "评分标准" in flat and "评分过程" in flat and "社区矫正对象满意度" in flat
 
 
-def test_rendered_docx_has_the_charts_as_images(docx_text, request):
+def test_rendered_docx_has_the_charts_as_images(pdf_2021):
     need_tools("pdfimages")
-    folder = request.getfixturevalue("folder")
-    pdf = folder / "report.docx.pdf"
+    pdf = pdf_2021("report.docx")
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert len(listing.strip().splitlines()) - 2 >= 7  # the seven charts
 

@@ -167,7 +167,7 @@ def test_suppression_threshold_is_a_parameter_of_the_body(analysis_2021):
     assert offender_units(report_blocks(stricter))["玄武区"][3] == "样本少于8人，不予报告"
 
 
-def test_cli_threshold_reaches_report_html(tmp_path):
+def test_cli_threshold_reaches_report_html(tmp_path, without_charts):
     from survey.cli import main
 
     res = CliRunner().invoke(main, ["analyze", str(RAW_2021), "-q", str(QDIR), "-o", str(tmp_path),

@@ -27,16 +27,23 @@ def find(*names: str) -> str | None:
 
 
 def docx_to_pdf(docx: Path, out_dir: Path) -> Path:
+    return docxs_to_pdf([docx], out_dir)[0]
+
+
+def docxs_to_pdf(docxs: list[Path], out_dir: Path) -> list[Path]:
+    """Word files to ``out_dir/NAME.docx.pdf``, all by one LibreOffice start (its start-up is most of the time)."""
     soffice = find("soffice", "libreoffice")
     if soffice is None:
         raise FileNotFoundError("soffice (LibreOffice) not found: apt-get install libreoffice-writer-nogui")
     with tempfile.TemporaryDirectory() as profile:  # a private profile: runs in parallel, never prompts
         subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                        "--outdir", str(out_dir), str(docx)], check=True, capture_output=True, timeout=240)
-    pdf = out_dir / (docx.stem + ".pdf")
-    target = out_dir / (docx.name + ".pdf")
-    pdf.replace(target)
-    return target
+                        "--outdir", str(out_dir), *map(str, docxs)], check=True, capture_output=True, timeout=240)
+    targets = []
+    for docx in docxs:
+        target = out_dir / (docx.name + ".pdf")
+        (out_dir / (docx.stem + ".pdf")).replace(target)
+        targets.append(target)
+    return targets
 
 
 def html_to_pdf(html: Path, out_dir: Path) -> Path:

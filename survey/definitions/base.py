@@ -141,7 +141,7 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
             raise DefinitionError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=shown,
                                   hint="save the file as UTF-8") from None
     try:
-        data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader, stricter
+        data, lines = _load_strict(text)
     except _StrictProblem as exc:
         at = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
         raise DefinitionError(exc.message, file=shown, path=at,
@@ -158,7 +158,20 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     if not isinstance(data, dict):
         raise DefinitionError(f"expected a mapping of keys ({keys}) at the top level", file=shown,
                               got=type(data).__name__)
-    return YamlMapping(data, key_lines(text))
+    return YamlMapping(data, lines)
+
+
+def _load_strict(text: str) -> tuple[Any, dict[tuple, int]]:
+    """The data of a YAML text (:class:`StrictLoader`) and the line of every key, from one parse."""
+    loader = StrictLoader(text)  # a SafeLoader, stricter
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines = _node_lines(node)
+        return loader.construct_document(node), lines
+    finally:
+        loader.dispose()
 
 
 class YamlMapping(dict):
@@ -175,6 +188,13 @@ def key_lines(text: str) -> dict[tuple, int]:
     >>> key_lines("id: a\nitems:\n  - {id: x, scale: s}\n")[("items", 0, "scale")]
     3
     """
+    with contextlib.suppress(yaml.YAMLError):  # lines are only a help
+        return _node_lines(yaml.compose(text, Loader=yaml.SafeLoader))
+    return {}
+
+
+def _node_lines(root) -> dict[tuple, int]:
+    """The line of every key and list entry under a composed YAML node, by its path."""
     out: dict[tuple, int] = {}
 
     def walk(node, path: tuple) -> None:
@@ -188,8 +208,7 @@ def key_lines(text: str) -> dict[tuple, int]:
                 out.setdefault((*path, i), v.start_mark.line + 1)
                 walk(v, (*path, i))
 
-    with contextlib.suppress(yaml.YAMLError):  # the strict load has read it already; lines are only a help
-        walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
+    walk(root, ())
     return out
 
 
