@@ -46,7 +46,7 @@ def _row(sheet: pd.DataFrame, item: str) -> pd.Series:
     return sheet[(sheet["指标/题目"] == item) & (sheet["范围"] == "全部")].iloc[0]
 
 
-def test_analyze_key_pairs_the_respondents_of_both_years(made_pair, tmp_path):
+def test_analyze_key_pairs_the_respondents_of_both_years(made_pair, tmp_path, without_charts):
     new, changed = made_pair
     assert changed == 60
     res = CliRunner().invoke(main, ["analyze", str(new), "-q", str(QDIR), "--previous", str(RAW_2021),
@@ -74,7 +74,7 @@ def test_analyze_key_pairs_the_respondents_of_both_years(made_pair, tmp_path):
     assert (_row(cmp, "h_pay")["差值下限"], _row(cmp, "h_pay")["差值上限"]) == (row["差值下限"], row["差值上限"])
 
 
-def test_evaluation_yaml_previous_key_and_a_key_that_links_nobody(made_pair, tmp_path):
+def test_evaluation_yaml_previous_key_and_a_key_that_links_nobody(made_pair, tmp_path, without_charts):
     new, _ = made_pair
     folder = tmp_path / "nj"
     assert CliRunner().invoke(main, ["init", str(folder), "--from", "nanjing-2021"]).exit_code == 0

@@ -29,7 +29,7 @@ def _strings(value):
     return [value] if isinstance(value, str) else []
 
 
-def test_a_report_written_elsewhere_is_last_year_by_its_relative_paths(tmp_path, monkeypatch):
+def test_a_report_written_elsewhere_is_last_year_by_its_relative_paths(tmp_path, monkeypatch, without_charts):
     # the inputs in tmp/b, the report written to tmp/a/reports/2021 from tmp/c: the manifest's
     # names (2021.xlsx, staff.yaml) are not under tmp/a, so only the paths from the report find them
     b = tmp_path / "b"
