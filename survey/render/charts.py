@@ -242,7 +242,7 @@ class ChartSpec(NamedTuple):
     """A chart of the report before it is drawn: ``draw(*args)`` gives it, captioned ``caption``."""
 
     key: Any
-    cost: float  # relative drawing time (a 四分图 about three bar charts), for splitting between processes
+    cost: float  # relative drawing time (a bar chart of a few rows 1, a 四分图 2), for splitting between processes
     caption: str
     draw: Any
     args: tuple
@@ -298,7 +298,7 @@ def chart_specs(analysis, suppress_below: int | None = None) -> list[ChartSpec]:
         table = importance(s, stats, overall_item(q))
         if table is not None:
             caption = f"{q.title}重要性—满意度四分图"
-            out.append(ChartSpec((q.id, "ipa"), 3.0, caption, ipa_chart, (table, caption, h.scored.weighted)))
+            out.append(ChartSpec((q.id, "ipa"), 2.0, caption, ipa_chart, (table, caption, h.scored.weighted)))
     return out
 
 
