@@ -5,7 +5,7 @@ a user meets it, and prints the median of ``--repeat`` runs, wall-clock and CPU
 (user + system of the child: steadier than wall-clock on a shared machine):
 
 1. ``survey --help``                              (issue 15: ≤ 0.2 s)
-2. ``survey analyze raw/2021.xlsx -o TMP``        (issue 15: ≤ 2.5 s; 5.4 s before)
+2. ``survey analyze raw/2021.xlsx -o TMP``        (issue 15: ≤ 2.5 s; 5.4 s before the issue)
 3. 10,000 respondents (seeded CSV, 12 districts): read the CSV, post-stratify to
    the district counts, proportion satisfied overall and by district with a logit
    interval, strata = district — the same steps in one process each for
