@@ -416,8 +416,11 @@ def made_aside(analysis, suppress_below: int | None = None,
 
 
 def warm_report() -> None:
-    """Import what :func:`made_aside` needs: matplotlib and the CJK font, openpyxl, python-docx,
-    the modules that write the files, and those an analysis is made of (to unpickle it)."""
+    """Import what :func:`made_aside` needs, before it is asked.
+
+    matplotlib and the CJK font, openpyxl, python-docx, the modules that write the files, and
+    those an analysis is made of (to unpickle it).
+    """
     import docx  # noqa: F401
     import openpyxl  # noqa: F401
 
