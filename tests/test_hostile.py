@@ -11,6 +11,7 @@ import os
 import resource
 import stat
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -217,6 +218,37 @@ def test_the_data_and_the_line_of_each_key_come_from_one_parse():
     assert data == {"base": {"a": 1}, "x": {"a": 1}, "items": [{"id": "q", "scale": "s"}]}
     assert data.lines == key_lines(text)
     assert data.lines[("x",)] == 2 and data.lines[("items", 0, "scale")] == 5
+
+
+def test_definition_files_read_by_libyaml_are_read_as_by_the_strict_loader():
+    # libyaml reads text where no tag, anchor or alias can start; it must give the same data and key
+    # lines as the pure-Python StrictLoader, on every definition file shipped
+    from survey.definitions import base
+
+    if base.FastStrictLoader is None:
+        pytest.skip("PyYAML was built without libyaml: every file goes through StrictLoader")
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("questionnaires/*.yaml"), *root.glob("raw/*.yaml"), *root.glob("survey/examples/**/*.yaml")]
+    assert len(files) >= 10
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        assert not base._MAY_TAG_OR_ALIAS.search(text), f  # the shipped files take the fast path
+        read = {}
+        for loader in (base.StrictLoader, base.FastStrictLoader):
+            ld = loader(text)
+            try:
+                node = ld.get_single_node()
+                read[loader] = (ld.construct_document(node), base._node_lines(node))
+            finally:
+                ld.dispose()
+        assert read[base.StrictLoader] == read[base.FastStrictLoader], f
+    # where a tag or an alias may start, the strict loader reads it (and refuses what it refuses)
+    for text in ("a: *x\n", "- !!python/object:os.system x\n", "&a b: 1\n", "k: [*x]\n", "k: {a: *x}\n"):
+        assert base._MAY_TAG_OR_ALIAS.search(text), text
+    for text in ('p: "(?i)^\\s*(测试|test)"\n', "n: 5*3\n", "url: a&b\n"):
+        assert not base._MAY_TAG_OR_ALIAS.search(text), text
+    with pytest.raises(DefinitionError, match="twice"):  # the libyaml path refuses a repeated key too
+        read_yaml(text="a: 1\na: 2\n", name="q.yaml", what="questionnaire", keys="…")
 
 
 def test_a_second_measures_key_in_a_questionnaire_is_an_error(tmp_path):
