@@ -161,7 +161,7 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
         at = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
         raise DefinitionError(exc.message, file=shown, path=at,
                               hint="write each key once, without tags (!!…) or large anchors") from None
-    except RecursionError:  # [[[[… thousands deep: the composer recurses once per level
+    except (RecursionError, _TooDeep):  # [[[[… thousands deep: the composer recurses once per level
         raise DefinitionError("the YAML nests too deeply (lists or mappings thousands of levels deep)", file=shown,
                               hint="a definition file is a few levels deep: check that this is the right file") from None
     except yaml.YAMLError as exc:
@@ -176,12 +176,21 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     return YamlMapping(data, lines)
 
 
+class _TooDeep(Exception):
+    """libyaml's own limit on nesting (1,000 levels), said as the pure-Python loader's RecursionError is."""
+
+
 def _load_strict(text: str) -> tuple[Any, dict[tuple, int]]:
     """The data of a YAML text (:class:`StrictLoader`) and the line of every key, from one parse."""
     plain = not _MAY_TAG_OR_ALIAS.search(text)
     loader = FastStrictLoader(text) if plain and FastStrictLoader is not None else StrictLoader(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            if "maximum nesting depth" in str(getattr(exc, "problem", "")):
+                raise _TooDeep() from None
+            raise
         if node is None:
             return None, {}
         lines = _node_lines(node)
