@@ -150,3 +150,21 @@ def test_submitting_a_large_job_to_a_worker_still_warming_up_does_not_wait_for_i
     took = time.perf_counter() - t
     w.close()  # not collected: stopped
     assert took < 1.5
+
+
+def test_where_no_process_can_be_forked_the_report_is_the_same(analysis_2021, report_2021, tmp_path, monkeypatch):
+    # one CPU, or a platform without fork: the worker and write_report's copies run inline, same bytes
+    from survey.render.report import report_worker, write_report
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    with report_worker() as w:
+        assert w._proc is None
+        written = write_report(analysis_2021, tmp_path, worker=w)
+    import json
+
+    shared = report_2021[1]
+    for path in written:
+        if path.name != "manifest.json":  # its paths from the report folder differ
+            assert path.read_bytes() == (shared / path.name).read_bytes(), path.name
+    outputs = [json.loads((d / "manifest.json").read_text(encoding="utf-8"))["outputs"] for d in (tmp_path, shared)]
+    assert outputs[0] == outputs[1] and len(outputs[0]) == len(written) - 1
