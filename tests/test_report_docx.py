@@ -150,14 +150,14 @@ def test_placeholder_charts_filled_at_the_end_give_the_same_document(analysis):
     from dataclasses import replace
 
     from survey.render.body import report_title
-    from survey.render.charts import placeholders, report_charts
+    from survey.render.charts import chart_specs, placeholders, report_charts
     from survey.render.outline import report_body
     from survey.render.report_docx import report_docx_bytes
 
     drawn = report_charts(analysis)
     title = report_title(analysis)
     held = report_docx_bytes(report_body(analysis, charts=drawn), title=title)
-    slots = report_body(analysis, charts=placeholders(analysis))
+    slots = report_body(analysis, charts=placeholders(chart_specs(analysis)))
     assert report_docx_bytes(slots, title=title, drawn=lambda: drawn) == held
     # charts without a PNG (no CJK font): no figure and no caption, the rest numbered as if they were never there
     no_png = {k: replace(c, png=b"") for k, c in drawn.items()}

@@ -338,10 +338,10 @@ def warm() -> None:
     cjk_font()
 
 
-def placeholders(analysis, suppress_below: int | None = None) -> dict:
-    """The report's charts as placeholders (caption and key, nothing drawn), keyed as :func:`report_charts`.
+def placeholders(specs: list[ChartSpec]) -> dict:
+    """The charts of :func:`chart_specs` as placeholders (caption and key, nothing drawn), keyed as :func:`report_charts`.
 
     The report body is laid out with them while the charts are drawn elsewhere;
     report.docx fills them in (:func:`survey.render.report_docx.report_docx_bytes`).
     """
-    return {spec.key: Chart(spec.caption, "", b"", key=spec.key) for spec in chart_specs(analysis, suppress_below)}
+    return {spec.key: Chart(spec.caption, "", b"", key=spec.key) for spec in specs}

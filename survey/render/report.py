@@ -366,8 +366,8 @@ def table_files(analysis, suppress_below: int) -> dict[str, bytes]:
     }
 
 
-def report_documents(analysis, suppress_below: int, charts) -> dict[str, bytes]:
-    """report.docx and report.html; ``charts()`` gives the drawn charts (called once they are needed).
+def report_documents(analysis, suppress_below: int, specs: list, charts) -> dict[str, bytes]:
+    """report.docx and report.html; ``charts()`` gives the charts of ``specs`` drawn (called once needed).
 
     The body and report.docx are laid out with placeholders while the charts are still
     being drawn elsewhere; report.docx takes them at its end, report.html after.
@@ -376,7 +376,7 @@ def report_documents(analysis, suppress_below: int, charts) -> dict[str, bytes]:
     from survey.render.outline import report_body
     from survey.render.page import report_html
 
-    blocks = report_body(analysis, suppress_below, charts=placeholders(analysis, suppress_below))
+    blocks = report_body(analysis, suppress_below, charts=placeholders(specs))
     docx = report_docx(analysis, blocks, drawn=charts)
     blocks = [charts()[b.key] if isinstance(b, Chart) and b.key is not None else b for b in blocks]
     return {"report.docx": docx, "report.html": report_html(analysis, blocks)}
@@ -387,8 +387,8 @@ def report_documents(analysis, suppress_below: int, charts) -> dict[str, bytes]:
 TABLES_COST, ANNEX_COST = 4.5, 2.0
 
 
-def made_aside(analysis, suppress_below: int | None = None,
-               when: tuple[int, ...] | None = None) -> tuple[dict, dict[str, bytes]]:
+def made_aside(analysis, suppress_below: int | None = None, when: tuple[int, ...] | None = None,
+               specs: list | None = None) -> tuple[dict, dict[str, bytes]]:
     """What :func:`write_report` leaves to other processes: the charts, the workbooks and the annex files.
 
     This process writes satisfaction.xlsx, validity.xlsx, audit.xlsx (:func:`table_files`) and
@@ -396,7 +396,7 @@ def made_aside(analysis, suppress_below: int | None = None,
     worker forked before the caller set it does not see it), while a forked copy of it draws
     the charts; the charts are shared out by drawing time, counting those files
     (:func:`survey.render.charts.draw_share`). Returns the charts keyed in report order, and
-    the files.
+    the files. ``specs``: the caller's :func:`~survey.render.charts.chart_specs`, else made here.
     """
     from survey.render.background import in_background
     from survey.render.charts import chart_specs, draw_share, warm
@@ -405,7 +405,7 @@ def made_aside(analysis, suppress_below: int | None = None,
 
     warm()  # before the fork: the copy inherits matplotlib, imported once
     suppress_below = suppress_threshold(analysis, suppress_below)
-    specs = chart_specs(analysis, suppress_below)
+    specs = chart_specs(analysis, suppress_below) if specs is None else specs
     card = getattr(analysis, "scorecard", None)
     ahead = (TABLES_COST + (ANNEX_COST if card is not None else 0.0),)  # this process's share starts with the files
     other = in_background(draw_share, specs, (1, 2), ahead)
@@ -468,13 +468,15 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     from functools import cache
 
     from survey.render.background import in_background
+    from survey.render.charts import chart_specs
     from survey.render.survey_body import suppress_threshold
 
     suppress_below = suppress_threshold(analysis, suppress_below)
+    specs = chart_specs(analysis, suppress_below)  # once: the placeholders here, the drawing there
     start = worker.submit if worker is not None else in_background
-    aside = cache(start(made_aside, analysis, suppress_below, stamp()))  # two other processes, meanwhile
+    aside = cache(start(made_aside, analysis, suppress_below, stamp(), specs))  # two other processes, meanwhile
     out = Path(out_dir)
-    documents = report_documents(analysis, suppress_below, lambda: aside()[0])
+    documents = report_documents(analysis, suppress_below, specs, lambda: aside()[0])
     files = {**aside()[1], **documents}
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
