@@ -22,7 +22,7 @@ from survey.definitions.vocab import ANNEX_FILE_HEADING, ANNEX_HEADERS
 from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
 from survey.render.keep import PageBlocks, page_blocks, set_keep_with_next
-from survey.render.office import FixedTimeZip, restamp, stamp
+from survey.render.office import FixedTimeZip, excel_width, restamp, stamp
 
 HEADERS = ANNEX_HEADERS
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
@@ -72,11 +72,6 @@ def _row_values(r) -> list:
     return [r.level1, r.level2, r.name, r.target, r.criterion, r.narrative, r.weight, r.score]
 
 
-def _text_width(text: str) -> int:
-    """Display width in Excel's character units: a CJK character takes two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def row_height(values, widths, *, line: float = 15.0) -> float:
     """Points for a row whose cells wrap in columns of ``widths`` characters.
 
@@ -87,7 +82,7 @@ def row_height(values, widths, *, line: float = 15.0) -> float:
     for v, w in zip(values, widths):
         if isinstance(v, str) and v:
             per_line = max(1, int(w) - 1)
-            lines = max(lines, sum(-(-_text_width(part) // per_line) or 1 for part in v.split("\n")))
+            lines = max(lines, sum(-(-excel_width(part) // per_line) or 1 for part in v.split("\n")))
     return lines * line
 
 

@@ -77,7 +77,7 @@ def _cell_value(v):
     return v
 
 
-def _text_width(text: str) -> float:
+def excel_width(text: str) -> int:
     """Display width in Excel character units: a CJK character takes two."""
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
@@ -87,7 +87,7 @@ def wrapped_lines(value, width: float) -> int:
     if not isinstance(value, str) or len(value) * 2 < width - 1:
         return 1
     per_line = max(1, int(width) - 1)
-    return sum(max(1, -(-int(_text_width(part)) // per_line)) for part in value.split("\n"))
+    return sum(max(1, -(-int(excel_width(part)) // per_line)) for part in value.split("\n"))
 
 
 def column_format(name: str, values: list, given: str | None = None) -> str:
@@ -123,8 +123,8 @@ def _column_widths(ws, cols, columns, given: dict[str, float]) -> tuple[list[flo
     for j, col in enumerate(cols):
         w = given.get(col)
         if w is None:
-            shown = [9 if isinstance(x, float) else _text_width(str(x)) for x in columns[j][:200] if x is not None]
-            w = min(60, max(8, max([_text_width(str(col)) / 2 + 2, *shown]) * 1.1 + 2))
+            shown = [9 if isinstance(x, float) else excel_width(str(x)) for x in columns[j][:200] if x is not None]
+            w = min(60, max(8, max([excel_width(str(col)) / 2 + 2, *shown]) * 1.1 + 2))
         ws.column_dimensions[get_column_letter(j + 1)].width = w
         out.append(w)
         if w >= 40:

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 
 from survey.render.blocks import Chart, Heading, PageBreak, Para, Table
-from survey.render.keep import page_blocks, set_keep_with_next
+from survey.render.keep import page_blocks, set_keep_with_next, text_width_em
 from survey.render.office import restamp, stamp
 
 BODY_PT, TABLE_PT = 12, 9
@@ -282,21 +282,18 @@ def _tight_section_break(doc) -> None:
 def title_lines(text: str, per_line: float) -> list[str]:
     """A title too long for one line, cut before its 绩效评价报告 / 评价报告 / 报告 tail (no orphan word).
 
-    Width counts a CJK character as 1 and an ASCII one as 0.55; ``per_line`` is how many CJK
-    characters fit. Unchanged when it fits or has no such tail.
+    Width is :func:`survey.render.keep.text_width_em` (a CJK or full-width character 1, others
+    0.55); ``per_line`` is how many CJK characters fit. Unchanged when it fits or has no such tail.
 
     >>> title_lines("某县2023年农村饮水安全巩固提升补助资金绩效评价报告", 25)
     ['某县2023年农村饮水安全巩固提升补助资金', '绩效评价报告']
     >>> title_lines("某县农村饮水项目绩效评价报告", 25)
     ['某县农村饮水项目绩效评价报告']
     """
-    def width(t: str) -> float:
-        return sum(0.55 if c.isascii() else 1.0 for c in t)
-
-    if width(text) <= per_line:
+    if text_width_em(text) <= per_line:
         return [text]
     for tail in ("绩效评价报告", "评价报告", "报告"):
-        if text.endswith(tail) and width(text[: -len(tail)]) <= per_line:
+        if text.endswith(tail) and text_width_em(text[: -len(tail)]) <= per_line:
             return [text[: -len(tail)], tail]
     return [text]
 
