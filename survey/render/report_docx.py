@@ -206,12 +206,14 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
                        align=centre if (j in block.numeric or short[j]) else left)
     page_cm = (21.0 if block.landscape else 29.7) - 2 * TOP_MARGIN_CM[block.landscape]
     layout = page_blocks(block.rows, block.merge_columns, widths, font_pt=TABLE_PT, page_cm=page_cm)
+    # a column's merged runs never overlap, and merging in one column leaves the others' cells as they
+    # were: the cells fetched before merging are the ones to merge (table.cell walks the whole grid)
     for col, merges in layout.merges.items():
         for a, b in merges:
-            top = table.cell(a + 1, col)
+            top = grid[a + 1][col]
             text = top.text
             bold = (a in block.bold_rows)
-            _cell_text(top.merge(table.cell(b + 1, col)), text, bold=bold, align=centre)
+            _cell_text(top.merge(grid[b + 1][col]), text, bold=bold, align=centre)
     for r, a, b in block.span_rows:
         text = block.rows[r][a]
         _cell_text(table.cell(r + 1, a).merge(table.cell(r + 1, b)), text, bold=r in block.bold_rows, align=centre)
