@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,39 @@ def test_where_no_process_can_be_forked_the_report_is_the_same(analysis_2021, re
             assert path.read_bytes() == (shared / path.name).read_bytes(), path.name
     outputs = [json.loads((d / "manifest.json").read_text(encoding="utf-8"))["outputs"] for d in (tmp_path, shared)]
     assert outputs[0] == outputs[1] and len(outputs[0]) == len(written) - 1
+
+
+def _big_later(path: str) -> bytes:
+    Path(path).write_text(str(os.getpid()))
+    time.sleep(1.0)
+    return b"x" * 1_000_000  # more than a pipe holds: the write blocks until someone reads
+
+
+def _splits_big(path: str) -> bytes:
+    return in_background(_big_later, path)()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@forks
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc (Linux)")
+def test_a_worker_stopped_mid_job_leaves_no_process_behind(tmp_path):
+    # Ctrl-C late in `survey analyze`: the worker is stopped while its copy still draws; the copy's
+    # write of a large result must not block for ever on a pipe nobody reads (it held the read end)
+    pid_file = tmp_path / "pid"
+    w = Worker(_warm)
+    w.submit(_splits_big, str(pid_file))
+    deadline = time.time() + 20
+    while not pid_file.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    w.close()
+    grandchild = int(pid_file.read_text())
+    while _running(grandchild) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _running(grandchild)

@@ -27,7 +27,9 @@ from collections.abc import Callable
 from typing import Any
 
 
-def _child(conn, fn: Callable[..., Any], args: tuple) -> None:
+def _child(conn, fn: Callable[..., Any], args: tuple, other=None) -> None:
+    if other is not None:  # the parent's end, inherited: held here, a write to a parent gone would never end
+        other.close()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -66,7 +68,7 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
         ctx = multiprocessing.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
         # daemon: a parent that fails before collecting does not wait for the child at exit
-        proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+        proc = ctx.Process(target=_child, args=(send, fn, args, recv), daemon=True)
         with warnings.catch_warnings():  # "fork() in a multi-threaded process": the child only draws
             warnings.simplefilter("ignore", DeprecationWarning)
             proc.start()
@@ -91,12 +93,19 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     return result
 
 
-def _serve(conn, warm: Callable[[], Any]) -> None:
+def _stop(signum, frame) -> None:
+    raise SystemExit(0)  # unwinds through multiprocessing, which then stops the daemonic children
+
+
+def _serve(conn, warm: Callable[[], Any], other) -> None:
+    other.close()  # the parent's end, inherited (see _child)
     # the worker is daemonic (it never outlives the parent), and multiprocessing forbids a daemonic
     # process children of its own; its job may split itself with in_background, whose children it joins
     multiprocessing.current_process().daemon = False
     # Ctrl-C is the parent's to handle (one line, no traceback); leaving its `with` block stops this worker
+    # (SIGTERM), and the worker then stops the copy it may have forked
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop)
     with contextlib.suppress(Exception):  # a failed warm-up only costs its time: the job meets the error itself
         warm()
     try:
@@ -131,7 +140,7 @@ class Worker:
         try:
             ctx = multiprocessing.get_context("fork")
             self._conn, child = ctx.Pipe(duplex=True)
-            self._proc = ctx.Process(target=_serve, args=(child, warm), daemon=True)
+            self._proc = ctx.Process(target=_serve, args=(child, warm, self._conn), daemon=True)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 self._proc.start()
