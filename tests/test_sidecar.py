@@ -115,3 +115,30 @@ def test_the_repository_workbooks_have_their_frameworks(cli_2021):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["framework"]["file"] == "raw/2021.framework.yaml"
     assert FRAMEWORK_2021.read_bytes() == (ROOT / "survey" / "examples" / "nanjing-2021" / "framework.yaml").read_bytes()
+
+
+def test_questionnaires_are_found_beside_the_workbook_first(tmp_path, monkeypatch):
+    # a new user's book.xlsx with questionnaires/ beside it, analysed from another folder (found by a
+    # new-user trial: only ./questionnaires and the workbook folder's sibling were looked at)
+    from survey.inputs.sidecar import find_questionnaires
+
+    book = tmp_path / "mine" / "book.xlsx"
+    book.parent.mkdir()
+    book.write_bytes(b"")
+    (tmp_path / "questionnaires").mkdir()  # beside the workbook's folder: second
+    monkeypatch.chdir(tmp_path)
+    assert find_questionnaires(book) == tmp_path / "questionnaires"
+    (book.parent / "questionnaires").mkdir()  # beside the workbook: first
+    assert find_questionnaires(book) == book.parent / "questionnaires"
+    (tmp_path / "questionnaires").rmdir()
+    (book.parent / "questionnaires").rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "questionnaires").mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    assert find_questionnaires(book).resolve() == (elsewhere / "questionnaires").resolve()  # ./questionnaires: last
+    (elsewhere / "questionnaires").rmdir()
+    with pytest.raises(DefinitionError) as exc:
+        find_questionnaires(book)
+    text = str(exc.value)
+    assert "no questionnaire folder found" in text and "\n" not in text and "--questionnaires DIR" in text
+    assert (book.parent / "questionnaires").as_posix() in text and (tmp_path / "questionnaires").as_posix() in text

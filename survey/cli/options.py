@@ -30,7 +30,7 @@ input_options = stack(
     click.argument("workbook", type=PATH),
     click.option("-q", "--questionnaires", type=PATH, default=None,
                  help="Folder of questionnaire YAML files. "
-                      "[default: ./questionnaires, else the one beside the workbook's folder]"),
+                      "[default: questionnaires/ beside the workbook, else beside its folder, else ./questionnaires]"),
 )
 
 
@@ -126,12 +126,10 @@ def table_format_option(*, csv: bool = True):
 
 
 def default_questionnaires(workbook: Path) -> Path:
-    """Where the questionnaires are when -q is not given: ./questionnaires, else the one beside the workbook's folder."""
-    here = Path("questionnaires")
-    if here.is_dir():
-        return here
-    beside = workbook.resolve().parent.parent / "questionnaires"
-    return beside if beside.is_dir() else here
+    """Where the questionnaires are when -q is not given (:func:`survey.inputs.sidecar.find_questionnaires`)."""
+    from survey.inputs.sidecar import find_questionnaires
+
+    return find_questionnaires(workbook)
 
 
 def analyze_with(workbook, questionnaires, framework, step_mode, ci_method, alpha, no_weights, min_per_district,

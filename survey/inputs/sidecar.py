@@ -87,3 +87,34 @@ def find_framework(source: str | Path, questionnaires=None) -> Path:
                  "`survey init FOLDER` starts an evaluation folder with a framework.yaml to edit "
                  "(`survey framework rules` lists the rules)")
     return found
+
+
+QUESTIONNAIRES = "questionnaires"
+QUESTIONNAIRES_LOOKUP = ("questionnaires/ beside the workbook, else questionnaires/ beside the workbook's folder, "
+                         "else ./questionnaires")
+
+
+def find_questionnaires(workbook: str | Path) -> Path:
+    """The questionnaire folder of a workbook analysed without one given, first found of QUESTIONNAIRES_LOOKUP.
+
+    Beside the workbook first, as its framework is (``raw/2021.xlsx`` finds ``questionnaires/``
+    beside ``raw/``); the working folder's last. Nothing found: a
+    :class:`~survey.errors.DefinitionError` naming every place looked at and the fix.
+    """
+    folder = Path(workbook).parent
+    places = [folder / QUESTIONNAIRES, folder.parent / QUESTIONNAIRES, Path(QUESTIONNAIRES)]
+    seen: set[Path] = set()
+    out = []
+    for q in places:  # each place once
+        if q.resolve() not in seen:
+            seen.add(q.resolve())
+            out.append(q)
+    found = next((q for q in out if q.is_dir()), None)
+    if found is None:
+        raise DefinitionError(
+            "no questionnaire folder found", file=workbook,
+            got="no folder at " + ", ".join(q.as_posix() for q in out), expected=QUESTIONNAIRES_LOOKUP,
+            hint=f"pass --questionnaires DIR, or put the questionnaire YAML files in {out[0].as_posix()}; "
+                 "`survey init FOLDER` starts an evaluation folder with its questionnaires")
+    return found
+
