@@ -14,7 +14,7 @@ import pandas as pd
 
 from survey.definitions.questionnaire import Questionnaire, load_dir
 from survey.errors import DataError, DefinitionError
-from survey.evaluation.clean import Cleaned, clean
+from survey.evaluation.clean import Cleaned, clean, columns_to_check
 from survey.evaluation.headline import scores_weighted
 from survey.evaluation.measures import estimate
 from survey.evaluation.previous import Previous
@@ -255,6 +255,7 @@ def analyze(
     result = Analysis(tables.source, name or tables.name, tuple(surveys), tuple(indicators), fw, params, card,
                       tables.files)
     # a year in the framework title, the workbook's name or the answers that is not the evaluation's
+    columns = [n for sv in surveys for n in columns_to_check(sv.cleaned, sv.questionnaire.title)]
     return replace(result, year=tables.year,
-                   notes=tuple(analysis_year_warnings(result, tables.source if tables.year is None else None,
-                                                      tables.year)))
+                   notes=(*analysis_year_warnings(result, tables.source if tables.year is None else None, tables.year),
+                          *columns))

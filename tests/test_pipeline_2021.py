@@ -8,6 +8,7 @@ Planted truth: raw/2021.truth.json, written by raw/make_2021.py from the rows it
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -89,3 +90,25 @@ def test_each_survey_rate_is_scored_once(result):
     assert all(i.score is card[i.score.indicator] for i in result.indicators)
     # the published annex rows: "满意度为97.43%，得15分", "满意度为100%，得5分"
     assert [(i.score.score, i.score.weight) for i in result.indicators] == [(15, 15), (5, 5)]
+
+
+def test_a_column_matched_only_by_its_number_is_a_note_to_check(analysis_2021):
+    # found by a new-user trial: a column whose text is another question, matched by its number alone, was
+    # accepted with only an audit row; now it is said where the evaluator looks (analysis.notes: console,
+    # report 数据核对提示, manifest), without the item's id
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from survey.evaluation.clean import columns_to_check
+    from survey.render.outline import notes_blocks
+
+    audit = pd.DataFrame([{"rule": "matched_by_number", "value": "2、您家里有几口人",
+                           "message": "按题号与 q_service（2、您对服务内容是否满意）对应，但题目文字不同，请核对"},
+                          {"rule": "duplicate", "value": "x", "message": "重复提交"}])
+    said = columns_to_check(SimpleNamespace(audit=audit), "居家养老服务满意度调查")
+    assert said == ("居家养老服务满意度调查：导出列“2、您家里有几口人”按题号与题目（2、您对服务内容是否满意）对应，"
+                    "但题目文字不同，请核对",)
+    assert not re.search(r"[a-z]+_[a-z_]+", said[0])
+    assert [b.text for b in notes_blocks(SimpleNamespace(notes=said))] == [f"数据核对提示：{said[0]}。"]
+    assert not [n for n in analysis_2021.notes if "题号" in n]  # the reference: every column matched by its text

@@ -470,6 +470,19 @@ def rules_not_run(q: Questionnaire, data: pd.DataFrame) -> tuple[str, ...]:
     return tuple(out)
 
 
+def columns_to_check(cleaned: Cleaned, title: str) -> tuple[str, ...]:
+    """One sentence per export column matched to a question by its number only, the texts differing.
+
+    Such a column is kept (问卷星 numbers questions as the questionnaire does) but may be
+    another question altogether: it is said where the evaluator looks (console, report, manifest),
+    not only in the audit.
+    """
+    rows = cleaned.audit[cleaned.audit["rule"] == "matched_by_number"]
+    # the audit's message names the item by its id too; a reader gets the question's own text
+    return tuple(f"{title}：导出列“{r.value}”" + re.sub(r"^按题号与 [^（]*（", "按题号与题目（", str(r.message))
+                 for r in rows.itertuples())
+
+
 def audit_table(findings: list[pd.DataFrame], responses: Responses) -> pd.DataFrame:
     """The rules' findings as one audit (:data:`AUDIT_COLUMNS`): labels, pseudonyms, sheet, in rule order."""
     q, data = responses.questionnaire, responses.data
