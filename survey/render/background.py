@@ -62,35 +62,52 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     callable
         Called once, with no argument: the result (from the worker, or computed then).
     """
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _can_fork():
         return lambda: fn(*args)
     try:
-        ctx = multiprocessing.get_context("fork")
-        recv, send = ctx.Pipe(duplex=False)
-        # daemon: a parent that fails before collecting does not wait for the child at exit
-        proc = ctx.Process(target=_child, args=(send, fn, args, recv), daemon=True)
-        with warnings.catch_warnings():  # "fork() in a multi-threaded process": the child only draws
-            warnings.simplefilter("ignore", DeprecationWarning)
-            proc.start()
+        recv, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        proc = _start(_child, (send, fn, args, recv))
         send.close()
     except OSError:
         return lambda: fn(*args)
 
     def result() -> Any:
         try:
-            status, value, said = recv.recv()
-        except (EOFError, OSError):
-            status, value, said = "failed", None, []
+            return _reply(recv, fn, args)
         finally:
-            recv.close()
             proc.join()
-        if status != "ok":
-            return fn(*args)
-        for message, category in said:
-            warnings.warn(message, category, stacklevel=2)
-        return value
 
     return result
+
+
+def _can_fork() -> bool:
+    """Two CPUs or more, and a platform that forks (else everything runs in the calling process)."""
+    return (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start(target: Callable[..., Any], args: tuple):
+    """A started forked process running ``target(*args)``."""
+    # daemon: a parent that fails before collecting does not wait for the child at exit
+    proc = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+    with warnings.catch_warnings():  # "fork() in a multi-threaded process": the child only draws and writes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        proc.start()
+    return proc
+
+
+def _reply(conn, fn: Callable[..., Any], args: tuple) -> Any:
+    """The child's result read from ``conn`` (closed after), its warnings said here; ``fn(*args)`` if it failed."""
+    try:
+        status, value, said = conn.recv()
+    except (EOFError, OSError):
+        status, value, said = "failed", None, []
+    finally:
+        conn.close()
+    if status != "ok":
+        return fn(*args)
+    for message, category in said:
+        warnings.warn(message, category, stacklevel=3)
+    return value
 
 
 def _stop(signum, frame) -> None:
@@ -135,15 +152,11 @@ class Worker:
     def __init__(self, warm: Callable[[], Any]):
         self._conn = self._proc = None
         self._collected = False
-        if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if not _can_fork():
             return
         try:
-            ctx = multiprocessing.get_context("fork")
-            self._conn, child = ctx.Pipe(duplex=True)
-            self._proc = ctx.Process(target=_serve, args=(child, warm, self._conn), daemon=True)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self._proc.start()
+            self._conn, child = multiprocessing.get_context("fork").Pipe(duplex=True)
+            self._proc = _start(_serve, (child, warm, self._conn))
             child.close()
         except OSError:
             self._conn = self._proc = None
@@ -167,17 +180,8 @@ class Worker:
 
         def result() -> Any:
             sender.join()
-            try:
-                status, value, said = conn.recv()
-            except (EOFError, OSError):
-                status, value, said = "failed", None, []
-            finally:
-                conn.close()
-            self._collected = True
-            if status != "ok":
-                return fn(*args)
-            for message, category in said:
-                warnings.warn(message, category, stacklevel=2)
+            value = _reply(conn, fn, args)
+            self._collected = True  # only now: a parent interrupted while waiting stops the busy worker
             return value
 
         return result
