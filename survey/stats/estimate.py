@@ -99,6 +99,19 @@ def _group_sum(d: np.ndarray | None, x: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(d, weights=x, minlength=k)
 
 
+def _group_dot(d: np.ndarray | None, x: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:
+    """Σ x·v per domain (no domain: the whole sample).
+
+    The whole sample's sum is numpy's pairwise sum of the products, as
+    :func:`_group_sum` sums: so Σ w·1 is exactly Σ w, and a domain where every
+    answer is 1 has an estimate of exactly 1 (a dot product or ``einsum`` adds in
+    another order and can leave 1 − 1e-16, a variance of 1e-32 instead of 0).
+    """
+    if d is None:
+        return np.array([(x * v).sum()], dtype=float)
+    return np.bincount(d, weights=x * v, minlength=k)
+
+
 def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | None = None, k: int = 1,
           *, total: bool = False, replace_srs: bool = False) -> Ratios:
     """R_d = Σ w y / Σ w a over the units of each domain, with its Taylor variance.
@@ -107,10 +120,11 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
     ``total=True`` estimates Σ w y instead (aᵢ only marks respondents).
     Everything is group sums (``bincount``): no Python loop over units.
 
-    Speed (same numbers): the common cases — every unit in a domain, every unit a
-    respondent, no domain at all — skip the masking copies (``np.where``) that
-    would change nothing, and per-domain constants are broadcast as scalars
-    rather than gathered per unit when there is a single domain.
+    Speed (the same numbers to rounding): the common cases — every unit in a
+    domain, every unit a respondent with aᵢ = 1, no domain at all — skip the
+    masking copies (``np.where``) and products that would change nothing;
+    per-domain constants are applied to the k sums rather than to every unit;
+    no per-unit work is done twice.
 
     A simple random sample of four, three of them satisfied: R = 0.75 with the
     textbook variance p(1 − p)/(n − 1) = 0.0625.
@@ -136,38 +150,44 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
     used = a > 0 if inside is None else inside & (a > 0)
     all_used = bool(used.all())
     wu = w if all_used else np.where(used, w, 0.0)
-
-    def per_unit(v):  # a per-domain value for every unit (a scalar for one whole-sample domain)
-        return v[0] if d is None else v[d]
+    ones = all_used and bool((a == 1).all())  # a plain mean of complete answers: aᵢ = 1, so Σ w a = Σ w
 
     W = _group_sum(d, wu, k)
-    Y = _group_sum(d, wu * y, k)
-    A = _group_sum(d, wu * a, k)
+    Y = _group_dot(d, wu, y, k)
+    A = W if ones else _group_dot(d, wu, a, k)
     if all_used:
         n = np.array([float(len(w))]) if d is None else np.bincount(d, minlength=k).astype(float)
     else:
         n = _group_sum(d, used.astype(float), k)
-    W2 = _group_sum(d, wu * wu, k)
+    W2 = _group_dot(d, wu, wu, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_kish = W * W / W2
+        est = Y if total else Y / A
+        # resid: the unit's deviation on the estimate's scale (a total's influence is yᵢ itself);
+        # t = wᵢ·residᵢ, and the influence value zᵢ = tᵢ / A_d, A_d one number per domain.
         if total:
-            est = Y
-            e = y  # influence of a total: w y
-            z = wu * y
+            resid = y
         else:
-            est = Y / A
-            resid = y - per_unit(est) * a
-            e = resid / per_unit(A / W)  # residual on the scale of the estimate
-            z = wu * resid / per_unit(A)
+            fitted = est[0] if d is None else est[d]  # one number, or the unit's domain's estimate
+            resid = y - fitted if ones else y - fitted * a
+        t = wu * resid
     if not all_used:
-        z = np.where(used, z, 0.0)
-        e = np.where(used, e, 0.0)
-    var = prep.variance(z, d if all_used else np.where(used, d if d is not None else 0, -1), k)
-    # SRS variance of the same estimate from n respondents (Kish's deff denominator).
-    we = wu * e
+        t = np.where(used, t, 0.0)
+        resid = np.where(used, resid, 0.0)
+    # Speed (the same variance): every domain's influence values share the constant 1 / A_d,
+    # and the design variance of a domain is quadratic in them, so Var(Σ z) = Var(Σ t) / A_d².
+    var = prep.variance(t, d if all_used else np.where(used, d if d is not None else 0, -1), k)
+    # SRS variance of the same estimate from n respondents (Kish's deff denominator): the
+    # weighted variance of eᵢ = residᵢ · W_d / A_d, from Σ t and Σ t·resid per domain.
+    T1 = _group_sum(d, t, k)
+    T2 = _group_dot(d, t, resid, k)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean_e = _group_sum(d, we, k) / W
-        s2 = (_group_sum(d, we * e, k) / W - mean_e ** 2) * n / (n - 1)
+        if not total:
+            var = var / (A * A)
+            scale = W / A
+            T1, T2 = T1 * scale, T2 * scale * scale
+        mean_e = T1 / W
+        s2 = (T2 / W - mean_e ** 2) * n / (n - 1)
         var_srs = s2 / n
         if total:
             var_srs = var_srs * W * W
@@ -370,9 +390,9 @@ def item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
 
 # ----------------------------------------------------------------------------- any column
 
-def _is_binary(values: pd.Series) -> bool:
-    v = values.dropna().unique()
-    return len(v) > 0 and set(np.asarray(v, dtype=float)) <= {0.0, 1.0}
+def _is_binary(y: np.ndarray, given: np.ndarray) -> bool:
+    """Some value is given, and every given value is 0 or 1 (a proportion's column)."""
+    return bool(given.any()) and bool(((y == 0) | (y == 1) | ~given).all())
 
 
 MAX_VALUE = 1e150  # beyond it the squares of the variance overflow (1e308): no measurement is near it
@@ -391,9 +411,12 @@ def check_finite(data: pd.DataFrame, var: str, numeric: pd.Series, *, file=None,
     ...     print(exc.row, exc.column, exc.got)
     3 y inf
     """
-    odd = numeric.notna() & ~(numeric.abs() <= MAX_VALUE)
+    if pd.api.types.is_integer_dtype(numeric.dtype) and not isinstance(numeric.dtype, pd.api.extensions.ExtensionDtype):
+        return  # a numpy integer is finite and far within the bound (speed: no pass over the column)
+    x = numeric.to_numpy(float, na_value=np.nan)
+    odd = ~np.isnan(x) & ~(np.abs(x) <= MAX_VALUE)
     if odd.any():
-        i = int(np.flatnonzero(odd.to_numpy())[0])
+        i = int(np.flatnonzero(odd)[0])
         raise EstimationError(f"column '{var}' holds a value that is not a finite number within ±{MAX_VALUE:.0e}",
                               file=file, sheet=sheet, column=var, row=excel_row(data, i), got=data[var].iloc[i],
                               hint="correct the cell (a typing or unit error?), or leave it empty")
@@ -474,8 +497,12 @@ def estimate_column(
         a = values.notna().to_numpy(float)
     else:
         y = numeric.to_numpy(float)
-        a = np.isfinite(y).astype(float)
-        parts = [(var, np.where(a > 0, y, 0.0), _is_binary(numeric))]
+        given = np.isfinite(y)
+        if given.all():  # speed: nothing missing, so nothing to mask
+            a = np.ones(len(y))
+        else:
+            a, y = given.astype(float), np.where(given, y, 0.0)
+        parts = [(var, y, _is_binary(y, given))]
     if denominator is not None:
         a = _denominator(data, denominator, a, file, sheet)
         parts = [(f"{var}/{denominator}", np.where(a > 0, parts[0][1], 0.0), False)]
@@ -514,6 +541,8 @@ def _column_values(data: pd.DataFrame, var: str, file, sheet):
     if values.dtype == object:  # spreadsheet spellings of a missing value
         values = values.map(lambda v: None if isinstance(v, str) and v.strip() in MISSING_TEXT else v)
     numeric = pd.to_numeric(values, errors="coerce")
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values, numeric, pd.Series(False, index=values.index)  # a number column holds no text (speed)
     text_cells = values.notna() & numeric.isna()
     if text_cells.any() and not text_cells.all() and text_cells.sum() < values.notna().sum() / 2:
         i = int(np.flatnonzero(text_cells.to_numpy())[0])
