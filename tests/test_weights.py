@@ -224,3 +224,27 @@ def test_trimming_that_binds_nothing_stays_calibrated(kalton):
     raked = rake(kalton, margins())
     res = trim(raked.weights, upper=50, after=raked, data=kalton)
     assert res.diagnostics.calibrated and res.diagnostics.trimmed == 0
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "category"])
+def test_text_columns_of_every_storage_weight_alike_and_name_the_fault(kalton, dtype):
+    """pandas' Arrow strings take a fast lookup (survey.stats.targets.target_positions); object and
+    categorical columns the general one. Same weights (K & F-C 2003 Table 3, as above), same errors."""
+    data = kalton.astype(dtype)
+    assert isinstance(kalton["a"].array, pd.arrays.ArrowStringArray)  # the fast path is exercised by "str"
+    np.testing.assert_array_equal(rake(data, margins()).weights.to_numpy(),
+                                  rake(kalton.astype(object), margins()).weights.to_numpy())
+    np.testing.assert_array_equal(poststratify(data, "a", margins()["a"]).weights.to_numpy(),
+                                  poststratify(kalton.astype(object), "a", margins()["a"]).weights.to_numpy())
+    assert round(cell_table(data, rake(data, margins()), 2)[0].tolist()[0], 2) == 1.81
+    m = margins()
+    with pytest.raises(WeightingError, match="respondents in a '4', which the population targets do not list"):
+        rake(data, {"a": m["a"].iloc[:3] * 1500 / m["a"].iloc[:3].sum(), "b": m["b"]})
+    with pytest.raises(WeightingError, match="b '4' has population 10 but no respondents"):
+        rake(data, {"a": m["a"] + pd.Series([10, 0, 0, 0], index=m["a"].index),
+                    "b": pd.concat([m["b"], pd.Series({"4": 10})])})
+    gap = kalton.astype(object)
+    gap.loc[7, "b"] = None
+    with pytest.raises(WeightingError, match="respondent without a value for 'b'") as exc:
+        rake(gap.astype(dtype) if dtype != "category" else gap.astype("category"), margins())
+    assert exc.value.row == 9  # the eighth respondent: header on row 1
