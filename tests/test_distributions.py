@@ -70,3 +70,4 @@ def test_t_quantile_for_many_degrees_of_freedom_is_stdtrit_to_1e_15():
         assert D.t.ppf(q, 30.0) == special.stdtrit(30.0, q)
         assert D.t.ppf(q, np.array([30.0, 1e6]))[0] == special.stdtrit(30.0, q)  # one small df: stdtrit for all
     assert D.t.ppf(0.8, 1e6) == special.stdtrit(1e6, 0.8)
+

@@ -418,11 +418,14 @@ def made_aside(analysis, suppress_below: int | None = None, when: tuple[int, ...
 def warm_report() -> None:
     """Import what :func:`made_aside` needs, before it is asked.
 
-    matplotlib and the CJK font, openpyxl, python-docx, the modules that write the files, and
-    those an analysis is made of (to unpickle it).
+    matplotlib and the CJK font, openpyxl, python-docx, the modules that write the files,
+    those an analysis is made of (to unpickle it), and scipy.special: the reliability flags of
+    the tables and charts need its inverse incomplete beta (0.2 s to import, once here rather
+    than in this worker and again in the copy it forks to draw).
     """
     import docx  # noqa: F401
     import openpyxl  # noqa: F401
+    import scipy.special  # noqa: F401
 
     import survey.evaluation.clean
     import survey.evaluation.headline

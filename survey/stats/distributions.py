@@ -26,11 +26,14 @@ def _special():
     return scipy.special
 
 
-# ndtri at the usual levels (1 − alpha/2 for alpha 0.2, 0.1, 0.05, 0.01): the floats scipy.special.ndtri
-# returns, so that a normal interval at these levels needs no scipy import (0.2–0.4 s of a small run);
-# tests/test_distributions.py checks each against ndtri bit for bit
+# ndtri at the usual levels (alpha/2 and 1 − alpha/2 for alpha 0.2, 0.1, 0.05, 0.01): the floats
+# scipy.special.ndtri returns, so that a normal interval at these levels needs no scipy import (0.2–0.4 s
+# of a small run). The lower tail is listed too, as ndtri gives it (not always minus the upper one in
+# the last bit): ``norm.isf(alpha / 2)`` asks for it. tests/test_distributions.py checks each bit for bit.
 NDTRI_AT = {0.9: 1.2815515655446004, 0.95: 1.6448536269514722, 0.975: 1.959963984540054,
-            0.995: 2.5758293035489004}
+            0.995: 2.5758293035489004,
+            0.1: -1.2815515655446004, 0.05: -1.6448536269514729, 0.025: -1.9599639845400545,
+            0.005: -2.575829303548901}
 
 
 def _z(q):
