@@ -122,27 +122,54 @@ def short_text(text: str, limit: int = 18) -> str:
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
+def units_axis(rows, full_marks: float | None) -> float:
+    """Left end (%) of the units chart's axis: 0, or a round value below every interval and the full-marks line.
+
+    Each unit is a dot with its interval, so its place, not a bar's length, carries the value
+    and the axis may start above 0 (marked as broken) to show differences of a point or two;
+    it starts at 0 when the intervals reach down to 20% or less.
+    """
+    low = min([r[2] for r in rows] + ([full_marks] if full_marks is not None else [])) * 100
+    left = (low - 2) // 5 * 5
+    return 0.0 if left <= 20 else float(left)
+
+
 def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: str, ci_name: str = "95%置信区间") -> Chart:
-    """``rows``: (unit name, rate, ci_low, ci_high); a bar per unit with its interval."""
+    """``rows``: (unit name, rate, ci_low, ci_high); a dot per unit with its interval (:func:`units_axis`)."""
+    fig, _, rc = units_figure(rows, label, unit, full_marks, ci_name)
+    return _render(fig, rc, caption)
+
+
+def units_figure(rows, label: str, unit: str, full_marks: float | None, ci_name: str = "95%置信区间"):
+    """The units chart's figure, axes and rc (:func:`units_chart`): no bars, the axis marked where it is cut."""
     fig, ax, rc = _figure(6.3, 0.32 * len(rows) + 1.3)
     names = [r[0] for r in rows][::-1]
     rate = [r[1] * 100 for r in rows][::-1]
     lo = [max(0.0, (r[1] - r[2]) * 100) for r in rows][::-1]
     hi = [max(0.0, (r[3] - r[1]) * 100) for r in rows][::-1]
-    ax.barh(names, rate, color=BLUE, height=0.6)
-    ax.errorbar(rate, names, xerr=[lo, hi], fmt="none", ecolor="#333333", capsize=2.5, linewidth=0.8)
-    left = max(0.0, min(r[2] for r in rows) * 100 - 5)
+    left = units_axis(rows, full_marks)
+    ax.errorbar(rate, names, xerr=[lo, hi], fmt="o", color=BLUE, ecolor=BLUE, markersize=4.5, capsize=2.5,
+                linewidth=1.2)
+    ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
     if full_marks is not None:
         ax.axvline(full_marks * 100, color=RED, linestyle="--", linewidth=1)
         ax.text(full_marks * 100, len(rows) - 0.4, f"满分线{fmt_pct(full_marks, 0)}", color=RED, ha="right", va="bottom",
                 fontsize=8)
-        left = min(left, full_marks * 100 - 5)
     for y, v in enumerate(rate):
-        ax.text(left + 0.5, y, f"{v:.2f}%", va="center", color="white", fontsize=7.5)
-    ax.set_xlim(left, 101)
-    ax.set_xlabel(f"{label}（%），误差线为{ci_name}")
+        ax.text(101.5, y, f"{v:.2f}%", va="center", fontsize=7.5)
+    ax.set_xlim(left, 100 + (100 - left) * 0.12 + 1)
+    step = 5 if 100 - left <= 40 else 10 if 100 - left <= 80 else 20
+    ax.set_xticks(range(int(left), 101, step))
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    broken = f"；横轴从{left:g}%起（截断）" if left > 0 else ""
+    if left > 0:  # the axis does not start at 0: a break mark at its left end
+        kw = {"transform": ax.transAxes, "color": "#333333", "clip_on": False, "linewidth": 1}
+        for dx in (0.0, 0.012):
+            ax.plot([dx, dx + 0.012], [-0.025, 0.025], **kw)
+    ax.set_xlabel(f"{label}（%），点为估计值、横线为{ci_name}{broken}")
     ax.set_ylabel(unit)
-    return _render(fig, rc, caption)
+    return fig, ax, rc
 
 
 def items_chart(stats, caption: str, overall: str | None = None, standard=None) -> Chart:
