@@ -1,7 +1,8 @@
 """Charts of the report: SVG text for report.html and PNG for report.docx, drawn once with matplotlib.
 
-- satisfaction by unit (区 …) with its interval and the full-marks line of the scored indicator;
-- each question's 满意率;
+- satisfaction by unit (区 …), a dot with its interval, and the full-marks line of the scored
+  indicator; an axis that does not start at 0 is marked as cut (:func:`percent_axis`);
+- each question's 满意率, a dot each on the same kind of axis;
 - score against 分值 by 一级指标;
 - importance–performance 四分图 (GB/T 19038-2009 Annex D: quadrants split at the means) when the
   questionnaire has an overall item.
@@ -156,24 +157,33 @@ def units_figure(rows, label: str, unit: str, full_marks: float | None, ci_name:
         ax.axvline(full_marks * 100, color=RED, linestyle="--", linewidth=1)
         ax.text(full_marks * 100, len(rows) - 0.4, f"满分线{fmt_pct(full_marks, 0)}", color=RED, ha="right", va="bottom",
                 fontsize=8)
-    for y, v in enumerate(rate):
-        ax.text(101.5, y, f"{v:.2f}%", va="center", fontsize=7.5)
-    ax.set_xlim(left, 100 + (100 - left) * 0.12 + 1)
-    step = 5 if 100 - left <= 40 else 10 if 100 - left <= 80 else 20
-    ax.set_xticks(range(int(left), 101, step))
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    broken = f"；横轴从{left:g}%起（截断）" if left > 0 else ""
-    if left > 0:  # the axis does not start at 0: a break mark at its left end
-        kw = {"transform": ax.transAxes, "color": "#333333", "clip_on": False, "linewidth": 1}
-        for dx in (0.0, 0.012):
-            ax.plot([dx, dx + 0.012], [-0.025, 0.025], **kw)
-    ax.set_xlabel(f"{label}（%），点为估计值、横线为{ci_name}{broken}")
+    ax.set_xlabel(f"{label}（%），点为估计值、横线为{ci_name}{percent_axis(ax, left, rate)}", linespacing=1.5)
     ax.set_ylabel(unit)
     return fig, ax, rc
 
 
+def percent_axis(ax, left: float, values) -> str:
+    """A 0–100% x-axis from ``left`` (:func:`units_axis`), each value written at its right; what its label adds.
+
+    An axis that does not start at 0 gets a break mark at its left end, and the label
+    says where it starts (a second line, ``横轴从80%起（截断）``).
+    """
+    for y, v in enumerate(values):
+        ax.text(101.5, y, f"{v:.2f}%", va="center", fontsize=7.5)
+    ax.set_xlim(left, 100 + (100 - left) * 0.12 + 1)
+    step = 5 if 100 - left <= 40 else 10 if 100 - left <= 80 else 20
+    ax.set_xticks(range(int(left), 101, step))
+    if left <= 0:
+        return ""
+    # two slashes across the axis line near its start, sized in points whatever the chart's height
+    ax.plot([0.012, 0.024], [0, 0], transform=ax.transAxes, marker=[(-1, -2), (1, 2)], markersize=9,
+            linestyle="none", color="#333333", markeredgewidth=1, clip_on=False, zorder=5)
+    return f"\n横轴从{left:g}%起（截断）"
+
+
 def items_chart(stats, caption: str, overall: str | None = None, standard=None) -> Chart:
-    """满意率 of each question in questionnaire order; the overall item (darker) is labelled 总体评价.
+    """满意率 of each question in questionnaire order, a dot each; the overall item (darker) is labelled 总体评价.
 
     Items ``standard`` suppresses (default NCHS) are left out, those it flags are starred.
     """
@@ -187,14 +197,13 @@ def items_chart(stats, caption: str, overall: str | None = None, standard=None) 
              for st in rated][::-1]
     rates = [st.rate * 100 for st in rated][::-1]
     colours = [("#1f3f66" if st.item == overall else BLUE) for st in rated][::-1]
-    ax.barh(names, rates, color=colours, height=0.6)
-    for y, v in enumerate(rates):
-        ax.text(v + 0.5, y, f"{v:.2f}%", va="center", fontsize=7.5)
-    left = max(0.0, (min(rates) - 15) // 5 * 5)
-    ax.set_xlim(left, 108)
-    step = 5 if 100 - left <= 40 else 10
-    ax.set_xticks(range(int(-(-left // step) * step), 101, step))
-    ax.set_xlabel(rate_word(any(st.weighted is not None for st in rated)) + "（%）")
+    ax.scatter(rates, names, color=colours, s=26, zorder=3)   # dots: a cut axis cannot make a bar's length lie
+    ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_ylim(-0.7, len(rates) - 0.3)
+    left = units_axis([(n, r / 100, r / 100, r / 100) for n, r in zip(names, rates)], None)
+    ax.set_xlabel(rate_word(any(st.weighted is not None for st in rated)) + "（%）" + percent_axis(ax, left, rates),
+                  linespacing=1.5)
     return _render(fig, rc, caption)
 
 

@@ -1,4 +1,4 @@
-"""Word tables whose merged blocks never lose their label at a page break.
+"""Word tables whose merged blocks never lose their label at a page break; text widths for layout.
 
 A cell merged down (an annex's 一级指标) that a page break splits shows its text on the
 first part only (LibreOffice; Word repeats nothing either), so the rows of the second part
@@ -18,6 +18,10 @@ out the merges of a table with nested merged columns (一级, then 二级 within
 The height of a block is estimated from its text (CJK characters one em wide, others
 about half), the column widths and the font size; a block counts as fitting when it
 takes at most :data:`FILL` of the page's text height.
+
+The same text widths set the columns (:func:`fit_widths`: no number broken, short labels
+on one line, report.docx and report.html alike) and tell whether a justified paragraph
+would spread a line (:func:`justify_gap_em`: then it is set ragged right).
 """
 
 from __future__ import annotations
