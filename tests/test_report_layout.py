@@ -121,3 +121,15 @@ def test_a_block_taller_than_a_page_is_labelled_in_pieces():
     html = blocks_html([Table(("类别", "名称", "样本", "结论"), rows, merge_columns=frozenset({0}), caption="比较")])
     spans_ = [int(x) for x in re.findall(r'rowspan="(\d+)"', html)]
     assert sum(spans_) == 40 and max(spans_) <= GROUP_ROWS and html.count("<tbody>") == len(spans_)
+
+
+def test_a_figure_caption_keeps_its_distance_from_the_text_after_it():
+    from PIL import Image
+
+    from survey.render.blocks import Chart
+
+    png = io.BytesIO()
+    Image.new("RGB", (20, 10), "white").save(png, format="PNG")
+    doc = Document(io.BytesIO(report_docx_bytes([Chart("各题满意率", "", png.getvalue()), Para("满意率最低的题项为：…")])))
+    caption = next(p for p in doc.paragraphs if p.text.startswith("图1"))
+    assert caption.paragraph_format.space_after.pt >= 6

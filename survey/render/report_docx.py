@@ -242,13 +242,16 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
 def _chart(doc, block: Chart, number: int, text_cm: float):
     """The figure's paragraph (its picture, unless ``block`` is a placeholder) and its caption; returns both."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
 
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.keep_with_next = True
     if block.png:
         _picture(p, block, text_cm)
-    return p, _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
+    caption = _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
+    caption.paragraph_format.space_after = Pt(9)  # the text after a figure does not touch its caption
+    return p, caption
 
 
 def _picture(p, block: Chart, text_cm: float) -> None:
