@@ -67,3 +67,13 @@ def test_charts_are_deterministic(made):
 def test_short_item_text():
     assert charts.short_text("您对组织的教育学习活动是否满意") == "组织的教育学习活动"
     assert len(charts.short_text("一" * 40)) == 18
+
+
+def test_rate_charts_draw_dots_on_a_marked_cut_axis(made):
+    # a new user's trial: bars on an axis starting near the lowest interval made one point look like a factor of two
+    _, ch = made
+    for key, start in ((("staff", "units"), "80%"), (("staff", "items"), "65%"), (("offender", "items"), "90%")):
+        svg = ch[key].svg
+        assert f"横轴从{start}起（截断）" in "".join(svg_texts(svg)), key   # the axis says where it starts
+        bars = re.findall(r'<g id="patch_\d+">\s*<path [^>]*style="fill: #(?:3b6ea5|1f3f66)"', svg)
+        assert not bars, key                                                # no bars: their length would lie

@@ -1,7 +1,8 @@
 """Charts of the report: SVG text for report.html and PNG for report.docx, drawn once with matplotlib.
 
-- satisfaction by unit (区 …) with its interval and the full-marks line of the scored indicator;
-- each question's 满意率;
+- satisfaction by unit (区 …), a dot with its interval, and the full-marks line of the scored
+  indicator; an axis that does not start at 0 is marked as cut (:func:`percent_axis`);
+- each question's 满意率, a dot each on the same kind of axis;
 - score against 分值 by 一级指标;
 - importance–performance 四分图 (GB/T 19038-2009 Annex D: quadrants split at the means) when the
   questionnaire has an overall item.
@@ -122,31 +123,67 @@ def short_text(text: str, limit: int = 18) -> str:
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
+def units_axis(rows, full_marks: float | None) -> float:
+    """Left end (%) of the units chart's axis: 0, or a round value below every interval and the full-marks line.
+
+    Each unit is a dot with its interval, so its place, not a bar's length, carries the value
+    and the axis may start above 0 (marked as broken) to show differences of a point or two;
+    it starts at 0 when the intervals reach down to 20% or less.
+    """
+    low = min([r[2] for r in rows] + ([full_marks] if full_marks is not None else [])) * 100
+    left = (low - 2) // 5 * 5
+    return 0.0 if left <= 20 else float(left)
+
+
 def units_chart(rows, label: str, unit: str, full_marks: float | None, caption: str, ci_name: str = "95%置信区间") -> Chart:
-    """``rows``: (unit name, rate, ci_low, ci_high); a bar per unit with its interval."""
+    """``rows``: (unit name, rate, ci_low, ci_high); a dot per unit with its interval (:func:`units_axis`)."""
+    fig, _, rc = units_figure(rows, label, unit, full_marks, ci_name)
+    return _render(fig, rc, caption)
+
+
+def units_figure(rows, label: str, unit: str, full_marks: float | None, ci_name: str = "95%置信区间"):
+    """The units chart's figure, axes and rc (:func:`units_chart`): no bars, the axis marked where it is cut."""
     fig, ax, rc = _figure(6.3, 0.32 * len(rows) + 1.3)
     names = [r[0] for r in rows][::-1]
     rate = [r[1] * 100 for r in rows][::-1]
     lo = [max(0.0, (r[1] - r[2]) * 100) for r in rows][::-1]
     hi = [max(0.0, (r[3] - r[1]) * 100) for r in rows][::-1]
-    ax.barh(names, rate, color=BLUE, height=0.6)
-    ax.errorbar(rate, names, xerr=[lo, hi], fmt="none", ecolor="#333333", capsize=2.5, linewidth=0.8)
-    left = max(0.0, min(r[2] for r in rows) * 100 - 5)
+    left = units_axis(rows, full_marks)
+    ax.errorbar(rate, names, xerr=[lo, hi], fmt="o", color=BLUE, ecolor=BLUE, markersize=4.5, capsize=2.5,
+                linewidth=1.2)
+    ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
     if full_marks is not None:
         ax.axvline(full_marks * 100, color=RED, linestyle="--", linewidth=1)
         ax.text(full_marks * 100, len(rows) - 0.4, f"满分线{fmt_pct(full_marks, 0)}", color=RED, ha="right", va="bottom",
                 fontsize=8)
-        left = min(left, full_marks * 100 - 5)
-    for y, v in enumerate(rate):
-        ax.text(left + 0.5, y, f"{v:.2f}%", va="center", color="white", fontsize=7.5)
-    ax.set_xlim(left, 101)
-    ax.set_xlabel(f"{label}（%），误差线为{ci_name}")
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(f"{label}（%），点为估计值、横线为{ci_name}{percent_axis(ax, left, rate)}", linespacing=1.5)
     ax.set_ylabel(unit)
-    return _render(fig, rc, caption)
+    return fig, ax, rc
+
+
+def percent_axis(ax, left: float, values) -> str:
+    """A 0–100% x-axis from ``left`` (:func:`units_axis`), each value written at its right; what its label adds.
+
+    An axis that does not start at 0 gets a break mark at its left end, and the label
+    says where it starts (a second line, ``横轴从80%起（截断）``).
+    """
+    for y, v in enumerate(values):
+        ax.text(101.5, y, f"{v:.2f}%", va="center", fontsize=7.5)
+    ax.set_xlim(left, 100 + (100 - left) * 0.12 + 1)
+    step = 5 if 100 - left <= 40 else 10 if 100 - left <= 80 else 20
+    ax.set_xticks(range(int(left), 101, step))
+    if left <= 0:
+        return ""
+    # two slashes across the axis line near its start, sized in points whatever the chart's height
+    ax.plot([0.012, 0.024], [0, 0], transform=ax.transAxes, marker=[(-1, -2), (1, 2)], markersize=9,
+            linestyle="none", color="#333333", markeredgewidth=1, clip_on=False, zorder=5)
+    return f"\n横轴从{left:g}%起（截断）"
 
 
 def items_chart(stats, caption: str, overall: str | None = None, standard=None) -> Chart:
-    """满意率 of each question in questionnaire order; the overall item (darker) is labelled 总体评价.
+    """满意率 of each question in questionnaire order, a dot each; the overall item (darker) is labelled 总体评价.
 
     Items ``standard`` suppresses (default NCHS) are left out, those it flags are starred.
     """
@@ -160,14 +197,13 @@ def items_chart(stats, caption: str, overall: str | None = None, standard=None) 
              for st in rated][::-1]
     rates = [st.rate * 100 for st in rated][::-1]
     colours = [("#1f3f66" if st.item == overall else BLUE) for st in rated][::-1]
-    ax.barh(names, rates, color=colours, height=0.6)
-    for y, v in enumerate(rates):
-        ax.text(v + 0.5, y, f"{v:.2f}%", va="center", fontsize=7.5)
-    left = max(0.0, (min(rates) - 15) // 5 * 5)
-    ax.set_xlim(left, 108)
-    step = 5 if 100 - left <= 40 else 10
-    ax.set_xticks(range(int(-(-left // step) * step), 101, step))
-    ax.set_xlabel(rate_word(any(st.weighted is not None for st in rated)) + "（%）")
+    ax.scatter(rates, names, color=colours, s=26, zorder=3)   # dots: a cut axis cannot make a bar's length lie
+    ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_ylim(-0.7, len(rates) - 0.3)
+    left = units_axis([(n, r / 100, r / 100, r / 100) for n, r in zip(names, rates)], None)
+    ax.set_xlabel(rate_word(any(st.weighted is not None for st in rated)) + "（%）" + percent_axis(ax, left, rates),
+                  linespacing=1.5)
     return _render(fig, rc, caption)
 
 

@@ -64,7 +64,7 @@ def comparison_table(cmp, old: str, new: str, unit: str) -> Table:
     units = t[~ov & (t["family"] == "measure")]
     units = units[units["measure"] == units["measure"].iloc[0]] if len(units) else units
     rows = ([_row(r, "指标") for _, r in measures.iterrows()] + [_row(r, "题目") for _, r in items.iterrows()]
-            + [_row(r, f"{unit}（{r['label']}）") for _, r in units.iterrows()])
+            + [_row(r, f"{unit}\n（{r['label']}）") for _, r in units.iterrows()])
     conf = f"{(1 - cmp.alpha) * 100:g}%"
     header = ("类别", "名称", "样本", old, "样本", new, "差值（百分点）", f"差值的{conf}置信区间", "p值", "结论")
     return Table(header, tuple(rows), numeric=frozenset({2, 3, 4, 5, 6, 7, 8}), merge_columns=frozenset({0}),

@@ -14,7 +14,16 @@ import datetime as dt
 import io
 
 from survey.render.blocks import Chart, Heading, PageBreak, Para, Table
-from survey.render.keep import page_blocks, set_keep_with_next, text_width_em
+from survey.render.keep import (
+    PT_PER_CM,
+    SPREAD_EM,
+    fit_widths,
+    justify_gap_em,
+    page_blocks,
+    set_keep_with_next,
+    spanned,
+    text_width_em,
+)
 from survey.render.office import restamp, stamp
 
 BODY_PT, TABLE_PT = 12, 9
@@ -70,7 +79,7 @@ def _page(sec, *, landscape: bool) -> None:
     sec.top_margin = sec.bottom_margin = Cm(TOP_MARGIN_CM[landscape])
 
 
-def _para(doc, block: Para) -> None:
+def _para(doc, block: Para, text_cm: float = PORTRAIT_TEXT_CM) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
     from docx.shared import Pt
 
@@ -84,8 +93,9 @@ def _para(doc, block: Para) -> None:
     elif block.kind == "centre":
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run.bold, run.font.size = True, Pt(14)
-    else:
-        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    else:  # justified, unless a long unbreakable piece would leave a line to spread (then ragged right)
+        spread = justify_gap_em(block.text, text_cm * PT_PER_CM / BODY_PT) > SPREAD_EM
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT if spread else WD_ALIGN_PARAGRAPH.JUSTIFY
         pf.first_line_indent = Pt(BODY_PT * 2)
     if block.kind == "placeholder":
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
@@ -187,7 +197,8 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
         _caption(doc, f"表{number}  {block.caption}")
     ncol = len(block.header)
     rel = block.widths or (1.0,) * ncol
-    widths = [text_cm * block.width * w / sum(rel) for w in rel]
+    widths = fit_widths(block.header, block.rows, [text_cm * block.width * w / sum(rel) for w in rel],
+                        font_pt=TABLE_PT, skip=spanned(block), merged=block.merge_columns)
     table = doc.add_table(rows=len(block.rows) + 1, cols=ncol)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -231,13 +242,16 @@ def _table(doc, block: Table, text_cm: float, number: int) -> None:
 def _chart(doc, block: Chart, number: int, text_cm: float):
     """The figure's paragraph (its picture, unless ``block`` is a placeholder) and its caption; returns both."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
 
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.keep_with_next = True
     if block.png:
         _picture(p, block, text_cm)
-    return p, _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
+    caption = _caption(doc, f"图{number}  {block.caption}", keep_with_next=False)
+    caption.paragraph_format.space_after = Pt(9)  # the text after a figure does not touch its caption
+    return p, caption
 
 
 def _picture(p, block: Chart, text_cm: float) -> None:
@@ -326,7 +340,7 @@ def report_docx_bytes(blocks: list, *, title: str = "", drawn=None) -> bytes:
                     h.add_run(lines[0]).add_break()
                     h.add_run(lines[1])
         elif isinstance(b, Para):
-            _para(doc, b)
+            _para(doc, b, text_cm)
         elif isinstance(b, Table):
             tables += bool(b.caption)
             _table(doc, b, LANDSCAPE_TEXT_CM if b.landscape else text_cm, tables)
