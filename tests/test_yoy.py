@@ -89,6 +89,24 @@ def test_sentences_say_the_verdict_only_when_the_test_does(years):
     assert "不作比较" in s and "%" not in s
 
 
+def test_flagged_rows_share_one_caveat_and_items_go_by_their_short_label(years):
+    """Found by a new-user trial: each flagged rate repeated （比例需审慎解读，…）, items by their full text."""
+    offender = compare_analyses(*years)[0][1]          # 2021 and 2022 offenders: all four rates at or near 100%
+    text = "\n".join(comparison_paragraphs(offender, "2021年", "2022年"))
+    assert text.count("审慎解读") == 1
+    assert ("总体满意率、各题满意率均值、满意答案占比、满意度得分指数两年比较均无显著变化"
+            "（以上比例需审慎解读，不引用具体数值，见比较表）。") in text
+    t = offender.table.copy()                         # every item flagged and significant: one list, one caveat
+    items = t["family"] == "item"
+    t.loc[items, "verdict"] = UP
+    t.loc[items, "reliability_new"] = "review"
+    para = next(p for p in comparison_paragraphs(replace(offender, table=t), "2021年", "2022年")
+                if p.startswith("分题目"))
+    assert para.count("审慎解读") == 1 and "您对" not in para and "是否满意" not in para
+    assert para.startswith("分题目：“社区矫正工作人员的工作态度”、“报到、请销假等规定的告知和解释”、")
+    assert para.endswith("两年比较均显著提高（以上比例需审慎解读，不引用具体数值，见比较表）。")
+
+
 def test_questionnaire_changes_are_reported_and_never_compared(years):
     old, new = years[0].surveys[0], years[1].surveys[0]
     q = new.questionnaire
