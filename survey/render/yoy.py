@@ -56,8 +56,11 @@ def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05)
 
 
 def row_name(row: pd.Series) -> str:
-    """How a sentence names a comparison row: an item by its short label (:func:`item_label`, as the
-    rest of the report does), a measure by its label; a unit's row as unit + label (玄武区总体满意率)."""
+    """How a sentence names a comparison row.
+
+    An item by its short label (:func:`item_label`, as the rest of the report does), a measure by
+    its label; a unit's row as unit + label (玄武区总体满意率).
+    """
     label = item_label(row["label"]) if row.get("family") == "item" else row["label"]
     return label if row["level"] == OVERALL_LEVEL else f"{row['level']}{label}"
 
