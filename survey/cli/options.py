@@ -84,6 +84,11 @@ key_option = click.option(  # `compare` and `analyze --previous`
          "counted and said. For analyze, with --previous [default: evaluation.yaml's previous_key, else none].")
 
 
+force_option = click.option(  # `init` and `template`
+    "--force", is_flag=True,
+    help="Replace what is there: init writes into a folder that is not empty (files of the same name are "
+         "replaced); template replaces a workbook changed since it wrote it (never one holding other sheets, "
+         "such as the exports).")
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
 

@@ -15,7 +15,7 @@ The rule models live in :mod:`survey.definitions.rules` (and the general per-ste
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -93,7 +93,7 @@ def finish(weight: float, deduction: float, parts: list[str], *, sep: str = "，
     return Outcome(score, deduction, f"{text}{'，' if text else ''}{'，'.join(end)}")
 
 
-def itemised(weight: float, lines: list[tuple[str, str, float, float | None]]) -> Outcome:
+def itemised(weight: float, lines: Sequence[tuple[str, str, float, float | None]]) -> Outcome:
     """The outcome of a rule scored sub-item by sub-item, each line naming its sub-item.
 
     ``lines``: (sub-item, the evaluator's note, points off, its mark or None). Each becomes
