@@ -172,6 +172,32 @@ def test_cli_compare(tmp_path):
     assert (tmp_path / "comparison.xlsx").exists()
 
 
+def test_cli_compare_finds_or_takes_the_frameworks_as_analyze_does(tmp_path):
+    """Found by a new-user trial: compare had no --framework, so two workbooks copied away from their
+    frameworks could not be compared at all. The same lookup as analyze, the same one-line error."""
+    for year in ("2021", "2022"):
+        (tmp_path / year).mkdir()
+        shutil.copy(ROOT / "raw" / f"{year}.xlsx", tmp_path / year)
+    old, new = tmp_path / "2021" / "2021.xlsx", tmp_path / "2022" / "2022.xlsx"
+    base = ["compare", str(old), str(new), "-q", str(QDIR), "-o", str(tmp_path / "out")]
+    res = CliRunner().invoke(main, base)
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
+    assert res.output.startswith(f"Error: {old}: no scoring framework (评分表) found") and "--framework FILE" in res.output
+    res = CliRunner().invoke(main, [*base, "--old-framework", str(tmp_path / "none.yaml"),  # OLD's: it is read
+                                    "--framework", str(ROOT / "raw" / "2022.framework.yaml")])
+    assert res.exit_code == 1 and "none.yaml" in res.output
+    res = CliRunner().invoke(main, [*base, "--framework", str(ROOT / "raw" / "2022.framework.yaml")])  # both years'
+    assert res.exit_code == 0, res.output
+    assert res.output.count("显著提高") == 1 and "与2021年比较" in res.output
+    assert (tmp_path / "out" / "comparison.xlsx").exists()
+    # `analyze --previous OLD` likewise: OLD without definitions of its own takes this run's
+    res = CliRunner().invoke(main, ["analyze", str(new), "-q", str(QDIR), "--framework",
+                                    str(ROOT / "raw" / "2022.framework.yaml"), "--previous", str(old), "-o",
+                                    str(tmp_path / "rep")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "rep" / "manifest.json").read_text(encoding="utf-8"))["previous"]["name"] == "2021"
+
+
 def test_weighted_comparison_finds_the_same_single_change(analysis_2021):
     # Design-based on both years' frame weights (post-stratified by district; the FPC is
     # left out by default, see compare_surveys).
