@@ -115,8 +115,9 @@ def run() -> None:
     """The console entry point (``survey``, ``python -m survey``): :data:`main`, then the exit.
 
     Once the command is done a Ctrl-C is noted, not raised, up to the exit: one noted prints
-    :func:`interrupted_line` (what was written whole) and exits 130. The exit runs the atexit
-    handlers (multiprocessing's cleanup …), flushes the output and leaves at once: the
+    :func:`interrupted_line` (what was written whole) and exits 130. The exit waits for the
+    threads that are not daemons, runs the atexit handlers (multiprocessing's cleanup …),
+    flushes the output and leaves at once (``os._exit``): the
     interpreter's teardown (0.3 s after `survey analyze`) is where Python restores the default
     action of SIGINT, so a Ctrl-C there killed the process (exit −2, no message).
     """
@@ -135,8 +136,11 @@ def run() -> None:
     except KeyboardInterrupt:  # after the command, before the line above
         _note_interrupts()
         noted.append(signal.SIGINT)
-    try:
-        atexit._run_exitfuncs()  # what the interpreter's exit runs first; Ctrl-C is noted meanwhile
+    try:  # what the interpreter's exit does before its teardown; a Ctrl-C is noted meanwhile
+        for t in threading.enumerate():
+            if t is not threading.current_thread() and not t.daemon:
+                t.join()
+        atexit._run_exitfuncs()
     finally:
         if noted and code != INTERRUPTED:
             click.echo(interrupted_line(_written_since(0)), err=True)
