@@ -242,6 +242,8 @@ def test_judgement():
     two = rule.score(4, view(财务制度=(1, "部分区未制定资金管理办法"), 资金使用=(0.5, "个别区未及时使用"), 会计核算=0))
     assert two.narrative == ("（1）财务制度：部分区未制定资金管理办法，扣1分；（2）资金使用：个别区未及时使用，扣0.5分；"
                              "（3）会计核算：不扣分；合计扣1.5分，得2.5分")
+    generic = rule.score(4, view(扣分=(1, "部分区未制定资金管理办法"), 扣分2=(0.5, "个别区未及时使用")))
+    assert generic.narrative == "（1）部分区未制定资金管理办法，扣1分；（2）个别区未及时使用，扣0.5分；合计扣1.5分，得2.5分"
     with pytest.raises(ScoringError, match="needs its reason"):
         rule.score(2, view(扣分=1))
     with pytest.raises(ScoringError, match="exceed the weight"):

@@ -97,7 +97,8 @@ def itemised(weight: float, lines: Sequence[tuple[str, str, float, float | None]
     """The outcome of a rule scored sub-item by sub-item, each line naming its sub-item.
 
     ``lines``: (sub-item, the evaluator's note, points off, its mark or None). Each becomes
-    "（k）sub-item：note，扣X分" (or "，得M分" when nothing is off), joined by "；", then
+    "（k）sub-item：note，扣X分" (or "，得M分" when nothing is off; no "sub-item：" when it is
+    empty), joined by "；", then
     "合计扣N分，得M分" — the way a reviewer writes a 评分过程 of several points. One line
     alone is "sub-item：note，扣N分，得M分".
 
@@ -113,7 +114,7 @@ def itemised(weight: float, lines: Sequence[tuple[str, str, float, float | None]
     out = []
     for k, (name, note, off, mark) in enumerate(lines, start=1):
         says = f"扣{fmt_num(off)}分" if off > 0 else f"得{fmt_num(mark)}分" if mark is not None else "不扣分"
-        out.append(f"（{k}）{name}：{note}{'，' if note else ''}{says}")
+        out.append(f"（{k}）{name}{'：' if name else ''}{note}{'，' if note else ''}{says}")
     return finish(weight, deduction, out, sep="；", total="合计")
 
 

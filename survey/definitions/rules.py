@@ -34,6 +34,7 @@ decimals it needs to read as that score (:func:`shown_value`).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -514,7 +515,9 @@ class JudgementRule(_Model):
             raise view.error("deductions exceed the weight", None, got=fmt_num(deduction), expected=f"≤ {fmt_num(weight)}")
         if len(rows) == 1:  # one judgement: its reason (the 项目 is often just 扣分)
             return _finish(weight, deduction, [_lead(view)])
-        return _itemised(weight, [(f.item, f.note or "", view.value(f.item), None) for f in rows])
+        # a row's 项目 names its point, unless it is only the word the template gives (扣分, 扣分2 …)
+        return _itemised(weight, [("" if re.fullmatch(r"扣分\d*", f.item) else f.item, f.note or "",
+                                   view.value(f.item), None) for f in rows])
 
 
 def _rule_tag(v) -> str | None:
