@@ -1,6 +1,6 @@
 """``python -m survey`` runs the command-line tool."""
 
-from survey.cli import main
+from survey.cli.app import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -205,3 +205,32 @@ def test_a_worker_stopped_mid_job_leaves_no_process_behind(tmp_path):
     while _running(grandchild) and time.time() < deadline:
         time.sleep(0.1)
     assert not _running(grandchild)
+
+
+def _big_with_term_elsewhere(n: int) -> bytes:
+    # in the worker: SIGTERM can only go to another thread (as the kernel may choose BLAS's), and the
+    # result is larger than a pipe holds, so the main thread blocks writing it to a parent not reading
+    import signal
+    import threading
+
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    return b"x" * n
+
+
+@forks
+def test_a_worker_whose_sigterm_went_to_another_thread_is_still_stopped():
+    """Found by a Ctrl-C late in `survey analyze`: the parent waited for ever on a worker blocked writing."""
+    import threading
+
+    w = Worker(_warm)
+    pending = w.submit(_big_with_term_elsewhere, 20_000_000)  # held, not collected: the parent was interrupted
+    time.sleep(1.0)  # the worker is writing its result by now
+    proc = w._proc
+    closer = threading.Thread(target=w.close, daemon=True)
+    start = time.time()
+    closer.start()
+    closer.join(60)
+    assert not closer.is_alive(), "close() waited for ever"
+    assert time.time() - start < 30 and proc is not None and not proc.is_alive()
+    del pending

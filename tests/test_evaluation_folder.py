@@ -328,7 +328,8 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
     book = Workbook(folder / "raw" / "data.xlsx")  # inputs.workbook, not there yet
     assert book.sheet_names == ["抽样框", "指标数据", "资金分配"]
     frame = book.table("抽样框").data
-    assert list(frame.columns) == ["乡镇", "服务对象人数"] and list(frame["乡镇"]) == ["甲镇", "乙镇", "丙镇"]
+    # the blank questionnaire's placeholder towns (甲镇 …), said in the evaluation's unit word
+    assert list(frame.columns) == ["乡镇", "服务对象人数"] and list(frame["乡镇"]) == ["甲乡镇", "乙乡镇", "丙乡镇"]
     facts = book.table("指标数据")
     fw = load_framework(folder / "framework.yaml")
     wanted = [(i.name, r.item) for i in fw.indicators if i.name != "服务对象满意度" for r in fact_rows(i.rule)]
@@ -340,8 +341,62 @@ def test_template_writes_the_frame_and_every_fact_row_the_rules_read(tmp_path):
     assert examples[facts.data["项目"] == "乡镇总数"].tolist() == ["3"]
     with pytest.raises(DataError, match="has no number"):  # the reader takes its headers; 数值 is to fill in
         facts_from_table(facts)
-    assert run("template", folder).exit_code == 0 and (folder / "raw" / "template.xlsx").exists()
-    assert run("template", folder).exit_code != 0  # never replaces a file
+
+
+def test_template_run_again_replaces_its_own_file_and_keeps_an_edited_one(tmp_path):
+    """Found by a new-user trial: run before the questionnaire was edited, `survey template` wrote
+    placeholder towns, and run again it never replaced its own file: the user was stuck with them."""
+    import openpyxl
+
+    from survey.inputs.read import Workbook
+
+    folder = init(tmp_path)
+    book, spare = folder / "raw" / "data.xlsx", folder / "raw" / "template.xlsx"
+    assert run("template", folder).exit_code == 0
+    q = folder / "questionnaires" / "beneficiaries.yaml"   # the user names the real units, and says 街道
+    q.write_text(q.read_text(encoding="utf-8").replace("[甲镇, 乙镇, 丙镇]", "[东街, 西街]"), encoding="utf-8")
+    res = run("template", folder)
+    assert res.exit_code == 0 and res.output.startswith(f"replaced: {book}") and not spare.exists()
+    assert list(Workbook(book).table("抽样框").data["乡镇"]) == ["东街", "西街"]
+    wb = openpyxl.load_workbook(book)                       # the user fills in a number: never lost
+    wb["抽样框"].cell(2, 2, 1200)
+    wb.save(book)
+    edited = book.read_bytes()
+    res = run("template", folder)
+    assert res.exit_code == 0 and book.read_bytes() == edited
+    assert f"kept: {book} (changed since survey template wrote it; --force replaces it)" in res.output
+    assert f"written: {spare}" in res.output
+    spare.write_bytes(spare.read_bytes() + b"")              # unchanged: replaced again; both edited: nothing
+    assert run("template", folder).exit_code == 0
+    wb = openpyxl.load_workbook(spare)
+    wb["抽样框"].cell(2, 2, 5)
+    wb.save(spare)
+    res = run("template", folder)
+    assert res.exit_code == 1 and res.output.count("kept: ") == 2 and "Error: nothing written" in res.output
+    wb = openpyxl.load_workbook(book)                       # an export pasted in: even --force keeps it
+    wb.create_sheet("服务对象问卷")
+    wb.save(book)
+    res = run("template", folder, "--force")
+    assert res.exit_code == 0 and "holds sheets survey template does not write: 服务对象问卷" in res.output
+    assert f"replaced: {spare}" in res.output and Workbook(spare).table("抽样框").data.iloc[0, 1] != 5
+    del wb["服务对象问卷"]
+    wb.save(book)
+    assert run("template", folder, "--force").output.startswith(f"replaced: {book}")
+
+
+def test_template_units_from_the_unit_word_or_a_frame_file(tmp_path):
+    from survey.inputs.read import Workbook
+
+    folder = init(tmp_path)
+    ev = folder / "evaluation.yaml"
+    ev.write_text(ev.read_text(encoding="utf-8").replace("area_unit: 乡镇 ", "area_unit: 街道 "), encoding="utf-8")
+    assert run("template", folder).exit_code == 0
+    assert list(Workbook(folder / "raw" / "data.xlsx").table("资金分配").data["各街道"]) == ["甲街道", "乙街道", "丙街道",
+                                                                                          "合计"]
+    (folder / "raw" / "frame.csv").write_text("街道,服务对象人数\n东街,100\n西街,80\n合计,180\n", encoding="utf-8")
+    ev.write_text(ev.read_text(encoding="utf-8").replace("frame: 抽样框 ", "frame: raw/frame.csv "), encoding="utf-8")
+    assert run("template", folder).exit_code == 0            # its own file, unchanged: replaced
+    assert list(Workbook(folder / "raw" / "data.xlsx").table("资金分配").data["各街道"]) == ["东街", "西街", "合计"]
 
 
 def test_a_year_that_disagrees_with_names_or_data_is_a_warning(tmp_path, cli_2021, without_charts):

@@ -140,7 +140,7 @@ def test_no_sentence_quotes_a_flagged_cell():
                               difference=[-0.15, -0.02], overall=0.95, below=[True, False], named=True,
                               reliability=["review", "present"]))
     s = units_below_sentence(units)
-    assert "甲区（比例需审慎解读）" in s and "80.00%" not in s
+    assert "甲区显著偏低（甲区的比例需审慎解读，不引用具体数值；" in s and "80.00%" not in s
 
 
 def test_a_report_written_from_elsewhere_is_found_by_name_and_hash(tmp_path, example_run):

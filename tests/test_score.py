@@ -190,8 +190,11 @@ def test_checklist():
     marks = dict(设有项目目标=(1, "有绩效目标"), 项目目标明确=(1, "目标明确"), 项目目标细化=(1, "目标细化"))
     out = GOALS.score(4, view(**marks, 项目目标量化=(0, "目标量化不足")))
     assert out.score == 3 and out.deduction == 1   # 4 × 1 − 1
-    assert out.narrative == "有绩效目标；目标明确；目标细化；目标量化不足扣1分，得3分"
-    assert GOALS.score(4, view(**marks, 项目目标量化=1)).narrative.endswith("；项目目标量化1分，得4分")
+    # each line names its sub-item, as a reviewer writes it (found by a new-user trial: the lines
+    # were the evaluator's notes only, with no sub-item to tell which point lost the mark)
+    assert out.narrative == ("（1）设有项目目标：有绩效目标，得1分；（2）项目目标明确：目标明确，得1分；"
+                             "（3）项目目标细化：目标细化，得1分；（4）项目目标量化：目标量化不足，扣1分；合计扣1分，得3分")
+    assert GOALS.score(4, view(**marks, 项目目标量化=1)).narrative.endswith("；（4）项目目标量化：得1分；合计得4分")
     with pytest.raises(ScoringError, match="out of range"):
         GOALS.score(4, view(**marks, 项目目标量化=2))
     # a row that is no sub-item is rejected by score_framework (test_fact_rows_a_rule_does_not_read)
@@ -235,6 +238,12 @@ def test_judgement():
     out = rule.score(2, view(扣分=(1, "部分区未制定资金管理办法")))
     assert (out.score, out.narrative) == (1, "部分区未制定资金管理办法，扣1分，得1分")
     assert rule.score(2, view(扣分=(0, "制度健全"))).narrative == "制度健全，得2分"
+    # several judgements: one line each, naming its 项目, then the total
+    two = rule.score(4, view(财务制度=(1, "部分区未制定资金管理办法"), 资金使用=(0.5, "个别区未及时使用"), 会计核算=0))
+    assert two.narrative == ("（1）财务制度：部分区未制定资金管理办法，扣1分；（2）资金使用：个别区未及时使用，扣0.5分；"
+                             "（3）会计核算：不扣分；合计扣1.5分，得2.5分")
+    generic = rule.score(4, view(扣分=(1, "部分区未制定资金管理办法"), 扣分2=(0.5, "个别区未及时使用")))
+    assert generic.narrative == "（1）部分区未制定资金管理办法，扣1分；（2）个别区未及时使用，扣0.5分；合计扣1.5分，得2.5分"
     with pytest.raises(ScoringError, match="needs its reason"):
         rule.score(2, view(扣分=1))
     with pytest.raises(ScoringError, match="exceed the weight"):

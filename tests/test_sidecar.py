@@ -77,9 +77,9 @@ def test_the_cli_error_is_one_line(evaluation, monkeypatch):
         (line,) = res.output.strip().splitlines()
         assert line.startswith("Error: ev/raw/book.xlsx: no scoring framework (评分表) found (got no file at "
                                "ev/raw/book.framework.yaml, ev/raw/framework.yaml, ev/framework.yaml;")
-        assert "Fix: pass --framework FILE (analyze, validity, score), or save the framework as " \
-               "ev/raw/book.framework.yaml; `survey init FOLDER`" in line
-    # compare has no --framework: the same error, the file beside the workbook its fix
+        assert "Fix: pass --framework FILE (analyze, validity, score, compare; compare's OLD also --old-framework), " \
+               "or save the framework as ev/raw/book.framework.yaml; `survey init FOLDER`" in line
+    # compare without --framework: the same error (tests/test_yoy.py: with it)
     res = run("compare", "ev/raw/book.xlsx", "ev/raw/book.xlsx", "-q", "ev/questionnaires", "-o", "out")
     assert res.exit_code == 1 and "no scoring framework (评分表) found" in res.output
     assert len(res.output.strip().splitlines()) == 1

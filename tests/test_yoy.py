@@ -89,6 +89,24 @@ def test_sentences_say_the_verdict_only_when_the_test_does(years):
     assert "不作比较" in s and "%" not in s
 
 
+def test_flagged_rows_share_one_caveat_and_items_go_by_their_short_label(years):
+    """Found by a new-user trial: each flagged rate repeated （比例需审慎解读，…）, items by their full text."""
+    offender = compare_analyses(*years)[0][1]          # 2021 and 2022 offenders: all four rates at or near 100%
+    text = "\n".join(comparison_paragraphs(offender, "2021年", "2022年"))
+    assert text.count("审慎解读") == 1
+    assert ("总体满意率、各题满意率均值、满意答案占比、满意度得分指数两年比较均无显著变化"
+            "（以上比例需审慎解读，不引用具体数值，见比较表）。") in text
+    t = offender.table.copy()                         # every item flagged and significant: one list, one caveat
+    items = t["family"] == "item"
+    t.loc[items, "verdict"] = UP
+    t.loc[items, "reliability_new"] = "review"
+    para = next(p for p in comparison_paragraphs(replace(offender, table=t), "2021年", "2022年")
+                if p.startswith("分题目"))
+    assert para.count("审慎解读") == 1 and "您对" not in para and "是否满意" not in para
+    assert para.startswith("分题目：“社区矫正工作人员的工作态度”、“报到、请销假等规定的告知和解释”、")
+    assert para.endswith("两年比较均显著提高（以上比例需审慎解读，不引用具体数值，见比较表）。")
+
+
 def test_questionnaire_changes_are_reported_and_never_compared(years):
     old, new = years[0].surveys[0], years[1].surveys[0]
     q = new.questionnaire
@@ -152,6 +170,32 @@ def test_cli_compare(tmp_path):
     assert "明细（各题、各区）" in res.output and "玄武区总体满意率：样本量不足" in res.output
     assert "各区与全部样本比较" in res.output
     assert (tmp_path / "comparison.xlsx").exists()
+
+
+def test_cli_compare_finds_or_takes_the_frameworks_as_analyze_does(tmp_path):
+    """Found by a new-user trial: compare had no --framework, so two workbooks copied away from their
+    frameworks could not be compared at all. The same lookup as analyze, the same one-line error."""
+    for year in ("2021", "2022"):
+        (tmp_path / year).mkdir()
+        shutil.copy(ROOT / "raw" / f"{year}.xlsx", tmp_path / year)
+    old, new = tmp_path / "2021" / "2021.xlsx", tmp_path / "2022" / "2022.xlsx"
+    base = ["compare", str(old), str(new), "-q", str(QDIR), "-o", str(tmp_path / "out")]
+    res = CliRunner().invoke(main, base)
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
+    assert res.output.startswith(f"Error: {old}: no scoring framework (评分表) found") and "--framework FILE" in res.output
+    res = CliRunner().invoke(main, [*base, "--old-framework", str(tmp_path / "none.yaml"),  # OLD's: it is read
+                                    "--framework", str(ROOT / "raw" / "2022.framework.yaml")])
+    assert res.exit_code == 1 and "none.yaml" in res.output
+    res = CliRunner().invoke(main, [*base, "--framework", str(ROOT / "raw" / "2022.framework.yaml")])  # both years'
+    assert res.exit_code == 0, res.output
+    assert res.output.count("显著提高") == 1 and "与2021年比较" in res.output
+    assert (tmp_path / "out" / "comparison.xlsx").exists()
+    # `analyze --previous OLD` likewise: OLD without definitions of its own takes this run's
+    res = CliRunner().invoke(main, ["analyze", str(new), "-q", str(QDIR), "--framework",
+                                    str(ROOT / "raw" / "2022.framework.yaml"), "--previous", str(old), "-o",
+                                    str(tmp_path / "rep")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "rep" / "manifest.json").read_text(encoding="utf-8"))["previous"]["name"] == "2021"
 
 
 def test_weighted_comparison_finds_the_same_single_change(analysis_2021):

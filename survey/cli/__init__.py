@@ -13,6 +13,6 @@ commands, so ``survey --help`` answers at once.
 """
 
 from survey.cli import evaluate, folders, statistics  # noqa: F401  (each registers its commands on main)
-from survey.cli.app import main
+from survey.cli.app import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

@@ -15,6 +15,7 @@ from survey.cli.options import (
     echo_lines,
     evaluation_folder,
     existing_input,
+    framework_option,
     framework_options,
     input_options,
     key_option,
@@ -236,6 +237,10 @@ def audit_cmd(annex, framework, step_mode):
 @input_options
 @click.option("--old-questionnaires", type=PATH, default=None,
               help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
+@framework_option
+@click.option("--old-framework", type=PATH, default=None,
+              help="Scoring framework YAML of the OLD year. [default: OLD's own, found as WORKBOOK's is, "
+                   "else --framework]")
 @alpha_option
 @key_option
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
@@ -245,8 +250,8 @@ def audit_cmd(annex, framework, step_mode):
 @reliable_option
 @output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
 @limit_options
-def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, no_units, weighted, details, reliable_n,
-                out):
+def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, old_framework, alpha, key, no_units,
+                weighted, details, reliable_n, out):
     """Compare two evaluation workbooks (与上年比较): OLD is last year's, WORKBOOK this year's.
 
     Either may be an evaluation folder (survey init): its inputs and questionnaires are used;
@@ -271,9 +276,10 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, alpha, key, n
     existing_input(workbook, "this year's evaluation was not found",
                    expected="a workbook, an evaluation folder or a report folder (reports/<name>)",
                    hint="check the path of WORKBOOK, this year's (OLD, last year's, comes first)")
-    a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weighted)
+    a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weighted,
+                          framework=old_framework, fallback=framework)
     given = click.get_current_context().get_parameter_source("reliable_n") is not click.core.ParameterSource.DEFAULT
-    b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted,
+    b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted, framework=framework,
                           reliable_n=reliable_n if given else None)  # a folder's thresholds.reliable_n unless given
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)

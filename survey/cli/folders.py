@@ -9,6 +9,7 @@ import click
 from survey.cli.app import main
 from survey.cli.options import (
     PATH,
+    force_option,
     limit_options,
     output_options,
 )
@@ -19,7 +20,7 @@ from survey.cli.options import (
 @click.option("--from", "example", default="blank", show_default=True,
               help="The example to start from: blank (a skeleton to edit), nanjing-2021 (the reference case), "
                    "rural-water-2023 or school-meals-2023.")
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+@force_option
 def init_cmd(folder, example, force):
     """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
 
@@ -41,22 +42,32 @@ def init_cmd(folder, example, force):
 @main.command("template")
 @click.argument("folder", type=PATH)
 @output_options("FOLDER/raw/template.xlsx (inputs.workbook when it names a file not there yet)", "Workbook to write.")
-def template_cmd(folder, out):
+@force_option
+def template_cmd(folder, out, force):
     """Write the input tables of an evaluation folder with their headers, to fill in.
 
     抽样框 (a row per unit of the questionnaires' breakdown, a population column per weighted
     questionnaire), 对象构成 (when a questionnaire rakes), 指标数据 (every row each indicator's
-    rule reads, what 数值 holds and an example) and 资金分配. An existing file is never replaced.
+    rule reads, what 数值 holds and an example) and 资金分配. Run again, it replaces the file it
+    wrote when nobody changed it since; a changed file is kept (one line says why) unless --force.
     """
-    from survey.evaluation.template import folder_template
+    from survey.evaluation.template import RECORD, folder_template, record_bytes
+    from survey.formatting import fmt_count
     from survey.render.files import write_files
     from survey.render.office import xlsx_bytes
 
-    out, tables = folder_template(folder, out)
-    if out.exists():
-        raise click.ClickException(f"{out}: exists. Fix: name another file with -o, or move it away")
-    written = write_files({out: xlsx_bytes(tables)})
-    click.echo(f"written: {written[0]} (sheets {', '.join(tables)}); fill them in and name them in evaluation.yaml")
+    target, kept, tables = folder_template(folder, out, force=force)
+    for k in kept:
+        click.echo(k.line())
+    if target is None:
+        raise click.ClickException(f"nothing written: {fmt_count(len(kept), 'file')} kept (see above). Fix: add "
+                                   "--force, or name another file with -o")
+    data = xlsx_bytes(tables)
+    existed = target.exists()
+    written = write_files({target: data})
+    write_files({folder / RECORD: record_bytes(folder, target, data)})  # after: a stale record only keeps files
+    click.echo(f"{'replaced' if existed else 'written'}: {written[0]} (sheets {', '.join(tables)}); "
+               "fill them in and name them in evaluation.yaml")
 
 
 @main.group()

@@ -48,12 +48,11 @@ step_mode_option = click.option(
     "--step-mode", type=click.Choice(STEP_MODES), default=None,
     help="How a partial step below a satisfaction threshold counts: ceil (不足5%按5%计), floor, linear. "
          "[default: the rule's own — the framework's; ceil for a criterion read from an annex]")
-framework_options = stack(
-    click.option("--framework", type=PATH, default=None,
-                 help="Scoring framework YAML (audit: the one the annex was scored with, also checked against). "
-                      f"[default: an evaluation folder's own; for a workbook, {FRAMEWORK_LOOKUP}; audit: none]"),
-    step_mode_option,
-)
+framework_option = click.option(
+    "--framework", type=PATH, default=None,
+    help="Scoring framework YAML (audit: the one the annex was scored with, also checked against; compare: "
+         f"WORKBOOK's). [default: an evaluation folder's own; for a workbook, {FRAMEWORK_LOOKUP}; audit: none]")
+framework_options = stack(framework_option, step_mode_option)
 
 
 def ci_method_option(methods=CI_METHODS):
@@ -84,6 +83,11 @@ key_option = click.option(  # `compare` and `analyze --previous`
          "counted and said. For analyze, with --previous [default: evaluation.yaml's previous_key, else none].")
 
 
+force_option = click.option(  # `init` and `template`
+    "--force", is_flag=True,
+    help="Replace what is there: init writes into a folder that is not empty (files of the same name are "
+         "replaced); template replaces a workbook changed since it wrote it (never one holding other sheets, "
+         "such as the exports).")
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
 
@@ -253,29 +257,43 @@ def print_table(table, fmt: str) -> None:
 
 
 def previous_analysis(path, questionnaires=None, *, alpha: float = 0.05, weigh: bool = True,
-                      reliable_n: int | None = None):
+                      reliable_n: int | None = None, framework: Path | None = None, fallback: Path | None = None,
+                      fallback_questionnaires=None):
     """Last year's :class:`~survey.pipeline.Analysis` from a workbook, an evaluation folder or a report folder.
 
     ``reliable_n`` (NCHS minimum sample): given, else an evaluation folder's ``thresholds.reliable_n``,
-    else 30.
+    else 30. ``framework``: given (it wins over a folder's own, as for `survey analyze`), else a
+    folder's own, else a workbook's found beside it (:func:`survey.inputs.sidecar.find_framework`),
+    else ``fallback`` (compare's --framework for OLD), else the lookup's one-line error. A
+    workbook's questionnaires likewise: given, else found beside it, else ``fallback_questionnaires``.
 
     A report folder is resolved to the inputs its manifest names, their hashes checked
     (:func:`survey.evaluation.previous.previous_source`); its questionnaire files are used
     unless ``questionnaires`` is given.
     """
     from survey.definitions.questionnaire import load
+    from survey.errors import DefinitionError
     from survey.evaluation.previous import PreviousSource, previous_source
+    from survey.inputs.sidecar import first_file, framework_candidates
     from survey.pipeline import analyze as run
     from survey.stats.presentation import NCHS
 
     src = path if isinstance(path, PreviousSource) else previous_source(path)  # resolved once
     if src.path.is_dir():  # an evaluation folder: its own questionnaires (with its sheets and fieldwork)
         folder = evaluation_folder(src.path)
-        return run(folder.tables, questionnaires or list(folder.questionnaires), framework=folder.framework,
+        return run(folder.tables, questionnaires or list(folder.questionnaires), framework=framework or folder.framework,
                    alpha=alpha, weigh=weigh, reliable_n=reliable_n or folder.inputs.evaluation.thresholds.reliable_n)
     qs = questionnaires or ([load(f) for f in src.questionnaires] if src.questionnaires else None)
-    return run(src.path, qs or default_questionnaires(src.path), alpha=alpha, weigh=weigh,
-               reliable_n=reliable_n or int(NCHS.min_n))
+    if not qs:
+        try:
+            qs = default_questionnaires(src.path)
+        except DefinitionError:
+            if not fallback_questionnaires:
+                raise
+            qs = fallback_questionnaires
+    if framework is None and fallback is not None:  # the workbook's own when it has one, else the fallback
+        framework = first_file(framework_candidates(src.path, qs)) or fallback
+    return run(src.path, qs, alpha=alpha, weigh=weigh, reliable_n=reliable_n or int(NCHS.min_n), framework=framework)
 
 
 def with_previous(result, path: Path, source=None, key: str | None = None):
@@ -295,7 +313,10 @@ def with_previous(result, path: Path, source=None, key: str | None = None):
     from survey.render.yoy import comparison_labels
 
     alpha = float(result.parameters.get("alpha", 0.05))
-    old = previous_analysis(source or path, alpha=alpha, weigh=bool(result.parameters.get("weigh", True)))
+    own = getattr(result.framework, "file", None)  # OLD without definitions of its own: this year's, as compare does
+    old = previous_analysis(source or path, alpha=alpha, weigh=bool(result.parameters.get("weigh", True)),
+                            fallback=Path(own) if own else None,
+                            fallback_questionnaires=[s.questionnaire for s in result.surveys])
     prev = compare_previous(old, result, source=path.as_posix(), alpha=alpha, key=key)
     same_year = comparison_labels(prev.year, analysis_year(result), prev.name, result.name)[2]  # 前次 / 本次: say so
     if same_year:  # the run's other notes were printed already; this one goes to the report as well

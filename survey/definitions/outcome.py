@@ -15,7 +15,7 @@ The rule models live in :mod:`survey.definitions.rules` (and the general per-ste
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -77,18 +77,45 @@ class FactView(Protocol):
 
 
 def finish(weight: float, deduction: float, parts: list[str], *, sep: str = "，",
-            state_deduction: bool = True) -> Outcome:
+            state_deduction: bool = True, total: str = "") -> Outcome:
     """The outcome of a rule: the deduction clamped to 0 … weight, the score and the text.
 
     The text is ``parts`` joined by ``sep``, then "扣N分" (unless a part already says it:
-    ``state_deduction=False``) and "得N分"."""
+    ``state_deduction=False``) and "得N分"; with ``total`` (合计) that ending is a clause of
+    its own after the parts: "…；合计扣1分，得3分"."""
     deduction = round(min(weight, max(0.0, deduction)), 6)
     score = round(weight - deduction, 6)
     text = sep.join(p for p in parts if p)
-    if state_deduction and deduction > 0:
-        text += f"{'，' if text else ''}扣{fmt_num(deduction)}分"
-    text += f"{'，' if text else ''}得{fmt_num(score)}分"
-    return Outcome(score, deduction, text)
+    end = [f"扣{fmt_num(deduction)}分"] if state_deduction and deduction > 0 else []
+    end.append(f"得{fmt_num(score)}分")
+    if total and text:
+        return Outcome(score, deduction, f"{text}；{total}{'，'.join(end)}")
+    return Outcome(score, deduction, f"{text}{'，' if text else ''}{'，'.join(end)}")
+
+
+def itemised(weight: float, lines: Sequence[tuple[str, str, float, float | None]]) -> Outcome:
+    """The outcome of a rule scored sub-item by sub-item, each line naming its sub-item.
+
+    ``lines``: (sub-item, the evaluator's note, points off, its mark or None). Each becomes
+    "（k）sub-item：note，扣X分" (or "，得M分" when nothing is off; no "sub-item：" when it is
+    empty), joined by "；", then
+    "合计扣N分，得M分" — the way a reviewer writes a 评分过程 of several points. One line
+    alone is "sub-item：note，扣N分，得M分".
+
+    >>> itemised(2, [("设有项目目标", "有绩效目标", 0, 1), ("项目目标量化", "", 1, 0)]).narrative
+    '（1）设有项目目标：有绩效目标，得1分；（2）项目目标量化：扣1分；合计扣1分，得1分'
+    >>> itemised(4, [("资金使用", "个别区未及时使用", 1, None)]).narrative
+    '资金使用：个别区未及时使用，扣1分，得3分'
+    """
+    deduction = sum(off for _, _, off, _ in lines)
+    if len(lines) == 1:
+        name, note, _, _ = lines[0]
+        return finish(weight, deduction, [f"{name}：{note}" if note else name])
+    out = []
+    for k, (name, note, off, mark) in enumerate(lines, start=1):
+        says = f"扣{fmt_num(off)}分" if off > 0 else f"得{fmt_num(mark)}分" if mark is not None else "不扣分"
+        out.append(f"（{k}）{name}{'：' if name else ''}{note}{'，' if note else ''}{says}")
+    return finish(weight, deduction, out, sep="；", total="合计")
 
 
 def lead(view: FactView) -> str:

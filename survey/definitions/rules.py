@@ -34,6 +34,7 @@ decimals it needs to read as that score (:func:`shown_value`).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -43,6 +44,7 @@ from survey.definitions.base import FrozenModel as _Model
 from survey.definitions.base import repeated
 from survey.definitions.outcome import MODE_TEXT, SCORE_DECIMALS, FactView, Outcome, count_steps, shown_value  # noqa: F401 (public API)
 from survey.definitions.outcome import finish as _finish
+from survey.definitions.outcome import itemised as _itemised
 from survey.definitions.outcome import lead as _lead
 from survey.definitions.outcome import published as _published
 from survey.definitions.steps import PerStepRule
@@ -410,18 +412,16 @@ class ChecklistRule(_Model):
         return tuple(i.name for i in self.items)
 
     def score(self, weight: float, view: FactView) -> Outcome:
-        parts, deduction = [], 0.0
+        """Each sub-item's line names it: （1）设有项目目标：有绩效目标，得1分；…；合计扣1分，得3分."""
+        lines = []
         notes = {f.item: f.note for f in view.rows()}
         for it in self.items:
             mark = view.value(it.name)
             if not 0 <= mark <= it.points:
                 raise view.error(f"mark of '{it.name}' out of range", it.name, got=mark,
                                  expected=f"0 … {fmt_num(it.points)}")
-            off = it.points - mark
-            deduction += off
-            note = notes.get(it.name) or f"{it.name}{fmt_num(mark)}分"
-            parts.append(note + (f"扣{fmt_num(off)}分" if off > 0 else ""))
-        return _finish(weight, deduction, parts, sep="；", state_deduction=False)
+            lines.append((it.name, notes.get(it.name) or "", it.points - mark, mark))
+        return _itemised(weight, lines)
 
 
 class ShareFailingRule(_Model):
@@ -513,7 +513,11 @@ class JudgementRule(_Model):
             deduction += d
         if deduction > weight + 1e-9:
             raise view.error("deductions exceed the weight", None, got=fmt_num(deduction), expected=f"≤ {fmt_num(weight)}")
-        return _finish(weight, deduction, [_lead(view)])
+        if len(rows) == 1:  # one judgement: its reason (the 项目 is often just 扣分)
+            return _finish(weight, deduction, [_lead(view)])
+        # a row's 项目 names its point, unless it is only the word the template gives (扣分, 扣分2 …)
+        return _itemised(weight, [("" if re.fullmatch(r"扣分\d*", f.item) else f.item, f.note or "",
+                                   view.value(f.item), None) for f in rows])
 
 
 def _rule_tag(v) -> str | None:

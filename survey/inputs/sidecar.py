@@ -83,7 +83,8 @@ def find_framework(source: str | Path, questionnaires=None) -> Path:
             "no scoring framework (评分表) found", file=source,
             got="no file at " + ", ".join(p.as_posix() for p in places),
             expected=FRAMEWORK_LOOKUP,
-            hint=f"pass --framework FILE (analyze, validity, score), or save the framework as {places[0].as_posix()}; "
+            hint=f"pass --framework FILE (analyze, validity, score, compare; compare's OLD also --old-framework), "
+                 f"or save the framework as {places[0].as_posix()}; "
                  "`survey init FOLDER` starts an evaluation folder with a framework.yaml to edit "
                  "(`survey framework rules` lists the rules)")
     return found

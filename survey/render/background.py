@@ -110,6 +110,9 @@ def _reply(conn, fn: Callable[..., Any], args: tuple) -> Any:
     return value
 
 
+STOP_WAIT = 3.0  # seconds a stopped worker has to exit on SIGTERM before it is killed
+
+
 def _stop(signum, frame) -> None:
     raise SystemExit(0)  # unwinds through multiprocessing, which then stops the daemonic children
 
@@ -187,13 +190,21 @@ class Worker:
         return result
 
     def close(self) -> None:
-        """End the worker: one whose result was collected has exited; any other is stopped (unused or busy)."""
+        """End the worker: one whose result was collected has exited; any other is stopped (unused or busy).
+
+        Stopped by SIGTERM, and by SIGKILL if it is still there after :data:`STOP_WAIT` seconds: the
+        kernel may hand SIGTERM to another of its threads (BLAS's), and a main thread blocked writing
+        a result nobody reads then never gets to the handler (found by a Ctrl-C late in analyze).
+        """
         if self._conn is not None:
             self._conn.close()
             self._conn = None
         if self._proc is not None:
             if not self._collected:
                 self._proc.terminate()
+                self._proc.join(STOP_WAIT)
+                if self._proc.is_alive():
+                    self._proc.kill()
             self._proc.join()
             self._proc = None
 

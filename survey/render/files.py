@@ -10,6 +10,9 @@ Every output is built in memory as bytes and handed to :func:`write_files`:
 - a single file is written to a temporary file beside its target and renamed over it.
 - a folder that cannot be swapped (it holds sub-folders, or is the working folder)
   gets each file by rename, and a failure renames the previous files back.
+- the rename that puts a folder's (or a file's) new content in place and its record in
+  :func:`written_paths` are one step for a Ctrl-C: an interrupt arriving during it is raised
+  once both are done, so the command can say whether its report was written whole.
 - a lock file beside the folder (``.<name>.lock``) serialises runs writing into one
   folder: a second run waits up to ``lock_timeout`` seconds, then fails with a message
   naming the lock; a lock left by a process that no longer runs is taken over, and what
@@ -27,8 +30,10 @@ import glob
 import io
 import os
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -178,6 +183,37 @@ def _write(path: Path, data: bytes, mode: int) -> None:
     os.chmod(path, mode)
 
 
+_WRITTEN: list[Path] = []  # what this process wrote whole, in order (an interrupt's message says it)
+
+
+def written_paths() -> tuple[Path, ...]:
+    """Every folder (several files) or file :func:`write_files` put in place whole in this process, in order."""
+    return tuple(_WRITTEN)
+
+
+@contextlib.contextmanager
+def _committing(path: Path):
+    """The block (the renames that put new content in place) and its record are one step for a Ctrl-C.
+
+    A SIGINT arriving inside is noted and raised (by the handler that was in place) once the
+    block is done and, if it succeeded, ``path`` is recorded in :func:`written_paths`.
+    """
+    noted: list[int] = []
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is not None:
+            signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    try:
+        yield
+        _WRITTEN.append(path)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+            if noted and callable(previous):
+                previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
+
+
 def _swappable(folder: Path) -> bool:
     """A folder that can be replaced as a whole: absent, or holding only files, and not the working folder."""
     if folder.is_symlink():  # swapping would replace the link, not the folder it points to
@@ -197,7 +233,8 @@ def _swap_folder(folder: Path, named: dict[str, bytes], mode: int) -> None:
             _write(new / name, data, mode)
         if not folder.exists():
             os.chmod(new, 0o777 & ~_umask())
-            os.rename(new, folder)
+            with _committing(folder):
+                os.rename(new, folder)
             return
         for entry in os.scandir(folder):  # files of the old folder this run does not write: kept
             if entry.name not in named:
@@ -208,12 +245,13 @@ def _swap_folder(folder: Path, named: dict[str, bytes], mode: int) -> None:
         os.chmod(new, stat.S_IMODE(os.stat(folder).st_mode))
         old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
         os.rmdir(old)  # a free name beside the folder
-        os.rename(folder, old)  # fails while a file in it is open on Windows: nothing has changed
-        try:
-            os.rename(new, folder)
-        except BaseException:
-            os.rename(old, folder)
-            raise
+        with _committing(folder):
+            os.rename(folder, old)  # fails while a file in it is open on Windows: nothing has changed
+            try:
+                os.rename(new, folder)
+            except BaseException:
+                os.rename(old, folder)
+                raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         if new.exists():
@@ -232,7 +270,7 @@ def _replace_files(folder: Path, named: dict[str, bytes], mode: int) -> None:
                 fh.write(data)
             os.chmod(tmp, mode)  # mkstemp makes 0600; a report is for colleagues too
         replaced: list[tuple[Path, str | None]] = []
-        try:
+        with _committing(folder if len(named) > 1 else folder / next(iter(named))), _restoring(replaced):
             for name, tmp in temps.items():
                 target = folder / name
                 backup = None
@@ -246,18 +284,25 @@ def _replace_files(folder: Path, named: dict[str, bytes], mode: int) -> None:
                 except PermissionError:
                     raise PermissionError(13, "permission denied (is it open in Excel?)", str(target)) from None
                 replaced.append((target, backup))
-        except BaseException:
-            for target, backup in reversed(replaced):
-                if backup is not None:
-                    os.replace(backup, target)
-                else:
-                    target.unlink(missing_ok=True)
-            raise
     finally:
         for tmp in temps.values():
             Path(tmp).unlink(missing_ok=True)
         for backup in backups:
             Path(backup).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _restoring(replaced: list[tuple[Path, str | None]]):
+    """On a failure inside, the files already replaced (target, backup) get their previous content back."""
+    try:
+        yield
+    except BaseException:
+        for target, backup in reversed(replaced):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        raise
 
 
 def _recover(folder: Path) -> None:

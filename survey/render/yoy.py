@@ -15,12 +15,14 @@ import pandas as pd
 from survey.definitions.vocab import OVERALL_LEVEL
 from survey.evaluation.yoy import DOWN, NOT_COMPARED, SAME, UP, YearComparison
 from survey.render.presentation import LEVEL_ZH
+from survey.render.survey_body import item_label
 from survey.stats.presentation import REVIEW
 
 VERDICT_ZH = {UP: "显著提高", SAME: "无显著变化", DOWN: "显著下降", NOT_COMPARED: "不作比较"}
 CHANGE_ZH = {"added": "新增题目", "removed": "删除题目", "reworded": "题目措辞变化", "scale_changed": "选项（量表）变化",
              "type_changed": "题型变化"}
 RELIABILITY_ZH = {**LEVEL_ZH, "": ""}
+CAVEAT = "比例需审慎解读，不引用具体数值，见比较表"  # said once for the flagged rows of a paragraph
 
 
 def _pp(x: float) -> str:
@@ -33,11 +35,11 @@ def _p(p: float) -> str:
 
 def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05) -> str:
     """One sentence for one comparison row (a rate of two years)."""
-    name = row["label"] if row["level"] == OVERALL_LEVEL else f"{row['level']}{row['label']}"
+    name = row_name(row)
     if row["verdict"] == NOT_COMPARED:
         return f"{name}：样本量不足（按NCHS比例估计呈现标准不予报告），不作比较。"
-    if REVIEW in (row.get("reliability_old"), row.get("reliability_new")):  # a flagged cell is not quoted
-        return f"{name}{pair_word(old, new)}比较{VERDICT_ZH[row['verdict']]}（比例需审慎解读，不引用具体数值，见比较表）。"
+    if flagged(row):  # a flagged cell is not quoted
+        return f"{flagged_clause([row], old, new)}。"
     conf = f"{(1 - alpha) * 100:g}%"
     adjusted = not (row["p_adjusted"] == row["p_value"] or pd.isna(row["p_adjusted"]))
     p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
@@ -51,6 +53,46 @@ def comparison_sentence(row: pd.Series, old: str, new: str, alpha: float = 0.05)
     if row["verdict"] == DOWN:
         return f"{head}，下降{-row['difference'] * 100:.2f}个百分点（{ci}），显著下降。"
     return f"{head}，{pair_word(old, new)}相差{_pp(row['difference'])}个百分点（{ci}），无显著变化。"
+
+
+def row_name(row: pd.Series) -> str:
+    """How a sentence names a comparison row.
+
+    An item by its short label (:func:`item_label`, as the rest of the report does), a measure by
+    its label; a unit's row as unit + label (玄武区总体满意率).
+    """
+    label = item_label(row["label"]) if row.get("family") == "item" else row["label"]
+    return label if row["level"] == OVERALL_LEVEL else f"{row['level']}{label}"
+
+
+def flagged(row: pd.Series) -> bool:
+    """Whether a compared row has a cell the NCHS standard flags for review (not quoted in a sentence)."""
+    return row["verdict"] != NOT_COMPARED and REVIEW in (row.get("reliability_old"), row.get("reliability_new"))
+
+
+def flagged_clause(rows, old: str, new: str) -> str:
+    """Flagged rows named together by verdict, the caveat said once after the list (no final 。).
+
+    >>> r = [pd.Series(dict(label=x, level="全部", verdict="same")) for x in ("总体满意率", "满意度得分指数")]
+    >>> flagged_clause(r, "2021年", "2022年")
+    '总体满意率、满意度得分指数两年比较均无显著变化（以上比例需审慎解读，不引用具体数值，见比较表）'
+    """
+    rows = list(rows)
+    parts = []
+    for v in (UP, DOWN, SAME):
+        group = [r for r in rows if r["verdict"] == v]
+        quote = len(group) > 1  # an item's label may hold a 、 itself: quoted in a list, as 存在问题 lists them
+        names = [f"“{row_name(r)}”" if quote and r.get("family") == "item" else row_name(r) for r in group]
+        if names:
+            parts.append(f"{'、'.join(names)}{pair_word(old, new)}比较{'均' if len(names) > 1 else ''}{VERDICT_ZH[v]}")
+    return "；".join(parts) + f"（{'以上' if len(rows) > 1 else ''}{CAVEAT}）"
+
+
+def row_sentences(rows: pd.DataFrame, old: str, new: str, alpha: float) -> list[str]:
+    """Sentences (no final 。) for ``rows``: each quoted row its own, the flagged ones in one clause at the end."""
+    out = [comparison_sentence(r, old, new, alpha).rstrip("。") for _, r in rows.iterrows() if not flagged(r)]
+    review = [r for _, r in rows.iterrows() if flagged(r)]
+    return out + ([flagged_clause(review, old, new)] if review else [])
 
 
 def change_lines(cmp: YearComparison) -> list[str]:
@@ -73,11 +115,10 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
     out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{how}，显著性水平{cmp.alpha:g}）："]
     out += change_lines(cmp)
     overall = t[(t["family"] == "measure") & (t["level"] == OVERALL_LEVEL)]
-    out += [comparison_sentence(r, old, new, cmp.alpha) for _, r in overall.iterrows()]
+    out += [f"{x}。" for x in row_sentences(overall, old, new, cmp.alpha)]
     items = t[(t["family"] == "item") & (t["verdict"].isin([UP, DOWN]))]
     if len(items):
-        out += ["分题目：" + "；".join(comparison_sentence(r, old, new, cmp.alpha).rstrip("。")
-                                      for _, r in items.iterrows()) + "。"]
+        out += ["分题目：" + "；".join(row_sentences(items, old, new, cmp.alpha)) + "。"]
     n_items = int((t["family"] == "item").sum())
     out.append(f"{'其余题目满意率' if len(items) else '各题满意率均'}无显著变化（共比较{n_items}题，Holm校正）。")
     units = t[(t["family"] == "measure") & (t["level"] != OVERALL_LEVEL)]
@@ -85,7 +126,7 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
     sig = units[units["verdict"].isin([UP, DOWN])]
     blocked = units[units["verdict"] == NOT_COMPARED]
     if len(units):
-        text = "；".join(comparison_sentence(r, old, new, cmp.alpha).rstrip("。") for _, r in sig.iterrows())
+        text = "；".join(row_sentences(sig, old, new, cmp.alpha))
         compared = len(units) - len(blocked)
         same = compared - len(sig)
         out.append(f"分{unit}：" + (text + "；" if text else "")
@@ -96,7 +137,7 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
     moved = d[d["significant"]]
     if len(d):
         out.append("答案分布（Rao–Scott校正卡方检验，Holm校正）：" + (
-            "、".join(f"{r['text']}（F={r['F']:.2f}，{_p(r['p_adjusted'])}）" for _, r in moved.iterrows())
+            "、".join(f"{item_label(r['text'])}（F={r['F']:.2f}，{_p(r['p_adjusted'])}）" for _, r in moved.iterrows())
             + "的答案分布有显著变化。" if len(moved) else "各题答案分布均无显著变化。"))
     if cmp.overlap:
         out.append(f"{pair_word(old, new)}样本中有{cmp.overlap}名受访者相同（按关联键识别），全样本差异的标准误已计入其协方差；"
@@ -150,11 +191,12 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05, unit: str = "
     below = table[table["below"]]
     tested = int(table["named"].sum())
     if len(below):
-        names = "、".join(f"{r['unit']}（比例需审慎解读）" if r.get("reliability") == REVIEW else  # not quoted
-                         f"{r['unit']}（{r['estimate']:.2%}，低{-r['difference'] * 100:.2f}个百分点）"
-                         for _, r in below.iterrows())
+        review = [r["unit"] for _, r in below.iterrows() if r.get("reliability") == REVIEW]  # named, not quoted
+        names = "、".join([f"{r['unit']}（{r['estimate']:.2%}，低{-r['difference'] * 100:.2f}个百分点）"
+                          for _, r in below.iterrows() if r["unit"] not in review] + review)
+        caveat = f"{'、'.join(review)}的比例需审慎解读，不引用具体数值；" if review else ""
         return (f"与全部样本的{label}（{table['overall'].iloc[0]:.2%}）相比，{names}显著偏低"
-                f"（Holm校正，显著性水平{alpha:g}）。")
+                f"（{caveat}Holm校正，显著性水平{alpha:g}）。")
     if tested == 0:
         return f"各{unit}样本不足（按NCHS比例估计呈现标准不予报告）或比例为0%/100%，不作与全部样本的比较。"
     return (f"{tested}个可比较的{unit}中，没有{unit}的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）；"
