@@ -1,8 +1,10 @@
 """Start-up and small-data speed, whole processes: survey vs svy (or a plain pandas + statsmodels script).
 
 Times each command as a fresh process (interpreter start, imports, work, exit), as
-a user meets it, and prints the median of ``--repeat`` runs, wall-clock and CPU
-(user + system of the child: steadier than wall-clock on a shared machine):
+a user meets it, and prints the median of ``--repeat`` rounds, wall-clock and CPU
+(user + system of the child and its children: steadier than wall-clock on a shared
+machine). Each round runs every command once in turn, so that a machine slowing down
+meanwhile weighs on all of them alike:
 
 1. ``survey --help``                              (issue 15: ≤ 0.2 s)
 2. ``survey analyze raw/2021.xlsx -o TMP``        (issue 15: ≤ 2.5 s; 5.4 s before the issue)
@@ -83,24 +85,36 @@ print(pd.DataFrame(rows, columns=["level", "estimate", "ci_low", "ci_high"]).to_
 """
 
 
-def run(cmd: list[str], repeat: int, source: Path | None = None) -> tuple[float, float, list[float]]:
-    """Median wall-clock and CPU seconds of ``repeat`` runs of a command (stdout discarded).
+def run_once(cmd: list[str], source: Path | None = None) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one run of a command (stdout discarded; CPU includes its children).
 
     ``source``: import survey from that folder instead of the installed package.
     """
     env = dict(os.environ, PYTHONPATH=str(source)) if source else None
-    walls, cpus = [], []
+    t = time.perf_counter()
+    # outside the repository, so that `python -m survey` does not pick up ./survey
+    proc = subprocess.Popen(cmd, cwd=tempfile.gettempdir(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
+    proc.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def run_interleaved(commands: list[tuple[str, list[str], Path | None]], repeat: int):
+    """Median wall and CPU seconds of every command over ``repeat`` rounds, each round running every
+    command once in turn: a machine that slows down or speeds up meanwhile (other work, memory
+    reclaim) weighs on all commands alike instead of on whichever ran then."""
+    walls: dict[str, list[float]] = {name: [] for name, _, _ in commands}
+    cpus: dict[str, list[float]] = {name: [] for name, _, _ in commands}
     for _ in range(repeat):
-        t = time.perf_counter()
-        # outside the repository, so that `python -m survey` does not pick up ./survey
-        proc = subprocess.Popen(cmd, cwd=tempfile.gettempdir(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - t)
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-        proc.stderr.close()
-    return statistics.median(walls), statistics.median(cpus), walls
+        for name, cmd, source in commands:
+            wall, cpu = run_once(cmd, source)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    return [(name, statistics.median(walls[name]), statistics.median(cpus[name]), walls[name])
+            for name, _, _ in commands]
 
 
 def make_10k(n: int, folder: Path, seed: int = 15) -> tuple[Path, Path]:
@@ -142,20 +156,21 @@ def main() -> None:
                                      capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             sources.append((f" [{args.before}]", old))
+        commands: list[tuple[str, list[str], Path | None]] = []
         for tag, source in sources:
-            rows.append((f"survey --help{tag}", *run([py, "-m", "survey", "--help"], args.repeat, source)))
-            rows.append((f"survey analyze raw/2021.xlsx{tag}", *run(
-                [py, "-m", "survey", "analyze", str(ROOT / "raw" / "2021.xlsx"), "-q", str(ROOT / "questionnaires"), "-o",
-                 str(folder / "r")], args.repeat, source)))
-            rows.append((f"survey: {args.n:,} respondents{tag}", *run(
-                [py, "-c", SURVEY_10K, str(data), str(targets)], args.repeat, source)))
+            commands += [
+                (f"survey --help{tag}", [py, "-m", "survey", "--help"], source),
+                (f"survey analyze raw/2021.xlsx{tag}",
+                 [py, "-m", "survey", "analyze", str(ROOT / "raw" / "2021.xlsx"), "-q", str(ROOT / "questionnaires"),
+                  "-o", str(folder / f"r{len(commands)}")], source),
+                (f"survey: {args.n:,} respondents{tag}", [py, "-c", SURVEY_10K, str(data), str(targets)], source)]
         svy_version = have("svy")
         if svy_version:
-            rows.append((f"svy {svy_version}: {args.n:,} respondents",
-                         *run([py, "-c", SVY_10K, str(data), str(targets)], args.repeat)))
-        rows.append((f"pandas + statsmodels: {args.n:,}", *run([py, "-c", PLAIN_10K, str(data), str(targets)],
-                                                               args.repeat)))
-    print(f"whole processes, median of {args.repeat} runs (Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+            commands.append((f"svy {svy_version}: {args.n:,} respondents", [py, "-c", SVY_10K, str(data), str(targets)],
+                             None))
+        commands.append((f"pandas + statsmodels: {args.n:,}", [py, "-c", PLAIN_10K, str(data), str(targets)], None))
+        rows = run_interleaved(commands, args.repeat)
+    print(f"whole processes, median of {args.repeat} interleaved rounds (Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f})")
     print(f"{'command':<46}{'wall s':>8}{'CPU s':>8}   runs (wall s)")
     for name, wall, cpu, walls in rows:

@@ -105,13 +105,12 @@ def test_a_worker_left_unused_or_uncollected_is_stopped():
 
 def test_charts_drawn_side_by_side_are_the_charts_drawn_in_one_process(analysis_2021):
     from survey.render.charts import chart_specs, draw_share, report_charts
-    from survey.render.report import annex_files, made_aside, table_files
+    from survey.render.report import made_aside, table_files
     from survey.render.survey_body import suppress_threshold
 
     one = report_charts(analysis_2021)
     two, files = made_aside(analysis_2021)
-    assert files == {**table_files(analysis_2021, suppress_threshold(analysis_2021, None)),
-                     **annex_files(analysis_2021.scorecard)}
+    assert files == table_files(analysis_2021, suppress_threshold(analysis_2021, None))
     assert list(two) == list(one)
     for key in one:
         assert (two[key].caption, two[key].svg, two[key].png) == (one[key].caption, one[key].svg, one[key].png), key

@@ -12,7 +12,7 @@ are raised again in the parent, so they are said once, where the user sees them.
 :class:`Worker` is the same started earlier: forked before the analysis, it imports what
 the job needs (matplotlib, 0.3–0.4 s) on the second core while the parent analyses, then
 takes the job. The charts themselves are split between the worker and a copy of it
-(:func:`survey.render.report.made_aside`, which also writes the annex files meanwhile).
+(:func:`survey.render.report.made_aside`, which also writes the workbooks meanwhile).
 """
 
 from __future__ import annotations

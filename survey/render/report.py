@@ -382,19 +382,19 @@ def report_documents(analysis, suppress_below: int, specs: list, charts) -> dict
     return {"report.docx": docx, "report.html": report_html(analysis, blocks)}
 
 
-# the time the files made beside the charts take, in charts.ChartSpec.cost units (a 四分图 is 2, ~0.16 s): the
-# three workbooks about four and a half, annex.xlsx + annex.docx two (the 2021 reference, measured)
-TABLES_COST, ANNEX_COST = 4.5, 2.0
+# the time the workbooks made beside the charts take, in charts.ChartSpec.cost units (a 四分图 is 2, ~0.16 s):
+# the three of them about four and a half (the 2021 reference, measured)
+TABLES_COST = 4.5
 
 
 def made_aside(analysis, suppress_below: int | None = None, when: tuple[int, ...] | None = None,
                specs: list | None = None) -> tuple[dict, dict[str, bytes]]:
-    """What :func:`write_report` leaves to other processes: the charts, the workbooks and the annex files.
+    """What :func:`write_report` leaves to other processes: the charts and the workbooks.
 
-    This process writes satisfaction.xlsx, validity.xlsx, audit.xlsx (:func:`table_files`) and
-    annex.xlsx / annex.docx, dated ``when`` (the caller's :func:`~survey.render.office.stamp`: a
-    worker forked before the caller set it does not see it), while a forked copy of it draws
-    the charts; the charts are shared out by drawing time, counting those files
+    This process writes satisfaction.xlsx, validity.xlsx and audit.xlsx (:func:`table_files`),
+    dated ``when`` (the caller's :func:`~survey.render.office.stamp`: a worker forked before
+    the caller set it does not see it), while a forked copy of it draws the charts; the
+    charts are shared out by drawing time, counting those files
     (:func:`survey.render.charts.draw_share`). Returns the charts keyed in report order, and
     the files. ``specs``: the caller's :func:`~survey.render.charts.chart_specs`, else made here.
     """
@@ -406,11 +406,10 @@ def made_aside(analysis, suppress_below: int | None = None, when: tuple[int, ...
     warm()  # before the fork: the copy inherits matplotlib, imported once
     suppress_below = suppress_threshold(analysis, suppress_below)
     specs = chart_specs(analysis, suppress_below) if specs is None else specs
-    card = getattr(analysis, "scorecard", None)
-    ahead = (TABLES_COST + (ANNEX_COST if card is not None else 0.0),)  # this process's share starts with the files
+    ahead = (TABLES_COST,)  # this process's share starts with the workbooks
     other = in_background(draw_share, specs, (1, 2), ahead)
     with document_time(when):
-        files = {**table_files(analysis, suppress_below), **annex_files(card)}
+        files = table_files(analysis, suppress_below)
     both = {**draw_share(specs, (0, 2), ahead), **other()}
     return {spec.key: both[spec.key] for spec in specs}, files
 
@@ -464,9 +463,10 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     report.html. Default: the analysis's ``min_per_district`` (``--min-per-district``, an
     evaluation folder's ``thresholds.min_cell``), else :data:`SUPPRESS_BELOW`.
 
-    The charts and the xlsx and annex files are made by two other processes while this one
-    lays out report.docx (:func:`made_aside`): by ``worker`` (:func:`report_worker`, started
-    before the analysis) when given, else by a forked one.
+    The charts and the workbooks are made by two other processes while this one lays out
+    report.docx (:func:`made_aside`): by ``worker`` (:func:`report_worker`, started before the
+    analysis) when given, else by a forked one. This one then writes the annex files while
+    they finish (it was idle for half a second waiting for them).
     """
     from functools import cache
 
@@ -479,8 +479,16 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     start = worker.submit if worker is not None else in_background
     aside = cache(start(made_aside, analysis, suppress_below, stamp(), specs))  # two other processes, meanwhile
     out = Path(out_dir)
-    documents = report_documents(analysis, suppress_below, specs, lambda: aside()[0])
-    files = {**aside()[1], **documents}
+    own: list[dict[str, bytes]] = []  # this process's share: the annex files
+
+    def charts():  # asked once report.docx is laid out: first this process's own share, then theirs
+        if not own:
+            own.append(annex_files(getattr(analysis, "scorecard", None)))
+        return aside()[0]
+
+    documents = report_documents(analysis, suppress_below, specs, charts)
+    charts()  # (a report without charts never asked)
+    files = {**aside()[1], **own[0], **documents}
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": _inputs_manifest(analysis, out),
