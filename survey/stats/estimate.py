@@ -112,11 +112,12 @@ def _group_dot(d: np.ndarray | None, x: np.ndarray, v: np.ndarray, k: int) -> np
     return np.bincount(d, weights=x * v, minlength=k)
 
 
-def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | None = None, k: int = 1,
+def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray | None, domain: np.ndarray | None = None, k: int = 1,
           *, total: bool = False, replace_srs: bool = False) -> Ratios:
     """R_d = Σ w y / Σ w a over the units of each domain, with its Taylor variance.
 
-    Units with aᵢ = 0 do not count as respondents of the measure (n, Kish n_eff).
+    Units with aᵢ = 0 do not count as respondents of the measure (n, Kish n_eff);
+    ``a=None`` is aᵢ = 1 for every unit (a mean over complete answers).
     ``total=True`` estimates Σ w y instead (aᵢ only marks respondents).
     Everything is group sums (``bincount``): no Python loop over units.
 
@@ -137,7 +138,7 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
     """
     w = prep.w
     y = np.asarray(y, dtype=float)
-    a = np.asarray(a, dtype=float)
+    a = None if a is None else np.asarray(a, dtype=float)
     if domain is None:
         d, inside = None, None
     else:
@@ -147,14 +148,18 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
             d, inside = dom, None
         else:
             d = np.where(inside, dom, 0)
-    used = a > 0 if inside is None else inside & (a > 0)
-    all_used = bool(used.all())
+    if a is None:  # every unit answered, aᵢ = 1
+        used = np.ones(len(w), dtype=bool) if inside is None else inside
+        a = np.ones(len(w)) if inside is not None else None
+    else:
+        used = a > 0 if inside is None else inside & (a > 0)
+    all_used = inside is None and (a is None or bool(used.all()))
     wu = w if all_used else np.where(used, w, 0.0)
-    ones = all_used and bool((a == 1).all())  # a plain mean of complete answers: aᵢ = 1, so Σ w a = Σ w
+    ones = all_used and (a is None or bool((a == 1).all()))  # a plain mean of complete answers: Σ w a = Σ w
 
     W = _group_sum(d, wu, k)
     Y = _group_dot(d, wu, y, k)
-    A = W if ones else _group_dot(d, wu, a, k)
+    A = W if ones or a is None else _group_dot(d, wu, a, k)
     if all_used:
         n = np.array([float(len(w))]) if d is None else np.bincount(d, minlength=k).astype(float)
     else:
@@ -169,7 +174,7 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray, domain: np.ndarray | Non
             resid = y
         else:
             fitted = est[0] if d is None else est[d]  # one number, or the unit's domain's estimate
-            resid = y - fitted if ones else y - fitted * a
+            resid = y - fitted if ones or a is None else y - fitted * a
         t = wu * resid
     if not all_used:
         t = np.where(used, t, 0.0)
@@ -390,9 +395,10 @@ def item_mean(prep: Prepared, pairs, domain: np.ndarray, k: int) -> Ratios:
 
 # ----------------------------------------------------------------------------- any column
 
-def _is_binary(y: np.ndarray, given: np.ndarray) -> bool:
-    """Some value is given, and every given value is 0 or 1 (a proportion's column)."""
-    return bool(given.any()) and bool(((y == 0) | (y == 1) | ~given).all())
+def _is_binary(y: np.ndarray, given: np.ndarray, complete: bool = False) -> bool:
+    """Some value is given, and every given value is 0 or 1 (a proportion's column); ``complete``: all given."""
+    n = len(y) if complete else int(np.count_nonzero(given))
+    return n > 0 and int(np.count_nonzero(y == 0) + np.count_nonzero(y == 1)) == n
 
 
 MAX_VALUE = 1e150  # beyond it the squares of the variance overflow (1e308): no measurement is near it
@@ -498,13 +504,12 @@ def estimate_column(
     else:
         y = numeric.to_numpy(float)
         given = np.isfinite(y)
-        if given.all():  # speed: nothing missing, so nothing to mask
-            a = np.ones(len(y))
-        else:
-            a, y = given.astype(float), np.where(given, y, 0.0)
-        parts = [(var, y, _is_binary(y, given))]
+        complete = bool(given.all())
+        binary = _is_binary(y, given, complete)
+        a = None if complete else given.astype(float)  # speed: nothing missing, nothing to mask (aᵢ = 1)
+        parts = [(var, y if complete else np.where(given, y, 0.0), binary)]
     if denominator is not None:
-        a = _denominator(data, denominator, a, file, sheet)
+        a = _denominator(data, denominator, np.ones(len(data)) if a is None else a, file, sheet)
         parts = [(f"{var}/{denominator}", np.where(a > 0, parts[0][1], 0.0), False)]
     rows = []
     for name, y, is_prop in parts:
