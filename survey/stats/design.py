@@ -179,7 +179,7 @@ class Prepared:
         n_p = len(self.psu_stratum)
         if self.design.cluster is None:  # every unit is its own PSU
             # With one domain every code is 0, so the key is the stratum itself.
-            key, t = (self.stratum if k == 1 else self.stratum * k + (0 if dom is None else dom)), z
+            key, t = (self.stratum if k == 1 else self._stratum_domain(dom, k)), z
         else:  # PSU totals per domain
             cell = self.psu * k + (0 if dom is None else dom)
             t_full = np.bincount(cell, weights=z, minlength=n_p * k)
@@ -211,6 +211,18 @@ class Prepared:
         if self.ssu is not None and self.design.fpc:
             v = v + self._second_stage(z, dom, k)
         return v
+
+    def _stratum_domain(self, dom: np.ndarray | None, k: int) -> np.ndarray:
+        """stratum · k + domain for every unit; kept for the last domain codes asked (speed: every
+        measure estimated by the same domains, e.g. 区, reuses it; ``dom`` is the very same array)."""
+        if dom is None:
+            return self.stratum * k
+        hit = self.cache.get(("stratum×domain", k))
+        if hit is not None and hit[0] is dom:
+            return hit[1]
+        key = self.stratum * k + dom
+        self.cache[("stratum×domain", k)] = (dom, key)
+        return key
 
     def _second_stage(self, z: np.ndarray, dom, k: int) -> np.ndarray:
         """Σ_h f_h Σ_j (1 − f2_j) m_j/(m_j − 1) Σ_k (t_jk − t̄_j)², the within-PSU term of a

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import WeightingError, choice_error
-from survey.stats.targets import as_targets, cell_positions, target_positions, targets_from_table
+from survey.stats.targets import as_targets, cell_positions, margin_positions, targets_from_table
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def _cells(data: pd.DataFrame, margins: Mapping[str, object], b: np.ndarray) -> 
         raise WeightingError("no margins to weight to", hint="give at least one variable with its population counts")
     names = list(margins)
     targets = [as_targets(margins[v], [v]) for v in names]
-    pos = [target_positions(data, v, t) for v, t in zip(names, targets)]
+    pos = margin_positions(data, dict(zip(names, targets)))
     totals = [float(t.sum()) for t in targets]
     if max(totals) - min(totals) > 1e-6 * max(totals):
         listing = ", ".join(f"{v} {t:g}" for v, t in zip(names, totals))
