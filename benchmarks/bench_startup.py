@@ -170,8 +170,8 @@ def main() -> None:
                              None))
         commands.append((f"pandas + statsmodels: {args.n:,}", [py, "-c", PLAIN_10K, str(data), str(targets)], None))
         rows = run_interleaved(commands, args.repeat)
-    print(f"whole processes, median of {args.repeat} interleaved rounds (Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f})")
+    print(f"whole processes, median of {args.repeat} interleaved rounds (Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")
     print(f"{'command':<46}{'wall s':>8}{'CPU s':>8}   runs (wall s)")
     for name, wall, cpu, walls in rows:
         print(f"{name:<46}{wall:8.2f}{cpu:8.2f}   " + " ".join(f"{w:.2f}" for w in walls))

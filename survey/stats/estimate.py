@@ -182,22 +182,31 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray | None, domain: np.ndarra
     # Speed (the same variance): every domain's influence values share the constant 1 / A_d,
     # and the design variance of a domain is quadratic in them, so Var(Σ z) = Var(Σ t) / A_d².
     var = prep.variance(t, d if all_used else np.where(used, d if d is not None else 0, -1), k)
-    # SRS variance of the same estimate from n respondents (Kish's deff denominator): the
-    # weighted variance of eᵢ = residᵢ · W_d / A_d, from Σ t and Σ t·resid per domain.
+    if not total:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = var / (A * A)
+    var_srs = _srs_variance(prep, d, k, t, resid, W, None if total else A, n, replace_srs)
+    return Ratios(est, var, var_srs, n, kish_fpc(prep, n_kish, n, W))
+
+
+def _srs_variance(prep: Prepared, d, k: int, t, resid, W, A, n, replace_srs: bool):
+    """SRS variance of the same estimate from n respondents (Kish's deff denominator).
+
+    The weighted variance of eᵢ = residᵢ · W_d / A_d (``A`` None: a total, eᵢ = residᵢ = yᵢ,
+    scaled by W²), from Σ t and Σ t·resid per domain (tᵢ = wᵢ·residᵢ).
+    """
     T1 = _group_sum(d, t, k)
     T2 = _group_dot(d, t, resid, k)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if not total:
-            var = var / (A * A)
+        if A is not None:
             scale = W / A
             T1, T2 = T1 * scale, T2 * scale * scale
         mean_e = T1 / W
         s2 = (T2 / W - mean_e ** 2) * n / (n - 1)
         var_srs = s2 / n
-        if total:
+        if A is None:
             var_srs = var_srs * W * W
-        var_srs = var_srs * srs_fpc(prep, n, W, replace_srs)
-    return Ratios(est, var, var_srs, n, kish_fpc(prep, n_kish, n, W))
+        return var_srs * srs_fpc(prep, n, W, replace_srs)
 
 
 def srs_fpc(prep: Prepared, n, W, replace_srs: bool = False):
