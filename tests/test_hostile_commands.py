@@ -160,3 +160,64 @@ def test_a_bad_fieldwork_date_in_an_evaluation_folder_through_the_cli(tmp_path):
     res = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "out")])
     _one_line_error(res, str(ev), "'2021-13-45' is not a valid date", "Fix:")
     assert ev.read_bytes() == before and not (tmp_path / "out").exists()
+
+
+# ---- a file that is no workbook is said before what is missing beside it ---------------------------------------
+
+@pytest.mark.parametrize("name", ["CSV renamed .xlsx", "truncated zip"])
+@pytest.mark.parametrize("command", ["analyze", "validity", "compare"])
+def test_a_damaged_workbook_is_said_before_the_framework_or_questionnaires(tmp_path, name, command):
+    """Was 'no scoring framework (评分表) found … save the framework as …': the user fixed that first, for nothing."""
+    from . import hostile_inputs as H
+
+    path = H.DAMAGED[name](tmp_path)
+    args = [command, str(path), *([str(RAW_2021)] if command == "compare" else ["-o", str(tmp_path / "out")])]
+    res = CliRunner().invoke(main, args)
+    line = _one_line_error(res, f"Error: {path}")
+    assert "framework" not in line and "questionnaire folder" not in line
+    assert ("damaged or truncated" if name == "truncated zip" else "text (CSV) file with an .xlsx name") in line
+
+
+# ---- weighting and sample-size tables ----------------------------------------------------------------------
+
+def test_targets_with_headers_only_are_said(tmp_path):
+    """Was KeyError: '人数' ("unexpected error … This is a bug")."""
+    data = tmp_path / "data.csv"
+    data.write_text("y,g\n1,abc\n0,def\n", encoding="utf-8")
+    for text, method in (("变量,类别,人数\n", "rake"), ("g,count\n", "poststratify")):
+        targets = tmp_path / "targets.csv"
+        targets.write_text(text, encoding="utf-8")
+        res = CliRunner().invoke(main, ["weight", str(data), "--targets", str(targets), "--by", "g", "--method", method,
+                                        "-o", str(tmp_path / "w.csv")])
+        _one_line_error(res, str(targets), "the targets table has no rows, only its headers", "Fix:")
+        assert not (tmp_path / "w.csv").exists()
+
+
+def test_a_frame_count_past_the_population_ceiling_in_sample_size(tmp_path):
+    """Was accepted: 1e300 printed as population -9223372036854775808 with a numpy RuntimeWarning on stderr."""
+    frame = tmp_path / "frame.csv"
+    frame.write_text("区,人数\n玄武,10\n秦淮,1e300\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["sample-size", "--frame", str(frame)])
+    _one_line_error(res, f"{frame}: row 3, column '人数': population count 1e+300 is beyond the ceiling", "Fix:")
+
+
+# ---- what a cell carries into the one line ---------------------------------------------------------------------
+
+def test_control_and_bidi_characters_in_a_message_are_escaped():
+    from survey.cli.app import one_line
+
+    assert one_line("a\nb\r\tc\x00d\x1b[31m") == "a\\nb\\r\\tc\\u0000d\\u001b[31m"
+    assert one_line("组 '\u202eabc\u2066' \ufeff") == "组 '\\u202eabc\\u2066' \\ufeff"
+    assert one_line("南京市 玄武区 😀 (got 1,234)") == "南京市 玄武区 😀 (got 1,234)"  # text is left as it is
+
+
+def test_a_category_with_a_newline_or_an_override_stays_on_one_shown_line(tmp_path):
+    """A cell 'a⏎b' or U+202E 'abc' in an error: two lines, or a line shown reversed; now escaped."""
+    targets = tmp_path / "targets.csv"
+    targets.write_text("变量,类别,人数\ng,abc,20\ng,def,30\n", encoding="utf-8")
+    for cell, shown in (('"a\nb"', "'a\\nb'"), ("\u202eabc", "'\\u202eabc'"), ("\x1b[2Jx", "'\\u001b[2Jx'")):
+        data = tmp_path / "data.csv"
+        data.write_text(f"y,g\n1,{cell}\n0,def\n", encoding="utf-8")
+        res = CliRunner().invoke(main, ["weight", str(data), "--targets", str(targets), "--by", "g"])
+        _one_line_error(res, f"respondents in g {shown}", "Fix:")
+        assert "\u202e" not in res.output and "\x1b" not in res.output

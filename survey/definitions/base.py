@@ -123,7 +123,8 @@ FastStrictLoader = type("FastStrictLoader", (_NoDuplicateKeys, yaml.CSafeLoader)
     if getattr(yaml, "__with_libyaml__", False) else None
 for _loader in (StrictLoader, FastStrictLoader):
     if _loader is not None:
-        _loader.add_constructor("tag:yaml.org,2002:timestamp", _NoDuplicateKeys.construct_yaml_timestamp)
+        _loader.add_constructor("tag:yaml.org,2002:timestamp",  # type: ignore[attr-defined]
+                                _NoDuplicateKeys.construct_yaml_timestamp)
 _MAY_TAG_OR_ALIAS = re.compile(r"(?:^|[\s\[\]{},:?-])[!&*]", re.M)
 
 

@@ -150,7 +150,8 @@ MAX_MANIFEST_BYTES = 2**20  # survey writes a few KB
 def _manifest_shape(data) -> tuple[str, str] | None:
     """The first part of a parsed manifest.json that survey never writes: (JSON path, what it is), or None."""
     def kind(v) -> str:
-        return {dict: "an object", list: "a list", str: "a string"}.get(type(v), type(v).__name__)
+        names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+        return names.get(type(v), type(v).__name__)
 
     if not isinstance(data, dict) or not isinstance(data.get("inputs"), dict):
         return ("inputs", kind(data.get("inputs")) if isinstance(data, dict) else f"{kind(data)} at the top")

@@ -71,6 +71,18 @@ def framework_candidates(source: str | Path, questionnaires=None) -> tuple[Path,
     return tuple(out)
 
 
+def said_first(source: str | Path) -> None:
+    """Raise the reader's error for a workbook that is none (a PNG, a CSV or a truncated zip named .xlsx).
+
+    Called before saying what is missing beside it: the file itself is the first thing to fix.
+    """
+    p = Path(source)
+    if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file():
+        from survey.inputs.guard import inspect_xlsx
+
+        inspect_xlsx(p)
+
+
 def find_framework(source: str | Path, questionnaires=None) -> Path:
     """The framework file of a workbook analysed without one given (see the module docstring for the order).
 
@@ -79,6 +91,7 @@ def find_framework(source: str | Path, questionnaires=None) -> Path:
     places = framework_candidates(source, questionnaires)
     found = first_file(places)
     if found is None:
+        said_first(source)
         raise DefinitionError(
             "no scoring framework (评分表) found", file=source,
             got="no file at " + ", ".join(p.as_posix() for p in places),
@@ -111,6 +124,7 @@ def find_questionnaires(workbook: str | Path) -> Path:
             out.append(q)
     found = next((q for q in out if q.is_dir()), None)
     if found is None:
+        said_first(workbook)
         raise DefinitionError(
             "no questionnaire folder found", file=workbook,
             got="no folder at " + ", ".join(q.as_posix() for q in out), expected=QUESTIONNAIRES_LOOKUP,
