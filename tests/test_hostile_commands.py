@@ -221,3 +221,20 @@ def test_a_category_with_a_newline_or_an_override_stays_on_one_shown_line(tmp_pa
         res = CliRunner().invoke(main, ["weight", str(data), "--targets", str(targets), "--by", "g"])
         _one_line_error(res, f"respondents in g {shown}", "Fix:")
         assert "\u202e" not in res.output and "\x1b" not in res.output
+
+
+def test_a_frame_sheet_with_headers_only_is_said(tmp_path):
+    """Was "respondents in district '江北新区', which the population targets do not list (expected one of )"."""
+    import openpyxl
+
+    from .conftest import FRAMEWORK_2021
+
+    wb = openpyxl.load_workbook(RAW_2021)
+    wb["抽样框"].delete_rows(2, wb["抽样框"].max_row)
+    book = tmp_path / "2021.xlsx"
+    wb.save(book)
+    res = CliRunner().invoke(main, ["score", str(book), "-q", str(QDIR), "--framework", str(FRAMEWORK_2021),
+                                    "-o", str(tmp_path / "out")])
+    _one_line_error(res, f"{book}: sheet '抽样框': the frame has no unit rows, only its headers",
+                    "Fix: add one row per unit (区) with its count")
+    assert not (tmp_path / "out").exists()
