@@ -238,3 +238,16 @@ def test_a_frame_sheet_with_headers_only_is_said(tmp_path):
     _one_line_error(res, f"{book}: sheet '抽样框': the frame has no unit rows, only its headers",
                     "Fix: add one row per unit (区) with its count")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_that_is_no_workbook_as_last_year_is_said_first(tmp_path):
+    """Was 'no questionnaire folder found …' for --previous notes.txt and compare data.csv."""
+    junk = tmp_path / "notes"
+    junk.write_text("x", encoding="utf-8")
+    data = tmp_path / "data.csv"
+    data.write_text("y\n1\n", encoding="utf-8")
+    for args, path in ((["analyze", str(RAW_2021), "--previous", str(junk), "-o", str(tmp_path / "out")], junk),
+                       (["compare", str(data), str(RAW_2021)], data)):
+        res = CliRunner().invoke(main, args)
+        _one_line_error(res, f"Error: {path}: unsupported file type", "expected an .xlsx or .xls workbook", "Fix:")
+    assert not (tmp_path / "out").exists()

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from survey.errors import DefinitionError
+from survey.errors import DataError, DefinitionError
 
 FRAMEWORK = "framework.yaml"
 FRAMEWORK_LOOKUP = (f"<workbook stem>.{FRAMEWORK} beside the workbook, else {FRAMEWORK} beside it, "
@@ -76,11 +76,18 @@ def said_first(source: str | Path) -> None:
 
     Called before saying what is missing beside it: the file itself is the first thing to fix.
     """
-    p = Path(source)
-    if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file():
-        from survey.inputs.guard import inspect_xlsx
+    from survey.inputs.guard import check_regular_file, inspect_xlsx
+    from survey.inputs.read import XLS_SUFFIXES, XLSX_SUFFIXES
 
+    p = Path(source)
+    if not p.is_file():  # a folder, or nothing: what is missing is said by the caller
+        return
+    check_regular_file(p, what="workbook")
+    if p.suffix.lower() in XLSX_SUFFIXES:
         inspect_xlsx(p)
+    elif p.suffix.lower() not in XLS_SUFFIXES:
+        raise DataError(f"unsupported file type '{p.suffix}'", file=p, expected="an .xlsx or .xls workbook",
+                        hint="save the file as .xlsx")
 
 
 def find_framework(source: str | Path, questionnaires=None) -> Path:
