@@ -124,7 +124,9 @@ def test_questionnaires_are_found_beside_the_workbook_first(tmp_path, monkeypatc
 
     book = tmp_path / "mine" / "book.xlsx"
     book.parent.mkdir()
-    book.write_bytes(b"")
+    from .hostile_inputs import xlsx_parts, zip_bytes
+
+    book.write_bytes(zip_bytes(xlsx_parts()))  # a workbook (an empty file is said first: test_hostile_commands)
     (tmp_path / "questionnaires").mkdir()  # beside the workbook's folder: second
     monkeypatch.chdir(tmp_path)
     assert find_questionnaires(book) == tmp_path / "questionnaires"

@@ -11,6 +11,7 @@ it comes: :func:`run`, the console entry point, also covers the moments after th
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -45,6 +46,16 @@ def _note_interrupts() -> None:
     """Under :func:`run`, once the command is done: a Ctrl-C is noted (run says it), never raised."""
     if _UNDER_RUN and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, lambda signum, frame: _NOTED.append(signum))
+# What a cell or a file name may carry into a message and a terminal would act on: C0/C1 controls
+# (a newline breaks the one line; ESC starts a terminal sequence), bidi overrides and isolates (they
+# reorder the line as shown: U+202E before "abc" shows "cba"), zero-width marks and the BOM.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control and bidi character written as an escape (``\\n``, ``\\u202e``)."""
+    return _UNSHOWABLE.sub(lambda m: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(
+        m.group(), f"\\u{ord(m.group()):04x}"), text)
 
 
 class SurveyGroup(click.Group):
@@ -66,16 +77,16 @@ class SurveyGroup(click.Group):
             # short (openpyxl's) complains when collected: silence that while the frames go.
             hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
         except SurveyError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(one_line(str(exc))) from None
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
             # (the Python docs' recipe: point stdout at devnull so the final flush cannot fail)
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise SystemExit(0) from None
         except PermissionError as exc:
-            raise click.ClickException(f"{exc.filename}: {exc.strerror or 'permission denied'}. Fix: close the "
+            raise click.ClickException(f"{one_line(str(exc.filename))}: {exc.strerror or 'permission denied'}. Fix: close the "
                                        "file if it is open in Excel, or choose a folder you can write to (--out)") from None
         except OSError as exc:  # read-only file system, a file where a folder should be, disk full …
-            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}. Fix: check the path, "
+            raise click.ClickException(f"{one_line(str(exc.filename or ''))}: {exc.strerror or exc}. Fix: check the path, "
                                        "or choose another --out folder") from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -83,7 +94,7 @@ class SurveyGroup(click.Group):
             if os.environ.get("SURVEY_DEBUG"):
                 raise
             raise click.ClickException(
-                f"unexpected error: {type(exc).__name__}: {exc}. This is a bug in survey or an input it does "
+                f"unexpected error: {type(exc).__name__}: {one_line(str(exc))}. This is a bug in survey or an input it does "
                 "not understand; rerun with SURVEY_DEBUG=1 for the traceback and report it") from None
         import gc  # only after an interrupt: the except block (and its traceback's frames) is left
 

@@ -265,8 +265,14 @@ def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, thresho
 
     raw = read_frame_file(frame, sheet=sheet) if frame else None
     cols = {"count_column": population_column, "stratum_column": district_column}
-    if raw is not None and population is None:
-        population = int(S.frame_population(raw.data, **cols, file=raw.file, sheet=raw.sheet).sum())
+    if raw is not None:  # counts beyond the population ceiling (1e300 overflowed the allocation) named by their cell
+        from survey.inputs.frame import check_ceiling
+
+        pop = S.frame_population(raw.data, **cols, file=raw.file, sheet=raw.sheet)
+        for name, value in pop.items():
+            check_ceiling(value, file=raw.file, sheet=raw.sheet, row=pop.attrs["rows"].get(name),
+                          column=pop.attrs["column"])
+        population = int(pop.sum()) if population is None else population
     res: S.SampleSize | S.ThresholdSize
     if threshold is not None:
         res = S.threshold_sample_size(p or 0.95, threshold, confidence=confidence, method=ci_method,

@@ -41,14 +41,14 @@ class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
-MAX_DEFINITION_BYTES = 10 * 2**20  # a definition file is a few KB; more is not one
+MAX_DEFINITION_BYTES = 2**20  # a definition file is a few KB (the largest shipped 10 KB); 1 MB parses in seconds
 MAX_ALIAS_NODES = 10_000  # nodes that aliases (*name) may add to a definition file in all
 
 
 class _StrictProblem(Exception):
-    def __init__(self, message: str, line: int, key: str | None = None):
+    def __init__(self, message: str, line: int, key: str | None = None, hint: str | None = None):
         super().__init__(message)
-        self.message, self.line, self.key = message, line, key
+        self.message, self.line, self.key, self.hint = message, line, key, hint
 
 
 def _size(node, memo: dict) -> int:
@@ -82,6 +82,14 @@ class _NoDuplicateKeys:
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
 
+    def construct_yaml_timestamp(self, node):
+        """A date that looks like one but is none (2021-13-45, 2021-02-30) is a located problem, not a crash."""
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+        except (ValueError, OverflowError) as exc:
+            raise _StrictProblem(f"'{node.value}' is not a valid date ({exc})", node.start_mark.line + 1,
+                                 hint="write a real date as YYYY-MM-DD (2021-11-30), or quote the text") from None
+
 
 class StrictLoader(_NoDuplicateKeys, yaml.SafeLoader):
     """PyYAML's safe loader without duplicate keys, tags, or aliases expanding past a small size."""
@@ -113,6 +121,10 @@ class StrictLoader(_NoDuplicateKeys, yaml.SafeLoader):
 # written twice are refused by the same constructor either way.
 FastStrictLoader = type("FastStrictLoader", (_NoDuplicateKeys, yaml.CSafeLoader), {}) \
     if getattr(yaml, "__with_libyaml__", False) else None
+for _loader in (StrictLoader, FastStrictLoader):
+    if _loader is not None:
+        _loader.add_constructor("tag:yaml.org,2002:timestamp",  # type: ignore[attr-defined]
+                                _NoDuplicateKeys.construct_yaml_timestamp)
 _MAY_TAG_OR_ALIAS = re.compile(r"(?:^|[\s\[\]{},:?-])[!&*]", re.M)
 
 
@@ -127,7 +139,8 @@ def _check_definition_file(p: Path, what: str, shown: str) -> None:
         raise DefinitionError(f"is not a regular file (a named pipe or device), not a {what} file", file=shown,
                               hint=f"name the {what} .yaml file itself")
     if st.st_size > MAX_DEFINITION_BYTES:
-        raise DefinitionError(f"{st.st_size / 2**20:.0f} MB is too large for a {what} file", file=shown,
+        raise DefinitionError(f"{st.st_size / 2**20:.1f} MB is too large for a {what} file", file=shown,
+                              got=f"{st.st_size:,} bytes", expected=f"at most {MAX_DEFINITION_BYTES:,} (1 MB)",
                               hint="check that you named the right file")
 
 
@@ -160,7 +173,7 @@ def read_yaml(path: str | Path | None = None, *, what: str, keys: str, text: str
     except _StrictProblem as exc:
         at = f"line {exc.line}" + (f", key '{exc.key}'" if exc.key else "")
         raise DefinitionError(exc.message, file=shown, path=at,
-                              hint="write each key once, without tags (!!…) or large anchors") from None
+                              hint=exc.hint or "write each key once, without tags (!!…) or large anchors") from None
     except (RecursionError, _TooDeep):  # [[[[… thousands deep: the composer recurses once per level
         raise DefinitionError("the YAML nests too deeply (lists or mappings thousands of levels deep)", file=shown,
                               hint="a definition file is a few levels deep: check that this is the right file") from None

@@ -35,6 +35,7 @@ from survey.errors import DataError
 from survey.evaluation.headline import scores_weighted
 from survey.evaluation.years import analysis_year
 from survey.evaluation.yoy import YearComparison, compare_surveys
+from survey.inputs.guard import check_regular_file
 from survey.stats.presentation import standard_of
 
 MANIFEST = "manifest.json"
@@ -143,14 +144,55 @@ def _checked(entry: dict, report: Path, manifest: Path, what: str) -> Path:
     return found
 
 
+MAX_MANIFEST_BYTES = 2**20  # survey writes a few KB
+
+
+def _manifest_shape(data) -> tuple[str, str] | None:
+    """The first part of a parsed manifest.json that survey never writes: (JSON path, what it is), or None."""
+    def kind(v) -> str:
+        names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+        return names.get(type(v), type(v).__name__)
+
+    if not isinstance(data, dict) or not isinstance(data.get("inputs"), dict):
+        return ("inputs", kind(data.get("inputs")) if isinstance(data, dict) else f"{kind(data)} at the top")
+    inputs = data["inputs"]
+    entries = [(f"inputs.{k}", inputs[k]) for k in ("workbook",) if k in inputs]
+    for key in ("questionnaires", "files"):
+        seq = inputs.get(key, []) if key == "files" else data.get(key, [])
+        if not isinstance(seq, list):
+            return (key if key == "questionnaires" else "inputs.files", kind(seq))
+        entries += [(f"{key}[{i}]", e) for i, e in enumerate(seq)]
+    for where, entry in entries:
+        if not isinstance(entry, dict):
+            return (where, kind(entry))
+        for k in ("path", FROM_REPORT, "sha256"):
+            if entry.get(k) is not None and not (isinstance(entry[k], str) and "\0" not in entry[k]):
+                return (f"{where}.{k}", kind(entry[k]) if not isinstance(entry[k], str) else "text with a NUL")
+    for k in ("folder", f"folder_{FROM_REPORT}"):
+        if inputs.get(k) is not None and not isinstance(inputs[k], str):
+            return (f"inputs.{k}", kind(inputs[k]))
+    if not isinstance(data.get("parameters") or {}, dict):
+        return ("parameters", kind(data["parameters"]))
+    return None
+
+
 def _from_report(report: Path) -> PreviousSource:
     manifest = report / MANIFEST
+    hint = "give the workbook or evaluation folder, or re-run `survey analyze` to rewrite the report"
     try:
+        if not manifest.is_file() or manifest.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ValueError("a folder or a special file" if not manifest.is_file() else
+                             f"{manifest.stat().st_size / 2**20:.0f} MB; survey writes a few KB")
         data = json.loads(manifest.read_text(encoding="utf-8"))
-        inputs = data["inputs"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataError("the report folder's manifest.json cannot be read", file=str(manifest), got=str(exc),
-                        hint="give the workbook or evaluation folder, or re-run `survey analyze` to rewrite the report") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise DataError("the report folder's manifest.json cannot be read", file=str(manifest),
+                        got=str(exc) or type(exc).__name__, hint=hint) from None
+    bad = _manifest_shape(data)
+    if bad:
+        raise DataError(f"the report folder's manifest.json is not one survey wrote: {bad[0]} is {bad[1]}",
+                        file=str(manifest), expected="inputs: {workbook: {path, from_report, sha256}} or "
+                        "{folder, files: [...]}, questionnaires: [{id, path, sha256}, ...]", hint=hint)
+    inputs = data["inputs"]
     if "workbook" in inputs:
         path = _checked(inputs["workbook"], report, manifest, "workbook")
     else:
@@ -169,9 +211,11 @@ def previous_source(path: str | Path) -> PreviousSource:
         raise DataError("last year's evaluation was not found", file=str(p),
                         expected="a workbook, an evaluation folder or a report folder (reports/<name>)",
                         hint="check the path given to --previous / compare, or the `previous:` key of evaluation.yaml")
-    if p.is_dir() and not (p / "evaluation.yaml").exists() and (p / MANIFEST).exists():
-        return _from_report(p)
-    return PreviousSource(p)
+    src = _from_report(p) if p.is_dir() and not (p / "evaluation.yaml").exists() and (p / MANIFEST).exists() \
+        else PreviousSource(p)
+    if not src.path.is_dir():  # a device or a pipe named by OLD or a manifest: said before any framework is looked for
+        check_regular_file(src.path, what="workbook")
+    return src
 
 
 def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: str | None = None) -> Previous:

@@ -127,6 +127,9 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
                              got="columns " + ", ".join(map(str, table.columns)), hint=hint)
     options = q.options(q.district_item)
     counts = population_table(table, dcol, wt.population, file=file, sheet=sheet, error=WeightingError)
+    if counts.empty:  # headers only (or total rows only): said so, not "respondents in 玄武区 … (expected one of )"
+        raise WeightingError("the frame has no unit rows, only its headers", file=file, sheet=sheet,
+                             hint=f"add one row per unit ({dcol}) with its count ({wt.population})")
     pop, rows = {}, {}
     for name, value in counts.items():
         row = counts.attrs["rows"][name]

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from survey.errors import DefinitionError
+from survey.errors import DataError, DefinitionError
 
 FRAMEWORK = "framework.yaml"
 FRAMEWORK_LOOKUP = (f"<workbook stem>.{FRAMEWORK} beside the workbook, else {FRAMEWORK} beside it, "
@@ -71,6 +71,25 @@ def framework_candidates(source: str | Path, questionnaires=None) -> tuple[Path,
     return tuple(out)
 
 
+def said_first(source: str | Path) -> None:
+    """Raise the reader's error for a workbook that is none (a PNG, a CSV or a truncated zip named .xlsx).
+
+    Called before saying what is missing beside it: the file itself is the first thing to fix.
+    """
+    from survey.inputs.guard import check_regular_file, inspect_xlsx
+    from survey.inputs.read import XLS_SUFFIXES, XLSX_SUFFIXES
+
+    p = Path(source)
+    if not p.is_file():  # a folder, or nothing: what is missing is said by the caller
+        return
+    check_regular_file(p, what="workbook")
+    if p.suffix.lower() in XLSX_SUFFIXES:
+        inspect_xlsx(p)
+    elif p.suffix.lower() not in XLS_SUFFIXES:
+        raise DataError(f"unsupported file type '{p.suffix}'", file=p, expected="an .xlsx or .xls workbook",
+                        hint="save the file as .xlsx")
+
+
 def find_framework(source: str | Path, questionnaires=None) -> Path:
     """The framework file of a workbook analysed without one given (see the module docstring for the order).
 
@@ -79,6 +98,7 @@ def find_framework(source: str | Path, questionnaires=None) -> Path:
     places = framework_candidates(source, questionnaires)
     found = first_file(places)
     if found is None:
+        said_first(source)
         raise DefinitionError(
             "no scoring framework (评分表) found", file=source,
             got="no file at " + ", ".join(p.as_posix() for p in places),
@@ -112,6 +132,7 @@ def find_questionnaires(workbook: str | Path) -> Path:
             out.append(q)
     found = next((q for q in out if q.is_dir()), None)
     if found is None:
+        said_first(workbook)
         raise DefinitionError(
             "no questionnaire folder found", file=workbook,
             got="no folder at " + ", ".join(q.as_posix() for q in out), expected=QUESTIONNAIRES_LOOKUP,

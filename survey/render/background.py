@@ -21,6 +21,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -117,6 +118,17 @@ def _stop(signum, frame) -> None:
     raise SystemExit(0)  # unwinds through multiprocessing, which then stops the daemonic children
 
 
+def _unraisable(unraisable) -> None:
+    """The stop raised inside a finaliser (a weakref callback of matplotlib's): Python can only print it
+    ("Exception ignored in … SystemExit: 0" on the user's terminal, above the one-line error). Say
+    nothing and stop again 10 ms later, from a timer: out of the finaliser, where it unwinds."""
+    if isinstance(unraisable.exc_value, SystemExit):
+        signal.signal(signal.SIGALRM, _stop)
+        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def _serve(conn, warm: Callable[[], Any], other) -> None:
     other.close()  # the parent's end, inherited (see _child)
     # the worker is daemonic (it never outlives the parent), and multiprocessing forbids a daemonic
@@ -126,6 +138,7 @@ def _serve(conn, warm: Callable[[], Any], other) -> None:
     # (SIGTERM), and the worker then stops the copy it may have forked
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
+    sys.unraisablehook = _unraisable
     with contextlib.suppress(Exception):  # a failed warm-up only costs its time: the job meets the error itself
         warm()
     try:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from dataclasses import replace
 
 from survey.render.blocks import Chart, Heading, PageBreak, Para, Table
 from survey.render.keep import (
@@ -314,6 +316,29 @@ def title_lines(text: str, per_line: float) -> list[str]:
     return [text]
 
 
+# What XML 1.0 cannot hold (python-docx refuses it): C0 controls but tab, newline and return, lone
+# surrogates, U+FFFE/U+FFFF. A free-text answer may carry one (Excel stores ESC as _x001B_).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(blocks: list) -> list:
+    """``blocks`` with the characters XML cannot hold dropped from their text (the input keeps them)."""
+    def s(t):
+        return _NOT_XML.sub("", t) if isinstance(t, str) and _NOT_XML.search(t) else t
+
+    out = []
+    for b in blocks:
+        if isinstance(b, (Heading, Para)):
+            b = replace(b, text=s(b.text))
+        elif isinstance(b, Table):
+            b = replace(b, header=tuple(map(s, b.header)), rows=tuple(tuple(map(s, r)) for r in b.rows),
+                        caption=s(b.caption))
+        elif isinstance(b, Chart):
+            b = replace(b, caption=s(b.caption))
+        out.append(b)
+    return out
+
+
 def report_docx_bytes(blocks: list, *, title: str = "", drawn=None) -> bytes:
     """The blocks as a .docx (bytes).
 
@@ -328,7 +353,7 @@ def report_docx_bytes(blocks: list, *, title: str = "", drawn=None) -> bytes:
     doc = Document()
     _setup(doc)
     text_cm, tables, figures, slots = PORTRAIT_TEXT_CM, 0, 0, []
-    for b in blocks:
+    for b in xml_safe(blocks):
         if isinstance(b, Heading):
             h = doc.add_paragraph(b.text, style="Title" if b.level == 0 else f"Heading {min(b.level, 3)}")
             if b.level == 0:

@@ -217,6 +217,10 @@ def targets_from_table(table: pd.DataFrame, by: list[str] | None, *, wide: bool,
                                  row=excel_row(table, i), got=table[col].iloc[i])
         return x.to_numpy(float)
 
+    if table.empty:  # headers only: every later lookup would fail on a column of nothing
+        raise WeightingError("the targets table has no rows, only its headers", file=file,
+                             got="columns " + ", ".join(map(str, table.columns)),
+                             hint="add one row per category with its population count")
     if wide:
         if not by:
             raise WeightingError("cell targets need the columns they are counted by (by=…)", file=file)
