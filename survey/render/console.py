@@ -78,7 +78,7 @@ def unread_answer_lines(cleaned) -> list[str]:
     where = (f"sheet '{sheet}', " if pd.notna(sheet) and sheet else "") + f"row {first['row']}, column '{first['column']}'"
     return [f"{WARNING}{fmt_count(len(unread), 'answer')} not among the item's options ({shown}), first at {where}: "
             "read as unanswered (a required item's response excluded as 必答题缺失). Fix: correct the cells, "
-            "or the options of the item's scale in its questionnaire; audit.xlsx 审核明细 lists each"]
+            "or the item's options in the questionnaire (items[].options, or its scale); audit.xlsx 审核明细 lists each"]
 
 
 def warning_lines(warnings: Iterable[str]) -> list[str]:
