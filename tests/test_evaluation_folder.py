@@ -366,6 +366,8 @@ def test_template_run_again_replaces_its_own_file_and_keeps_an_edited_one(tmp_pa
     assert res.exit_code == 0 and book.read_bytes() == edited
     assert f"kept: {book} (changed since survey template wrote it; --force replaces it)" in res.output
     assert f"written: {spare}" in res.output
+    # the inputs still name the kept workbook: the line says to carry the change over (not "name them")
+    assert f"{book} was kept: copy what changed (rows, columns) from this file into it" in res.output
     spare.write_bytes(spare.read_bytes() + b"")              # unchanged: replaced again; both edited: nothing
     assert run("template", folder).exit_code == 0
     wb = openpyxl.load_workbook(spare)

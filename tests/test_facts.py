@@ -43,6 +43,9 @@ def test_facts_optional_when_not_required(write_xlsx):
 @pytest.mark.parametrize("rows, message, where", [
     ([["指标", "项目", "说明"], ["a", "b", "c"]], r"missing column 数值", "sheet '指标数据', row 1"),
     ([HEAD, ["再犯罪率", "重新犯罪人数", "0.1%", None]], r"not a number: '0.1%'.*0\.001", "row 2, column '数值'"),
+    # found by a new-user trial: the hint converts the cell's own percentage
+    ([HEAD, ["预算执行率", "预算执行率", "93%", None]], r"not a number: '93%'.*write a plain number \(0\.93, not 93%\)",
+     "row 2, column '数值'"),
     ([HEAD, ["a", "b", 1, None], ["a", "b", 2, None]], r"'a / b' appears twice \(rows 2 and 3\)", "row 3"),
     ([HEAD, [None, "b", 1, None]], r"empty 指标", "row 2, column '指标'"),
     ([HEAD, ["a", "b", None, "note"]], r"'a / b' has no number", "row 2, column '数值'"),

@@ -131,3 +131,22 @@ def test_compare_names_a_missing_new_year_as_this_years(tmp_path):
     assert "last year" not in res.output.replace("OLD, last year's, comes first", "")
     res = run("compare", tmp_path / "2020.xlsx", ROOT / "raw" / "2021.xlsx")
     assert f"{tmp_path / '2020.xlsx'}: last year's evaluation was not found" in res.output
+
+
+# -- 5. mistakes a new user makes --------------------------------------------------------------
+
+def test_answers_not_among_the_options_are_said_on_the_console(tmp_path, without_charts):
+    # an answer typed outside the scale (比较满意, 很满意) counts as unanswered: the response is
+    # excluded as 必答题缺失 and the rate moves, so the console names the cells and the fix
+    assert run("init", tmp_path / "e", "--from", "rural-water-2023").exit_code == 0
+    csv = tmp_path / "e" / "raw" / "residents.csv"
+    data = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
+    overall = next(c for c in data.columns if c.startswith("7."))
+    data.loc[0, overall], data.loc[3, overall] = "比较满意", "很满意"
+    data.to_csv(csv, index=False, encoding="utf-8-sig")
+    result = run("analyze", tmp_path / "e")
+    assert result.exit_code == 0, result.output
+    lines = [x for x in result.output.splitlines() if "not among the item's options" in x]
+    assert len(lines) == 1, result.output
+    assert "2 answers" in lines[0] and "“比较满意”、“很满意”" in lines[0]
+    assert "row 2," in lines[0] and overall in lines[0] and "Fix:" in lines[0]

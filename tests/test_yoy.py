@@ -107,6 +107,18 @@ def test_flagged_rows_share_one_caveat_and_items_go_by_their_short_label(years):
     assert para.endswith("两年比较均显著提高（以上比例需审慎解读，不引用具体数值，见比较表）。")
 
 
+def test_no_remaining_items_are_spoken_of_when_every_item_changed(years):
+    """Found by a new-user trial: all 5 items 显著提高, then "其余题目满意率无显著变化" of none."""
+    offender = compare_analyses(*years)[0][1]
+    t = offender.table.copy()
+    t.loc[t["family"] == "item", "verdict"] = UP
+    text = "\n".join(comparison_paragraphs(replace(offender, table=t), "2021年", "2022年"))
+    n = int((t["family"] == "item").sum())
+    assert "其余题目" not in text and f"共比较{n}题，各题满意率均有显著变化（Holm校正）。" in text
+    t.loc[t.index[t["family"] == "item"][1:], "verdict"] = SAME      # one changed: the others are 其余
+    assert "其余题目满意率无显著变化" in "\n".join(comparison_paragraphs(replace(offender, table=t)))
+
+
 def test_questionnaire_changes_are_reported_and_never_compared(years):
     old, new = years[0].surveys[0], years[1].surveys[0]
     q = new.questionnaire

@@ -66,8 +66,10 @@ def template_cmd(folder, out, force):
     existed = target.exists()
     written = write_files({target: data})
     write_files({folder / RECORD: record_bytes(folder, target, data)})  # after: a stale record only keeps files
-    click.echo(f"{'replaced' if existed else 'written'}: {written[0]} (sheets {', '.join(tables)}); "
-               "fill them in and name them in evaluation.yaml")
+    then = ("fill them in and name them in evaluation.yaml" if not kept else  # the workbook the inputs name was kept
+            f"{kept[0].path} was kept: copy what changed (rows, columns) from this file into it, or name this file "
+            "in evaluation.yaml")
+    click.echo(f"{'replaced' if existed else 'written'}: {written[0]} (sheets {', '.join(tables)}); {then}")
 
 
 @main.group()

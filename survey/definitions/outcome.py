@@ -119,8 +119,15 @@ def itemised(weight: float, lines: Sequence[tuple[str, str, float, float | None]
 
 
 def lead(view: FactView) -> str:
-    """The evaluator's notes (the facts' 说明) that lead a 评分过程."""
-    return "；".join(view.notes())
+    """The evaluator's notes (the facts' 说明) that lead a 评分过程, each said once.
+
+    Two facts of one indicator with the same 说明 (核查资料) must not read "核查资料；核查资料".
+
+    >>> from types import SimpleNamespace
+    >>> lead(SimpleNamespace(notes=lambda: ["核查资料", "核查资料", "预算批复"]))
+    '核查资料；预算批复'
+    """
+    return "；".join(dict.fromkeys(view.notes()))
 
 
 def count_steps(shortfall: float, step: float, mode: str) -> float:

@@ -181,6 +181,7 @@ def _shown(q: Questionnaire, data: pd.DataFrame, item_id: str, r) -> str | None:
 # -- the findings of one rule --------------------------------------------------------------------
 
 FINDING_COLUMNS = ("rule", "action", "row", "column", "value", "message")
+UNANSWERED = "(空/跳过)"  # the audit's value of a required item left empty (an answer not read quotes its text)
 
 
 class _Finder:
@@ -286,7 +287,7 @@ def incomplete(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.Da
 
     quoted = _cell_findings(responses)
     f.add("exclude", ~answered.all(axis=1), lambda r: f.col(missing_items(r)[0]),
-          lambda r: quoted.get((r, f.col(missing_items(r)[0])), "(空/跳过)"),
+          lambda r: quoted.get((r, f.col(missing_items(r)[0])), UNANSWERED),
           lambda r: "必答题未作答或无法识别：" + "、".join(missing_items(r)))
     return f.findings()
 

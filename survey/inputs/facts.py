@@ -205,7 +205,7 @@ def parse_number(v, *, file=None, sheet=None, row=None, column=None, what: str =
         try:
             x = float(text)
         except ValueError:
-            hint = "write a plain number (0.001, not 0.1%)" if text.endswith("%") else "type a plain number"
+            hint = f"write a plain number ({_as_decimal(text)}, not {text})" if text.endswith("%") else "type a plain number"
             raise DataError(f"not a number: {v!r}", expected=what, hint=hint, **where) from None
     if not math.isfinite(x):
         raise DataError(f"not a finite number: {v!r}", expected=what, hint="type the number itself", **where)
@@ -213,6 +213,18 @@ def parse_number(v, *, file=None, sheet=None, row=None, column=None, what: str =
         raise DataError(f"implausible number {x:.6g} (beyond ±{VALUE_CEILING:.0e})", expected=what,
                         hint="correct the number (a unit or typing error?)", **where)
     return x
+
+
+def _as_decimal(percent: str) -> str:
+    """'93%' → '0.93' for a hint (the example 0.001 when the text before % is no number).
+
+    >>> _as_decimal("93%"), _as_decimal("0.1%"), _as_decimal("约9成%")
+    ('0.93', '0.001', '0.001')
+    """
+    try:
+        return f"{float(percent[:-1]) / 100:.10g}"
+    except ValueError:
+        return "0.001"
 
 
 def _records(table):

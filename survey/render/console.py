@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from survey.definitions.vocab import OVERALL
-from survey.evaluation.clean import RULE_LABELS
+from survey.evaluation.clean import RULE_LABELS, UNANSWERED
 from survey.evaluation.headline import headlines
 from survey.formatting import fmt_count
 from survey.render.annex import total_text
@@ -52,6 +52,35 @@ def plausibility_lines(cleaned) -> list[str]:
             for rule, done in PLAUSIBILITY_WARNINGS.items() if rule in counts]
 
 
+def unread_answer_lines(cleaned) -> list[str]:
+    """One ``warning:`` for the answers given but not read (text not among the item's options).
+
+    Such a cell counts as unanswered: a required item's makes its response 必答题缺失, silently
+    lowering the valid count and moving the rates, unless the console says so.
+
+    >>> audit = pd.DataFrame({"rule": ["incomplete", "incomplete", "unknown_option", "unknown_option"],
+    ...                       "sheet": ["s"] * 4, "row": [3, 5, 9, 3], "column": ["2、服务", "2、服务", "4、态度", "2、服务"],
+    ...                       "value": ["比较满意", "(空/跳过)", "很满意", "比较满意"]})
+    >>> from types import SimpleNamespace
+    >>> line, = unread_answer_lines(SimpleNamespace(audit=audit))
+    >>> line[:line.index(":", 10)]
+    "warning: 2 answers not among the item's options (“比较满意”、“很满意”), first at sheet 's', row 3, column '2、服务'"
+    """
+    a = cleaned.audit
+    unread = a[(a["rule"] == "unknown_option") | ((a["rule"] == "incomplete") & (a["value"] != UNANSWERED))]
+    unread = unread.drop_duplicates(["row", "column"])  # an excluded response's cell: flagged and quoted
+    if not len(unread):
+        return []
+    first = unread.iloc[0]
+    values = list(pd.unique(unread["value"].astype(str)))
+    shown = "、".join(f"“{v}”" for v in values[:3]) + ("…" if len(values) > 3 else "")
+    sheet = first.get("sheet")
+    where = (f"sheet '{sheet}', " if pd.notna(sheet) and sheet else "") + f"row {first['row']}, column '{first['column']}'"
+    return [f"{WARNING}{fmt_count(len(unread), 'answer')} not among the item's options ({shown}), first at {where}: "
+            "read as unanswered (a required item's response excluded as 必答题缺失). Fix: correct the cells, "
+            "or the item's options in the questionnaire (items[].options, or its scale); audit.xlsx 审核明细 lists each"]
+
+
 def warning_lines(warnings: Iterable[str]) -> list[str]:
     """``warning: <text>`` for each warning (a year to check, an allocation that does not add up …)."""
     return [f"{WARNING}{w}" for w in warnings]
@@ -64,7 +93,8 @@ def clean_lines(path, raw, cleaned) -> list[str]:
     """
     where = f"{path}" + (f" [{raw.sheet}]" if raw.sheet else "") + (f" ({raw.encoding})" if raw.encoding else "")
     lines = [f"{where}: {cleaned.valid.format} export, {fmt_count(cleaned.returned, 'response')}", cleaned.summary(),
-             *(f"{NOTE}{n}" for n in cleaned.notes), *plausibility_lines(cleaned)]
+             *(f"{NOTE}{n}" for n in cleaned.notes), *plausibility_lines(cleaned),
+             *unread_answer_lines(cleaned)]
     flags = cleaned.flagged_by_rule()
     if flags:
         lines.append("flagged, kept: " + ", ".join(f"{label} {n}" for label, n in flags.items()))
@@ -111,7 +141,7 @@ def analysis_lines(result) -> list[str]:
     for s in result.surveys:
         lines.append(f"{s.questionnaire.title} [{s.sheet}]: {s.cleaned.summary()}")
         lines += [f"  {NOTE}{note}" for note in s.cleaned.notes]
-        lines += [f"  {w}" for w in plausibility_lines(s.cleaned)]
+        lines += [f"  {w}" for w in (*plausibility_lines(s.cleaned), *unread_answer_lines(s.cleaned))]
     lines.append("")
     for h in headlines(result):  # the scored figure (计分口径), the same in every output
         lines += headline_lines(h)

@@ -120,7 +120,10 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
     if len(items):
         out += ["分题目：" + "；".join(row_sentences(items, old, new, cmp.alpha)) + "。"]
     n_items = int((t["family"] == "item").sum())
-    out.append(f"{'其余题目满意率' if len(items) else '各题满意率均'}无显著变化（共比较{n_items}题，Holm校正）。")
+    if len(items) == n_items and n_items:  # every item changed: there is no 其余题目 to speak of
+        out.append(f"共比较{n_items}题，各题满意率均有显著变化（Holm校正）。")
+    else:
+        out.append(f"{'其余题目满意率' if len(items) else '各题满意率均'}无显著变化（共比较{n_items}题，Holm校正）。")
     units = t[(t["family"] == "measure") & (t["level"] != OVERALL_LEVEL)]
     units = units[units["measure"] == units["measure"].iloc[0]] if len(units) else units  # the headline measure
     sig = units[units["verdict"].isin([UP, DOWN])]
