@@ -13,6 +13,8 @@ all problems at once for ``survey questionnaire check``.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -415,6 +417,14 @@ def _item_problems(q: Questionnaire, ids: list[str], dims: list[str], problems: 
             problems.append(("dimensions", f"dimension '{d}' is listed twice"))
 
 
+def _unknown_item(item_id, ids: list[str]) -> str:
+    """``unknown item 'overal' — did you mean 'overall'?`` (or the items there are)."""
+    close = difflib.get_close_matches(str(item_id), ids, n=1, cutoff=0.6)
+    if close:
+        return f"unknown item '{item_id}' — did you mean '{close[0]}'?"
+    return f"unknown item '{item_id}'; items are {', '.join(ids)}"
+
+
 def _measure_problems(q: Questionnaire, ids: list[str], dims: list[str], problems: list[tuple[str, str]]) -> None:
     """Measure ids, their item / items, scores and indicators.
 
@@ -425,7 +435,7 @@ def _measure_problems(q: Questionnaire, ids: list[str], dims: list[str], problem
         if item_id is None:
             problems.append((path, "an item is required here"))
         elif item_id not in ids:
-            problems.append((path, f"unknown item '{item_id}'"))
+            problems.append((path, _unknown_item(item_id, ids)))
         elif need_scale and q.item(item_id).scale is None:
             problems.append((path, f"item '{item_id}' has no scale (no satisfied set)"))
 
@@ -464,21 +474,21 @@ def _screening_problems(q: Questionnaire, ids: list[str], problems: list[tuple[s
     for i, s in enumerate(q.screening):
         base = f"screening[{i}]"
         if s.item not in ids:
-            problems.append((f"{base}.item", f"unknown item '{s.item}'"))
+            problems.append((f"{base}.item", _unknown_item(s.item, ids)))
             continue
         opts = q.options(s.item)
         for opt in s.exclude:
             if opt not in opts:
                 problems.append((f"{base}.exclude", f"unknown option '{opt}' of item '{s.item}'; options are {', '.join(opts)}"))
     if q.district_item is not None and q.district_item not in ids:
-        problems.append(("district_item", f"unknown item '{q.district_item}'"))
+        problems.append(("district_item", _unknown_item(q.district_item, ids)))
 
 
 def _cleaning_problems(q: Questionnaire, ids: list[str], problems: list[tuple[str, str]]) -> None:
     """Items and answers named by the attention checks and the logic rules."""
     def check_options(base: str, item_id: str, answers) -> None:
         if item_id not in ids:
-            problems.append((f"{base}.item", f"unknown item '{item_id}'"))
+            problems.append((f"{base}.item", _unknown_item(item_id, ids)))
             return
         opts = q.options(item_id)
         for a in answers:
@@ -504,7 +514,7 @@ def _weighting_problems(q: Questionnaire, ids: list[str], problems: list[tuple[s
             problems.append(("weighting", "weighting to the frame needs district_item"))
         for i, item_id in enumerate(q.weighting.margins):
             if item_id not in ids:
-                problems.append((f"weighting.margins[{i}]", f"unknown item '{item_id}'"))
+                problems.append((f"weighting.margins[{i}]", _unknown_item(item_id, ids)))
             elif q.item(item_id).type != "single":
                 problems.append((f"weighting.margins[{i}]", f"item '{item_id}' is not a single-choice item"))
         if q.weighting.margins and q.weighting.method == "poststratify":
@@ -555,8 +565,15 @@ def _validate(path: Path, data: dict) -> tuple[Questionnaire | None, list[tuple[
         q = Questionnaire.model_validate(data)
     except ValidationError as exc:
         return None, list(validation_problems(exc, data, model=Questionnaire))
-    problems = list(_reference_problems(q))
+    problems = [(_with_line(where, data), message) for where, message in _reference_problems(q)]
     return (None if problems else q), problems
+
+
+def _with_line(where: str, data) -> str:
+    """``measures[0].item`` → ``line 31, measures[0].item`` when the file's line of that key is known."""
+    parts = tuple(int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", where))
+    line = getattr(data, "lines", {}).get(parts)
+    return f"line {line}, {where}" if line else where
 
 
 def load(path: str | Path) -> Questionnaire:
