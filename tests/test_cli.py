@@ -341,3 +341,15 @@ def test_every_import_in_the_readme_resolves():
         mod = importlib.import_module(module)
         for name in names.split(","):
             assert hasattr(mod, name.strip()), f"README: from {module} import {name.strip()}"
+
+
+@pytest.mark.parametrize("command", ["analyze", "validity", "score"])
+def test_min_per_unit_is_min_per_district(command, tmp_path):
+    # 区, 县, 乡镇, 街道: the option's other name says it of any unit (a new user with 乡镇 looked for it)
+    from survey.cli.app import main as group
+
+    book = tmp_path / "x.xlsx"
+    book.write_bytes(b"")
+    for flag in ("--min-per-unit", "--min-per-district"):
+        ctx = group.commands[command].make_context(command, [str(book), flag, "40"])
+        assert ctx.params["min_per_district"] == 40

@@ -359,6 +359,7 @@ def test_uncertainty_normal_straddling_the_threshold(tmp_path):
     assert {a: p for a, _, p in u.probabilities} == pytest.approx({15: 0.841345, 14: 0.158655}, abs=1e-6)
     assert (u.score, u.score_low, u.score_high) == (15, 14, 15)
     assert "跨越评分阈值" in u.warning
+    assert u.warning.endswith("得分可能为14–15分（得满分15分的概率84.1%）")  # the full marks named (a new user misread it)
     card = score_framework(fw, Facts.from_mapping({"制度": {"扣分": (0, "ok")}}),
                            {"满意度": {"estimate": 0.86, "se": 0.01, "ci_low": 0.8404, "ci_high": 0.8796}})
     assert (card.total_low, card.total, card.total_high) == (99, 100, 100)

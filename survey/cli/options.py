@@ -65,9 +65,10 @@ alpha_option = click.option("--alpha", type=FRACTION, default=0.05, show_default
                             help="Significance level: intervals at 1 − alpha confidence.")
 interval_options = stack(ci_method_option(), alpha_option)
 district_option = click.option(
-    "--min-per-district", type=click.IntRange(min=0), default=5, show_default=True,
-    help="Fewest valid responses a district should have: the validity check's threshold, "
-         "the report's suppression threshold (smaller districts are shown without a rate), "
+    "--min-per-district", "--min-per-unit", "min_per_district", type=click.IntRange(min=0), default=5,
+    show_default=True,
+    help="Fewest valid responses a unit of the breakdown (区, 县, 乡镇, 街道 …) should have: the validity "
+         "check's threshold, the report's suppression threshold (smaller units are shown without a rate), "
          "and the allocation's floor in sample-size.")
 reliable_option = click.option(
     "--reliable-n", type=click.IntRange(min=1), default=30, show_default=True,

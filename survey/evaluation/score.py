@@ -528,6 +528,6 @@ def rate_uncertainty(ind: Indicator, rate: Mapping, *, step_mode: str | None = N
     warning = None
     if s_lo != s_hi:
         warning = (f"{ind.name}：满意度置信区间{shown[1]}–{shown[2]}跨越评分阈值，"
-                   f"得分可能为{_range(min(s_lo, s_hi), max(s_lo, s_hi))}分（满分概率{p_full:.1%}）")
+                   f"得分可能为{_range(min(s_lo, s_hi), max(s_lo, s_hi))}分（得满分{fmt_num(ind.weight)}分的概率{p_full:.1%}）")
     return RateUncertainty(ind.name, ind.weight, p, lo, hi, rate.get("se"), rate.get("n_eff"), name,
                            score, s_lo, s_hi, p_full, table, warning, shown)
