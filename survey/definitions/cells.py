@@ -129,7 +129,7 @@ def population_table(
         if len(numeric) != 1:
             raise error("which frame column holds the population counts?", file=shown, sheet=sheet,
                         got="numeric columns " + (", ".join(map(str, numeric)) or "(none)"),
-                        hint="name it (count_col; on the command line --population-column)")
+                        hint="name it: --population-column on the command line, count_col in Python")
         count_col = numeric[0]
     if count_col not in cols:
         raise error(f"the frame has no column '{count_col}'", file=shown, sheet=sheet,
