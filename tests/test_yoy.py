@@ -296,3 +296,15 @@ def test_the_overall_question_is_compared_once_as_its_measure(years):
         assert ((sheet["指标/题目"] == "overall") & (sheet["范围"] == "全部")).sum() == 1
     staff = compare_analyses(*years)[0][0]
     assert "共比较12题" in "".join(comparison_paragraphs(staff))  # 12 items besides the overall question
+
+
+def test_compare_folder_tells_two_evaluations_of_one_name_apart():
+    # a new user's two years were both data.xlsx: the folder was reports/data-vs-data
+    from types import SimpleNamespace as NS
+
+    from survey.cli.evaluate import comparison_folder
+
+    assert comparison_folder(NS(name="2021", year=None), NS(name="2022", year=None)) == "2022-vs-2021"
+    assert comparison_folder(NS(name="data", year=2022), NS(name="data", year=2023)) == "data-2023-vs-2022"
+    same = NS(name="data", year=2023)
+    assert comparison_folder(same, same) == "data-vs-previous"

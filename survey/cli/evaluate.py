@@ -232,6 +232,22 @@ def audit_cmd(annex, framework, step_mode):
     click.echo(f"{annex}: no findings")
 
 
+def comparison_folder(old, new) -> str:
+    """The default folder of a comparison: ``<new>-vs-<old>`` by the two analyses' names.
+
+    Two evaluations of one name (both ``data.xlsx``, say) are told apart by their years,
+    else the old one is ``previous``.
+    """
+    from survey.evaluation.years import analysis_year
+
+    if old.name != new.name:
+        return f"{new.name}-vs-{old.name}"
+    y_old, y_new = analysis_year(old), analysis_year(new)
+    if y_old is not None and y_new is not None and y_old != y_new:
+        return f"{new.name}-{y_new}-vs-{y_old}"
+    return f"{new.name}-vs-previous"
+
+
 @main.command("compare")
 @click.argument("old", type=PATH)
 @input_options
@@ -248,7 +264,8 @@ def audit_cmd(annex, framework, step_mode):
               help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
 @click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
 @reliable_option
-@output_options("reports/<new>-vs-<old>", "Folder for comparison.xlsx.")
+@output_options("reports/<new>-vs-<old>, or <name>-<year>-vs-<year> when both have one name",
+                "Folder for comparison.xlsx.")
 @limit_options
 def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, old_framework, alpha, key, no_units,
                 weighted, details, reliable_n, out):
@@ -289,5 +306,5 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, ol
     lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha,
                                    unit=unit_label(b))
     echo_lines(lines)
-    written = write_files({(out or Path("reports") / f"{b.name}-vs-{a.name}") / "comparison.xlsx": xlsx_bytes(sheets)})
+    written = write_files({(out or Path("reports") / comparison_folder(a, b)) / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))
