@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from survey.render.background import can_fork
+
 ROOT = Path(__file__).resolve().parents[1]
 QDIR = ROOT / "questionnaires"
 RAW_2021 = ROOT / "raw" / "2021.xlsx"
@@ -332,3 +334,11 @@ def need_cjk_font() -> None:
             pytest.fail(why)
         pytest.skip(why)
 
+
+
+# Tests of the forked report worker: where the platform cannot fork, or on one CPU, the worker's job
+# runs in the calling process instead (survey.render.background.can_fork), which the other tests cover.
+forks = pytest.mark.skipif(
+    not can_fork(),
+    reason="no forked worker here (one CPU, or a platform without fork): the work runs inline, "
+           "which the rest of the suite checks")

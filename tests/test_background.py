@@ -11,6 +11,8 @@ import pytest
 
 from survey.render.background import Worker, in_background
 
+from .conftest import forks
+
 WARMED: list[str] = []
 
 
@@ -31,8 +33,6 @@ def _warns(x: int) -> int:
     return x
 
 
-forks = pytest.mark.skipif((os.cpu_count() or 1) < 2 or not hasattr(os, "fork"),
-                           reason="runs inline here: one CPU or no fork (the inline path is what the other tests check)")
 
 
 @forks

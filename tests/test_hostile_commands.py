@@ -19,7 +19,7 @@ from survey.definitions.base import MAX_DEFINITION_BYTES, read_yaml
 from survey.errors import DataError, DefinitionError
 from survey.evaluation.previous import previous_source
 
-from .conftest import QDIR, RAW_2021, ROOT
+from .conftest import QDIR, RAW_2021, ROOT, forks
 
 
 def _one_line_error(res, *parts: str) -> str:
@@ -274,6 +274,7 @@ def test_a_control_character_in_an_answer_does_not_stop_report_docx():
     assert not any(ch in text for ch in "\x00\x07\x08\x0b\x1b\x1f")
 
 
+@forks
 def test_a_worker_stopped_inside_a_finaliser_prints_nothing():
     """Seen once in ~250 failing runs: "Exception ignored in: <function TransformNode.set_children…>
     … SystemExit: 0" above the one-line error (the report worker stopped inside matplotlib's weakref
@@ -281,10 +282,6 @@ def test_a_worker_stopped_inside_a_finaliser_prints_nothing():
     import subprocess
     import sys
 
-    from survey.render import background
-
-    if not background._can_fork():
-        pytest.skip("the worker runs only where the platform forks, on two CPUs or more")
     script = (
         "import time, weakref\n"
         "from survey.render.background import Worker\n"

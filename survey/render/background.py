@@ -63,7 +63,7 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     callable
         Called once, with no argument: the result (from the worker, or computed then).
     """
-    if not _can_fork():
+    if not can_fork():
         return lambda: fn(*args)
     try:
         recv, send = multiprocessing.get_context("fork").Pipe(duplex=False)
@@ -81,7 +81,7 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     return result
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     """Two CPUs or more, and a platform that forks (else everything runs in the calling process)."""
     return (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods()
 
@@ -168,7 +168,7 @@ class Worker:
     def __init__(self, warm: Callable[[], Any]):
         self._conn = self._proc = None
         self._collected = False
-        if not _can_fork():
+        if not can_fork():
             return
         try:
             self._conn, child = multiprocessing.get_context("fork").Pipe(duplex=True)
