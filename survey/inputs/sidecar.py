@@ -61,7 +61,15 @@ def questionnaire_home(questionnaires) -> Path | None:
 def framework_candidates(source: str | Path, questionnaires=None) -> tuple[Path, ...]:
     """Where the framework of ``source`` (a workbook or a folder) is looked for, in order, each place once."""
     home = questionnaire_home(questionnaires) if questionnaires is not None else None
-    places = [*beside(source, FRAMEWORK), *([home / FRAMEWORK] if home is not None else [])]
+    return once([*beside(source, FRAMEWORK), *([home / FRAMEWORK] if home is not None else [])])
+
+
+def once(places: Iterable[Path]) -> tuple[Path, ...]:
+    """``places`` in order, each place once (two spellings of one folder count as one).
+
+    >>> [p.as_posix() for p in once([Path("a/x"), Path("a/../a/x"), Path("b")])]
+    ['a/x', 'b']
+    """
     seen: set[Path] = set()
     out = []
     for p in places:
@@ -123,13 +131,7 @@ def find_questionnaires(workbook: str | Path) -> Path:
     :class:`~survey.errors.DefinitionError` naming every place looked at and the fix.
     """
     folder = Path(workbook).parent
-    places = [folder / QUESTIONNAIRES, folder.parent / QUESTIONNAIRES, Path(QUESTIONNAIRES)]
-    seen: set[Path] = set()
-    out = []
-    for q in places:  # each place once
-        if q.resolve() not in seen:
-            seen.add(q.resolve())
-            out.append(q)
+    out = once([folder / QUESTIONNAIRES, folder.parent / QUESTIONNAIRES, Path(QUESTIONNAIRES)])
     found = next((q for q in out if q.is_dir()), None)
     if found is None:
         said_first(workbook)
