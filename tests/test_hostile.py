@@ -279,3 +279,16 @@ def test_a_forty_column_sheet_is_bounded_without_a_second_read(tmp_path):
     assert (box.bound_rows, box.bound_cols) == (200, 40)
     info.check_sheet("Sheet")
     assert not box.exact
+
+
+@pytest.mark.parametrize(("head", "kind"), [(b"\x89PNG\r\n\x1a\nxx", "a PNG image"), (b"%PDF-1.7\n%abc\n", "a PDF document"),
+                                            (b"\xff\xd8\xff\xe0\n", "a JPEG image")])
+def test_an_image_or_pdf_named_xlsx_is_said_as_such(tmp_path, head, kind):
+    # a short PNG head holds no NUL and a newline: it was taken for a CSV file (found by a final trial)
+    from survey.errors import DataError
+    from survey.inputs.read import read_table
+
+    f = tmp_path / "data.xlsx"
+    f.write_bytes(head)
+    with pytest.raises(DataError, match=f"this is {kind}, not an xlsx workbook"):
+        read_table(f)

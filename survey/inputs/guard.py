@@ -165,6 +165,10 @@ def check_regular_file(path: Path, limits: Limits | None = None, *, what: str = 
     return st.st_size
 
 
+_OTHER_FILES = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+                (b"%PDF", "a PDF document"))  # what else lands under an .xlsx name, by its first bytes
+
+
 def _not_a_zip(path: Path, head: bytes) -> DataError:
     if head.startswith(OLE2_MAGIC[:4]):
         with open(path, "rb") as fh:
@@ -176,6 +180,10 @@ def _not_a_zip(path: Path, head: bytes) -> DataError:
                          hint="open it in Excel and save it as .xlsx (Excel Workbook)")
     if not head:
         return DataError("the file is empty", file=str(path), hint="export the data again")
+    kind = next((k for magic, k in _OTHER_FILES if head.startswith(magic)), None)
+    if kind is not None:  # before the text test: a short or truncated image may hold no NUL
+        return DataError(f"this is {kind}, not an xlsx workbook", file=str(path),
+                         hint="give the workbook the survey was exported to (.xlsx)")
     text = head.lstrip(b"\xef\xbb\xbf")
     if b"\x00" not in text[:512] and (b"," in text or b"\t" in text or b"\n" in text):
         return DataError("this is a text (CSV) file with an .xlsx name", file=str(path),
