@@ -21,8 +21,9 @@ import zipfile
 from survey.definitions.vocab import ANNEX_FILE_HEADING, ANNEX_HEADERS
 from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
-from survey.render.keep import PageBlocks, page_blocks, set_keep_with_next
+from survey.render.keep import PageBlocks, page_blocks
 from survey.render.office import FixedTimeZip, excel_width, restamp, stamp
+from survey.render.wordtable import Cell, TableLayout, add_table
 
 HEADERS = ANNEX_HEADERS
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
@@ -268,22 +269,6 @@ def annex_xlsx_bytes(card) -> bytes:
 
 # -- docx ---------------------------------------------------------------------------
 
-def _set_cell(cell, text: str, *, bold: bool = False, centre: bool = False, size: float = 9) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
-    cell.text = ""
-    lines = str(text).split("\n")
-    par = cell.paragraphs[0]
-    for k, line in enumerate(lines):
-        run = par.add_run(line)
-        run.bold, run.font.size = bold, Pt(size)
-        if k < len(lines) - 1:
-            run.add_break()
-    if centre:
-        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-
 def _east_asian_font(doc, name: str = "宋体") -> None:
     from docx.oxml.ns import qn
 
@@ -316,69 +301,29 @@ def _docx_page(doc, title: str) -> None:
     run.bold, run.font.size = True, Pt(14)
 
 
-def _docx_table_layout(table) -> None:
-    """Column widths (cells and grid), unsplittable rows, a repeated header, cell padding."""
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
-    from docx.oxml.ns import qn
-    from docx.shared import Cm
-
-    for row in table.rows:
-        for j, c in enumerate(row.cells):
-            c.width = Cm(DOCX_WIDTHS_CM[j])
-            c.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    # Word reads the cell widths; LibreOffice and WPS read the table grid: set both.
-    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), DOCX_WIDTHS_CM):
-        col.set(qn("w:w"), str(int(Cm(width).twips)))
-    for i, row in enumerate(table.rows):
-        trpr = row._tr.get_or_add_trPr()
-        trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))  # a row never breaks across pages
-        if i == 0:
-            trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # the header repeats on every page
-    mar = table._tbl.tblPr.makeelement(qn("w:tblCellMar"), {})  # padding: text off the cell border
-    for side, w in (("top", 45), ("left", 85), ("bottom", 45), ("right", 85)):  # twips
-        mar.append(mar.makeelement(qn(f"w:{side}"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
-    table._tbl.tblPr.append(mar)
-
-
 def annex_docx_bytes(card) -> bytes:
     """The annex as a Word table (same columns, merges, 合计 and 评价等级 rows), A4 landscape."""
     from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
 
     doc = Document()
     _docx_page(doc, card.title)
 
     n = len(card.rows)
-    table = doc.add_table(rows=n + 3, cols=8)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    # table.cell() rebuilds the whole cell grid on every call (1.4 s for this table):
-    # take each row's cells once; a merge keeps the other cells' elements in place.
-    cell = [row.cells for row in table.rows]
-    for j, h in enumerate(HEADERS):
-        _set_cell(cell[0][j], h, bold=True, centre=True)
-    for i, r in enumerate(card.rows, start=1):
+    header = [Cell(h, True, "center") for h in HEADERS]
+    body = []
+    for r in card.rows:
         vals = _row_values(r)
         vals[6], vals[7] = fmt_num(r.weight), fmt_num(r.score)
-        for j, v in enumerate(vals):
-            _set_cell(cell[i][j], v, centre=j in (0, 1, 2, 3, 6, 7))
+        body.append([Cell(str(v), False, "center" if j in (0, 1, 2, 3, 6, 7) else None) for j, v in enumerate(vals)])
+    blank = Cell("")
+    total = [Cell(TOTAL_LABEL, True, "center"), *[blank] * 5, Cell(fmt_num(card.weight_total), True, "center"),
+             Cell(total_text(card.total), True, "center")]
+    grade = [Cell(GRADE_LABEL, True, "center"), *[blank] * 5, Cell(card.grade, True, "center"), blank]
     layout = docx_page_blocks(card)
-    for col, spans in layout.merges.items():
-        for a, b in spans:
-            top = cell[a + 1][col]
-            text = top.text
-            merged = top.merge(cell[b + 1][col])
-            _set_cell(merged, text, centre=True)  # merge() concatenates the cells' paragraphs
-    tot, grd = n + 1, n + 2
-    _set_cell(cell[tot][0].merge(cell[tot][5]), TOTAL_LABEL, bold=True, centre=True)
-    _set_cell(cell[tot][6], fmt_num(card.weight_total), bold=True, centre=True)
-    _set_cell(cell[tot][7], total_text(card.total), bold=True, centre=True)
-    _set_cell(cell[grd][0].merge(cell[grd][5]), GRADE_LABEL, bold=True, centre=True)
-    _set_cell(cell[grd][6].merge(cell[grd][7]), card.grade, bold=True, centre=True)
-    _docx_table_layout(table)
-    for i in layout.keep:
-        set_keep_with_next(table.rows[i + 1]._tr)
+    add_table(doc, [header, *body, total, grade], TableLayout(
+        DOCX_WIDTHS_CM, vmerge={col: [(a + 1, b + 1) for a, b in spans] for col, spans in layout.merges.items()},
+        hspan=((n + 1, 0, 5), (n + 2, 0, 5), (n + 2, 6, 7)), keep=frozenset(i + 1 for i in layout.keep),
+        margins_twips=(45, 85, 45, 85), size_pt=9))
 
     # the table alone, pasteable: the score uncertainty and the checks (allocation sum …) are
     # working papers, on annex.xlsx's 得分不确定性 and 说明 sheets and on the console

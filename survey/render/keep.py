@@ -341,11 +341,3 @@ def pieces_of(heights, first: int, last: int, most: float) -> list[tuple[int, in
             start, height = i, 0.0
         height += heights[i]
     return [*out, (start, last)]
-
-
-def set_keep_with_next(tr) -> None:
-    """Mark every paragraph of a table row (a ``w:tr`` element) keep-with-next."""
-    from docx.oxml.ns import qn
-
-    for p in tr.iter(qn("w:p")):
-        p.get_or_add_pPr().keepNext_val = True     # python-docx puts w:keepNext in its schema place

@@ -22,11 +22,11 @@ from survey.render.keep import (
     fit_widths,
     justify_gap_em,
     page_blocks,
-    set_keep_with_next,
     spanned,
     text_width_em,
 )
 from survey.render.office import restamp, stamp
+from survey.render.wordtable import Cell, TableLayout, add_table
 
 BODY_PT, TABLE_PT = 12, 9
 TOP_MARGIN_CM = {True: 2.0, False: 2.54}    # top and bottom margins, landscape or portrait
@@ -118,126 +118,31 @@ def _caption(doc, text: str, *, keep_with_next: bool = True):
     return p
 
 
-_CELL_P: dict = {}  # (bold, align, lines) → a cell paragraph python-docx built, to copy (same XML, ~10× faster)
-
-
-def _plain(line: str) -> bool:
-    """A line python-docx writes as one <w:t> without xml:space (no tab, no edge spaces)."""
-    return bool(line) and line == line.strip() and "\t" not in line and "\r" not in line
-
-
-def _cell_text(cell, text: str, *, bold: bool, align) -> None:
-    from copy import deepcopy
-
-    from docx.oxml.ns import qn
-
-    lines = str(text).split("\n")
-    key = (bold, align, len(lines))
-    plain = all(_plain(line) for line in lines)
-    if plain and key in _CELL_P:
-        p = deepcopy(_CELL_P[key])
-        for t, line in zip(p.iter(qn("w:t")), lines):
-            t.text = line
-        cell._tc.clear_content()
-        cell._tc.append(p)
-        return
-    _build_cell_text(cell, lines, bold=bold, align=align)
-    if plain:
-        _CELL_P[key] = deepcopy(cell._tc.findall(qn("w:p"))[-1])
-
-
-def _build_cell_text(cell, lines: list[str], *, bold: bool, align) -> None:
-    from docx.shared import Pt
-
-    cell.text = ""
-    par = cell.paragraphs[0]
-    par.alignment = align
-    par.paragraph_format.first_line_indent = Pt(0)
-    par.paragraph_format.line_spacing = 1.15
-    for k, line in enumerate(lines):
-        run = par.add_run(line)
-        run.bold, run.font.size = bold, Pt(TABLE_PT)
-        if k < len(lines) - 1:
-            run.add_break()
-
-
-def _row_props(row, *, header: bool) -> None:
-    from docx.oxml.ns import qn
-
-    trpr = row._tr.get_or_add_trPr()
-    trpr.append(trpr.makeelement(qn("w:cantSplit"), {}))  # a row never breaks across pages
-    if header:
-        trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # repeated on every page
-
-
-def _table_props(table, widths_cm: list[float]) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Cm
-
-    tblpr = table._tbl.tblPr
-    mar = tblpr.makeelement(qn("w:tblCellMar"), {})
-    for side, w in (("top", 40), ("left", 85), ("bottom", 40), ("right", 85)):  # twips
-        mar.append(mar.makeelement(qn(f"w:{side}"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
-    tblpr.append(mar)
-    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
-        col.set(qn("w:w"), str(int(Cm(width).twips)))
-
-
-def _shade(cell, fill: str = "F2F2F2") -> None:
-    from docx.oxml.ns import qn
-
-    tcpr = cell._tc.get_or_add_tcPr()
-    tcpr.append(tcpr.makeelement(qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill}))
-
-
 def _table(doc, block: Table, text_cm: float, number: int) -> None:
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
+    """The table's caption, the table (:mod:`survey.render.wordtable`) and an empty paragraph after it."""
     if block.caption:
         _caption(doc, f"表{number}  {block.caption}")
     ncol = len(block.header)
     rel = block.widths or (1.0,) * ncol
     widths = fit_widths(block.header, block.rows, [text_cm * block.width * w / sum(rel) for w in rel],
                         font_pt=TABLE_PT, skip=spanned(block), merged=block.merge_columns)
-    table = doc.add_table(rows=len(block.rows) + 1, cols=ncol)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    centre, left = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
-    # Speed: each row's cells fetched once (table.cell(i, j) walks the whole grid every call)
-    grid = [r.cells for r in table.rows]
-    for j, h in enumerate(block.header):
-        _cell_text(grid[0][j], h, bold=True, align=centre)
-        _shade(grid[0][j])
     # a text column is centred when all its cells are short, else left-aligned throughout (one column, one alignment)
     short = [all(len(str(r[j])) <= 12 for r in block.rows) for j in range(ncol)]
-    for i, row in enumerate(block.rows, start=1):
-        for j, v in enumerate(row):
-            _cell_text(grid[i][j], v, bold=(i - 1) in block.bold_rows,
-                       align=centre if (j in block.numeric or short[j]) else left)
+    cells = [[Cell(str(h), True, "center") for h in block.header]]
+    cells += [[Cell(str(v), i in block.bold_rows, "center" if (j in block.numeric or short[j]) else "left")
+               for j, v in enumerate(row)] for i, row in enumerate(block.rows)]
     page_cm = (21.0 if block.landscape else 29.7) - 2 * TOP_MARGIN_CM[block.landscape]
     layout = page_blocks(block.rows, block.merge_columns, widths, font_pt=TABLE_PT, page_cm=page_cm)
-    # a column's merged runs never overlap, and merging in one column leaves the others' cells as they
-    # were: the cells fetched before merging are the ones to merge (table.cell walks the whole grid)
-    for col, merges in layout.merges.items():
-        for a, b in merges:
-            top = grid[a + 1][col]
-            text = top.text
-            bold = (a in block.bold_rows)
-            _cell_text(top.merge(grid[b + 1][col]), text, bold=bold, align=centre)
-    for r, a, b in block.span_rows:
-        text = block.rows[r][a]
-        _cell_text(table.cell(r + 1, a).merge(table.cell(r + 1, b)), text, bold=r in block.bold_rows, align=centre)
-    for i, row in enumerate(table.rows):
-        _row_props(row, header=i == 0)
-        for j, cell in enumerate(row.cells):
-            cell.width = Cm(widths[j])
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    _table_props(table, widths)
-    for i in layout.keep:   # a merged block on one page; the last row never alone
-        set_keep_with_next(table.rows[i + 1]._tr)
+    for col, merges in layout.merges.items():  # a merged block shows its first cell, centred
+        for a, _ in merges:
+            cells[a + 1][col] = replace(cells[a + 1][col], align="center")
+    for r, a, _ in block.span_rows:
+        cells[r + 1][a] = replace(cells[r + 1][a], align="center")
+    add_table(doc, cells, TableLayout(
+        tuple(widths), vmerge={col: [(a + 1, b + 1) for a, b in m] for col, m in layout.merges.items()},
+        hspan=tuple((r + 1, a, b) for r, a, b in block.span_rows),
+        keep=frozenset(i + 1 for i in layout.keep),  # a merged block on one page; the last row never alone
+        shade="F2F2F2", line=1.15, indent_zero=True, size_pt=TABLE_PT))
     doc.add_paragraph().paragraph_format.space_after = 0
 
 
