@@ -125,7 +125,8 @@ def test_a_worker_forked_before_the_document_date_was_set_dates_the_annex_as_the
     import zipfile
 
     from survey.render.office import document_time
-    from survey.render.report import report_worker, write_report
+    from survey.render.report import write_report
+    from survey.render.worker import report_worker
 
     with report_worker() as w, document_time((2023, 1, 1)):
         write_report(analysis_2021, tmp_path, worker=w)
@@ -154,7 +155,8 @@ def test_submitting_a_large_job_to_a_worker_still_warming_up_does_not_wait_for_i
 
 def test_where_no_process_can_be_forked_the_report_is_the_same(analysis_2021, report_2021, tmp_path, monkeypatch):
     # one CPU, or a platform without fork: the worker and write_report's copies run inline, same bytes
-    from survey.render.report import report_worker, write_report
+    from survey.render.report import write_report
+    from survey.render.worker import report_worker
 
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     with report_worker() as w:

@@ -53,15 +53,22 @@ def analyze(workbook, out, previous, key, **options):
     --min-per-district say otherwise, and the report goes to FOLDER/reports/<folder name>
     (<workbook name> when every input is a sheet of one workbook).
     """
+    from survey.render.worker import report_worker
+
+    # the report worker is forked first, before this process imports pandas and the rest (and before the
+    # progress line's thread starts): it imports matplotlib and the writers meanwhile, on the second core
+    with report_worker() as worker:
+        _analyze(workbook, out, previous, key, options, worker)
+
+
+def _analyze(workbook, out, previous, key, options, worker) -> None:
     from survey.evaluation.previous import previous_source
     from survey.render.console import analysis_lines, written_line
     from survey.render.progress import Progress
-    from survey.render.report import report_worker, write_report
+    from survey.render.report import write_report
 
     checked = previous_source(previous) if previous is not None else None  # fails before this year is analysed
-    # the chart worker (forked first, before the progress line's thread starts) imports matplotlib during the
-    # analysis; the progress line goes to stderr, only on a terminal
-    with report_worker() as worker, Progress() as progress:
+    with Progress() as progress:  # on stderr, only on a terminal
         result, folder = run_analysis(workbook, options, progress=progress)
         last_year, key = previous_path(previous, folder), previous_key(key, folder)
         if key is not None and last_year is None:

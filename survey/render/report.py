@@ -414,46 +414,6 @@ def made_aside(analysis, suppress_below: int | None = None, when: tuple[int, ...
     return {spec.key: both[spec.key] for spec in specs}, files
 
 
-def warm_report() -> None:
-    """Import what :func:`made_aside` needs, before it is asked.
-
-    matplotlib and the CJK font, openpyxl, python-docx, the modules that write the files,
-    those an analysis is made of (to unpickle it), and scipy.special: the reliability flags of
-    the tables and charts need its inverse incomplete beta (0.2 s to import, once here rather
-    than in this worker and again in the copy it forks to draw).
-    """
-    import docx  # noqa: F401
-    import openpyxl  # noqa: F401
-    import scipy.special  # noqa: F401
-
-    import survey.evaluation.clean
-    import survey.evaluation.headline
-    import survey.evaluation.measures
-    import survey.evaluation.previous
-    import survey.evaluation.score
-    import survey.evaluation.validity
-    import survey.evaluation.weighting
-    import survey.inputs.tables
-    import survey.inputs.tidy
-    import survey.render.annex
-    import survey.render.outline
-    import survey.render.sheets  # noqa: F401
-    from survey.render.charts import warm
-
-    warm()
-
-
-def report_worker():
-    """A :class:`~survey.render.background.Worker` that imports what it needs now and makes its files later.
-
-    Start it before the analysis (``with report_worker() as w: ... write_report(a, out, worker=w)``):
-    matplotlib, openpyxl, python-docx and the modules that write the files load on the second
-    core while the first analyses (:func:`warm_report`).
-    """
-    from survey.render.background import Worker
-
-    return Worker(warm_report)
-
 
 def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = None, worker=None) -> list[Path]:
     """Write the report files (satisfaction, validity, audit, annex, report.html, manifest.json); return the paths.
