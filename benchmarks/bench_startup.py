@@ -18,6 +18,15 @@ meanwhile weighs on all of them alike:
 With ``--before REV`` (e.g. ``--before 9c46247``) the survey commands also run from
 ``git archive REV`` in a temporary folder, in the same run, for a before/after.
 
+Bytecode: Python writes a module's compiled bytecode (``__pycache__``) the first time it
+imports it and reuses it after, so a user's second and later runs skip compiling. Where
+``PYTHONDONTWRITEBYTECODE`` is set (as on this machine) an editable install never gets
+one and compiles survey's ~100 modules on every run. The survey sources timed here are
+compiled first (``compileall``), as a user's first run would leave them; one more row
+times ``analyze`` from a copy without bytecode and with PYTHONDONTWRITEBYTECODE=1, to
+show what that costs. (pandas, numpy and the other installed packages were compiled by
+pip at install time either way.)
+
     python benchmarks/bench_startup.py [--repeat 5] [--n 10000] [--before REV]
 """
 
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,12 +95,13 @@ print(pd.DataFrame(rows, columns=["level", "estimate", "ci_low", "ci_high"]).to_
 """
 
 
-def run_once(cmd: list[str], source: Path | None = None) -> tuple[float, float]:
+def run_once(cmd: list[str], source: Path | None = None, extra: dict | None = None) -> tuple[float, float]:
     """Wall-clock and CPU seconds of one run of a command (stdout discarded; CPU includes its children).
 
-    ``source``: import survey from that folder instead of the installed package.
+    ``source``: import survey from that folder instead of the installed package; ``extra``:
+    environment variables set for the run.
     """
-    env = dict(os.environ, PYTHONPATH=str(source)) if source else None
+    env = dict(os.environ, **({"PYTHONPATH": str(source)} if source else {}), **(extra or {}))
     t = time.perf_counter()
     # outside the repository, so that `python -m survey` does not pick up ./survey
     proc = subprocess.Popen(cmd, cwd=tempfile.gettempdir(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -102,19 +113,18 @@ def run_once(cmd: list[str], source: Path | None = None) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def run_interleaved(commands: list[tuple[str, list[str], Path | None]], repeat: int):
+def run_interleaved(commands: list[tuple], repeat: int):
     """Median wall and CPU seconds of every command over ``repeat`` rounds, each round running every
     command once in turn: a machine that slows down or speeds up meanwhile (other work, memory
     reclaim) weighs on all commands alike instead of on whichever ran then."""
-    walls: dict[str, list[float]] = {name: [] for name, _, _ in commands}
-    cpus: dict[str, list[float]] = {name: [] for name, _, _ in commands}
+    walls: dict[str, list[float]] = {c[0]: [] for c in commands}
+    cpus: dict[str, list[float]] = {c[0]: [] for c in commands}
     for _ in range(repeat):
-        for name, cmd, source in commands:
-            wall, cpu = run_once(cmd, source)
+        for name, cmd, source, *extra in commands:
+            wall, cpu = run_once(cmd, source, *extra)
             walls[name].append(wall)
             cpus[name].append(cpu)
-    return [(name, statistics.median(walls[name]), statistics.median(cpus[name]), walls[name])
-            for name, _, _ in commands]
+    return [(c[0], statistics.median(walls[c[0]]), statistics.median(cpus[c[0]]), walls[c[0]]) for c in commands]
 
 
 def make_10k(n: int, folder: Path, seed: int = 15) -> tuple[Path, Path]:
@@ -156,7 +166,12 @@ def main() -> None:
                                      capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             sources.append((f" [{args.before}]", old))
-        commands: list[tuple[str, list[str], Path | None]] = []
+        for _, source in sources:  # as a user's first run leaves them (see the module's docstring)
+            subprocess.run([py, "-m", "compileall", "-q", str((source or ROOT) / "survey")], check=True,
+                           stdout=subprocess.DEVNULL, env=dict(os.environ, PYTHONDONTWRITEBYTECODE=""))
+        bare = folder / "no-bytecode"
+        shutil.copytree(ROOT / "survey", bare / "survey", ignore=shutil.ignore_patterns("__pycache__"))
+        commands: list[tuple] = []
         for tag, source in sources:
             commands += [
                 (f"survey --help{tag}", [py, "-m", "survey", "--help"], source),
@@ -164,6 +179,8 @@ def main() -> None:
                  [py, "-m", "survey", "analyze", str(ROOT / "raw" / "2021.xlsx"), "-q", str(ROOT / "questionnaires"),
                   "-o", str(folder / f"r{len(commands)}")], source),
                 (f"survey: {args.n:,} respondents{tag}", [py, "-c", SURVEY_10K, str(data), str(targets)], source)]
+        commands.insert(2, ("survey analyze, no bytecode", [*commands[1][1][:-1], str(folder / "r-bare")], bare,
+                            {"PYTHONDONTWRITEBYTECODE": "1"}))
         svy_version = have("svy")
         if svy_version:
             commands.append((f"svy {svy_version}: {args.n:,} respondents", [py, "-c", SVY_10K, str(data), str(targets)],
