@@ -2,8 +2,8 @@
 
 ``survey analyze`` starts it before it imports anything heavy of its own: while this
 process imports pandas and the analysis modules, reads the workbook and analyses it, the
-worker imports matplotlib, python-docx, scipy.special and the modules that write the files
-on the second core; then it takes its job (:func:`survey.render.report.made_aside`).
+worker imports matplotlib, scipy.special and the modules that write the workbooks on the
+second core; then it takes its job (:func:`survey.render.report.made_aside`).
 
 This module imports nothing heavy itself, so that starting the worker costs only the fork.
 """
@@ -15,11 +15,11 @@ def warm_report() -> None:
     """Import what :func:`survey.render.report.made_aside` needs, before it is asked.
 
     pandas and the modules an analysis is made of (to unpickle it), matplotlib and the CJK
-    font, openpyxl, python-docx, the modules that write the files, and scipy.special: the reliability
+    font, openpyxl, the modules that write the workbooks, and scipy.special: the reliability
     flags of the tables and charts need its inverse incomplete beta (0.2 s to import, once
-    here rather than in this worker and again in the copy it forks to draw).
+    here rather than in this worker and again in the copy it forks to draw). Not python-docx:
+    report.docx and annex.docx are written by the parent.
     """
-    import docx  # noqa: F401
     import openpyxl  # noqa: F401
     import scipy.special  # noqa: F401
 
@@ -32,8 +32,6 @@ def warm_report() -> None:
     import survey.evaluation.weighting
     import survey.inputs.tables
     import survey.inputs.tidy
-    import survey.render.annex
-    import survey.render.outline
     import survey.render.report
     import survey.render.sheets  # noqa: F401
     from survey.render.charts import warm
