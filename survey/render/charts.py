@@ -95,13 +95,15 @@ def tight(fig) -> None:
     fig.set_layout_engine(None)
 
 
-def _render(fig, rc, caption: str, width_cm: float = 15.5) -> Chart:
+def _render(fig, rc, caption: str, width_cm: float = 15.5, *, laid_out: bool = False) -> Chart:
+    """The figure drawn as SVG and PNG (``laid_out``: :func:`tight` was called already, and nothing moved since)."""
     import matplotlib
 
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         # without a CJK font the SVG text stays right (the browser draws it); the layout's glyph warnings are noise
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        tight(fig)
+        if not laid_out:
+            tight(fig)
         svg = io.StringIO()
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
         png = io.BytesIO()
@@ -259,7 +261,7 @@ def ipa_figure(table, weighted: bool = False):
 def ipa_chart(table, caption: str, weighted: bool = False) -> Chart:
     """Importance (r with the overall item) against 满意率 (加权满意率 when ``weighted``), quadrants split at the means."""
     fig, _, rc = ipa_figure(table, weighted)
-    return _render(fig, rc, caption)
+    return _render(fig, rc, caption, laid_out=True)  # the labels were placed inside the axes of the final layout
 
 
 def full_marks_rate(framework, indicator: str | None, step_mode: str | None = None) -> float | None:

@@ -84,8 +84,7 @@ def label_points(ax, points, *, fontsize: float = 7, vlines=(), hlines=(), marke
         One per label, in placing order (its box in display pixels, as drawn).
     """
     fig = ax.figure
-    fig.draw_without_rendering()  # the layout is final; text is measured, nothing rasterised
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # the layout is final: the axes' place, limits and texts are measured as drawn
     scale = fig.dpi / 72
     pad = 1.5 * scale
     bb = ax.get_window_extent(renderer)
