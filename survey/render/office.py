@@ -225,10 +225,43 @@ class FixedTimeZip(zipfile.ZipFile):
 
 
 def restamp(data: bytes) -> bytes:
-    """Rewrite a zip with every member's timestamp fixed (python-docx stamps the current time)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with FixedTimeZip(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            dst.writestr(name, src.read(name))
-    return out.getvalue()
+    """A zip with every member's timestamp set to :func:`stamp` (python-docx stamps the current time).
+
+    The dates are written in place, in each member's local header and central directory
+    entry; the compressed data is kept as it is (rewriting the zip compressed it all again:
+    0.05 s for report.docx). A zip this cannot patch (zip64, an archive comment …) is
+    rewritten instead.
+
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    ...     z.writestr("a.xml", "<a/>" * 50)
+    >>> fixed = zipfile.ZipFile(io.BytesIO(restamp(buf.getvalue())))
+    >>> fixed.getinfo("a.xml").date_time, fixed.read("a.xml") == b"<a/>" * 50
+    ((2021, 1, 1, 0, 0, 0), True)
+    """
+    import struct
+
+    year, month, day, hour, minute, second = stamp()
+    when = struct.pack("<HH", (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day)
+    out = bytearray(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            central = src.start_dir  # type: ignore[attr-defined]  # where the central directory begins
+            infos = src.infolist()
+        for info in infos:
+            local = info.header_offset
+            if out[local:local + 4] != b"PK\x03\x04" or out[central:central + 4] != b"PK\x01\x02":
+                raise ValueError("not a plain zip")
+            out[local + 10:local + 14] = when
+            out[central + 12:central + 16] = when
+            name_len, extra_len, comment_len = struct.unpack("<HHH", out[central + 28:central + 34])
+            central += 46 + name_len + extra_len + comment_len
+    except (ValueError, struct.error, zipfile.BadZipFile, AttributeError):
+        src = zipfile.ZipFile(io.BytesIO(data))
+        buf = io.BytesIO()
+        with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+            for name in src.namelist():
+                dst.writestr(name, src.read(name))
+        return buf.getvalue()
+    return bytes(out)
