@@ -247,7 +247,7 @@ def restamp(data: bytes) -> bytes:
     out = bytearray(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as src:
-            central = src.start_dir  # type: ignore[attr-defined]  # where the central directory begins
+            central = src.start_dir  # where the central directory begins
             infos = src.infolist()
         for info in infos:
             local = info.header_offset
