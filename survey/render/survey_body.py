@@ -111,20 +111,25 @@ def item_stats(s, weighted: bool = False) -> list[ItemStat]:
     framework scores (:func:`scored_item_stats`).
     """
     q, data = s.questionnaire, s.cleaned.valid.data
-    w = s.weights.weights.reindex(data.index) if weighted and s.weights is not None else None
+    w = s.weights.weights.reindex(data.index).to_numpy(dtype=float) if weighted and s.weights is not None else None
     out = []
     for it in q.items:
         sc = q.scale_of(it.id)
         if sc is None or it.id not in data:
             continue
-        codes = data[it.id].dropna().astype(int)
-        counts = tuple(int((codes == k).sum()) for k in range(1, len(sc.options) + 1))
-        wsum = None if w is None else tuple(float(w[codes.index[codes == k]].sum())
-                                             for k in range(1, len(sc.options) + 1))
+        values = data[it.id].to_numpy(dtype=float)
+        answered = ~np.isnan(values)
+        codes = values[answered].astype(int)
+        k = len(sc.options)
+        counts = tuple(int(c) for c in np.bincount(codes[(codes >= 1) & (codes <= k)], minlength=k + 1)[1:k + 1])
         sat = sum(c for c, o in zip(counts, sc.options) if o in sc.satisfied)
         na = sum(c for c, o in zip(counts, sc.options) if o in sc.not_applicable)
-        counted = codes[[sc.options[k - 1] not in sc.not_applicable for k in codes]] if len(codes) else codes
-        w2 = None if w is None else float((w[counted.index] ** 2).sum())
+        wsum = w2 = None
+        if w is not None:  # a weight missing counts as 0, as pandas' sum skips it
+            wa = np.nan_to_num(w[answered], nan=0.0)
+            wsum = tuple(float(wa[codes == j].sum()) for j in range(1, k + 1))
+            na_codes = [j for j, o in enumerate(sc.options, start=1) if o in sc.not_applicable]
+            w2 = float((wa[~np.isin(codes, na_codes)] ** 2).sum())
         out.append(ItemStat(it.id, it.text, it.dimension, counts, tuple(sc.options), sum(counts) - na, sat, wsum,
                             frozenset(sc.satisfied), frozenset(sc.not_applicable), w2))
     return out
@@ -326,17 +331,19 @@ def importance(s, stats: list[ItemStat], overall: str | None) -> pd.DataFrame | 
         return None
     data = s.cleaned.valid.data
     q = s.questionnaire
+    y_all = data[overall].to_numpy(dtype=float)
     rows = []
     for st in stats:
         if st.item == overall or st.rate is None:
             continue
         sc = q.scale_of(st.item)
-        valid = data[[st.item, overall]].dropna()
+        x = data[st.item].to_numpy(dtype=float)
         na_codes = [k for k, o in enumerate(sc.options, start=1) if o in sc.not_applicable]
-        valid = valid[~valid[st.item].isin(na_codes)]
-        if len(valid) < 3 or valid[st.item].nunique() < 2 or valid[overall].nunique() < 2:
+        keep = ~np.isnan(x) & ~np.isnan(y_all) & ~np.isin(x, na_codes)
+        x, y = x[keep], y_all[keep]
+        if len(x) < 3 or len(np.unique(x)) < 2 or len(np.unique(y)) < 2:
             continue
-        rows.append({"item": st.item, "text": st.text, "importance": float(valid[st.item].corr(valid[overall])),
+        rows.append({"item": st.item, "text": st.text, "importance": float(np.corrcoef(x, y)[0, 1]),  # Pearson r
                      "performance": st.rate})
     return pd.DataFrame(rows) if len(rows) >= 3 else None
 
