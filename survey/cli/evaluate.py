@@ -10,6 +10,7 @@ import click
 from survey.cli.app import main
 from survey.cli.options import (
     PATH,
+    REPORT_FOLDER,
     alpha_option,
     analysis_options,
     echo_lines,
@@ -37,12 +38,12 @@ from survey.formatting import fmt_count
 
 
 @main.command()
-@analysis_options
+@analysis_options("analyze")
 @click.option("--previous", type=PATH, default=None,
               help="Last year's workbook, evaluation folder or report folder (reports/<name>): the report gets "
                    "与上年比较. [default: evaluation.yaml's previous, else none]")
-@key_option
-@output_options("reports/<workbook name>", "Report folder.")
+@key_option("analyze")
+@output_options(REPORT_FOLDER, "Report folder.")
 def analyze(workbook, out, previous, key, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
@@ -123,8 +124,8 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
 
 
 @main.command("validity")
-@analysis_options
-@output_options("reports/<workbook name>", "Report folder.")
+@analysis_options("validity")
+@output_options(REPORT_FOLDER, "Folder for validity.xlsx.")
 def validity_cmd(workbook, out, **options):
     """Check that each survey of a workbook supports its numbers; write validity.xlsx.
 
@@ -176,8 +177,8 @@ def questionnaire_check(files):
 
 
 @main.command("score")
-@analysis_options
-@output_options("reports/<workbook name>")
+@analysis_options("score")
+@output_options(REPORT_FOLDER, "Folder for annex.xlsx and annex.docx.")
 def score_cmd(workbook, out, **options):
     """Score the whole annex (评分表): write annex.xlsx and annex.docx.
 
@@ -206,7 +207,7 @@ def score_cmd(workbook, out, **options):
 
 @main.command("audit")
 @click.argument("annex", type=PATH)
-@framework_options
+@framework_options("audit")
 @limit_options
 def audit_cmd(annex, framework, step_mode):
     """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
@@ -253,17 +254,17 @@ def comparison_folder(old, new) -> str:
 @input_options
 @click.option("--old-questionnaires", type=PATH, default=None,
               help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
-@framework_option
+@framework_option("compare")
 @click.option("--old-framework", type=PATH, default=None,
               help="Scoring framework YAML of the OLD year. [default: OLD's own, found as WORKBOOK's is, "
                    "else --framework]")
 @alpha_option
-@key_option
+@key_option("compare")
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
 @click.option("--weighted", is_flag=True,
               help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
 @click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
-@reliable_option
+@reliable_option("compare")
 @output_options("reports/<new>-vs-<old>, or <name>-<year>-vs-<year> when both have one name",
                 "Folder for comparison.xlsx.")
 @limit_options
