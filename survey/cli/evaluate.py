@@ -261,12 +261,15 @@ def comparison_folder(old, new) -> str:
 @alpha_option
 @key_option("compare")
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
-@click.option("--weighted", is_flag=True,
-              help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
+@click.option("--weighted/--unweighted", default=None,
+              help="Compare the estimates weighted to each year's frame (design-based, without the FPC), or the "
+                   "unweighted ones. [default: each questionnaire's scored basis (计分口径), as survey analyze "
+                   "scores and reports it: weighted when the framework scores the weighted estimate and both "
+                   "years are weighted]")
 @click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
 @reliable_option("compare")
-@output_options("reports/<new>-vs-<old>, or <name>-<year>-vs-<year> when both have one name",
-                "Folder for comparison.xlsx.")
+@output_options("<new>-vs-<old> (<name>-<year>-vs-<year> when both have one name) in WORKBOOK's reports/ when "
+                "it is an evaluation folder (FOLDER/reports/), else in ./reports/", "Folder for comparison.xlsx.")
 @limit_options
 def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, old_framework, alpha, key, no_units,
                 weighted, details, reliable_n, out):
@@ -294,10 +297,12 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, ol
     existing_input(workbook, "this year's evaluation was not found",
                    expected="a workbook, an evaluation folder or a report folder (reports/<name>)",
                    hint="check the path of WORKBOOK, this year's (OLD, last year's, comes first)")
-    a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weighted,
+    weigh = weighted is not False  # each year weighted as survey analyze weights it, unless --unweighted
+    a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weigh,
                           framework=old_framework, fallback=framework)
     given = click.get_current_context().get_parameter_source("reliable_n") is not click.core.ParameterSource.DEFAULT
-    b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted, framework=framework,
+    this_year = previous_source(workbook)
+    b = previous_analysis(this_year, questionnaires, alpha=alpha, weigh=weigh, framework=framework,
                           reliable_n=reliable_n if given else None)  # a folder's thresholds.reliable_n unless given
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
@@ -307,5 +312,6 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, ol
     lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha,
                                    unit=unit_label(b))
     echo_lines(lines)
-    written = write_files({(out or Path("reports") / comparison_folder(a, b)) / "comparison.xlsx": xlsx_bytes(sheets)})
+    home = this_year.path if this_year.path.is_dir() else Path(".")  # where survey analyze writes this year's report
+    written = write_files({(out or home / "reports" / comparison_folder(a, b)) / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))
