@@ -169,8 +169,11 @@ class FrameGaps:
 def frame_gaps(q: Questionnaire, frame: Frame, units: pd.Series) -> FrameGaps:
     """The breakdown's units that ``frame`` does not list: those ``units`` (each respondent's, by row) hold, and the rest.
 
+    An option the questionnaire's screening excludes (其他地区: out of scope) is no unit of the frame.
+
     >>> from types import SimpleNamespace as NS
-    >>> q = NS(district_item="town", options=lambda _: ("城关镇", "东岭乡", "河口镇"))
+    >>> q = NS(district_item="town", options=lambda _: ("城关镇", "东岭乡", "河口镇", "其他"),
+    ...        screening=[NS(item="town", exclude=("其他",))])
     >>> f = Frame("frame.csv", None, pd.Series({"城关镇": 5200.0}))
     >>> frame_gaps(q, f, pd.Series(["城关镇", "东岭乡", "东岭乡"], index=[2, 3, 4]))
     FrameGaps(answered={'东岭乡': (2, 3)}, listed=('河口镇',))
@@ -180,7 +183,8 @@ def frame_gaps(q: Questionnaire, frame: Frame, units: pd.Series) -> FrameGaps:
     known = set(frame.population.index)
     missing = units[units.notna() & ~units.isin(known)]
     answered = {str(u): (len(rows), int(rows.index[0])) for u, rows in missing.groupby(missing, sort=False)}
-    listed = tuple(o for o in q.options(q.district_item) if o not in known and o not in answered)
+    screened = {o for s in q.screening if s.item == q.district_item for o in s.exclude}  # 其他地区: out of scope
+    listed = tuple(o for o in q.options(q.district_item) if o not in known and o not in answered and o not in screened)
     return FrameGaps(answered, listed)
 
 
