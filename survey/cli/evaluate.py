@@ -263,8 +263,8 @@ def comparison_folder(old, new) -> str:
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
 @click.option("--weighted/--unweighted", default=None,
               help="Compare the estimates weighted to each year's frame (design-based, without the FPC), or the "
-                   "unweighted ones. [default: each questionnaire's scored basis (计分口径), as survey analyze "
-                   "scores and reports it: weighted when the framework scores the weighted estimate and both "
+                   "unweighted ones. [default: each questionnaire's scored basis (计分口径), the one its annex scores "
+                   "and its report quotes: weighted when the framework scores the weighted estimate and both "
                    "years are weighted]")
 @click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
 @reliable_option("compare")
