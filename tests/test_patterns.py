@@ -81,3 +81,13 @@ def test_the_shipped_pattern_still_marks_a_test_answer():
     c = clean(tidy(table_from_rows([header(), *rows], file="t.xlsx", sheet="工作人员问卷"), load(QDIR / "staff.yaml")))
     flagged = c.audit[c.audit["rule"] == "test_submission"]
     assert list(flagged["row"]) == [2]
+
+
+def test_a_replicate_weights_pattern_that_backtracks_is_refused():
+    from survey.errors import EstimationError
+    from survey.stats.replicate import repweight_columns
+
+    columns = ["id", "w", *(f"b{i}" for i in range(1, 4)), "b" * 40]
+    assert repweight_columns(columns, ["b[0-9]+"]) == ["b1", "b2", "b3"]
+    with pytest.raises(EstimationError, match="catastrophic backtracking"):
+        repweight_columns(columns, ["(b+)+[0-9]"])
