@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
 # Longest time one search of a definition's pattern in one answer may take (a short mark such as
 # 测试 is found in microseconds; a search beyond this is backtracking without end).
@@ -138,6 +140,8 @@ def pattern_problem(pattern: str) -> str | None:
 
 def compile_pattern(pattern: str) -> regex.Pattern:
     """``pattern`` compiled for :func:`search` (``regex``'s version 0: the syntax of Python's ``re``)."""
+    import regex  # only for a definition with a pattern (38 ms to import)
+
     return regex.compile(pattern, regex.VERSION0)
 
 
