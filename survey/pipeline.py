@@ -31,12 +31,12 @@ from survey.evaluation.score import (
 from survey.evaluation.validity import THRESHOLDS, SurveyValidity, check_survey
 from survey.evaluation.weighting import weight_responses
 from survey.evaluation.years import analysis_year_warnings
-from survey.inputs.frame import frame_from_tables
+from survey.inputs.frame import frame_from_tables, frame_gap_warnings, frame_gaps
 from survey.inputs.read import RawTable
 from survey.inputs.sidecar import find_framework
 from survey.inputs.tables import InputTables, workbook_tables
 from survey.inputs.tables import find_sheet as find_sheet  # re-exported: where it was
-from survey.inputs.tidy import tidy
+from survey.inputs.tidy import option_labels, tidy
 from survey.stats.design import Design
 from survey.stats.presentation import Standard
 from survey.stats.weights import Weighted
@@ -61,6 +61,7 @@ class SurveyResult:
     design: Design | None = None
     notes: tuple[str, ...] = ()
     validity: SurveyValidity | None = field(default=None, repr=False)
+    warnings: tuple[str, ...] = ()  # to check by hand (a unit the frame misses): Analysis.notes
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,12 @@ def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float,
     # validity compares the sample with the frame even when it is not weighted
     frame = frame_from_tables(q, tables.frames[q.id], tables.margins.get(q.id)) if has_frame else None
     weighted = wts = design = weights = None
-    notes = []
+    notes, warnings = [], []
+    units = option_labels(cleaned.valid, q.district_item) if frame is not None and q.district_item else None
+    if frame is not None and units is not None and (gaps := frame_gaps(q, frame, units)):
+        if not (weigh and gaps.answered):  # weighted, an answered unit is weight_responses' error
+            warnings = frame_gap_warnings(q, frame, gaps)
+        frame = None if gaps.answered and not weigh else frame  # no coverage test without those respondents' unit
     if not weigh or q.weighting is None:
         notes.append("未加权：" + ("按要求不加权" if not weigh else "问卷未定义加权方案"))
     elif frame is None:
@@ -153,7 +159,7 @@ def _survey(tables: InputTables, q: Questionnaire, *, weigh: bool, alpha: float,
                             se_includes_fpc=design_based and design is not None and design.fpc is not None,
                             allocation=None if frame is None else planned_allocation(tables.frames[q.id], q),
                             weights=weights, **thresholds)
-    return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity)
+    return SurveyResult(q, sheet, cleaned, est, weighted, wts, design, tuple(notes), validity, tuple(warnings))
 
 
 PLANNED_COLUMNS = ("计划样本量（{id}）", "计划样本量({id})", "{title}计划样本量", "计划样本量")
@@ -258,4 +264,4 @@ def analyze(
     columns = [n for sv in surveys for n in columns_to_check(sv.cleaned, sv.questionnaire.title)]
     return replace(result, year=tables.year,
                    notes=(*analysis_year_warnings(result, tables.source if tables.year is None else None, tables.year),
-                          *columns))
+                          *columns, *(w for sv in surveys for w in sv.warnings)))

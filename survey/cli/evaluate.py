@@ -10,6 +10,7 @@ import click
 from survey.cli.app import main
 from survey.cli.options import (
     PATH,
+    REPORT_FOLDER,
     alpha_option,
     analysis_options,
     echo_lines,
@@ -37,12 +38,12 @@ from survey.formatting import fmt_count
 
 
 @main.command()
-@analysis_options
+@analysis_options("analyze")
 @click.option("--previous", type=PATH, default=None,
               help="Last year's workbook, evaluation folder or report folder (reports/<name>): the report gets "
                    "与上年比较. [default: evaluation.yaml's previous, else none]")
-@key_option
-@output_options("reports/<workbook name>", "Report folder.")
+@key_option("analyze")
+@output_options(REPORT_FOLDER, "Report folder.")
 def analyze(workbook, out, previous, key, **options):
     """Analyse an evaluation workbook: clean, estimate, score, write reports/<name>/.
 
@@ -130,8 +131,8 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
 
 
 @main.command("validity")
-@analysis_options
-@output_options("reports/<workbook name>", "Report folder.")
+@analysis_options("validity")
+@output_options(REPORT_FOLDER, "Folder for validity.xlsx.")
 def validity_cmd(workbook, out, **options):
     """Check that each survey of a workbook supports its numbers; write validity.xlsx.
 
@@ -183,8 +184,8 @@ def questionnaire_check(files):
 
 
 @main.command("score")
-@analysis_options
-@output_options("reports/<workbook name>")
+@analysis_options("score")
+@output_options(REPORT_FOLDER, "Folder for annex.xlsx and annex.docx.")
 def score_cmd(workbook, out, **options):
     """Score the whole annex (评分表): write annex.xlsx and annex.docx.
 
@@ -213,7 +214,7 @@ def score_cmd(workbook, out, **options):
 
 @main.command("audit")
 @click.argument("annex", type=PATH)
-@framework_options
+@framework_options("audit")
 @limit_options
 def audit_cmd(annex, framework, step_mode):
     """Check a filled-in annex table (评分表 xlsx) and print one line per finding.
@@ -260,19 +261,22 @@ def comparison_folder(old, new) -> str:
 @input_options
 @click.option("--old-questionnaires", type=PATH, default=None,
               help="Questionnaire folder of the OLD year, when the questionnaires changed. [default: -q]")
-@framework_option
+@framework_option("compare")
 @click.option("--old-framework", type=PATH, default=None,
               help="Scoring framework YAML of the OLD year. [default: OLD's own, found as WORKBOOK's is, "
                    "else --framework]")
 @alpha_option
-@key_option
+@key_option("compare")
 @click.option("--no-units", is_flag=True, help="Compare the whole sample only, not each district.")
-@click.option("--weighted", is_flag=True,
-              help="Compare the estimates weighted to each year's frame (design-based, without the FPC).")
+@click.option("--weighted/--unweighted", default=None,
+              help="Compare the estimates weighted to each year's frame (design-based, without the FPC), or the "
+                   "unweighted ones. [default: each questionnaire's scored basis (计分口径), the one its annex scores "
+                   "and its report quotes: weighted when the framework scores the weighted estimate and both "
+                   "years are weighted]")
 @click.option("--details", is_flag=True, help="Also print one sentence per item and per district.")
-@reliable_option
-@output_options("reports/<new>-vs-<old>, or <name>-<year>-vs-<year> when both have one name",
-                "Folder for comparison.xlsx.")
+@reliable_option("compare")
+@output_options("<new>-vs-<old> (<name>-<year>-vs-<year> when both have one name) in WORKBOOK's reports/ when "
+                "it is an evaluation folder (FOLDER/reports/), else in ./reports/", "Folder for comparison.xlsx.")
 @limit_options
 def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, old_framework, alpha, key, no_units,
                 weighted, details, reliable_n, out):
@@ -300,10 +304,12 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, ol
     existing_input(workbook, "this year's evaluation was not found",
                    expected="a workbook, an evaluation folder or a report folder (reports/<name>)",
                    hint="check the path of WORKBOOK, this year's (OLD, last year's, comes first)")
-    a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weighted,
+    weigh = weighted is not False  # each year weighted as survey analyze weights it, unless --unweighted
+    a = previous_analysis(old, old_questionnaires or questionnaires, alpha=alpha, weigh=weigh,
                           framework=old_framework, fallback=framework)
     given = click.get_current_context().get_parameter_source("reliable_n") is not click.core.ParameterSource.DEFAULT
-    b = previous_analysis(workbook, questionnaires, alpha=alpha, weigh=weighted, framework=framework,
+    this_year = previous_source(workbook)
+    b = previous_analysis(this_year, questionnaires, alpha=alpha, weigh=weigh, framework=framework,
                           reliable_n=reliable_n if given else None)  # a folder's thresholds.reliable_n unless given
     comparisons, notes = compare_analyses(a, b, alpha=alpha, key=key, by_unit=not no_units, weighted=weighted)
     units = [] if no_units else analysis_unit_contrasts(b, weighted=weighted, alpha=alpha)
@@ -313,5 +319,6 @@ def compare_cmd(old, workbook, questionnaires, old_questionnaires, framework, ol
     lines, sheets = compare_output(comparisons, notes, units, old=old_name, new=new_name, details=details, alpha=alpha,
                                    unit=unit_label(b))
     echo_lines(lines)
-    written = write_files({(out or Path("reports") / comparison_folder(a, b)) / "comparison.xlsx": xlsx_bytes(sheets)})
+    home = this_year.path if this_year.path.is_dir() else Path(".")  # where survey analyze writes this year's report
+    written = write_files({(out or home / "reports" / comparison_folder(a, b)) / "comparison.xlsx": xlsx_bytes(sheets)})
     click.echo("written: " + ", ".join(str(p) for p in written))

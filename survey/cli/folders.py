@@ -20,7 +20,7 @@ from survey.cli.options import (
 @click.option("--from", "example", default="blank", show_default=True,
               help="The example to start from: blank (a skeleton to edit), nanjing-2021 (the reference case), "
                    "rural-water-2023 or school-meals-2023.")
-@force_option
+@force_option("init")
 def init_cmd(folder, example, force):
     """Write an evaluation folder: evaluation.yaml, framework.yaml, questionnaires/, raw/, README.md.
 
@@ -42,7 +42,7 @@ def init_cmd(folder, example, force):
 @main.command("template")
 @click.argument("folder", type=PATH)
 @output_options("FOLDER/raw/template.xlsx (inputs.workbook when it names a file not there yet)", "Workbook to write.")
-@force_option
+@force_option("template")
 def template_cmd(folder, out, force):
     """Write the input tables of an evaluation folder with their headers, to fill in.
 

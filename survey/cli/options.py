@@ -29,8 +29,8 @@ def stack(*decorators):
 input_options = stack(
     click.argument("workbook", type=PATH),
     click.option("-q", "--questionnaires", type=PATH, default=None,
-                 help="Folder of questionnaire YAML files. "
-                      "[default: questionnaires/ beside the workbook, else beside its folder, else ./questionnaires]"),
+                 help="Folder of questionnaire YAML files. [default: an evaluation folder's own; for a workbook, "
+                      "questionnaires/ beside it, else beside its folder, else ./questionnaires]"),
 )
 
 
@@ -44,15 +44,35 @@ def output_options(default: str, what: str = "Output folder."):
     return click.option("-o", "--out", type=PATH, default=None, help=f"{what} [default: {default}]")
 
 
-step_mode_option = click.option(
-    "--step-mode", type=click.Choice(STEP_MODES), default=None,
-    help="How a partial step below a satisfaction threshold counts: ceil (不足5%按5%计), floor, linear. "
-         "[default: the rule's own — the framework's; ceil for a criterion read from an annex]")
-framework_option = click.option(
-    "--framework", type=PATH, default=None,
-    help="Scoring framework YAML (audit: the one the annex was scored with, also checked against; compare: "
-         f"WORKBOOK's). [default: an evaluation folder's own; for a workbook, {FRAMEWORK_LOOKUP}; audit: none]")
-framework_options = stack(framework_option, step_mode_option)
+# Options several commands take, worded for each: one declaration (type, default) and a help text
+# per command, so that no command's help speaks of another command's files or purpose.
+REPORT_FOLDER = "FOLDER/reports/<folder name> for an evaluation folder, else reports/<workbook name>"
+STEP_MODE_HELP = "How a partial step below a satisfaction threshold counts: ceil (不足5%按5%计), floor, linear. "
+FRAMEWORK_HELP = {
+    "analysis": f"Scoring framework YAML. [default: an evaluation folder's own; for a workbook, {FRAMEWORK_LOOKUP}]",
+    "audit": "Scoring framework YAML (or an evaluation folder: its framework) the annex was scored with: every "
+             "indicator, weight and rule of the annex is also checked against it. [default: none, the annex alone]",
+    "compare": "Scoring framework YAML of WORKBOOK (this year's); it also says whether the scored figures are "
+               f"weighted. [default: WORKBOOK's own: an evaluation folder's, else {FRAMEWORK_LOOKUP}]",
+}
+
+
+def step_mode_option(command: str = "analysis"):
+    """``--step-mode``, its default said for the command (an annex's 评分标准 for audit)."""
+    default = ("the framework rule's own; ceil for a criterion read from the annex's 评分标准" if command == "audit"
+               else "the framework rule's own")
+    return click.option("--step-mode", type=click.Choice(STEP_MODES), default=None,
+                        help=f"{STEP_MODE_HELP}[default: {default}]")
+
+
+def framework_option(command: str = "analysis"):
+    """``--framework``, worded for ``command`` (analysis, audit or compare)."""
+    return click.option("--framework", type=PATH, default=None, help=FRAMEWORK_HELP[command])
+
+
+def framework_options(command: str = "analysis"):
+    """``--framework`` and ``--step-mode``."""
+    return stack(framework_option(command), step_mode_option(command))
 
 
 def ci_method_option(methods=CI_METHODS):
@@ -64,31 +84,67 @@ def ci_method_option(methods=CI_METHODS):
 alpha_option = click.option("--alpha", type=FRACTION, default=0.05, show_default=True,
                             help="Significance level: intervals at 1 − alpha confidence.")
 interval_options = stack(ci_method_option(), alpha_option)
-district_option = click.option(
-    "--min-per-district", "--min-per-unit", "min_per_district", type=click.IntRange(min=0), default=5,
-    show_default=True,
-    help="Fewest valid responses a unit of the breakdown (区, 县, 乡镇, 街道 …) should have: the validity "
-         "check's threshold, the report's suppression threshold (smaller units are shown without a rate), "
-         "and the allocation's floor in sample-size.")
-reliable_option = click.option(
-    "--reliable-n", type=click.IntRange(min=1), default=30, show_default=True,
-    help="Fewest respondents and effective sample size a rate needs to be shown (NCHS presentation "
-         "standard): smaller cells are marked 不予报告 in the report, charts and satisfaction.xlsx, and "
-         "not compared across years or units. An evaluation folder's thresholds.reliable_n unless given.")
+MIN_UNIT = "Fewest valid responses a unit of the breakdown (区, 县, 乡镇, 街道 …) should have"
+FOLDER_MIN_CELL = " An evaluation folder's thresholds.min_cell unless given."
+DISTRICT_HELP = {
+    "analyze": f"{MIN_UNIT}: the validity check's threshold, and the report's suppression threshold (smaller "
+               "units are shown without a rate)." + FOLDER_MIN_CELL,
+    "validity": f"{MIN_UNIT}: a smaller unit is a finding of the validity check." + FOLDER_MIN_CELL,
+    "score": f"{MIN_UNIT}: the validity check's threshold (the annex is scored on the whole sample, so its "
+             "scores do not depend on it)." + FOLDER_MIN_CELL,
+    "sample-size": "Fewest responses the allocation (--frame) gives a unit of the breakdown (区, 县, 乡镇, 街道 …).",
+}
 
 
-key_option = click.option(  # `compare` and `analyze --previous`
-    "--key", default=None,
-    help="Column linking a respondent across years (e.g. a staff number): respondents of both years are compared "
-         "as paired samples (their covariance enters the SE of the whole-sample differences); the overlap is "
-         "counted and said. For analyze, with --previous [default: evaluation.yaml's previous_key, else none].")
+def district_option(command: str):
+    """``--min-per-district`` / ``--min-per-unit``, worded for ``command``."""
+    return click.option("--min-per-district", "--min-per-unit", "min_per_district", type=click.IntRange(min=0),
+                        default=5, show_default=True, help=DISTRICT_HELP[command])
 
 
-force_option = click.option(  # `init` and `template`
-    "--force", is_flag=True,
-    help="Replace what is there: init writes into a folder that is not empty (files of the same name are "
-         "replaced); template replaces a workbook changed since it wrote it (never one holding other sheets, "
-         "such as the exports).")
+NCHS_MIN = "Fewest respondents and effective sample size a rate needs to be shown (NCHS presentation standard)"
+FOLDER_RELIABLE = " An evaluation folder's thresholds.reliable_n unless given."
+RELIABLE_HELP = {
+    "analyze": f"{NCHS_MIN}: smaller cells are marked 不予报告 in the report, charts and satisfaction.xlsx, and not "
+               "compared with last year (--previous) or across units." + FOLDER_RELIABLE,
+    "validity": f"{NCHS_MIN}. The validity check does not use it: it judges each unit by --min-per-district."
+                + FOLDER_RELIABLE,
+    "score": f"{NCHS_MIN}. The annex does not use it: it scores the whole sample's rate." + FOLDER_RELIABLE,
+    "compare": f"{NCHS_MIN}: smaller cells of either year are marked 不予报告 and not compared. "
+               "WORKBOOK's evaluation folder's thresholds.reliable_n unless given.",
+}
+
+
+def reliable_option(command: str):
+    """``--reliable-n``, worded for ``command``."""
+    return click.option("--reliable-n", type=click.IntRange(min=1), default=30, show_default=True,
+                        help=RELIABLE_HELP[command])
+
+
+KEY_HELP = ("Column linking a respondent across years (e.g. a staff number): respondents of both years are compared "
+            "as paired samples (their covariance enters the SE of the whole-sample differences); the overlap is "
+            "counted and said.")
+
+
+def key_option(command: str):
+    """``--key`` of ``compare`` and of ``analyze --previous``."""
+    default = (" Needs --previous. [default: evaluation.yaml's previous_key, else none]" if command == "analyze"
+               else " [default: none]")
+    return click.option("--key", default=None, help=KEY_HELP + default)
+
+
+FORCE_HELP = {
+    "init": "Write into a folder that is not empty: files of the same name are replaced, others kept.",
+    "template": "Replace a workbook changed since this command wrote it (never one holding other sheets, such as "
+                "the exports).",
+}
+
+
+def force_option(command: str):
+    """``--force``, worded for ``init`` or ``template``."""
+    return click.option("--force", is_flag=True, help=FORCE_HELP[command])
+
+
 weights_option = click.option("--no-weights", is_flag=True,
                               help="Skip weighting to the frame (unweighted estimates only).")
 
@@ -118,9 +174,10 @@ def limit_options(f):
         help=f"{k.metadata['help']} [default: {k.default:,}]") for k in fields(Limits)))(run)
 
 
-# Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score).
-analysis_options = stack(input_options, framework_options, interval_options, weights_option, district_option,
-                          reliable_option, limit_options)
+def analysis_options(command: str):
+    """Everything survey.pipeline.analyze takes, for the commands that run it (analyze, validity, score)."""
+    return stack(input_options, framework_options(), interval_options, weights_option, district_option(command),
+                 reliable_option(command), limit_options)
 
 
 def table_format_option(*, csv: bool = True):

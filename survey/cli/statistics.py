@@ -242,7 +242,7 @@ def weight_cmd(data, targets, method, by, base, bounds, distance, totals, cal_cl
 @click.option("--allocation", type=click.Choice(ALLOCATIONS), default="proportional",
               show_default=True, help="How n is shared among the frame's districts.")
 @click.option("--p-column", default=None, help="Frame column with each district's expected rate (Neyman).")
-@district_option
+@district_option("sample-size")
 @table_format_option(csv=False)
 @limit_options
 def sample_size_cmd(population, margin, p, confidence, deff, valid_rate, threshold, ci_method, frame, sheet,

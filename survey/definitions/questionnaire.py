@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from survey.definitions.base import FrozenModel as _Model
 from survey.definitions.base import read_yaml, repeated, validation_problems
+from survey.definitions.patterns import pattern_problem
 from survey.definitions.vocab import (
     METADATA_FIELDS,
     Action,
@@ -532,6 +533,9 @@ def _reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
     _screening_problems(q, ids, problems)
     _cleaning_problems(q, ids, problems)
     _weighting_problems(q, ids, problems)
+    test = q.cleaning.test_submissions
+    if test is not None and test.text_pattern is not None and (bad := pattern_problem(test.text_pattern)):
+        problems.append(("cleaning.test_submissions.text_pattern", bad))
     for key in q.metadata:
         if key not in METADATA_FIELDS:
             problems.append((f"metadata.{key}", f"unknown metadata field; allowed: {', '.join(METADATA_FIELDS)}"))

@@ -48,7 +48,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from survey.definitions import patterns
 from survey.definitions.questionnaire import Questionnaire
+from survey.errors import DefinitionError
 from survey.inputs.privacy import pseudonym
 from survey.inputs.tidy import Responses, item_columns
 
@@ -233,10 +235,11 @@ def test_submission(responses: Responses, kept: pd.Series, q: Questionnaire) -> 
         early = (data["submitted_at"] < pd.Timestamp(q.fieldwork.start)).fillna(False)
     marked_item = pd.Series(None, index=data.index, dtype=object)  # the text item carrying a test mark
     if t.text_pattern:
-        pat = re.compile(t.text_pattern)
+        pat = patterns.compile_pattern(t.text_pattern)
         for it in q.items:
             if it.type == "text" and it.id in data:
-                m = data[it.id].map(lambda v: isinstance(v, str) and bool(pat.search(v))).astype(bool)
+                m = pd.Series({r: _marked(pat, v, responses, f.col(it.id), r) for r, v in data[it.id].items()},
+                              index=data.index, dtype=bool)
                 marked_item[m & marked_item.isna()] = it.id
     marked = marked_item.notna()
     f.add(t.action, early, f.col("submitted_at"), lambda r: str(data.at[r, "submitted_at"]),
@@ -245,6 +248,20 @@ def test_submission(responses: Responses, kept: pd.Series, q: Questionnaire) -> 
     f.add("flag", marked, lambda r: f.col(marked_item[r]), lambda r: data.at[r, marked_item[r]],
           "调查期间提交，文字疑似测试标记，保留（请人工核对）")
     return f.findings()
+
+
+def _marked(pat, text, responses: Responses, column, row) -> bool:
+    """The test-mark pattern found in one answer; a search past the time limit is an error naming the cell."""
+    try:
+        return patterns.search(pat, text)
+    except TimeoutError:
+        q, sheet = responses.questionnaire, f", sheet '{responses.sheet}'" if responses.sheet else ""
+        raise DefinitionError(f"text_pattern '{pat.pattern}' took over {patterns.PATTERN_SECONDS:g} s on one answer "
+                              "(catastrophic backtracking)", file=q.file, path="cleaning.test_submissions.text_pattern",
+                              got=f"{responses.file}{sheet}, row {row}, column '{column}': {len(text)} characters",
+                              hint="simplify the pattern: no adjacent repeats of the same characters "
+                                   r"(\s*\s*), no repeated group that repeats; a short anchored mark such as "
+                                   r"^\s*(测试|test) is enough") from None
 
 
 def out_of_scope(responses: Responses, kept: pd.Series, q: Questionnaire) -> pd.DataFrame:

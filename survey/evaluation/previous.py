@@ -32,11 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.errors import DataError
-from survey.evaluation.headline import scores_weighted
 from survey.evaluation.years import analysis_year
-from survey.evaluation.yoy import YearComparison, compare_surveys
+from survey.evaluation.yoy import YearComparison, compare_analyses
 from survey.inputs.guard import check_regular_file
-from survey.stats.presentation import standard_of
 
 MANIFEST = "manifest.json"
 FROM_REPORT = "from_report"  # the manifest key of an input's path relative to the report folder
@@ -226,16 +224,5 @@ def compare_previous(old, new, *, source: str = "", alpha: float = 0.05, key: st
     are named in ``notes`` and not compared. ``key``: the column linking respondents of both
     years, whose covariance enters the whole-sample differences (paired samples).
     """
-    olds = {s.questionnaire.id: s for s in old.surveys}
-    news = {s.questionnaire.id: s for s in new.surveys}
-    notes = [f"问卷“{s.questionnaire.title}”（{i}）仅上年有，不作比较" for i, s in olds.items() if i not in news]
-    notes += [f"问卷“{s.questionnaire.title}”（{i}）为本年新增，不作比较" for i, s in news.items() if i not in olds]
-    out = []
-    for i, s in news.items():
-        if i not in olds:
-            continue
-        weighted = (scores_weighted(new.framework, s.questionnaire) and s.design is not None
-                    and olds[i].design is not None)
-        out.append(compare_surveys(olds[i], s, alpha=alpha, key=key, weighted=weighted,
-                                   standard=standard_of(new)))  # the new year's --reliable-n
+    out, notes = compare_analyses(old, new, alpha=alpha, key=key)  # each on its scored basis (计分口径)
     return Previous(old.name, source, tuple(out), tuple(notes), analysis_year(old), key)

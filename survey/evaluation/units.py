@@ -62,15 +62,17 @@ def unit_contrast_table(responses, measure: str | None = None, *, design: Design
     return out
 
 
-def analysis_unit_contrasts(analysis, *, weighted: bool = False, alpha: float = 0.05) -> list:
+def analysis_unit_contrasts(analysis, *, weighted: bool | None = False, alpha: float = 0.05) -> list:
     """(survey result, :func:`unit_contrast_table`) for each questionnaire with unit contrasts.
 
     Those are the questionnaires of an analysis whose first measure is a top-box rate with a
     unit item; weighted on the frame design (without the FPC, as the year-over-year tests)
-    when asked and available; each unit's rate judged by the analysis's presentation standard
+    when asked (None: when the framework scores the weighted estimate) and available; each
+    unit's rate judged by the analysis's presentation standard
     (:func:`survey.stats.presentation.standard_of`)."""
     from dataclasses import replace
 
+    from survey.evaluation.headline import scores_weighted
     from survey.evaluation.yoy import weighted_responses
 
     out = []
@@ -78,7 +80,7 @@ def analysis_unit_contrasts(analysis, *, weighted: bool = False, alpha: float = 
         q = s.questionnaire
         if not q.district_item or q.measures[0].type != "top_box":
             continue
-        w = weighted and s.design is not None
+        w = (scores_weighted(analysis.framework, q) if weighted is None else weighted) and s.design is not None
         table = unit_contrast_table(weighted_responses(s) if w else s.cleaned.valid, alpha=alpha,
                                     design=replace(s.design, fpc=None) if w else None,
                                     standard=standard_of(analysis))

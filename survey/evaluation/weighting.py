@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import WeightingError
-from survey.inputs.frame import Frame
+from survey.inputs.frame import Frame, frame_gaps, missing_unit_error
 from survey.inputs.tidy import Responses, option_labels
 from survey.stats.design import Design
 from survey.stats.weights import WEIGHTING, Weighted, trim, weight
@@ -66,6 +66,10 @@ def weight_responses(responses: Responses, frame: Frame) -> tuple[Responses, Wei
         raise WeightingError(f"a valid response has no answer to '{q.item(col).text}', needed for weighting",
                              file=responses.file, sheet=responses.sheet, row=int(row),
                              hint="make the item required in the questionnaire, or fill the answer in")
+    gaps = frame_gaps(q, frame, data[district])  # a unit answered but not in the frame: R's postStratify stops too
+    if gaps.answered:
+        unit, (n, row) = next(iter(gaps.answered.items()))
+        raise missing_unit_error(q, frame, unit, n, row, file=responses.file)
     _check_population(data, district, frame)
     try:
         targets = frame.population if WEIGHTING[wt.method].targets == "cells" else {district: frame.population,

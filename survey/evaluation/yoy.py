@@ -34,6 +34,7 @@ import pandas as pd
 from survey.definitions.questionnaire import Measure, Questionnaire
 from survey.definitions.vocab import OVERALL_LEVEL
 from survey.errors import EstimationError
+from survey.evaluation.headline import scores_weighted
 from survey.evaluation.measures import estimate, measure_values
 from survey.inputs.tidy import option_labels
 from survey.stats.compare import difference, holm, rao_scott
@@ -108,6 +109,7 @@ class YearComparison:
     alpha: float = 0.05
     weighted: bool = False
     notes: tuple[str, ...] = ()
+    scored: bool = False  # compared on the basis the framework scores (计分口径), not one asked for
 
 
 def _pairs(old: pd.DataFrame, new: pd.DataFrame, family: str, qid: str, alpha: float,
@@ -369,20 +371,49 @@ def weighted_responses(result):
     return type(r)(**{**r.__dict__, "data": data})
 
 
+def scored_basis(old, new, old_framework, new_framework) -> tuple[bool, str | None]:
+    """Whether one questionnaire's two years are compared weighted: the basis each analysis scores (计分口径).
+
+    ``old``/``new`` are its :class:`~survey.pipeline.SurveyResult` objects, the frameworks their
+    analyses'. Weighted when the new year's framework scores the weighted estimate and both
+    years were weighted; a year that scored (or could score) otherwise is said in the note.
+    """
+    q = new.questionnaire
+    want = q.weighting is not None and scores_weighted(new_framework, q)  # a questionnaire with no frame: unweighted
+    weighted = want and old.design is not None and new.design is not None
+    if want and not weighted:
+        which = "、".join(y for y, s in (("上年", old), ("本年", new)) if s.design is None)
+        return False, f"{q.title}：{which}未加权（无抽样框或不加权），两年按未加权比较"
+    if old_framework is not None and old.design is not None and scores_weighted(old_framework, old.questionnaire) != want:
+        basis = "加权" if want else "未加权"
+        return weighted, f"{q.title}：上年计分口径与本年不同，两年均按本年计分口径（{basis}）比较"
+    return weighted, None
+
+
 def compare_analyses(old, new, *, alpha: float = 0.05, key: str | None = None, by_unit: bool = True,
-                     weighted: bool = False) -> tuple[list[YearComparison], list[str]]:
+                     weighted: bool | None = None) -> tuple[list[YearComparison], list[str]]:
     """Every questionnaire present in both :class:`~survey.pipeline.Analysis` results, compared.
 
-    Returns the comparisons (in the new year's order) and notes on questionnaires found in
-    one year only (never compared). Cells are judged by the new analysis's presentation
-    standard (:func:`survey.stats.presentation.standard_of`).
+    ``weighted`` None (the default): each questionnaire on the basis the analyses score it
+    (:func:`scored_basis`, marked ``scored``), as the annex and report quote it; True / False:
+    weighted (where both years are) or unweighted, as asked. Returns the comparisons (in the
+    new year's order) and notes on questionnaires found in one year only (never compared) or
+    compared on another basis than a year scored. Cells are judged by the new analysis's
+    presentation standard (:func:`survey.stats.presentation.standard_of`).
     """
     olds = {s.questionnaire.id: s for s in old.surveys}
     news = {s.questionnaire.id: s for s in new.surveys}
     notes = [f"问卷“{s.questionnaire.title}”（{i}）仅上年有，不作比较" for i, s in olds.items() if i not in news]
     notes += [f"问卷“{s.questionnaire.title}”（{i}）为本年新增，不作比较" for i, s in news.items() if i not in olds]
-    out = [compare_surveys(olds[i], s, alpha=alpha, key=key, by_unit=by_unit,
-                           weighted=weighted and olds[i].design is not None and s.design is not None,
-                           standard=standard_of(new))
-           for i, s in news.items() if i in olds]
+    out = []
+    for i, s in news.items():
+        if i not in olds:
+            continue
+        if weighted is None:
+            w, note = scored_basis(olds[i], s, getattr(old, "framework", None), new.framework)
+            notes += [note] if note else []
+        else:
+            w = weighted and olds[i].design is not None and s.design is not None
+        c = compare_surveys(olds[i], s, alpha=alpha, key=key, by_unit=by_unit, weighted=w, standard=standard_of(new))
+        out.append(replace(c, scored=weighted is None))
     return out, notes

@@ -155,6 +155,73 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
     return Frame(frame.file, frame.sheet, population, found, margins.sheet if margins is not None else None)
 
 
+@dataclass(frozen=True)
+class FrameGaps:
+    """Units of a questionnaire's breakdown its frame does not list (a typo, a renamed or merged unit)."""
+
+    answered: dict[str, tuple[int, int]]   # unit → (respondents, Excel row of the first): weighting needs it
+    listed: tuple[str, ...]                # options of the breakdown item no respondent chose
+
+    def __bool__(self) -> bool:
+        return bool(self.answered or self.listed)
+
+
+def frame_gaps(q: Questionnaire, frame: Frame, units: pd.Series) -> FrameGaps:
+    """The breakdown's units that ``frame`` does not list: those ``units`` (each respondent's, by row) hold, and the rest.
+
+    An option the questionnaire's screening excludes (其他地区: out of scope) is no unit of the frame.
+
+    >>> from types import SimpleNamespace as NS
+    >>> q = NS(district_item="town", options=lambda _: ("城关镇", "东岭乡", "河口镇", "其他"),
+    ...        screening=[NS(item="town", exclude=("其他",))])
+    >>> f = Frame("frame.csv", None, pd.Series({"城关镇": 5200.0}))
+    >>> frame_gaps(q, f, pd.Series(["城关镇", "东岭乡", "东岭乡"], index=[2, 3, 4]))
+    FrameGaps(answered={'东岭乡': (2, 3)}, listed=('河口镇',))
+    """
+    if q.district_item is None:  # frame_from_tables asks for one: no frame without it
+        return FrameGaps({}, ())
+    known = set(frame.population.index)
+    missing = units[units.notna() & ~units.isin(known)]
+    answered = {str(u): (len(rows), int(rows.index[0])) for u, rows in missing.groupby(missing, sort=False)}
+    screened = {o for s in q.screening if s.item == q.district_item for o in s.exclude}  # 其他地区: out of scope
+    listed = tuple(o for o in q.options(q.district_item) if o not in known and o not in answered and o not in screened)
+    return FrameGaps(answered, listed)
+
+
+def _frame_where(frame: Frame) -> str:
+    return f"{frame.file}" + (f" (sheet {frame.sheet})" if frame.sheet else "")
+
+
+def missing_unit_error(q: Questionnaire, frame: Frame, unit: str, n: int, row: int, file=None) -> WeightingError:
+    """The frame lacks a unit respondents answered: weighting needs its population (R's postStratify stops too)."""
+    word = q.unit_word
+    return WeightingError(f"the frame lists no {word} '{unit}', which {n} valid respondent{'s' if n != 1 else ''} "
+                          f"answered (first at row {row}{f' of {file}' if file else ''}); weighting needs its population",
+                          file=frame.file, sheet=frame.sheet, expected="one of " + ", ".join(map(str, frame.population.index)),
+                          hint=f"add a row '{unit}' with its {frame.population.name} to the frame (a typo, or a "
+                               f"renamed or merged {word}?), or correct those answers; --no-weights analyses unweighted")
+
+
+def frame_gap_warnings(q: Questionnaire, frame: Frame, gaps: FrameGaps) -> list[str]:
+    """What a report and the console say of the units the frame misses when the run is not weighted by them.
+
+    One sentence per kind, in Chinese (they go to the report's 数据核对提示 as well).
+    """
+    word, where = q.unit_word, _frame_where(frame)
+    item = q.item(q.district_item).text if q.district_item else word
+    fix = (f"如为笔误或{word}更名、合并，请在抽样框中补充或改正该行（{frame.population.name}），或改正问卷"
+           f"{q.file or q.id}中“{item}”的选项")
+    out = []
+    if gaps.answered:
+        units = "、".join(f"“{u}”（{n}份有效问卷）" for u, (n, _) in gaps.answered.items())
+        out.append(f"{q.title}：抽样框{where}未列出{word}{units}，未按抽样框检验样本代表性（结果未加权）。{fix}")
+    if gaps.listed:
+        units = "、".join(f"“{u}”" for u in gaps.listed)
+        out.append(f"{q.title}：抽样框{where}未列出问卷中的{word}{units}（无受访者），抽样框总数与样本代表性检验"
+                   f"均不含该{word}。{fix}")
+    return out
+
+
 def _option(value: str, options) -> str | None:
     v = normalize(value)
     return next((o for o in options if normalize(o) == v), None)

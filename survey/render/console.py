@@ -75,10 +75,14 @@ def unread_answer_lines(cleaned) -> list[str]:
     values = list(pd.unique(unread["value"].astype(str)))
     shown = "、".join(f"“{v}”" for v in values[:3]) + ("…" if len(values) > 3 else "")
     sheet = first.get("sheet")
-    where = (f"sheet '{sheet}', " if pd.notna(sheet) and sheet else "") + f"row {first['row']}, column '{first['column']}'"
+    valid = getattr(cleaned, "valid", None)  # the export and the questionnaire, named when known
+    file, qfile = getattr(valid, "file", None), getattr(getattr(valid, "questionnaire", None), "file", None)
+    where = ((f"{file}, " if file else "") + (f"sheet '{sheet}', " if pd.notna(sheet) and sheet else "")
+             + f"row {first['row']}, column '{first['column']}'")
     return [f"{WARNING}{fmt_count(len(unread), 'answer')} not among the item's options ({shown}), first at {where}: "
             "read as unanswered (a required item's response excluded as 必答题缺失). Fix: correct the cells, "
-            "or the item's options in the questionnaire (items[].options, or its scale); audit.xlsx 审核明细 lists each"]
+            f"or the item's options in {qfile or 'the questionnaire'} (items[].options, or its scale); "
+            "audit.xlsx 审核明细 lists each (规则 无法识别的选项)"]
 
 
 def warning_lines(warnings: Iterable[str]) -> list[str]:

@@ -112,7 +112,8 @@ def comparison_paragraphs(cmp: YearComparison, old: str = "上年", new: str = "
     """
     t = cmp.table
     how = "计入重复受访者的协方差" if cmp.overlap else "独立样本检验"
-    out = [f"{cmp.title}（与{old}比较，{'加权' if cmp.weighted else '未加权'}，{how}，显著性水平{cmp.alpha:g}）："]
+    basis = ("计分口径，" if cmp.scored else "") + ("加权" if cmp.weighted else "未加权")
+    out = [f"{cmp.title}（与{old}比较，{basis}，{how}，显著性水平{cmp.alpha:g}）："]
     out += change_lines(cmp)
     overall = t[(t["family"] == "measure") & (t["level"] == OVERALL_LEVEL)]
     out += [f"{x}。" for x in row_sentences(overall, old, new, cmp.alpha)]

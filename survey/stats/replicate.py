@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from survey.definitions.patterns import pattern_problem
 from survey.definitions.vocab import OVERALL, OVERALL_LEVEL, REPWEIGHT_TYPES
 from survey.errors import EstimationError, choice_error
 from survey.stats.design import Design, Prepared
@@ -215,6 +216,9 @@ def repweight_columns(columns, spec: list[str] | tuple[str, ...]) -> list[str]:
         except re.error as exc:
             raise EstimationError(f"replicate weights '{spec[0]}' are neither a column nor a pattern ({exc})",
                                   hint="name the columns (repeat --repweights) or give a regular expression") from None
+        if bad := pattern_problem(spec[0]):  # (b+)+ on a long column name would never end
+            raise EstimationError(f"replicate weights: {bad}",
+                                  hint="name the columns (repeat --repweights), or a pattern such as b[0-9]+")
         found = [c for c in columns if pattern.fullmatch(c)]
         if not found:
             raise EstimationError(f"no column matches the replicate weights '{spec[0]}'", got=", ".join(columns[:12]),
