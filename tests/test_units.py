@@ -40,3 +40,11 @@ def test_a_district_with_many_unsatisfied_is_named(staff):
     assert t.index[t["below"]].tolist() == ["江宁区"]
     assert t.loc["江宁区", "p_holm"] < 0.05 and t.loc["江宁区", "difference"] < 0
     assert "江宁区" in units_below_sentence(t.reset_index()) and "显著偏低" in units_below_sentence(t.reset_index())
+
+
+def test_when_every_unit_was_compared_no_remaining_units_are_mentioned(staff):
+    t = unit_contrast_table(staff)
+    t = t.assign(named=True)                                      # as if every district had been testable
+    text = units_below_sentence(t, unit="乡镇")
+    assert "12个可比较的乡镇中" in text and "其余" not in text and text.endswith("）。")
+    assert "其余" in units_below_sentence(unit_contrast_table(staff), unit="乡镇")   # 2021: some are not

@@ -203,8 +203,9 @@ def units_below_sentence(table: pd.DataFrame, alpha: float = 0.05, unit: str = "
                 f"（{caveat}Holm校正，显著性水平{alpha:g}）。")
     if tested == 0:
         return f"各{unit}样本不足（按NCHS比例估计呈现标准不予报告）或比例为0%/100%，不作与全部样本的比较。"
-    return (f"{tested}个可比较的{unit}中，没有{unit}的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）；"
-            f"其余{len(table) - tested}个{unit}样本不足或比例为0%/100%，不作比较。")
+    rest = len(table) - tested
+    return (f"{tested}个可比较的{unit}中，没有{unit}的{label}显著低于全部样本（Holm校正，显著性水平{alpha:g}）"
+            + (f"；其余{rest}个{unit}样本不足或比例为0%/100%，不作比较。" if rest else "。"))
 
 
 def year_label(name: str) -> str:
