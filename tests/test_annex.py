@@ -228,3 +228,16 @@ def test_wording_a_reviewer_would_write(card):
     assert text["完成稳控工作"] == "各区严格落实完成稳控工作，得4分"
     assert "未追回、已追回均为0起，得6分" in text["脱管漏管（在逃）率"] and "0起、" not in text["脱管漏管（在逃）率"]
     assert "纠正违法通知书、检察建议书均为0件" in text["社区矫正工作人员规范执法"]
+
+
+def test_a_control_character_in_the_frameworks_text_is_dropped_from_annex_docx(card):
+    # Word's Shift+Enter pasted into Excel is a vertical tab; XML cannot hold it (the whole analyze used to fail)
+    import dataclasses
+
+    import docx
+
+    rows = list(card.rows)
+    rows[0] = dataclasses.replace(rows[0], criterion="设有项目目标\x0b（1分）\x1b")
+    doc = docx.Document(io.BytesIO(annex_docx_bytes(dataclasses.replace(card, rows=rows, title="评分表\x0b"))))
+    assert any(c.text == "设有项目目标（1分）" for c in doc.tables[0].rows[1].cells)
+    assert doc.core_properties.title == "评分表"

@@ -92,3 +92,31 @@ def test_bold_is_explicit_both_ways_and_alignment_is_only_set_when_asked():
     a, b = doc.tables[0].rows[0].cells
     assert a.paragraphs[0].runs[0].bold is False and b.paragraphs[0].runs[0].bold is True
     assert a.paragraphs[0].alignment is None and b.paragraphs[0].alignment == 1
+
+
+def test_characters_xml_cannot_hold_are_dropped_not_fatal():
+    # a vertical tab is Word's Shift+Enter pasted into Excel; ESC and NUL come from damaged exports
+    doc = _doc([[Cell("甲\x0b乙\x1b丙\x00\ud800丁")]], TableLayout((4.0,)))
+    assert doc.tables[0].cell(0, 0).text == "甲乙丙丁"
+
+
+def test_table_properties_are_in_the_schemas_order():
+    # CT_TblPr: tblStyle, …, tblW, jc, …, tblLayout, tblCellMar, tblLook (Word's strict reader checks it)
+    doc = _doc(_grid(), TableLayout((2.0, 5.0, 1.5)))
+    names = [child.tag.split("}")[1] for child in doc.tables[0]._tbl.tblPr]
+    assert names == ["tblStyle", "tblW", "jc", "tblLayout", "tblCellMar", "tblLook"]
+
+
+def test_merges_outside_the_table_or_overlapping_are_refused():
+    import pytest
+
+    from survey.render.wordtable import table_xml
+
+    grid = _grid()
+    for layout in (TableLayout((2.0, 5.0, 1.5), hspan=((1, 1, 3),)),            # past the last column
+                   TableLayout((2.0, 5.0, 1.5), hspan=((1, 0, 1), (1, 1, 2))),  # two spans share a cell
+                   TableLayout((2.0, 5.0, 1.5), vmerge={0: [(2, 9)]})):          # past the last row
+        with pytest.raises(ValueError, match="cannot be merged"):
+            table_xml(grid, layout)
+    with pytest.raises(ValueError, match="every row needs 3 cells"):
+        table_xml([*grid, [Cell("短")]], TableLayout((2.0, 5.0, 1.5)))

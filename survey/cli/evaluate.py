@@ -56,6 +56,7 @@ def analyze(workbook, out, previous, key, **options):
     """
     from survey.render.worker import report_worker
 
+    existing_input(workbook)  # a wrong path is said at once, before a worker is started for nothing
     # the report worker is forked first, before this process imports pandas and the rest (and before the
     # progress line's thread starts): it imports matplotlib and the writers meanwhile, on the second core
     with report_worker() as worker:

@@ -23,7 +23,7 @@ from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
 from survey.render.keep import PageBlocks, page_blocks
 from survey.render.office import FixedTimeZip, excel_width, restamp, stamp
-from survey.render.wordtable import Cell, TableLayout, add_table
+from survey.render.wordtable import Cell, TableLayout, add_table, xml_text
 
 HEADERS = ANNEX_HEADERS
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
@@ -297,7 +297,7 @@ def _docx_page(doc, title: str) -> None:
     doc.add_paragraph().add_run(ANNEX_FILE_HEADING).bold = True
     head = doc.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = head.add_run(title)
+    run = head.add_run(xml_text(title))
     run.bold, run.font.size = True, Pt(14)
 
 
@@ -330,7 +330,7 @@ def annex_docx_bytes(card) -> bytes:
     cp = doc.core_properties
     cp.created = cp.modified = cp.last_printed = dt.datetime(*stamp())
     cp.author = cp.last_modified_by = "survey"
-    cp.title, cp.revision = card.title, 1
+    cp.title, cp.revision = xml_text(card.title), 1
     raw = io.BytesIO()
     doc.save(raw)
     return restamp(raw.getvalue())

@@ -143,8 +143,8 @@ def _serve(conn, warm: Callable[[], Any], other) -> None:
         warm()
     try:
         fn, args = conn.recv()
-    except (EOFError, OSError):  # closed without a job: the parent failed or did not need it
-        conn.close()
+    except Exception:  # closed without a job (the parent failed or did not need it), or a job that does not
+        conn.close()   # unpickle here: the parent computes it itself, as when the worker is gone
         return
     _child(conn, fn, args)
 

@@ -27,15 +27,20 @@ def stamp() -> tuple[int, int, int, int, int, int]:
     """The time Office files are stamped with.
 
     The one set by :func:`document_time`, else ``SOURCE_DATE_EPOCH`` (seconds, UTC; the
-    reproducible-builds convention), else FIXED_TIME.
+    reproducible-builds convention), else FIXED_TIME. Always within what a zip can date
+    (1980–2107): an evaluation dated 1950 by mistake is stamped 1980-01-01.
 
     >>> with document_time((2023, 1, 1)):
     ...     stamp()
     (2023, 1, 1, 0, 0, 0)
+    >>> with document_time((1950,)):
+    ...     stamp()
+    (1980, 1, 1, 0, 0, 0)
     """
     t = _TIME.get()
     if t is not None:
-        return (*t, 0, 0, 0, 0, 0)[:6]  # type: ignore[return-value]
+        when = (*t, 1, 1, 0, 0, 0)[:3] + (*t[3:], 0, 0, 0)[:3]
+        return min(max(when, (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 23, 59, 58))  # type: ignore[return-value]
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         d = dt.datetime.fromtimestamp(max(int(epoch), 315532800), tz=dt.UTC)  # zip dates start in 1980
@@ -229,7 +234,7 @@ def restamp(data: bytes) -> bytes:
 
     The dates are written in place, in each member's local header and central directory
     entry; the compressed data is kept as it is (rewriting the zip compressed it all again:
-    0.05 s for report.docx). A zip this cannot patch (zip64, an archive comment …) is
+    0.05 s for report.docx). A zip whose headers are not where its directory says is
     rewritten instead.
 
     >>> import io, zipfile

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import replace
 
 from survey.render.blocks import Chart, Heading, PageBreak, Para, Table
@@ -26,7 +25,7 @@ from survey.render.keep import (
     text_width_em,
 )
 from survey.render.office import restamp, stamp
-from survey.render.wordtable import Cell, TableLayout, add_table
+from survey.render.wordtable import Cell, TableLayout, add_table, xml_text
 
 BODY_PT, TABLE_PT = 12, 9
 TOP_MARGIN_CM = {True: 2.0, False: 2.54}    # top and bottom margins, landscape or portrait
@@ -221,15 +220,10 @@ def title_lines(text: str, per_line: float) -> list[str]:
     return [text]
 
 
-# What XML 1.0 cannot hold (python-docx refuses it): C0 controls but tab, newline and return, lone
-# surrogates, U+FFFE/U+FFFF. A free-text answer may carry one (Excel stores ESC as _x001B_).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def xml_safe(blocks: list) -> list:
     """``blocks`` with the characters XML cannot hold dropped from their text (the input keeps them)."""
     def s(t):
-        return _NOT_XML.sub("", t) if isinstance(t, str) and _NOT_XML.search(t) else t
+        return xml_text(t) if isinstance(t, str) else t
 
     out = []
     for b in blocks:

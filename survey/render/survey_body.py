@@ -129,7 +129,7 @@ def item_stats(s, weighted: bool = False) -> list[ItemStat]:
             wa = np.nan_to_num(w[answered], nan=0.0)
             wsum = tuple(float(wa[codes == j].sum()) for j in range(1, k + 1))
             na_codes = [j for j, o in enumerate(sc.options, start=1) if o in sc.not_applicable]
-            w2 = float((wa[~np.isin(codes, na_codes)] ** 2).sum())
+            w2 = float((wa[(codes >= 1) & (codes <= k) & ~np.isin(codes, na_codes)] ** 2).sum())
         out.append(ItemStat(it.id, it.text, it.dimension, counts, tuple(sc.options), sum(counts) - na, sat, wsum,
                             frozenset(sc.satisfied), frozenset(sc.not_applicable), w2))
     return out
@@ -327,9 +327,9 @@ def lowest_items(stats: list[ItemStat], overall: str | None, k: int = 3) -> list
 
 def importance(s, stats: list[ItemStat], overall: str | None) -> pd.DataFrame | None:
     """Derived importance (Pearson r of each item's score with the overall item) against 满意率."""
-    if overall is None:
-        return None
     data = s.cleaned.valid.data
+    if overall is None or overall not in data:
+        return None
     q = s.questionnaire
     y_all = data[overall].to_numpy(dtype=float)
     rows = []

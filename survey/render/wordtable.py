@@ -15,11 +15,24 @@ page), text in runs of one size with line breaks between lines.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-TWIPS_PER_CM = 1440 / 2.54
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# What XML 1.0 cannot hold (python-docx refuses it): C0 controls but tab, newline and return, lone
+# surrogates, U+FFFE/U+FFFF. A free-text answer may carry one (Excel stores ESC as _x001B_), and a
+# framework's text pasted from Word a vertical tab (its Shift+Enter).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML cannot hold (:data:`NOT_XML`).
+
+    >>> xml_text("甲\x0b乙\x1b")
+    '甲乙'
+    """
+    return NOT_XML.sub("", text) if NOT_XML.search(text) else text
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,7 @@ def twips(cm: float) -> int:
 def _runs(text: str, bold: bool, size_half_pt: int) -> str:
     weight = "<w:b/>" if bold else '<w:b w:val="0"/>'
     rpr = f'<w:rPr>{weight}<w:sz w:val="{size_half_pt}"/></w:rPr>'
-    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = xml_text(str(text)).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out = []
     for k, line in enumerate(lines):
         parts = []
@@ -99,11 +112,15 @@ def _cell_kinds(nrow: int, ncol: int, layout: TableLayout) -> list[list[tuple[st
     """Each grid place: ("cell", span), ("restart", span), ("continue", span) or ("covered", 0)."""
     kinds = [[("cell", 1)] * ncol for _ in range(nrow)]
     for r, a, b in layout.hspan:
+        if not (0 <= r < nrow and 0 <= a <= b < ncol) or any(k != ("cell", 1) for k in kinds[r][a:b + 1]):
+            raise ValueError(f"row {r}: columns {a}–{b} cannot be merged (outside the table or overlapping a merge)")
         kinds[r][a] = ("cell", b - a + 1)
         for j in range(a + 1, b + 1):
             kinds[r][j] = ("covered", 0)
     for col, runs in layout.vmerge.items():
         for a, b in runs:
+            if not (a >= 0 and b < nrow and 0 <= col < ncol):
+                raise ValueError(f"column {col}: rows {a}–{b} cannot be merged (outside the table)")
             if b <= a or any(kinds[r][col] != ("cell", 1) for r in range(a, b + 1)):
                 continue  # a run crossing a row's span stays unmerged
             kinds[a][col] = ("restart", 1)
@@ -120,14 +137,17 @@ def table_xml(cells: list[list[Cell]], layout: TableLayout) -> str:
     (2, True, True)
     """
     ncol = len(layout.widths_cm)
+    if any(len(row) != ncol for row in cells):
+        raise ValueError(f"every row needs {ncol} cells, one per column width")
     widths = [twips(w) for w in layout.widths_cm]
     kinds = _cell_kinds(len(cells), ncol, layout)
     top, left, bottom, right = layout.margins_twips
     out = [f'<w:tbl xmlns:w="{_W}"><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/>'
-           '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" '
-           'w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/>'
+           '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/>'  # the schema's order: tblCellMar before tblLook
            f'<w:tblCellMar><w:top w:w="{top}" w:type="dxa"/><w:left w:w="{left}" w:type="dxa"/>'
-           f'<w:bottom w:w="{bottom}" w:type="dxa"/><w:right w:w="{right}" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+           f'<w:bottom w:w="{bottom}" w:type="dxa"/><w:right w:w="{right}" w:type="dxa"/></w:tblCellMar>'
+           '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" '
+           'w:val="04A0"/></w:tblPr>'
            '<w:tblGrid>' + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"]
     for i, row in enumerate(cells):
         header, keep = i < layout.header_rows, i in layout.keep
