@@ -417,13 +417,13 @@ def made_aside(analysis, suppress_below: int | None = None, when: tuple[int, ...
 def warm_report() -> None:
     """Import what :func:`made_aside` needs, before it is asked.
 
-    matplotlib and the CJK font, openpyxl, python-docx, the modules that write the files,
+    matplotlib and the CJK font, python-docx, the modules that write the files (the workbooks are
+    SpreadsheetML written by :mod:`survey.render.spreadsheet`: no openpyxl),
     those an analysis is made of (to unpickle it), and scipy.special: the reliability flags of
     the tables and charts need its inverse incomplete beta (0.2 s to import, once here rather
     than in this worker and again in the copy it forks to draw).
     """
     import docx  # noqa: F401
-    import openpyxl  # noqa: F401
     import scipy.special  # noqa: F401
 
     import survey.evaluation.clean
@@ -447,7 +447,7 @@ def report_worker():
     """A :class:`~survey.render.background.Worker` that imports what it needs now and makes its files later.
 
     Start it before the analysis (``with report_worker() as w: ... write_report(a, out, worker=w)``):
-    matplotlib, openpyxl, python-docx and the modules that write the files load on the second
+    matplotlib, python-docx and the modules that write the files load on the second
     core while the first analyses (:func:`warm_report`).
     """
     from survey.render.background import Worker
