@@ -277,12 +277,13 @@ class Sheet:
 
     def xml(self) -> str:
         """xl/worksheets/sheetN.xml, its children in the order the schema requires."""
-        last_row = max([r for r, cells in self.rows.items() if cells] or [1])
-        last_col = max([c for cells in self.rows.values() for c in cells] or [1])
+        last_row = max((r for r, cells in self.rows.items() if cells), default=1)
+        last_col = max((max(cells) for cells in self.rows.values() if cells), default=1)
+        letters = [""] + [excel_column(j) for j in range(last_col)]
         parts = [f'{_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">',
                  '<sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>'
                  + ('<pageSetUpPr fitToPage="1"/>' if self.fit_width else "") + "</sheetPr>",
-                 f'<dimension ref="A1:{excel_column(last_col - 1)}{last_row}"/>',
+                 f'<dimension ref="A1:{letters[last_col]}{last_row}"/>',
                  f'<sheetViews><sheetView workbookViewId="0">{_pane(self.freeze)}</sheetView></sheetViews>',
                  '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>']
         if self.widths:
@@ -293,7 +294,7 @@ class Sheet:
             height = self.heights.get(r)
             ht = f' ht="{height:g}" customHeight="1"' if height else ""
             cells = self.rows.get(r, {})
-            body = "".join(_cell(f"{excel_column(c - 1)}{r}", *cells[c]) for c in sorted(cells))
+            body = "".join(_cell(f"{letters[c]}{r}", *cells[c]) for c in sorted(cells))
             if body or ht:
                 parts.append(f'<row r="{r}"{ht}>{body}</row>')
         parts.append("</sheetData>")
