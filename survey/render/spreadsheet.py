@@ -27,11 +27,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import numbers
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from fractions import Fraction
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -95,7 +96,7 @@ def cell_value(v):
         return cell_value(pd.Timestamp(v))
     if isinstance(v, np.generic):
         return cell_value(v.item())
-    if isinstance(v, numbers.Number) and not isinstance(v, (int, complex)):  # Decimal, Fraction
+    if isinstance(v, (Decimal, Fraction)):
         return cell_value(float(v))
     return v
 
@@ -371,7 +372,8 @@ def _package_parts(names: Sequence[str], styles: Styles, when: tuple[int, ...], 
                    creator: str) -> dict[str, str]:
     """Every part but the worksheets."""
     n = len(names)
-    stamp = dt.datetime(*when[:6]).strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[misc]
+    y, mo, d, h, mi, sec = when[:6]
+    stamp = f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{sec:02d}Z"
     ct = "application/vnd.openxmlformats-officedocument"
     return {
         "[Content_Types].xml": (
@@ -422,12 +424,13 @@ def package_bytes(sheets: Sequence[tuple[str, Iterable[bytes]]], styles: Styles,
     ``titles``: each sheet's print-title rows; ``formulas``: the workbook has formulas
     (Excel computes them on opening); every zip member and document date is ``when``.
     """
+    when = (*when, 0, 0, 0, 0, 0)[:6]  # (year, month, day) is midnight
     names = sheet_names(name for name, _ in sheets)
     titles = [*titles, *[None] * (len(names) - len(titles))]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
         def member(name: str) -> zipfile.ZipInfo:
-            info = zipfile.ZipInfo(name, date_time=tuple(when[:6]))  # type: ignore[arg-type]
+            info = zipfile.ZipInfo(name, date_time=when)  # type: ignore[arg-type]
             info.compress_type = zipfile.ZIP_DEFLATED
             info._compresslevel = compresslevel  # type: ignore[attr-defined]  # ZipInfo has no public setter
             return info
