@@ -79,6 +79,10 @@ def test_office_table_cell_by_cell():
     # a formula-looking answer is text; the bell character is dropped
     assert [(c.value, c.data_type) for c in ws[3]] == [(None, "n"), (120, "n"), (3.25, "n"), (0.041, "n"),
                                                        ('=HYPERLINK("x")', "s"), (False, "b")]
+    # nor can XML hold a lone surrogate (a bad decode) or U+FFFF: dropped, here and in the large tables
+    bad = pd.DataFrame({"t": pd.Series(["a\ud800b\uffff"], dtype=object)})  # Arrow strings cannot hold it
+    assert load(xlsx_bytes({"s": bad}))["s"]["A2"].value == "ab"
+    assert load(table_xlsx_bytes({"s": bad}))["s"]["A2"].value == "ab"
     plain = ("General", False, None, None, None, False, "")
     assert [look(c) for c in ws[2]] == [("0.00%", *plain[1:]), ("0", *plain[1:]), ("0.00", *plain[1:]), plain,
                                         TOP, plain]

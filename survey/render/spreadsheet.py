@@ -40,7 +40,8 @@ import pandas as pd
 
 from survey.errors import excel_column
 
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 cannot hold
+# what XML 1.0 cannot hold: control characters, lone surrogates (a bad decode), U+FFFE and U+FFFF
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NS = "http://schemas.openxmlformats.org"
 _MAIN = f"{_NS}/spreadsheetml/2006/main"
 _REL = f"{_NS}/officeDocument/2006/relationships"
