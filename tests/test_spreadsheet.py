@@ -236,6 +236,8 @@ def test_report_workbooks_are_what_excel_requires(report_2021):
     big = table_xlsx_bytes({"有效问卷": pd.DataFrame({"a": [1, 2], "t": ["=1", None]}), "x" * 40: pd.DataFrame()})
     check_package(big)
     assert load(big).sheetnames == ["有效问卷", "x" * 31]
+    head = load(big)["有效问卷"]["A1"].font  # the large tables' header as before: Calibri 11 bold
+    assert (head.b, head.sz, head.name) == (True, 11, "Calibri")
 
 
 def test_sheet_names_excel_accepts():

@@ -45,7 +45,7 @@ CHUNK_ROWS = 5000
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # cellXfs of styles.xml: 0 default, 1 "0.00", 2 "0.00%", 3 date-time, 4 bold (header)
 STYLES = Styles(Style(number_format="0.00"), Style(number_format="0.00%"),
-                Style(number_format="yyyy-mm-dd hh:mm:ss"), Style(bold=True))
+                Style(number_format="yyyy-mm-dd hh:mm:ss"), Style(bold=True, size=11, font="Calibri"))
 _STYLE_DECIMAL, _STYLE_PERCENT, _STYLE_DATETIME, _STYLE_HEADER = 1, 2, 3, 4
 
 

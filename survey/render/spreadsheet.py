@@ -61,6 +61,7 @@ class Style:
 
     bold: bool = False
     size: float | None = None        # font size in points (None: the workbook's 11)
+    font: str | None = None          # font name (None: the workbook's, Calibri; 宋体 for Chinese)
     fill: str | None = None          # solid background, RGB hex such as "F2F2F2"
     border: str = ""                 # thin lines on these sides, a subset of SIDES ("lrtb": all four)
     horizontal: str | None = None    # "center", "left", "right"
@@ -137,7 +138,7 @@ class Styles:
     def xml(self) -> str:
         """xl/styles.xml: number formats, fonts, fills, borders and one cellXfs entry per style, counted."""
         formats: dict[str, int] = {}
-        fonts: dict[tuple, int] = {(False, None): 0}
+        fonts: dict[tuple, int] = {(False, None, None): 0}
         fills: dict[str | None, int] = {None: 0, "gray125": 1}
         borders: dict[str, int] = {"": 0}
         xfs = []
@@ -145,7 +146,7 @@ class Styles:
             fmt = BUILTIN_FORMATS.get(s.number_format)
             if fmt is None:
                 fmt = formats.setdefault(s.number_format, 164 + len(formats))
-            font = fonts.setdefault((s.bold, s.size), len(fonts))
+            font = fonts.setdefault((s.bold, s.size, s.font), len(fonts))
             fill = fills.setdefault(s.fill, len(fills))
             border = borders.setdefault(s.border, len(borders))
             xfs.append(_xf(s, fmt, font, fill, border))
@@ -165,10 +166,13 @@ class Styles:
 _QUOTE = {'"': "&quot;"}
 
 
-def _font(bold: bool, size: float | None) -> str:
-    if not bold and size is None:  # the default: the theme's body font (Calibri; 宋体 for Chinese)
+def _font(bold: bool, size: float | None, name: str | None) -> str:
+    """A font: the default is the theme's body font (Calibri; 宋体 for Chinese); the others only
+    what they change (as openpyxl wrote them: Excel and LibreOffice show them as before)."""
+    if not bold and size is None and name is None:
         return '<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
-    return "<font>" + ('<b val="1"/>' if bold else "") + (f'<sz val="{size:g}"/>' if size else "") + "</font>"
+    return ("<font>" + ('<b val="1"/>' if bold else "") + (f'<sz val="{size:g}"/>' if size else "")
+            + (f'<name val="{escape(name, _QUOTE)}"/>' if name else "") + "</font>")
 
 
 def _fill(fill: str | None) -> str:
