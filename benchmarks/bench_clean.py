@@ -11,9 +11,10 @@ fast and straight-lined answers. Then, in the same run:
    and CPU seconds, peak RSS of the process;
 2. the peer: ``pandas.read_excel(EXPORT, engine="openpyxl")`` as a fresh process
    (reading only);
-3. ``--stages``: the stages of 1 timed inside this process, and the same tables
-   written by the openpyxl writer of the small report workbooks
-   (``office.xlsx_bytes``, what ``survey clean`` used before) for comparison.
+3. ``--stages``: the stages of 1 timed inside this process, and (``--old-writer``) the
+   same tables written by the formatted writer of the small report workbooks
+   (``office.xlsx_bytes``: a style per cell, row heights; what ``survey clean`` used
+   before, then through openpyxl) for comparison.
 
 The export is written with XlsxWriter when it is installed (``pip install xlsxwriter``,
 for the benchmark only): a shared-string table, as 问卷星 and Excel write it, which
@@ -158,7 +159,7 @@ def stages(export: Path, qfile: Path, out: Path, old_writer: bool) -> dict[str, 
         t = time.perf_counter()
         xlsx_bytes({"有效问卷": cleaned_table(cleaned.valid), "编码表": codebook(q)})
         xlsx_bytes({"汇总": pd.DataFrame([summary_row(cleaned)]), "审核明细": mask_audit(cleaned.audit)})
-        times["(before: the same two xlsx with openpyxl)"] = time.perf_counter() - t
+        times["(for comparison: the same two xlsx by office.xlsx_bytes)"] = time.perf_counter() - t
     print(f"valid {cleaned.n_valid:,} of {cleaned.returned:,}; audit rows {len(cleaned.audit):,}; "
           f"cleaned table {cleaned_table(cleaned.valid).shape[0]:,} × {cleaned_table(cleaned.valid).shape[1]}")
     return times
@@ -170,7 +171,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peer-repeat", type=int, default=1, help="runs of pandas.read_excel (slow)")
     ap.add_argument("--stages", action="store_true", help="also time each stage in this process")
-    ap.add_argument("--old-writer", action="store_true", help="with --stages: also the openpyxl writer (slow)")
+    ap.add_argument("--old-writer", action="store_true", help="with --stages: also the formatted writer (slower)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated export here (reused if present)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,14 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
+from dataclasses import replace
 
 from survey.definitions.vocab import ANNEX_FILE_HEADING, ANNEX_HEADERS
 from survey.evaluation.score import grade_rule_text
 from survey.formatting import fmt_num
 from survey.render.keep import PageBlocks, page_blocks
-from survey.render.office import FixedTimeZip, excel_width, restamp, stamp
-from survey.render.wordtable import Cell, TableLayout, add_table, xml_text
+from survey.render.office import excel_width, restamp, stamp
+from survey.render.spreadsheet import SIDES, Formula, Style, Workbook
+from survey.render.wordtable import Cell, TableLayout, add_table
+from survey.render.xmltext import xml_text
 
 HEADERS = ANNEX_HEADERS
 WIDTHS = (10, 12, 16, 9, 42, 50, 7, 7)               # xlsx character widths
@@ -119,152 +121,107 @@ def _percent_format(shown: str | None) -> str:
 
 # -- xlsx ---------------------------------------------------------------------------
 
-def _print_setup(ws, *, landscape: bool = True) -> None:
-    """A4, one page wide, the header row repeated, the header frozen."""
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = "1:1"
-    ws.freeze_panes = "A2"
+WRAP = Style(border=SIDES, vertical="center", wrap=True)  # every cell of the annex sheets: thin borders
+CENTRE = replace(WRAP, horizontal="center")
+TITLE = Style(bold=True, size=14, horizontal="center")
 
 
-def _annex_sheet(wb, card, put, *, wrap, centre, bold) -> None:
+def _bold(style: Style) -> Style:
+    return replace(style, bold=True)
+
+
+def _annex_sheet(book: Workbook, card) -> None:
     """评分表: the published 8-column layout, merged level cells, 合计 and 评价等级 rows."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws = wb.active
-    ws.title = SHEET_ANNEX
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=8)
-    title = ws.cell(row=1, column=1, value=f"{ANNEX_FILE_HEADING}  {card.title}")
-    title.data_type, title.font, title.alignment = "s", Font(bold=True, size=14), Alignment(horizontal="center")
-    ws.row_dimensions[1].height = 28
+    ws = book.add_sheet(SHEET_ANNEX, landscape=True, freeze=2, titles=(2, 2), margins=(0.5, 0.5, 1.0, 1.0),
+                        centre=True, widths=dict(enumerate(WIDTHS, start=1)))
+    ws.put(1, 1, f"{ANNEX_FILE_HEADING}  {card.title}", TITLE)
+    ws.merge(1, 1, 1, 8)
+    ws.heights[1] = 28
     for j, h in enumerate(HEADERS, start=1):
-        put(ws, 2, j, h, align=centre, font=bold)
+        ws.put(2, j, h, _bold(CENTRE))
     first = 3
     for i, r in enumerate(card.rows):
         for j, v in enumerate(_row_values(r), start=1):
-            put(ws, first + i, j, v, align=centre if j in (1, 2, 3, 4, 7, 8) else wrap)
+            ws.put(first + i, j, v, CENTRE if j in (1, 2, 3, 4, 7, 8) else WRAP)
         # the level cells are merged over several rows: only the row's own cells set its height
-        ws.row_dimensions[first + i].height = row_height(_row_values(r)[2:], WIDTHS[2:])
+        ws.heights[first + i] = row_height(_row_values(r)[2:], WIDTHS[2:])
     for col, spans in _level_spans(card).items():
         for a, b in spans:
-            ws.merge_cells(start_row=first + a, start_column=col + 1, end_row=first + b, end_column=col + 1)
+            ws.merge(first + a, col + 1, first + b, col + 1)
     end = first + len(card.rows)
     for j in range(1, 9):
-        put(ws, end, j, None, align=centre, font=bold)
-        put(ws, end + 1, j, None, align=centre, font=bold)
-    ws.cell(row=end, column=1, value=TOTAL_LABEL).data_type = "s"
+        ws.put(end, j, None, _bold(CENTRE))
+        ws.put(end + 1, j, None, _bold(CENTRE))
+    ws.put(end, 1, TOTAL_LABEL, _bold(CENTRE))
     # totals as formulas (a reviewer who corrects a score sees the total follow)
-    ws.cell(row=end, column=7, value=f"=SUM(G{first}:G{end - 1})")
-    ws.cell(row=end, column=8, value=f"=SUM(H{first}:H{end - 1})").number_format = "0.0#"
-    ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=6)
-    ws.cell(row=end + 1, column=1, value=GRADE_LABEL).data_type = "s"
-    ws.cell(row=end + 1, column=7, value=card.grade).data_type = "s"
-    ws.merge_cells(start_row=end + 1, start_column=1, end_row=end + 1, end_column=6)
-    ws.merge_cells(start_row=end + 1, start_column=7, end_row=end + 1, end_column=8)
-    for j, w in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = w
-    ws.print_title_rows = "2:2"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.freeze_panes = "A3"
+    ws.put(end, 7, Formula(f"SUM(G{first}:G{end - 1})"), _bold(CENTRE))
+    ws.put(end, 8, Formula(f"SUM(H{first}:H{end - 1})"), replace(_bold(CENTRE), number_format="0.0#"))
+    ws.merge(end, 1, end, 6)
+    ws.put(end + 1, 1, GRADE_LABEL, _bold(CENTRE))
+    ws.put(end + 1, 7, card.grade, _bold(CENTRE))
+    ws.merge(end + 1, 1, end + 1, 6)
+    ws.merge(end + 1, 7, end + 1, 8)
 
 
-def _uncertainty_sheet(wb, card, put, *, centre, bold) -> None:
+def _uncertainty_sheet(book: Workbook, card) -> None:
     """得分不确定性: one row per survey-fed indicator, then the 总分区间."""
-    us = wb.create_sheet(SHEET_UNCERTAINTY)
+    us = book.add_sheet(SHEET_UNCERTAINTY, landscape=True, widths=dict(enumerate(
+        (22, 6, 9, 11, 11, 8, 10, 18, 6, 9, 9, 9, 30, 40), start=1)))
     heads = ("三级指标", "分值", "满意度", "置信区间下限", "置信区间上限", "标准误", "有效样本量",
              "抽样分布", "得分", "下限处得分", "上限处得分", "满分概率", "各得分的概率", "提示")
     for j, h in enumerate(heads, start=1):
-        put(us, 1, j, h, align=centre, font=bold)
+        us.put(1, j, h, _bold(CENTRE))
     for i, u in enumerate(card.uncertainty, start=2):
         vals = (u.indicator, u.weight, u.estimate, u.ci_low, u.ci_high, u.se, u.n_eff, distribution_text(u.distribution),
                 u.score, u.score_low, u.score_high, u.p_full, u.probability_text(), u.warning or "")
         rate_fmts = tuple(_percent_format(t) for t in u.shown)  # as many decimals as the text shows
         fmts = (None, None, *rate_fmts, "0.0000", "0.0", None, None, None, None, "0.00%", None, None)
         for j, (v, f) in enumerate(zip(vals, fmts), start=1):
-            put(us, i, j, v, fmt=f)
+            us.put(i, j, v, replace(WRAP, number_format=f) if f else WRAP)
     n = len(card.uncertainty) + 2
-    put(us, n, 1, "总分区间", font=bold)
-    put(us, n, 2, f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}")
-    for j, w in enumerate((22, 6, 9, 11, 11, 8, 10, 18, 6, 9, 9, 9, 30, 40), start=1):
-        us.column_dimensions[us.cell(row=1, column=j).column_letter].width = w
+    us.put(n, 1, "总分区间", _bold(WRAP))
+    us.put(n, 2, f"{fmt_num(card.total_low)}–{fmt_num(card.total_high)}", WRAP)
 
 
-def _allocation_sheet(wb, alloc, put, *, centre, bold) -> None:
+def _allocation_sheet(book: Workbook, alloc) -> None:
     """资金分配: the amount per district and the city total."""
-    al = wb.create_sheet(SHEET_ALLOCATION)
-    put(al, 1, 1, alloc.unit_header, align=centre, font=bold)
-    put(al, 1, 2, "分配金额（万元）", align=centre, font=bold)
+    al = book.add_sheet(SHEET_ALLOCATION, landscape=True, widths={1: 12, 2: 18})
+    al.put(1, 1, alloc.unit_header, _bold(CENTRE))
+    al.put(1, 2, "分配金额（万元）", _bold(CENTRE))
     rows = [(n, a) for n, a, _ in alloc.districts]
     if alloc.total is not None:
         rows.append((alloc.total_label, alloc.total))
     for i, (name, amount) in enumerate(rows, start=2):
-        put(al, i, 1, name, align=centre)
-        put(al, i, 2, amount, fmt="0.00")
-    al.column_dimensions["A"].width, al.column_dimensions["B"].width = 12, 18
+        al.put(i, 1, name, CENTRE)
+        al.put(i, 2, amount, replace(WRAP, number_format="0.00"))
 
 
-def _notes_sheet(wb, card, put, *, bold) -> None:
+def _notes_sheet(book: Workbook, card) -> None:
     """说明: framework, total, grade rule, distributions and warnings, A4 portrait."""
-    ns = wb.create_sheet(SHEET_NOTES)
-    put(ns, 1, 1, "项目", font=bold)
-    put(ns, 1, 2, "内容", font=bold)
+    ns = book.add_sheet(SHEET_NOTES, widths={1: 12, 2: 90})
+    ns.put(1, 1, "项目", _bold(WRAP))
+    ns.put(1, 2, "内容", _bold(WRAP))
     for i, (k, v) in enumerate(_notes(card), start=2):
-        put(ns, i, 1, k)
-        put(ns, i, 2, v)
-    ns.column_dimensions["A"].width, ns.column_dimensions["B"].width = 12, 90
-
-    _print_setup(ns, landscape=False)
+        ns.put(i, 1, k, WRAP)
+        ns.put(i, 2, v, WRAP)
 
 
 def annex_xlsx_bytes(card) -> bytes:
-    """The annex workbook: 评分表 (the published layout), 得分不确定性, 资金分配, 说明."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.writer.excel import ExcelWriter
+    """The annex workbook: 评分表 (the published layout), 得分不确定性, 资金分配, 说明.
 
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="center")
-    centre = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    bold = Font(bold=True)
-
-    def put(ws, row, col, value, *, align=wrap, font=None, fmt=None):
-        cell = ws.cell(row=row, column=col, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # text, never a formula
-        cell.alignment, cell.border = align, border
-        if font is not None:
-            cell.font = font
-        if fmt is not None:
-            cell.number_format = fmt
-        return cell
-
-    wb = Workbook()
-    _annex_sheet(wb, card, put, wrap=wrap, centre=centre, bold=bold)
+    Every sheet A4 and one page wide with its header rows frozen and repeated on each
+    page (评分表 landscape and centred, 说明 portrait); thin borders on every cell; text
+    wrapped and vertically centred. Written as SpreadsheetML directly
+    (:mod:`survey.render.spreadsheet`), dated :func:`~survey.render.office.stamp`.
+    """
+    book = Workbook()
+    _annex_sheet(book, card)
     if card.uncertainty:
-        _uncertainty_sheet(wb, card, put, centre=centre, bold=bold)
+        _uncertainty_sheet(book, card)
     if card.allocation is not None:
-        _allocation_sheet(wb, card.allocation, put, centre=centre, bold=bold)
-    for sheet in wb.worksheets[1:]:
-        _print_setup(sheet)
-    _notes_sheet(wb, card, put, bold=bold)
-
-    wb.properties.created = wb.properties.modified = dt.datetime(*stamp())
-    wb.properties.creator = "survey"
-    buf = io.BytesIO()
-    with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
-    return buf.getvalue()
+        _allocation_sheet(book, card.allocation)
+    _notes_sheet(book, card)
+    return book.bytes(stamp())
 
 
 # -- docx ---------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """Large tables as xlsx (and CSV) bytes, fast: the cleaned data, the audit, per-respondent weights.
 
-:func:`survey.render.office.xlsx_bytes` (openpyxl) makes the small formatted report
-workbooks; at 100,000 × 40 it spends over a minute, about 15 µs a cell. These
-tables need no layout beyond a bold frozen header and column widths, so this
-module writes the SpreadsheetML itself, a column at a time, streamed into the zip
-(about 0.5 µs a cell). XlsxWriter's constant-memory mode, the fastest maintained
-library measured here, takes about 7 µs a cell through its per-cell calls: too slow
-for the 15-second budget of ``survey clean`` at 100,000 rows.
+:func:`survey.render.office.xlsx_bytes` makes the small formatted report workbooks
+cell by cell (a style per cell, row heights, print setup): 16 s at 100,000 × 40, about
+4 µs a cell (openpyxl, which wrote them until issue 15, took over a minute, 15 µs a cell).
+These tables need no layout beyond a bold frozen header and column widths, so this
+module writes each ``<sheetData>`` itself, a column at a time, streamed into the zip
+(about 0.5 µs a cell); the rest of the package (styles, workbook, document properties,
+the zip) is :func:`survey.render.spreadsheet.package_bytes`, shared with the small
+workbooks. XlsxWriter's constant-memory mode, the fastest maintained library measured
+here, takes about 7 µs a cell through its per-cell calls: too slow for the 15-second
+budget of ``survey clean`` at 100,000 rows.
 
 The same guarantees as ``office``:
 
@@ -28,9 +31,6 @@ The same table as CSV, for further analysis in R, Stata or pandas, is
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import zipfile
 from collections.abc import Callable, Iterator
 from xml.sax.saxutils import escape
 
@@ -39,18 +39,21 @@ import pandas as pd
 
 from survey.errors import excel_column
 from survey.render.office import FIXED_TIME, PERCENT_COLUMNS
+from survey.render.spreadsheet import Style, Styles, package_bytes
+from survey.render.xmltext import xml_text
 
 CHUNK_ROWS = 5000
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # cellXfs of styles.xml: 0 default, 1 "0.00", 2 "0.00%", 3 date-time, 4 bold (header)
+STYLES = Styles(Style(number_format="0.00"), Style(number_format="0.00%"),
+                Style(number_format="yyyy-mm-dd hh:mm:ss"), Style(bold=True, size=11, font="Calibri"))
 _STYLE_DECIMAL, _STYLE_PERCENT, _STYLE_DATETIME, _STYLE_HEADER = 1, 2, 3, 4
 
 
 
 
 def _text(v: object) -> str:
-    return escape(_ILLEGAL.sub("", str(v)))
+    return escape(xml_text(str(v)))
 
 
 def is_whole(values: np.ndarray) -> bool:
@@ -155,86 +158,6 @@ def _sheet_xml(df: pd.DataFrame, widths: dict | None) -> Iterator[bytes]:
     yield b"</sheetData></worksheet>"
 
 
-_NS = "http://schemas.openxmlformats.org"
-
-
-def _content_types_xml(sheets: range) -> str:
-    """[Content_Types].xml: the workbook, one worksheet per sheet, styles and the doc properties."""
-    return (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{_NS}/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                  for i in sheets)
-        + '<Override PartName="/xl/styles.xml" '
-          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-          '<Override PartName="/docProps/core.xml" '
-          'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-          '<Override PartName="/docProps/app.xml" '
-          'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>')
-
-
-def _styles_xml() -> str:
-    """xl/styles.xml: default, 0.00, 0.00%, date-time and bold cell formats (style ids 0 … 4)."""
-    return (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_NS}/spreadsheetml/2006/main">'
-        '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
-        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-        '<fill><patternFill patternType="gray125"/></fill></fills>'
-        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-        '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-        '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-        '<xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-        '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
-
-
-def _package_parts(names: list[str]) -> dict[str, str]:
-    sheets = range(1, len(names) + 1)
-    when = dt.datetime(*FIXED_TIME).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "[Content_Types].xml": _content_types_xml(sheets),
-        "_rels/.rels": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_NS}/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{_NS}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-            f'<Relationship Id="rId2" Type="{_NS}/package/2006/relationships/metadata/core-properties" '
-            'Target="docProps/core.xml"/>'
-            f'<Relationship Id="rId3" Type="{_NS}/officeDocument/2006/relationships/extended-properties" '
-            'Target="docProps/app.xml"/></Relationships>'),
-        "docProps/core.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<cp:coreProperties xmlns:cp="{_NS}/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>survey</dc:creator>'
-            f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
-            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified></cp:coreProperties>'),
-        "docProps/app.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Properties xmlns="{_NS}/officeDocument/2006/extended-properties"><Application>survey</Application>'
-            '</Properties>'),
-        "xl/workbook.xml": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_NS}/spreadsheetml/2006/main" '
-            f'xmlns:r="{_NS}/officeDocument/2006/relationships"><bookViews><workbookView/></bookViews><sheets>'
-            + "".join(f'<sheet name="{escape(n, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
-                      for i, n in zip(sheets, names))
-            + "</sheets></workbook>"),
-        "xl/_rels/workbook.xml.rels": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_NS}/package/2006/relationships">'
-            + "".join(f'<Relationship Id="rId{i}" Type="{_NS}/officeDocument/2006/relationships/worksheet" '
-                      f'Target="worksheets/sheet{i}.xml"/>' for i in sheets)
-            + f'<Relationship Id="rId{len(names) + 1}" Type="{_NS}/officeDocument/2006/relationships/styles" '
-              'Target="styles.xml"/></Relationships>'),
-        "xl/styles.xml": _styles_xml(),
-    }
-
-
 def table_xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, float]] | None = None,
                      compresslevel: int = 1) -> bytes:
     """Large tables as an xlsx workbook (one sheet per frame), fast and byte-for-byte reproducible.
@@ -250,19 +173,6 @@ def table_xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[
     >>> data == table_xlsx_bytes({"t": pd.DataFrame({"code": [1.0, None, 3.0], "text": ["=1+1", "a", None]})})
     True
     """
-    names = [name[:31] for name in sheets]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
-        def member(name: str) -> zipfile.ZipInfo:
-            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info._compresslevel = compresslevel  # type: ignore[attr-defined]  # ZipInfo has no public setter
-            return info
-
-        for part, text in _package_parts(names).items():
-            zf.writestr(member(part), text.encode("utf-8"))
-        for i, (name, df) in enumerate(sheets.items(), start=1):
-            with zf.open(member(f"xl/worksheets/sheet{i}.xml"), "w", force_zip64=True) as fh:
-                for chunk in _sheet_xml(df.reset_index(drop=True), (widths or {}).get(name)):
-                    fh.write(chunk)
-    return buf.getvalue()
+    return package_bytes([(name, _sheet_xml(df.reset_index(drop=True), (widths or {}).get(name)))
+                          for name, df in sheets.items()], STYLES, when=FIXED_TIME, titles=[],
+                         compresslevel=compresslevel)

@@ -25,7 +25,8 @@ from survey.render.keep import (
     text_width_em,
 )
 from survey.render.office import restamp, stamp
-from survey.render.wordtable import Cell, TableLayout, add_table, xml_text
+from survey.render.wordtable import Cell, TableLayout, add_table
+from survey.render.xmltext import xml_text
 
 BODY_PT, TABLE_PT = 12, 9
 TOP_MARGIN_CM = {True: 2.0, False: 2.54}    # top and bottom margins, landscape or portrait

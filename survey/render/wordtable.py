@@ -15,24 +15,12 @@ page), text in runs of one size with line breaks between lines.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from survey.render.xmltext import xml_text
+
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-# What XML 1.0 cannot hold (python-docx refuses it): C0 controls but tab, newline and return, lone
-# surrogates, U+FFFE/U+FFFF. A free-text answer may carry one (Excel stores ESC as _x001B_), and a
-# framework's text pasted from Word a vertical tab (its Shift+Enter).
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    """``text`` without the characters XML cannot hold (:data:`NOT_XML`).
-
-    >>> xml_text("甲\x0b乙\x1b")
-    '甲乙'
-    """
-    return NOT_XML.sub("", text) if NOT_XML.search(text) else text
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ def warm_report() -> None:
     """Import what :func:`survey.render.report.made_aside` needs, before it is asked.
 
     pandas and the modules an analysis is made of (to unpickle it), matplotlib and the CJK
-    font, openpyxl, the modules that write the workbooks, and scipy.special: the reliability
+    font, the modules that write the workbooks (SpreadsheetML written by
+    :mod:`survey.render.spreadsheet`: no openpyxl), and scipy.special: the reliability
     flags of the tables and charts need its inverse incomplete beta (0.2 s to import, once
     here rather than in this worker and again in the copy it forks to draw). Not python-docx:
     report.docx and annex.docx are written by the parent.
     """
-    import openpyxl  # noqa: F401
     import scipy.special  # noqa: F401
 
     import survey.evaluation.clean
