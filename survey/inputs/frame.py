@@ -131,7 +131,8 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
     if counts.empty:  # headers only (or total rows only): said so, not "respondents in 玄武区 … (expected one of )"
         raise WeightingError("the frame has no unit rows, only its headers", file=file, sheet=sheet,
                              hint=f"add one row per unit ({dcol}) with its count ({wt.population})")
-    pop, rows = {}, {}
+    pop: dict[str, float] = {}
+    rows: dict[str, int | None] = {}
     for name, value in counts.items():
         row = counts.attrs["rows"][name]
         label = _option(str(name), options)
