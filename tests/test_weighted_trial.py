@@ -110,3 +110,17 @@ def test_blank_free_text_is_blank_in_the_cleaned_data_not_nan(water, tmp_path):
     assert res.exit_code == 0, res.output
     cleaned = pd.read_csv(tmp_path / "c" / "cleaned.csv", dtype=str, keep_default_na=False)
     assert (cleaned["suggestion"] == "").any() and not (cleaned["suggestion"] == "nan").any()
+
+
+def test_a_weighted_scored_rate_says_so_in_the_annex(tmp_path, analysis_2021):
+    # school-meals-2023 post-stratifies its parents to the 街道 frame and scores the weighted rate
+    assert run("init", tmp_path / "e", "--from", "school-meals-2023").exit_code == 0
+    res = run("score", tmp_path / "e", "-o", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    from openpyxl import load_workbook
+
+    cells = [str(c) for row in load_workbook(tmp_path / "out" / "annex.xlsx").active.iter_rows(values_only=True)
+             for c in row if c is not None]
+    assert any("%（加权）" in c for c in cells)
+    # the reference case scores the unweighted rate, as published: its 评分过程 is unchanged
+    assert "满意度为97.43%，得15分" in [r.narrative for r in analysis_2021.scorecard.rows]
