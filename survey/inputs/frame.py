@@ -191,9 +191,8 @@ def _check_margin_total(counts: pd.Series, label: str, population: pd.Series, fi
     rows = sorted(counts.attrs.get("rows", {}).values())
     where = f"rows {rows[0]}–{rows[-1]}" if len(rows) > 1 else f"row {rows[0]}" if rows else "its rows"
     raise WeightingError(f"the {label} counts ({where}) add up to {total:g}, the frame's {population.name} "
-                         f"to {frame_total:g}", file=file, sheet=counts.attrs.get("sheet"), row=rows[0] if rows else None,
-                         column=counts.attrs.get("column"), got=f"{total:g} (difference {total - frame_total:+g})",
-                         expected=f"{frame_total:g}, the frame's total",
+                         f"to {frame_total:g} (difference {total - frame_total:+g})", file=file,
+                         sheet=counts.attrs.get("sheet"), row=rows[0] if rows else None, column=counts.attrs.get("column"),
                          hint="every margin must count the same people as the frame: correct the counts "
                               "(or the frame) so that both add up to the same total")
 
