@@ -52,11 +52,11 @@ def test_a_unit_listed_twice_in_the_frame_says_the_fix(water):
     assert "listed twice" in line and "also in row 2" in line and "Fix: keep one row per unit" in line
 
 
-def offender_book(write_xlsx, *, women=600, category="假释"):
+def offender_book(write_xlsx, *, women=600, category="假释", men=3000):
     q = load(QDIR / "offender.yaml")
     frame = [["区", "在册社区矫正对象数"]] + [[d, 300] for d in q.options("district")]  # 12 × 300 = 3600
     margins = [["变量", "类别", "人数"], ["矫正类别", "缓刑", 3300], ["矫正类别", category, 150],
-               ["矫正类别", "暂予监外执行", 100], ["矫正类别", "管制", 50], ["性别", "男", 3000], ["性别", "女", women]]
+               ["矫正类别", "暂予监外执行", 100], ["矫正类别", "管制", 50], ["性别", "男", men], ["性别", "女", women]]
     return q, Workbook(write_xlsx({"抽样框": frame, "对象构成": margins}))
 
 
@@ -124,3 +124,34 @@ def test_a_weighted_scored_rate_says_so_in_the_annex(tmp_path, analysis_2021):
     assert any("%（加权）" in c for c in cells)
     # the reference case scores the unweighted rate, as published: its 评分过程 is unchanged
     assert "满意度为97.43%，得15分" in [r.narrative for r in analysis_2021.scorecard.rows]
+
+
+def test_a_raked_margin_that_differs_unweighted_is_tested_again_on_the_weights(write_xlsx):
+    from survey.evaluation.clean import clean
+    from survey.evaluation.measures import estimate
+    from survey.evaluation.validity import check_survey
+    from survey.evaluation.weighting import weight_responses
+    from survey.inputs.tidy import tidy
+    from survey.pipeline import find_sheet
+    from survey.render.validity import validity_paragraph
+
+    from .conftest import RAW_2021
+
+    q, book = offender_book(write_xlsx, women=1800, men=1800)  # the sample is mostly men: the unweighted mix fails
+    cleaned = clean(tidy(Workbook(RAW_2021).table(find_sheet(Workbook(RAW_2021), q)), q))
+    frame = read_frame(book, q)
+    weighted, _, _ = weight_responses(cleaned.valid, frame)
+    v = check_survey(cleaned, estimate(cleaned.valid, by="district"), frame.population,
+                     frame_margins={q.item(k).text: m for k, m in frame.margins.items()},
+                     weights=weighted.data["weight"])
+    gender = next(o for o in v.other_margins if o.variable == "性别")
+    assert gender.passed_fit is False and gender.passed_weighted_fit is True  # raked to it: no difference left
+    assert "加权后性别结构（Rao–Scott检验p值）" in set(v.checks["check"])
+    assert "性别结构χ²=" in validity_paragraph(v) and "与总体存在差异，加权后与总体无显著差异" in validity_paragraph(v)
+
+
+def test_an_items_name_as_a_variable_drops_the_questions_you():
+    q = load(QDIR / "offender.yaml")
+    assert q.variable_word("gender") == "性别"  # the reference case's margins read as before
+    items = [it.model_copy(update={"text": "您的年龄段？"}) if it.id == "gender" else it for it in q.items]
+    assert q.model_copy(update={"items": items}).variable_word("gender") == "年龄段"

@@ -400,8 +400,9 @@ def score_fed(ind: Indicator, rate: Mapping, *, step_mode: str | None = None) ->
 
 
 def weighted_basis(text: str, rate: Mapping) -> str:
-    """评分过程 of a survey-fed row: a weighted rate says so after its figure (an unweighted one,
-    as the 2021 annex scores, is left as it is).
+    """评分过程 of a survey-fed row: a weighted rate says （加权） after its figure.
+
+    An unweighted one, as the 2021 annex scores, is left as it is.
 
     >>> weighted_basis("满意度为86.39%，得19.2分", {"estimate": 0.86394, "column": "weighted_estimate"})
     '满意度为86.39%（加权），得19.2分'

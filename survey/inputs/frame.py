@@ -167,8 +167,10 @@ def _option(value: str, options) -> str | None:
 
 
 def did_you_mean(value: str, options) -> str:
-    """``did you mean '东湖街道'? `` for a name that an option extends or shortens (a unit suffix
-    left out or added: 东湖 / 东湖街道) or nearly spells; empty when none is close.
+    """``did you mean '东湖街道'? `` for a name close to one option; empty when none is.
+
+    Close: the option extends or shortens it (a unit suffix left out or added: 东湖 / 东湖街道),
+    or nearly spells it.
 
     >>> did_you_mean("东湖", ["东湖街道", "西城街道"])
     "did you mean '东湖街道'? "
