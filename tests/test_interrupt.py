@@ -32,6 +32,10 @@ from survey.render import files
 def ctrl_c():
     os.kill(os.getpid(), signal.SIGINT)
 
+# Ctrl-C as from a terminal: a suite run in the background (pytest &, nohup) has SIGINT ignored,
+# which this process inherits; then no SIGINT would arrive and the command would exit 0.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 point, args = sys.argv[1], sys.argv[2:]
 if point == "cleaning":
     import survey.evaluation.clean as cleaning

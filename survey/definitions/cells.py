@@ -147,8 +147,9 @@ def population_table(
         name = names[i]
         assert name is not None  # kept rows have a name
         if name in counts:
-            raise error(f"district '{name}' is listed twice in the frame", file=shown, sheet=sheet, row=row,
-                        column=str(district_col), got=f"also in row {rows[name]}")
+            raise error(f"unit '{name}' is listed twice in the frame", file=shown, sheet=sheet, row=row,
+                        column=str(district_col), got=f"also in row {rows[name]}",
+                        hint="keep one row per unit (add the two counts together if both are right)")
         counts[name], rows[name] = x, row
     out = pd.Series(counts, dtype=float, name=str(count_col))
     out.index.name = str(district_col)

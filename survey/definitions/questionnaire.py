@@ -343,6 +343,18 @@ class Questionnaire(_Model):
             text = text.rsplit("所在", 1)[1].removeprefix("的")
         return text if 1 <= len(text) <= 4 else "单位"
 
+    def variable_word(self, item_id: str) -> str:
+        """An item's name as a variable in text (年龄段结构, 按性别加权).
+
+        Its text without a leading 您的 / 您所在的 / 请问您的 and a trailing question mark, when
+        that leaves a short word (``您的年龄段`` → ``年龄段``); else the text as it is.
+        """
+        text = self.item(item_id).text.rstrip("？?：: ")
+        for prefix in ("请问您的", "请问您", "您所在的", "您的", "您"):
+            if text.startswith(prefix) and 1 <= len(text) - len(prefix) <= 6:
+                return text[len(prefix):]
+        return text
+
     @property
     def scored_items(self) -> tuple[str, ...]:
         """Items that belong to a dimension (the satisfaction battery)."""

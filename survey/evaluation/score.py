@@ -399,6 +399,22 @@ def score_fed(ind: Indicator, rate: Mapping, *, step_mode: str | None = None) ->
     return score_value(float(rate["estimate"]), ind.rule, ind.weight, indicator=ind.name, mode=step_mode)
 
 
+def weighted_basis(text: str, rate: Mapping) -> str:
+    """评分过程 of a survey-fed row: a weighted rate says （加权） after its figure.
+
+    An unweighted one, as the 2021 annex scores, is left as it is.
+
+    >>> weighted_basis("满意度为86.39%，得19.2分", {"estimate": 0.86394, "column": "weighted_estimate"})
+    '满意度为86.39%（加权），得19.2分'
+    >>> weighted_basis("满意度为97.43%，得15分", {"estimate": 379 / 389, "column": "estimate"})
+    '满意度为97.43%，得15分'
+    """
+    if rate.get("column") in (None, "estimate"):
+        return text
+    shown = fmt_pct(float(rate["estimate"]))
+    return text.replace(shown, f"{shown}（加权）", 1) if shown in text else f"{text}（按加权满意度计分）"
+
+
 def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mapping] | None = None, *,
                     step_mode: str | None = None, title: str | None = None) -> Scorecard:
     """Score every indicator of the framework.
@@ -446,7 +462,7 @@ def score_framework(framework: Framework, facts=None, rates: Mapping[str, Mappin
                                         f"'{ind.name} / {rate_item(ind.rule)}'")
             sc = score_fed(ind, rate, step_mode=step_mode)
             scores.append(sc)
-            score, text = sc.score, sc.narrative
+            score, text = sc.score, weighted_basis(sc.narrative, rate)
             if rate.get("ci_low") is not None or rate.get("se") is not None or rate.get("n_eff") is not None:
                 u = rate_uncertainty(ind, rate, step_mode=step_mode)
                 unc.append(u)

@@ -435,7 +435,7 @@ def check_survey(
 
     cov = _district_coverage(v, pop, min_per_district=min_per_district, fit_alpha=fit_alpha,
                              allocation=allocation, weights=weights)
-    others = _frame_margin_coverage(v, frame_margins, fit_alpha=fit_alpha)
+    others = _frame_margin_coverage(v, frame_margins, fit_alpha=fit_alpha, weights=weights)
 
     items = oriented_items(v)
     dims = {d.name: list(q.dimension_items(d.name)) for d in q.dimensions if q.dimension_items(d.name)}
@@ -480,16 +480,27 @@ def _district_coverage(v, pop, *, min_per_district, fit_alpha, allocation, weigh
                     allocation=allocation, weights=weights, strata=None if weights is None else labels)
 
 
-def _frame_margin_coverage(v, frame_margins, *, fit_alpha):
-    """One coverage test per frame margin (对象构成), keyed by an item id, text or alias."""
+def _frame_margin_coverage(v, frame_margins, *, fit_alpha, weights=None):
+    """One coverage test per frame margin (对象构成), keyed by an item id, text or alias.
+
+    A margin whose unweighted mix differs from the frame is tested again on the weights
+    (Rao–Scott, strata = unit): raking to it should have removed the difference, and the
+    report says whether it did.
+    """
     q = v.questionnaire
+    strata = option_labels(v, q.district_item) if weights is not None and q.district_item in v.data else None
     others = []
     for key, counts_by in (frame_margins or {}).items():
         item = next((it for it in q.items if key in (it.id, it.text) or key in it.aliases), None)
         if item is None or item.id not in v.data:
             raise DataError(f"frame margin '{key}' matches no item of questionnaire '{q.id}'",
                             expected="an item id or text of " + ", ".join(it.id for it in q.items if it.options))
-        others.append(coverage(option_labels(v, item.id), counts_by, variable=str(key), alpha=fit_alpha))
+        name = q.variable_word(item.id)  # 您的年龄段 → 年龄段 (年龄段结构, not 您的年龄段结构)
+        cov = coverage(option_labels(v, item.id), counts_by, variable=name, alpha=fit_alpha)
+        if weights is not None and cov.passed_fit is False:
+            cov = coverage(option_labels(v, item.id), counts_by, variable=name, alpha=fit_alpha,
+                           weights=weights, strata=strata)
+        others.append(cov)
     return others
 
 
@@ -523,3 +534,6 @@ def _add_coverage_checks(add, cov, others, unit: str = "单位"):
     for o in others:
         add(f"{o.variable}结构卡方拟合优度（p值）", o.p_value, o.alpha, o.passed_fit,
             f"χ²={o.chi2:.2f}，df={o.df}，最大占比差{o.max_abs_diff:.2%}" + (f"；{o.note}" if o.note else ""))
+        if o.weighted:
+            add(f"加权后{o.variable}结构（Rao–Scott检验p值）", o.weighted_p_value, o.alpha, o.passed_weighted_fit,
+                f"X²={o.weighted_chi2:.2f}（设计校正）")

@@ -14,6 +14,7 @@ estimates should use (strata = district, fpc = the district's population).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,17 +131,20 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
     if counts.empty:  # headers only (or total rows only): said so, not "respondents in 玄武区 … (expected one of )"
         raise WeightingError("the frame has no unit rows, only its headers", file=file, sheet=sheet,
                              hint=f"add one row per unit ({dcol}) with its count ({wt.population})")
-    pop, rows = {}, {}
+    pop: dict[str, float] = {}
+    rows: dict[str, int | None] = {}
     for name, value in counts.items():
         row = counts.attrs["rows"][name]
         label = _option(str(name), options)
         if label is None:
             raise WeightingError(f"unknown unit '{name}' in the frame", file=file, sheet=sheet,
                                  row=row, column=str(dcol), expected="one of " + ", ".join(options),
-                                 hint=f"correct the name, or add it to the options of item '{district.id}' in {q.file}")
+                                 hint=f"{did_you_mean(str(name), options)}correct the name, or add it to the options "
+                                      f"of item '{district.id}' in {q.file}")
         if label in pop:
             raise WeightingError(f"unit '{label}' is listed twice in the frame", file=file, sheet=sheet, row=row,
-                                 column=str(dcol))
+                                 column=str(dcol), got=f"also in row {rows[label]}",
+                                 hint="keep one row per unit (add the two counts together if both are right)")
         check_ceiling(value, file=file, sheet=sheet, row=row, column=str(wt.population))
         pop[label], rows[label] = value, row
     found = {}
@@ -151,6 +155,8 @@ def frame_from_tables(q: Questionnaire, frame: RawTable, margins: RawTable | Non
                                       f"{wt.margins_sheet}), or remove weighting.margins")
         found = _read_margins(margins, q, wt)
     population = pd.Series(pop, dtype=float, name=str(wt.population))
+    for item_id, counts in found.items():
+        _check_margin_total(counts, q.item(item_id).text, population, frame.file if margins is None else margins.file)
     population.attrs = {**counts.attrs, "rows": rows}
     return Frame(frame.file, frame.sheet, population, found, margins.sheet if margins is not None else None)
 
@@ -227,6 +233,39 @@ def _option(value: str, options) -> str | None:
     return next((o for o in options if normalize(o) == v), None)
 
 
+def did_you_mean(value: str, options) -> str:
+    """``did you mean '东湖街道'? `` for a name close to one option; empty when none is.
+
+    Close: the option extends or shortens it (a unit suffix left out or added: 东湖 / 东湖街道),
+    or nearly spells it.
+
+    >>> did_you_mean("东湖", ["东湖街道", "西城街道"])
+    "did you mean '东湖街道'? "
+    >>> did_you_mean("北京", ["东湖街道"])
+    ''
+    """
+    v = normalize(value)
+    close = [o for o in options if v and (normalize(o).startswith(v) or v.startswith(normalize(o)))]
+    if len(close) != 1:
+        close = difflib.get_close_matches(v, [normalize(o) for o in options], n=1, cutoff=0.6)
+        close = [next(o for o in options if normalize(o) == close[0])] if close else []
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def _check_margin_total(counts: pd.Series, label: str, population: pd.Series, file) -> None:
+    """A margin (对象构成) must count the same people as the frame (抽样框): raking needs equal totals."""
+    total, frame_total = float(counts.sum()), float(population.sum())
+    if abs(total - frame_total) <= 1e-6 * max(abs(frame_total), 1.0):
+        return
+    rows = sorted(counts.attrs.get("rows", {}).values())
+    where = f"rows {rows[0]}–{rows[-1]}" if len(rows) > 1 else f"row {rows[0]}" if rows else "its rows"
+    raise WeightingError(f"the {label} counts ({where}) add up to {total:g}, the frame's {population.name} "
+                         f"to {frame_total:g} (difference {total - frame_total:+g})", file=file,
+                         sheet=counts.attrs.get("sheet"), row=rows[0] if rows else None, column=counts.attrs.get("column"),
+                         hint="every margin must count the same people as the frame: correct the counts "
+                              "(or the frame) so that both add up to the same total")
+
+
 def _read_margins(raw: RawTable, q: Questionnaire, wt: Weighting) -> dict[str, pd.Series]:
     sheet, file = raw.sheet, raw.file
     table = raw.data
@@ -248,7 +287,9 @@ def _read_margins(raw: RawTable, q: Questionnaire, wt: Weighting) -> dict[str, p
         label = _option(str(cat), q.options(margin))
         if label is None:
             raise WeightingError(f"unknown category '{cat}' of {var}", file=file, sheet=sheet, row=int(row),
-                                 column="类别", expected="one of " + ", ".join(q.options(margin)))
+                                 column="类别", expected="one of " + ", ".join(q.options(margin)),
+                                 hint=f"{did_you_mean(str(cat), q.options(margin))}write the category as the "
+                                      f"questionnaire's option, or add it to the options of item '{margin}' in {q.file}")
         out[margin][label] = _number(count, file=file, sheet=sheet, row=int(row), column="人数")
         rows[margin][label] = int(row)
     for item_id, counts in out.items():

@@ -55,7 +55,7 @@ def mask_text(text: str | None) -> str | None:
     >>> mask_text("邮箱 zhang.san@example.com，QQ：123456789，微信号：abc_123，来自 192.168.1.23")
     '邮箱 z***@example.com，QQ：12*******，微信号：a******，来自 192.*.*.23'
     """
-    if text is None:
+    if text is None or (isinstance(text, float) and text != text):  # a blank cell read as NaN
         return None
     s = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", str(text))
     s = _IPV4.sub(lambda m: f"{m.group(1)}.*.*.{m.group(2)}", s)

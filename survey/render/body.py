@@ -238,7 +238,7 @@ def sample_design_text(s, unit: str) -> str:
     mode = MODE_TEXT.get(q.mode, "问卷")
     text = f"“{q.title}”以{mode}方式开展，{period}调查对象为{q.respondents or '相关人员'}。"
     if s.weights is not None and q.weighting is not None:
-        margins = "、".join(q.item(m).text for m in (q.weighting.margins or ()) if m in {i.id for i in q.items})
+        margins = "、".join(q.variable_word(m) for m in (q.weighting.margins or ()) if m in {i.id for i in q.items})
         how = WEIGHTING_TEXT.get(q.weighting.method, "加权").format(unit=unit, margins=margins or "其他")
         text += f"为使各{unit}样本与总体结构一致，{how}。"
     return text

@@ -127,6 +127,8 @@ def coverage_sentence(cv, other_margins=(), unit: str = "单位") -> str:
     for o in other_margins:
         t += (f"；{o.variable}结构χ²={o.chi2:.2f}（p={o.p_value:.3f}），"
               + ("与总体一致" if o.passed_fit else "与总体存在差异" if o.passed_fit is False else "无法检验"))
+        if o.weighted and o.passed_fit is False:
+            t += "，加权后与总体无显著差异" if o.passed_weighted_fit else "，加权后仍与总体存在差异"
     return t + "。"
 
 

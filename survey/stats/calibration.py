@@ -27,7 +27,7 @@ import pandas as pd
 
 from survey.definitions.vocab import CAL_DISTANCES
 from survey.errors import WeightingError, choice_error
-from survey.stats.weights import Weighted, diagnose
+from survey.stats.weights import Weighted, base_weights, diagnose
 
 
 def auxiliary_matrix(data: pd.DataFrame, totals: Mapping[str, object]) -> tuple[np.ndarray, np.ndarray, list]:
@@ -143,12 +143,7 @@ def calibrate_totals(data: pd.DataFrame, totals: Mapping[str, object], *, base=N
         raise WeightingError("logit calibration needs bounds", hint="e.g. bounds=(0.5, 2) on final/base weight")
     if bounds is not None and not (0 <= bounds[0] < 1 < bounds[1]):
         raise WeightingError("calibration bounds must satisfy 0 ≤ lower < 1 < upper", got=bounds)
-    if isinstance(base, str):
-        d = pd.to_numeric(data[base], errors="coerce").to_numpy(float)
-    else:
-        d = np.ones(len(data)) if base is None else np.asarray(base, float)
-    if not (np.isfinite(d).all() and (d > 0).all()):
-        raise WeightingError("base weights must be positive numbers", column=base if isinstance(base, str) else None)
+    d = base_weights(data, base)
     X, T, names = auxiliary_matrix(data, totals)
     Xg = X
     if cluster is not None:

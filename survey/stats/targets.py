@@ -108,7 +108,8 @@ def target_positions(data: pd.DataFrame, var: str, targets: pd.Series) -> np.nda
         found = pc.index_in(pa.array(data[var].array), value_set=pa.array(list(targets.index), type=pa.large_string()))
         if found.null_count == 0:
             pos = found.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
-            if not ((np.bincount(pos, minlength=len(targets)) == 0) & (targets.to_numpy() > 0)).any():
+            n, t = np.bincount(pos, minlength=len(targets)), targets.to_numpy()
+            if not (((n == 0) & (t > 0)) | ((n > 0) & (t == 0))).any():
                 return pos
     return _match(_levels(data, var), targets, var)
 
@@ -129,6 +130,12 @@ def _match(found: tuple[np.ndarray, pd.Index], targets: pd.Series, what: str) ->
     pos = upos[codes]
     # Respondents per target: count per distinct level, then add them up per target.
     counts = np.bincount(upos, weights=np.bincount(codes, minlength=len(keys)), minlength=len(targets))
+    zero = (counts > 0) & (targets.to_numpy() == 0)
+    if zero.any():  # weighting them would give them weight 0, silently dropping them from every estimate
+        k = int(np.flatnonzero(zero)[0])
+        raise WeightingError(f"{what} '{targets.index[k]}' has population 0 but {int(counts[k])} respondents",
+                             got=f"N = 0, n = {int(counts[k])}",
+                             hint="correct the population count, or fix the respondents' answer")
     empty = (counts == 0) & (targets.to_numpy() > 0)
     if empty.any():
         lvl = targets.index[int(np.flatnonzero(empty)[0])]

@@ -102,7 +102,18 @@ def diagnose(w: np.ndarray, method: str, **extra) -> WeightDiagnostics:
 
 # ----------------------------------------------------------------------------- helpers
 
-def _base(data: pd.DataFrame, base) -> np.ndarray:
+def base_weights(data: pd.DataFrame, base) -> np.ndarray:
+    """The base (design) weights: 1 each without ``base``, else a column name or an array.
+
+    A blank, non-numeric, zero or negative weight is an error naming its row (the
+    data's index, the row the user sees when the data were read from a file).
+
+    >>> base_weights(pd.DataFrame({"pw": [2.5, 4]}), "pw").tolist()
+    [2.5, 4.0]
+    >>> base_weights(pd.DataFrame({"pw": [2.5, None]}, index=[2, 3]), "pw")
+    Traceback (most recent call last):
+    survey.errors.WeightingError: row 3, column 'pw': base weights must be positive numbers (1 not) ...
+    """
     if base is None:
         return np.ones(len(data))
     if isinstance(base, str):
@@ -113,8 +124,16 @@ def _base(data: pd.DataFrame, base) -> np.ndarray:
         b = np.asarray(base, dtype=float)
         if len(b) != len(data):
             raise WeightingError("base weights and data differ in length", got=len(b), expected=len(data))
-    if (~np.isfinite(b)).any() or (b <= 0).any():
-        raise WeightingError("base weights must be positive numbers", column=base if isinstance(base, str) else None)
+    bad = ~np.isfinite(b) | (b <= 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        named = isinstance(base, str)
+        row = data.index[k] if named and isinstance(data.index[k], (int, np.integer)) else None
+        raise WeightingError(f"base weights must be positive numbers ({int(bad.sum())} not)",
+                             column=base if named else None, row=None if row is None else int(row),
+                             got="(blank)" if named and pd.isna(data[base].iloc[k]) else (data[base].iloc[k] if named
+                                                                                         else b[k]),
+                             hint="fill in a positive weight for every respondent, or drop those without one")
     return b
 
 
@@ -156,7 +175,7 @@ def poststratify(data: pd.DataFrame, by: str | list[str], population, *, base=No
     [4.0, 1.0, 1.38]
     """
     by = [by] if isinstance(by, str) else list(by)
-    b = _base(data, base)
+    b = base_weights(data, base)
     targets = as_targets(population, by)
     pos = cell_positions(data, by, targets)
     cell_base = np.bincount(pos, weights=b, minlength=len(targets))
@@ -242,7 +261,7 @@ def rake(data: pd.DataFrame, margins: Mapping[str, object], *, base=None, tol: f
     >>> res.weights.groupby([d["a"], d["b"]]).mean().round(2).loc["1"].tolist(), res.diagnostics.converged
     ([1.81, 1.45, 2.02], True)
     """
-    b = _base(data, base)
+    b = base_weights(data, base)
     c = _cells(data, margins, b)
     cw = c.base.copy()
     history = []
@@ -279,7 +298,7 @@ def calibrate(data: pd.DataFrame, margins: Mapping[str, object], *, base=None,
     >>> calibrate(d, margins).weights.groupby([d["a"], d["b"]]).mean().round(2).loc["1"].tolist()
     [1.82, 1.5, 1.97]
     """
-    b = _base(data, base)
+    b = base_weights(data, base)
     c = _cells(data, margins, b)
     if bounds is not None:
         lo, hi = bounds
