@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 import warnings
@@ -104,7 +105,7 @@ def test_a_worker_left_unused_or_uncollected_is_stopped():
 
 
 def test_charts_drawn_side_by_side_are_the_charts_drawn_in_one_process(analysis_2021):
-    from survey.render.charts import chart_specs, draw_share, report_charts
+    from survey.render.charts import chart_specs, draw_taken, report_charts
     from survey.render.report import made_aside, table_files
     from survey.render.survey_body import suppress_threshold
 
@@ -115,9 +116,22 @@ def test_charts_drawn_side_by_side_are_the_charts_drawn_in_one_process(analysis_
     for key in one:
         assert (two[key].caption, two[key].svg, two[key].png) == (one[key].caption, one[key].svg, one[key].png), key
     specs = chart_specs(analysis_2021)
-    shares = [set(draw_share(specs, (k, 3))) for k in range(3)]
-    assert set.union(*shares) == set(one) and sum(map(len, shares)) == len(one)  # every chart once
-    assert all(shares)  # six charts in three shares: none empty
+    taken = multiprocessing.Value("i", 0)
+    shares = [set(draw_taken(specs, taken)) for _ in range(2)]  # the first takes all, the second finds none left
+    assert shares == [set(one), set()]
+
+
+@forks
+def test_two_processes_taking_charts_draw_each_chart_once(analysis_2021):
+    from survey.render.background import in_background
+    from survey.render.charts import chart_specs, draw_taken
+
+    specs = chart_specs(analysis_2021)
+    taken = multiprocessing.Value("i", 0)
+    other = in_background(draw_taken, specs, taken)
+    mine = draw_taken(specs, taken)
+    theirs = other()
+    assert set(mine) | set(theirs) == {s.key for s in specs} and not set(mine) & set(theirs)  # each chart once
 
 
 def test_a_worker_forked_before_the_document_date_was_set_dates_the_annex_as_the_caller(analysis_2021, tmp_path):

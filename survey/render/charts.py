@@ -280,7 +280,7 @@ class ChartSpec(NamedTuple):
     """A chart of the report before it is drawn: ``draw(*args)`` gives it, captioned ``caption``."""
 
     key: Any
-    cost: float  # relative drawing time (a bar chart of a few rows 1, a 四分图 2), for splitting between processes
+    cost: float  # relative drawing time (the 一级指标 bars 1): the longest charts are drawn first
     caption: str
     draw: Any
     args: tuple
@@ -317,7 +317,7 @@ def chart_specs(analysis, suppress_below: int | None = None) -> list[ChartSpec]:
             basis = "（加权）" if h.scored.weighted else ""
             caption = f"{q.title}各题满意率{basis}（带*者需审慎解读）" if REVIEW in item_lv else \
                 f"{q.title}各题满意率{basis}"
-            out.append(ChartSpec((q.id, "items"), 1.0 + 0.05 * len(stats), caption, items_chart,
+            out.append(ChartSpec((q.id, "items"), 1.0 + 0.1 * len(stats), caption, items_chart,
                                  (stats, caption, overall_item(q), standard)))
         rows = scored_rows(s, h)
         rows = rows[(rows["domain"] != OVERALL) & (rows["n"] >= suppress_below) & rows["estimate"].notna()]
@@ -330,33 +330,37 @@ def chart_specs(analysis, suppress_below: int | None = None) -> list[ChartSpec]:
                                      ("样本不足、不予报告的未列出", len(shown) < len(rows))) if on]
             note = f"（{'；'.join(notes)}）" if notes else ""
             caption = f"{q.title}各{unit}{h.label}（{h.scored.basis}）{note}"
-            out.append(ChartSpec((q.id, "units"), 1.0 + 0.06 * len(data), caption, units_chart,
+            out.append(ChartSpec((q.id, "units"), 1.0 + 0.1 * len(data), caption, units_chart,
                                  (data, h.label, unit, full_marks_rate(analysis.framework, h.indicator), caption,
                                   h.ci_name)))
         table = importance(s, stats, overall_item(q))
         if table is not None:
             caption = f"{q.title}重要性—满意度四分图"
-            out.append(ChartSpec((q.id, "ipa"), 2.0, caption, ipa_chart, (table, caption, h.scored.weighted)))
+            out.append(ChartSpec((q.id, "ipa"), 1.3 + 0.12 * len(table), caption, ipa_chart,
+                                 (table, caption, h.scored.weighted)))
     return out
 
 
-def draw_share(specs, part: tuple[int, int] = (0, 1), ahead: tuple[float, ...] = ()) -> dict:
-    """Draw the ``k``-th of ``n`` shares (``part=(k, n)``) of :func:`chart_specs`, keyed, in report order.
+def draw_taken(specs, taken=None) -> dict:
+    """Draw the charts of :func:`chart_specs` this process takes, keyed, the longest first.
 
-    The shares take about equal time: the longest charts first, each to the share with
-    the least so far, so that n processes draw the n shares side by side. ``ahead``: work
-    a share has besides its charts, in the specs' cost units (every process that draws a
-    share must be given the same).
+    ``taken``: a counter shared with other processes (a ``multiprocessing.Value("i", 0)``
+    they inherited by fork): each process takes the next chart when it is done with its last,
+    so that processes drawing side by side finish together whatever each chart costs and
+    whatever else each had to do first. None: every chart.
     """
-    k, n = part
-    load = [*ahead, *[0.0] * (n - len(ahead))]
-    mine = set()
-    for i in sorted(range(len(specs)), key=lambda i: -specs[i].cost):
-        share = load.index(min(load))
-        load[share] += specs[i].cost
-        if share == k:
-            mine.add(i)
-    return {spec.key: spec.draw(*spec.args) for i, spec in enumerate(specs) if i in mine}
+    order = sorted(range(len(specs)), key=lambda i: -specs[i].cost)
+    if taken is None:
+        return {specs[i].key: specs[i].draw(*specs[i].args) for i in order}
+    out: dict = {}
+    while True:
+        with taken.get_lock():
+            k = taken.value
+            taken.value = k + 1
+        if k >= len(order):
+            return out
+        spec = specs[order[k]]
+        out[spec.key] = spec.draw(*spec.args)
 
 
 def report_charts(analysis, suppress_below: int | None = None) -> dict:
@@ -365,7 +369,9 @@ def report_charts(analysis, suppress_below: int | None = None) -> dict:
     Units with fewer than ``suppress_below`` respondents (default: the analysis's
     ``min_per_district``, :func:`survey.render.survey_body.suppress_threshold`) are left out.
     """
-    return draw_share(chart_specs(analysis, suppress_below))
+    specs = chart_specs(analysis, suppress_below)
+    drawn = draw_taken(specs)
+    return {spec.key: drawn[spec.key] for spec in specs}
 
 
 def warm() -> None:

@@ -382,35 +382,35 @@ def report_documents(analysis, suppress_below: int, specs: list, charts) -> dict
     return {"report.docx": docx, "report.html": report_html(analysis, blocks)}
 
 
-# the time the workbooks made beside the charts take, in charts.ChartSpec.cost units (a 四分图 is 2, ~0.16 s):
-# the three of them about two, a 四分图's time (the 2021 reference, measured; 4.5 when openpyxl wrote them)
-TABLES_COST = 2.0
-
-
 def made_aside(analysis, suppress_below: int | None = None, when: tuple[int, ...] | None = None,
                specs: list | None = None) -> tuple[dict, dict[str, bytes]]:
     """What :func:`write_report` leaves to other processes: the charts and the workbooks.
 
     This process writes satisfaction.xlsx, validity.xlsx and audit.xlsx (:func:`table_files`),
     dated ``when`` (the caller's :func:`~survey.render.office.stamp`: a worker forked before
-    the caller set it does not see it), while a forked copy of it draws the charts; the
-    charts are shared out by drawing time, counting those files
-    (:func:`survey.render.charts.draw_share`). Returns the charts keyed in report order, and
-    the files. ``specs``: the caller's :func:`~survey.render.charts.chart_specs`, else made here.
+    the caller set it does not see it), while a forked copy of it draws charts; then it draws
+    charts too, each process taking the next chart when done with its last
+    (:func:`survey.render.charts.draw_taken`): they finish together. Returns the charts keyed
+    in report order, and the files. ``specs``: the caller's
+    :func:`~survey.render.charts.chart_specs`, else made here.
     """
+    import multiprocessing
+
     from survey.render.background import in_background
-    from survey.render.charts import chart_specs, draw_share, warm
+    from survey.render.charts import chart_specs, draw_taken, warm
     from survey.render.office import document_time
     from survey.render.survey_body import suppress_threshold
 
     warm()  # before the fork: the copy inherits matplotlib, imported once
     suppress_below = suppress_threshold(analysis, suppress_below)
     specs = chart_specs(analysis, suppress_below) if specs is None else specs
-    ahead = (TABLES_COST,)  # this process's share starts with the workbooks
-    other = in_background(draw_share, specs, (1, 2), ahead)
+    taken = multiprocessing.Value("i", 0)  # the next chart to draw, shared with the copy
+    other = in_background(draw_taken, specs, taken)
     with document_time(when):
         files = table_files(analysis, suppress_below)
-    both = {**draw_share(specs, (0, 2), ahead), **other()}
+    both = {**draw_taken(specs, taken), **other()}
+    # a copy that failed after taking charts is rerun here and finds none left: draw what is missing
+    both.update({spec.key: spec.draw(*spec.args) for spec in specs if spec.key not in both})
     return {spec.key: both[spec.key] for spec in specs}, files
 
 
