@@ -54,11 +54,12 @@ def analyze(workbook, out, previous, key, **options):
     --min-per-district say otherwise, and the report goes to FOLDER/reports/<folder name>
     (<workbook name> when every input is a sheet of one workbook).
     """
-    from survey.render.worker import report_worker
+    from survey.render.worker import report_worker, shared_imports
 
     existing_input(workbook)  # a wrong path is said at once, before a worker is started for nothing
-    # the report worker is forked first, before this process imports pandas and the rest (and before the
-    # progress line's thread starts): it imports matplotlib and the writers meanwhile, on the second core
+    shared_imports()  # pandas, the analysis modules, scipy.special: once, inherited by the worker
+    # the report worker is forked before the analysis (and before the progress line's thread starts):
+    # it imports matplotlib and the writers meanwhile, on the second core
     with report_worker() as worker:
         _analyze(workbook, out, previous, key, options, worker)
 

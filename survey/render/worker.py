@@ -1,25 +1,27 @@
-"""The report worker: a process forked first thing that imports the report's modules meanwhile.
+"""The report worker: a process forked before the analysis that imports the report's own modules meanwhile.
 
-``survey analyze`` starts it before it imports anything heavy of its own: while this
-process imports pandas and the analysis modules, reads the workbook and analyses it, the
-worker imports matplotlib, scipy.special and the modules that write the workbooks on the
-second core; then it takes its job (:func:`survey.render.report.made_aside`).
+``survey analyze`` first imports what both processes need (:func:`shared_imports`:
+pandas, the modules an analysis is made of, scipy.special), then forks the worker: while
+this process reads the workbook and analyses it, the worker imports matplotlib, finds the
+CJK font and loads the modules that draw the charts and write the workbooks, on the second
+core; then it takes its job (:func:`survey.render.report.made_aside`).
 
-This module imports nothing heavy itself, so that starting the worker costs only the fork.
+Forked earlier (before pandas), the worker imported pandas and the analysis modules a second
+time: 0.5 s more CPU, and on two cores the worker became the last one ready. Forked later
+(after the analysis), its own imports fell into the time after the analysis.
+
+This module imports nothing heavy itself.
 """
 
 from __future__ import annotations
 
 
-def warm_report() -> None:
-    """Import what :func:`survey.render.report.made_aside` needs, before it is asked.
+def shared_imports() -> None:
+    """Import what the analysing process and the report worker both need, once, before the fork.
 
-    pandas and the modules an analysis is made of (to unpickle it), matplotlib and the CJK
-    font, the modules that write the workbooks (SpreadsheetML written by
-    :mod:`survey.render.spreadsheet`: no openpyxl), and scipy.special: the reliability
-    flags of the tables and charts need its inverse incomplete beta (0.2 s to import, once
-    here rather than in this worker and again in the copy it forks to draw). Not python-docx:
-    report.docx and annex.docx are written by the parent.
+    pandas and the modules an analysis is made of (the worker unpickles one), the report
+    module, and scipy.special: the analysis's χ² and Cronbach intervals and the reliability
+    flags of the tables and charts need it (0.13–0.2 s to import).
     """
     import scipy.special  # noqa: F401
 
@@ -32,7 +34,18 @@ def warm_report() -> None:
     import survey.evaluation.weighting
     import survey.inputs.tables
     import survey.inputs.tidy
-    import survey.render.report
+    import survey.pipeline
+    import survey.render.report  # noqa: F401
+
+
+def warm_report() -> None:
+    """Import what :func:`survey.render.report.made_aside` needs, before it is asked.
+
+    :func:`shared_imports` (inherited when the parent called it before the fork), matplotlib
+    and the CJK font, the charts, and the modules that write the workbooks (SpreadsheetML
+    written by :mod:`survey.render.spreadsheet`: no openpyxl).
+    """
+    shared_imports()
     import survey.render.sheets  # noqa: F401
     from survey.render.charts import warm
 
@@ -42,9 +55,9 @@ def warm_report() -> None:
 def report_worker():
     """A :class:`~survey.render.background.Worker` that imports what it needs now and makes its files later.
 
-    Start it before anything else (``with report_worker() as w: ... write_report(a, out,
-    worker=w)``): the imports of :func:`warm_report` run on the second core while this
-    process imports, reads and analyses.
+    Start it before the analysis, after :func:`shared_imports` (``with report_worker() as w:
+    ... write_report(a, out, worker=w)``): the imports of :func:`warm_report` run on the
+    second core while this process reads and analyses.
     """
     from survey.render.background import Worker
 
