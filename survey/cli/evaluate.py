@@ -58,6 +58,7 @@ def analyze(workbook, out, previous, key, **options):
 
     existing_input(workbook)  # a wrong path is said at once, before a worker is started for nothing
     shared_imports()  # pandas, the analysis modules, scipy.special: once, inherited by the worker
+    import survey.pipeline  # noqa: F401  # the chain whose result the worker unpickles
     # the report worker is forked before the analysis (and before the progress line's thread starts):
     # it imports matplotlib and the writers meanwhile, on the second core
     with report_worker() as worker:

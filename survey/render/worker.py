@@ -34,7 +34,6 @@ def shared_imports() -> None:
     import survey.evaluation.weighting
     import survey.inputs.tables
     import survey.inputs.tidy
-    import survey.pipeline
     import survey.render.report  # noqa: F401
 
 
