@@ -147,12 +147,12 @@ def replicate_weights(prep: Prepared, method: str = "jackknife", *, replicates: 
         if n < 2:
             mult[members] = 1.0
             continue
-        draws = rng.integers(0, n, size=(n - 1, replicates))  # m_h = n_h − 1 draws per replicate
-        # times each PSU is drawn in each replicate: one bincount over (PSU, replicate) cells
-        draws *= replicates  # in place: the (PSU, replicate) cell of each draw
-        draws += np.arange(replicates)[None, :]
-        counts = np.bincount(draws.ravel(), minlength=n * replicates).reshape(n, replicates)
-        mult[members] = counts * n / (n - 1)
+        draws = rng.integers(0, n, size=(replicates, n - 1))  # m_h = n_h − 1 draws per replicate
+        # times each PSU is drawn in each replicate: one bincount over (replicate, PSU) cells, a replicate's
+        # n_h cells side by side (its draws fall in one small block: a third faster than PSU-major cells)
+        draws += (np.arange(replicates) * n)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=n * replicates).reshape(replicates, n)
+        mult[members] = counts.T * (n / (n - 1))
     if n_p == prep.n and (prep.psu == np.arange(n_p)).all():  # every unit its own PSU: no gather, no copy
         mult *= w[:, None]
         return ReplicateWeights(method, mult, np.full(replicates, 1.0 / replicates), seed)
