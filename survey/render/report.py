@@ -140,6 +140,39 @@ def weights_tables(analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(diag), m[["questionnaire", *[c for c in m.columns if c != "questionnaire"]]]
 
 
+OVERALL_ANSWER = "overall_answer"  # weights_detail's column of the overall item's answer (its id differs by questionnaire)
+
+
+def weights_detail(analysis) -> pd.DataFrame:
+    """Each valid respondent's weight, with the answers it was weighted on and the overall item's answer.
+
+    One row per respondent of each weighted questionnaire: questionnaire, respondent
+    (pseudonym, as in audit.xlsx), the export's row, the option chosen for each weighting
+    variable and for the overall item, and the weight. The weighted 总体满意率 can be checked
+    by hand from it: the weights of the satisfied answers over those of all that count.
+    """
+    from survey.render.survey_body import overall_item
+
+    frames = []
+    for s in analysis.surveys:
+        if s.weights is None:
+            continue
+        q, data = s.questionnaire, s.cleaned.valid.data
+        margins = s.weights.diagnostics.margins
+        shown = [*dict.fromkeys(margins["variable"])] if margins is not None else []
+        overall = overall_item(q)
+        cols: dict = {"questionnaire": q.id, "respondent": [pseudonym(q.id, r) for r in data["respondent"]],
+                      "row": data.index.to_numpy()}
+        for key, v in [*((v, v) for v in shown), *([(OVERALL_ANSWER, overall)] if overall is not None else [])]:
+            if v in data:
+                labels = q.options(v) if q.scale_of(v) is not None or v == q.district_item else None
+                cols[key] = [None if pd.isna(c) else labels[int(c) - 1] if labels and 1 <= c <= len(labels) else c
+                             for c in data[v].tolist()]
+        cols["weight"] = s.weights.weights.reindex(data.index).to_numpy()
+        frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def suggestions_table(analysis) -> pd.DataFrame:
     """Free-text answers of valid respondents, masked, with pseudonyms."""
     rows = []
@@ -261,6 +294,8 @@ def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame
                                                          "与 logit 区间"),
         (f"{H['ci_method']}：含“Kish”", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
         (H["kish_n_eff"], "加权的 Kish 有效样本量（权重的设计效应折算）"),
+        *([("“权重明细”表", "每位有效受访者的权重、加权所依据的选项与总体评价的回答；加权总体满意率 = 满意回答的权重之和 ÷ "
+                            "计入的回答（不含不适用选项）的权重之和，可据此手工核对")] if weighted else []),
     ], columns=["列", "说明"])
 
 
@@ -356,6 +391,7 @@ def table_files(analysis, suppress_below: int) -> dict[str, bytes]:
             "指标得分": zh.indicator_sheet(indicator_table(analysis)),
             "权重": weights,
             "权重边际": margins,
+            **zh.weights_detail_sheet(weights_detail(analysis), analysis),  # 权重明细, when a survey is weighted
             "意见建议": zh.suggestions_sheet(suggestions_table(analysis), analysis),
             "说明": column_notes(analysis, suppress_below),
             **previous_sheets(analysis),  # 与上年比较, 问卷变化: with --previous only

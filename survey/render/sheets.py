@@ -44,6 +44,7 @@ FORMATS = {
     "权重": {"权重合计": "0.00", "最小": "0.000", "最大": "0.000", "均值": "0.000", "变异系数": "0.000",
            "Kish设计效应": "0.000", "Kish有效样本量": "0.0"},
     "权重边际": {"目标": "0.00", "实现": "0.00", "差值": "0.0000"},
+    "权重明细": {"权重": "0.0000", "行号": "0"},
 }
 
 
@@ -184,6 +185,32 @@ def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple
     mnames = {"title": "问卷", "variable": "变量", "level": "类别", "target": "目标", "achieved": "实现",
               "difference": "差值", "variable_id": "变量编号", "questionnaire": "问卷编号"}
     return d, m[[c for c in mnames if c in m.columns]].rename(columns=mnames)
+
+
+def weights_detail_sheet(table: pd.DataFrame, analysis) -> dict[str, pd.DataFrame]:
+    """:func:`survey.render.report.weights_detail` as the 权重明细 sheet (none when no survey is weighted).
+
+    The questionnaire's title first, each answer column headed by what a reader sees (the unit
+    word, else the item's text), the weight, and the questionnaire's id last.
+    """
+    if table.empty:
+        return {}
+    shown, titles = variable_names(analysis), _titles(analysis)
+    t = table.copy()
+    t.insert(0, "title", t["questionnaire"].map(titles))
+    fixed = {"title": "问卷", "respondent": "受访者（化名）", "row": "行号"}
+    answers = [c for c in t.columns if c not in (*fixed, "questionnaire", "weight", "overall_answer")]
+    answers += ["overall_answer"] if "overall_answer" in t else []
+
+    def head(c: str) -> str:  # one text for the column in every questionnaire having it, else its id
+        if c == "overall_answer":
+            return "总体评价"
+        texts = {shown[q][c] for q in t["questionnaire"].unique() if c in shown.get(q, {})}
+        return texts.pop() if len(texts) == 1 else c
+
+    t = t[[*fixed, *answers, "weight", "questionnaire"]]
+    t.columns = [*fixed.values(), *[head(c) for c in answers], "权重", "问卷编号"]
+    return {"权重明细": t}
 
 
 def design_text(design, names: dict[str, str]):
