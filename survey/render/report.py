@@ -294,8 +294,6 @@ def column_notes(analysis, suppress_below: int = SUPPRESS_BELOW) -> pd.DataFrame
                                                          "与 logit 区间"),
         (f"{H['ci_method']}：含“Kish”", "估计值为 0% 或 100%，方差为零，区间按 Kish 有效样本量计算，宽度不为零"),
         (H["kish_n_eff"], "加权的 Kish 有效样本量（权重的设计效应折算）"),
-        *([("“权重明细”表", "每位有效受访者的权重、加权所依据的选项与总体评价的回答；加权总体满意率 = 满意回答的权重之和 ÷ "
-                            "计入的回答（不含不适用选项）的权重之和，可据此手工核对")] if weighted else []),
     ], columns=["列", "说明"])
 
 
