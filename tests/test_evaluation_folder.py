@@ -452,3 +452,20 @@ def test_analyze_dot_inside_a_folder_with_files_of_its_own(tmp_path, monkeypatch
 
     docx = next((folder / "reports").rglob("report.docx"))
     assert any("本项目为农村饮水安全工程补助" in p.text for p in Document(str(docx)).paragraphs)  # the folder's narrative
+
+
+def test_clean_of_a_folders_export_takes_the_folders_fieldwork_as_analyze_does(tmp_path):
+    # evaluation.yaml gives residents 520 issued and the fieldwork dates; the questionnaire file gives neither
+    folder = init(tmp_path, "rural-water-2023")
+    analysed = run("analyze", str(folder))
+    cleaned = run("clean", str(folder / "raw" / "residents.csv"), "-q", str(folder / "questionnaires" / "residents.yaml"),
+                  "-o", str(tmp_path / "c"))
+    assert analysed.exit_code == 0 and cleaned.exit_code == 0, cleaned.output
+    sentence = re.search(r"本次调查共发放问卷520份[^\n]*", cleaned.output)
+    assert sentence and sentence.group(0) in analysed.output   # the same counts, rates and exclusions
+    # a copy of the export outside the folder is cleaned on the questionnaire file alone
+    (tmp_path / "elsewhere").mkdir()
+    copy = tmp_path / "elsewhere" / "residents.csv"
+    copy.write_bytes((folder / "raw" / "residents.csv").read_bytes())
+    alone = run("clean", str(copy), "-q", str(folder / "questionnaires" / "residents.yaml"), "-o", str(tmp_path / "d"))
+    assert alone.exit_code == 0 and "发放" not in alone.output and "本次调查共回收问卷480份" in alone.output

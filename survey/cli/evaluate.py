@@ -108,7 +108,9 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
     cleaned.xlsx (valid responses, pseudonymised, with a codebook) and audit.xlsx.
     """
     from survey.definitions.questionnaire import load
+    from survey.errors import SurveyError
     from survey.evaluation.clean import clean
+    from survey.evaluation.folder import export_settings
     from survey.inputs.read import SINGLE_TABLE_SUFFIXES, Workbook, read_table
     from survey.inputs.tidy import load_column_map, tidy
     from survey.pipeline import find_sheet
@@ -118,6 +120,10 @@ def clean_cmd(export, qfile, sheet, fmt, colfile, issued, out):
 
     existing_input(export, expected="an export (xlsx, xls, csv or SPSS .sav)", hint="check the export's path")
     q = load(qfile)
+    try:  # an evaluation folder's export: its fieldwork dates and issued count, as analyze takes them
+        q = export_settings(export, q) or q
+    except SurveyError as exc:  # a folder whose evaluation.yaml does not load: the export is still cleaned
+        click.echo(f"warning: the evaluation folder's fieldwork and issued count are not used: {exc}", err=True)
     with Progress() as progress:  # on stderr, only on a terminal
         progress(f"reading {export.name}")
         if export.suffix.lower() in SINGLE_TABLE_SUFFIXES:

@@ -63,6 +63,15 @@ def _questionnaire(inputs: Inputs, i: int) -> Questionnaire:
     if q.id != qf.id:
         raise DataError(f"{qf.definition} defines questionnaire '{q.id}', evaluation.yaml names it '{qf.id}'",
                         file=inputs.evaluation.file, path=ev_key, hint=f"use the key '{q.id}' in evaluation.yaml")
+    return with_folder_settings(q, inputs, qf)
+
+
+def with_folder_settings(q: Questionnaire, inputs: Inputs, qf) -> Questionnaire:
+    """``q`` with what evaluation.yaml gives it (``qf``: the folder's entry for the questionnaire).
+
+    The unit word, its sheet names, fieldwork dates and issued count, the frame's and
+    margins' sheets.
+    """
     update: dict = {} if q.area_unit else {"area_unit": inputs.evaluation.area_unit}
     sheets = tuple(x.sheet for x in qf.exports if x.sheet)
     if sheets:
@@ -162,3 +171,20 @@ def folder_run(folder: str | Path) -> FolderRun:
 
 
 workbook_run = folder_run  # the earlier name
+
+
+def export_settings(export: str | Path, q: Questionnaire) -> Questionnaire | None:
+    """``q`` as the evaluation folder holding ``export`` sets it (:func:`with_folder_settings`), or None.
+
+    None when ``export`` lies in no evaluation folder (evaluation.yaml beside it or one folder
+    up) or that folder does not list it as an export of ``q``'s id: ``survey clean`` of a
+    folder's export then applies the same fieldwork dates and issued count as ``survey analyze``.
+    """
+    path = Path(export).resolve()
+    home = next((d for d in path.parents[:2] if (d / "evaluation.yaml").is_file()), None)
+    if home is None:
+        return None
+    inputs = resolve_inputs(load_evaluation(home), must_exist=False)
+    qf = next((x for x in inputs.questionnaires if x.id == q.id and any(Path(e.path).resolve() == path
+                                                                          for e in x.exports)), None)
+    return None if qf is None else with_folder_settings(q, inputs, qf)
