@@ -158,3 +158,16 @@ def test_an_issued_count_below_the_returns_does_not_stop_the_analysis():
     s = a.surveys[0]
     assert "回收数多于设定的发放数100份" in s.cleaned.summary()
     assert pd.isna(s.validity.counts.iloc[0]["issued"])
+
+
+def test_the_alpha_sentence_names_the_questionnaires_own_not_applicable_options(analysis_2021):
+    # 2021's offender scale has 未接触; another questionnaire's 未使用 is named as such, none: no example at all
+    from dataclasses import replace
+
+    v = analysis_2021.surveys[1].validity
+    assert v.na_options == ("未接触",)
+    text = validity_paragraph(v)
+    assert "未纳入" in text and "选择不适用选项（如未接触）" in text
+    assert "（如未使用）" in validity_paragraph(replace(v, na_options=("未使用",)))
+    none = validity_paragraph(replace(v, na_options=()))
+    assert "不适用" not in none and "因有题项未作答未纳入" in none

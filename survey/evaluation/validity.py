@@ -385,6 +385,7 @@ class SurveyValidity:
     checks: pd.DataFrame = field(repr=False)
     parameters: dict = field(default_factory=dict)
     unit: str = "单位"  # what the breakdown unit is called (Questionnaire.unit_word), for the sentences
+    na_options: tuple[str, ...] = ()  # the scales' not-applicable options (未接触 …), for the sentences
 
 
 CHECK_COLUMNS = ("questionnaire", "check", "value", "threshold", "passed", "verdict", "detail")
@@ -466,8 +467,9 @@ def check_survey(
                   bartlett_alpha=bartlett_alpha, fit_alpha=fit_alpha, se_includes_fpc=se_includes_fpc,
                   min_per_district=min_per_district if not isinstance(min_per_district, pd.Series) else "per district",
                   population_column=pop.name if pop is not None else None, issued=issued)
+    na = tuple(dict.fromkeys(o for it in q.items if (sc := q.scale_of(it.id)) is not None for o in sc.not_applicable))
     return SurveyValidity(q.id, q.title, counts, mt, cov, tuple(others), rel, ia, ceil, k, b, checks, params,
-                          q.unit_word)
+                          q.unit_word, na)
 
 
 def _district_coverage(v, pop, *, min_per_district, fit_alpha, allocation, weights):

@@ -65,6 +65,11 @@ def _margin_sentence(v: SurveyValidity) -> str | None:
     return text + "。"
 
 
+def _na_words(options: tuple[str, ...]) -> str:
+    """'或选择不适用选项（如未接触）' for the questionnaire's own not-applicable options ('' without any)."""
+    return f"或选择不适用选项（如{'、'.join(options[:2])}）" if options else ""
+
+
 def _reliability_sentence(v: SurveyValidity, c) -> str:
     """Cronbach's α of the scale and its dimensions, and the ceiling effect."""
     rel = v.reliability
@@ -78,7 +83,7 @@ def _reliability_sentence(v: SurveyValidity, c) -> str:
     min_a = f"{v.parameters.get('min_cronbach_alpha', THRESHOLDS['cronbach_alpha']):g}"
     t = (f"量表{int(r0['k'])}个题项的克隆巴赫α系数为{r0['cronbach_alpha']:.3f}"
          f"（95%置信区间{r0['ci_low']:.3f}–{r0['ci_high']:.3f}，n={int(r0['n'])}"
-         + (f"，{dropped}人因有题项未作答或选择不适用选项（如未接触）未纳入" if dropped > 0 else "") + "），"
+         + (f"，{dropped}人因有题项未作答{_na_words(v.na_options)}未纳入" if dropped > 0 else "") + "），"
          f"{'达到' if r0['passed'] else '未达到'}{min_a}的可接受标准")
     if dtext:
         t += f"；各维度α系数分别为{dtext}"
