@@ -458,9 +458,9 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     evaluation folder's ``thresholds.min_cell``), else :data:`SUPPRESS_BELOW`.
 
     The charts and the workbooks are made by two other processes while this one lays out
-    report.docx (:func:`made_aside`): by ``worker`` (:func:`report_worker`, started before the
-    analysis) when given, else by a forked one. This one then writes the annex files while
-    they finish (it was idle for half a second waiting for them).
+    report.docx (:func:`made_aside`): by ``worker`` (:func:`survey.render.worker.report_worker`,
+    started before the analysis) when given, else by a forked one. This one then writes the
+    annex files while they finish (it was idle for half a second waiting for them).
     """
     from functools import cache
 
