@@ -302,38 +302,37 @@ TOOL_PACKAGES = {"soffice": "libreoffice-writer-nogui", "libreoffice": "libreoff
                  "chromium-browser": "chromium", "google-chrome": "chromium", "cjk-font": "fonts-noto-cjk"}
 
 
-def need_tools(*names: str) -> None:
-    """Skip a `render` test whose external tools are missing ("soffice|libreoffice": either).
+def _missing(why: str) -> None:
+    """A `render` test's tool is missing: skipped with ``why`` (the packages to install), or failed in CI.
 
-    The reason names the packages to install. When SURVEY_RENDER_REQUIRED=1 (set by .ci/run once
-    the tools are installed) a missing tool fails the test instead: CI never skips them silently.
+    .ci/run sets SURVEY_RENDER_REQUIRED=1 once it has installed the tools, so CI never skips
+    them silently; on a developer's machine without LibreOffice or a CJK font the rest of the
+    suite still runs.
     """
     import os
-    import shutil
 
-    missing = [n for n in names if not any(shutil.which(x) for x in n.split("|"))]
-    if not missing:
-        return
-    packages = sorted({TOOL_PACKAGES.get(n.split("|")[0], n) for n in missing})
-    why = (f"needs {', '.join(missing)}: apt-get install {' '.join(packages)} "
-           "(.ci/run installs them); the rest of the suite does not need them")
     if os.environ.get("SURVEY_RENDER_REQUIRED") == "1":
         pytest.fail(why)
     pytest.skip(why)
 
 
-def need_cjk_font() -> None:
-    """Skip (or, under SURVEY_RENDER_REQUIRED=1, fail) a test that draws Chinese text without a CJK font."""
-    import os
+def need_tools(*names: str) -> None:
+    """Skip a `render` test whose external tools are missing ("soffice|libreoffice": either), naming the packages."""
+    import shutil
 
+    missing = [n for n in names if not any(shutil.which(x) for x in n.split("|"))]
+    if missing:
+        packages = sorted({TOOL_PACKAGES.get(n.split("|")[0], n) for n in missing})
+        _missing(f"needs {', '.join(missing)}: apt-get install {' '.join(packages)} "
+                 "(.ci/run installs them); the rest of the suite does not need them")
+
+
+def need_cjk_font() -> None:
+    """Skip (or, in CI, fail) a test that draws Chinese text without a CJK font."""
     from survey.render.charts import cjk_font
 
     if cjk_font() is None:
-        why = "needs a CJK font: apt-get install fonts-noto-cjk (.ci/run installs it)"
-        if os.environ.get("SURVEY_RENDER_REQUIRED") == "1":
-            pytest.fail(why)
-        pytest.skip(why)
-
+        _missing("needs a CJK font: apt-get install fonts-noto-cjk (.ci/run installs it)")
 
 
 # Tests of the forked report worker: where the platform cannot fork, or on one CPU, the worker's job
