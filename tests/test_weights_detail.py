@@ -41,3 +41,13 @@ def test_the_weighted_overall_rate_can_be_checked_by_hand_from_the_sheet(analysi
 
 def test_no_sheet_when_no_questionnaire_is_weighted(analysis_2021_unweighted):
     assert weights_detail_sheet(weights_detail(analysis_2021_unweighted), analysis_2021_unweighted) == {}
+
+
+def test_every_weighting_variable_shows_the_option_chosen_not_its_code(analysis_2021):
+    # the offenders are raked on 矫正类别 and 性别, items with options of their own (no scale)
+    t = weights_detail(analysis_2021)
+    s = analysis_2021.surveys[1]
+    rows = t[t["questionnaire"] == s.questionnaire.id]
+    for v in dict.fromkeys(s.weights.diagnostics.margins["variable"]):
+        assert set(rows[v].dropna()) <= set(s.questionnaire.options(v)), v
+        assert rows[v].notna().all(), v

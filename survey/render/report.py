@@ -140,9 +140,6 @@ def weights_tables(analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(diag), m[["questionnaire", *[c for c in m.columns if c != "questionnaire"]]]
 
 
-OVERALL_ANSWER = "overall_answer"  # weights_detail's column of the overall item's answer (its id differs by questionnaire)
-
-
 def weights_detail(analysis) -> pd.DataFrame:
     """Each valid respondent's weight, with the answers it was weighted on and the overall item's answer.
 
@@ -151,6 +148,8 @@ def weights_detail(analysis) -> pd.DataFrame:
     variable and for the overall item, and the weight. The weighted 总体满意率 can be checked
     by hand from it: the weights of the satisfied answers over those of all that count.
     """
+    from survey.inputs.tidy import option_labels
+    from survey.render.sheets import OVERALL_ANSWER
     from survey.render.survey_body import overall_item
 
     frames = []
@@ -164,10 +163,8 @@ def weights_detail(analysis) -> pd.DataFrame:
         cols: dict = {"questionnaire": q.id, "respondent": [pseudonym(q.id, r) for r in data["respondent"]],
                       "row": data.index.to_numpy()}
         for key, v in [*((v, v) for v in shown), *([(OVERALL_ANSWER, overall)] if overall is not None else [])]:
-            if v in data:
-                labels = q.options(v) if q.scale_of(v) is not None or v == q.district_item else None
-                cols[key] = [None if pd.isna(c) else labels[int(c) - 1] if labels and 1 <= c <= len(labels) else c
-                             for c in data[v].tolist()]
+            if v in data:  # the option chosen, as the weighting read it
+                cols[key] = option_labels(s.cleaned.valid, v).to_numpy() if q.options(v) else data[v].to_numpy()
         cols["weight"] = s.weights.weights.reindex(data.index).to_numpy()
         frames.append(pd.DataFrame(cols))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

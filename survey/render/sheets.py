@@ -187,6 +187,9 @@ def weights_sheets(diag: pd.DataFrame, margins: pd.DataFrame, analysis) -> tuple
     return d, m[[c for c in mnames if c in m.columns]].rename(columns=mnames)
 
 
+OVERALL_ANSWER = "overall_answer"  # weights_detail's column of the overall item's answer (its id differs by questionnaire)
+
+
 def weights_detail_sheet(table: pd.DataFrame, analysis) -> dict[str, pd.DataFrame]:
     """:func:`survey.render.report.weights_detail` as the 权重明细 sheet (none when no survey is weighted).
 
@@ -199,11 +202,11 @@ def weights_detail_sheet(table: pd.DataFrame, analysis) -> dict[str, pd.DataFram
     t = table.copy()
     t.insert(0, "title", t["questionnaire"].map(titles))
     fixed = {"title": "问卷", "respondent": "受访者（化名）", "row": "行号"}
-    answers = [c for c in t.columns if c not in (*fixed, "questionnaire", "weight", "overall_answer")]
-    answers += ["overall_answer"] if "overall_answer" in t else []
+    answers = [c for c in t.columns if c not in (*fixed, "questionnaire", "weight", OVERALL_ANSWER)]
+    answers += [OVERALL_ANSWER] if OVERALL_ANSWER in t else []
 
     def head(c: str) -> str:  # one text for the column in every questionnaire having it, else its id
-        if c == "overall_answer":
+        if c == OVERALL_ANSWER:
             return "总体评价"
         texts = {shown[q][c] for q in t["questionnaire"].unique() if c in shown.get(q, {})}
         return texts.pop() if len(texts) == 1 else c
