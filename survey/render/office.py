@@ -15,7 +15,6 @@ import zipfile
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 
@@ -172,20 +171,6 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], *, widths: dict[str, dict[str, f
     return book.bytes(stamp())
 
 
-class FixedTimeZip(zipfile.ZipFile):
-    """A zip whose members all carry the same timestamp, so equal content gives equal bytes."""
-
-    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=stamp())
-            zinfo_or_arcname.compress_type = self.compression
-        return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
-
-    def write(self, filename, arcname=None, *args, **kwargs):  # worksheets come from temp files
-        with open(filename, "rb") as fh:
-            return self.writestr(arcname or Path(filename).name, fh.read())
-
-
 def restamp(data: bytes) -> bytes:
     """A zip with every member's timestamp set to :func:`stamp` (python-docx stamps the current time).
 
@@ -222,8 +207,8 @@ def restamp(data: bytes) -> bytes:
     except (ValueError, struct.error, zipfile.BadZipFile, AttributeError):
         src = zipfile.ZipFile(io.BytesIO(data))
         buf = io.BytesIO()
-        with FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
             for name in src.namelist():
-                dst.writestr(name, src.read(name))
+                dst.writestr(zipfile.ZipInfo(name, date_time=stamp()), src.read(name), zipfile.ZIP_DEFLATED)
         return buf.getvalue()
     return bytes(out)

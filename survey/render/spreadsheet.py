@@ -349,12 +349,11 @@ class Workbook:
         self.sheets.append(sheet)
         return sheet
 
-    def bytes(self, when: tuple[int, ...], *, creator: str = "survey") -> bytes:
+    def bytes(self, when: tuple[int, ...]) -> bytes:
         """The xlsx file, every date in it ``when`` (year, month, day, hour, minute, second)."""
         sheets = self.sheets or [Sheet("Sheet1", self.styles, titles=None, freeze=0)]
         return package_bytes([(s.name, [s.xml().encode("utf-8")]) for s in sheets], self.styles, when=when,
-                             titles=[s.titles for s in sheets], formulas=any(s.has_formulas() for s in sheets),
-                             creator=creator)
+                             titles=[s.titles for s in sheets], formulas=any(s.has_formulas() for s in sheets))
 
 
 def _quoted(name: str) -> str:
@@ -372,8 +371,8 @@ def _workbook_xml(names: Sequence[str], titles: Sequence[tuple[int, int] | None]
             + ('<calcPr calcId="124519" fullCalcOnLoad="1"/>' if formulas else "") + "</workbook>")
 
 
-def _package_parts(names: Sequence[str], styles: Styles, when: tuple[int, ...], titles, formulas: bool,
-                   creator: str) -> dict[str, str]:
+def _package_parts(names: Sequence[str], styles: Styles, when: tuple[int, ...], titles, formulas: bool
+                   ) -> dict[str, str]:
     """Every part but the worksheets."""
     n = len(names)
     y, mo, d, h, mi, sec = when[:6]
@@ -400,7 +399,7 @@ def _package_parts(names: Sequence[str], styles: Styles, when: tuple[int, ...], 
         "docProps/core.xml": (
             f'{_HEAD}<cp:coreProperties xmlns:cp="{_NS}/package/2006/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>{escape(creator)}</dc:creator>'
+            f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>survey</dc:creator>'
             f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
             f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'),
         # LibreOffice lays rows out as Excel does only for files whose application starts with
@@ -421,7 +420,7 @@ def _package_parts(names: Sequence[str], styles: Styles, when: tuple[int, ...], 
 
 
 def package_bytes(sheets: Sequence[tuple[str, Iterable[bytes]]], styles: Styles, *, when: tuple[int, ...],
-                  titles: Sequence[tuple[int, int] | None] = (), formulas: bool = False, creator: str = "survey",
+                  titles: Sequence[tuple[int, int] | None] = (), formulas: bool = False,
                   compresslevel: int | None = None) -> bytes:
     """The xlsx file of ``sheets`` (name, the worksheet XML in chunks, streamed into the zip).
 
@@ -439,7 +438,7 @@ def package_bytes(sheets: Sequence[tuple[str, Iterable[bytes]]], styles: Styles,
             info._compresslevel = compresslevel  # type: ignore[attr-defined]  # ZipInfo has no public setter
             return info
 
-        for part, text in _package_parts(names, styles, when, titles, formulas, creator).items():
+        for part, text in _package_parts(names, styles, when, titles, formulas).items():
             zf.writestr(member(part), text.encode("utf-8"))
         for i, (_, chunks) in enumerate(sheets, start=1):
             with zf.open(member(f"xl/worksheets/sheet{i}.xml"), "w", force_zip64=True) as fh:
