@@ -42,6 +42,19 @@ INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".sav", ".zsav")
 SHEETLESS_SUFFIXES = (".csv", ".sav", ".zsav")   # files that hold one table
 
 
+# a year is followed by 年 or by no Chinese character: 样本1950份 or 2000人 count, they name no year
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年|[^\d\u3400-\u9fff]|$)")
+
+
+def years_in(text: str | None) -> set[int]:
+    """The four-digit years (1900–2099) a text names: 2021年, or a number on its own as in 2022.xlsx.
+
+    >>> sorted(years_in("南京市2021年社区矫正专项资金 raw/2022.xlsx 12345 样本1950份"))
+    [2021, 2022]
+    """
+    return {int(y) for y in _YEAR.findall(text or "")}
+
+
 class InputRef(FrozenModel):
     """Where one input table is: a file, a sheet of the evaluation's workbook, or both.
 
@@ -159,8 +172,7 @@ class Evaluation(FrozenModel):
         for what, text in (("项目名称", self.project), ("资金名称", self.fund),
                            *((f"文件名 {x.file}", x.file) for q in self.questionnaires.values() for x in q.export),
                            ("文件名 inputs.workbook", self.inputs.workbook)):
-            other = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", text or "")}
-                           - {self.year, self.year + 1})
+            other = sorted(years_in(text) - {self.year, self.year + 1})
             if other:
                 out.append(f"{what}写的是{'、'.join(map(str, other))}年，评价年度为{self.year}年，请核对")
         for qid, q in self.questionnaires.items():

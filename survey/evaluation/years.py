@@ -11,23 +11,12 @@ for the console and the report's 数据核对提示. A year of fieldwork may run
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-# a year is followed by 年 or by no Chinese character: 样本1950份 or 2000人 count, they name no year
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年|[^\d\u3400-\u9fff]|$)")
-
-
-def years_in(text: str | None) -> set[int]:
-    """The four-digit years (1900–2099) a text names: 2021年, or a number on its own as in 2022.xlsx.
-
-    >>> sorted(years_in("南京市2021年社区矫正专项资金 raw/2022.xlsx 12345 样本1950份"))
-    [2021, 2022]
-    """
-    return {int(y) for y in _YEAR.findall(text or "")}
+from survey.definitions.evaluation import years_in
 
 
 def year_warnings(year: int | None, *, texts: Mapping[str, str | None] | None = None,
