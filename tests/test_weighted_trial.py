@@ -155,3 +155,15 @@ def test_an_items_name_as_a_variable_drops_the_questions_you():
     assert q.variable_word("gender") == "性别"  # the reference case's margins read as before
     items = [it.model_copy(update={"text": "您的年龄段？"}) if it.id == "gender" else it for it in q.items]
     assert q.model_copy(update={"items": items}).variable_word("gender") == "年龄段"
+
+
+def test_a_blank_base_weight_is_named_by_the_row_a_user_sees():
+    # a DataFrame of the user's own (index 0, 1, …) is numbered as a sheet whose header is row 1: the
+    # second respondent is row 3, never "row 1" or "row 0"
+    import pandas as pd
+
+    from survey.errors import WeightingError
+    from survey.stats.weights import base_weights
+
+    with pytest.raises(WeightingError, match=r"^row 3, column 'pw'"):
+        base_weights(pd.DataFrame({"pw": [2.0, None]}), "pw")

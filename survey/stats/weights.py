@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from survey.errors import WeightingError, choice_error
+from survey.errors import WeightingError, choice_error, excel_row
 from survey.stats.targets import as_targets, cell_positions, margin_positions, targets_from_table
 
 
@@ -128,9 +128,8 @@ def base_weights(data: pd.DataFrame, base) -> np.ndarray:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         named = isinstance(base, str)
-        row = data.index[k] if named and isinstance(data.index[k], (int, np.integer)) else None
         raise WeightingError(f"base weights must be positive numbers ({int(bad.sum())} not)",
-                             column=base if named else None, row=None if row is None else int(row),
+                             column=base if named else None, row=excel_row(data, k) if named else None,
                              got="(blank)" if named and pd.isna(data[base].iloc[k]) else (data[base].iloc[k] if named
                                                                                          else b[k]),
                              hint="fill in a positive weight for every respondent, or drop those without one")
