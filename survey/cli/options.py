@@ -220,14 +220,6 @@ def existing_input(path: Path, what: str = "file not found",
     return path
 
 
-def enclosing_evaluation(workbook: Path) -> Path | None:
-    """The evaluation folder a workbook lies in (evaluation.yaml beside it or one folder up: raw/), or None."""
-    for d in workbook.resolve().parents[:2]:
-        if (d / "evaluation.yaml").is_file():
-            return d
-    return None
-
-
 def analyze_workbook(workbook: Path, options: dict, progress=None):
     """:func:`analyze_with` on a workbook; inside an evaluation folder an error says to analyse the folder.
 
@@ -239,6 +231,8 @@ def analyze_workbook(workbook: Path, options: dict, progress=None):
     try:
         return analyze_with(workbook, progress=progress, **options)
     except SurveyError as exc:
+        from survey.evaluation.folder import enclosing_evaluation
+
         home = None if options.get("framework") is not None else enclosing_evaluation(workbook)
         if home is None:
             raise

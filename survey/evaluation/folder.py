@@ -173,6 +173,14 @@ def folder_run(folder: str | Path) -> FolderRun:
 workbook_run = folder_run  # the earlier name
 
 
+def enclosing_evaluation(path: str | Path) -> Path | None:
+    """The evaluation folder a file lies in (evaluation.yaml beside it or one folder up: raw/), or None."""
+    for d in Path(path).resolve().parents[:2]:
+        if (d / "evaluation.yaml").is_file():
+            return d
+    return None
+
+
 def export_settings(export: str | Path, q: Questionnaire) -> Questionnaire | None:
     """``q`` as the evaluation folder holding ``export`` sets it (:func:`with_folder_settings`), or None.
 
@@ -181,7 +189,7 @@ def export_settings(export: str | Path, q: Questionnaire) -> Questionnaire | Non
     folder's export then applies the same fieldwork dates and issued count as ``survey analyze``.
     """
     path = Path(export).resolve()
-    home = next((d for d in path.parents[:2] if (d / "evaluation.yaml").is_file()), None)
+    home = enclosing_evaluation(path)
     if home is None:
         return None
     inputs = resolve_inputs(load_evaluation(home), must_exist=False)
