@@ -92,24 +92,14 @@ def _group_sum(d: np.ndarray | None, x: np.ndarray, k: int) -> np.ndarray:
     """Σ x per domain; ``d is None`` means one domain holding every unit.
 
     Speed: the whole-sample case is a plain (pairwise) sum, which is several times
-    cheaper than a bincount over a million codes that are all zero.
+    cheaper than a bincount over a million codes that are all zero. Sums of products are
+    summed as ``x * v`` here, not as a dot product: numpy's pairwise sum makes Σ w·1 exactly
+    Σ w, so a domain where every answer is 1 has an estimate of exactly 1 (a dot product adds in
+    another order and can leave 1 − 1e-16).
     """
     if d is None:
         return np.array([x.sum()], dtype=float)
     return np.bincount(d, weights=x, minlength=k)
-
-
-def _group_dot(d: np.ndarray | None, x: np.ndarray, v: np.ndarray, k: int) -> np.ndarray:
-    """Σ x·v per domain (no domain: the whole sample).
-
-    The whole sample's sum is numpy's pairwise sum of the products, as
-    :func:`_group_sum` sums: so Σ w·1 is exactly Σ w, and a domain where every
-    answer is 1 has an estimate of exactly 1 (a dot product or ``einsum`` adds in
-    another order and can leave 1 − 1e-16, a variance of 1e-32 instead of 0).
-    """
-    if d is None:
-        return np.array([(x * v).sum()], dtype=float)
-    return np.bincount(d, weights=x * v, minlength=k)
 
 
 def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray | None, domain: np.ndarray | None = None, k: int = 1,
@@ -158,13 +148,13 @@ def ratio(prep: Prepared, y: np.ndarray, a: np.ndarray | None, domain: np.ndarra
     ones = all_used and (a is None or bool((a == 1).all()))  # a plain mean of complete answers: Σ w a = Σ w
 
     W = _group_sum(d, wu, k)
-    Y = _group_dot(d, wu, y, k)
-    A = W if ones or a is None else _group_dot(d, wu, a, k)
+    Y = _group_sum(d, wu * y, k)
+    A = W if ones or a is None else _group_sum(d, wu * a, k)
     if all_used:
         n = np.array([float(len(w))]) if d is None else np.bincount(d, minlength=k).astype(float)
     else:
         n = _group_sum(d, used.astype(float), k)
-    W2 = _group_dot(d, wu, wu, k)
+    W2 = _group_sum(d, wu * wu, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_kish = W * W / W2
         est = Y if total else Y / A
@@ -196,7 +186,7 @@ def _srs_variance(prep: Prepared, d, k: int, t, resid, W, A, n, replace_srs: boo
     scaled by W²), from Σ t and Σ t·resid per domain (tᵢ = wᵢ·residᵢ).
     """
     T1 = _group_sum(d, t, k)
-    T2 = _group_dot(d, t, resid, k)
+    T2 = _group_sum(d, t * resid, k)
     with np.errstate(divide="ignore", invalid="ignore"):
         if A is not None:
             scale = W / A
