@@ -145,14 +145,13 @@ def compile_pattern(pattern: str) -> regex.Pattern:
     return regex.compile(pattern, regex.VERSION0)
 
 
-def search(pattern: regex.Pattern, text, *, seconds: float | None = None) -> bool:
+def search(pattern: regex.Pattern, text) -> bool:
     """``pattern`` found in ``text`` (a string; anything else is not searched).
 
-    Raises ``TimeoutError`` when the search takes longer than ``seconds`` (default
-    :data:`PATTERN_SECONDS`): the caller names the answer and the pattern.
+    Raises ``TimeoutError`` when the search takes longer than :data:`PATTERN_SECONDS`
+    (read at each call): the caller names the answer and the pattern.
 
     >>> search(compile_pattern(r"^\\s*(测试|test)"), " 测试问卷")
     True
     """
-    limit = PATTERN_SECONDS if seconds is None else seconds
-    return isinstance(text, str) and pattern.search(text, timeout=limit) is not None
+    return isinstance(text, str) and pattern.search(text, timeout=PATTERN_SECONDS) is not None
