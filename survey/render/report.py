@@ -470,16 +470,15 @@ def write_report(analysis, out_dir: str | Path, *, suppress_below: int | None = 
     start = worker.submit if worker is not None else in_background
     aside = cache(start(made_aside, analysis, suppress_below, stamp(), specs))  # two other processes, meanwhile
     out = Path(out_dir)
-    own: list[dict[str, bytes]] = []  # this process's share: the annex files
+    annex = cache(lambda: annex_files(getattr(analysis, "scorecard", None)))  # this process's share
 
     def charts():  # asked once report.docx is laid out: first this process's own share, then theirs
-        if not own:
-            own.append(annex_files(getattr(analysis, "scorecard", None)))
+        annex()
         return aside()[0]
 
     documents = report_documents(analysis, suppress_below, specs, charts)
-    charts()  # (a report without charts never asked)
-    files = {**aside()[1], **own[0], **documents}
+    own = annex()  # written here meanwhile even when the report has no charts to ask for
+    files = {**aside()[1], **own, **documents}
     manifest = {
         "package": "survey", "version": __version__, "name": analysis.name,
         "inputs": _inputs_manifest(analysis, out),
