@@ -339,14 +339,20 @@ def _has(node, p) -> bool:
     return p in node if isinstance(node, dict) else isinstance(p, int) and 0 <= p < len(node)
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
-    """``unknown key 'weigth' — did you mean 'weight'?`` (or the keys allowed there)."""
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+def unknown_name(name: str, allowed: list[str], *, what: str = "key", listing: str = "allowed here:") -> str:
+    """``unknown key 'weigth' — did you mean 'weight'?`` (or the names allowed there).
+
+    >>> unknown_name("overal", ["overall", "q1"], what="item", listing="items are")
+    "unknown item 'overal' — did you mean 'overall'?"
+    >>> unknown_name("zz", ["overall", "q1"], what="item", listing="items are")
+    "unknown item 'zz'; items are overall, q1"
+    """
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     if close:
-        return f"unknown key '{key}' — did you mean '{close[0]}'?"
+        return f"unknown {what} '{name}' — did you mean '{close[0]}'?"
     if allowed:
-        return f"unknown key '{key}'; allowed here: {', '.join(allowed)}"
-    return f"unknown key '{key}' (check its spelling)"
+        return f"unknown {what} '{name}'; {listing} {', '.join(allowed)}"
+    return f"unknown {what} '{name}' (check its spelling)"
 
 
 def _message(err: Mapping) -> str:
@@ -377,7 +383,7 @@ def validation_problems(exc: ValidationError, data=None, *, tags: Mapping[str, C
         path = file_path(loc, data, tags)
         if err.get("type") == "extra_forbidden":
             if path and isinstance(path[-1], str):
-                message = _unknown_key(path[-1], allowed_keys(model, path[:-1], data) if model is not None else [])
+                message = unknown_name(path[-1], allowed_keys(model, path[:-1], data) if model is not None else [])
                 if "did you mean" in message:
                     meant.add((*path[:-1], message.rsplit("'", 2)[-2]))
             line = lines.get(path)

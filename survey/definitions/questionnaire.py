@@ -13,7 +13,6 @@ all problems at once for ``survey questionnaire check``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from pathlib import Path
 from typing import Literal
@@ -21,7 +20,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from survey.definitions.base import FrozenModel as _Model
-from survey.definitions.base import read_yaml, repeated, validation_problems
+from survey.definitions.base import read_yaml, repeated, unknown_name, validation_problems
 from survey.definitions.patterns import pattern_problem
 from survey.definitions.vocab import (
     METADATA_FIELDS,
@@ -430,12 +429,9 @@ def _item_problems(q: Questionnaire, ids: list[str], dims: list[str], problems: 
             problems.append(("dimensions", f"dimension '{d}' is listed twice"))
 
 
-def _unknown_item(item_id, ids: list[str]) -> str:
+def _unknown(item_id, ids: list[str]) -> str:
     """``unknown item 'overal' — did you mean 'overall'?`` (or the items there are)."""
-    close = difflib.get_close_matches(str(item_id), ids, n=1, cutoff=0.6)
-    if close:
-        return f"unknown item '{item_id}' — did you mean '{close[0]}'?"
-    return f"unknown item '{item_id}'; items are {', '.join(ids)}"
+    return unknown_name(str(item_id), ids, what="item", listing="items are")
 
 
 def _measure_problems(q: Questionnaire, ids: list[str], dims: list[str], problems: list[tuple[str, str]]) -> None:
@@ -448,7 +444,7 @@ def _measure_problems(q: Questionnaire, ids: list[str], dims: list[str], problem
         if item_id is None:
             problems.append((path, "an item is required here"))
         elif item_id not in ids:
-            problems.append((path, _unknown_item(item_id, ids)))
+            problems.append((path, _unknown(item_id, ids)))
         elif need_scale and q.item(item_id).scale is None:
             problems.append((path, f"item '{item_id}' has no scale (no satisfied set)"))
 
@@ -487,21 +483,21 @@ def _screening_problems(q: Questionnaire, ids: list[str], problems: list[tuple[s
     for i, s in enumerate(q.screening):
         base = f"screening[{i}]"
         if s.item not in ids:
-            problems.append((f"{base}.item", _unknown_item(s.item, ids)))
+            problems.append((f"{base}.item", _unknown(s.item, ids)))
             continue
         opts = q.options(s.item)
         for opt in s.exclude:
             if opt not in opts:
                 problems.append((f"{base}.exclude", f"unknown option '{opt}' of item '{s.item}'; options are {', '.join(opts)}"))
     if q.district_item is not None and q.district_item not in ids:
-        problems.append(("district_item", _unknown_item(q.district_item, ids)))
+        problems.append(("district_item", _unknown(q.district_item, ids)))
 
 
 def _cleaning_problems(q: Questionnaire, ids: list[str], problems: list[tuple[str, str]]) -> None:
     """Items and answers named by the attention checks and the logic rules."""
     def check_options(base: str, item_id: str, answers) -> None:
         if item_id not in ids:
-            problems.append((f"{base}.item", _unknown_item(item_id, ids)))
+            problems.append((f"{base}.item", _unknown(item_id, ids)))
             return
         opts = q.options(item_id)
         for a in answers:
@@ -527,7 +523,7 @@ def _weighting_problems(q: Questionnaire, ids: list[str], problems: list[tuple[s
             problems.append(("weighting", "weighting to the frame needs district_item"))
         for i, item_id in enumerate(q.weighting.margins):
             if item_id not in ids:
-                problems.append((f"weighting.margins[{i}]", _unknown_item(item_id, ids)))
+                problems.append((f"weighting.margins[{i}]", _unknown(item_id, ids)))
             elif q.item(item_id).type != "single":
                 problems.append((f"weighting.margins[{i}]", f"item '{item_id}' is not a single-choice item"))
         if q.weighting.margins and q.weighting.method == "poststratify":
